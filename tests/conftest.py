@@ -1,0 +1,115 @@
+"""Fixtures shared by every test: a database on each backend, keys, a fixed clock, a workbench.
+
+`db_url` is parametrised over SQLite and PostgreSQL. PostgreSQL (WORKBENCH_TEST_PG_URL, default
+postgres@127.0.0.1:5432/test) gets one fresh database per test run, migrated once and emptied
+between tests; where no server answers, its tests are skipped with the reason, unless
+WORKBENCH_REQUIRE_POSTGRES=1 (as in CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from workbench.bootstrap import build
+from workbench.clock import FixedClock
+from workbench.crypto import Keyring
+from workbench.db import create_db_engine
+from workbench.db.migrate import upgrade
+from workbench.db.tables import metadata
+from workbench.settings import load_settings
+
+PG_ADMIN_URL = os.environ.get(
+    "WORKBENCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+# Monday 2 March 2026, 09:00 in Shanghai.
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def _postgres_unavailable() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: no server here
+        return f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).render_as_string()}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database_url():
+    reason = _postgres_unavailable()
+    if reason:
+        if os.environ.get("WORKBENCH_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason + " (WORKBENCH_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    name = f"workbench_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine = create_db_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path, sqlite_template) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "workbench.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database_url")
+    _empty_postgres(url)
+    return url
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture(scope="session")
+def keyring() -> Keyring:
+    return Keyring.generate()
+
+
+@pytest.fixture
+def settings(db_url, tmp_path):
+    return load_settings(database_url=db_url, keys_file=str(tmp_path / "keys.json"))
+
+
+@pytest.fixture
+def wb(settings, clock, keyring):
+    workbench = build(settings, clock=clock, keyring=keyring)
+    yield workbench
+    workbench.dispose()

@@ -1,0 +1,57 @@
+"""Small builders for tests: stores, staff and members with valid, clearly fake identities."""
+
+from __future__ import annotations
+
+from itertools import count
+
+from workbench.members.identity import id_check_char
+from workbench.members.models import Role, Staff, Store, StoreKind
+from workbench.members.registry import MemberApplication
+
+_serial = count(1)
+
+
+def fake_id_number(birthday: str = "19900315", serial: int | None = None, male: bool = True) -> str:
+    n = next(_serial) if serial is None else serial
+    seq = (n * 2 + (1 if male else 0)) % 1000
+    body = f"110101{birthday}{seq:03d}"
+    return body + id_check_char(body)
+
+
+def fake_phone(serial: int | None = None) -> str:
+    n = next(_serial) if serial is None else serial
+    return f"139{n:08d}"
+
+
+def add_store(session, code: str = "SH01", kind: StoreKind = StoreKind.DIRECT, **kw) -> Store:
+    store = Store(code=code, name=kw.pop("name", f"门店 {code}"), kind=kind, **kw)
+    session.add(store)
+    session.flush()
+    return store
+
+
+def add_staff(session, clock, username: str, role: Role, store: Store | None = None) -> Staff:
+    staff = Staff(
+        username=username,
+        display_name=username,
+        role=role,
+        store_id=store.id if store else None,
+        created_at=clock.now(),
+    )
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def application(store_code: str = "SH01", **overrides) -> MemberApplication:
+    serial = next(_serial)
+    values = dict(
+        name="王小明",
+        phone=fake_phone(serial),
+        id_number=fake_id_number(serial=serial),
+        store_code=store_code,
+        email=f"member{serial}@example.com",
+        address="上海市浦东新区张江路100号",
+    )
+    values.update(overrides)
+    return MemberApplication(**values)

@@ -1,0 +1,96 @@
+"""The composition root: builds the services from settings. The CLI, the TUI, the scheduler and
+the webhook server all start here; nothing else wires adapters to the domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from workbench.clock import Clock, SystemClock, local_day_start
+from workbench.crypto import BlindIndex, FieldCipher, Keyring, load_keyring
+from workbench.db import create_db_engine, make_session_factory
+from workbench.members.points import PointsLedger, load_rewards
+from workbench.members.registry import MemberRegistry
+from workbench.members.review import TierReview
+from workbench.members.tiers import TierScheme, load_tier_scheme
+from workbench.settings import Settings
+
+
+@dataclass
+class Workbench:
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    sessions: sessionmaker[Session]
+    keyring: Keyring
+    cipher: FieldCipher
+    blind_index: BlindIndex
+    scheme: TierScheme
+    ledger: PointsLedger
+    registry: MemberRegistry
+    tier_review: TierReview
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def load_scheme(settings: Settings) -> TierScheme:
+    return load_tier_scheme(settings.config_path(f"tiers/{settings.members_tier_scheme}.toml"))
+
+
+def keyring_from_settings(settings: Settings) -> Keyring:
+    inline = settings.keys_keyring.get_secret_value() if settings.keys_keyring else None
+    return load_keyring(inline_json=inline, path=settings.effective_keys_file)
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    keyring: Keyring | None = None,
+    engine: Engine | None = None,
+) -> Workbench:
+    clock = clock or SystemClock()
+    keyring = keyring or keyring_from_settings(settings)
+    engine = engine or create_db_engine(
+        settings.effective_database_url, echo=settings.database_echo
+    )
+    scheme = load_scheme(settings)
+    cipher = FieldCipher(keyring)
+    blind_index = BlindIndex(keyring)
+    ledger = PointsLedger(
+        clock=clock,
+        scheme=scheme,
+        rewards=load_rewards(settings.config_path("rewards.toml")),
+        expiry_years=settings.members_points_expiry_years,
+        redeem_daily_limit=settings.members_redeem_daily_limit,
+        redeem_step=settings.members_redeem_step,
+        day_start=partial(local_day_start, zone=settings.timezone),
+    )
+    registry = MemberRegistry(
+        clock=clock,
+        cipher=cipher,
+        blind_index=blind_index,
+        scheme=scheme,
+        ledger=ledger,
+        phone_region=settings.locale_phone_region,
+        card_prefix=settings.members_card_prefix,
+        termination_notice_days=settings.members_termination_notice_days,
+    )
+    return Workbench(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        keyring=keyring,
+        cipher=cipher,
+        blind_index=blind_index,
+        scheme=scheme,
+        ledger=ledger,
+        registry=registry,
+        tier_review=TierReview(clock=clock, scheme=scheme),
+    )

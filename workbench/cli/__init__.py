@@ -1,0 +1,50 @@
+"""The `workbench` command. Each group lives in its own module; errors a person can act on are
+printed as one line, never as a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from workbench.cli import db as db_commands
+from workbench.cli import keys as keys_commands
+from workbench.cli import members as members_commands
+from workbench.cli import seed as seed_commands
+from workbench.cli import tiers as tiers_commands
+from workbench.cli.state import state
+from workbench.errors import WorkbenchError
+
+app = typer.Typer(
+    name="workbench",
+    help="Contact-centre and CRM workbench for a membership business.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _options(
+    config: str = typer.Option(
+        None, "--config", help="Settings file to read instead of config/workbench.toml."
+    ),
+) -> None:
+    state.config_file = config
+
+
+app.add_typer(db_commands.app, name="db")
+app.add_typer(keys_commands.app, name="keys")
+app.add_typer(members_commands.app, name="members")
+app.add_typer(tiers_commands.app, name="tiers")
+seed_commands.register(app)
+
+
+def main() -> None:
+    try:
+        app()
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    finally:
+        state.close()

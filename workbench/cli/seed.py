@@ -1,0 +1,5 @@
+"""`workbench seed` and `workbench demo` (being written)."""
+
+
+def register(app) -> None:
+    pass

@@ -1,0 +1,7 @@
+"""Imports every table module so SQLModel.metadata is complete (for Alembic and tests)."""
+
+from sqlmodel import SQLModel
+
+import workbench.members.models  # noqa: F401
+
+metadata = SQLModel.metadata

@@ -1,0 +1,58 @@
+"""Typed errors whose message a person can act on; the CLI and TUI show the message, not a trace."""
+
+
+class WorkbenchError(Exception):
+    """Base of every error the workbench reports to a person."""
+
+
+class ConfigError(WorkbenchError):
+    pass
+
+
+class KeyringError(WorkbenchError):
+    pass
+
+
+class ValidationError(WorkbenchError):
+    """Bad input: names the field and what is allowed."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class InvalidPhoneNumber(ValidationError):
+    def __init__(self, message: str = "not a mainland China mobile number (11 digits, 13x–19x)"):
+        super().__init__("phone", message)
+
+
+class InvalidIdNumber(ValidationError):
+    def __init__(self, message: str) -> None:
+        super().__init__("id_number", message)
+
+
+class NotFound(WorkbenchError):
+    pass
+
+
+class DuplicateMember(WorkbenchError):
+    def __init__(self, field: str, existing_member_no: str) -> None:
+        super().__init__(f"a member with this {field} already exists: {existing_member_no}")
+        self.field = field
+        self.existing_member_no = existing_member_no
+
+
+class InvalidState(WorkbenchError):
+    """An action that the current state of a record does not allow."""
+
+
+class InsufficientPoints(WorkbenchError):
+    pass
+
+
+class LimitExceeded(WorkbenchError):
+    pass
+
+
+class PermissionDenied(WorkbenchError):
+    pass

@@ -1,0 +1,216 @@
+"""Tables of the member registry: stores, staff, members, cards, events, purchases, points.
+
+Personal fields live only in `*_enc` columns (AES-GCM, see workbench.crypto); phone and ID
+number are found through their `*_bidx` blind-index columns.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from workbench.db.types import Money, UTCDateTime
+
+
+def utc_column(*, nullable: bool = True, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class StoreKind(StrEnum):
+    DIRECT = "direct"
+    FRANCHISE = "franchise"
+    HEADQUARTERS = "headquarters"  # the hotline and head office: serves members of every store
+
+
+class Role(StrEnum):
+    AGENT = "agent"  # hotline / customer service
+    SUPERVISOR = "supervisor"  # customer-service manager
+    SALES = "sales"
+    STORE_MANAGER = "store_manager"
+    DEPARTMENT_HEAD = "department_head"
+    ANALYST = "analyst"  # other managers, marketing, HQ analysts: aggregates only
+    ADMIN = "admin"
+
+
+class MemberStatus(StrEnum):
+    PENDING_REVIEW = "pending_review"
+    REJECTED = "rejected"  # sent back to the sales person for correction
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+
+
+class Channel(StrEnum):
+    ONLINE = "online"
+    STORE = "store"
+    HOTLINE = "hotline"
+    PARTNER = "partner"
+
+
+class CardStatus(StrEnum):
+    ISSUED = "issued"
+    ACTIVE = "active"
+    LOST = "lost"  # frozen at once when reported; never usable again
+    REPLACED = "replaced"
+    TERMINATED = "terminated"
+
+
+class PointsKind(StrEnum):
+    PURCHASE = "purchase"
+    REFERRAL = "referral"
+    ACTIVITY = "activity"
+    REDEMPTION = "redemption"
+    EXPIRY = "expiry"
+    SETTLEMENT = "settlement"  # remaining points settled at termination
+    ADJUSTMENT = "adjustment"
+
+
+class Store(SQLModel, table=True):
+    __tablename__ = "store"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
+    name: str = Field(max_length=100)
+    kind: StoreKind = Field(sa_column=Column(String(16), nullable=False))
+    city: str = Field(default="", max_length=50)
+    timezone: str | None = Field(default=None, max_length=50)
+
+
+class Staff(SQLModel, table=True):
+    __tablename__ = "staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    display_name: str = Field(max_length=100)
+    role: Role = Field(sa_column=Column(String(24), nullable=False, index=True))
+    store_id: int | None = Field(default=None, foreign_key="store.id", index=True)
+    team: str | None = Field(default=None, max_length=50)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = True
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "member"
+    __table_args__ = (
+        Index("ix_member_store_status", "store_id", "status"),
+        Index("ix_member_birth_month_day", "birth_month_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_no: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
+    status: MemberStatus = Field(sa_column=Column(String(16), nullable=False, index=True))
+    store_id: int = Field(foreign_key="store.id")
+    sales_staff_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    channel: Channel = Field(sa_column=Column(String(16), nullable=False))
+    referrer_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    tier_code: str = Field(max_length=32, index=True)
+    tier_locked_until: datetime | None = Field(default=None, sa_column=utc_column())
+    gender: str | None = Field(default=None, max_length=1)
+    # Month and day only ("0315"): what a masked view shows anyway; lets birthday greetings find
+    # members without decrypting every row.
+    birth_month_day: str | None = Field(default=None, max_length=4)
+
+    name_enc: str | None = Field(default=None, sa_column=Column(Text))
+    phone_enc: str | None = Field(default=None, sa_column=Column(Text))
+    id_number_enc: str | None = Field(default=None, sa_column=Column(Text))
+    email_enc: str | None = Field(default=None, sa_column=Column(Text))
+    address_enc: str | None = Field(default=None, sa_column=Column(Text))
+    birthday_enc: str | None = Field(default=None, sa_column=Column(Text))
+    phone_bidx: str | None = Field(default=None, sa_column=Column(String(32), unique=True))
+    id_number_bidx: str | None = Field(default=None, sa_column=Column(String(32), unique=True))
+
+    consent_marketing: bool = True
+    consent_third_party: bool = False
+
+    submitted_at: datetime = Field(sa_column=utc_column(nullable=False))
+    reviewed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    reviewed_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    rejection_reason: str | None = Field(default=None, max_length=500)
+    joined_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    termination_reason: str | None = Field(default=None, max_length=32)
+    termination_due_at: datetime | None = Field(default=None, sa_column=utc_column())
+    terminated_at: datetime | None = Field(default=None, sa_column=utc_column())
+    erased_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class MemberCard(SQLModel, table=True):
+    __tablename__ = "member_card"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    card_no: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
+    status: CardStatus = Field(sa_column=Column(String(16), nullable=False))
+    issued_at: datetime = Field(sa_column=utc_column(nullable=False))
+    activated_at: datetime | None = Field(default=None, sa_column=utc_column())
+    lost_at: datetime | None = Field(default=None, sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    replaces_card_id: int | None = Field(default=None, foreign_key="member_card.id")
+
+
+class MemberEvent(SQLModel, table=True):
+    """The member's history: application, review, card steps, tier changes, termination.
+    `detail` never holds personal data in clear."""
+
+    __tablename__ = "member_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str = Field(max_length=32)
+    occurred_at: datetime = Field(sa_column=utc_column(nullable=False))
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    approved_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Purchase(SQLModel, table=True):
+    __tablename__ = "purchase"
+    __table_args__ = (Index("ix_purchase_member_time", "member_id", "occurred_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id")
+    store_id: int = Field(foreign_key="store.id", index=True)
+    amount: Decimal = Field(sa_column=Column(Money(), nullable=False))
+    occurred_at: datetime = Field(sa_column=utc_column(nullable=False))
+    points_earned: int = 0
+    external_ref: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
+
+
+class PointsEntry(SQLModel, table=True):
+    """One line of the points ledger. Credits carry their expiry; debits are negative."""
+
+    __tablename__ = "points_entry"
+    __table_args__ = (
+        Index("ix_points_member_time", "member_id", "occurred_at"),
+        Index("ix_points_expires", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id")
+    kind: PointsKind = Field(sa_column=Column(String(16), nullable=False))
+    points: int
+    occurred_at: datetime = Field(sa_column=utc_column(nullable=False))
+    expires_at: datetime | None = Field(default=None, sa_column=utc_column())
+    purchase_id: int | None = Field(default=None, foreign_key="purchase.id", index=True)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+__all__ = [
+    "CardStatus",
+    "Channel",
+    "Member",
+    "MemberCard",
+    "MemberEvent",
+    "MemberStatus",
+    "PointsEntry",
+    "PointsKind",
+    "Purchase",
+    "Role",
+    "Staff",
+    "Store",
+    "StoreKind",
+]

@@ -1,0 +1,38 @@
+"""Member and card numbers: random (so they reveal no counts) with a Luhn check digit on cards."""
+
+from __future__ import annotations
+
+import secrets
+
+
+def luhn_check_digit(digits: str) -> str:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:  # doubled: these become the odd positions once the digit is appended
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def is_valid_card_no(card_no: str) -> bool:
+    return card_no.isdigit() and len(card_no) >= 8 and luhn_check_digit(card_no[:-1]) == card_no[-1]
+
+
+def member_no_from_int(value: int) -> str:
+    """M + 9 digits; `value` is drawn from range(10**9)."""
+    return f"M{value:09d}"
+
+
+def card_no_from_int(prefix: str, value: int) -> str:
+    """prefix + 11 digits + Luhn digit; `value` is drawn from range(10**11)."""
+    body = f"{prefix}{value:011d}"
+    return body + luhn_check_digit(body)
+
+
+def random_member_no() -> str:
+    return member_no_from_int(secrets.randbelow(10**9))
+
+
+def random_card_no(prefix: str) -> str:
+    return card_no_from_int(prefix, secrets.randbelow(10**11))

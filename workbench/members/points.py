@@ -1,0 +1,292 @@
+"""The points ledger: every movement is a line, the balance is the sum of the lines.
+
+Debits (redemptions, expiries, settlements) consume credits oldest first, and every credit
+expires a fixed number of years after it was earned, so "oldest first" and "first to expire"
+are the same order. Hence the points still alive among credits expiring by T are
+max(0, credits expiring by T - all debits so far): no per-lot bookkeeping is needed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import and_, case, func, select
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.errors import ConfigError, InsufficientPoints, LimitExceeded, ValidationError
+from workbench.members.models import Member, PointsEntry, PointsKind, Purchase
+from workbench.members.tiers import TierScheme
+
+MONEY_LIMIT = Decimal("10000000")
+
+
+@dataclass(frozen=True)
+class Reward:
+    code: str
+    label_zh: str
+    label_en: str
+    points: int
+
+
+def load_rewards(path: Path) -> dict[str, Reward]:
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        rewards = [
+            Reward(r["code"], r["label_zh"], r["label_en"], int(r["points"])) for r in doc["reward"]
+        ]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"rewards catalogue {path}: {exc}") from None
+    return {r.code: r for r in rewards}
+
+
+def add_years(at: datetime, years: int) -> datetime:
+    try:
+        return at.replace(year=at.year + years)
+    except ValueError:  # 29 February
+        return at.replace(year=at.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class ExpiringPoints:
+    member_id: int
+    points: int
+    first_expiry: datetime
+
+
+class PointsLedger:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        scheme: TierScheme,
+        rewards: dict[str, Reward],
+        expiry_years: int,
+        redeem_daily_limit: int,
+        redeem_step: int,
+        day_start: Callable[[datetime], datetime],
+    ) -> None:
+        self.clock = clock
+        self.scheme = scheme
+        self.rewards = rewards
+        self.expiry_years = expiry_years
+        self.redeem_daily_limit = redeem_daily_limit
+        self.redeem_step = redeem_step
+        self._day_start = day_start  # the start of the local business day containing an instant
+
+    # Reading -------------------------------------------------------------------------------
+    def balance(self, session: Session, member_id: int) -> int:
+        total = session.scalar(
+            select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+                PointsEntry.member_id == member_id
+            )
+        )
+        return int(total)
+
+    def history(self, session: Session, member_id: int, limit: int = 50) -> list[PointsEntry]:
+        query = (
+            select(PointsEntry)
+            .where(PointsEntry.member_id == member_id)
+            .order_by(PointsEntry.occurred_at.desc(), PointsEntry.id.desc())
+            .limit(limit)
+        )
+        return list(session.scalars(query))
+
+    def expiring_within(
+        self, session: Session, days: int, member_id: int | None = None
+    ) -> list[ExpiringPoints]:
+        """Members whose points expire within `days`, with how many and the first expiry."""
+        now = self.clock.now()
+        horizon = now + timedelta(days=days)
+        rows = self._alive_by(session, horizon, member_id, first_after=now)
+        return [ExpiringPoints(m, alive, first) for m, alive, first in rows if alive > 0]
+
+    def _alive_by(self, session, horizon, member_id, first_after=None):
+        due_credit = func.sum(
+            case(
+                (
+                    and_(PointsEntry.points > 0, PointsEntry.expires_at <= horizon),
+                    PointsEntry.points,
+                ),
+                else_=0,
+            )
+        )
+        debits = func.sum(case((PointsEntry.points < 0, -PointsEntry.points), else_=0))
+        window = [PointsEntry.expires_at <= horizon]
+        if first_after is not None:
+            window.append(PointsEntry.expires_at > first_after)
+        candidates = select(PointsEntry.member_id).where(*window)
+        if member_id is not None:
+            candidates = candidates.where(PointsEntry.member_id == member_id)
+        first_expiry = select(func.min(PointsEntry.expires_at)).where(
+            PointsEntry.member_id == Member.id, *window
+        )
+        query = (
+            select(PointsEntry.member_id, due_credit - debits, first_expiry.scalar_subquery())
+            .join(Member, Member.id == PointsEntry.member_id)
+            .where(PointsEntry.member_id.in_(candidates.distinct()))
+            .group_by(PointsEntry.member_id, Member.id)
+            .having(due_credit > debits)
+            .order_by(PointsEntry.member_id)
+        )
+        return [(int(m), int(alive), first) for m, alive, first in session.execute(query)]
+
+    # Writing -------------------------------------------------------------------------------
+    def credit(
+        self,
+        session: Session,
+        *,
+        member_id: int,
+        kind: PointsKind,
+        points: int,
+        staff_id: int | None = None,
+        purchase_id: int | None = None,
+        detail: str = "",
+        at: datetime | None = None,
+    ) -> PointsEntry:
+        if points <= 0:
+            raise ValidationError("points", "a credit must be a positive number of points")
+        at = at or self.clock.now()
+        entry = PointsEntry(
+            member_id=member_id,
+            kind=kind,
+            points=points,
+            occurred_at=at,
+            expires_at=add_years(at, self.expiry_years),
+            purchase_id=purchase_id,
+            staff_id=staff_id,
+            detail=detail,
+        )
+        session.add(entry)
+        return entry
+
+    def _debit(self, session, *, member_id, kind, points, staff_id=None, detail="") -> PointsEntry:
+        entry = PointsEntry(
+            member_id=member_id,
+            kind=kind,
+            points=-points,
+            occurred_at=self.clock.now(),
+            staff_id=staff_id,
+            detail=detail,
+        )
+        session.add(entry)
+        return entry
+
+    def record_purchase(
+        self,
+        session: Session,
+        *,
+        member: Member,
+        amount: Decimal,
+        store_id: int,
+        staff_id: int | None = None,
+        at: datetime | None = None,
+        external_ref: str | None = None,
+    ) -> Purchase:
+        """A purchase and the points it earns at the member's current tier."""
+        try:
+            amount = Decimal(amount).quantize(Decimal("0.01"))
+        except (ArithmeticError, ValueError, TypeError):
+            raise ValidationError("amount", "must be an amount in yuan such as 128.50") from None
+        if not (0 < amount < MONEY_LIMIT):
+            raise ValidationError("amount", f"must be more than 0 and less than {MONEY_LIMIT}")
+        at = at or self.clock.now()
+        points = self.scheme.get(member.tier_code).points_for(amount)
+        purchase = Purchase(
+            member_id=member.id,
+            store_id=store_id,
+            amount=amount,
+            occurred_at=at,
+            points_earned=points,
+            external_ref=external_ref,
+        )
+        session.add(purchase)
+        session.flush()
+        if points:
+            self.credit(
+                session,
+                member_id=member.id,
+                kind=PointsKind.PURCHASE,
+                points=points,
+                purchase_id=purchase.id,
+                staff_id=staff_id,
+                at=at,
+            )
+        return purchase
+
+    def redeem(
+        self,
+        session: Session,
+        *,
+        member: Member,
+        reward_code: str,
+        quantity: int = 1,
+        staff_id: int | None = None,
+    ) -> PointsEntry:
+        reward = self.rewards.get(reward_code)
+        if reward is None:
+            known = ", ".join(sorted(self.rewards))
+            raise ValidationError("reward", f"unknown reward {reward_code!r} (known: {known})")
+        if quantity < 1:
+            raise ValidationError("quantity", "must be at least 1")
+        points = reward.points * quantity
+        if points % self.redeem_step:
+            raise ValidationError("points", f"redemptions go in steps of {self.redeem_step} points")
+        balance = self.balance(session, member.id)
+        if points > balance:
+            raise InsufficientPoints(f"needs {points} points; the balance is {balance}")
+        today = self._redeemed_today(session, member.id)
+        if today + points > self.redeem_daily_limit:
+            raise LimitExceeded(
+                f"daily redemption limit is {self.redeem_daily_limit} points; "
+                f"{today} already redeemed today"
+            )
+        return self._debit(
+            session,
+            member_id=member.id,
+            kind=PointsKind.REDEMPTION,
+            points=points,
+            staff_id=staff_id,
+            detail=f"{reward.code} x{quantity}",
+        )
+
+    def _redeemed_today(self, session: Session, member_id: int) -> int:
+        since = self._day_start(self.clock.now())
+        total = session.scalar(
+            select(func.coalesce(func.sum(-PointsEntry.points), 0)).where(
+                PointsEntry.member_id == member_id,
+                PointsEntry.kind == PointsKind.REDEMPTION,
+                PointsEntry.occurred_at >= since,
+            )
+        )
+        return int(total)
+
+    def expire_due(self, session: Session, member_id: int | None = None) -> int:
+        """Write an expiry line for every member with points past their expiry. Idempotent:
+        the expiry lines are debits, so a second run finds nothing left to expire."""
+        expired = 0
+        for member, alive, _first in self._alive_by(session, self.clock.now(), member_id):
+            self._debit(session, member_id=member, kind=PointsKind.EXPIRY, points=alive)
+            expired += alive
+        return expired
+
+    def settle(self, session: Session, *, member_id: int, staff_id: int | None, detail: str) -> int:
+        """Close the account at termination: the remaining balance is settled to zero."""
+        self.expire_due(session, member_id)
+        session.flush()
+        remaining = self.balance(session, member_id)
+        if remaining > 0:
+            self._debit(
+                session,
+                member_id=member_id,
+                kind=PointsKind.SETTLEMENT,
+                points=remaining,
+                staff_id=staff_id,
+                detail=detail,
+            )
+        return remaining

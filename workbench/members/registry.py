@@ -1,0 +1,545 @@
+"""The member registry: application and review, card lifecycle, termination with erasure,
+and finding members by phone, ID number or card through the blind index.
+
+Service methods take the session and the acting staff member; the caller commits, so a change
+and everything it causes land in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.crypto import BlindIndex, FieldCipher
+from workbench.errors import (
+    DuplicateMember,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from workbench.members.identity import normalise_email, normalise_phone, parse_id_number
+from workbench.members.models import (
+    CardStatus,
+    Channel,
+    Member,
+    MemberCard,
+    MemberEvent,
+    MemberStatus,
+    PointsKind,
+    Role,
+    Staff,
+    Store,
+)
+from workbench.members.numbers import random_card_no, random_member_no
+from workbench.members.points import PointsLedger
+from workbench.members.tiers import TierScheme
+from workbench.permissions.masking import MASKERS
+
+PERSONAL_FIELDS = ("name", "phone", "id_number", "email", "address", "birthday")
+REVIEWERS = {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
+TIER_APPROVERS = {Role.SUPERVISOR, Role.ADMIN}
+USABLE_CARD = (CardStatus.ISSUED, CardStatus.ACTIVE)
+
+
+class TerminationReason(StrEnum):
+    VOLUNTARY = "voluntary"
+    INACTIVITY = "inactivity"
+    VIOLATION = "violation"
+    BUSINESS_CHANGE = "business_change"
+
+
+@dataclass
+class MemberApplication:
+    """What an applicant gives; phone and ID number are checked, email and address optional."""
+
+    name: str
+    phone: str
+    id_number: str
+    store_code: str
+    channel: Channel | str = Channel.STORE
+    email: str | None = None
+    address: str | None = None
+    referrer_member_no: str | None = None
+    consent_marketing: bool = True
+
+
+@dataclass
+class CheckedApplication:
+    name: str
+    phone: str
+    id_number: str
+    birthday: date
+    gender: str
+    email: str | None
+    address: str | None
+    channel: Channel
+
+
+@dataclass
+class MemberRecord:
+    """A member with personal fields decrypted. Only the access layer hands these out."""
+
+    member: Member
+    fields: dict[str, str | None]
+    card_no: str | None
+    card_status: CardStatus | None
+    store_code: str
+    extra: dict = field(default_factory=dict)
+
+    def masked(self) -> dict[str, str | None]:
+        return {name: MASKERS[name](value) for name, value in self.fields.items()}
+
+
+def check_application(app: MemberApplication, phone_region: str) -> CheckedApplication:
+    name = (app.name or "").strip()
+    if not name:
+        raise ValidationError("name", "a name is required")
+    if len(name) > 50:
+        raise ValidationError("name", "at most 50 characters")
+    try:
+        channel = Channel(app.channel)
+    except ValueError:
+        allowed = ", ".join(c.value for c in Channel)
+        raise ValidationError("channel", f"one of {allowed}") from None
+    card = parse_id_number(app.id_number)
+    address = (app.address or "").strip() or None
+    if address and len(address) > 200:
+        raise ValidationError("address", "at most 200 characters")
+    return CheckedApplication(
+        name=name,
+        phone=normalise_phone(app.phone, phone_region),
+        id_number=card.number,
+        birthday=card.birthday,
+        gender=card.gender,
+        email=normalise_email(app.email),
+        address=address,
+        channel=channel,
+    )
+
+
+class MemberRegistry:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        cipher: FieldCipher,
+        blind_index: BlindIndex,
+        scheme: TierScheme,
+        ledger: PointsLedger,
+        phone_region: str = "CN",
+        card_prefix: str = "8",
+        termination_notice_days: int = 30,
+    ) -> None:
+        self.clock = clock
+        self.cipher = cipher
+        self.blind_index = blind_index
+        self.scheme = scheme
+        self.ledger = ledger
+        self.phone_region = phone_region
+        self.card_prefix = card_prefix
+        self.termination_notice_days = termination_notice_days
+
+    # Blind index ----------------------------------------------------------------------------
+    def phone_bidx(self, e164: str) -> str:
+        return self.blind_index.digest("phone", e164)
+
+    def id_number_bidx(self, number: str) -> str:
+        return self.blind_index.digest("id_number", number)
+
+    # Look-ups -------------------------------------------------------------------------------
+    def get(self, session: Session, member_no: str) -> Member:
+        member = session.scalar(select(Member).where(Member.member_no == member_no.strip().upper()))
+        if member is None:
+            raise NotFound(f"no member with number {member_no!r}")
+        return member
+
+    def find_by_phone(self, session: Session, phone: str) -> Member | None:
+        bidx = self.phone_bidx(normalise_phone(phone, self.phone_region, mobile_only=False))
+        return session.scalar(select(Member).where(Member.phone_bidx == bidx))
+
+    def find_by_id_number(self, session: Session, id_number: str) -> Member | None:
+        bidx = self.id_number_bidx(parse_id_number(id_number).number)
+        return session.scalar(select(Member).where(Member.id_number_bidx == bidx))
+
+    def find_by_card(self, session: Session, card_no: str) -> tuple[Member, MemberCard] | None:
+        row = session.execute(
+            select(Member, MemberCard)
+            .join(MemberCard, MemberCard.member_id == Member.id)
+            .where(MemberCard.card_no == card_no.strip())
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    def current_card(self, session: Session, member_id: int) -> MemberCard | None:
+        return session.scalar(
+            select(MemberCard)
+            .where(MemberCard.member_id == member_id)
+            .order_by(MemberCard.issued_at.desc(), MemberCard.id.desc())
+            .limit(1)
+        )
+
+    def cards(self, session: Session, member_id: int) -> list[MemberCard]:
+        query = select(MemberCard).where(MemberCard.member_id == member_id).order_by(MemberCard.id)
+        return list(session.scalars(query))
+
+    def events(self, session: Session, member_id: int) -> list[MemberEvent]:
+        query = (
+            select(MemberEvent).where(MemberEvent.member_id == member_id).order_by(MemberEvent.id)
+        )
+        return list(session.scalars(query))
+
+    def decrypt(self, member: Member, fields: tuple[str, ...] = PERSONAL_FIELDS) -> dict:
+        return {f: self.cipher.decrypt(f, getattr(member, f"{f}_enc")) for f in fields}
+
+    def record(self, session: Session, member: Member) -> MemberRecord:
+        card = self.current_card(session, member.id)
+        store = session.get(Store, member.store_id)
+        return MemberRecord(
+            member=member,
+            fields=self.decrypt(member),
+            card_no=card.card_no if card else None,
+            card_status=card.status if card else None,
+            store_code=store.code if store else "",
+        )
+
+    # Application and review -------------------------------------------------------------------
+    def apply(self, session: Session, *, application: MemberApplication, actor: Staff) -> Member:
+        checked = check_application(application, self.phone_region)
+        store = session.scalar(select(Store).where(Store.code == application.store_code))
+        if store is None:
+            raise ValidationError("store", f"no store with code {application.store_code!r}")
+        referrer_id = None
+        if application.referrer_member_no:
+            referrer = self.get(session, application.referrer_member_no)
+            if referrer.status != MemberStatus.ACTIVE:
+                raise ValidationError("referrer", "the referrer is not an active member")
+            referrer_id = referrer.id
+        phone_bidx = self.phone_bidx(checked.phone)
+        id_bidx = self.id_number_bidx(checked.id_number)
+        self._refuse_duplicates(session, phone_bidx, id_bidx)
+        now = self.clock.now()
+        member = Member(
+            member_no=random_member_no(),
+            status=MemberStatus.PENDING_REVIEW,
+            store_id=store.id,
+            sales_staff_id=actor.id if actor.role == Role.SALES else None,
+            channel=checked.channel,
+            referrer_id=referrer_id,
+            tier_code=self.scheme.base.code,
+            consent_marketing=application.consent_marketing,
+            submitted_at=now,
+        )
+        self._write_personal(member, checked, phone_bidx, id_bidx)
+        session.add(member)
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()  # a concurrent application with the same phone or ID won the race
+            self._refuse_duplicates(session, phone_bidx, id_bidx)
+            raise
+        self._event(session, member, "applied", actor, channel=checked.channel.value)
+        return member
+
+    def _write_personal(self, member: Member, checked: CheckedApplication, phone_bidx, id_bidx):
+        enc = self.cipher.encrypt
+        member.name_enc = enc("name", checked.name)
+        member.phone_enc = enc("phone", checked.phone)
+        member.id_number_enc = enc("id_number", checked.id_number)
+        member.email_enc = enc("email", checked.email)
+        member.address_enc = enc("address", checked.address)
+        member.birthday_enc = enc("birthday", checked.birthday.isoformat())
+        member.birth_month_day = checked.birthday.strftime("%m%d")
+        member.gender = checked.gender
+        member.phone_bidx = phone_bidx
+        member.id_number_bidx = id_bidx
+
+    def _refuse_duplicates(self, session, phone_bidx, id_bidx, except_id: int | None = None):
+        for column, value, label in (
+            (Member.phone_bidx, phone_bidx, "phone number"),
+            (Member.id_number_bidx, id_bidx, "ID-card number"),
+        ):
+            existing = session.scalar(select(Member).where(column == value))
+            if existing is not None and existing.id != except_id:
+                raise DuplicateMember(label, existing.member_no)
+
+    def approve(self, session: Session, *, member_no: str, actor: Staff) -> Member:
+        _require_role(actor, REVIEWERS, "review applications")
+        member = self._in_status(session, member_no, MemberStatus.PENDING_REVIEW, "approved")
+        now = self.clock.now()
+        member.status = MemberStatus.ACTIVE
+        member.reviewed_at = now
+        member.reviewed_by_id = actor.id
+        member.rejection_reason = None
+        member.joined_at = now
+        member.tier_code = self.scheme.base.code
+        card = self._issue_card(session, member, replaces=None, status=CardStatus.ISSUED)
+        self._event(session, member, "approved", actor, card_no=card.card_no)
+        if member.referrer_id is not None:
+            referrer = session.get(Member, member.referrer_id)
+            bonus = self.scheme.get(member.tier_code).referral_bonus
+            if referrer is not None and referrer.status == MemberStatus.ACTIVE and bonus:
+                self.ledger.credit(
+                    session,
+                    member_id=referrer.id,
+                    kind=PointsKind.REFERRAL,
+                    points=bonus,
+                    staff_id=actor.id,
+                    detail=f"referred {member.member_no}",
+                )
+        return member
+
+    def reject(self, session: Session, *, member_no: str, reason: str, actor: Staff) -> Member:
+        _require_role(actor, REVIEWERS, "review applications")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("reason", "say why the application is rejected")
+        member = self._in_status(session, member_no, MemberStatus.PENDING_REVIEW, "rejected")
+        member.status = MemberStatus.REJECTED
+        member.reviewed_at = self.clock.now()
+        member.reviewed_by_id = actor.id
+        member.rejection_reason = reason[:500]
+        self._event(session, member, "rejected", actor, reason=reason[:500])
+        return member
+
+    def resubmit(
+        self, session: Session, *, member_no: str, application: MemberApplication, actor: Staff
+    ) -> Member:
+        """The corrected application goes back for review."""
+        member = self._in_status(session, member_no, MemberStatus.REJECTED, "resubmitted")
+        checked = check_application(application, self.phone_region)
+        phone_bidx = self.phone_bidx(checked.phone)
+        id_bidx = self.id_number_bidx(checked.id_number)
+        self._refuse_duplicates(session, phone_bidx, id_bidx, except_id=member.id)
+        self._write_personal(member, checked, phone_bidx, id_bidx)
+        member.channel = checked.channel
+        member.status = MemberStatus.PENDING_REVIEW
+        member.submitted_at = self.clock.now()
+        self._event(session, member, "resubmitted", actor)
+        return member
+
+    # Cards ----------------------------------------------------------------------------------
+    def activate_card(
+        self, session: Session, *, card_no: str, phone: str, actor: Staff
+    ) -> MemberCard:
+        """Activation binds the card to the member's phone: the number given must match."""
+        found = self.find_by_card(session, card_no)
+        if found is None:
+            raise NotFound(f"no card {card_no!r}")
+        member, card = found
+        if member.status != MemberStatus.ACTIVE:
+            raise InvalidState(f"member {member.member_no} is {member.status.value}")
+        if card.status != CardStatus.ISSUED:
+            raise InvalidState(
+                f"card {card.card_no} is {card.status.value}, not waiting for activation"
+            )
+        bidx = self.phone_bidx(normalise_phone(phone, self.phone_region))
+        if bidx != member.phone_bidx:
+            raise ValidationError("phone", "does not match the phone number on the application")
+        card.status = CardStatus.ACTIVE
+        card.activated_at = self.clock.now()
+        self._event(session, member, "card_activated", actor, card_no=card.card_no)
+        return card
+
+    def report_lost(self, session: Session, *, member_no: str, actor: Staff) -> MemberCard:
+        """Freeze the member's card at once; any later use of it is refused."""
+        member = self.get(session, member_no)
+        card = self.current_card(session, member.id)
+        if card is None or card.status not in USABLE_CARD:
+            status = card.status.value if card else "missing"
+            raise InvalidState(f"member {member.member_no} has no usable card (it is {status})")
+        card.status = CardStatus.LOST
+        card.lost_at = self.clock.now()
+        self._event(session, member, "card_lost", actor, card_no=card.card_no)
+        return card
+
+    def reissue_card(self, session: Session, *, member_no: str, actor: Staff) -> MemberCard:
+        """A new card number; the old card stays in the history, never usable again."""
+        member = self.get(session, member_no)
+        if member.status != MemberStatus.ACTIVE:
+            raise InvalidState(f"member {member.member_no} is {member.status.value}")
+        old = self.current_card(session, member.id)
+        if old is not None:
+            if old.status in USABLE_CARD:
+                old.status = CardStatus.REPLACED
+            old.closed_at = self.clock.now()
+        new = self._issue_card(session, member, replaces=old, status=CardStatus.ACTIVE)
+        self._event(
+            session, member, "card_reissued", actor,
+            card_no=new.card_no, old_card_no=old.card_no if old else None,
+        )  # fmt: skip
+        return new
+
+    def require_usable_card(self, session: Session, member: Member) -> MemberCard:
+        """Purchases and redemptions need an active member with a card that is not frozen."""
+        if member.status != MemberStatus.ACTIVE:
+            raise InvalidState(f"member {member.member_no} is {member.status.value}")
+        card = self.current_card(session, member.id)
+        if card is None or card.status not in USABLE_CARD:
+            when = f" on {card.lost_at:%Y-%m-%d}" if card and card.lost_at else ""
+            raise InvalidState(
+                f"the card of member {member.member_no} is frozen (reported lost{when}): "
+                "reissue a card first"
+            )
+        return card
+
+    def _issue_card(self, session, member, *, replaces, status) -> MemberCard:
+        now = self.clock.now()
+        for _attempt in range(5):
+            card_no = random_card_no(self.card_prefix)
+            if session.scalar(select(MemberCard.id).where(MemberCard.card_no == card_no)) is None:
+                break
+        card = MemberCard(
+            member_id=member.id,
+            card_no=card_no,
+            status=status,
+            issued_at=now,
+            activated_at=now if status == CardStatus.ACTIVE else None,
+            replaces_card_id=replaces.id if replaces else None,
+        )
+        session.add(card)
+        session.flush()
+        return card
+
+    # Termination ------------------------------------------------------------------------------
+    def give_termination_notice(
+        self, session: Session, *, member_no: str, reason: TerminationReason | str, actor: Staff
+    ) -> Member:
+        reason = _termination_reason(reason)
+        member = self._in_status(session, member_no, MemberStatus.ACTIVE, "given notice")
+        member.termination_reason = reason.value
+        member.termination_due_at = self.clock.now() + timedelta(days=self.termination_notice_days)
+        self._event(session, member, "termination_notice", actor, reason=reason.value,
+                    due=member.termination_due_at.isoformat())  # fmt: skip
+        return member
+
+    def terminate(
+        self, session: Session, *, member_no: str, reason: TerminationReason | str, actor: Staff
+    ) -> Member:
+        """Settle the points, close the cards, and erase the personal data. The row stays,
+        anonymised, so ledgers and tickets still add up."""
+        reason = _termination_reason(reason)
+        member = self.get(session, member_no)
+        if member.status == MemberStatus.TERMINATED:
+            raise InvalidState(f"member {member.member_no} is already terminated")
+        now = self.clock.now()
+        if reason != TerminationReason.VOLUNTARY and member.status == MemberStatus.ACTIVE:
+            due = member.termination_due_at
+            if due is None or member.termination_reason != reason.value:
+                raise InvalidState(
+                    f"a {reason.value} termination needs notice first "
+                    f"({self.termination_notice_days} days)"
+                )
+            if now < due:
+                raise InvalidState(f"the notice period runs until {due:%Y-%m-%d %H:%M} UTC")
+        settled = self.ledger.settle(
+            session, member_id=member.id, staff_id=actor.id, detail=f"termination: {reason.value}"
+        )
+        for card in self.cards(session, member.id):
+            if card.status in USABLE_CARD:
+                card.status = CardStatus.TERMINATED
+            card.closed_at = card.closed_at or now
+        member.status = MemberStatus.TERMINATED
+        member.termination_reason = reason.value
+        member.terminated_at = now
+        self.erase_personal_data(member)
+        self._event(
+            session, member, "terminated", actor, reason=reason.value, points_settled=settled
+        )
+        return member
+
+    def erase_personal_data(self, member: Member) -> None:
+        for name in PERSONAL_FIELDS:
+            setattr(member, f"{name}_enc", None)
+        member.phone_bidx = None
+        member.id_number_bidx = None
+        member.birth_month_day = None
+        member.gender = None
+        member.consent_marketing = False
+        member.consent_third_party = False
+        member.erased_at = self.clock.now()
+
+    # Tiers --------------------------------------------------------------------------------------
+    def grant_tier(
+        self,
+        session: Session,
+        *,
+        member_no: str,
+        tier_code: str,
+        reason: str,
+        requested_by: Staff,
+        approved_by: Staff,
+        until: datetime | None = None,
+    ) -> Member:
+        """A manual grant (e.g. platinum): approved by a second person, recorded, kept until
+        `until` (default: one review period) even if spend would demote it."""
+        tier = self.scheme.get(tier_code)
+        if not tier.manual_grant:
+            raise ValidationError("tier", f"{tier.code} cannot be granted by hand")
+        _require_role(approved_by, TIER_APPROVERS, "approve a manual tier grant")
+        if approved_by.id == requested_by.id:
+            raise PermissionDenied("a manual tier grant needs a second person's approval")
+        if not (reason or "").strip():
+            raise ValidationError("reason", "say why the tier is granted")
+        member = self._in_status(session, member_no, MemberStatus.ACTIVE, "granted a tier")
+        now = self.clock.now()
+        months = self.scheme.review_period_months or 12
+        member.tier_locked_until = until or now + timedelta(days=round(months * 30.44))
+        old = member.tier_code
+        member.tier_code = tier.code
+        session.add(
+            MemberEvent(
+                member_id=member.id,
+                kind="tier_granted",
+                occurred_at=now,
+                staff_id=requested_by.id,
+                approved_by_id=approved_by.id,
+                detail=json.dumps(
+                    {"from": old, "to": tier.code, "reason": reason.strip()[:300],
+                     "until": member.tier_locked_until.isoformat()},
+                    ensure_ascii=False,
+                ),
+            )
+        )  # fmt: skip
+        return member
+
+    # Helpers ------------------------------------------------------------------------------------
+    def _in_status(self, session, member_no, status: MemberStatus, action: str) -> Member:
+        member = self.get(session, member_no)
+        if member.status != status:
+            raise InvalidState(
+                f"member {member.member_no} is {member.status.value}; "
+                f"only a {status.value} member can be {action}"
+            )
+        return member
+
+    def _event(self, session, member: Member, kind: str, actor: Staff | None, **detail) -> None:
+        session.add(
+            MemberEvent(
+                member_id=member.id,
+                kind=kind,
+                occurred_at=self.clock.now(),
+                staff_id=actor.id if actor else None,
+                detail=json.dumps(detail, ensure_ascii=False) if detail else "",
+            )
+        )
+
+
+def _termination_reason(reason: TerminationReason | str) -> TerminationReason:
+    try:
+        return TerminationReason(reason)
+    except ValueError:
+        allowed = ", ".join(r.value for r in TerminationReason)
+        raise ValidationError("reason", f"one of {allowed}") from None
+
+
+def _require_role(actor: Staff, roles: set[Role], action: str) -> None:
+    if actor.role not in roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise PermissionDenied(f"only {allowed} may {action}; {actor.username} is {actor.role}")

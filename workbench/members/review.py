@@ -1,0 +1,110 @@
+"""The periodic tier review: promotion and demotion from spend and visits in the period."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.members.models import Member, MemberEvent, MemberStatus, Purchase
+from workbench.members.tiers import PeriodActivity, TierScheme
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class TierChange:
+    member_id: int
+    member_no: str
+    old_tier: str
+    new_tier: str
+    spend: Decimal
+    visits: int
+
+    @property
+    def direction(self) -> str:
+        return "promoted" if self.new_rank > self.old_rank else "demoted"
+
+    old_rank: int = 0
+    new_rank: int = 0
+
+
+class TierReview:
+    def __init__(self, *, clock: Clock, scheme: TierScheme) -> None:
+        self.clock = clock
+        self.scheme = scheme
+
+    def period_start(self, end: datetime) -> datetime | None:
+        months = self.scheme.review_period_months
+        return end - timedelta(days=round(months * 30.44)) if months else None
+
+    def proposed_changes(self, session: Session, *, batch_size: int = 20_000) -> list[TierChange]:
+        """Every active member whose tier the review would change; nothing is written."""
+        now = self.clock.now()
+        start = self.period_start(now)
+        window = [Purchase.occurred_at < now]
+        if start is not None:
+            window.append(Purchase.occurred_at >= start)
+        activity = (
+            select(
+                Purchase.member_id,
+                func.sum(Purchase.amount).label("spend"),
+                func.count().label("visits"),
+                func.max(Purchase.amount).label("largest"),
+            )
+            .where(*window)
+            .group_by(Purchase.member_id)
+            .subquery()
+        )
+        query = (
+            select(
+                Member.id, Member.member_no, Member.tier_code, Member.tier_locked_until,
+                activity.c.spend, activity.c.visits, activity.c.largest,
+            )
+            .outerjoin(activity, activity.c.member_id == Member.id)
+            .where(Member.status == MemberStatus.ACTIVE)
+            .order_by(Member.id)
+            .execution_options(yield_per=batch_size)
+        )  # fmt: skip
+        changes = []
+        for mid, member_no, tier_code, locked_until, spend, visits, largest in session.execute(
+            query
+        ):
+            # sum() and max() keep the Money type, so these come back as Decimal yuan.
+            period = PeriodActivity(
+                spend=spend or ZERO, visits=int(visits or 0), largest_purchase=largest or ZERO
+            )
+            locked = locked_until is not None and locked_until > now
+            new = self.scheme.review(tier_code, period, locked=locked)
+            if new.code != tier_code:
+                old = self.scheme.get(tier_code)
+                changes.append(
+                    TierChange(mid, member_no, tier_code, new.code, period.spend, period.visits,
+                               old.rank, new.rank)
+                )  # fmt: skip
+        return changes
+
+    def apply(self, session: Session, changes: list[TierChange]) -> int:
+        now = self.clock.now()
+        for change in changes:
+            member = session.get(Member, change.member_id)
+            if member is None or member.tier_code != change.old_tier:
+                continue  # changed since the proposal was made
+            member.tier_code = change.new_tier
+            session.add(
+                MemberEvent(
+                    member_id=member.id,
+                    kind=f"tier_{change.direction}",
+                    occurred_at=now,
+                    detail=json.dumps(
+                        {"from": change.old_tier, "to": change.new_tier,
+                         "spend": str(change.spend), "visits": change.visits}
+                    ),
+                )
+            )  # fmt: skip
+        return len(changes)

@@ -1,0 +1,142 @@
+"""Tier schemes as data (config/tiers/*.toml) and the pure rules that read them."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from pathlib import Path
+
+from workbench.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Tier:
+    code: str
+    label_zh: str
+    label_en: str
+    rank: int
+    points_per_unit: int  # points earned per `unit_yuan` spent
+    unit_yuan: Decimal
+    discount: Decimal  # price factor: 0.95 is 9.5折 (5 % off); 1 is none
+    referral_bonus: int  # points to the referrer when a member of this tier joins through them
+    qualify_spend: Decimal | None = None  # spend in the review period that reaches or keeps it
+    qualify_visits: int | None = None  # or this many purchases in the period
+    qualify_single_purchase: Decimal | None = None  # or one purchase of at least this much
+    manual_grant: bool = False  # may also be granted by hand with a recorded approval
+
+    def label(self, language: str) -> str:
+        return self.label_en if language == "en" else self.label_zh
+
+    def points_for(self, amount: Decimal) -> int:
+        if amount <= 0:
+            return 0
+        units = (amount / self.unit_yuan).to_integral_value(rounding=ROUND_FLOOR)
+        return int(units) * self.points_per_unit
+
+
+@dataclass(frozen=True)
+class PeriodActivity:
+    """What a member did in the review period."""
+
+    spend: Decimal
+    visits: int
+    largest_purchase: Decimal
+
+
+@dataclass(frozen=True)
+class TierScheme:
+    name: str
+    tiers: tuple[Tier, ...]  # lowest rank first
+    review_period_months: int  # 0: count everything since joining (cumulative schemes)
+
+    @property
+    def base(self) -> Tier:
+        return self.tiers[0]
+
+    def get(self, code: str) -> Tier:
+        for tier in self.tiers:
+            if tier.code == code:
+                return tier
+        known = ", ".join(t.code for t in self.tiers)
+        raise ConfigError(f"tier {code!r} is not in scheme {self.name!r} (known: {known})")
+
+    def earned_tier(self, activity: PeriodActivity) -> Tier:
+        """The highest tier whose any qualifying condition the activity meets."""
+        earned = self.base
+        for tier in self.tiers[1:]:
+            if _qualifies(tier, activity):
+                earned = tier
+        return earned
+
+    def review(self, current_code: str, activity: PeriodActivity, *, locked: bool) -> Tier:
+        """The tier a periodic review gives: a manually granted tier still locked is kept unless
+        the activity earns a higher one."""
+        earned = self.earned_tier(activity)
+        current = self.get(current_code)
+        if locked and current.rank > earned.rank:
+            return current
+        return earned
+
+
+def _qualifies(tier: Tier, activity: PeriodActivity) -> bool:
+    if tier.qualify_spend is not None and activity.spend >= tier.qualify_spend:
+        return True
+    if tier.qualify_visits is not None and activity.visits >= tier.qualify_visits:
+        return True
+    return (
+        tier.qualify_single_purchase is not None
+        and activity.largest_purchase >= tier.qualify_single_purchase
+    )
+
+
+def _decimal(raw: object, where: str) -> Decimal:
+    try:
+        return Decimal(str(raw))
+    except InvalidOperation:
+        raise ConfigError(f"{where}: {raw!r} is not a number") from None
+
+
+def load_tier_scheme(path: Path) -> TierScheme:
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"tier scheme {path}: {exc}") from None
+    rows = doc.get("tier") or []
+    if not rows:
+        raise ConfigError(f"tier scheme {path}: no [[tier]] entries")
+    tiers = []
+    for row in rows:
+        where = f"{path.name} tier {row.get('code', '?')}"
+        try:
+            tier = Tier(
+                code=row["code"],
+                label_zh=row["label_zh"],
+                label_en=row["label_en"],
+                rank=int(row["rank"]),
+                points_per_unit=int(row["points_per_unit"]),
+                unit_yuan=_decimal(row.get("unit_yuan", 1), where),
+                discount=_decimal(row.get("discount", 1), where),
+                referral_bonus=int(row.get("referral_bonus", 0)),
+                qualify_spend=_optional_decimal(row, "qualify_spend", where),
+                qualify_visits=row.get("qualify_visits"),
+                qualify_single_purchase=_optional_decimal(row, "qualify_single_purchase", where),
+                manual_grant=bool(row.get("manual_grant", False)),
+            )
+        except KeyError as missing:
+            raise ConfigError(f"{where}: missing {missing}") from None
+        if tier.unit_yuan <= 0 or not (0 < tier.discount <= 1):
+            raise ConfigError(f"{where}: unit_yuan must be > 0 and discount in (0, 1]")
+        tiers.append(tier)
+    tiers.sort(key=lambda t: t.rank)
+    if len({t.code for t in tiers}) != len(tiers) or len({t.rank for t in tiers}) != len(tiers):
+        raise ConfigError(f"tier scheme {path}: tier codes and ranks must be unique")
+    return TierScheme(
+        name=doc.get("name", path.stem),
+        tiers=tuple(tiers),
+        review_period_months=int(doc.get("review_period_months", 12)),
+    )
+
+
+def _optional_decimal(row: dict, key: str, where: str) -> Decimal | None:
+    return _decimal(row[key], where) if key in row else None

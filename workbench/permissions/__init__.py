@@ -1,0 +1,1 @@
+"""Protection of member data: masking, scopes, grants, reveal with reason, audit."""

@@ -1,0 +1,203 @@
+"""Typed settings: defaults < config/workbench.toml (or --config FILE) < WORKBENCH_* environment.
+
+The TOML file is organised in sections (`[database] url = …`); each key becomes the flat setting
+`<section>_<key>` (`database_url`), which is also the name of its environment variable
+(`WORKBENCH_DATABASE_URL`). Secrets are read from the environment or a key file only: a secret
+found in a TOML file is refused, because that file is committed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from workbench.errors import ConfigError
+
+PACKAGE_CONFIG_DIR = Path(__file__).parent / "_config"  # present in an installed wheel
+CHECKOUT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"  # a source checkout
+
+SECRET_SETTINGS = frozenset(
+    {"twilio_auth_token", "smtp_password", "odoo_password", "keys_keyring", "backup_passphrase"}
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKBENCH_", extra="forbid")
+
+    # [database]
+    database_url: str = Field("", description="empty: a SQLite file in the user's data directory")
+    database_echo: bool = False
+
+    # [keys]
+    keys_file: str = Field("", description="empty: keys.json in the user's data directory")
+    keys_keyring: SecretStr | None = None  # the key file's JSON itself, for containers (env only)
+
+    # [locale]
+    locale_timezone: str = "Asia/Shanghai"
+    locale_language: Literal["zh-CN", "en"] = "zh-CN"
+    locale_phone_region: str = "CN"
+
+    # [members]
+    members_tier_scheme: str = "classic"
+    members_points_expiry_years: int = Field(2, ge=1, le=10)
+    members_expiry_reminder_days: int = Field(30, ge=1, le=366)
+    members_redeem_daily_limit: int = Field(10_000, ge=0)
+    members_redeem_step: int = Field(100, ge=1)
+    members_termination_notice_days: int = Field(30, ge=0, le=365)
+    members_card_prefix: str = Field("8", pattern=r"^[0-9]{1,4}$")
+
+    # [protection]
+    protection_reveal_minutes: int = Field(5, ge=1, le=120)
+    protection_idle_timeout_minutes: int = Field(15, ge=1, le=720)
+
+    # [twilio] (auth token: WORKBENCH_TWILIO_AUTH_TOKEN only)
+    twilio_account_sid: str = ""
+    twilio_from_number: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_auth_token: SecretStr | None = None
+
+    # [smtp] (password: WORKBENCH_SMTP_PASSWORD only)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str = ""
+    smtp_sender: str = "会员服务 <service@example.com>"
+    smtp_password: SecretStr | None = None
+
+    # [odoo] (password or API key: WORKBENCH_ODOO_PASSWORD only)
+    odoo_host: str = ""
+    odoo_port: int = Field(8069, ge=1, le=65535)
+    odoo_protocol: Literal["jsonrpc", "jsonrpc+ssl"] = "jsonrpc"
+    odoo_database: str = ""
+    odoo_login: str = ""
+    odoo_password: SecretStr | None = None
+
+    # [backup] (passphrase: WORKBENCH_BACKUP_PASSPHRASE only)
+    backup_directory: str = ""
+    backup_passphrase: SecretStr | None = None
+
+    # Where this configuration was read from; tier schemes and templates are looked up beside it.
+    config_file: str = ""
+
+    @field_validator("locale_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("an IANA time zone name such as Asia/Shanghai") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("a sqlite:///PATH or postgresql+psycopg://… URL (or empty)")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings)
+
+    # Derived values -----------------------------------------------------------------------------
+    @property
+    def data_dir(self) -> Path:
+        return Path(platformdirs.user_data_dir("workbench", appauthor=False))
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'workbench.db'}"
+
+    @property
+    def effective_keys_file(self) -> Path:
+        return Path(self.keys_file) if self.keys_file else self.data_dir / "keys.json"
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.locale_timezone)
+
+    def config_path(self, relative: str) -> Path:
+        """A file of the configuration folder: beside the settings file first, then the defaults."""
+        folders = [Path(self.config_file).parent] if self.config_file else []
+        folders += [CHECKOUT_CONFIG_DIR, PACKAGE_CONFIG_DIR]
+        for folder in folders:
+            candidate = folder / relative
+            if candidate.exists():
+                return candidate
+        raise ConfigError(f"configuration file {relative!r} not found in {folders[0]}")
+
+
+def default_config_file() -> Path | None:
+    for folder in (CHECKOUT_CONFIG_DIR, PACKAGE_CONFIG_DIR):
+        if (folder / "workbench.toml").exists():
+            return folder / "workbench.toml"
+    return None
+
+
+def read_toml_settings(path: Path) -> dict[str, Any]:
+    """Flatten `[section] key = v` into `section_key`; refuse secrets."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    flat: dict[str, Any] = {}
+    for section, body in document.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{path}: top-level key {section!r} must be a [section]")
+        for key, value in body.items():
+            flat[f"{section}_{key}"] = value
+    secrets = sorted(SECRET_SETTINGS & flat.keys())
+    if secrets:
+        raise ConfigError(
+            f"{path} contains the secret setting(s) {', '.join(secrets)}: secrets come from the "
+            f"environment (WORKBENCH_{secrets[0].upper()}) or the key file, never a config file"
+        )
+    return flat
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings; a wrong value raises ConfigError naming the setting and what is allowed."""
+    chosen = config_file or os.environ.get("WORKBENCH_CONFIG") or default_config_file()
+    from_file: dict[str, Any] = {}
+    if chosen:
+        path = Path(chosen)
+        from_file = read_toml_settings(path)
+        from_file["config_file"] = str(path)
+    env_names = {
+        name for name in Settings.model_fields if f"WORKBENCH_{name.upper()}" in os.environ
+    }
+    # The environment beats the file: drop file values the environment overrides.
+    file_values = {k: v for k, v in from_file.items() if k not in env_names}
+    unknown = sorted(set(file_values) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in {chosen}: {', '.join(unknown)}")
+    try:
+        return Settings(**{**file_values, **overrides})
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"])
+        section, _, key = name.partition("_")
+        where = f"[{section}] {key} (WORKBENCH_{name.upper()})" if key else name
+        lines.append(f"setting {where}: {error['msg']}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
