@@ -172,7 +172,7 @@ def read_toml_settings(path: Path) -> dict[str, Any]:
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
-    """Read the settings; a wrong value raises ConfigError naming the setting and what is allowed."""
+    """Read the settings; a wrong value raises ConfigError naming the setting and what it allows."""
     chosen = config_file or os.environ.get("WORKBENCH_CONFIG") or default_config_file()
     from_file: dict[str, Any] = {}
     if chosen:

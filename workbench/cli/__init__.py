@@ -37,12 +37,13 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(members_commands.app, name="members")
 app.add_typer(tiers_commands.app, name="tiers")
+app.add_typer(tiers_commands.points_app, name="points")
 seed_commands.register(app)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     try:
-        app()
+        app(args=argv)
     except WorkbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

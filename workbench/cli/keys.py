@@ -19,9 +19,13 @@ def init_command() -> None:
     settings = state.settings()
     path = settings.effective_keys_file
     if path.exists():
-        raise KeyringError(f"a key file already exists at {path}; keep it, or rotate with `keys rotate`")
+        raise KeyringError(
+            f"a key file already exists at {path}; keep it, or rotate with `keys rotate`"
+        )
     Keyring.generate().save(path)
-    console.print(f"new key file written to {path} (back it up apart from the database)", markup=False)
+    console.print(
+        f"new key file written to {path} (back it up apart from the database)", markup=False
+    )
 
 
 @app.command("rotate")
@@ -34,7 +38,9 @@ def rotate_command(
     settings = state.settings()
     path = settings.effective_keys_file
     if settings.keys_keyring is not None:
-        raise KeyringError("keys come from WORKBENCH_KEYS_KEYRING: rotate the key file, then update it")
+        raise KeyringError(
+            "keys come from WORKBENCH_KEYS_KEYRING: rotate the key file, then update it"
+        )
     wb = state.workbench()
     rotated = wb.keyring.rotated()
     rotated.save(path)  # saved first: a crash mid-way leaves values readable under either key

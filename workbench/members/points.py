@@ -107,6 +107,10 @@ class PointsLedger:
         return [ExpiringPoints(m, alive, first) for m, alive, first in rows if alive > 0]
 
     def _alive_by(self, session, horizon, member_id, first_after=None):
+        """(member, points alive among credits expiring by `horizon`, first such expiry)."""
+        window = [PointsEntry.expires_at <= horizon]
+        if first_after is not None:
+            window.append(PointsEntry.expires_at > first_after)
         due_credit = func.sum(
             case(
                 (
@@ -117,20 +121,16 @@ class PointsLedger:
             )
         )
         debits = func.sum(case((PointsEntry.points < 0, -PointsEntry.points), else_=0))
-        window = [PointsEntry.expires_at <= horizon]
-        if first_after is not None:
-            window.append(PointsEntry.expires_at > first_after)
+        first_expiry = func.min(
+            case((and_(PointsEntry.points > 0, *window), PointsEntry.expires_at))
+        )
         candidates = select(PointsEntry.member_id).where(*window)
         if member_id is not None:
             candidates = candidates.where(PointsEntry.member_id == member_id)
-        first_expiry = select(func.min(PointsEntry.expires_at)).where(
-            PointsEntry.member_id == Member.id, *window
-        )
         query = (
-            select(PointsEntry.member_id, due_credit - debits, first_expiry.scalar_subquery())
-            .join(Member, Member.id == PointsEntry.member_id)
+            select(PointsEntry.member_id, due_credit - debits, first_expiry)
             .where(PointsEntry.member_id.in_(candidates.distinct()))
-            .group_by(PointsEntry.member_id, Member.id)
+            .group_by(PointsEntry.member_id)
             .having(due_credit > debits)
             .order_by(PointsEntry.member_id)
         )

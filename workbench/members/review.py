@@ -47,7 +47,7 @@ class TierReview:
         """Every active member whose tier the review would change; nothing is written."""
         now = self.clock.now()
         start = self.period_start(now)
-        window = [Purchase.occurred_at < now]
+        window = [Purchase.occurred_at <= now]
         if start is not None:
             window.append(Purchase.occurred_at >= start)
         activity = (

@@ -21,7 +21,7 @@ def _safe(value: str, masked: str) -> str:
 
 
 def _keep_ends(value: str, head: int, tail: int) -> str:
-    """Keep `head` first and `tail` last characters, shrinking them so at least a third is hidden."""
+    """Keep `head` first and `tail` last characters, fewer if needed to hide at least a third."""
     n = len(value)
     while head + tail > 0 and n - head - tail < max(1, n // 3):
         if head >= tail and head > 0:

@@ -1,0 +1,52 @@
+from dataclasses import dataclass
+
+import pytest
+
+from tests.factories import add_staff, add_store
+from workbench.members.models import Role, Staff, Store
+
+
+@dataclass
+class People:
+    store: Store
+    other_store: Store
+    agent: Staff
+    supervisor: Staff
+    admin: Staff
+    sales: Staff
+    analyst: Staff
+
+
+@pytest.fixture
+def people(wb, clock) -> People:
+    with wb.sessions() as session:
+        store = add_store(session, "SH01")
+        other = add_store(session, "BJ01", city="北京")
+        result = People(
+            store=store,
+            other_store=other,
+            agent=add_staff(session, clock, "agent1", Role.AGENT),
+            supervisor=add_staff(session, clock, "supervisor1", Role.SUPERVISOR),
+            admin=add_staff(session, clock, "admin", Role.ADMIN),
+            sales=add_staff(session, clock, "sales1", Role.SALES, store),
+            analyst=add_staff(session, clock, "analyst1", Role.ANALYST),
+        )
+        session.commit()
+    return result
+
+
+@pytest.fixture
+def active_member(wb, people):
+    """Apply, approve and activate the card of one member; returns (member_no, application)."""
+    from tests.factories import application
+
+    app = application()
+    with wb.sessions() as session:
+        member = wb.registry.apply(session, application=app, actor=people.sales)
+        wb.registry.approve(session, member_no=member.member_no, actor=people.agent)
+        card = wb.registry.current_card(session, member.id)
+        wb.registry.activate_card(
+            session, card_no=card.card_no, phone=app.phone, actor=people.agent
+        )
+        session.commit()
+    return member.member_no, app

@@ -1,0 +1,106 @@
+"""`workbench members`, `tiers` and `points` against a real database, as an operator runs them."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from workbench.cli import main
+
+
+@pytest.fixture
+def cli(wb, keyring, monkeypatch, capsys):
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", wb.settings.database_url)
+    monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
+
+    def run(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exited:
+            main(list(args))
+        out, err = capsys.readouterr()
+        return exited.value.code or 0, out, err
+
+    return run
+
+
+def test_find_by_phone_prints_a_masked_profile(cli, wb, active_member):
+    member_no, app = active_member
+    with wb.sessions() as session:
+        member = wb.registry.get(session, member_no)
+        wb.ledger.record_purchase(session, member=member, amount=Decimal("88.80"), store_id=1)
+        session.commit()
+    code, out, _ = cli("members", "find", "--phone", app.phone)
+    assert code == 0
+    assert member_no in out and "王**" in out and "88" in out
+    assert f"{app.phone[:3]}****{app.phone[-4:]}" in out
+    for secret in (app.phone, app.id_number, app.name, app.email):
+        assert secret not in out
+
+
+def test_show_json_is_masked(cli, active_member):
+    member_no, app = active_member
+    code, out, _ = cli("members", "show", member_no, "--json")
+    profile = json.loads(out)
+    assert code == 0 and profile["member_no"] == member_no
+    assert profile["masked"]["id_number"] == app.id_number[:4] + "*" * 10 + app.id_number[-4:]
+    assert profile["card_status"] == "active"
+    assert app.id_number not in out
+
+
+def test_errors_are_one_clear_line(cli, people):
+    code, _, err = cli("members", "find", "--phone", "12345")
+    assert code == 2 and err.startswith("error: phone:") and "Traceback" not in err
+    code, _, err = cli("members", "find", "--phone", "13900000000")
+    assert code == 2 and "no member with that phone number" in err
+    code, _, err = cli("members", "show", "M000000000")
+    assert code == 2 and "no member with number" in err
+    code, _, err = cli("members", "find")
+    assert code == 2 and "exactly one of --phone or --card" in err
+
+
+def test_find_by_old_card_after_reissue(cli, wb, people, active_member):
+    member_no, _ = active_member
+    with wb.sessions() as session:
+        old = wb.registry.report_lost(session, member_no=member_no, actor=people.agent)
+        wb.registry.reissue_card(session, member_no=member_no, actor=people.agent)
+        session.commit()
+    code, out, _ = cli("members", "find", "--card", old.card_no)
+    assert code == 0 and member_no in out
+
+
+def test_tiers_review_dry_run_writes_nothing(cli, wb, active_member):
+    member_no, _ = active_member
+    with wb.sessions() as session:
+        member = wb.registry.get(session, member_no)
+        wb.ledger.record_purchase(session, member=member, amount=Decimal("6000"), store_id=1)
+        session.commit()
+    code, out, _ = cli("tiers", "review", "--dry-run")
+    assert code == 0 and "1 tier changes (dry run)" in out and "regular → silver: 1" in out
+    with wb.sessions() as session:
+        assert wb.registry.get(session, member_no).tier_code == "regular"
+    code, out, _ = cli("tiers", "review")
+    assert code == 0 and "applied 1 changes" in out
+    with wb.sessions() as session:
+        assert wb.registry.get(session, member_no).tier_code == "silver"
+
+
+def test_tiers_grant_and_show(cli, people, active_member):
+    member_no, _ = active_member
+    code, out, _ = cli("tiers", "show")
+    assert code == 0 and "platinum" in out and "manual grant" in out
+    code, _, err = cli(
+        "tiers", "grant", member_no, "platinum", "--reason", "partner",
+        "--requested-by", "supervisor1", "--approved-by", "supervisor1",
+    )  # fmt: skip
+    assert code == 2 and "second person" in err
+    code, out, _ = cli(
+        "tiers", "grant", member_no, "platinum", "--reason", "partner",
+        "--requested-by", "agent1", "--approved-by", "supervisor1",
+    )  # fmt: skip
+    assert code == 0 and "platinum until" in out
+
+
+def test_points_commands(cli, wb, active_member):
+    code, out, _ = cli("points", "expire")
+    assert code == 0 and "0 points expired" in out
+    code, out, _ = cli("points", "expiring", "--days", "30")
+    assert code == 0 and "0 members" in out

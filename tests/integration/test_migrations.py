@@ -1,0 +1,28 @@
+"""The Alembic migrations build exactly the schema the models describe, on both backends."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from workbench.db.migrate import current_revision, head_revision, is_up_to_date
+from workbench.db.tables import metadata
+
+
+def test_database_is_at_head_and_matches_models(wb):
+    assert is_up_to_date(wb.engine)
+    assert current_revision(wb.engine) == head_revision()
+    with wb.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(wb):
+    if wb.engine.dialect.name != "sqlite":
+        return
+    with wb.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_every_table_exists(wb):
+    assert set(metadata.tables) <= set(inspect(wb.engine).get_table_names())
