@@ -17,6 +17,12 @@ from workbench.members.points import PointsLedger, load_rewards
 from workbench.members.registry import MemberRegistry
 from workbench.members.review import TierReview
 from workbench.members.tiers import TierScheme, load_tier_scheme
+from workbench.permissions.access import MemberAccess
+from workbench.permissions.audit import AuditLog
+from workbench.permissions.auth import Authenticator
+from workbench.permissions.changes import ChangeRequests
+from workbench.permissions.sharing import DataSharing
+from workbench.permissions.staff import StaffDirectory
 from workbench.settings import Settings
 
 
@@ -33,6 +39,12 @@ class Workbench:
     ledger: PointsLedger
     registry: MemberRegistry
     tier_review: TierReview
+    audit: AuditLog
+    auth: Authenticator
+    access: MemberAccess
+    sharing: DataSharing
+    changes: ChangeRequests
+    staff: StaffDirectory
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -81,11 +93,30 @@ def build(
         card_prefix=settings.members_card_prefix,
         termination_notice_days=settings.members_termination_notice_days,
     )
+    sessions = make_session_factory(engine)
+    audit = AuditLog(clock)
+    access = MemberAccess(
+        clock=clock,
+        sessions=sessions,
+        registry=registry,
+        audit=audit,
+        lookup_minutes=settings.protection_lookup_minutes,
+        reveal_minutes=settings.protection_reveal_minutes,
+        reveal_roles=set(settings.protection_reveal_roles),
+        id_number_reveal_roles=set(settings.protection_id_number_reveal_roles),
+    )
+    auth = Authenticator(
+        clock=clock,
+        audit=audit,
+        max_failed_logins=settings.protection_max_failed_logins,
+        lockout_minutes=settings.protection_lockout_minutes,
+        idle_timeout_minutes=settings.protection_idle_timeout_minutes,
+    )
     return Workbench(
         settings=settings,
         clock=clock,
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=sessions,
         keyring=keyring,
         cipher=cipher,
         blind_index=blind_index,
@@ -93,4 +124,20 @@ def build(
         ledger=ledger,
         registry=registry,
         tier_review=TierReview(clock=clock, scheme=scheme),
+        audit=audit,
+        auth=auth,
+        access=access,
+        sharing=DataSharing(
+            clock=clock,
+            sessions=sessions,
+            registry=registry,
+            audit=audit,
+            min_group_size=settings.protection_min_group_size,
+            export_roles=set(settings.protection_export_roles),
+            share_roles=set(settings.protection_share_roles),
+        ),
+        changes=ChangeRequests(
+            clock=clock, sessions=sessions, registry=registry, access=access, audit=audit
+        ),
+        staff=StaffDirectory(clock=clock, auth=auth, audit=audit),
     )

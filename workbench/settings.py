@@ -23,6 +23,10 @@ from workbench.errors import ConfigError
 PACKAGE_CONFIG_DIR = Path(__file__).parent / "_config"  # present in an installed wheel
 CHECKOUT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"  # a source checkout
 
+StaffRole = Literal[
+    "agent", "supervisor", "sales", "store_manager", "department_head", "analyst", "admin"
+]
+
 SECRET_SETTINGS = frozenset(
     {"twilio_auth_token", "smtp_password", "odoo_password", "keys_keyring", "backup_passphrase"}
 )
@@ -56,6 +60,15 @@ class Settings(BaseSettings):
     # [protection]
     protection_reveal_minutes: int = Field(5, ge=1, le=120)
     protection_idle_timeout_minutes: int = Field(15, ge=1, le=720)
+    protection_max_failed_logins: int = Field(5, ge=1, le=100)
+    protection_lockout_minutes: int = Field(15, ge=1, le=1440)
+    protection_lookup_minutes: int = Field(30, ge=1, le=480)
+    protection_reveal_roles: list[StaffRole] = ["agent", "supervisor", "sales", "store_manager"]
+    protection_id_number_reveal_roles: list[StaffRole] = []
+    protection_export_roles: list[StaffRole] = ["supervisor", "admin"]
+    protection_share_roles: list[StaffRole] = ["admin"]
+    protection_min_group_size: int = Field(5, ge=1, le=1000)
+    protection_terminal_file: str = ""
 
     # [twilio] (auth token: WORKBENCH_TWILIO_AUTH_TOKEN only)
     twilio_account_sid: str = ""
@@ -125,6 +138,12 @@ class Settings(BaseSettings):
     @property
     def effective_keys_file(self) -> Path:
         return Path(self.keys_file) if self.keys_file else self.data_dir / "keys.json"
+
+    @property
+    def effective_terminal_file(self) -> Path:
+        if self.protection_terminal_file:
+            return Path(self.protection_terminal_file)
+        return self.data_dir / "terminal.json"
 
     @property
     def timezone(self) -> ZoneInfo:

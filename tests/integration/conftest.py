@@ -2,8 +2,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.factories import add_staff, add_store
-from workbench.members.models import Role, Staff, Store
+from tests.factories import add_staff, add_store, application
+from workbench.members.models import Role, Staff, Store, StoreKind
 
 
 @dataclass
@@ -50,3 +50,36 @@ def active_member(wb, people):
         )
         session.commit()
     return member.member_no, app
+
+
+@dataclass
+class World:
+    member_no: str
+    member_id: int
+    app: object
+    staff: dict
+
+
+@pytest.fixture
+def world(wb, clock) -> World:
+    with wb.sessions() as session:
+        hq = add_store(session, "HQ", StoreKind.HEADQUARTERS)
+        sh = add_store(session, "SH01")
+        bj = add_store(session, "BJ01", StoreKind.FRANCHISE)
+        staff = {
+            "agent": add_staff(session, clock, "agent", Role.AGENT, hq),
+            "supervisor": add_staff(session, clock, "supervisor", Role.SUPERVISOR, hq),
+            "dept_head": add_staff(session, clock, "dept_head", Role.DEPARTMENT_HEAD, hq),
+            "analyst": add_staff(session, clock, "analyst", Role.ANALYST, hq),
+            "admin": add_staff(session, clock, "admin", Role.ADMIN, hq),
+            "sales_own": add_staff(session, clock, "sales_own", Role.SALES, sh),
+            "sales_other": add_staff(session, clock, "sales_other", Role.SALES, sh),
+            "manager_own": add_staff(session, clock, "manager_own", Role.STORE_MANAGER, sh),
+            "manager_other": add_staff(session, clock, "manager_bj", Role.STORE_MANAGER, bj),
+            "agent_branch": add_staff(session, clock, "agent_bj", Role.AGENT, bj),
+        }
+        app = application(store_code="SH01", name="张伟")
+        member = wb.registry.apply(session, application=app, actor=staff["sales_own"])
+        wb.registry.approve(session, member_no=member.member_no, actor=staff["agent"])
+        session.commit()
+        return World(member.member_no, member.id, app, staff)

@@ -4,18 +4,33 @@ import json
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from tests.factories import application
 from workbench.cli import main
+from workbench.cli.state import state
+from workbench.members.models import Staff
+
+
+PASSWORD = "password1"
 
 
 @pytest.fixture
-def cli(wb, keyring, monkeypatch, capsys):
+def cli(wb, people, keyring, clock, monkeypatch, capsys):
+    """Runs `workbench --user USER …` as that person would; USER defaults to the agent."""
+    monkeypatch.setattr(state, "clock", clock)
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", wb.settings.database_url)
     monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
+    monkeypatch.setenv("WORKBENCH_PASSWORD", PASSWORD)
+    monkeypatch.setenv("WORKBENCH_PROTECTION_TERMINAL_FILE", "/nonexistent/terminal.json")
+    with wb.sessions() as session:
+        for staff in session.scalars(select(Staff)):
+            staff.password_hash = wb.auth.hash_password(PASSWORD)
+        session.commit()
 
-    def run(*args: str) -> tuple[int, str, str]:
+    def run(*args: str, user: str = "agent1") -> tuple[int, str, str]:
         with pytest.raises(SystemExit) as exited:
-            main(list(args))
+            main(["--user", user, *args])
         out, err = capsys.readouterr()
         return exited.value.code or 0, out, err
 
@@ -38,12 +53,35 @@ def test_find_by_phone_prints_a_masked_profile(cli, wb, active_member):
 
 def test_show_json_is_masked(cli, active_member):
     member_no, app = active_member
-    code, out, _ = cli("members", "show", member_no, "--json")
+    code, _, err = cli("members", "show", member_no, "--json")
+    assert code == 2 and "may not see member" in err  # an agent cannot browse by number
+    code, out, _ = cli("members", "show", member_no, "--json", user="sales1")
     profile = json.loads(out)
     assert code == 0 and profile["member_no"] == member_no
-    assert profile["masked"]["id_number"] == app.id_number[:4] + "*" * 10 + app.id_number[-4:]
-    assert profile["card_status"] == "active"
+    assert profile["fields"]["id_number"] == app.id_number[:4] + "*" * 10 + app.id_number[-4:]
+    assert profile["card_status"] == "active" and profile["access_basis"] == "own_customer"
     assert app.id_number not in out
+
+
+def test_reveal_prints_member_text_literally(cli, wb, people, clock):
+    name = "[bold red]X[/] [link=http://x]y[/link]"
+    with wb.sessions() as session:
+        member = wb.registry.apply(session, application=application(name=name), actor=people.sales)
+        session.commit()
+    code, out, _ = cli("members", "reveal", member.member_no, "name", "--reason", "spelling",
+                       user="sales1")  # fmt: skip
+    assert code == 0 and name in out
+    code, out, _ = cli("members", "show", member.member_no, user="sales1")
+    assert code == 0 and name in out  # still revealed
+    clock.advance(minutes=5)
+    code, out, _ = cli("members", "show", member.member_no, user="sales1")
+    assert code == 0 and "[***" in out and name not in out
+
+
+def test_wrong_password_is_refused(cli, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_PASSWORD", "wrong")
+    code, _, err = cli("members", "find", "--phone", "13900000000")
+    assert code == 2 and err.strip() == "error: wrong username or password"
 
 
 def test_errors_are_one_clear_line(cli, people):

@@ -7,10 +7,14 @@ import sys
 
 import typer
 
+from workbench.cli import audit as audit_commands
 from workbench.cli import db as db_commands
+from workbench.cli import grants as grants_commands
 from workbench.cli import keys as keys_commands
 from workbench.cli import members as members_commands
 from workbench.cli import seed as seed_commands
+from workbench.cli import staff as staff_commands
+from workbench.cli import terminals as terminals_commands
 from workbench.cli import tiers as tiers_commands
 from workbench.cli.state import state
 from workbench.errors import WorkbenchError
@@ -29,8 +33,12 @@ def _options(
     config: str = typer.Option(
         None, "--config", help="Settings file to read instead of config/workbench.toml."
     ),
+    user: str = typer.Option(
+        None, "--user", help="Sign in as this staff member (or WORKBENCH_USER)."
+    ),
 ) -> None:
     state.config_file = config
+    state.username = user
 
 
 app.add_typer(db_commands.app, name="db")
@@ -38,6 +46,10 @@ app.add_typer(keys_commands.app, name="keys")
 app.add_typer(members_commands.app, name="members")
 app.add_typer(tiers_commands.app, name="tiers")
 app.add_typer(tiers_commands.points_app, name="points")
+app.add_typer(staff_commands.app, name="staff")
+app.add_typer(terminals_commands.app, name="terminals")
+app.add_typer(grants_commands.app, name="grants")
+app.add_typer(audit_commands.app, name="audit")
 seed_commands.register(app)
 
 

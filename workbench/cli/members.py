@@ -1,8 +1,10 @@
-"""`workbench members`: find and show members, masked."""
+"""`workbench members`: find and show members through the access layer (masked unless
+revealed with a reason), export, statistics and change requests. Every command signs in."""
 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 
 import typer
@@ -12,9 +14,10 @@ from rich.text import Text
 
 from workbench.cli.state import state
 from workbench.errors import NotFound, ValidationError
-from workbench.members.profile import MemberProfile, masked_profile
+from workbench.members.profile import MemberProfile, member_profile
+from workbench.permissions.access import Purpose
 
-app = typer.Typer(help="Find and show members (personal data masked).", no_args_is_help=True)
+app = typer.Typer(help="Members: find, show, reveal, export, changes.", no_args_is_help=True)
 console = Console(highlight=False)
 
 FIELD_LABELS = {
@@ -31,32 +34,129 @@ FIELD_LABELS = {
 def find_command(
     phone: str = typer.Option(None, "--phone", help="Exact mobile number."),
     card: str = typer.Option(None, "--card", help="Exact card number (old cards too)."),
+    purpose: Purpose = typer.Option(Purpose.SERVICE, "--purpose"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """Find one member by exact phone or card number and print the masked profile."""
+    """Find one member by exact phone or card number and print the profile."""
     if bool(phone) == bool(card):
         raise ValidationError("search", "give exactly one of --phone or --card")
     wb = state.workbench()
-    with wb.sessions() as session:
-        if phone:
-            member = wb.registry.find_by_phone(session, phone)
-        else:
-            found = wb.registry.find_by_card(session, card)
-            member = found[0] if found else None
-        if member is None:
-            raise NotFound("no member with that " + ("phone number" if phone else "card number"))
-        _print(masked_profile(wb, session, member), as_json)
+    staff = state.staff()
+    if phone:
+        view = wb.access.lookup_by_phone(staff, phone, purpose)
+    else:
+        view = wb.access.lookup_by_card(staff, card, purpose)
+    if view is None:
+        raise NotFound("no member with that " + ("phone number" if phone else "card number"))
+    _print(member_profile(wb, view), as_json)
 
 
 @app.command("show")
 def show_command(
     member_no: str = typer.Argument(..., help="Member number, e.g. M012345678."),
+    purpose: Purpose = typer.Option(Purpose.SERVICE, "--purpose"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """Print one member's masked profile."""
+    """Print the profile of a member you may see (own customer, own store, or granted)."""
     wb = state.workbench()
-    with wb.sessions() as session:
-        _print(masked_profile(wb, session, wb.registry.get(session, member_no)), as_json)
+    view = wb.access.view(state.staff(), member_no, purpose)
+    _print(member_profile(wb, view), as_json)
+
+
+@app.command("reveal")
+def reveal_command(
+    member_no: str = typer.Argument(...),
+    field: str = typer.Argument(..., help=", ".join(FIELD_LABELS)),
+    reason: str = typer.Option(..., "--reason", help="Why you need it (recorded)."),
+) -> None:
+    """Show one field unmasked for a few minutes; recorded in the audit log."""
+    wb = state.workbench()
+    shown = wb.access.reveal(state.staff(), member_no, field, reason)
+    until = shown.revealed_until.astimezone(wb.settings.timezone).strftime("%H:%M:%S")
+    console.print(Text(f"{FIELD_LABELS[field]}: {shown.value or '-'} (until {until})"))
+
+
+@app.command("export")
+def export_command(
+    store: str = typer.Option(None, "--store", help="Only this store's members."),
+    output: str = typer.Option("-", "--output", "-o", help="File to write; - for stdout."),
+) -> None:
+    """A masked member list as CSV, for roles allowed to export (audited)."""
+    wb = state.workbench()
+    export = wb.sharing.export_members(state.staff(), store_code=store)
+    if output == "-":
+        sys.stdout.write(export.text)
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(export.text)
+        console.print(f"{export.rows} members written to {output}", markup=False)
+
+
+@app.command("counts")
+def counts_command(
+    by: str = typer.Option("store,tier", "--by", help="store, tier or store,tier"),
+) -> None:
+    """Active members by store and tier; groups smaller than the minimum are hidden."""
+    parts = {p.strip() for p in by.split(",")}
+    if not parts or parts - {"store", "tier"}:
+        raise ValidationError("by", "store, tier or store,tier")
+    wb = state.workbench()
+    rows = wb.sharing.member_counts(
+        state.staff(), by_store="store" in parts, by_tier="tier" in parts
+    )
+    table = Table()
+    for column in [c for c in ("store", "tier") if c in parts] + ["members"]:
+        table.add_column(column)
+    minimum = wb.settings.protection_min_group_size
+    for row in rows:
+        table.add_row(*row.group, str(row.count) if row.count is not None else f"<{minimum}")
+    console.print(table)
+
+
+@app.command("change")
+def change_command(
+    member_no: str = typer.Argument(...),
+    field: str = typer.Argument(..., help=", ".join(FIELD_LABELS)),
+    value: str = typer.Argument(..., help="The new value."),
+    reason: str = typer.Option("", "--reason"),
+) -> None:
+    """Ask for a change to a member's data; a second person approves it."""
+    wb = state.workbench()
+    change = wb.changes.request(
+        state.staff(), member_no=member_no, field=field, new_value=value, reason=reason
+    )
+    console.print(
+        Text(f"change request {change.id}: {field} {change.old_value_masked} → "
+             f"{change.new_value_masked}, waiting for approval")
+    )  # fmt: skip
+
+
+@app.command("changes")
+def changes_command() -> None:
+    """Change requests waiting for a decision."""
+    wb = state.workbench()
+    table = Table()
+    for column in ("id", "member id", "field", "old", "new", "reason", "requested"):
+        table.add_column(column)
+    for change in wb.changes.pending(state.staff()):
+        table.add_row(
+            str(change.id), str(change.member_id), change.field,
+            Text(change.old_value_masked or "-"), Text(change.new_value_masked or "-"),
+            Text(change.reason), f"{change.requested_at:%Y-%m-%d %H:%M}",
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("decide")
+def decide_command(
+    request_id: int = typer.Argument(...),
+    approve: bool = typer.Option(..., "--approve/--reject"),
+    note: str = typer.Option("", "--note"),
+) -> None:
+    """Approve or reject a change request made by someone else."""
+    wb = state.workbench()
+    change = wb.changes.decide(state.staff(), request_id=request_id, approve=approve, note=note)
+    console.print(f"change request {change.id} {change.status}", markup=False)
 
 
 def _print(profile: MemberProfile, as_json: bool) -> None:
@@ -67,6 +167,7 @@ def _print(profile: MemberProfile, as_json: bool) -> None:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
+    until = f" until {_local(profile.access_until, zone)}" if profile.access_until else ""
     rows = [
         ("member", profile.member_no),
         ("status", profile.status),
@@ -74,8 +175,9 @@ def _print(profile: MemberProfile, as_json: bool) -> None:
         ("tier", f"{profile.tier_label} ({profile.tier_code})"),
         ("card", f"{profile.card_no or '-'} ({profile.card_status or 'none'})"),
         ("joined", _local(profile.joined_at, zone)),
+        ("access", f"{profile.access_basis}{until}"),
     ]
-    rows += [(FIELD_LABELS[k], v or "-") for k, v in profile.masked.items()]
+    rows += [(FIELD_LABELS[k], v if v is not None else "-") for k, v in profile.fields.items()]
     rows += [
         ("points", str(profile.points_balance)),
         (

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
+import typer
+
 from workbench.bootstrap import Workbench, build
+from workbench.clock import Clock
+from workbench.members.models import Staff
+from workbench.permissions.auth import TerminalCredential
 from workbench.settings import Settings, load_settings
 
 
 @dataclass
 class CliState:
     config_file: str | None = None
+    username: str | None = None
+    clock: Clock | None = None  # tests pin time here; None is the system clock
     _settings: Settings | None = None
     _workbench: Workbench | None = None
+    _staff: Staff | None = None
 
     def settings(self) -> Settings:
         if self._settings is None:
@@ -21,14 +30,32 @@ class CliState:
 
     def workbench(self) -> Workbench:
         if self._workbench is None:
-            self._workbench = build(self.settings())
+            self._workbench = build(self.settings(), clock=self.clock)
         return self._workbench
+
+    def staff(self) -> Staff:
+        """The signed-in staff member: --user (or WORKBENCH_USER) and WORKBENCH_PASSWORD or a
+        hidden prompt; from this workstation's terminal credential where the store needs one."""
+        if self._staff is None:
+            wb = self.workbench()
+            username = self.username or os.environ.get("WORKBENCH_USER") or typer.prompt("user")
+            password = os.environ.get("WORKBENCH_PASSWORD") or typer.prompt(
+                "password", hide_input=True
+            )
+            terminal = TerminalCredential.load(wb.settings.effective_terminal_file)
+            with wb.sessions() as session:
+                signed_in = wb.auth.sign_in(
+                    session, username=username, password=password, terminal=terminal
+                )
+            self._staff = signed_in.staff
+        return self._staff
 
     def close(self) -> None:
         if self._workbench is not None:
             self._workbench.dispose()
         self._workbench = None
         self._settings = None
+        self._staff = None
 
 
 state = CliState()

@@ -72,15 +72,19 @@ class Keyring:
         return cls(active, keys, index_key, source)
 
     def save(self, path: Path) -> None:
-        """Write atomically with owner-only permissions."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(self.to_json())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        write_private_file(path, self.to_json())
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write atomically with owner-only permissions (keys, terminal credentials)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def load_keyring(*, inline_json: str | None, path: Path) -> Keyring:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -20,8 +22,8 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; issue it ourselves so that
-        # BEGIN IMMEDIATE (see `write_lock`) and SAVEPOINTs behave as documented.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # BEGIN IMMEDIATE (see `immediate_session`) and SAVEPOINTs behave as documented.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -40,8 +42,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+
+@contextmanager
+def immediate_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose transaction takes the write lock at once on SQLite (BEGIN IMMEDIATE).
+
+    A deferred SQLite transaction that reads and then writes can fail at once with "database is
+    locked" when another writer got there first; taking the lock up front makes writers queue
+    under busy_timeout instead. PostgreSQL needs nothing: row locks do the queueing.
+    """
+    with factory() as session:
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        yield session
 
 
 def is_sqlite(engine_or_session) -> bool:

@@ -77,6 +77,8 @@ class Store(SQLModel, table=True):
     kind: StoreKind = Field(sa_column=Column(String(16), nullable=False))
     city: str = Field(default="", max_length=50)
     timezone: str | None = Field(default=None, max_length=50)
+    # Staff of this store may only sign in from its registered terminals.
+    requires_terminal: bool = False
 
 
 class Staff(SQLModel, table=True):
@@ -89,6 +91,8 @@ class Staff(SQLModel, table=True):
     store_id: int | None = Field(default=None, foreign_key="store.id", index=True)
     team: str | None = Field(default=None, max_length=50)
     password_hash: str | None = Field(default=None, max_length=255)
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=utc_column())
     active: bool = True
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
 

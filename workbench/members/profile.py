@@ -1,5 +1,5 @@
-"""The masked member profile that the CLI (and later the TUI) show: personal fields masked,
-service data (tier, card, points) in full."""
+"""The member profile the CLI (and the TUI) show: what the access layer let through (masked
+unless revealed) plus service data: tier, card, points and purchases."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
 
 from workbench.members.models import Member, Purchase, Store
-from workbench.permissions.masking import MASKERS
+from workbench.permissions.access import MemberView
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,9 @@ class MemberProfile:
     card_no: str | None
     card_status: str | None
     joined_at: datetime | None
-    masked: dict[str, str | None]
+    fields: dict[str, str | None]  # as the access layer shows them
+    access_basis: str
+    access_until: datetime | None
     points_balance: int
     points_expiring: int
     points_first_expiry: datetime | None
@@ -33,35 +34,41 @@ class MemberProfile:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        for key in ("joined_at", "points_first_expiry", "last_purchase_at"):
-            data[key] = data[key].isoformat() if data[key] else None
+        for key, value in data.items():
+            if isinstance(value, datetime):
+                data[key] = value.isoformat()
         return data
 
 
-def masked_profile(wb, session: Session, member: Member) -> MemberProfile:
-    registry, ledger = wb.registry, wb.ledger
-    decrypted = registry.decrypt(member)
-    card = registry.current_card(session, member.id)
-    store = session.get(Store, member.store_id)
-    expiring = ledger.expiring_within(
-        session, wb.settings.members_expiry_reminder_days, member_id=member.id
-    )
-    count, last = session.execute(
-        select(func.count(), func.max(Purchase.occurred_at)).where(Purchase.member_id == member.id)
-    ).one()
-    tier = wb.scheme.get(member.tier_code)
+def member_profile(wb, view: MemberView) -> MemberProfile:
+    with wb.sessions() as session:
+        member = session.get(Member, view.member_id)
+        card = wb.registry.current_card(session, member.id)
+        store = session.get(Store, member.store_id)
+        expiring = wb.ledger.expiring_within(
+            session, wb.settings.members_expiry_reminder_days, member_id=member.id
+        )
+        count, last = session.execute(
+            select(func.count(), func.max(Purchase.occurred_at)).where(
+                Purchase.member_id == member.id
+            )
+        ).one()
+        balance = wb.ledger.balance(session, member.id)
+    tier = wb.scheme.get(view.tier_code)
     return MemberProfile(
-        member_no=member.member_no,
-        status=member.status.value if hasattr(member.status, "value") else str(member.status),
+        member_no=view.member_no,
+        status=view.status,
         store_code=store.code if store else "",
         store_name=store.name if store else "",
         tier_code=tier.code,
         tier_label=tier.label(wb.settings.locale_language),
         card_no=card.card_no if card else None,
         card_status=str(card.status) if card else None,
-        joined_at=member.joined_at,
-        masked={name: MASKERS[name](value) for name, value in decrypted.items()},
-        points_balance=ledger.balance(session, member.id),
+        joined_at=view.joined_at,
+        fields={name: field.value for name, field in view.fields.items()},
+        access_basis=view.basis,
+        access_until=view.access_until,
+        points_balance=balance,
         points_expiring=expiring[0].points if expiring else 0,
         points_first_expiry=expiring[0].first_expiry if expiring else None,
         purchases=int(count),

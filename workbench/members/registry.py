@@ -223,7 +223,7 @@ class MemberRegistry:
             referrer_id = referrer.id
         phone_bidx = self.phone_bidx(checked.phone)
         id_bidx = self.id_number_bidx(checked.id_number)
-        self._refuse_duplicates(session, phone_bidx, id_bidx)
+        self.refuse_duplicates(session, phone_bidx, id_bidx)
         now = self.clock.now()
         member = Member(
             member_no=random_member_no(),
@@ -242,7 +242,7 @@ class MemberRegistry:
             session.flush()
         except IntegrityError:
             session.rollback()  # a concurrent application with the same phone or ID won the race
-            self._refuse_duplicates(session, phone_bidx, id_bidx)
+            self.refuse_duplicates(session, phone_bidx, id_bidx)
             raise
         self._event(session, member, "applied", actor, channel=checked.channel.value)
         return member
@@ -260,11 +260,14 @@ class MemberRegistry:
         member.phone_bidx = phone_bidx
         member.id_number_bidx = id_bidx
 
-    def _refuse_duplicates(self, session, phone_bidx, id_bidx, except_id: int | None = None):
+    def refuse_duplicates(self, session, phone_bidx, id_bidx, except_id: int | None = None):
+        """DuplicateMember naming the existing member that holds this phone or ID number."""
         for column, value, label in (
             (Member.phone_bidx, phone_bidx, "phone number"),
             (Member.id_number_bidx, id_bidx, "ID-card number"),
         ):
+            if value is None:
+                continue
             existing = session.scalar(select(Member).where(column == value))
             if existing is not None and existing.id != except_id:
                 raise DuplicateMember(label, existing.member_no)
@@ -316,7 +319,7 @@ class MemberRegistry:
         checked = check_application(application, self.phone_region)
         phone_bidx = self.phone_bidx(checked.phone)
         id_bidx = self.id_number_bidx(checked.id_number)
-        self._refuse_duplicates(session, phone_bidx, id_bidx, except_id=member.id)
+        self.refuse_duplicates(session, phone_bidx, id_bidx, except_id=member.id)
         self._write_personal(member, checked, phone_bidx, id_bidx)
         member.channel = checked.channel
         member.status = MemberStatus.PENDING_REVIEW

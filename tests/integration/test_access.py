@@ -1,0 +1,242 @@
+"""The access layer: scope by role and branch, grants at their exact edges, masking by default,
+reveal with reason, and an audit entry for every read and refusal."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from workbench.bootstrap import build
+from workbench.errors import ValidationError
+from workbench.permissions.access import ALL_FIELDS, AccessDenied
+from workbench.permissions.models import AuditEntry, GrantSource
+
+FIELDS = ("name", "phone", "id_number", "email", "address", "birthday")
+
+
+def _grant(wb, world, who, fields=ALL_FIELDS, minutes=30, starts_in=0):
+    now = wb.clock.now() + timedelta(minutes=starts_in)
+    with wb.sessions() as session:
+        grant = wb.access.open_grant(
+            session, staff_id=world.staff[who].id, member_id=world.member_id,
+            source=GrantSource.CALLBACK, source_ref="task-1", starts_at=now,
+            ends_at=now + timedelta(minutes=minutes), fields=frozenset(fields),
+        )  # fmt: skip
+        session.commit()
+        return grant
+
+
+def _audit(wb, action=None):
+    with wb.sessions() as session:
+        query = select(AuditEntry).order_by(AuditEntry.seq)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        return session.scalars(query).all()
+
+
+# Role x situation -> may view? ------------------------------------------------------------------
+VIEW_MATRIX = [
+    ("sales_own", False, "own_customer"),
+    ("sales_other", False, None),
+    ("manager_own", False, "own_store"),
+    ("manager_other", False, None),
+    ("manager_other", True, None),  # a grant never crosses branches
+    ("agent", False, None),
+    ("agent", True, "grant"),
+    ("agent_branch", True, None),
+    ("supervisor", False, None),
+    ("supervisor", True, "grant"),
+    ("dept_head", True, "grant"),
+    ("admin", False, None),
+    ("admin", True, "grant"),
+    ("analyst", False, None),
+    ("analyst", True, None),  # aggregates only, whatever the grant
+]
+
+
+@pytest.mark.parametrize("who, granted, basis", VIEW_MATRIX)
+def test_view_scope_matrix(wb, world, who, granted, basis):
+    if granted:
+        _grant(wb, world, who)
+    actor = world.staff[who]
+    if basis is None:
+        with pytest.raises(AccessDenied):
+            wb.access.view(actor, world.member_no, "service")
+        assert _audit(wb, "view")[-1].result == "denied"
+        return
+    view = wb.access.view(actor, world.member_no, "service")
+    assert view.basis == basis
+    assert view.shown("name") == "张*"  # masked by default
+    assert view.shown("phone") == f"{world.app.phone[:3]}****{world.app.phone[-4:]}"
+    for name in FIELDS:
+        field = view.fields[name]
+        assert field.available and field.revealed_until is None
+    entry = _audit(wb, "view")[-1]
+    assert (entry.result, entry.actor_id, entry.member_id) == ("allowed", actor.id, world.member_id)
+
+
+# Role x field -> may reveal? --------------------------------------------------------------------
+REVEAL_ROLES = {"agent", "supervisor", "sales_own", "manager_own"}
+
+
+@pytest.mark.parametrize("who", ["agent", "supervisor", "dept_head", "admin", "sales_own",
+                                 "manager_own", "analyst"])  # fmt: skip
+@pytest.mark.parametrize("field", FIELDS)
+def test_reveal_matrix(wb, world, who, field):
+    _grant(wb, world, who)
+    actor = world.staff[who]
+    may = who in REVEAL_ROLES and field != "id_number" and who != "analyst"
+    if not may:
+        with pytest.raises(AccessDenied):
+            wb.access.reveal(actor, world.member_no, field, "caller asked to confirm")
+        assert _audit(wb, "reveal")[-1].result == "denied"
+        return
+    shown = wb.access.reveal(actor, world.member_no, field, "caller asked to confirm")
+    clear = {
+        "name": "张伟", "phone": "+86" + world.app.phone, "id_number": world.app.id_number,
+        "email": world.app.email, "address": world.app.address, "birthday": "1990-03-15",
+    }  # fmt: skip
+    assert shown.value == clear[field]
+    view = wb.access.view(actor, world.member_no, "service")
+    assert view.shown(field) == clear[field]
+    others = [f for f in FIELDS if f != field]
+    assert all(view.shown(f) != clear[f] for f in others)
+
+
+def test_id_number_reveal_only_for_configured_roles(wb, world, settings, clock, keyring):
+    only_supervisors = {"protection_id_number_reveal_roles": ["supervisor"]}
+    configured = build(settings.model_copy(update=only_supervisors), clock=clock, keyring=keyring)
+    _grant(configured, world, "supervisor")
+    _grant(configured, world, "agent")
+    value = configured.access.reveal(
+        world.staff["supervisor"], world.member_no, "id_number", "identity check"
+    )
+    assert value.value == world.app.id_number
+    with pytest.raises(AccessDenied):
+        configured.access.reveal(
+            world.staff["agent"], world.member_no, "id_number", "identity check"
+        )
+    configured.dispose()
+
+
+def test_reveal_needs_a_reason_and_expires(wb, world, clock):
+    _grant(wb, world, "agent", minutes=60)
+    agent = world.staff["agent"]
+    with pytest.raises(ValidationError, match="reason"):
+        wb.access.reveal(agent, world.member_no, "phone", " ")
+    with pytest.raises(ValidationError, match="field"):
+        wb.access.reveal(agent, world.member_no, "salary", "just curious")
+    shown = wb.access.reveal(agent, world.member_no, "phone", "confirm callback number")
+    assert shown.revealed_until == clock.now() + timedelta(minutes=5)
+    clock.advance(timedelta(minutes=5) - timedelta(microseconds=1))
+    assert wb.access.view(agent, world.member_no, "service").shown("phone").startswith("+86")
+    clock.advance(timedelta(microseconds=1))
+    assert "****" in wb.access.view(agent, world.member_no, "service").shown("phone")
+    entry = _audit(wb, "reveal")[-1]
+    assert entry.result == "allowed" and "confirm callback number" in entry.detail
+
+
+def test_reveal_never_outlives_the_grant(wb, world, clock):
+    _grant(wb, world, "agent", minutes=2)
+    shown = wb.access.reveal(world.staff["agent"], world.member_no, "name", "confirm identity")
+    assert shown.revealed_until == clock.now() + timedelta(minutes=2)
+
+
+def test_grant_window_exact_edges(wb, world, clock):
+    agent = world.staff["agent"]
+    grant = _grant(wb, world, "agent", minutes=30, starts_in=10)
+    clock.set(grant.starts_at - timedelta(microseconds=1))
+    with pytest.raises(AccessDenied):
+        wb.access.view(agent, world.member_no, "callback")
+    clock.set(grant.starts_at)
+    assert wb.access.view(agent, world.member_no, "callback").access_until == grant.ends_at
+    clock.set(grant.ends_at - timedelta(microseconds=1))
+    wb.access.view(agent, world.member_no, "callback")
+    clock.set(grant.ends_at)
+    with pytest.raises(AccessDenied):
+        wb.access.view(agent, world.member_no, "callback")
+    results = [e.result for e in _audit(wb, "view")]
+    assert results == ["denied", "allowed", "allowed", "denied"]
+
+
+def test_grant_limits_fields(wb, world):
+    _grant(wb, world, "agent", fields={"name", "phone"})
+    view = wb.access.view(world.staff["agent"], world.member_no, "callback")
+    assert view.fields["name"].available and view.fields["phone"].available
+    assert not view.fields["email"].available and view.shown("email") is None
+    with pytest.raises(AccessDenied):
+        wb.access.reveal(world.staff["agent"], world.member_no, "email", "send the receipt")
+
+
+def test_revoked_grant_ends_at_once(wb, world, clock):
+    grant = _grant(wb, world, "agent")
+    wb.access.view(world.staff["agent"], world.member_no, "callback")
+    with pytest.raises(AccessDenied):
+        wb.access.revoke_grant(world.staff["agent"], grant.id)
+    wb.access.revoke_grant(world.staff["supervisor"], grant.id)
+    with pytest.raises(AccessDenied):
+        wb.access.view(world.staff["agent"], world.member_no, "callback")
+
+
+def test_manual_grant_by_admin_with_reason(wb, world, clock):
+    now = clock.now()
+    with pytest.raises(AccessDenied):
+        wb.access.create_grant(
+            world.staff["supervisor"], staff=world.staff["agent"], member_no=world.member_no,
+            fields={"name"}, starts_at=now, ends_at=now + timedelta(hours=1), reason="audit",
+        )  # fmt: skip
+    with pytest.raises(ValidationError):
+        wb.access.create_grant(
+            world.staff["admin"], staff=world.staff["agent"], member_no=world.member_no,
+            fields={"name"}, starts_at=now, ends_at=now + timedelta(hours=1), reason="",
+        )  # fmt: skip
+    with pytest.raises(ValidationError):
+        wb.access.create_grant(
+            world.staff["admin"], staff=world.staff["agent"], member_no=world.member_no,
+            fields={"name"}, starts_at=now, ends_at=now, reason="complaint review",
+        )  # fmt: skip
+    wb.access.create_grant(
+        world.staff["admin"], staff=world.staff["agent"], member_no=world.member_no,
+        fields={"name"}, starts_at=now, ends_at=now + timedelta(hours=1), reason="complaint review",
+    )  # fmt: skip
+    view = wb.access.view(world.staff["agent"], world.member_no, "complaint")
+    assert view.fields["name"].available and not view.fields["phone"].available
+
+
+def test_exact_lookup_opens_a_short_serving_window(wb, world, clock):
+    agent = world.staff["agent"]
+    with pytest.raises(AccessDenied):
+        wb.access.view(agent, world.member_no, "service")  # no browsing by member number
+    view = wb.access.lookup_by_phone(agent, world.app.phone, "service")
+    assert view.member_no == world.member_no and view.basis == "grant"
+    assert view.access_until == clock.now() + timedelta(minutes=30)
+    clock.advance(minutes=30)
+    with pytest.raises(AccessDenied):
+        wb.access.view(agent, world.member_no, "service")
+    with wb.sessions() as session:
+        card = wb.registry.current_card(session, world.member_id)
+    assert wb.access.lookup_by_card(agent, card.card_no, "service").member_no == world.member_no
+    assert wb.access.lookup_by_phone(agent, "13900009999", "service") is None
+    assert _audit(wb, "lookup")[-1].result == "not_found"
+
+
+def test_lookup_does_not_leak_other_branches(wb, world):
+    assert wb.access.lookup_by_phone(world.staff["manager_other"], world.app.phone, "store") is None
+    assert (
+        wb.access.lookup_by_phone(world.staff["agent_branch"], world.app.phone, "service") is None
+    )
+    assert wb.access.lookup_by_phone(world.staff["sales_other"], world.app.phone, "sales") is None
+    assert [e.result for e in _audit(wb, "lookup")] == ["denied", "denied", "denied"]
+    with pytest.raises(AccessDenied):
+        wb.access.lookup_by_phone(world.staff["analyst"], world.app.phone, "service")
+    view = wb.access.lookup_by_phone(world.staff["manager_own"], world.app.phone, "store")
+    assert view.basis == "own_store"
+
+
+def test_terminated_member_shows_nothing_personal(wb, world):
+    with wb.sessions() as session:
+        wb.registry.terminate(session, member_no=world.member_no, reason="voluntary",
+                              actor=world.staff["agent"])  # fmt: skip
+        session.commit()
+    view = wb.access.view(world.staff["manager_own"], world.member_no, "store")
+    assert all(view.shown(f) is None for f in FIELDS)

@@ -1,0 +1,117 @@
+"""Exports, aggregates with small groups hidden, third-party sharing, and change requests."""
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import application
+from workbench.errors import DuplicateMember, InvalidPhoneNumber, InvalidState
+from workbench.permissions.access import AccessDenied
+from workbench.permissions.models import AuditEntry, ThirdPartyShare
+
+
+def _members(wb, world, n, store_code="SH01"):
+    apps = [application(store_code=store_code) for _ in range(n)]
+    with wb.sessions() as session:
+        for app in apps:
+            member = wb.registry.apply(session, application=app, actor=world.staff["sales_own"])
+            wb.registry.approve(session, member_no=member.member_no, actor=world.staff["agent"])
+        session.commit()
+    return apps
+
+
+def test_counts_hide_small_groups(wb, world):
+    _members(wb, world, 5)  # SH01 now has 6 active regular members
+    rows = {r.group: r.count for r in wb.sharing.member_counts(world.staff["analyst"])}
+    assert rows == {("SH01", "regular"): 6}
+    with wb.sessions() as session:
+        member = wb.registry.get(session, world.member_no)
+        member.tier_code = "gold"
+        session.commit()
+    rows = {r.group: r.count for r in wb.sharing.member_counts(world.staff["analyst"])}
+    assert rows == {("SH01", "gold"): None, ("SH01", "regular"): 5}
+    by_store = wb.sharing.member_counts(world.staff["analyst"], by_tier=False)
+    assert [(r.group, r.count) for r in by_store] == [(("SH01",), 6)]
+    # A store manager of another branch sees nothing of SH01.
+    assert wb.sharing.member_counts(world.staff["manager_other"]) == []
+
+
+def test_export_is_masked_headed_and_audited(wb, world):
+    apps = _members(wb, world, 2)
+    with pytest.raises(AccessDenied):
+        wb.sharing.export_members(world.staff["agent"])
+    export = wb.sharing.export_members(world.staff["supervisor"])
+    assert export.rows == 3
+    first_line = export.text.splitlines()[0]
+    assert first_line.startswith("# member export by supervisor (supervisor) at ")
+    for app in [world.app, *apps]:
+        for secret in (app.phone, app.id_number, app.email):
+            assert secret not in export.text
+    with wb.sessions() as session:
+        results = session.scalars(
+            select(AuditEntry.result).where(AuditEntry.action == "export").order_by(AuditEntry.seq)
+        ).all()
+    assert results == ["denied", "allowed"]
+
+
+def test_third_party_sharing_needs_consent(wb, world):
+    args = dict(member_no=world.member_no, partner="Bank", agreement_ref="AG-7", fields=["name"])
+    with pytest.raises(AccessDenied, match="role"):
+        wb.sharing.share_with_third_party(world.staff["supervisor"], **args)
+    with pytest.raises(AccessDenied, match="consented"):
+        wb.sharing.share_with_third_party(world.staff["admin"], **args)
+    with wb.sessions() as session:
+        wb.registry.get(session, world.member_no).consent_third_party = True
+        session.commit()
+    assert wb.sharing.share_with_third_party(world.staff["admin"], **args) == {"name": "张伟"}
+    with wb.sessions() as session:
+        [share] = session.scalars(select(ThirdPartyShare)).all()
+        assert (share.partner, share.agreement_ref, share.fields) == ("Bank", "AG-7", "name")
+
+
+def test_change_request_needs_a_second_person(wb, world):
+    sales = world.staff["sales_own"]
+    new_phone = "13700001111"
+    with pytest.raises(InvalidPhoneNumber):
+        wb.changes.request(sales, member_no=world.member_no, field="phone", new_value="1370000",
+                           reason="moved")  # fmt: skip
+    with pytest.raises(AccessDenied):
+        wb.changes.request(world.staff["sales_other"], member_no=world.member_no, field="phone",
+                           new_value=new_phone, reason="x")  # fmt: skip
+    change = wb.changes.request(sales, member_no=world.member_no, field="phone",
+                                new_value=new_phone, reason="new number")  # fmt: skip
+    assert change.old_value_masked == f"{world.app.phone[:3]}****{world.app.phone[-4:]}"
+    assert change.new_value_masked == "137****1111"
+    assert new_phone not in (change.new_value_enc or "")
+    assert [c.id for c in wb.changes.pending(world.staff["manager_own"])] == [change.id]
+    assert wb.changes.pending(world.staff["manager_other"]) == []
+    with pytest.raises(AccessDenied, match="second person"):
+        wb.changes.decide(sales, request_id=change.id, approve=True)
+    with pytest.raises(AccessDenied, match="own store"):
+        wb.changes.decide(world.staff["manager_other"], request_id=change.id, approve=True)
+    with pytest.raises(AccessDenied):
+        wb.changes.decide(world.staff["agent"], request_id=change.id, approve=True)
+    wb.changes.decide(world.staff["manager_own"], request_id=change.id, approve=True)
+    with pytest.raises(InvalidState):
+        wb.changes.decide(world.staff["supervisor"], request_id=change.id, approve=False)
+    with wb.sessions() as session:
+        assert wb.registry.find_by_phone(session, new_phone).member_no == world.member_no
+        assert wb.registry.find_by_phone(session, world.app.phone) is None
+
+
+def test_change_to_a_taken_phone_is_refused(wb, world):
+    [other] = _members(wb, world, 1)
+    with pytest.raises(DuplicateMember):
+        wb.changes.request(world.staff["sales_own"], member_no=world.member_no, field="phone",
+                           new_value=other.phone, reason="typo")  # fmt: skip
+
+
+def test_rejected_change_leaves_the_member_alone(wb, world):
+    change = wb.changes.request(world.staff["sales_own"], member_no=world.member_no,
+                                field="name", new_value="张三", reason="spelling")  # fmt: skip
+    decided = wb.changes.decide(world.staff["supervisor"], request_id=change.id, approve=False,
+                                note="ID card says 张伟")  # fmt: skip
+    assert decided.status == "rejected" and decided.new_value_enc is None
+    view = wb.access.view(world.staff["sales_own"], world.member_no, "sales")
+    assert view.shown("name") == "张*"
+    shown = wb.access.reveal(world.staff["sales_own"], world.member_no, "name", "check name")
+    assert shown.value == "张伟"

@@ -1,0 +1,77 @@
+"""`workbench grants`: time-limited access to one member's data, made by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from workbench.cli.state import state
+from workbench.errors import NotFound, ValidationError
+from workbench.members.models import Staff
+from workbench.members.registry import PERSONAL_FIELDS
+
+app = typer.Typer(help="Time-limited access grants.", no_args_is_help=True)
+console = Console(highlight=False)
+
+
+def _staff(session, username: str) -> Staff:
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        raise NotFound(f"no staff member {username!r}")
+    return staff
+
+
+@app.command("create")
+def create_command(
+    member_no: str = typer.Argument(...),
+    to: str = typer.Option(..., "--to", help="Username of the staff member given access."),
+    reason: str = typer.Option(..., "--reason"),
+    minutes: int = typer.Option(60, "--minutes", min=1, max=7 * 24 * 60),
+    start: str = typer.Option(None, "--start", help="ISO time (default: now)."),
+    fields: str = typer.Option(",".join(PERSONAL_FIELDS), "--fields"),
+) -> None:
+    """Give a staff member access to one member's fields for a time (administrators)."""
+    wb = state.workbench()
+    actor = state.staff()
+    starts = wb.clock.now()
+    if start:
+        try:
+            starts = datetime.fromisoformat(start)
+        except ValueError:
+            raise ValidationError("start", "an ISO time such as 2026-03-02T09:00+08:00") from None
+        if starts.tzinfo is None:
+            starts = starts.replace(tzinfo=wb.settings.timezone)
+    with wb.sessions() as session:
+        staff = _staff(session, to)
+    grant = wb.access.create_grant(
+        actor, staff=staff, member_no=member_no, fields={f.strip() for f in fields.split(",")},
+        starts_at=starts, ends_at=starts + timedelta(minutes=minutes), reason=reason,
+    )  # fmt: skip
+    console.print(f"grant {grant.id}: {to} until {grant.ends_at.isoformat()}", markup=False)
+
+
+@app.command("list")
+def list_command(to: str = typer.Option(..., "--to", help="Username.")) -> None:
+    """Live grants of one staff member."""
+    wb = state.workbench()
+    state.staff()
+    with wb.sessions() as session:
+        grants = wb.access.grants_of(session, _staff(session, to).id)
+    table = Table()
+    for column in ("id", "member id", "fields", "source", "from", "until"):
+        table.add_column(column)
+    for grant in grants:
+        table.add_row(str(grant.id), str(grant.member_id), grant.fields, str(grant.source),
+                      grant.starts_at.isoformat(), grant.ends_at.isoformat())  # fmt: skip
+    console.print(table)
+
+
+@app.command("revoke")
+def revoke_command(grant_id: int = typer.Argument(...)) -> None:
+    wb = state.workbench()
+    wb.access.revoke_grant(state.staff(), grant_id)
+    console.print(f"grant {grant_id} revoked", markup=False)

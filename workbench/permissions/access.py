@@ -1,0 +1,404 @@
+"""The access layer: every read of a member's personal data passes through here, whoever asks
+(TUI, CLI, webhook, export). It decides the scope, applies grants and reveals, masks by default,
+and writes the audit entry before it returns anything.
+
+Scopes:
+- sales staff: their own customers; store managers: their own store;
+- agents and supervisors: a member they serve: an exact search by phone or card (which opens a
+  short LOOKUP grant), or any live AccessGrant (callback, call, ticket, manual);
+- department heads and administrators: live grants only; analysts: aggregates only, never rows;
+- staff of a branch never see another branch's members, whatever the grant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.db.engine import immediate_session
+from workbench.errors import NotFound, PermissionDenied, ValidationError
+from workbench.members.identity import normalise_phone
+from workbench.members.models import Member, Role, Staff, Store, StoreKind
+from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
+from workbench.permissions.audit import AuditLog
+from workbench.permissions.masking import MASKERS
+from workbench.permissions.models import AccessGrant, GrantSource, Reveal
+
+ALL_FIELDS = frozenset(PERSONAL_FIELDS)
+SERVING_ROLES = {Role.AGENT, Role.SUPERVISOR}  # may open a member by exact search
+
+
+class AccessDenied(PermissionDenied):
+    pass
+
+
+class Purpose(StrEnum):
+    SERVICE = "service"  # serving a caller or visitor
+    CALLBACK = "callback"
+    COMPLAINT = "complaint"
+    SALES = "sales"  # a sales person following up their customers
+    STORE = "store"  # store management
+    CHANGE = "change"
+    EXPORT = "export"
+    SHARE = "share"
+
+
+@dataclass(frozen=True)
+class FieldView:
+    name: str
+    value: str | None  # masked unless revealed; None when absent or not covered
+    available: bool  # False: the basis of access does not cover this field
+    revealed_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Basis:
+    kind: str  # own_customer, own_store, grant
+    fields: frozenset[str]
+    until: datetime | None  # None: a standing scope with no end
+    grant_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """What a staff member may see of a member now. Immutable: re-read to refresh."""
+
+    member_id: int
+    member_no: str
+    status: str
+    store_id: int
+    tier_code: str
+    joined_at: datetime | None
+    consent_marketing: bool
+    consent_third_party: bool
+    fields: dict[str, FieldView]
+    basis: str
+    access_until: datetime | None
+
+    def shown(self, name: str) -> str | None:
+        return self.fields[name].value
+
+
+class MemberAccess:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        sessions,
+        registry: MemberRegistry,
+        audit: AuditLog,
+        lookup_minutes: int,
+        reveal_minutes: int,
+        reveal_roles: set[str],
+        id_number_reveal_roles: set[str],
+    ) -> None:
+        self.clock = clock
+        self.sessions = sessions
+        self.registry = registry
+        self.audit = audit
+        self.lookup_window = timedelta(minutes=lookup_minutes)
+        self.reveal_window = timedelta(minutes=reveal_minutes)
+        self.reveal_roles = set(reveal_roles)
+        self.id_number_reveal_roles = set(id_number_reveal_roles)
+
+    # Scope -----------------------------------------------------------------------------------
+    def basis(self, session: Session, actor: Staff, member: Member) -> Basis | None:
+        """Why `actor` may see `member` now, and which fields; None when they may not."""
+        if not actor.active or actor.role == Role.ANALYST:
+            return None
+        if actor.store_id is not None and actor.store_id != member.store_id:
+            store = session.get(Store, actor.store_id)
+            if store is None or store.kind != StoreKind.HEADQUARTERS:
+                return None  # a branch never sees another branch's members
+        if actor.role == Role.SALES and member.sales_staff_id == actor.id:
+            return Basis("own_customer", ALL_FIELDS, None)
+        if actor.role == Role.STORE_MANAGER and member.store_id == actor.store_id:
+            return Basis("own_store", ALL_FIELDS, None)
+        grants = self.live_grants(session, actor.id, member.id)
+        if not grants:
+            return None
+        fields = frozenset().union(*(g.field_names for g in grants))
+        return Basis("grant", fields, max(g.ends_at for g in grants), tuple(g.id for g in grants))
+
+    def live_grants(self, session: Session, staff_id: int, member_id: int) -> list[AccessGrant]:
+        now = self.clock.now()
+        return list(
+            session.scalars(
+                select(AccessGrant).where(
+                    AccessGrant.staff_id == staff_id,
+                    AccessGrant.member_id == member_id,
+                    AccessGrant.starts_at <= now,
+                    AccessGrant.ends_at > now,
+                    AccessGrant.revoked_at.is_(None),
+                )
+            )
+        )
+
+    # Reading ---------------------------------------------------------------------------------
+    def view(self, actor: Staff, member_no: str, purpose: Purpose | str) -> MemberView:
+        with immediate_session(self.sessions) as session:
+            member = self.registry.get(session, member_no)
+            return self._view(session, actor, member, Purpose(purpose))
+
+    def view_by_id(self, actor: Staff, member_id: int, purpose: Purpose | str) -> MemberView:
+        with immediate_session(self.sessions) as session:
+            member = session.get(Member, member_id)
+            if member is None:
+                raise NotFound(f"no member with id {member_id}")
+            return self._view(session, actor, member, Purpose(purpose))
+
+    def lookup_by_phone(
+        self, actor: Staff, phone: str, purpose: Purpose | str
+    ) -> MemberView | None:
+        """Exact search. Out-of-scope members are reported as not found (and the refusal is
+        audited), so a search cannot tell a branch about another branch's members."""
+        e164 = normalise_phone(phone, self.registry.phone_region, mobile_only=False)
+        with immediate_session(self.sessions) as session:
+            member = session.scalar(
+                select(Member).where(Member.phone_bidx == self.registry.phone_bidx(e164))
+            )
+            return self._lookup(session, actor, member, Purpose(purpose), "phone")
+
+    def lookup_by_card(
+        self, actor: Staff, card_no: str, purpose: Purpose | str
+    ) -> MemberView | None:
+        with immediate_session(self.sessions) as session:
+            found = self.registry.find_by_card(session, card_no)
+            return self._lookup(
+                session, actor, found[0] if found else None, Purpose(purpose), "card"
+            )
+
+    def _lookup(self, session, actor: Staff, member: Member | None, purpose: Purpose, by: str):
+        if actor.role == Role.ANALYST or not actor.active:
+            self._deny(session, actor, member, purpose, "lookup", "role has aggregates only")
+        if member is None:
+            self.audit.record(session, action="lookup", result="not_found", actor_id=actor.id,
+                              purpose=purpose.value, detail={"by": by})  # fmt: skip
+            session.commit()
+            return None
+        if actor.role in SERVING_ROLES and self._same_branch(session, actor, member):
+            now = self.clock.now()
+            self._add_grant(
+                session, staff_id=actor.id, member_id=member.id, fields=ALL_FIELDS,
+                source=GrantSource.LOOKUP, source_ref=by, starts_at=now,
+                ends_at=now + self.lookup_window, created_by_id=actor.id, reason=f"search by {by}",
+            )  # fmt: skip
+            session.flush()
+        if self.basis(session, actor, member) is None:
+            self.audit.record(session, action="lookup", result="denied", actor_id=actor.id,
+                              member_id=member.id, purpose=purpose.value,
+                              detail={"by": by})  # fmt: skip
+            session.commit()
+            return None
+        return self._view(session, actor, member, purpose)
+
+    def _same_branch(self, session, actor: Staff, member: Member) -> bool:
+        if actor.store_id is None or actor.store_id == member.store_id:
+            return True
+        store = session.get(Store, actor.store_id)
+        return store is not None and store.kind == StoreKind.HEADQUARTERS
+
+    def _view(self, session, actor: Staff, member: Member, purpose: Purpose) -> MemberView:
+        basis = self.basis(session, actor, member)
+        if basis is None:
+            self._deny(session, actor, member, purpose, "view", "not in scope")
+        revealed = self._live_reveals(session, actor.id, member.id)
+        clear = self.registry.decrypt(
+            member, tuple(f for f in PERSONAL_FIELDS if f in basis.fields)
+        )
+        fields = {}
+        for name in PERSONAL_FIELDS:
+            if name not in basis.fields:
+                fields[name] = FieldView(name, None, available=False)
+            elif name in revealed:
+                fields[name] = FieldView(name, clear[name], True, revealed[name])
+            else:
+                fields[name] = FieldView(name, MASKERS[name](clear[name]), True)
+        self.audit.record(
+            session, action="view", result="allowed", actor_id=actor.id, member_id=member.id,
+            purpose=purpose.value,
+            detail={"basis": basis.kind, "grants": list(basis.grant_ids), "clear": sorted(revealed)},
+        )  # fmt: skip
+        session.commit()
+        return MemberView(
+            member_id=member.id,
+            member_no=member.member_no,
+            status=str(member.status),
+            store_id=member.store_id,
+            tier_code=member.tier_code,
+            joined_at=member.joined_at,
+            consent_marketing=member.consent_marketing,
+            consent_third_party=member.consent_third_party,
+            fields=fields,
+            basis=basis.kind,
+            access_until=basis.until,
+        )
+
+    def _live_reveals(self, session, staff_id: int, member_id: int) -> dict[str, datetime]:
+        now = self.clock.now()
+        rows = session.scalars(
+            select(Reveal).where(
+                Reveal.staff_id == staff_id,
+                Reveal.member_id == member_id,
+                Reveal.since <= now,
+                Reveal.until > now,
+            )
+        )
+        until: dict[str, datetime] = {}
+        for row in rows:
+            until[row.field] = max(until.get(row.field, row.until), row.until)
+        return until
+
+    def _deny(self, session, actor: Staff, member: Member | None, purpose, action: str, why: str):
+        self.audit.record(
+            session, action=action, result="denied", actor_id=actor.id,
+            member_id=member.id if member else None, purpose=str(purpose), detail={"why": why},
+        )  # fmt: skip
+        session.commit()
+        who = f"member {member.member_no}" if member else "members"
+        raise AccessDenied(f"{actor.username} ({actor.role}) may not see {who}: {why}")
+
+    # Reveal ------------------------------------------------------------------------------------
+    def reveal(self, actor: Staff, member_no: str, field: str, reason: str) -> FieldView:
+        """Show one field unmasked for a short time, for a stated reason (audited)."""
+        if field not in PERSONAL_FIELDS:
+            raise ValidationError("field", f"one of {', '.join(PERSONAL_FIELDS)}")
+        reason = (reason or "").strip()
+        if len(reason) < 4:
+            raise ValidationError("reason", "say why the field is needed (at least 4 characters)")
+        with immediate_session(self.sessions) as session:
+            member = self.registry.get(session, member_no)
+            allowed = self.id_number_reveal_roles if field == "id_number" else self.reveal_roles
+            if str(actor.role) not in allowed:
+                self._deny(session, actor, member, Purpose.SERVICE, "reveal",
+                           f"role may not reveal {field}")  # fmt: skip
+            basis = self.basis(session, actor, member)
+            if basis is None or field not in basis.fields:
+                self._deny(session, actor, member, Purpose.SERVICE, "reveal", "not in scope")
+            now = self.clock.now()
+            until = now + self.reveal_window
+            if basis.until is not None:
+                until = min(until, basis.until)  # a reveal never outlives the grant behind it
+            session.add(Reveal(staff_id=actor.id, member_id=member.id, field=field,
+                               reason=reason[:300], since=now, until=until))  # fmt: skip
+            self.audit.record(
+                session, action="reveal", result="allowed", actor_id=actor.id,
+                member_id=member.id, purpose=Purpose.SERVICE.value,
+                detail={"field": field, "reason": reason[:300]},
+            )  # fmt: skip
+            value = self.registry.decrypt(member, (field,))[field]
+            session.commit()
+            return FieldView(field, value, True, until)
+
+    # Grants ------------------------------------------------------------------------------------
+    def _add_grant(self, session, *, fields, **values) -> AccessGrant:
+        unknown = set(fields) - ALL_FIELDS
+        if unknown or not fields:
+            raise ValidationError("fields", f"choose from {', '.join(PERSONAL_FIELDS)}")
+        if values["ends_at"] <= values["starts_at"]:
+            raise ValidationError("ends_at", "a grant must end after it starts")
+        grant = AccessGrant(fields=",".join(f for f in PERSONAL_FIELDS if f in fields), **values)
+        session.add(grant)
+        return grant
+
+    def open_grant(
+        self,
+        session: Session,
+        *,
+        staff_id: int,
+        member_id: int,
+        source: GrantSource,
+        source_ref: str | None,
+        starts_at: datetime,
+        ends_at: datetime,
+        fields: frozenset[str] = ALL_FIELDS,
+        reason: str = "",
+    ) -> AccessGrant:
+        """For the services that grant access as part of their work (callbacks, calls, tickets),
+        inside their own transaction."""
+        grant = self._add_grant(
+            session, staff_id=staff_id, member_id=member_id, fields=fields, source=source,
+            source_ref=source_ref, starts_at=starts_at, ends_at=ends_at, reason=reason,
+        )  # fmt: skip
+        session.flush()
+        self.audit.record(session, action="grant", result="ok", member_id=member_id,
+                          detail={"grant": grant.id, "staff": staff_id, "source": str(source),
+                                  "until": ends_at.isoformat()})  # fmt: skip
+        return grant
+
+    def end_grants(self, session: Session, *, source: GrantSource, source_ref: str) -> int:
+        """End the live grants a piece of work opened (e.g. the callback task is finished)."""
+        now = self.clock.now()
+        grants = session.scalars(
+            select(AccessGrant).where(
+                AccessGrant.source == source,
+                AccessGrant.source_ref == source_ref,
+                AccessGrant.revoked_at.is_(None),
+                AccessGrant.ends_at > now,
+            )
+        ).all()
+        for grant in grants:
+            grant.revoked_at = now
+        return len(grants)
+
+    def create_grant(
+        self,
+        actor: Staff,
+        *,
+        staff: Staff,
+        member_no: str,
+        fields: frozenset[str] | set[str],
+        starts_at: datetime,
+        ends_at: datetime,
+        reason: str,
+    ) -> AccessGrant:
+        """A grant made by hand: administrators only, with a reason."""
+        if actor.role != Role.ADMIN:
+            raise AccessDenied("only administrators create grants by hand")
+        if not (reason or "").strip():
+            raise ValidationError("reason", "say why the grant is needed")
+        with immediate_session(self.sessions) as session:
+            member = self.registry.get(session, member_no)
+            grant = self._add_grant(
+                session, staff_id=staff.id, member_id=member.id, fields=frozenset(fields),
+                source=GrantSource.MANUAL, source_ref=None, starts_at=starts_at, ends_at=ends_at,
+                created_by_id=actor.id, reason=reason.strip()[:300],
+            )  # fmt: skip
+            session.flush()
+            self.audit.record(
+                session, action="grant", result="ok", actor_id=actor.id, member_id=member.id,
+                detail={"grant": grant.id, "staff": staff.id, "source": "manual",
+                        "from": starts_at.isoformat(), "until": ends_at.isoformat(),
+                        "reason": reason.strip()[:300]},
+            )  # fmt: skip
+            session.commit()
+            return grant
+
+    def revoke_grant(self, actor: Staff, grant_id: int) -> AccessGrant:
+        if actor.role not in (Role.ADMIN, Role.SUPERVISOR):
+            raise AccessDenied("only administrators and supervisors revoke grants")
+        with immediate_session(self.sessions) as session:
+            grant = session.get(AccessGrant, grant_id)
+            if grant is None:
+                raise NotFound(f"no grant {grant_id}")
+            grant.revoked_at = grant.revoked_at or self.clock.now()
+            grant.revoked_by_id = actor.id
+            self.audit.record(session, action="grant_revoke", result="ok", actor_id=actor.id,
+                              member_id=grant.member_id, detail={"grant": grant.id})  # fmt: skip
+            session.commit()
+            return grant
+
+    def grants_of(self, session: Session, staff_id: int, *, live_only: bool = True):
+        now = self.clock.now()
+        query = select(AccessGrant).where(AccessGrant.staff_id == staff_id)
+        if live_only:
+            query = query.where(
+                AccessGrant.ends_at > now,
+                or_(AccessGrant.revoked_at.is_(None), AccessGrant.revoked_at > now),
+            )
+        return list(session.scalars(query.order_by(AccessGrant.ends_at)))

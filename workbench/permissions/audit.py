@@ -1,0 +1,129 @@
+"""The hash-chained audit log: who did what to which member, when, why, and with what result.
+
+Writers lock the one-row chain head (row lock on PostgreSQL, the write lock on SQLite), so
+concurrent writers take turns and the chain stays linear. `verify` walks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.errors import WorkbenchError
+from workbench.permissions.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
+    content = [
+        entry.seq,
+        entry.at.isoformat(),
+        entry.actor_id,
+        entry.action,
+        entry.member_id,
+        entry.purpose,
+        entry.result,
+        entry.detail,
+    ]
+    canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+class AuditLog:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def record(
+        self,
+        session: Session,
+        *,
+        action: str,
+        result: str,
+        actor_id: int | None = None,
+        member_id: int | None = None,
+        purpose: str = "",
+        detail: dict | str = "",
+    ) -> AuditEntry:
+        """Append one entry in the caller's transaction; it holds the chain head until commit."""
+        head = session.execute(
+            update(AuditHead)
+            .where(AuditHead.id == 1)
+            .values(seq=AuditHead.seq + 1)
+            .returning(AuditHead.seq, AuditHead.hash)
+        ).first()
+        if head is None:
+            raise WorkbenchError("the audit log has no chain head: run `workbench db upgrade`")
+        seq, prev_hash = head
+        text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+        entry = AuditEntry(
+            seq=seq,
+            at=self.clock.now(),
+            actor_id=actor_id,
+            action=action,
+            member_id=member_id,
+            purpose=purpose,
+            result=result,
+            detail=text,
+            prev_hash=prev_hash,
+            hash="",
+        )
+        entry.hash = entry_hash(prev_hash, entry)
+        session.add(entry)
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=entry.hash))
+        return entry
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    checked: int
+    problem: str | None  # None when the chain is intact
+    at_seq: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(session: Session, *, batch_size: int = 10_000) -> VerifyReport:
+    """Walk the chain in order; report the first missing, edited or reordered row."""
+    expected_prev, expected_seq, checked = GENESIS, 1, 0
+    last_seq = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.seq > last_seq)
+            .order_by(AuditEntry.seq)
+            .limit(batch_size)
+        ).all()
+        if not rows:
+            break
+        for entry in rows:
+            if entry.seq != expected_seq:
+                return VerifyReport(checked, f"row {expected_seq} is missing", expected_seq)
+            if entry.prev_hash != expected_prev or entry_hash(expected_prev, entry) != entry.hash:
+                return VerifyReport(checked, f"row {entry.seq} was altered", entry.seq)
+            expected_prev, expected_seq = entry.hash, entry.seq + 1
+            checked += 1
+        last_seq = rows[-1].seq
+        session.expunge_all()
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
+        return VerifyReport(checked, f"rows after {expected_seq - 1} are missing", expected_seq)
+    return VerifyReport(checked, None)
+
+
+def audit_rows(session: Session, *, member_id: int | None = None, since: datetime | None = None,
+               limit: int = 100) -> list[AuditEntry]:  # fmt: skip
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    if member_id is not None:
+        query = query.where(AuditEntry.member_id == member_id)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    return list(session.scalars(query))

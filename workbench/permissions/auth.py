@@ -1,0 +1,209 @@
+"""Staff sign-in: argon2 password hashes, lock-out after repeated failures, idle timeout,
+and registered terminals for stores that require them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.crypto.keyring import write_private_file
+from workbench.errors import PermissionDenied, ValidationError, WorkbenchError
+from workbench.members.models import Staff, Store
+from workbench.permissions.audit import AuditLog
+from workbench.permissions.models import StaffSession, Terminal
+
+
+class SignInRefused(PermissionDenied):
+    pass
+
+
+class SessionExpired(PermissionDenied):
+    pass
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    staff: Staff
+    token: str  # give it back to `resume`; only its hash is stored
+
+
+@dataclass(frozen=True)
+class TerminalCredential:
+    terminal_id: int
+    secret: str
+
+    def save(self, path: Path) -> None:
+        write_private_file(
+            path, json.dumps({"terminal_id": self.terminal_id, "secret": self.secret})
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> TerminalCredential | None:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            return cls(int(doc["terminal_id"]), str(doc["secret"]))
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError):
+            raise WorkbenchError(f"{path} is not a terminal credential file") from None
+
+
+class Authenticator:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        audit: AuditLog,
+        max_failed_logins: int,
+        lockout_minutes: int,
+        idle_timeout_minutes: int,
+    ) -> None:
+        self.clock = clock
+        self.audit = audit
+        self.max_failed = max_failed_logins
+        self.lockout = timedelta(minutes=lockout_minutes)
+        self.idle_timeout = timedelta(minutes=idle_timeout_minutes)
+        self.hasher = PasswordHasher()
+
+    def hash_password(self, password: str) -> str:
+        if len(password) < 8:
+            raise ValidationError("password", "at least 8 characters")
+        return self.hasher.hash(password)
+
+    def sign_in(
+        self,
+        session: Session,
+        *,
+        username: str,
+        password: str,
+        terminal: TerminalCredential | None = None,
+    ) -> SignedIn:
+        """Commits its own audit entries, so a refusal is recorded even though it raises."""
+        now = self.clock.now()
+        staff = session.scalar(select(Staff).where(Staff.username == username.strip()))
+        if staff is None or not staff.active or staff.password_hash is None:
+            self._refuse(session, staff, "unknown or inactive user")
+        if staff.locked_until is not None and staff.locked_until > now:
+            self._refuse(session, staff, "locked", f"locked until {staff.locked_until:%H:%M} UTC")
+        if not self._password_matches(staff, password):
+            staff.failed_logins += 1
+            if staff.failed_logins >= self.max_failed:
+                staff.locked_until = now + self.lockout
+                staff.failed_logins = 0
+                self._refuse(
+                    session, staff, "locked after failures",
+                    f"too many wrong passwords: locked for {self.lockout.seconds // 60} minutes",
+                )  # fmt: skip
+            self._refuse(session, staff, "wrong password")
+        terminal_id = self._check_terminal(session, staff, terminal)
+        staff.failed_logins = 0
+        staff.locked_until = None
+        token = secrets.token_urlsafe(32)
+        session.add(
+            StaffSession(
+                token_hash=_sha256(token), staff_id=staff.id, terminal_id=terminal_id,
+                started_at=now, last_seen_at=now,
+            )
+        )  # fmt: skip
+        self.audit.record(
+            session, action="sign_in", result="ok", actor_id=staff.id,
+            detail={"terminal": terminal_id},
+        )  # fmt: skip
+        session.commit()
+        return SignedIn(staff, token)
+
+    def _password_matches(self, staff: Staff, password: str) -> bool:
+        try:
+            return self.hasher.verify(staff.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _check_terminal(self, session, staff: Staff, terminal: TerminalCredential | None):
+        store = session.get(Store, staff.store_id) if staff.store_id else None
+        if terminal is not None:
+            row = session.get(Terminal, terminal.terminal_id)
+            valid = (
+                row is not None
+                and row.revoked_at is None
+                and secrets.compare_digest(row.secret_hash, _sha256(terminal.secret))
+                and (row.store_id is None or row.store_id == staff.store_id)
+            )
+            if valid:
+                return row.id
+        if store is not None and store.requires_terminal:
+            self._refuse(session, staff, "unregistered terminal",
+                         "this store allows sign-in only from its registered terminals")  # fmt: skip
+        return None
+
+    def _refuse(self, session, staff: Staff | None, why: str, message: str | None = None):
+        self.audit.record(
+            session, action="sign_in", result="denied",
+            actor_id=staff.id if staff else None, detail={"why": why},
+        )  # fmt: skip
+        session.commit()
+        raise SignInRefused(message or "wrong username or password")
+
+    def resume(self, session: Session, token: str) -> Staff:
+        """The staff member of a live session; ends it after the idle timeout."""
+        now = self.clock.now()
+        row = session.scalar(select(StaffSession).where(StaffSession.token_hash == _sha256(token)))
+        if row is None or row.ended_at is not None:
+            raise SessionExpired("signed out: sign in again")
+        if now - row.last_seen_at >= self.idle_timeout:
+            row.ended_at = row.last_seen_at + self.idle_timeout
+            self.audit.record(session, action="session_timeout", result="ok", actor_id=row.staff_id)
+            session.commit()
+            raise SessionExpired("the session ended after being idle: sign in again")
+        staff = session.get(Staff, row.staff_id)
+        if staff is None or not staff.active:
+            raise SessionExpired("this account is no longer active")
+        row.last_seen_at = now
+        session.commit()
+        return staff
+
+    def sign_out(self, session: Session, token: str) -> None:
+        row = session.scalar(select(StaffSession).where(StaffSession.token_hash == _sha256(token)))
+        if row is not None and row.ended_at is None:
+            row.ended_at = self.clock.now()
+            self.audit.record(session, action="sign_out", result="ok", actor_id=row.staff_id)
+            session.commit()
+
+    # Terminals ----------------------------------------------------------------------------
+    def register_terminal(
+        self, session: Session, *, name: str, store: Store | None, actor: Staff
+    ) -> TerminalCredential:
+        if not name.strip():
+            raise ValidationError("name", "a terminal needs a name")
+        secret = secrets.token_urlsafe(32)
+        terminal = Terminal(
+            name=name.strip(), store_id=store.id if store else None, secret_hash=_sha256(secret),
+            registered_at=self.clock.now(), registered_by_id=actor.id,
+        )  # fmt: skip
+        session.add(terminal)
+        session.flush()
+        self.audit.record(session, action="terminal_register", result="ok", actor_id=actor.id,
+                          detail={"terminal": terminal.id})  # fmt: skip
+        return TerminalCredential(terminal.id, secret)
+
+    def revoke_terminal(self, session: Session, *, terminal_id: int, actor: Staff) -> Terminal:
+        terminal = session.get(Terminal, terminal_id)
+        if terminal is None:
+            raise ValidationError("terminal", f"no terminal {terminal_id}")
+        terminal.revoked_at = terminal.revoked_at or self.clock.now()
+        self.audit.record(session, action="terminal_revoke", result="ok", actor_id=actor.id,
+                          detail={"terminal": terminal.id})  # fmt: skip
+        return terminal

@@ -1,0 +1,159 @@
+"""Changes to a member's personal data: requested by one person (old value masked, new value
+encrypted), applied only when a second person approves."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from workbench.clock import Clock
+from workbench.db.engine import immediate_session
+from workbench.errors import InvalidState, NotFound, ValidationError
+from workbench.members.identity import normalise_email, normalise_phone, parse_id_number
+from workbench.members.models import Member, Role, Staff
+from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
+from workbench.permissions.access import AccessDenied, MemberAccess
+from workbench.permissions.audit import AuditLog
+from workbench.permissions.masking import MASKERS
+from workbench.permissions.models import ChangeRequest, ChangeStatus
+
+APPROVERS = {Role.SUPERVISOR, Role.ADMIN, Role.STORE_MANAGER}
+
+
+class ChangeRequests:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        sessions,
+        registry: MemberRegistry,
+        access: MemberAccess,
+        audit: AuditLog,
+    ) -> None:
+        self.clock = clock
+        self.sessions = sessions
+        self.registry = registry
+        self.access = access
+        self.audit = audit
+
+    def _checked(self, field: str, raw: str | None) -> str | None:
+        """The value as it will be stored, or a ValidationError naming the field."""
+        if field == "name":
+            name = (raw or "").strip()
+            if not name or len(name) > 50:
+                raise ValidationError("name", "1 to 50 characters")
+            return name
+        if field == "phone":
+            return normalise_phone(raw or "", self.registry.phone_region)
+        if field == "id_number":
+            return parse_id_number(raw or "").number
+        if field == "email":
+            return normalise_email(raw)
+        if field == "address":
+            address = (raw or "").strip() or None
+            if address and len(address) > 200:
+                raise ValidationError("address", "at most 200 characters")
+            return address
+        if field == "birthday":
+            try:
+                return date.fromisoformat((raw or "").strip()).isoformat()
+            except ValueError:
+                raise ValidationError("birthday", "a date as YYYY-MM-DD") from None
+        raise ValidationError("field", f"one of {', '.join(PERSONAL_FIELDS)}")
+
+    def request(self, actor: Staff, *, member_no: str, field: str, new_value: str | None,
+                reason: str) -> ChangeRequest:  # fmt: skip
+        value = self._checked(field, new_value)
+        with immediate_session(self.sessions) as session:
+            member = self.registry.get(session, member_no)
+            if self.access.basis(session, actor, member) is None:
+                self.audit.record(session, action="change_request", result="denied",
+                                  actor_id=actor.id, member_id=member.id,
+                                  detail={"field": field})  # fmt: skip
+                session.commit()
+                raise AccessDenied(f"{actor.username} may not change member {member.member_no}")
+            self._refuse_duplicate(session, member, field, value)
+            old = self.registry.decrypt(member, (field,))[field]
+            change = ChangeRequest(
+                member_id=member.id, field=field, old_value_masked=MASKERS[field](old),
+                new_value_masked=MASKERS[field](value),
+                new_value_enc=self.registry.cipher.encrypt(field, value),
+                reason=(reason or "").strip()[:300], status=ChangeStatus.PENDING,
+                requested_by_id=actor.id, requested_at=self.clock.now(),
+            )  # fmt: skip
+            session.add(change)
+            session.flush()
+            self.audit.record(session, action="change_request", result="ok", actor_id=actor.id,
+                              member_id=member.id, detail={"request": change.id, "field": field})  # fmt: skip
+            session.commit()
+            return change
+
+    def decide(
+        self, actor: Staff, *, request_id: int, approve: bool, note: str = ""
+    ) -> ChangeRequest:
+        with immediate_session(self.sessions) as session:
+            change = session.get(ChangeRequest, request_id)
+            if change is None:
+                raise NotFound(f"no change request {request_id}")
+            if change.status != ChangeStatus.PENDING:
+                raise InvalidState(f"change request {request_id} is already {change.status}")
+            member = session.get(Member, change.member_id)
+            why = None
+            if actor.id == change.requested_by_id:
+                why = "a change needs a second person's approval"
+            elif actor.role not in APPROVERS:
+                why = f"{actor.role} may not approve changes"
+            elif actor.role == Role.STORE_MANAGER and actor.store_id != member.store_id:
+                why = "a store manager approves changes for their own store only"
+            if why:
+                self.audit.record(session, action="change_decision", result="denied",
+                                  actor_id=actor.id, member_id=member.id,
+                                  detail={"request": change.id, "why": why})  # fmt: skip
+                session.commit()
+                raise AccessDenied(why)
+            if approve:
+                value = self.registry.cipher.decrypt(change.field, change.new_value_enc)
+                self._refuse_duplicate(session, member, change.field, value)
+                self._apply(member, change.field, value)
+            change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
+            change.decided_by_id = actor.id
+            change.decided_at = self.clock.now()
+            change.decision_note = (note or "").strip()[:300] or None
+            change.new_value_enc = None  # the value now lives on the member, or nowhere
+            self.audit.record(session, action="change_decision", result="ok", actor_id=actor.id,
+                              member_id=member.id,
+                              detail={"request": change.id, "field": change.field,
+                                      "approved": approve})  # fmt: skip
+            session.commit()
+            return change
+
+    def pending(self, actor: Staff) -> list[ChangeRequest]:
+        with self.sessions() as session:
+            query = select(ChangeRequest).where(ChangeRequest.status == ChangeStatus.PENDING)
+            if actor.role == Role.STORE_MANAGER:
+                query = query.join(Member, Member.id == ChangeRequest.member_id).where(
+                    Member.store_id == actor.store_id
+                )
+            return list(session.scalars(query.order_by(ChangeRequest.id)))
+
+    def _refuse_duplicate(self, session, member: Member, field: str, value: str | None) -> None:
+        if field == "phone":
+            self.registry.refuse_duplicates(
+                session, self.registry.phone_bidx(value), None, except_id=member.id
+            )
+        elif field == "id_number":
+            self.registry.refuse_duplicates(
+                session, None, self.registry.id_number_bidx(value), except_id=member.id
+            )
+
+    def _apply(self, member: Member, field: str, value: str | None) -> None:
+        setattr(member, f"{field}_enc", self.registry.cipher.encrypt(field, value))
+        if field == "phone":
+            member.phone_bidx = self.registry.phone_bidx(value)
+        elif field == "id_number":
+            card = parse_id_number(value)
+            member.id_number_bidx = self.registry.id_number_bidx(value)
+            member.gender = card.gender
+        elif field == "birthday":
+            member.birth_month_day = value[5:7] + value[8:10]
