@@ -11,7 +11,6 @@ from workbench.cli import main
 from workbench.cli.state import state
 from workbench.members.models import Staff
 
-
 PASSWORD = "password1"
 
 
