@@ -27,9 +27,7 @@ StaffRole = Literal[
     "agent", "supervisor", "sales", "store_manager", "department_head", "analyst", "admin"
 ]
 
-SECRET_SETTINGS = frozenset(
-    {"twilio_auth_token", "smtp_password", "odoo_password", "keys_keyring", "backup_passphrase"}
-)
+SECRET_SETTINGS = frozenset({"twilio_auth_token", "smtp_password", "odoo_password", "keys_keyring"})
 
 
 class Settings(BaseSettings):
@@ -92,9 +90,8 @@ class Settings(BaseSettings):
     odoo_login: str = ""
     odoo_password: SecretStr | None = None
 
-    # [backup] (passphrase: WORKBENCH_BACKUP_PASSPHRASE only)
+    # [backup] (encrypted with the key file's backup key)
     backup_directory: str = ""
-    backup_passphrase: SecretStr | None = None
 
     # Where this configuration was read from; tier schemes and templates are looked up beside it.
     config_file: str = ""
@@ -138,6 +135,10 @@ class Settings(BaseSettings):
     @property
     def effective_keys_file(self) -> Path:
         return Path(self.keys_file) if self.keys_file else self.data_dir / "keys.json"
+
+    @property
+    def effective_backup_directory(self) -> Path:
+        return Path(self.backup_directory) if self.backup_directory else self.data_dir / "backups"
 
     @property
     def effective_terminal_file(self) -> Path:

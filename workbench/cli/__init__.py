@@ -8,6 +8,7 @@ import sys
 import typer
 
 from workbench.cli import audit as audit_commands
+from workbench.cli import backup as backup_commands
 from workbench.cli import db as db_commands
 from workbench.cli import grants as grants_commands
 from workbench.cli import keys as keys_commands
@@ -18,6 +19,7 @@ from workbench.cli import terminals as terminals_commands
 from workbench.cli import tiers as tiers_commands
 from workbench.cli.state import state
 from workbench.errors import WorkbenchError
+from workbench.logs import configure_logging
 
 app = typer.Typer(
     name="workbench",
@@ -36,7 +38,9 @@ def _options(
     user: str = typer.Option(
         None, "--user", help="Sign in as this staff member (or WORKBENCH_USER)."
     ),
+    log_level: str = typer.Option("WARNING", "--log-level", help="DEBUG, INFO, WARNING…"),
 ) -> None:
+    configure_logging(log_level)
     state.config_file = config
     state.username = user
 
@@ -50,6 +54,7 @@ app.add_typer(staff_commands.app, name="staff")
 app.add_typer(terminals_commands.app, name="terminals")
 app.add_typer(grants_commands.app, name="grants")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(backup_commands.app, name="backup")
 seed_commands.register(app)
 
 

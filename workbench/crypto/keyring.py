@@ -1,5 +1,6 @@
-"""The key file: data keys by id (one active, older ones kept to read old values) and the
-blind-index key. Read from WORKBENCH_KEYS_KEYRING or the key file, never from the config."""
+"""The key file: data keys by id (one active, older ones kept to read old values), the
+blind-index key and the backup key. Read from WORKBENCH_KEYS_KEYRING or the key file, never
+from the config."""
 
 from __future__ import annotations
 
@@ -34,18 +35,24 @@ class Keyring:
     active_key_id: str
     data_keys: dict[str, bytes]
     index_key: bytes
+    backup_key: bytes
     source: str = field(default="", compare=False)
 
     @classmethod
     def generate(cls) -> Keyring:
-        return cls("k1", {"k1": secrets.token_bytes(KEY_BYTES)}, secrets.token_bytes(KEY_BYTES))
+        return cls(
+            "k1",
+            {"k1": secrets.token_bytes(KEY_BYTES)},
+            index_key=secrets.token_bytes(KEY_BYTES),
+            backup_key=secrets.token_bytes(KEY_BYTES),
+        )
 
     def rotated(self) -> Keyring:
         """A keyring with a new active data key; old keys stay so old values can be read."""
         numbers = [int(k[1:]) for k in self.data_keys if k[1:].isdigit()]
         new_id = f"k{max(numbers, default=0) + 1}"
         keys = {**self.data_keys, new_id: secrets.token_bytes(KEY_BYTES)}
-        return Keyring(new_id, keys, self.index_key, self.source)
+        return Keyring(new_id, keys, self.index_key, self.backup_key, self.source)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -54,6 +61,7 @@ class Keyring:
                 "active": self.active_key_id,
                 "data_keys": {k: _b64(v) for k, v in self.data_keys.items()},
                 "index_key": _b64(self.index_key),
+                "backup_key": _b64(self.backup_key),
             },
             indent=2,
         )
@@ -65,11 +73,12 @@ class Keyring:
             active = doc["active"]
             keys = {k: _unb64(v, f"data key {k}") for k, v in doc["data_keys"].items()}
             index_key = _unb64(doc["index_key"], "index key")
+            backup_key = _unb64(doc["backup_key"], "backup key")
         except (ValueError, KeyError, TypeError, AttributeError):
             raise KeyringError(f"{source} is not a workbench key file") from None
         if active not in keys:
             raise KeyringError(f"{source}: the active key {active!r} is not in the file")
-        return cls(active, keys, index_key, source)
+        return cls(active, keys, index_key, backup_key, source)
 
     def save(self, path: Path) -> None:
         write_private_file(path, self.to_json())

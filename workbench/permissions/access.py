@@ -12,6 +12,7 @@ Scopes:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -29,6 +30,7 @@ from workbench.permissions.audit import AuditLog
 from workbench.permissions.masking import MASKERS
 from workbench.permissions.models import AccessGrant, GrantSource, Reveal
 
+log = logging.getLogger(__name__)
 ALL_FIELDS = frozenset(PERSONAL_FIELDS)
 SERVING_ROLES = {Role.AGENT, Role.SUPERVISOR}  # may open a member by exact search
 
@@ -260,6 +262,8 @@ class MemberAccess:
             member_id=member.id if member else None, purpose=str(purpose), detail={"why": why},
         )  # fmt: skip
         session.commit()
+        log.info("%s refused: staff %s, member %s: %s", action, actor.id,
+                 member.id if member else "-", why)  # fmt: skip
         who = f"member {member.member_no}" if member else "members"
         raise AccessDenied(f"{actor.username} ({actor.role}) may not see {who}: {why}")
 

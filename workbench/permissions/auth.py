@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,8 @@ from workbench.errors import PermissionDenied, ValidationError, WorkbenchError
 from workbench.members.models import Staff, Store
 from workbench.permissions.audit import AuditLog
 from workbench.permissions.models import StaffSession, Terminal
+
+log = logging.getLogger(__name__)
 
 
 class SignInRefused(PermissionDenied):
@@ -124,6 +127,7 @@ class Authenticator:
             detail={"terminal": terminal_id},
         )  # fmt: skip
         session.commit()
+        log.info("staff %s signed in (terminal %s)", staff.id, terminal_id)
         return SignedIn(staff, token)
 
     def _password_matches(self, staff: Staff, password: str) -> bool:
@@ -155,6 +159,7 @@ class Authenticator:
             actor_id=staff.id if staff else None, detail={"why": why},
         )  # fmt: skip
         session.commit()
+        log.warning("sign-in refused for staff %s: %s", staff.id if staff else "-", why)
         raise SignInRefused(message or "wrong username or password")
 
     def resume(self, session: Session, token: str) -> Staff:
