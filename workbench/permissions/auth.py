@@ -159,7 +159,7 @@ class Authenticator:
             actor_id=staff.id if staff else None, detail={"why": why},
         )  # fmt: skip
         session.commit()
-        log.warning("sign-in refused for staff %s: %s", staff.id if staff else "-", why)
+        log.info("sign-in refused for staff %s: %s", staff.id if staff else "-", why)
         raise SignInRefused(message or "wrong username or password")
 
     def resume(self, session: Session, token: str) -> Staff:
