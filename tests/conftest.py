@@ -26,6 +26,8 @@ from workbench.db.migrate import upgrade
 from workbench.db.tables import metadata
 from workbench.settings import load_settings
 
+pytest_plugins = ["tests.fixtures_world"]
+
 PG_ADMIN_URL = os.environ.get(
     "WORKBENCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

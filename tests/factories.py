@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import count
+
+from argon2 import PasswordHasher
 
 from workbench.members.identity import id_check_char
 from workbench.members.models import Role, Staff, Store, StoreKind
@@ -55,3 +58,9 @@ def application(store_code: str = "SH01", **overrides) -> MemberApplication:
     )
     values.update(overrides)
     return MemberApplication(**values)
+
+
+@lru_cache(maxsize=8)
+def password_hash(password: str) -> str:
+    """argon2 is slow on purpose: hash each test password once per run."""
+    return PasswordHasher().hash(password)

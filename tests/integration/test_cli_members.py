@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tests.factories import application
+from tests.factories import application, password_hash
 from workbench.cli import main
 from workbench.cli.state import state
 from workbench.members.models import Staff
@@ -24,7 +24,7 @@ def cli(wb, people, keyring, clock, monkeypatch, capsys):
     monkeypatch.setenv("WORKBENCH_PROTECTION_TERMINAL_FILE", "/nonexistent/terminal.json")
     with wb.sessions() as session:
         for staff in session.scalars(select(Staff)):
-            staff.password_hash = wb.auth.hash_password(PASSWORD)
+            staff.password_hash = password_hash(PASSWORD)
         session.commit()
 
     def run(*args: str, user: str = "agent1") -> tuple[int, str, str]:

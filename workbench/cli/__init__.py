@@ -17,6 +17,7 @@ from workbench.cli import seed as seed_commands
 from workbench.cli import staff as staff_commands
 from workbench.cli import terminals as terminals_commands
 from workbench.cli import tiers as tiers_commands
+from workbench.cli import tui as tui_commands
 from workbench.cli.state import state
 from workbench.errors import WorkbenchError
 from workbench.logs import configure_logging
@@ -56,6 +57,7 @@ app.add_typer(grants_commands.app, name="grants")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(backup_commands.app, name="backup")
 seed_commands.register(app)
+tui_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -397,6 +397,23 @@ class MemberAccess:
             session.commit()
             return grant
 
+    def live_grants_overview(self, staff_id: int) -> list[tuple[AccessGrant, str]]:
+        """A staff member's live grants with the member numbers (no personal data)."""
+        now = self.clock.now()
+        with self.sessions() as session:
+            rows = session.execute(
+                select(AccessGrant, Member.member_no)
+                .join(Member, Member.id == AccessGrant.member_id)
+                .where(
+                    AccessGrant.staff_id == staff_id,
+                    AccessGrant.starts_at <= now,
+                    AccessGrant.ends_at > now,
+                    AccessGrant.revoked_at.is_(None),
+                )
+                .order_by(AccessGrant.ends_at)
+            ).all()
+        return [(grant, member_no) for grant, member_no in rows]
+
     def grants_of(self, session: Session, staff_id: int, *, live_only: bool = True):
         now = self.clock.now()
         query = select(AccessGrant).where(AccessGrant.staff_id == staff_id)

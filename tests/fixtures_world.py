@@ -1,3 +1,5 @@
+"""People, stores and a member that integration and TUI tests share."""
+
 from dataclasses import dataclass
 
 import pytest

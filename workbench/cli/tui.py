@@ -1,0 +1,20 @@
+"""`workbench tui`: the terminal workbench."""
+
+from __future__ import annotations
+
+from workbench.cli.state import state
+from workbench.db.migrate import is_up_to_date
+from workbench.errors import WorkbenchError
+
+
+def run_tui() -> None:
+    from workbench.tui.app import WorkbenchApp  # textual is loaded only for the TUI
+
+    wb = state.workbench()
+    if not is_up_to_date(wb.engine):
+        raise WorkbenchError("the database schema is not current: run `workbench db upgrade`")
+    WorkbenchApp(wb).run()
+
+
+def register(app) -> None:
+    app.command("tui", help="Open the terminal workbench (sign in as a staff member).")(run_tui)
