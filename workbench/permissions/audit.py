@@ -21,19 +21,18 @@ from workbench.permissions.models import AuditEntry, AuditHead
 GENESIS = "0" * 64
 
 
-def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
-    content = [
-        entry.seq,
-        entry.at.isoformat(),
-        entry.actor_id,
-        entry.action,
-        entry.member_id,
-        entry.purpose,
-        entry.result,
-        entry.detail,
-    ]
+HASHED = ("seq", "at", "actor_id", "action", "member_id", "purpose", "result", "detail")
+
+
+def chain_hash(prev_hash: str, seq, at: datetime, actor_id, action, member_id, purpose, result,
+               detail) -> str:  # fmt: skip
+    content = [seq, at.isoformat(), actor_id, action, member_id, purpose, result, detail]
     canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
+    return chain_hash(prev_hash, *(getattr(entry, name) for name in HASHED))
 
 
 class AuditLog:
@@ -91,28 +90,27 @@ class VerifyReport:
         return self.problem is None
 
 
-def verify(session: Session, *, batch_size: int = 10_000) -> VerifyReport:
+def verify(session: Session, *, batch_size: int = 20_000) -> VerifyReport:
     """Walk the chain in order; report the first missing, edited or reordered row."""
+    columns = [getattr(AuditEntry, name) for name in HASHED]
     expected_prev, expected_seq, checked = GENESIS, 1, 0
-    last_seq = 0
     while True:
-        rows = session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.seq > last_seq)
+        rows = session.execute(
+            select(*columns, AuditEntry.prev_hash, AuditEntry.hash)
+            .where(AuditEntry.seq >= expected_seq)
             .order_by(AuditEntry.seq)
             .limit(batch_size)
         ).all()
         if not rows:
             break
-        for entry in rows:
-            if entry.seq != expected_seq:
+        for row in rows:
+            seq, prev_hash, stored = row[0], row[-2], row[-1]
+            if seq != expected_seq:
                 return VerifyReport(checked, f"row {expected_seq} is missing", expected_seq)
-            if entry.prev_hash != expected_prev or entry_hash(expected_prev, entry) != entry.hash:
-                return VerifyReport(checked, f"row {entry.seq} was altered", entry.seq)
-            expected_prev, expected_seq = entry.hash, entry.seq + 1
+            if prev_hash != expected_prev or chain_hash(expected_prev, *row[:-2]) != stored:
+                return VerifyReport(checked, f"row {seq} was altered", seq)
+            expected_prev, expected_seq = stored, seq + 1
             checked += 1
-        last_seq = rows[-1].seq
-        session.expunge_all()
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
         return VerifyReport(checked, f"rows after {expected_seq - 1} are missing", expected_seq)
