@@ -24,6 +24,8 @@ from workbench.permissions.changes import ChangeRequests
 from workbench.permissions.sharing import DataSharing
 from workbench.permissions.staff import StaffDirectory
 from workbench.settings import Settings
+from workbench.tickets.policy import ComplaintPolicy, load_complaint_policy
+from workbench.tickets.service import ComplaintService
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Workbench:
     sharing: DataSharing
     changes: ChangeRequests
     staff: StaffDirectory
+    complaint_policy: ComplaintPolicy
+    complaints: ComplaintService
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -112,6 +116,7 @@ def build(
         lockout_minutes=settings.protection_lockout_minutes,
         idle_timeout_minutes=settings.protection_idle_timeout_minutes,
     )
+    complaint_policy = load_complaint_policy(settings.config_path("complaints.toml"))
     return Workbench(
         settings=settings,
         clock=clock,
@@ -140,4 +145,13 @@ def build(
             clock=clock, sessions=sessions, registry=registry, access=access, audit=audit
         ),
         staff=StaffDirectory(clock=clock, auth=auth, audit=audit),
+        complaint_policy=complaint_policy,
+        complaints=ComplaintService(
+            clock=clock,
+            cipher=cipher,
+            registry=registry,
+            access=access,
+            policy=complaint_policy,
+            phone_region=settings.locale_phone_region,
+        ),
     )

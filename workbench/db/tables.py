@@ -4,5 +4,6 @@ from sqlmodel import SQLModel
 
 import workbench.members.models  # noqa: F401
 import workbench.permissions.models  # noqa: F401
+import workbench.tickets.models  # noqa: F401
 
 metadata = SQLModel.metadata

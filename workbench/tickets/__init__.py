@@ -1,0 +1,1 @@
+"""Complaint tickets: the escalation workflow to a satisfied member, SLA clocks, analysis."""

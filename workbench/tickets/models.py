@@ -1,0 +1,101 @@
+"""Tables of the complaint workflow. Member text (descriptions, notes, plans, a caller's
+contact) is encrypted like the member's personal fields; codes and times stay in clear for the
+analysis."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from workbench.members.models import utc_column
+
+
+class Complaint(SQLModel, table=True):
+    __tablename__ = "complaint"
+    __table_args__ = (
+        # The escalation sweep: open complaints whose next rung is due.
+        Index("ix_complaint_next_escalation", "next_escalation_at"),
+        Index("ix_complaint_received", "received_at"),
+        Index("ix_complaint_state_store", "state", "store_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_no: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    contact_enc: str | None = Field(default=None, sa_column=Column(Text))  # an unknown caller
+    channel: str = Field(max_length=16)
+    category: str = Field(max_length=32, index=True)
+    priority: str = Field(max_length=16)
+    store_id: int | None = Field(default=None, foreign_key="store.id")
+    description_enc: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(sa_column=Column(String(24), nullable=False))
+    round: int = 1
+    department: str | None = Field(default=None, max_length=32)
+    handler_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    root_cause: str | None = Field(default=None, max_length=32)
+    responsible_party: str | None = Field(default=None, max_length=100)
+    resolution_enc: str | None = Field(default=None, sa_column=Column(Text))
+    satisfaction: int | None = None  # the latest score, 1–5
+    received_at: datetime = Field(sa_column=utc_column(nullable=False))
+    received_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    round_started_at: datetime = Field(sa_column=utc_column(nullable=False))
+    first_response_at: datetime | None = Field(default=None, sa_column=utc_column())
+    last_reply_at: datetime | None = Field(default=None, sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    closed_reason: str | None = Field(default=None, max_length=300)
+    # SLA clocks (business time) and the escalation ladder.
+    sla_paused_seconds: int = 0
+    paused_since: datetime | None = Field(default=None, sa_column=utc_column())
+    first_response_due: datetime | None = Field(default=None, sa_column=utc_column())
+    resolution_due: datetime | None = Field(default=None, sa_column=utc_column())
+    escalation_level: int = 0  # 0 none, 1 handler warned, 2 supervisor, 3 department head
+    sla_breached: bool = False  # the resolution target was missed in some round
+    next_escalation_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """One recorded step: who, when, what, the note. Replaying a complaint's events rebuilds it."""
+
+    __tablename__ = "complaint_event"
+    __table_args__ = (Index("ix_complaint_event_complaint", "complaint_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id")
+    action: str = Field(max_length=32)
+    from_state: str | None = Field(default=None, max_length=24)
+    to_state: str = Field(max_length=24)
+    round: int = 1
+    at: datetime = Field(sa_column=utc_column(nullable=False))
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    note_enc: str | None = Field(default=None, sa_column=Column(Text))
+    data: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Notification(SQLModel, table=True):
+    """Something a staff member must see (an escalation); shown in the TUI, later also sent."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_recipient", "staff_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    kind: str = Field(max_length=32)
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
+    message: str = Field(max_length=300)  # never personal data
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    read_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class ComplaintLink(SQLModel, table=True):
+    """A call, message or callback task that belongs to a complaint's story."""
+
+    __tablename__ = "complaint_link"
+    __table_args__ = (Index("ix_complaint_link", "complaint_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id")
+    kind: str = Field(max_length=16)  # call, message, callback
+    ref: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))

@@ -1,0 +1,141 @@
+"""The complaint configuration (config/complaints.toml): taxonomy, departments, priorities,
+SLA targets per priority and category, the business calendar and the escalation ladder."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from workbench.errors import ConfigError, ValidationError
+from workbench.tickets.calendar import BusinessCalendar
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    label_zh: str
+    label_en: str
+
+    def label(self, language: str) -> str:
+        return self.label_en if language == "en" else self.label_zh
+
+
+@dataclass(frozen=True)
+class SlaTargets:
+    """Business time allowed for each clock."""
+
+    first_response: timedelta
+    next_reply: timedelta
+    resolution: timedelta
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Fractions of the resolution target at which a complaint escalates."""
+
+    warn_handler: float = 0.75
+    to_supervisor: float = 1.0
+    to_department_head: float = 1.5
+
+    def steps(self) -> list[tuple[int, float]]:
+        return [(1, self.warn_handler), (2, self.to_supervisor), (3, self.to_department_head)]
+
+
+@dataclass(frozen=True)
+class ComplaintPolicy:
+    categories: dict[str, Code]
+    causes: dict[str, Code]
+    departments: dict[str, Code]
+    priorities: tuple[str, ...]
+    targets: dict[tuple[str, str | None], SlaTargets]  # (priority, category or None)
+    calendar: BusinessCalendar
+    ladder: Ladder = field(default_factory=Ladder)
+    satisfied_from: int = 4  # a score of at least this (1–5) means satisfied
+
+    def targets_for(self, priority: str, category: str) -> SlaTargets:
+        return self.targets.get((priority, category)) or self.targets[(priority, None)]
+
+    def check(self, kind: str, value: str | None) -> str:
+        """A valid code of `kind` (category, cause, department, priority) or ValidationError."""
+        known = {
+            "category": self.categories,
+            "cause": self.causes,
+            "department": self.departments,
+            "priority": dict.fromkeys(self.priorities),
+        }[kind]
+        if not value or value not in known:
+            raise ValidationError(kind, f"one of {', '.join(known)}")
+        return value
+
+    def calendar_for(self, timezone: str | None) -> BusinessCalendar:
+        """The calendar in a store's own time zone (same hours and holidays)."""
+        if not timezone or timezone == self.calendar.zone.key:
+            return self.calendar
+        return BusinessCalendar(
+            zone=ZoneInfo(timezone), workdays=self.calendar.workdays, opens=self.calendar.opens,
+            closes=self.calendar.closes, holidays=self.calendar.holidays,
+            extra_workdays=self.calendar.extra_workdays,
+        )  # fmt: skip
+
+
+def _codes(doc: dict, key: str, path: Path) -> dict[str, Code]:
+    try:
+        return {
+            row["code"]: Code(row["code"], row["label_zh"], row["label_en"]) for row in doc[key]
+        }
+    except (KeyError, TypeError):
+        raise ConfigError(f"{path}: [[{key}]] entries need code, label_zh and label_en") from None
+
+
+def _hours(value: object, where: str) -> timedelta:
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {value!r} is not a number of hours") from None
+    if hours <= 0:
+        raise ConfigError(f"{where}: must be more than 0 hours")
+    return timedelta(hours=hours)
+
+
+def load_complaint_policy(path: Path) -> ComplaintPolicy:
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        cal = doc["calendar"]
+        calendar = BusinessCalendar(
+            zone=ZoneInfo(cal["timezone"]),
+            workdays=frozenset(int(d) for d in cal["workdays"]),
+            opens=time.fromisoformat(cal["opens"]),
+            closes=time.fromisoformat(cal["closes"]),
+            holidays=frozenset(date.fromisoformat(d) for d in cal.get("holidays", [])),
+            extra_workdays=frozenset(date.fromisoformat(d) for d in cal.get("extra_workdays", [])),
+        )
+        priorities = tuple(doc["priorities"])
+        ladder = Ladder(**doc.get("escalation", {}))
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"complaint policy {path}: {exc}") from None
+    targets = {}
+    for row in doc.get("sla", []):
+        where = f"{path.name} sla {row.get('priority')}/{row.get('category', '*')}"
+        if row.get("priority") not in priorities:
+            raise ConfigError(f"{where}: unknown priority")
+        targets[(row["priority"], row.get("category"))] = SlaTargets(
+            _hours(row.get("first_response"), where),
+            _hours(row.get("next_reply"), where),
+            _hours(row.get("resolution"), where),
+        )
+    missing = [p for p in priorities if (p, None) not in targets]
+    if missing:
+        raise ConfigError(f"{path}: no default SLA for priority {', '.join(missing)}")
+    return ComplaintPolicy(
+        categories=_codes(doc, "category", path),
+        causes=_codes(doc, "cause", path),
+        departments=_codes(doc, "department", path),
+        priorities=priorities,
+        targets=targets,
+        calendar=calendar,
+        ladder=ladder,
+        satisfied_from=int(doc.get("satisfied_from", 4)),
+    )

@@ -1,0 +1,386 @@
+"""The complaint service: intake, every step of the workflow recorded, SLA clocks kept current,
+access grants for the handler. Methods take the session and the acting staff member; the caller
+commits, so a step and everything it causes land together."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.crypto import FieldCipher
+from workbench.errors import NotFound, PermissionDenied, ValidationError
+from workbench.members.identity import normalise_email, normalise_phone
+from workbench.members.models import Role, Staff, Store
+from workbench.members.registry import MemberRegistry
+from workbench.permissions.access import MemberAccess
+from workbench.permissions.models import GrantSource
+from workbench.tickets.models import Complaint, ComplaintEvent, ComplaintLink, Notification
+from workbench.tickets.policy import ComplaintPolicy
+from workbench.tickets.sla import SlaClock, next_escalation
+from workbench.tickets.states import OPEN_STATES, Action, State, allowed_actions, next_state
+
+CHANNELS = ("hotline", "online_form", "email", "social", "store")
+LINK_KINDS = ("call", "message", "callback")
+SUPERVISORS = {Role.SUPERVISOR, Role.ADMIN}
+HANDLERS = {Role.AGENT, Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STORE_MANAGER, Role.ADMIN}
+TEXT_READERS = {Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.ADMIN}
+HANDLER_GRANT = timedelta(days=30)
+
+
+@dataclass
+class ComplaintIntake:
+    channel: str
+    category: str
+    description: str
+    priority: str = "normal"
+    member_no: str | None = None
+    contact: str | None = None  # how to reach a caller who is not a member
+    store_code: str | None = None
+
+
+class ComplaintService:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        cipher: FieldCipher,
+        registry: MemberRegistry,
+        access: MemberAccess,
+        policy: ComplaintPolicy,
+        phone_region: str = "CN",
+    ) -> None:
+        self.clock = clock
+        self.cipher = cipher
+        self.registry = registry
+        self.access = access
+        self.policy = policy
+        self.phone_region = phone_region
+
+    # Reading ------------------------------------------------------------------------------------
+    def get(self, session: Session, complaint_no: str) -> Complaint:
+        complaint = session.scalar(
+            select(Complaint).where(Complaint.complaint_no == complaint_no.strip().upper())
+        )
+        if complaint is None:
+            raise NotFound(f"no complaint {complaint_no!r}")
+        return complaint
+
+    def history(self, session: Session, complaint: Complaint) -> list[ComplaintEvent]:
+        query = select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)
+        return list(session.scalars(query.order_by(ComplaintEvent.id)))
+
+    def allowed(self, complaint: Complaint) -> list[Action]:
+        return allowed_actions(State(complaint.state))
+
+    def can_read_text(self, actor: Staff, complaint: Complaint) -> bool:
+        """Descriptions and notes are the member's words: handler, receiver and managers only."""
+        return actor.role in TEXT_READERS or actor.id in (
+            complaint.handler_id,
+            complaint.received_by_id,
+        )
+
+    def read_text(self, actor: Staff, complaint: Complaint, stored: str | None,
+                  field: str = "complaint.text") -> str | None:  # fmt: skip
+        if not self.can_read_text(actor, complaint):
+            raise PermissionDenied("only the handler and managers read a complaint's text")
+        return self.cipher.decrypt(field, stored)
+
+    # Intake -------------------------------------------------------------------------------------
+    def open(self, session: Session, *, intake: ComplaintIntake, actor: Staff) -> Complaint:
+        if intake.channel not in CHANNELS:
+            raise ValidationError("channel", f"one of {', '.join(CHANNELS)}")
+        category = self.policy.check("category", intake.category)
+        priority = self.policy.check("priority", intake.priority)
+        description = (intake.description or "").strip()
+        if not description:
+            raise ValidationError("description", "say what the complaint is about")
+        if len(description) > 4000:
+            raise ValidationError("description", "at most 4000 characters")
+        member, contact = None, None
+        if intake.member_no:
+            member = self.registry.get(session, intake.member_no)
+        else:
+            contact = self._contact(intake.contact)
+        store_id = member.store_id if member else None
+        if intake.store_code:
+            store = session.scalar(select(Store).where(Store.code == intake.store_code))
+            if store is None:
+                raise ValidationError("store", f"no store with code {intake.store_code!r}")
+            store_id = store.id
+        now = self.clock.now()
+        complaint = Complaint(
+            complaint_no=self._new_number(session),
+            member_id=member.id if member else None,
+            contact_enc=self.cipher.encrypt("complaint.contact", contact),
+            channel=intake.channel, category=category, priority=priority, store_id=store_id,
+            description_enc=self.cipher.encrypt("complaint.text", description),
+            state=State.RECEIVED.value, received_at=now, received_by_id=actor.id,
+            round_started_at=now,
+        )  # fmt: skip
+        session.add(complaint)
+        session.flush()
+        self._reschedule(session, complaint)
+        self._record(session, complaint, "received", None, actor, data={"channel": intake.channel})
+        return complaint
+
+    def _contact(self, raw: str | None) -> str:
+        text = (raw or "").strip()
+        if not text:
+            raise ValidationError("contact", "a member number, or a phone or e-mail to reply to")
+        if "@" in text:
+            return normalise_email(text)
+        return normalise_phone(text, self.phone_region, mobile_only=False)
+
+    def _new_number(self, session: Session) -> str:
+        while True:
+            number = f"C{secrets.randbelow(10**9):09d}"
+            if session.scalar(select(Complaint.id).where(Complaint.complaint_no == number)) is None:
+                return number
+
+    # Workflow steps -----------------------------------------------------------------------------
+    def assign(self, session: Session, *, complaint_no: str, department: str, actor: Staff,
+               handler: Staff | None = None, note: str = "") -> Complaint:  # fmt: skip
+        department = self.policy.check("department", department)
+        if handler is not None and (handler.role not in HANDLERS or not handler.active):
+            raise ValidationError("handler", f"{handler.username} cannot handle complaints")
+        complaint = self.get(session, complaint_no)
+        self._step(session, complaint, Action.ASSIGN, actor, note,
+                   data={"department": department, "handler": handler.id if handler else None})  # fmt: skip
+        complaint.department = department
+        if handler is not None and handler.id != complaint.handler_id:
+            self._end_handler_grant(session, complaint)
+            complaint.handler_id = handler.id
+            if complaint.member_id is not None:
+                now = self.clock.now()
+                self.access.open_grant(
+                    session, staff_id=handler.id, member_id=complaint.member_id,
+                    source=GrantSource.TICKET, source_ref=complaint.complaint_no, starts_at=now,
+                    ends_at=now + HANDLER_GRANT, reason=f"complaint {complaint.complaint_no}",
+                )  # fmt: skip
+        return complaint
+
+    def investigate(self, session: Session, *, complaint_no: str, actor: Staff,
+                    note: str = "") -> Complaint:  # fmt: skip
+        complaint = self.get(session, complaint_no)
+        self._step(session, complaint, Action.INVESTIGATE, actor, note)
+        return complaint
+
+    def propose(self, session: Session, *, complaint_no: str, root_cause: str,
+                responsible_party: str, plan: str, actor: Staff) -> Complaint:  # fmt: skip
+        """Leaving the investigation needs the root cause and the responsible party."""
+        cause = self.policy.check("cause", root_cause)
+        party = (responsible_party or "").strip()
+        if not party:
+            raise ValidationError("responsible_party", "name who is responsible")
+        plan = (plan or "").strip()
+        if not plan:
+            raise ValidationError("plan", "write the resolution plan")
+        complaint = self.get(session, complaint_no)
+        self._step(session, complaint, Action.PROPOSE, actor, plan,
+                   data={"root_cause": cause, "responsible_party": party[:100]})  # fmt: skip
+        complaint.root_cause = cause
+        complaint.responsible_party = party[:100]
+        complaint.resolution_enc = self.cipher.encrypt("complaint.text", plan)
+        return complaint
+
+    def approve(self, session: Session, *, complaint_no: str, actor: Staff,
+                note: str = "") -> Complaint:  # fmt: skip
+        _require(actor, SUPERVISORS, "approve a resolution")
+        complaint = self.get(session, complaint_no)
+        self._step(session, complaint, Action.APPROVE, actor, note)
+        return complaint
+
+    def reject(self, session: Session, *, complaint_no: str, actor: Staff, note: str) -> Complaint:
+        _require(actor, SUPERVISORS, "reject a resolution")
+        if not (note or "").strip():
+            raise ValidationError("note", "say why the plan is rejected")
+        complaint = self.get(session, complaint_no)
+        self._step(session, complaint, Action.REJECT, actor, note)
+        return complaint
+
+    def inform(self, session: Session, *, complaint_no: str, actor: Staff,
+               note: str = "") -> Complaint:  # fmt: skip
+        complaint = self.get(session, complaint_no)
+        self._step(session, complaint, Action.INFORM, actor, note)
+        self._member_contacted(session, complaint)
+        return complaint
+
+    def record_satisfaction(self, session: Session, *, complaint_no: str, score: int,
+                            actor: Staff | None, note: str = "") -> Complaint:  # fmt: skip
+        """A score from the agent's call or the member's SMS reply (1–5). Satisfied closes the
+        complaint; not satisfied handles it again in a new round, with a follow-up asked for."""
+        if not isinstance(score, int) or not 1 <= score <= 5:
+            raise ValidationError("score", "a whole number from 1 to 5")
+        complaint = self.get(session, complaint_no)
+        satisfied = score >= self.policy.satisfied_from
+        action = Action.SATISFIED if satisfied else Action.NOT_SATISFIED
+        self._step(session, complaint, action, actor, note, data={"score": score})
+        complaint.satisfaction = score
+        if not satisfied:
+            complaint.round += 1
+            complaint.round_started_at = self.clock.now()
+            complaint.escalation_level = 0
+            complaint.sla_paused_seconds = 0
+            complaint.paused_since = None
+            self._reschedule(session, complaint)
+            self._notify(session, complaint.handler_id, complaint, "follow_up",
+                         f"{complaint.complaint_no}: member not satisfied (score {score}); "
+                         f"round {complaint.round}: call the member back")  # fmt: skip
+        return complaint
+
+    def close(self, session: Session, *, complaint_no: str, actor: Staff, reason: str) -> Complaint:
+        """A supervisor closes a complaint that will not be settled, with the reason recorded."""
+        _require(actor, SUPERVISORS, "close a complaint without the member's satisfaction")
+        if not (reason or "").strip():
+            raise ValidationError("reason", "say why the complaint is closed")
+        complaint = self.get(session, complaint_no)
+        self._step(session, complaint, Action.CLOSE, actor, reason)
+        complaint.closed_reason = reason.strip()[:300]
+        return complaint
+
+    # Steps that change no state ------------------------------------------------------------------
+    def reply(self, session: Session, *, complaint_no: str, actor: Staff, note: str) -> Complaint:
+        """A contact with the member (a call, a message): starts or restarts the reply clocks."""
+        if not (note or "").strip():
+            raise ValidationError("note", "say what the member was told")
+        complaint = self._open(session, complaint_no)
+        self._member_contacted(session, complaint)
+        self._record(session, complaint, "reply", complaint.state, actor, note)
+        return complaint
+
+    def wait_on_member(self, session: Session, *, complaint_no: str, actor: Staff,
+                       note: str) -> Complaint:  # fmt: skip
+        complaint = self._open(session, complaint_no)
+        if complaint.paused_since is not None:
+            raise ValidationError("state", "the complaint is already waiting on the member")
+        complaint.paused_since = self.clock.now()
+        self._reschedule(session, complaint)
+        self._record(session, complaint, "waiting_on_member", complaint.state, actor, note)
+        return complaint
+
+    def resume(self, session: Session, *, complaint_no: str, actor: Staff,
+               note: str = "") -> Complaint:  # fmt: skip
+        complaint = self._open(session, complaint_no)
+        if complaint.paused_since is None:
+            raise ValidationError("state", "the complaint is not waiting on the member")
+        calendar = self._calendar(session, complaint)
+        paused = calendar.between(complaint.paused_since, self.clock.now())
+        complaint.sla_paused_seconds += int(paused.total_seconds())
+        complaint.paused_since = None
+        self._reschedule(session, complaint)
+        self._record(session, complaint, "resumed", complaint.state, actor, note,
+                     data={"paused_seconds": int(paused.total_seconds())})  # fmt: skip
+        return complaint
+
+    def change_priority(self, session: Session, *, complaint_no: str, priority: str,
+                        actor: Staff) -> Complaint:  # fmt: skip
+        """New targets from the same start; paused time already counted is kept."""
+        priority = self.policy.check("priority", priority)
+        complaint = self._open(session, complaint_no)
+        old = complaint.priority
+        complaint.priority = priority
+        self._reschedule(session, complaint)
+        self._record(session, complaint, "priority", complaint.state, actor,
+                     data={"from": old, "to": priority})  # fmt: skip
+        return complaint
+
+    def link(self, session: Session, *, complaint: Complaint, kind: str, ref: str) -> ComplaintLink:
+        if kind not in LINK_KINDS:
+            raise ValidationError("kind", f"one of {', '.join(LINK_KINDS)}")
+        link = ComplaintLink(complaint_id=complaint.id, kind=kind, ref=str(ref)[:64],
+                             created_at=self.clock.now())  # fmt: skip
+        session.add(link)
+        return link
+
+    def links(self, session: Session, complaint: Complaint) -> list[ComplaintLink]:
+        query = select(ComplaintLink).where(ComplaintLink.complaint_id == complaint.id)
+        return list(session.scalars(query.order_by(ComplaintLink.id)))
+
+    # Internals ---------------------------------------------------------------------------------------
+    def _open(self, session: Session, complaint_no: str) -> Complaint:
+        complaint = self.get(session, complaint_no)
+        if State(complaint.state) not in OPEN_STATES:
+            raise ValidationError("state", f"complaint {complaint.complaint_no} is closed")
+        return complaint
+
+    def _step(self, session, complaint: Complaint, action: Action, actor, note="", data=None):
+        before = State(complaint.state)
+        after = next_state(before, action)  # raises InvalidTransition naming the allowed ones
+        complaint.state = after.value
+        if after == State.CLOSED:
+            complaint.closed_at = self.clock.now()
+            complaint.paused_since = None
+            self._end_handler_grant(session, complaint)
+        self._reschedule(session, complaint)
+        self._record(session, complaint, action.value, before.value, actor, note, data=data)
+
+    def _record(self, session, complaint: Complaint, action: str, before: str | None,
+                actor: Staff | None, note: str = "", data: dict | None = None) -> None:  # fmt: skip
+        note = (note or "").strip()
+        session.add(
+            ComplaintEvent(
+                complaint_id=complaint.id, action=action, from_state=before,
+                to_state=complaint.state, round=complaint.round, at=self.clock.now(),
+                staff_id=actor.id if actor else None,
+                note_enc=self.cipher.encrypt("complaint.text", note[:4000]) if note else None,
+                data=json.dumps(data, ensure_ascii=False) if data else "",
+            )
+        )  # fmt: skip
+
+    def _member_contacted(self, session, complaint: Complaint) -> None:
+        now = self.clock.now()
+        if complaint.first_response_at is None:
+            complaint.first_response_at = now
+        complaint.last_reply_at = now
+
+    def _calendar(self, session, complaint: Complaint):
+        store = session.get(Store, complaint.store_id) if complaint.store_id else None
+        return self.policy.calendar_for(store.timezone if store else None)
+
+    def _reschedule(self, session, complaint: Complaint) -> None:
+        """Recompute due times and the next escalation from the clocks' inputs."""
+        calendar = self._calendar(session, complaint)
+        targets = self.policy.targets_for(complaint.priority, complaint.category)
+        complaint.first_response_due = calendar.add(complaint.received_at, targets.first_response)
+        resolution = SlaClock(
+            start=complaint.round_started_at, target=targets.resolution,
+            paused=timedelta(seconds=complaint.sla_paused_seconds),
+            paused_since=complaint.paused_since,
+        )  # fmt: skip
+        complaint.resolution_due = resolution.due(calendar)
+        upcoming = None
+        if State(complaint.state) in OPEN_STATES:
+            upcoming = next_escalation(resolution, calendar, self.policy.ladder,
+                                       complaint.escalation_level)  # fmt: skip
+        complaint.next_escalation_at = upcoming[1] if upcoming else None
+
+    def resolution_clock(self, session, complaint: Complaint) -> SlaClock:
+        targets = self.policy.targets_for(complaint.priority, complaint.category)
+        return SlaClock(complaint.round_started_at, targets.resolution,
+                        timedelta(seconds=complaint.sla_paused_seconds), complaint.paused_since)  # fmt: skip
+
+    def _end_handler_grant(self, session, complaint: Complaint) -> None:
+        self.access.end_grants(
+            session, source=GrantSource.TICKET, source_ref=complaint.complaint_no
+        )
+
+    def _notify(self, session, staff_id: int | None, complaint: Complaint, kind: str,
+                message: str) -> None:  # fmt: skip
+        if staff_id is not None:
+            session.add(Notification(staff_id=staff_id, kind=kind, complaint_id=complaint.id,
+                                     message=message[:300], created_at=self.clock.now()))  # fmt: skip
+
+
+def _require(actor: Staff, roles: set[Role], action: str) -> None:
+    if actor.role not in roles:
+        raise PermissionDenied(f"only supervisors may {action}; {actor.username} is {actor.role}")
+
+
+def local_time(at: datetime | None, zone) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at else "-"
