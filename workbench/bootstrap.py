@@ -25,6 +25,7 @@ from workbench.permissions.sharing import DataSharing
 from workbench.permissions.staff import StaffDirectory
 from workbench.settings import Settings
 from workbench.tickets.policy import ComplaintPolicy, load_complaint_policy
+from workbench.tickets.reports import ComplaintReports
 from workbench.tickets.service import ComplaintService
 
 
@@ -49,6 +50,7 @@ class Workbench:
     staff: StaffDirectory
     complaint_policy: ComplaintPolicy
     complaints: ComplaintService
+    complaint_reports: ComplaintReports
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -153,5 +155,11 @@ def build(
             access=access,
             policy=complaint_policy,
             phone_region=settings.locale_phone_region,
+        ),
+        complaint_reports=ComplaintReports(
+            sessions=sessions,
+            audit=audit,
+            min_group_size=settings.protection_min_group_size,
+            export_roles=set(settings.protection_export_roles),
         ),
     )

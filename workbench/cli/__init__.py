@@ -9,6 +9,7 @@ import typer
 
 from workbench.cli import audit as audit_commands
 from workbench.cli import backup as backup_commands
+from workbench.cli import complaints as complaints_commands
 from workbench.cli import db as db_commands
 from workbench.cli import grants as grants_commands
 from workbench.cli import keys as keys_commands
@@ -56,6 +57,8 @@ app.add_typer(terminals_commands.app, name="terminals")
 app.add_typer(grants_commands.app, name="grants")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(backup_commands.app, name="backup")
+app.add_typer(complaints_commands.app, name="complaints")
+app.add_typer(complaints_commands.report_app, name="report")
 seed_commands.register(app)
 tui_commands.register(app)
 

@@ -1,0 +1,109 @@
+"""Complaint analysis figures, the report's access rules, and the CLI that prints them."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import password_hash
+from workbench.cli import main
+from workbench.cli.state import state
+from workbench.members.models import Staff
+from workbench.permissions.access import AccessDenied
+from workbench.tickets.service import ComplaintIntake
+
+
+def _complaint(wb, world, category="billing", score=None, reopen=False, respond=True):
+    agent, supervisor = world.staff["agent"], world.staff["supervisor"]
+    with wb.sessions() as session:
+        c = wb.complaints.open(session, intake=ComplaintIntake(
+            channel="hotline", category=category, description="问题描述",
+            member_no=world.member_no), actor=agent)  # fmt: skip
+        number = c.complaint_no
+        if respond:
+            wb.complaints.reply(session, complaint_no=number, actor=agent, note="已联系")
+        wb.complaints.assign(session, complaint_no=number, department="finance", actor=supervisor)
+        wb.complaints.investigate(session, complaint_no=number, actor=agent)
+        rounds = [2, score] if reopen else [score]
+        for s in rounds:
+            if s is None:
+                break
+            wb.complaints.propose(session, complaint_no=number, root_cause="system_error",
+                                  responsible_party="IT", plan="修复", actor=agent)  # fmt: skip
+            wb.complaints.approve(session, complaint_no=number, actor=supervisor)
+            wb.complaints.inform(session, complaint_no=number, actor=agent)
+            wb.complaints.record_satisfaction(session, complaint_no=number, score=s, actor=agent)
+        session.commit()
+
+
+def test_report_figures(wb, world, clock):
+    start = clock.now()
+    _complaint(wb, world, score=5)
+    clock.advance(hours=2)
+    _complaint(wb, world, score=4, reopen=True)
+    clock.advance(days=7)
+    _complaint(wb, world, category="delivery", respond=False)
+    report = wb.complaint_reports.report(world.staff["supervisor"], start=start - timedelta(days=1),
+                                         end=clock.now() + timedelta(days=1))  # fmt: skip
+    assert report.total == 3 and report.closed == 2 and report.open == 1
+    assert report.by_category == {"billing": 2, "delivery": 1}
+    assert report.by_cause == {"-": 1, "system_error": 2}
+    assert report.by_department == {"finance": 3}
+    assert report.by_store == {"SH01": 3}
+    assert report.reopen_rate_pct == 33.3
+    assert report.repeat_complainers == 1
+    assert report.satisfaction_average == 4.5 and report.satisfaction_scores == {4: 1, 5: 1}
+    assert report.first_response_on_time_pct == 100.0 and report.resolution_on_time_pct == 100.0
+    assert report.first_response_hours_median == 0.0
+    assert sum(report.weekly.values()) == 3
+    assert list(report.weekly.values()).count(0) == len(report.weekly) - 2
+
+
+def test_small_groups_hidden_for_aggregate_only_roles(wb, world, clock):
+    start = clock.now() - timedelta(days=1)
+    for _ in range(5):
+        _complaint(wb, world, score=5)
+    _complaint(wb, world, category="delivery", score=5)
+    end = clock.now() + timedelta(days=1)
+    analyst = wb.complaint_reports.report(world.staff["analyst"], start=start, end=end)
+    assert analyst.by_category == {"billing": 5, "delivery": None}
+    supervisor = wb.complaint_reports.report(world.staff["supervisor"], start=start, end=end)
+    assert supervisor.by_category == {"billing": 5, "delivery": 1}
+    with pytest.raises(AccessDenied):
+        wb.complaint_reports.report(world.staff["agent"], start=start, end=end)
+    with pytest.raises(AccessDenied):
+        wb.complaint_reports.report(world.staff["analyst"], start=start, end=end, export=True)
+    with pytest.raises(AccessDenied):
+        wb.complaint_reports.report(world.staff["manager_own"], start=start, end=end,
+                                    store_code="BJ01")  # fmt: skip
+    own = wb.complaint_reports.report(world.staff["manager_own"], start=start, end=end)
+    assert own.store_code == "SH01" and own.total == 6
+
+
+def test_report_cli_formats(wb, world, keyring, clock, monkeypatch, capsys):
+    _complaint(wb, world, score=5)
+    monkeypatch.setattr(state, "clock", clock)
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", wb.settings.database_url)
+    monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
+    monkeypatch.setenv("WORKBENCH_PASSWORD", "password1")
+    with wb.sessions() as session:
+        for staff in session.scalars(select(Staff)):
+            staff.password_hash = password_hash("password1")
+        session.commit()
+
+    def run(*args, user="supervisor"):
+        with pytest.raises(SystemExit) as exited:
+            main(["--user", user, *args])
+        out, err = capsys.readouterr()
+        return exited.value.code or 0, out, err
+
+    code, out, _ = run("report", "complaints", "--format", "json")
+    assert code == 0 and '"total": 1' in out and '"exported_by": "supervisor"' in out
+    code, out, _ = run("report", "complaints", "--format", "csv")
+    assert code == 0 and out.startswith("# complaint report exported by supervisor")
+    code, out, _ = run("report", "complaints")
+    assert code == 0 and "billing" in out and "weekly trend" in out
+    code, _, err = run("report", "complaints", "--format", "csv", user="analyst")
+    assert code == 2 and "may not export" in err
+    code, out, _ = run("complaints", "sweep")
+    assert code == 0 and "0 escalations" in out

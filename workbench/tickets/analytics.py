@@ -1,0 +1,166 @@
+"""Complaint analysis for supervisors and managers: counts by category, cause, department,
+store, channel and week; time to first response and to resolution; SLA compliance; reopen
+rate; repeat complainers; satisfaction. Aggregates only: no member appears in the result."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, func, literal_column, select
+from sqlmodel import Session
+
+from workbench.members.models import Store
+from workbench.tickets.models import Complaint
+
+
+@dataclass
+class ComplaintReport:
+    start: datetime
+    end: datetime
+    store_code: str | None
+    total: int = 0
+    closed: int = 0
+    open: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_cause: dict[str, int] = field(default_factory=dict)
+    by_department: dict[str, int] = field(default_factory=dict)
+    by_store: dict[str, int] = field(default_factory=dict)
+    by_channel: dict[str, int] = field(default_factory=dict)
+    weekly: dict[str, int] = field(default_factory=dict)  # ISO week start (Monday) -> count
+    first_response_hours_median: float | None = None
+    first_response_hours_p90: float | None = None
+    resolution_hours_median: float | None = None
+    resolution_hours_p90: float | None = None
+    first_response_on_time_pct: float | None = None
+    resolution_on_time_pct: float | None = None
+    reopen_rate_pct: float | None = None
+    repeat_complainers: int = 0  # members with 2 or more complaints in the period
+    satisfaction_average: float | None = None
+    satisfaction_scores: dict[int, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
+        return data
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _quantiles(hours: list[float]) -> tuple[float | None, float | None]:
+    if not hours:
+        return None, None
+    if len(hours) == 1:
+        return round(hours[0], 1), round(hours[0], 1)
+    deciles = statistics.quantiles(hours, n=10, method="inclusive")
+    return round(statistics.median(hours), 1), round(deciles[8], 1)
+
+
+def complaint_report(session: Session, *, start: datetime, end: datetime,
+                     store_code: str | None = None) -> ComplaintReport:  # fmt: skip
+    """Complaints received in [start, end), optionally of one store."""
+    report = ComplaintReport(start=start, end=end, store_code=store_code)
+    scope = [Complaint.received_at >= start, Complaint.received_at < end]
+    if store_code:
+        store_id = session.scalar(select(Store.id).where(Store.code == store_code))
+        scope.append(Complaint.store_id == (store_id if store_id is not None else -1))
+
+    def grouped(column) -> dict:
+        rows = session.execute(
+            select(column, func.count()).where(*scope).group_by(column).order_by(column)
+        )
+        return {key if key is not None else "-": count for key, count in rows}
+
+    report.by_category = grouped(Complaint.category)
+    report.by_cause = grouped(Complaint.root_cause)
+    report.by_department = grouped(Complaint.department)
+    report.by_channel = grouped(Complaint.channel)
+    report.by_store = {
+        code or "-": n
+        for code, n in session.execute(
+            select(Store.code, func.count())
+            .select_from(Complaint)
+            .outerjoin(Store, Store.id == Complaint.store_id)
+            .where(*scope)
+            .group_by(Store.code)
+            .order_by(Store.code)
+        )
+    }
+    report.total = sum(report.by_category.values())
+    totals = session.execute(
+        select(
+            func.count().filter(Complaint.state == "closed"),
+            func.count().filter(Complaint.round > 1),
+            func.count().filter(and_(Complaint.first_response_at.is_not(None),
+                                     Complaint.first_response_at <= Complaint.first_response_due)),
+            func.count().filter(Complaint.first_response_at.is_not(None)),
+            func.count().filter(and_(Complaint.state == "closed", Complaint.sla_breached.is_(False))),
+            func.avg(Complaint.satisfaction),
+        ).where(*scope)
+    ).one()  # fmt: skip
+    closed, reopened, fr_on_time, responded, closed_on_time, satisfaction = totals
+    report.closed, report.open = closed, report.total - closed
+    report.reopen_rate_pct = _pct(reopened, report.total)
+    report.first_response_on_time_pct = _pct(fr_on_time, responded)
+    report.resolution_on_time_pct = _pct(closed_on_time, closed)
+    report.satisfaction_average = round(float(satisfaction), 2) if satisfaction else None
+    report.satisfaction_scores = {
+        score: n
+        for score, n in session.execute(
+            select(Complaint.satisfaction, func.count())
+            .where(*scope, Complaint.satisfaction.is_not(None))
+            .group_by(Complaint.satisfaction)
+            .order_by(Complaint.satisfaction)
+        )
+    }
+    repeaters = (
+        select(Complaint.member_id)
+        .where(*scope, Complaint.member_id.is_not(None))
+        .group_by(Complaint.member_id)
+        .having(func.count() >= 2)
+        .subquery()
+    )
+    report.repeat_complainers = session.scalar(select(func.count()).select_from(repeaters))
+    report.weekly = _weekly(session, scope, start, end)
+    durations = session.execute(
+        select(Complaint.received_at, Complaint.first_response_at, Complaint.closed_at).where(
+            *scope,
+            (Complaint.first_response_at.is_not(None)) | (Complaint.closed_at.is_not(None)),
+        )
+    ).all()
+    first = [(r - s).total_seconds() / 3600 for s, r, _ in durations if r is not None]
+    resolved = [(c - s).total_seconds() / 3600 for s, _, c in durations if c is not None]
+    report.first_response_hours_median, report.first_response_hours_p90 = _quantiles(first)
+    report.resolution_hours_median, report.resolution_hours_p90 = _quantiles(resolved)
+    return report
+
+
+SQLITE_WEEK = (
+    "date(complaint.received_at, '-' || "
+    "((CAST(strftime('%w', complaint.received_at) AS INTEGER) + 6) % 7) || ' days')"
+)
+
+
+def _weekly(session: Session, scope, start: datetime, end: datetime) -> dict[str, int]:
+    """Counts per week (weeks start on Monday, UTC), every week of the period listed."""
+    if session.get_bind().dialect.name == "postgresql":
+        week = func.to_char(func.date_trunc("week", Complaint.received_at), "YYYY-MM-DD")
+    else:
+        week = literal_column(SQLITE_WEEK)
+    rows = session.execute(select(week, func.count()).where(*scope).group_by(week).order_by(week))
+    counts = {str(key): n for key, n in rows}
+    return {week: counts.get(week, 0) for week in weeks_between(start, end)}
+
+
+def weeks_between(start: datetime, end: datetime) -> list[str]:
+    """The Mondays (UTC) of every week that overlaps [start, end)."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    monday = start.date() - timedelta(days=start.weekday())
+    weeks = []
+    while datetime.combine(monday, datetime.min.time(), tzinfo=UTC) < end:
+        weeks.append(monday.isoformat())
+        monday += timedelta(days=7)
+    return weeks

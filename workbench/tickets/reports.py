@@ -1,0 +1,67 @@
+"""Complaint reports as a staff member may have them: scope by role, small groups hidden for
+aggregate-only roles, and an audit entry for every report and export."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import select
+
+from workbench.db.engine import immediate_session
+from workbench.members.models import Role, Staff, Store
+from workbench.permissions.access import AccessDenied
+from workbench.permissions.audit import AuditLog
+from workbench.tickets.analytics import ComplaintReport, complaint_report
+
+REPORT_ROLES = {Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT_HEAD, Role.ANALYST, Role.STORE_MANAGER}
+AGGREGATE_ONLY = {Role.ANALYST, Role.STORE_MANAGER}
+GROUPED = ("by_category", "by_cause", "by_department", "by_store", "by_channel", "weekly")
+
+
+class ComplaintReports:
+    def __init__(self, *, sessions, audit: AuditLog, min_group_size: int,
+                 export_roles: set[str]) -> None:  # fmt: skip
+        self.sessions = sessions
+        self.audit = audit
+        self.min_group_size = min_group_size
+        self.export_roles = set(export_roles)
+
+    def report(self, actor: Staff, *, start: datetime, end: datetime,
+               store_code: str | None = None, export: bool = False) -> ComplaintReport:  # fmt: skip
+        with immediate_session(self.sessions) as session:
+            why = None
+            if actor.role not in REPORT_ROLES:
+                why = f"{actor.role} may not read complaint reports"
+            elif export and str(actor.role) not in self.export_roles:
+                why = f"{actor.role} may not export reports"
+            elif actor.role == Role.STORE_MANAGER:
+                own = session.scalar(select(Store.code).where(Store.id == actor.store_id))
+                if store_code not in (None, own):
+                    why = "a store manager reports on their own store only"
+                store_code = own
+            action = "export" if export else "aggregate"
+            if why:
+                self.audit.record(session, action=action, result="denied", actor_id=actor.id,
+                                  detail={"report": "complaints", "why": why})  # fmt: skip
+                session.commit()
+                raise AccessDenied(why)
+            report = complaint_report(session, start=start, end=end, store_code=store_code)
+            self.audit.record(session, action=action, result="allowed", actor_id=actor.id,
+                              detail={"report": "complaints", "store": store_code,
+                                      "from": start.isoformat(), "to": end.isoformat()})  # fmt: skip
+            session.commit()
+        if actor.role in AGGREGATE_ONLY:
+            report = self._suppress(report)
+        return report
+
+    def _suppress(self, report: ComplaintReport) -> ComplaintReport:
+        """Counts under the minimum group size become None, so no one can be singled out."""
+        hidden = {
+            name: {k: (n if n >= self.min_group_size else None)
+                   for k, n in getattr(report, name).items()}
+            for name in GROUPED
+        }  # fmt: skip
+        scores = {k: (n if n >= self.min_group_size else None)
+                  for k, n in report.satisfaction_scores.items()}  # fmt: skip
+        return replace(report, satisfaction_scores=scores, **hidden)
