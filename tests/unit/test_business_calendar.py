@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.tickets.calendar import BusinessCalendar
-from workbench.tickets.sla import SlaClock, next_escalation, reached_levels
 from workbench.tickets.policy import Ladder
+from workbench.tickets.sla import SlaClock, next_escalation, reached_levels
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CAL = BusinessCalendar(

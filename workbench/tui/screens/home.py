@@ -15,6 +15,9 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label
 
 from workbench.errors import WorkbenchError
 from workbench.permissions.access import MemberView, Purpose
+from workbench.tickets.views import open_complaints, urgency
+
+URGENCY_STYLE = {"ok": "green", "soon": "yellow", "overdue": "bold red", "paused": "dim"}
 
 
 def time_left(until: datetime, now: datetime) -> str:
@@ -28,6 +31,7 @@ class HomeScreen(Screen):
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
         Binding("f5", "statistics", "Statistics"),
+        Binding("f6", "dashboard", "Dashboard"),
         Binding("ctrl+o", "sign_out", "Sign out"),
     ]
 
@@ -43,11 +47,17 @@ class HomeScreen(Screen):
             yield Button(labels("home.search_button"), id="search-button")
         yield Label(labels("home.grants"), id="grants-title")
         yield DataTable(id="grants", cursor_type="row", zebra_stripes=True)
+        yield Label(labels("complaint.mine"), id="complaints-title")
+        yield DataTable(id="my-complaints", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#grants", DataTable)
         table.add_columns("member", "source", "until", "left")
+        self.query_one("#my-complaints", DataTable).add_columns(
+            "complaint", "state", "category", "priority", "due"
+        )
+        self.my_complaints: list = []
         self.query_one("#search-input", Input).focus()
         self.load_grants()
         self.set_interval(1, self._tick)
@@ -109,11 +119,18 @@ class HomeScreen(Screen):
         except WorkbenchError as error:
             app.call_from_thread(app.report_error, error)
             return
+        with app.wb.sessions() as session:
+            mine = open_complaints(session, handler_id=app.staff.id)
         app.call_from_thread(self._show_grants, grants)
+        app.call_from_thread(self._show_complaints, mine)
 
     def _show_grants(self, grants) -> None:
         self.grants = [(g.id, g.member_id, member_no, str(g.source), g.ends_at)
                        for g, member_no in grants]  # fmt: skip
+        self._tick()
+
+    def _show_complaints(self, complaints) -> None:
+        self.my_complaints = complaints
         self._tick()
 
     def _tick(self) -> None:
@@ -128,6 +145,25 @@ class HomeScreen(Screen):
                 Text(ends_at.astimezone(zone).strftime("%H:%M:%S")), Text(time_left(ends_at, now)),
                 key=f"{grant_id}:{member_id}",
             )  # fmt: skip
+        self._tick_complaints(now, zone)
+
+    def _tick_complaints(self, now, zone) -> None:
+        policy = self.app.wb.complaint_policy
+        table = self.query_one("#my-complaints", DataTable)
+        table.clear()
+        for c in self.my_complaints:
+            target = policy.targets_for(c.priority, c.category).resolution.total_seconds() / 3600
+            level = urgency(c.resolution_due, now, target)
+            due = "-" if c.resolution_due is None else time_left(c.resolution_due, now)
+            table.add_row(Text(c.complaint_no), Text(c.state), Text(c.category),
+                          Text(c.priority), Text(due, style=URGENCY_STYLE[level]),
+                          key=c.complaint_no)  # fmt: skip
+
+    @on(DataTable.RowSelected, "#my-complaints")
+    def _open_complaint(self, event: DataTable.RowSelected) -> None:
+        from workbench.tui.screens.complaint import ComplaintScreen
+
+        self.app.push_screen(ComplaintScreen(str(event.row_key.value)))
 
     @on(DataTable.RowSelected, "#grants")
     def _open_grant(self, event: DataTable.RowSelected) -> None:
@@ -150,6 +186,11 @@ class HomeScreen(Screen):
         from workbench.tui.screens.statistics import StatisticsScreen
 
         self.app.push_screen(StatisticsScreen())
+
+    def action_dashboard(self) -> None:
+        from workbench.tui.screens.dashboard import DashboardScreen
+
+        self.app.push_screen(DashboardScreen())
 
     def action_sign_out(self) -> None:
         self.app.end_session()

@@ -22,6 +22,7 @@ class ProfileScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("r", "reveal", "Reveal"),
+        Binding("c", "complaint", "Complaint"),
     ]
 
     def __init__(self, view: MemberView) -> None:
@@ -176,6 +177,12 @@ class ProfileScreen(Screen):
         row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         field = row if row in PERSONAL_FIELDS else "phone"
         self.app.push_screen(RevealScreen(field), self._revealed)
+
+    def action_complaint(self) -> None:
+        from workbench.tui.screens.complaint_form import ComplaintFormScreen
+
+        if self.view is not None:
+            self.app.push_screen(ComplaintFormScreen(self.view.member_no))
 
     def _revealed(self, request: tuple[str, str] | None) -> None:
         if request is not None and self.view is not None:

@@ -1,0 +1,145 @@
+"""A complaint: its SLA clock counting live, its timeline, and only the steps allowed now."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Static
+
+from workbench.errors import WorkbenchError
+from workbench.tickets.views import ComplaintCard, complaint_card, urgency
+from workbench.tui.screens.home import URGENCY_STYLE, time_left
+from workbench.tui.screens.step_form import STEP_FIELDS, StepFormScreen, perform_step
+
+
+class ComplaintScreen(Screen):
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("f5", "reload", "Reload")]
+
+    def __init__(self, complaint_no: str) -> None:
+        super().__init__()
+        self.complaint_no = complaint_no
+        self.card: ComplaintCard | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="complaint-header", markup=False)
+        yield Static("", id="complaint-clock", markup=False)
+        yield Static("", id="complaint-description", markup=False)
+        yield Horizontal(id="complaint-actions")
+        yield DataTable(id="complaint-timeline", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#complaint-timeline", DataTable).add_columns(
+            "time", "step", "state", "round", "staff", "note"
+        )
+        self.action_reload()
+        self.set_interval(1, self._tick)
+
+    def relabel(self) -> None:
+        if self.card is not None:
+            self._show(self.card)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="complaint", exit_on_error=False)
+    def load(self) -> None:
+        app = self.app
+        try:
+            staff = app.touch_session()
+            with app.wb.sessions() as session:
+                card = complaint_card(app.wb.complaints, session, self.complaint_no, staff)
+        except WorkbenchError as error:
+            app.call_from_thread(app.report_error, error)
+            return
+        app.call_from_thread(self._show, card)
+
+    def _show(self, card: ComplaintCard) -> None:
+        self.card = card
+        labels, policy = self.app.labels, self.app.wb.complaint_policy
+        category = policy.categories[card.category].label(labels.language)
+        self.query_one("#complaint-header", Static).update(
+            Text(f"{labels('complaint.title')} {card.complaint_no} · {card.state} · "
+                 f"{labels('complaint.round', n=card.round)} · {category} · {card.priority} · "
+                 f"{labels('complaint.member')} {card.member_no or '-'} · "
+                 f"{card.department or '-'} / {card.handler or '-'}")
+        )  # fmt: skip
+        self.query_one("#complaint-description", Static).update(Text(card.description or "…"))
+        actions = self.query_one("#complaint-actions", Horizontal)
+        actions.remove_children()
+        steps = list(card.allowed)
+        if card.state != "closed":
+            steps += ["reply", "resume" if card.paused else "wait"]
+        keys: list[str] = []
+        for step in steps:
+            key = "satisfaction" if step in ("satisfied", "not_satisfied") else step
+            if key not in keys:
+                keys.append(key)
+        # Buttons carry their step as a name: ids could clash with the ones being removed.
+        actions.mount_all(Button(labels(f"step.{key}"), name=key) for key in keys)
+        table = self.query_one("#complaint-timeline", DataTable)
+        table.clear()
+        zone = self.app.wb.settings.timezone
+        for entry in card.timeline:
+            table.add_row(
+                Text(entry.at.astimezone(zone).strftime("%m-%d %H:%M")), Text(entry.action),
+                Text(entry.to_state), Text(str(entry.round)), Text(entry.staff),
+                Text(entry.note or ""),
+            )  # fmt: skip
+        self._tick()
+
+    def _tick(self) -> None:
+        card, labels = self.card, self.app.labels
+        if card is None:
+            return
+        clock = self.query_one("#complaint-clock", Static)
+        if card.state == "closed":
+            clock.update("")
+            return
+        now = self.app.wb.clock.now()
+        target = self.app.wb.complaint_policy.targets_for(card.priority, card.category)
+        level = urgency(card.resolution_due, now, target.resolution.total_seconds() / 3600)
+        if card.resolution_due is None:
+            text = labels("complaint.paused")
+        elif level == "overdue":
+            text = f"{labels('complaint.due')}: {labels('complaint.overdue')} " \
+                   f"{time_left(now, card.resolution_due)}"  # fmt: skip
+        else:
+            text = f"{labels('complaint.due')}: {labels('complaint.left')} " \
+                   f"{time_left(card.resolution_due, now)}"  # fmt: skip
+        clock.update(Text(text, style=URGENCY_STYLE[level]))
+
+    @on(Button.Pressed)
+    def _step(self, event: Button.Pressed) -> None:
+        step = event.button.name or ""
+        if step not in STEP_FIELDS:
+            return
+        if STEP_FIELDS[step]:
+            self.app.push_screen(StepFormScreen(step), lambda values: self._run(step, values))
+        else:
+            self._run(step, {})
+
+    def _run(self, step: str, values: dict | None) -> None:
+        if values is not None:
+            self.run_step(step, values)
+
+    @work(thread=True, exclusive=True, group="complaint", exit_on_error=False)
+    def run_step(self, step: str, values: dict) -> None:
+        app = self.app
+        try:
+            staff = app.touch_session()
+            perform_step(app.wb, staff, self.complaint_no, step, values)
+            with app.wb.sessions() as session:
+                card = complaint_card(app.wb.complaints, session, self.complaint_no, staff)
+        except WorkbenchError as error:
+            app.call_from_thread(app.report_error, error)
+            return
+        app.call_from_thread(self._show, card)

@@ -1,0 +1,99 @@
+"""Registering a complaint: the form, with the service's validation message shown in place."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, Select, Static, TextArea
+
+from workbench.errors import ValidationError, WorkbenchError
+from workbench.tickets.service import CHANNELS, ComplaintIntake
+
+FIELD_WIDGETS = {
+    "channel": "#complaint-channel",
+    "category": "#complaint-category",
+    "priority": "#complaint-priority",
+    "description": "#complaint-description",
+}
+
+
+class ComplaintFormScreen(Screen):
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
+
+    def __init__(self, member_no: str | None) -> None:
+        super().__init__()
+        self.member_no = member_no
+
+    def compose(self) -> ComposeResult:
+        labels, policy = self.app.labels, self.app.wb.complaint_policy
+        language = labels.language
+        yield Header()
+        with VerticalScroll(id="complaint-form"):
+            yield Label(f"{labels('complaint.new')} · {labels('complaint.member')} "
+                        f"{self.member_no or '-'}", markup=False)  # fmt: skip
+            yield Label(labels("complaint.channel"))
+            yield Select([(c, c) for c in CHANNELS], value="hotline", allow_blank=False,
+                         id="complaint-channel")  # fmt: skip
+            yield Label(labels("complaint.category"))
+            yield Select([(c.label(language), c.code) for c in policy.categories.values()],
+                         id="complaint-category")  # fmt: skip
+            yield Label(labels("complaint.priority"))
+            yield Select([(p, p) for p in policy.priorities], value="normal", allow_blank=False,
+                         id="complaint-priority")  # fmt: skip
+            yield Label(labels("complaint.description"))
+            yield TextArea(id="complaint-description")
+            yield Static("", id="complaint-error", markup=False)
+            with Horizontal():
+                yield Button(labels("complaint.submit"), variant="primary", id="complaint-submit")
+                yield Button(labels("complaint.cancel"), id="complaint-cancel")
+        yield Footer()
+
+    @on(Button.Pressed, "#complaint-submit")
+    def action_submit(self) -> None:
+        category = self.query_one("#complaint-category", Select).value
+        intake = ComplaintIntake(
+            channel=str(self.query_one("#complaint-channel", Select).value),
+            category=None if category is Select.BLANK else str(category),
+            priority=str(self.query_one("#complaint-priority", Select).value),
+            description=self.query_one("#complaint-description", TextArea).text,
+            member_no=self.member_no,
+        )
+        self.submit(intake)
+
+    @on(Button.Pressed, "#complaint-cancel")
+    def action_cancel(self) -> None:
+        self.app.pop_screen()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def submit(self, intake: ComplaintIntake) -> None:
+        app = self.app
+        try:
+            staff = app.touch_session()
+            with app.wb.sessions() as session:
+                complaint = app.wb.complaints.open(session, intake=intake, actor=staff)
+                session.commit()
+                number = complaint.complaint_no
+        except ValidationError as error:
+            app.call_from_thread(self._invalid, error)
+            return
+        except WorkbenchError as error:
+            app.call_from_thread(app.report_error, error)
+            return
+        app.call_from_thread(self._created, number)
+
+    def _invalid(self, error: ValidationError) -> None:
+        self.query_one("#complaint-error", Static).update(str(error))
+        selector = FIELD_WIDGETS.get(error.field)
+        if selector:
+            widget = self.query_one(selector)
+            widget.add_class("invalid")
+            widget.focus()
+
+    def _created(self, number: str) -> None:
+        from workbench.tui.screens.complaint import ComplaintScreen
+
+        self.notify(self.app.labels("complaint.created", no=number), markup=False)
+        self.app.switch_screen(ComplaintScreen(number))
