@@ -125,17 +125,21 @@ def complaint_report(session: Session, *, start: datetime, end: datetime,
     )
     report.repeat_complainers = session.scalar(select(func.count()).select_from(repeaters))
     report.weekly = _weekly(session, scope, start, end)
-    durations = session.execute(
-        select(Complaint.received_at, Complaint.first_response_at, Complaint.closed_at).where(
-            *scope,
-            (Complaint.first_response_at.is_not(None)) | (Complaint.closed_at.is_not(None)),
-        )
-    ).all()
-    first = [(r - s).total_seconds() / 3600 for s, r, _ in durations if r is not None]
-    resolved = [(c - s).total_seconds() / 3600 for s, _, c in durations if c is not None]
+    first = _hours(session, scope, Complaint.first_response_at)
+    resolved = _hours(session, scope, Complaint.closed_at)
     report.first_response_hours_median, report.first_response_hours_p90 = _quantiles(first)
     report.resolution_hours_median, report.resolution_hours_p90 = _quantiles(resolved)
     return report
+
+
+def _hours(session: Session, scope, until) -> list[float]:
+    """Hours from receipt to `until`, computed by the database (no datetime parsing here)."""
+    if session.get_bind().dialect.name == "postgresql":
+        hours = func.extract("epoch", until - Complaint.received_at) / 3600.0
+    else:
+        hours = (func.julianday(until) - func.julianday(Complaint.received_at)) * 24.0
+    rows = session.execute(select(hours).where(*scope, until.is_not(None)))
+    return [float(h) for (h,) in rows]
 
 
 SQLITE_WEEK = (

@@ -340,7 +340,9 @@ class ComplaintService:
         complaint.last_reply_at = now
 
     def _calendar(self, session, complaint: Complaint):
-        store = session.get(Store, complaint.store_id) if complaint.store_id else None
+        if complaint.store_id is None:
+            return self.policy.calendar
+        store = session.get(Store, complaint.store_id)  # from the identity map after the first
         return self.policy.calendar_for(store.timezone if store else None)
 
     def _reschedule(self, session, complaint: Complaint) -> None:
