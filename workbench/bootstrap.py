@@ -4,12 +4,15 @@ the webhook server all start here; nothing else wires adapters to the domain."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time, timedelta
 from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from workbench.callbacks.campaigns import Campaigns
+from workbench.callbacks.service import CallbackService, CallingHours, RetryPolicy
 from workbench.clock import Clock, SystemClock, local_day_start
 from workbench.crypto import BlindIndex, FieldCipher, Keyring, load_keyring
 from workbench.db import create_db_engine, make_session_factory
@@ -51,6 +54,8 @@ class Workbench:
     complaint_policy: ComplaintPolicy
     complaints: ComplaintService
     complaint_reports: ComplaintReports
+    callbacks: CallbackService
+    campaigns: Campaigns
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -161,5 +166,30 @@ def build(
             audit=audit,
             min_group_size=settings.protection_min_group_size,
             export_roles=set(settings.protection_export_roles),
+        ),
+        callbacks=CallbackService(
+            clock=clock,
+            sessions=sessions,
+            cipher=cipher,
+            access=access,
+            calling_hours=CallingHours(
+                time.fromisoformat(settings.callbacks_calling_start),
+                time.fromisoformat(settings.callbacks_calling_end),
+            ),
+            default_zone=settings.timezone,
+            call_window=timedelta(minutes=settings.callbacks_call_minutes),
+            grant_grace=timedelta(minutes=settings.callbacks_grant_grace_minutes),
+            lease=timedelta(minutes=settings.callbacks_lease_minutes),
+            retry=RetryPolicy(
+                max_attempts=settings.callbacks_max_attempts,
+                base=timedelta(minutes=settings.callbacks_retry_base_minutes),
+                ceiling=timedelta(minutes=settings.callbacks_retry_max_minutes),
+            ),
+        ),
+        campaigns=Campaigns(
+            clock=clock,
+            sessions=sessions,
+            zone=settings.timezone,
+            batch_size=settings.callbacks_materialise_batch,
         ),
     )

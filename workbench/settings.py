@@ -68,6 +68,25 @@ class Settings(BaseSettings):
     protection_min_group_size: int = Field(5, ge=1, le=1000)
     protection_terminal_file: str = ""
 
+    # [callbacks]
+    callbacks_calling_start: str = Field("09:00", pattern=r"^[0-2][0-9]:[0-5][0-9]$")
+    callbacks_calling_end: str = Field("20:00", pattern=r"^[0-2][0-9]:[0-5][0-9]$")
+    callbacks_call_minutes: int = Field(30, ge=5, le=480)
+    callbacks_grant_grace_minutes: int = Field(10, ge=0, le=120)
+    callbacks_lease_minutes: int = Field(30, ge=1, le=480)
+    callbacks_max_attempts: int = Field(3, ge=1, le=20)
+    callbacks_retry_base_minutes: int = Field(60, ge=1, le=1440)
+    callbacks_retry_max_minutes: int = Field(1440, ge=1, le=10080)
+    callbacks_materialise_batch: int = Field(1000, ge=10, le=100_000)
+
+    # [scheduler]
+    scheduler_sweep_seconds: int = Field(60, ge=5, le=3600)
+    scheduler_materialise_minutes: int = Field(15, ge=1, le=1440)
+    scheduler_standby_poll_seconds: float = Field(5, gt=0, le=300)
+    scheduler_tier_review_cron: str = "0 3 1 1,4,7,10 *"
+    scheduler_points_expiry_cron: str = "30 2 * * *"
+    scheduler_backup_cron: str = "0 4 * * *"
+
     # [twilio] (auth token: WORKBENCH_TWILIO_AUTH_TOKEN only)
     twilio_account_sid: str = ""
     twilio_from_number: str = ""

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+import workbench.callbacks.models  # noqa: F401
 import workbench.members.models  # noqa: F401
 import workbench.permissions.models  # noqa: F401
 import workbench.tickets.models  # noqa: F401

@@ -129,6 +129,7 @@ class Member(SQLModel, table=True):
 
     consent_marketing: bool = True
     consent_third_party: bool = False
+    do_not_call: bool = False  # asked never to be called again: honoured for good
 
     submitted_at: datetime = Field(sa_column=utc_column(nullable=False))
     reviewed_at: datetime | None = Field(default=None, sa_column=utc_column())
