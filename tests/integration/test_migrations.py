@@ -12,7 +12,9 @@ def test_database_is_at_head_and_matches_models(wb):
     assert is_up_to_date(wb.engine)
     assert current_revision(wb.engine) == head_revision()
     with wb.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        ours = {"compare_type": True, "include_name": lambda name, kind, _: not (
+            kind == "table" and name.startswith("apscheduler_"))}  # fmt: skip
+        context = MigrationContext.configure(connection, opts=ours)
         assert compare_metadata(context, metadata) == []
 
 

@@ -14,6 +14,7 @@ from workbench.cli import db as db_commands
 from workbench.cli import grants as grants_commands
 from workbench.cli import keys as keys_commands
 from workbench.cli import members as members_commands
+from workbench.cli import scheduler as scheduler_commands
 from workbench.cli import seed as seed_commands
 from workbench.cli import staff as staff_commands
 from workbench.cli import terminals as terminals_commands
@@ -59,6 +60,7 @@ app.add_typer(audit_commands.app, name="audit")
 app.add_typer(backup_commands.app, name="backup")
 app.add_typer(complaints_commands.app, name="complaints")
 app.add_typer(complaints_commands.report_app, name="report")
+app.add_typer(scheduler_commands.app, name="scheduler")
 seed_commands.register(app)
 tui_commands.register(app)
 

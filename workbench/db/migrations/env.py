@@ -7,6 +7,11 @@ from workbench.db.tables import metadata
 config = context.config
 
 
+def _ours(name, type_, parent_names) -> bool:
+    """APScheduler keeps its own job table in the same database: not ours to migrate."""
+    return not (type_ == "table" and name and name.startswith("apscheduler_"))
+
+
 def run_migrations() -> None:
     engine = config.attributes["engine"]
     with engine.connect() as connection:
@@ -15,6 +20,7 @@ def run_migrations() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=_ours,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -1,0 +1,97 @@
+"""The scheduler service as real processes: one active, a standby that takes over when the
+active one is killed, a clean stop on SIGTERM, jobs stored under fixed ids."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import text
+
+from workbench.scheduler import jobs
+from workbench.scheduler.service import job_plan
+from workbench.tickets.service import ComplaintIntake
+
+
+def _start(db_url, keyring):
+    env = {**os.environ, "WORKBENCH_DATABASE_URL": db_url,
+           "WORKBENCH_KEYS_KEYRING": keyring.to_json(),
+           "WORKBENCH_SCHEDULER_STANDBY_POLL_SECONDS": "0.2",
+           "WORKBENCH_SCHEDULER_SWEEP_SECONDS": "5"}  # fmt: skip
+    return subprocess.Popen([sys.executable, "-m", "workbench", "scheduler"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def _wait_for_line(process, expected, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if expected in line:
+            return
+        if not line and process.poll() is not None:
+            raise AssertionError(f"exited {process.returncode}: {process.stderr.read()[-2000:]}")
+    raise AssertionError(f"no {expected!r} within {timeout} s")
+
+
+def test_standby_takes_over_when_the_active_one_dies(wb, keyring, db_url):
+    first = _start(db_url, keyring)
+    second = None
+    try:
+        _wait_for_line(first, "scheduler: active")
+        second = _start(db_url, keyring)
+        _wait_for_line(second, "scheduler: standby")
+        with wb.engine.connect() as connection:
+            ids = set(connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars())
+        assert ids == {job_id for job_id, _, _ in job_plan(wb)}
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        _wait_for_line(second, "scheduler: active", timeout=20)
+        second.send_signal(signal.SIGTERM)
+        _wait_for_line(second, "scheduler: stopped")
+        assert second.wait(timeout=20) == 0
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def test_jobs_run_in_process_and_are_idempotent(wb, world, clock):
+    jobs.install(wb)
+    with wb.sessions() as session:
+        wb.complaints.open(session, intake=ComplaintIntake(
+            channel="hotline", category="billing", priority="urgent", description="扣费",
+            member_no=world.member_no), actor=world.staff["agent"])  # fmt: skip
+        wb.callbacks.schedule(session, member_id=world.member_id, reason="tier_change")
+        session.commit()
+    wb.callbacks.claim_next(world.staff["agent"])
+    clock.advance(days=10)
+    for job_id, function, _ in job_plan(wb):
+        if job_id != "backup":
+            function()
+            function()  # a second run changes nothing more
+    from sqlalchemy import func, select
+
+    from workbench.callbacks.models import CallbackTask
+    from workbench.tickets.models import ComplaintEvent
+
+    with wb.sessions() as session:
+        escalations = session.scalar(
+            select(func.count())
+            .select_from(ComplaintEvent)
+            .where(ComplaintEvent.action == "escalated")
+        )
+        assert escalations == 3
+        assert session.scalar(select(CallbackTask.status)) == "queued"  # the lease lapsed
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_backup_job_writes_an_encrypted_file(wb, tmp_path):
+    settings = wb.settings.model_copy(update={"backup_directory": str(tmp_path / "backups")})
+    wb.settings = settings
+    jobs.install(wb)
+    jobs.backup()
+    [written] = list((tmp_path / "backups").iterdir())
+    assert written.suffix == ".wbk" and written.read_bytes().startswith(b"WORKBENCH-BACKUP-1")

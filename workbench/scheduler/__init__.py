@@ -1,0 +1,1 @@
+"""The scheduler service: one active APScheduler per database, others wait as standbys."""
