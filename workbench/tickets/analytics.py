@@ -8,7 +8,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlmodel import Session
 
 from workbench.members.models import Store
@@ -68,54 +68,7 @@ def complaint_report(session: Session, *, start: datetime, end: datetime,
         store_id = session.scalar(select(Store.id).where(Store.code == store_code))
         scope.append(Complaint.store_id == (store_id if store_id is not None else -1))
 
-    def grouped(column) -> dict:
-        rows = session.execute(
-            select(column, func.count()).where(*scope).group_by(column).order_by(column)
-        )
-        return {key if key is not None else "-": count for key, count in rows}
-
-    report.by_category = grouped(Complaint.category)
-    report.by_cause = grouped(Complaint.root_cause)
-    report.by_department = grouped(Complaint.department)
-    report.by_channel = grouped(Complaint.channel)
-    report.by_store = {
-        code or "-": n
-        for code, n in session.execute(
-            select(Store.code, func.count())
-            .select_from(Complaint)
-            .outerjoin(Store, Store.id == Complaint.store_id)
-            .where(*scope)
-            .group_by(Store.code)
-            .order_by(Store.code)
-        )
-    }
-    report.total = sum(report.by_category.values())
-    totals = session.execute(
-        select(
-            func.count().filter(Complaint.state == "closed"),
-            func.count().filter(Complaint.round > 1),
-            func.count().filter(and_(Complaint.first_response_at.is_not(None),
-                                     Complaint.first_response_at <= Complaint.first_response_due)),
-            func.count().filter(Complaint.first_response_at.is_not(None)),
-            func.count().filter(and_(Complaint.state == "closed", Complaint.sla_breached.is_(False))),
-            func.avg(Complaint.satisfaction),
-        ).where(*scope)
-    ).one()  # fmt: skip
-    closed, reopened, fr_on_time, responded, closed_on_time, satisfaction = totals
-    report.closed, report.open = closed, report.total - closed
-    report.reopen_rate_pct = _pct(reopened, report.total)
-    report.first_response_on_time_pct = _pct(fr_on_time, responded)
-    report.resolution_on_time_pct = _pct(closed_on_time, closed)
-    report.satisfaction_average = round(float(satisfaction), 2) if satisfaction else None
-    report.satisfaction_scores = {
-        score: n
-        for score, n in session.execute(
-            select(Complaint.satisfaction, func.count())
-            .where(*scope, Complaint.satisfaction.is_not(None))
-            .group_by(Complaint.satisfaction)
-            .order_by(Complaint.satisfaction)
-        )
-    }
+    _counts(session, scope, report)
     repeaters = (
         select(Complaint.member_id)
         .where(*scope, Complaint.member_id.is_not(None))
@@ -125,21 +78,75 @@ def complaint_report(session: Session, *, start: datetime, end: datetime,
     )
     report.repeat_complainers = session.scalar(select(func.count()).select_from(repeaters))
     report.weekly = _weekly(session, scope, start, end)
-    first = _hours(session, scope, Complaint.first_response_at)
-    resolved = _hours(session, scope, Complaint.closed_at)
+    first, resolved = _hours(session, scope)
     report.first_response_hours_median, report.first_response_hours_p90 = _quantiles(first)
     report.resolution_hours_median, report.resolution_hours_p90 = _quantiles(resolved)
     return report
 
 
-def _hours(session: Session, scope, until) -> list[float]:
-    """Hours from receipt to `until`, computed by the database (no datetime parsing here)."""
+def _counts(session: Session, scope, report: ComplaintReport) -> None:
+    """Every count in one pass: grouped by the report's dimensions, summed here."""
+    closed = Complaint.state == "closed"
+    flags = [
+        func.sum(case((closed, 1), else_=0)),
+        func.sum(case((Complaint.round > 1, 1), else_=0)),
+        func.sum(case((Complaint.first_response_at <= Complaint.first_response_due, 1), else_=0)),
+        func.sum(case((Complaint.first_response_at.is_not(None), 1), else_=0)),
+        func.sum(case((and_(closed, Complaint.sla_breached.is_(False)), 1), else_=0)),
+    ]
+    dimensions = [Complaint.category, Complaint.root_cause, Complaint.department,
+                  Complaint.store_id, Complaint.channel, Complaint.satisfaction]  # fmt: skip
+    rows = session.execute(
+        select(*dimensions, func.count(), *flags).where(*scope).group_by(*dimensions)
+    ).all()
+    codes = dict(session.execute(select(Store.id, Store.code)).all())
+    totals = [0] * 5
+    for category, cause, department, store_id, channel, score, n, *sums in rows:
+        for name, key in (("by_category", category), ("by_cause", cause),
+                          ("by_department", department), ("by_store", codes.get(store_id)),
+                          ("by_channel", channel)):  # fmt: skip
+            bucket = getattr(report, name)
+            bucket[key or "-"] = bucket.get(key or "-", 0) + n
+        if score is not None:
+            report.satisfaction_scores[score] = report.satisfaction_scores.get(score, 0) + n
+        totals = [t + int(x or 0) for t, x in zip(totals, sums, strict=True)]
+        report.total += n
+    for name in ("by_category", "by_cause", "by_department", "by_store", "by_channel"):
+        setattr(report, name, dict(sorted(getattr(report, name).items())))
+    report.satisfaction_scores = dict(sorted(report.satisfaction_scores.items()))
+    closed_n, reopened, fr_on_time, responded, closed_on_time = totals
+    report.closed, report.open = closed_n, report.total - closed_n
+    report.reopen_rate_pct = _pct(reopened, report.total)
+    report.first_response_on_time_pct = _pct(fr_on_time, responded)
+    report.resolution_on_time_pct = _pct(closed_on_time, closed_n)
+    scored = sum(report.satisfaction_scores.values())
+    if scored:
+        total_score = sum(score * n for score, n in report.satisfaction_scores.items())
+        report.satisfaction_average = round(total_score / scored, 2)
+
+
+def _hours(session: Session, scope) -> tuple[list[float], list[float]]:
+    """Hours from receipt to first response and to closing, computed by the database (no
+    datetime parsing here)."""
     if session.get_bind().dialect.name == "postgresql":
-        hours = func.extract("epoch", until - Complaint.received_at) / 3600.0
+
+        def hours(until):
+            return func.extract("epoch", until - Complaint.received_at) / 3600.0
     else:
-        hours = (func.julianday(until) - func.julianday(Complaint.received_at)) * 24.0
-    rows = session.execute(select(hours).where(*scope, until.is_not(None)))
-    return [float(h) for (h,) in rows]
+
+        def hours(until):
+            return (func.julianday(until) - func.julianday(Complaint.received_at)) * 24.0
+
+    rows = session.execute(
+        select(hours(Complaint.first_response_at), hours(Complaint.closed_at)).where(*scope)
+    )
+    first, resolved = [], []
+    for to_first, to_close in rows:
+        if to_first is not None:
+            first.append(float(to_first))
+        if to_close is not None:
+            resolved.append(float(to_close))
+    return first, resolved
 
 
 SQLITE_WEEK = (

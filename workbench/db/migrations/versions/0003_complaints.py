@@ -63,7 +63,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_complaint_handler_id'), ['handler_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaint_member_id'), ['member_id'], unique=False)
         batch_op.create_index('ix_complaint_next_escalation', ['next_escalation_at'], unique=False)
-        batch_op.create_index('ix_complaint_received', ['received_at'], unique=False)
+        batch_op.create_index('ix_complaint_report', ['received_at', 'category', 'root_cause', 'department', 'store_id', 'channel', 'state', 'round', 'satisfaction', 'sla_breached', 'member_id', 'first_response_at', 'first_response_due', 'closed_at'], unique=False)
         batch_op.create_index('ix_complaint_state_store', ['state', 'store_id'], unique=False)
 
     op.create_table('complaint_event',
@@ -130,7 +130,7 @@ def downgrade() -> None:
     op.drop_table('complaint_event')
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_state_store')
-        batch_op.drop_index('ix_complaint_received')
+        batch_op.drop_index('ix_complaint_report')
         batch_op.drop_index('ix_complaint_next_escalation')
         batch_op.drop_index(batch_op.f('ix_complaint_member_id'))
         batch_op.drop_index(batch_op.f('ix_complaint_handler_id'))
