@@ -79,7 +79,8 @@ class Campaigns:
             session.commit()
             return campaign
 
-    def set_status(self, actor: Staff, campaign_id: int, status: CampaignStatus) -> Campaign:
+    def set_status(self, actor: Staff, campaign_id: int, status: CampaignStatus | str) -> Campaign:
+        status = CampaignStatus(status)
         if actor.role not in MANAGERS:
             raise AccessDenied("only supervisors and administrators change campaigns")
         with immediate_session(self.sessions) as session:

@@ -9,6 +9,7 @@ import typer
 
 from workbench.cli import audit as audit_commands
 from workbench.cli import backup as backup_commands
+from workbench.cli import campaigns as campaigns_commands
 from workbench.cli import complaints as complaints_commands
 from workbench.cli import db as db_commands
 from workbench.cli import grants as grants_commands
@@ -61,6 +62,7 @@ app.add_typer(backup_commands.app, name="backup")
 app.add_typer(complaints_commands.app, name="complaints")
 app.add_typer(complaints_commands.report_app, name="report")
 app.add_typer(scheduler_commands.app, name="scheduler")
+app.add_typer(campaigns_commands.app, name="campaigns")
 seed_commands.register(app)
 tui_commands.register(app)
 

@@ -1,0 +1,142 @@
+"""Campaigns: segments, daily capacity, idempotent materialisation, progress, and the CLI."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import application, password_hash
+from workbench.callbacks.models import CallbackTask
+from workbench.cli import main
+from workbench.cli.state import state
+from workbench.errors import ValidationError
+from workbench.members.models import Member, Staff
+from workbench.permissions.access import AccessDenied
+
+
+def _members(wb, world, n, **app):
+    ids = []
+    with wb.sessions() as session:
+        for _ in range(n):
+            member = wb.registry.apply(session, application=application(store_code="SH01", **app),
+                                       actor=world.staff["sales_own"])  # fmt: skip
+            wb.registry.approve(session, member_no=member.member_no, actor=world.staff["agent"])
+            ids.append(member.id)
+        session.commit()
+    return ids
+
+
+def _campaign(wb, world, segment, capacity=10, days=3):
+    today = wb.clock.now().astimezone(wb.settings.timezone).date()
+    return wb.campaigns.create(world.staff["supervisor"], name="回访", segment=segment,
+                               starts_on=today, ends_on=today + timedelta(days=days - 1),
+                               daily_capacity=capacity)  # fmt: skip
+
+
+def _tasks(wb, campaign_id):
+    with wb.sessions() as session:
+        return session.scalar(select(func.count()).select_from(CallbackTask)
+                              .where(CallbackTask.campaign_id == campaign_id))  # fmt: skip
+
+
+def test_segment_validation_and_roles(wb, world):
+    for bad in ('{"tier": 3}', '{"colour": "red"}', "[]", "{}", "not json",
+                '{"birthday_month": 13}', '{"store": "NOPE"}'):  # fmt: skip
+        with pytest.raises(ValidationError):
+            _campaign(wb, world, bad)
+    with pytest.raises(AccessDenied):
+        wb.campaigns.create(world.staff["agent"], name="x", segment='{"tier": "gold"}',
+                            starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 3),
+                            daily_capacity=5)  # fmt: skip
+
+
+def test_capacity_per_day_and_idempotent_runs(wb, world, clock):
+    _members(wb, world, 25)
+    campaign = _campaign(wb, world, '{"store": "SH01"}', capacity=10)
+    assert wb.campaigns.materialise(campaign.id) == 10
+    assert wb.campaigns.materialise(campaign.id) == 0  # today's capacity is used
+    assert _tasks(wb, campaign.id) == 10
+    clock.advance(days=1)
+    assert wb.campaigns.materialise_all() == 10
+    clock.advance(days=1)
+    assert wb.campaigns.materialise(campaign.id) == 6  # 26 members in all
+    clock.advance(days=1)
+    assert wb.campaigns.materialise(campaign.id) == 0
+    assert wb.campaigns.progress(campaign.id).status == "finished"
+    assert _tasks(wb, campaign.id) == 26
+
+
+def test_segments_pick_the_right_members(wb, world, clock):
+    buyers = _members(wb, world, 2)
+    quiet = _members(wb, world, 1)
+    with wb.sessions() as session:
+        for member_id in buyers:
+            member = session.get(Member, member_id)
+            wb.ledger.record_purchase(session, member=member, amount=Decimal("100"), store_id=2)
+        session.commit()
+    no_purchase = _campaign(wb, world, '{"no_purchase_days": 30}', capacity=100)
+    assert wb.campaigns.materialise(no_purchase.id) == 2
+    assert _called(wb, no_purchase.id) == {world.member_id, *quiet}
+    expiring_now = _campaign(wb, world, '{"points_expiring_days": 30}', capacity=100)
+    assert wb.campaigns.materialise(expiring_now.id) == 0  # nothing expires for two years
+    clock.advance(days=2 * 365 - 20)  # the buyers' points expire within 30 days
+    expiring_later = _campaign(wb, world, '{"points_expiring_days": 30}', capacity=100)
+    assert wb.campaigns.materialise(expiring_later.id) == 2
+    assert _called(wb, expiring_later.id) == set(buyers)
+
+
+def _called(wb, campaign_id) -> set[int]:
+    with wb.sessions() as session:
+        query = select(CallbackTask.member_id).where(CallbackTask.campaign_id == campaign_id)
+        return set(session.scalars(query).all())
+
+
+def test_paused_campaign_makes_nothing_and_progress_counts_outcomes(wb, world):
+    _members(wb, world, 4)
+    campaign = _campaign(wb, world, '{"store": "SH01"}', capacity=100)
+    wb.campaigns.set_status(world.staff["supervisor"], campaign.id, "paused")
+    assert wb.campaigns.materialise(campaign.id) == 0
+    wb.campaigns.set_status(world.staff["supervisor"], campaign.id, "active")
+    assert wb.campaigns.materialise(campaign.id) == 5
+    agent = world.staff["agent"]
+    for outcome in ("reached", "reached", "refused"):
+        claim = wb.callbacks.claim_next(agent)
+        wb.callbacks.record_outcome(agent, task_id=claim.task_id, outcome=outcome)
+    progress = wb.campaigns.progress(campaign.id)
+    assert (progress.tasks, progress.open, progress.done, progress.reached) == (5, 2, 3, 2)
+    assert progress.reached_rate_pct == 66.7
+    assert progress.outcomes == {"reached": 2, "refused": 1}
+
+
+def test_campaign_cli(wb, world, keyring, clock, monkeypatch, capsys):
+    monkeypatch.setattr(state, "clock", clock)
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", wb.settings.database_url)
+    monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
+    monkeypatch.setenv("WORKBENCH_PASSWORD", "password1")
+    with wb.sessions() as session:
+        for staff in session.scalars(select(Staff)):
+            staff.password_hash = password_hash("password1")
+        session.commit()
+    _members(wb, world, 2)
+
+    def run(*args):
+        with pytest.raises(SystemExit) as exited:
+            main(["--user", "supervisor", *args])
+        out, err = capsys.readouterr()
+        return exited.value.code or 0, out, err
+
+    code, out, _ = run("campaigns", "create", "生日关怀", "--segment", '{"store": "SH01"}',
+                       "--from", "2026-03-02", "--to", "2026-03-31", "--capacity", "2")  # fmt: skip
+    assert code == 0 and "campaign 1 created" in out
+    code, out, _ = run("campaigns", "materialise")
+    assert code == 0 and "2 callback tasks made" in out
+    code, out, _ = run("campaigns", "show", "1")
+    assert code == 0 and "tasks 2, open 2" in out and "made today 2/2" in out
+    code, out, _ = run("campaigns", "pause", "1")
+    assert code == 0
+    code, out, _ = run("campaigns", "list")
+    assert code == 0 and "paused" in out
+    code, _, err = run("campaigns", "create", "x", "--segment", "{}", "--from", "2026-03-02",
+                       "--to", "2026-03-01", "--capacity", "2")  # fmt: skip
+    assert code == 2 and err.startswith("error:")

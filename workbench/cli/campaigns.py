@@ -1,0 +1,99 @@
+"""`workbench campaigns`: timed callback campaigns."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from rich.text import Text
+
+from workbench.callbacks.models import CampaignStatus
+from workbench.cli.state import state
+from workbench.errors import ValidationError
+
+app = typer.Typer(help="Timed callback campaigns.", no_args_is_help=True)
+console = Console(highlight=False)
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(name, "a date as YYYY-MM-DD") from None
+
+
+@app.command("create")
+def create_command(
+    name: str = typer.Argument(...),
+    segment: str = typer.Option(
+        ...,
+        "--segment",
+        help='JSON, e.g. {"tier": "gold"} or {"points_expiring_days": 30, "store": "SH01"}',
+    ),  # fmt: skip
+    start: str = typer.Option(..., "--from", help="First day (YYYY-MM-DD)."),
+    end: str = typer.Option(..., "--to", help="Last day (YYYY-MM-DD)."),
+    capacity: int = typer.Option(..., "--capacity", help="Calls a day at most."),
+    team: str = typer.Option(None, "--team"),
+    priority: int = typer.Option(0, "--priority"),
+) -> None:
+    """Create a campaign (supervisors and administrators)."""
+    wb = state.workbench()
+    campaign = wb.campaigns.create(
+        state.staff(), name=name, segment=segment, starts_on=_day(start, "from"),
+        ends_on=_day(end, "to"), daily_capacity=capacity, team=team, priority=priority,
+    )  # fmt: skip
+    console.print(f"campaign {campaign.id} created", markup=False)
+
+
+@app.command("list")
+def list_command() -> None:
+    wb = state.workbench()
+    table = Table()
+    for column in ("id", "name", "status", "from", "to", "capacity", "team", "segment"):
+        table.add_column(column)
+    for c in wb.campaigns.list():
+        table.add_row(str(c.id), Text(c.name), c.status, str(c.starts_on), str(c.ends_on),
+                      str(c.daily_capacity), c.team or "-", Text(c.segment))  # fmt: skip
+    console.print(table)
+
+
+@app.command("show")
+def show_command(campaign_id: int = typer.Argument(...)) -> None:
+    """Progress: tasks made, done, reached rate, outcomes."""
+    p = state.workbench().campaigns.progress(campaign_id)
+    console.print(Text(f"campaign {p.campaign_id} {p.name} ({p.status})"))
+    console.print(f"tasks {p.tasks}, open {p.open}, done {p.done}, reached {p.reached} "
+                  f"({p.reached_rate_pct if p.reached_rate_pct is not None else '-'}%), "
+                  f"made today {p.made_today}/{p.daily_capacity}", markup=False)  # fmt: skip
+    for outcome, n in sorted(p.outcomes.items()):
+        console.print(f"  {outcome}: {n}", markup=False)
+
+
+@app.command("pause")
+def pause_command(campaign_id: int = typer.Argument(...)) -> None:
+    state.workbench().campaigns.set_status(state.staff(), campaign_id, CampaignStatus.PAUSED)
+    console.print(f"campaign {campaign_id} paused", markup=False)
+
+
+@app.command("resume")
+def resume_command(campaign_id: int = typer.Argument(...)) -> None:
+    state.workbench().campaigns.set_status(state.staff(), campaign_id, CampaignStatus.ACTIVE)
+    console.print(f"campaign {campaign_id} resumed", markup=False)
+
+
+@app.command("materialise")
+def materialise_command(campaign_id: int = typer.Argument(None)) -> None:
+    """Make today's tasks now (the scheduler does this on its own every few minutes)."""
+    wb = state.workbench()
+    with Progress(console=console, transient=True) as bar:
+        job = bar.add_task("making callback tasks", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(job, completed=done, total=total)
+
+        made = (wb.campaigns.materialise(campaign_id, report) if campaign_id
+                else wb.campaigns.materialise_all(report))  # fmt: skip
+    console.print(f"{made} callback tasks made", markup=False)
