@@ -7,7 +7,6 @@ against the bare read it wraps; and the audit chain's verification rate.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -25,7 +24,7 @@ from workbench.crypto import Keyring  # noqa: E402
 from workbench.members.identity import id_check_char  # noqa: E402
 from workbench.members.models import Role, Staff, Store, StoreKind  # noqa: E402
 from workbench.members.registry import MemberApplication  # noqa: E402
-from workbench.permissions.audit import verify  # noqa: E402
+from workbench.permissions.audit import chain_hash, verify  # noqa: E402
 from workbench.permissions.models import AuditEntry, AuditHead, GrantSource  # noqa: E402
 from workbench.settings import load_settings  # noqa: E402
 
@@ -89,10 +88,8 @@ def bench_verify(wb, rows: int) -> dict:
     for n in range(rows):
         seq += 1
         detail = json.dumps({"basis": "grant", "n": n})
-        content = [seq, (at + timedelta(seconds=n)).isoformat(), 1, "view", n % 5000, "callback",
-                   "allowed", detail]  # fmt: skip
-        canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-        digest = hashlib.sha256((prev + canonical).encode()).hexdigest()
+        when = at + timedelta(seconds=n)
+        digest = chain_hash(prev, seq, when, 1, "view", n % 5000, "callback", "allowed", detail)
         batch.append({"seq": seq, "at": at + timedelta(seconds=n), "actor_id": 1,
                       "action": "view", "member_id": n % 5000, "purpose": "callback",
                       "result": "allowed", "detail": detail, "prev_hash": prev, "hash": digest})  # fmt: skip

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     members_redeem_daily_limit: int = Field(10_000, ge=0)
     members_redeem_step: int = Field(100, ge=1)
     members_termination_notice_days: int = Field(30, ge=0, le=365)
-    members_card_prefix: str = Field("8", pattern=r"^[0-9]{1,4}$")
+    members_card_prefix: str = Field("9", pattern=r"^[0-9]{1,4}$")
 
     # [protection]
     protection_reveal_minutes: int = Field(5, ge=1, le=120)

@@ -19,9 +19,18 @@ def is_valid_card_no(card_no: str) -> bool:
     return card_no.isdigit() and len(card_no) >= 8 and luhn_check_digit(card_no[:-1]) == card_no[-1]
 
 
+# Member and complaint numbers start with a digit from 2 to 7: a number starting 1 or 86 could,
+# packed next to a date in a database page, read as a mobile number to a personal-data scanner.
+NUMBER_SPACE = 6 * 10**8
+
+
 def member_no_from_int(value: int) -> str:
-    """M + 9 digits; `value` is drawn from range(10**9)."""
-    return f"M{value:09d}"
+    """M + 9 digits; `value` is drawn from range(NUMBER_SPACE)."""
+    return f"M{2 * 10**8 + value:09d}"
+
+
+def complaint_no_from_int(value: int) -> str:
+    return f"C{2 * 10**8 + value:09d}"
 
 
 def card_no_from_int(prefix: str, value: int) -> str:
@@ -31,7 +40,11 @@ def card_no_from_int(prefix: str, value: int) -> str:
 
 
 def random_member_no() -> str:
-    return member_no_from_int(secrets.randbelow(10**9))
+    return member_no_from_int(secrets.randbelow(NUMBER_SPACE))
+
+
+def random_complaint_no() -> str:
+    return complaint_no_from_int(secrets.randbelow(NUMBER_SPACE))
 
 
 def random_card_no(prefix: str) -> str:

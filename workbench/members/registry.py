@@ -135,7 +135,7 @@ class MemberRegistry:
         scheme: TierScheme,
         ledger: PointsLedger,
         phone_region: str = "CN",
-        card_prefix: str = "8",
+        card_prefix: str = "9",
         termination_notice_days: int = 30,
     ) -> None:
         self.clock = clock

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from workbench.clock import Clock
+from workbench.crypto.fields import b64_digest
 from workbench.errors import WorkbenchError
 from workbench.permissions.models import AuditEntry, AuditHead
 
@@ -28,7 +29,7 @@ def chain_hash(prev_hash: str, seq, at: datetime, actor_id, action, member_id, p
                detail) -> str:  # fmt: skip
     content = [seq, at.isoformat(), actor_id, action, member_id, purpose, result, detail]
     canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return b64_digest(hashlib.sha256((prev_hash + canonical).encode()).digest())
 
 
 def entry_hash(prev_hash: str, entry: AuditEntry) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from workbench.clock import Clock
+from workbench.crypto.fields import b64_digest
 from workbench.crypto.keyring import write_private_file
 from workbench.errors import PermissionDenied, ValidationError, WorkbenchError
 from workbench.members.models import Staff, Store
@@ -35,7 +36,7 @@ class SessionExpired(PermissionDenied):
 
 
 def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    return b64_digest(hashlib.sha256(text.encode()).digest())
 
 
 @dataclass(frozen=True)

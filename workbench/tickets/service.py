@@ -5,7 +5,6 @@ commits, so a step and everything it causes land together."""
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +16,7 @@ from workbench.crypto import FieldCipher
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.members.identity import normalise_email, normalise_phone
 from workbench.members.models import Role, Staff, Store
+from workbench.members.numbers import random_complaint_no
 from workbench.members.registry import MemberRegistry
 from workbench.permissions.access import MemberAccess
 from workbench.permissions.models import GrantSource
@@ -139,7 +139,7 @@ class ComplaintService:
 
     def _new_number(self, session: Session) -> str:
         while True:
-            number = f"C{secrets.randbelow(10**9):09d}"
+            number = random_complaint_no()
             if session.scalar(select(Complaint.id).where(Complaint.complaint_no == number)) is None:
                 return number
 

@@ -1,0 +1,1 @@
+"""Realistic fake data for the demo and the benchmarks. Every person in it is invented."""

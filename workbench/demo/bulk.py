@@ -1,0 +1,47 @@
+"""Bulk inserts for seeding: PostgreSQL's COPY, SQLite's executemany. Rows carry their own
+primary keys, so children can point at parents without reading ids back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import Connection, Table, func, insert, select, text
+
+
+def next_id(connection: Connection, table: Table) -> int:
+    return (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+
+
+def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict]) -> None:
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0])
+    statement = f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN'
+    cursor = connection.connection.dbapi_connection.cursor()
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([_copy_value(row[c]) for c in columns])
+    cursor.close()
+
+
+def _copy_value(value):
+    if isinstance(value, Decimal):  # Money columns hold whole fen
+        return int((value * 100).to_integral_value())
+    return value
+
+
+def reset_sequences(connection: Connection, tables: Sequence[Table]) -> None:
+    """After inserting explicit ids, PostgreSQL's sequences must move past them."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f'GREATEST((SELECT max(id) FROM "{table.name}"), 1))'
+            )
+        )

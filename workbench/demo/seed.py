@@ -1,0 +1,354 @@
+"""`workbench seed`: stores, staff for every role, members with cards, purchases over two years,
+points, referrals, lost cards and terminated (erased) members, in bulk; then complaints and
+callbacks through the real services on a clock that walks through the two years."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from workbench.bootstrap import Workbench
+from workbench.demo import bulk
+from workbench.demo.generators import REGIONS, FakePerson, PersonFactory
+from workbench.errors import WorkbenchError
+from workbench.members.models import (
+    CardStatus,
+    Member,
+    MemberCard,
+    MemberEvent,
+    MemberStatus,
+    PointsEntry,
+    PointsKind,
+    Purchase,
+    Role,
+    Staff,
+    Store,
+    StoreKind,
+)
+from workbench.members.numbers import NUMBER_SPACE, card_no_from_int, member_no_from_int
+from workbench.members.points import add_years
+from workbench.members.tiers import PeriodActivity
+
+DEMO_PASSWORD = "demo1234"
+CITY_CODES = ["SH", "BJ", "GZ", "SZ", "HZ", "NJ", "CD", "WH"]  # aligned with REGIONS
+CHUNK = 10_000
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SeedSummary:
+    stores: int = 0
+    staff: int = 0
+    members: dict[str, int] = field(default_factory=dict)
+    tiers: dict[str, int] = field(default_factory=dict)
+    cards: int = 0
+    lost_cards: int = 0
+    purchases: int = 0
+    points_entries: int = 0
+    complaints: int = 0
+    callback_tasks: int = 0
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, store
+    sample_phones: list[str] = field(default_factory=list, repr=False)  # in memory, for benches
+
+
+def seed(wb: Workbench, *, members: int, stores: int, random_seed: int = 42,
+         complaints: int | None = None, purchase_scale: float = 1.0,
+         progress: Progress | None = None) -> SeedSummary:  # fmt: skip
+    """`purchase_scale` thins or thickens the purchase history (benchmarks use less)."""
+    if members < 1 or stores < 1:
+        raise WorkbenchError("seed at least 1 store and 1 member")
+    with wb.sessions() as session:
+        if session.scalar(select(func.count()).select_from(Member)):
+            raise WorkbenchError("the database already has members: seed an empty database")
+    rng = random.Random(random_seed)
+    summary = SeedSummary()
+    now = wb.clock.now()
+    report = progress or (lambda *_: None)
+    store_rows, staff_rows = _stores_and_staff(wb, stores, now, summary)
+    _members(wb, rng, members, store_rows, staff_rows, now, summary, report, purchase_scale)
+    with wb.sessions() as session:
+        wb.ledger.expire_due(session)  # points earned over two years ago have expired
+        session.commit()
+    count = complaints if complaints is not None else min(members // 5, 3000)
+    if count:
+        from workbench.demo.workflow import seed_complaints_and_callbacks
+
+        seed_complaints_and_callbacks(wb, rng, count, summary, report)
+    _tally(wb, summary)
+    return summary
+
+
+def _stores_and_staff(wb, count: int, now: datetime, summary: SeedSummary):
+    stores = [{"id": 1, "code": "HQ", "name": "总部客服中心", "kind": StoreKind.HEADQUARTERS.value,
+               "city": "上海", "timezone": None, "requires_terminal": False}]  # fmt: skip
+    per_city: dict[str, int] = {}
+    for i in range(count):
+        city = CITY_CODES[i % len(CITY_CODES)]
+        per_city[city] = per_city.get(city, 0) + 1
+        region = REGIONS[i % len(REGIONS)]
+        district = region[3][per_city[city] % len(region[3])]
+        stores.append({
+            "id": i + 2, "code": f"{city}{per_city[city]:02d}",
+            "name": f"{region[2].removesuffix('市')}{district}店",
+            "kind": (StoreKind.FRANCHISE if i % 4 == 3 else StoreKind.DIRECT).value,
+            "city": region[2].removesuffix("市"), "timezone": None, "requires_terminal": False,
+        })  # fmt: skip
+    password = PasswordHasher().hash(DEMO_PASSWORD)  # one hash serves every demo login
+    staff: list[dict] = []
+
+    def add(username, name, role, store_id, team=None):
+        staff.append({"id": len(staff) + 1, "username": username, "display_name": name,
+                      "role": role.value, "store_id": store_id, "team": team,
+                      "password_hash": password, "failed_logins": 0, "locked_until": None,
+                      "active": True, "created_at": now})  # fmt: skip
+        code = next(s["code"] for s in stores if s["id"] == store_id) if store_id else "-"
+        summary.logins.append((username, role.value, code))
+
+    add("admin", "系统管理员", Role.ADMIN, 1)
+    for n in (1, 2):
+        add(f"supervisor{n}", f"客服主管{n}", Role.SUPERVISOR, 1)
+    for n in range(1, 7):
+        add(f"agent{n}", f"热线客服{n}", Role.AGENT, 1, "hotline")
+    for n in (1, 2):
+        add(f"care{n}", f"回访专员{n}", Role.AGENT, 1, "care")
+    for department in ("customer_service", "store_operations", "quality", "finance", "it"):
+        add(f"head.{department}", f"{department} 负责人", Role.DEPARTMENT_HEAD, 1, department)
+    add("analyst1", "数据分析", Role.ANALYST, 1)
+    for store in stores[1:]:
+        code = store["code"].lower()
+        add(f"manager.{code}", f"{store['name']}店长", Role.STORE_MANAGER, store["id"])
+        for n in (1, 2):
+            add(f"sales.{code}.{n}", f"{store['name']}销售{n}", Role.SALES, store["id"])
+    with wb.engine.begin() as connection:
+        bulk.bulk_insert(connection, Store.__table__, stores)
+        bulk.bulk_insert(connection, Staff.__table__, staff)
+        bulk.reset_sequences(connection, [Store.__table__, Staff.__table__])
+    summary.stores, summary.staff = len(stores), len(staff)
+    return stores, staff
+
+
+@dataclass
+class _Batch:
+    members: list = field(default_factory=list)
+    cards: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    purchases: list = field(default_factory=list)
+    points: list = field(default_factory=list)
+
+
+def _members(wb, rng, count, stores, staff, now, summary, report, scale) -> None:
+    factory = PersonFactory(rng, count)
+    today = now.astimezone(wb.settings.timezone).date()
+    member_numbers = iter(rng.sample(range(NUMBER_SPACE), count))
+    card_numbers = iter(rng.sample(range(10**11), count * 2))
+    sales_by_store: dict[int, list[int]] = {}
+    for person in staff:
+        if person["role"] == Role.SALES.value:
+            sales_by_store.setdefault(person["store_id"], []).append(person["id"])
+    branch = stores[1:]
+    with wb.engine.connect() as connection:
+        ids = {t: bulk.next_id(connection, t.__table__)
+               for t in (Member, MemberCard, MemberEvent, Purchase, PointsEntry)}  # fmt: skip
+    referrers: list[tuple[int, datetime]] = []
+    done = 0
+    while done < count:
+        batch = _Batch()
+        for _ in range(min(CHUNK, count - done)):
+            store = branch[rng.randrange(len(branch))]
+            person = factory.person(today, region=(store["id"] - 2) % len(REGIONS))
+            if len(summary.sample_phones) < 20_000:
+                summary.sample_phones.append(person.phone)
+            _member(wb, rng, batch, ids, person, store, sales_by_store, referrers, now,
+                    next(member_numbers), card_numbers, scale)  # fmt: skip
+        with wb.engine.begin() as connection:
+            for model, rows in ((Member, batch.members), (MemberCard, batch.cards),
+                                (MemberEvent, batch.events), (Purchase, batch.purchases),
+                                (PointsEntry, batch.points)):  # fmt: skip
+                bulk.bulk_insert(connection, model.__table__, rows)
+        done += len(batch.members)
+        report("members", done, count)
+    with wb.engine.begin() as connection:
+        bulk.reset_sequences(connection, [t.__table__ for t in ids])
+
+
+def _member(wb, rng, batch: _Batch, ids, person: FakePerson, store, sales_by_store, referrers,
+            now, number, card_numbers, scale) -> None:  # fmt: skip
+    draw = rng.random()
+    status = (MemberStatus.TERMINATED if draw < 0.005 else MemberStatus.PENDING_REVIEW
+              if draw < 0.02 else MemberStatus.REJECTED if draw < 0.03 else MemberStatus.ACTIVE)  # fmt: skip
+    member_id = ids[Member]
+    ids[Member] += 1
+    joined = now - timedelta(seconds=rng.randrange(3 * 365 * 86400))
+    if status in (MemberStatus.PENDING_REVIEW, MemberStatus.REJECTED):
+        joined = now - timedelta(seconds=rng.randrange(20 * 86400))
+    channel = rng.choices(["store", "online", "hotline", "partner"], [60, 25, 10, 5])[0]
+    sales = rng.choice(sales_by_store[store["id"]]) if channel in ("store", "partner") else None
+    referrer_id = None
+    if status == MemberStatus.ACTIVE and referrers and rng.random() < 0.1:
+        referrer_id, _ = referrers[rng.randrange(len(referrers))]
+    purchases = []
+    if status == MemberStatus.ACTIVE:
+        purchases = _purchases(rng, batch, ids, member_id, store["id"], joined, now, scale)
+    year_ago = now - timedelta(days=365)
+    recent = [row["amount"] for row in purchases if row["occurred_at"] >= year_ago]
+    tier = wb.scheme.earned_tier(PeriodActivity(sum(recent, Decimal(0)), len(recent),
+                                                max(recent, default=Decimal(0))))  # fmt: skip
+    for row in purchases:  # points at the tier the member holds now: a demo simplification
+        row["points_earned"] = tier.points_for(row["amount"])
+        if row["points_earned"]:
+            _points(batch, ids, member_id, PointsKind.PURCHASE, row["points_earned"],
+                    row["occurred_at"], wb, purchase_id=row["id"])  # fmt: skip
+    if referrer_id is not None:
+        _points(batch, ids, referrer_id, PointsKind.REFERRAL, tier.referral_bonus, joined, wb,
+                detail=f"referred {member_no_from_int(number)}")  # fmt: skip
+    _redeem(rng, batch, ids, member_id, purchases, now)
+    registry, cipher = wb.registry, wb.cipher
+    erased = status == MemberStatus.TERMINATED
+    e164 = "+86" + person.phone
+    row = {
+        "id": member_id, "member_no": member_no_from_int(number), "status": status.value,
+        "store_id": store["id"], "sales_staff_id": sales, "channel": channel,
+        "referrer_id": referrer_id, "tier_code": tier.code, "tier_locked_until": None,
+        "gender": None if erased else person.gender,
+        "birth_month_day": None if erased else person.birthday.strftime("%m%d"),
+        "name_enc": None if erased else cipher.encrypt("name", person.name),
+        "phone_enc": None if erased else cipher.encrypt("phone", e164),
+        "id_number_enc": None if erased else cipher.encrypt("id_number", person.id_number),
+        "email_enc": None if erased else cipher.encrypt("email", person.email),
+        "address_enc": None if erased else cipher.encrypt("address", person.address),
+        "birthday_enc": None if erased else cipher.encrypt("birthday", person.birthday.isoformat()),
+        "phone_bidx": None if erased else registry.phone_bidx(e164),
+        "id_number_bidx": None if erased else registry.id_number_bidx(person.id_number),
+        "consent_marketing": not erased and rng.random() < 0.85,
+        "consent_third_party": not erased and rng.random() < 0.1, "do_not_call": False,
+        "submitted_at": joined - timedelta(hours=rng.randint(1, 48)),
+        "reviewed_at": None if status == MemberStatus.PENDING_REVIEW else joined,
+        "reviewed_by_id": None, "joined_at": joined if status in (MemberStatus.ACTIVE,
+                                                                  MemberStatus.TERMINATED) else None,
+        "rejection_reason": "身份证照片不清晰，请重新上传" if status == MemberStatus.REJECTED else None,
+        "termination_reason": "voluntary" if erased else None, "termination_due_at": None,
+        "terminated_at": now - timedelta(days=rng.randint(1, 200)) if erased else None,
+        "erased_at": now - timedelta(days=rng.randint(1, 200)) if erased else None,
+    }  # fmt: skip
+    if erased:
+        row["erased_at"] = row["terminated_at"]
+    batch.members.append(row)
+    _history(rng, batch, ids, row, joined, now, card_numbers, wb)
+    if status == MemberStatus.ACTIVE:
+        referrers.append((member_id, joined))
+
+
+# (share of members, purchases a year): casual, regular and loyal shoppers.
+SHOPPERS = ((0.6, 2), (0.3, 10), (0.1, 40))
+
+
+def _purchases(rng, batch, ids, member_id, store_id, joined, now, scale) -> list[dict]:
+    start = max(joined, now - timedelta(days=730))
+    span = int((now - start).total_seconds())
+    per_year = rng.choices([p for _, p in SHOPPERS], [w for w, _ in SHOPPERS])[0] * scale
+    expected = per_year * span / (365 * 86400)
+    made = []
+    for _ in range(max(0, round(rng.gauss(expected, expected / 3)))):
+        at = start + timedelta(seconds=rng.randrange(max(span, 1)))
+        amount = Decimal(str(round(min(rng.lognormvariate(5.5, 0.8), 50_000), 2)))
+        row = {
+            "id": ids[Purchase],
+            "member_id": member_id,
+            "store_id": store_id,
+            "amount": amount,
+            "occurred_at": at,
+            "points_earned": 0,
+            "external_ref": None,
+        }
+        batch.purchases.append(row)
+        ids[Purchase] += 1
+        made.append(row)
+    return made
+
+
+def _points(batch, ids, member_id, kind, points, at, wb, purchase_id=None, detail=""):
+    credit = points > 0
+    batch.points.append({
+        "id": ids[PointsEntry], "member_id": member_id, "kind": kind.value, "points": points,
+        "occurred_at": at,
+        "expires_at": add_years(at, wb.settings.members_points_expiry_years) if credit else None,
+        "purchase_id": purchase_id, "staff_id": None, "detail": detail,
+    })  # fmt: skip
+    ids[PointsEntry] += 1
+
+
+def _redeem(rng, batch, ids, member_id, purchases, now) -> None:
+    """Some members redeemed a gift after their last purchase."""
+    earned = sum(row["points_earned"] for row in purchases)
+    if earned >= 1500 and rng.random() < 0.3:
+        last = max(row["occurred_at"] for row in purchases)
+        at = last + (now - last) * rng.random()
+        batch.points.append({"id": ids[PointsEntry], "member_id": member_id,
+                             "kind": PointsKind.REDEMPTION.value, "points": -1000,
+                             "occurred_at": at, "expires_at": None, "purchase_id": None,
+                             "staff_id": None, "detail": "gift-100 x1"})  # fmt: skip
+        ids[PointsEntry] += 1
+
+
+def _history(rng, batch, ids, member, joined, now, card_numbers, wb) -> None:
+    def event(kind, at, detail=""):
+        batch.events.append({"id": ids[MemberEvent], "member_id": member["id"], "kind": kind,
+                             "occurred_at": at, "staff_id": None, "approved_by_id": None,
+                             "detail": detail})  # fmt: skip
+        ids[MemberEvent] += 1
+
+    def card(status, issued, **extra):
+        row = {"id": ids[MemberCard], "member_id": member["id"],
+               "card_no": card_no_from_int(wb.settings.members_card_prefix, next(card_numbers)),
+               "status": status.value, "issued_at": issued, "activated_at": issued,
+               "lost_at": None, "closed_at": None, "replaces_card_id": None, **extra}  # fmt: skip
+        ids[MemberCard] += 1
+        batch.cards.append(row)
+        return row
+
+    event("applied", member["submitted_at"])
+    status = member["status"]
+    if status == MemberStatus.REJECTED.value:
+        event("rejected", joined, '{"reason": "身份证照片不清晰"}')
+    if status not in (MemberStatus.ACTIVE.value, MemberStatus.TERMINATED.value):
+        return
+    event("approved", joined)
+    if status == MemberStatus.TERMINATED.value:
+        card(CardStatus.TERMINATED, joined, closed_at=member["terminated_at"])
+        event("terminated", member["terminated_at"], '{"reason": "voluntary"}')
+        return
+    if rng.random() < 0.01:
+        lost_at = joined + (now - joined) * rng.random()
+        old = card(CardStatus.LOST, joined, lost_at=lost_at, closed_at=lost_at)
+        card(CardStatus.ACTIVE, lost_at, replaces_card_id=old["id"])
+        event("card_lost", lost_at)
+        event("card_reissued", lost_at)
+    else:
+        card(CardStatus.ACTIVE, joined)
+
+
+def _tally(wb, summary: SeedSummary) -> None:
+    with wb.sessions() as session:
+        summary.members = dict(session.execute(
+            select(Member.status, func.count()).group_by(Member.status)).all())  # fmt: skip
+        summary.tiers = dict(session.execute(
+            select(Member.tier_code, func.count()).where(Member.status == "active")
+            .group_by(Member.tier_code)).all())  # fmt: skip
+        summary.cards = session.scalar(select(func.count()).select_from(MemberCard))
+        summary.lost_cards = session.scalar(
+            select(func.count()).select_from(MemberCard).where(MemberCard.status == "lost")
+        )
+        summary.purchases = session.scalar(select(func.count()).select_from(Purchase))
+        summary.points_entries = session.scalar(select(func.count()).select_from(PointsEntry))
+
+
+def local_morning(now: datetime, zone) -> datetime:
+    """10:00 today where the hotline is: inside calling hours, for seeding claims."""
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(10), tzinfo=zone).astimezone(UTC)
