@@ -77,9 +77,11 @@ def fill(wb, count: int, due_percent: float, seed: int = 7) -> int:
             _insert(wb, rows)
             rows = []
     _insert(wb, rows)
-    with wb.engine.begin() as connection:
+    # What autovacuum does in a running database: statistics and the visibility map (which lets
+    # PostgreSQL answer the report from the covering index alone).
+    with wb.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if wb.engine.dialect.name == "postgresql":
-            connection.execute(text("ANALYZE complaint"))
+            connection.execute(text("VACUUM ANALYZE complaint"))
         else:
             connection.execute(text("ANALYZE"))
     return made
@@ -110,11 +112,11 @@ def main() -> None:
             due = fill(wb, args.complaints, args.due_percent)
             fill_s = time.perf_counter() - started
             with wb.sessions() as session:
+                due_ids = due_query(NOW, 100_000, False).with_only_columns(Complaint.id)
                 started = time.perf_counter()
-                found = session.scalars(due_query(NOW, 100_000, False)).all()
+                found = session.scalars(due_ids).all()
                 query_ms = (time.perf_counter() - started) * 1000
                 assert len(found) == due
-                session.expunge_all()
             started = time.perf_counter()
             result = sweep(wb.sessions, wb.complaints, batch_size=2000)
             sweep_s = time.perf_counter() - started
