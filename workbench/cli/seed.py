@@ -76,10 +76,12 @@ def demo_command(
     else:
         console.print("the demo database is already filled", markup=False)
         _print_logins_hint()
+    hint = _demo_hint(wb)
+    console.print(hint, markup=False)
     if tui:
         from workbench.cli.tui import run_tui
 
-        run_tui()
+        run_tui(sign_in_hint=hint)
 
 
 def _print_summary(summary: SeedSummary) -> None:
@@ -107,6 +109,21 @@ def _print_summary(summary: SeedSummary) -> None:
     figures.add_row("complaints", str(summary.complaints))
     figures.add_row("callback tasks", str(summary.callback_tasks))
     console.print(figures)
+
+
+def _demo_hint(wb) -> str:
+    """Demo logins and a few card numbers to search for (card numbers are not personal data)."""
+    from sqlalchemy import select
+
+    from workbench.members.models import MemberCard
+
+    with wb.sessions() as session:
+        cards = session.scalars(
+            select(MemberCard.card_no).where(MemberCard.status == "active")
+            .order_by(MemberCard.id).limit(3)
+        ).all()  # fmt: skip
+    return (f"demo: agent1 · supervisor1 · manager.sh01 · sales.sh01.1 · analyst1 · admin — "
+            f"password {DEMO_PASSWORD}\nsearch for a card: {', '.join(cards)}")  # fmt: skip
 
 
 def _print_logins_hint() -> None:

@@ -7,14 +7,19 @@ from workbench.db.migrate import is_up_to_date
 from workbench.errors import WorkbenchError
 
 
-def run_tui() -> None:
+def run_tui(sign_in_hint: str | None = None) -> None:
     from workbench.tui.app import WorkbenchApp  # textual is loaded only for the TUI
 
     wb = state.workbench()
     if not is_up_to_date(wb.engine):
         raise WorkbenchError("the database schema is not current: run `workbench db upgrade`")
-    WorkbenchApp(wb).run()
+    WorkbenchApp(wb, sign_in_hint=sign_in_hint).run()
+
+
+def tui_command() -> None:
+    """Open the terminal workbench (sign in as a staff member)."""
+    run_tui()
 
 
 def register(app) -> None:
-    app.command("tui", help="Open the terminal workbench (sign in as a staff member).")(run_tui)
+    app.command("tui")(tui_command)

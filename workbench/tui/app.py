@@ -23,9 +23,10 @@ class WorkbenchApp(App):
         Binding("ctrl+l", "toggle_language", "中/EN"),
     ]
 
-    def __init__(self, wb: Workbench) -> None:
+    def __init__(self, wb: Workbench, *, sign_in_hint: str | None = None) -> None:
         super().__init__()
         self.wb = wb
+        self.sign_in_hint = sign_in_hint  # e.g. the demo logins
         self.labels = Labels(wb.settings.locale_language)
         self.signed_in: SignedIn | None = None
 

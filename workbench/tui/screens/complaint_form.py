@@ -39,7 +39,7 @@ class ComplaintFormScreen(Screen):
                          id="complaint-channel")  # fmt: skip
             yield Label(labels("complaint.category"))
             yield Select([(c.label(language), c.code) for c in policy.categories.values()],
-                         id="complaint-category")  # fmt: skip
+                         prompt=labels("complaint.category"), id="complaint-category")  # fmt: skip
             yield Label(labels("complaint.priority"))
             yield Select([(p, p) for p in policy.priorities], value="normal", allow_blank=False,
                          id="complaint-priority")  # fmt: skip

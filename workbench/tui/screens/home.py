@@ -21,9 +21,13 @@ URGENCY_STYLE = {"ok": "green", "soon": "yellow", "overdue": "bold red", "paused
 
 
 def time_left(until: datetime, now: datetime) -> str:
+    """12:05 (minutes and seconds), 3:12:05, or 4d 03:12 for long spans."""
     seconds = max(0, int((until - now).total_seconds()))
-    hours, rest = divmod(seconds, 3600)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}:{minutes:02d}"
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 

@@ -41,7 +41,7 @@ class ProfileScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#profile-fields", DataTable)
-        table.add_columns("field", "value")
+        table.add_columns("field", "value", "shown until")
         self._render_view()
         self.load_service_data()
         self.set_interval(1, self._tick)
@@ -69,14 +69,15 @@ class ProfileScreen(Screen):
         zone = self.app.wb.settings.timezone
         for name in PERSONAL_FIELDS:
             field = view.fields[name]
+            note = Text("")
             if not field.available:
                 value = Text(labels("field.unavailable"), style="dim")
             else:
                 value = Text(field.value or "-")  # member text is data, never markup
                 if field.revealed_until is not None:
                     until = field.revealed_until.astimezone(zone).strftime("%H:%M:%S")
-                    value.append(f"  ({labels('profile.revealed_until')} {until})", style="yellow")
-            table.add_row(Text(labels(f"field.{name}")), value, key=name)
+                    note = Text(f"{labels('profile.revealed_until')} {until}", style="yellow")
+            table.add_row(Text(labels(f"field.{name}")), value, note, key=name)
         self._tick()
 
     def _render_service_data(self) -> None:

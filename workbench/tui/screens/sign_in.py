@@ -22,6 +22,8 @@ class SignInScreen(Screen):
             yield Input(placeholder=labels("sign_in.password"), password=True, id="password")
             yield Button(labels("sign_in.submit"), variant="primary", id="submit")
             yield Static("", id="sign-in-error", markup=False)
+            if self.app.sign_in_hint:
+                yield Static(self.app.sign_in_hint, id="sign-in-hint", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
