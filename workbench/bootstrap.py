@@ -124,7 +124,7 @@ def build(
         idle_timeout_minutes=settings.protection_idle_timeout_minutes,
     )
     complaint_policy = load_complaint_policy(settings.config_path("complaints.toml"))
-    return Workbench(
+    wb = Workbench(
         settings=settings,
         clock=clock,
         engine=engine,
@@ -193,3 +193,5 @@ def build(
             batch_size=settings.callbacks_materialise_batch,
         ),
     )
+    wb.complaints.follow_up = wb.callbacks.schedule_complaint_follow_up
+    return wb

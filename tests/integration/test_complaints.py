@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from workbench.callbacks.models import CallbackTask
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.permissions.access import AccessDenied
 from workbench.tickets.service import ComplaintIntake
@@ -144,9 +145,17 @@ def test_not_satisfied_loops_three_rounds_then_closes(wb, world):
     complaint = _resolve_round(wb, world, number, score=4)
     assert complaint.state == "closed" and complaint.round == 4
     with wb.sessions() as session:
-        events = wb.complaints.history(session, wb.complaints.get(session, number))
+        complaint = wb.complaints.get(session, number)
+        events = wb.complaints.history(session, complaint)
         assert [e.action for e in events].count("not_satisfied") == 3
         assert max(e.round for e in events) == 4
+        # The first low score scheduled a follow-up call for the handler, linked to the
+        # complaint; the later ones found it still open and added none.
+        [link] = wb.complaints.links(session, complaint)
+        task = session.get(CallbackTask, int(link.ref))
+        assert (link.kind, task.reason, task.complaint_id) == ("callback", "complaint_follow_up",
+                                                               complaint.id)  # fmt: skip
+        assert task.assigned_staff_id == world.staff["agent"].id
 
 
 def test_handler_gets_access_while_assigned(wb, world):

@@ -126,6 +126,21 @@ class CallbackService:
             raise DuplicateTask(reason.value) from None
         return task
 
+    def schedule_complaint_follow_up(self, session: Session, complaint) -> int | None:
+        """After a low satisfaction score: the handler calls the member back within 3 days.
+        Nothing when the member asked not to be called or a follow-up is already open."""
+        now = self.clock.now()
+        try:
+            task = self.schedule(
+                session, member_id=complaint.member_id, reason=Reason.COMPLAINT_FOLLOW_UP,
+                earliest_at=now, latest_at=now + timedelta(days=3), priority=5,
+                assigned_staff_id=complaint.handler_id, complaint_id=complaint.id,
+            )  # fmt: skip
+        except ValidationError:
+            return None
+        session.flush()
+        return task.id
+
     # Claiming -------------------------------------------------------------------------------------
     def claim_next(self, staff: Staff, *, team: str | None = None) -> Claim | None:
         """The next due task for the agent's team (or assigned to them), locked so no other

@@ -5,6 +5,7 @@ commits, so a step and everything it causes land together."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,6 +62,9 @@ class ComplaintService:
         self.access = access
         self.policy = policy
         self.phone_region = phone_region
+        # Schedules the follow-up call after a low score; wired by bootstrap to the callback
+        # service (which depends on this package, not the other way round). Returns a task id.
+        self.follow_up: Callable[[Session, Complaint], int | None] | None = None
 
     # Reading ------------------------------------------------------------------------------------
     def get(self, session: Session, complaint_no: str) -> Complaint:
@@ -232,6 +236,10 @@ class ComplaintService:
             self._notify(session, complaint.handler_id, complaint, "follow_up",
                          f"{complaint.complaint_no}: member not satisfied (score {score}); "
                          f"round {complaint.round}: call the member back")  # fmt: skip
+            if self.follow_up is not None and complaint.member_id is not None:
+                task_id = self.follow_up(session, complaint)
+                if task_id is not None:
+                    self.link(session, complaint=complaint, kind="callback", ref=str(task_id))
         return complaint
 
     def close(self, session: Session, *, complaint_no: str, actor: Staff, reason: str) -> Complaint:
