@@ -85,3 +85,39 @@ def world(wb, clock) -> World:
         wb.registry.approve(session, member_no=member.member_no, actor=staff["agent"])
         session.commit()
         return World(member.member_no, member.id, app, staff)
+
+
+CLI_PASSWORD = "password1"
+
+
+@pytest.fixture
+def run_cli(wb, keyring, clock, monkeypatch, capsys):
+    """Runs `workbench --user USER …` against the test database, as that person would; every
+    staff member present when it first runs gets the password CLI_PASSWORD."""
+    from sqlalchemy import select
+
+    from tests.factories import password_hash
+    from workbench.cli import main
+    from workbench.cli.state import state
+
+    monkeypatch.setattr(state, "clock", clock)
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", wb.settings.database_url)
+    monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
+    monkeypatch.setenv("WORKBENCH_PASSWORD", CLI_PASSWORD)
+    monkeypatch.setenv("WORKBENCH_PROTECTION_TERMINAL_FILE", "/nonexistent/terminal.json")
+    passwords_set = False
+
+    def run(*args: str, user: str = "agent1") -> tuple[int, str, str]:
+        nonlocal passwords_set
+        if not passwords_set:
+            with wb.sessions() as session:
+                for staff in session.scalars(select(Staff)):
+                    staff.password_hash = password_hash(CLI_PASSWORD)
+                session.commit()
+            passwords_set = True
+        with pytest.raises(SystemExit) as exited:
+            main(["--user", user, *args])
+        out, err = capsys.readouterr()
+        return exited.value.code or 0, out, err
+
+    return run

@@ -6,12 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import application, password_hash
+from tests.factories import application
 from workbench.callbacks.models import CallbackTask
-from workbench.cli import main
-from workbench.cli.state import state
 from workbench.errors import ValidationError
-from workbench.members.models import Member, Staff
+from workbench.members.models import Member
 from workbench.permissions.access import AccessDenied
 
 
@@ -109,22 +107,11 @@ def test_paused_campaign_makes_nothing_and_progress_counts_outcomes(wb, world):
     assert progress.outcomes == {"reached": 2, "refused": 1}
 
 
-def test_campaign_cli(wb, world, keyring, clock, monkeypatch, capsys):
-    monkeypatch.setattr(state, "clock", clock)
-    monkeypatch.setenv("WORKBENCH_DATABASE_URL", wb.settings.database_url)
-    monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
-    monkeypatch.setenv("WORKBENCH_PASSWORD", "password1")
-    with wb.sessions() as session:
-        for staff in session.scalars(select(Staff)):
-            staff.password_hash = password_hash("password1")
-        session.commit()
+def test_campaign_cli(wb, world, run_cli):
     _members(wb, world, 2)
 
     def run(*args):
-        with pytest.raises(SystemExit) as exited:
-            main(["--user", "supervisor", *args])
-        out, err = capsys.readouterr()
-        return exited.value.code or 0, out, err
+        return run_cli(*args, user="supervisor")
 
     code, out, _ = run("campaigns", "create", "生日关怀", "--segment", '{"store": "SH01"}',
                        "--from", "2026-03-02", "--to", "2026-03-31", "--capacity", "2")  # fmt: skip

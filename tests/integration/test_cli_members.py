@@ -4,36 +4,13 @@ import json
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
-from tests.factories import application, password_hash
-from workbench.cli import main
-from workbench.cli.state import state
-from workbench.members.models import Staff
-
-PASSWORD = "password1"
+from tests.factories import application
 
 
 @pytest.fixture
-def cli(wb, people, keyring, clock, monkeypatch, capsys):
-    """Runs `workbench --user USER …` as that person would; USER defaults to the agent."""
-    monkeypatch.setattr(state, "clock", clock)
-    monkeypatch.setenv("WORKBENCH_DATABASE_URL", wb.settings.database_url)
-    monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
-    monkeypatch.setenv("WORKBENCH_PASSWORD", PASSWORD)
-    monkeypatch.setenv("WORKBENCH_PROTECTION_TERMINAL_FILE", "/nonexistent/terminal.json")
-    with wb.sessions() as session:
-        for staff in session.scalars(select(Staff)):
-            staff.password_hash = password_hash(PASSWORD)
-        session.commit()
-
-    def run(*args: str, user: str = "agent1") -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exited:
-            main(["--user", user, *args])
-        out, err = capsys.readouterr()
-        return exited.value.code or 0, out, err
-
-    return run
+def cli(run_cli, people):
+    return run_cli
 
 
 def test_find_by_phone_prints_a_masked_profile(cli, wb, active_member):
@@ -78,7 +55,7 @@ def test_reveal_prints_member_text_literally(cli, wb, people, clock):
 
 
 def test_wrong_password_is_refused(cli, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_PASSWORD", "wrong")
+    monkeypatch.setenv("WORKBENCH_PASSWORD", "wrong")  # the fixture reads it at each run
     code, _, err = cli("members", "find", "--phone", "13900000000")
     assert code == 2 and err.strip() == "error: wrong username or password"
 

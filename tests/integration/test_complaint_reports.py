@@ -3,12 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
-from tests.factories import password_hash
-from workbench.cli import main
-from workbench.cli.state import state
-from workbench.members.models import Staff
 from workbench.permissions.access import AccessDenied
 from workbench.tickets.service import ComplaintIntake
 
@@ -80,22 +75,11 @@ def test_small_groups_hidden_for_aggregate_only_roles(wb, world, clock):
     assert own.store_code == "SH01" and own.total == 6
 
 
-def test_report_cli_formats(wb, world, keyring, clock, monkeypatch, capsys):
+def test_report_cli_formats(wb, world, run_cli):
     _complaint(wb, world, score=5)
-    monkeypatch.setattr(state, "clock", clock)
-    monkeypatch.setenv("WORKBENCH_DATABASE_URL", wb.settings.database_url)
-    monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
-    monkeypatch.setenv("WORKBENCH_PASSWORD", "password1")
-    with wb.sessions() as session:
-        for staff in session.scalars(select(Staff)):
-            staff.password_hash = password_hash("password1")
-        session.commit()
 
     def run(*args, user="supervisor"):
-        with pytest.raises(SystemExit) as exited:
-            main(["--user", user, *args])
-        out, err = capsys.readouterr()
-        return exited.value.code or 0, out, err
+        return run_cli(*args, user=user)
 
     code, out, _ = run("report", "complaints", "--format", "json")
     assert code == 0 and '"total": 1' in out and '"exported_by": "supervisor"' in out

@@ -39,6 +39,15 @@ class AccessDenied(PermissionDenied):
     pass
 
 
+def serves_all_stores(session: Session, staff: Staff) -> bool:
+    """Head-office staff (or staff of no store) serve every store's members; branch staff only
+    their own store's."""
+    if staff.store_id is None:
+        return True
+    store = session.get(Store, staff.store_id)
+    return store is not None and store.kind == StoreKind.HEADQUARTERS
+
+
 class Purpose(StrEnum):
     SERVICE = "service"  # serving a caller or visitor
     CALLBACK = "callback"
@@ -113,10 +122,8 @@ class MemberAccess:
         """Why `actor` may see `member` now, and which fields; None when they may not."""
         if not actor.active or actor.role == Role.ANALYST:
             return None
-        if actor.store_id is not None and actor.store_id != member.store_id:
-            store = session.get(Store, actor.store_id)
-            if store is None or store.kind != StoreKind.HEADQUARTERS:
-                return None  # a branch never sees another branch's members
+        if not self._same_branch(session, actor, member):
+            return None  # a branch never sees another branch's members
         if actor.role == Role.SALES and member.sales_staff_id == actor.id:
             return Basis("own_customer", ALL_FIELDS, None)
         if actor.role == Role.STORE_MANAGER and member.store_id == actor.store_id:
@@ -200,10 +207,7 @@ class MemberAccess:
         return self._view(session, actor, member, purpose)
 
     def _same_branch(self, session, actor: Staff, member: Member) -> bool:
-        if actor.store_id is None or actor.store_id == member.store_id:
-            return True
-        store = session.get(Store, actor.store_id)
-        return store is not None and store.kind == StoreKind.HEADQUARTERS
+        return actor.store_id == member.store_id or serves_all_stores(session, actor)
 
     def _view(self, session, actor: Staff, member: Member, purpose: Purpose) -> MemberView:
         basis = self.basis(session, actor, member)

@@ -15,9 +15,9 @@ from sqlmodel import Session
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
 from workbench.errors import ValidationError
-from workbench.members.models import Member, MemberStatus, Role, Staff, Store, StoreKind
+from workbench.members.models import Member, MemberStatus, Role, Staff, Store
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
-from workbench.permissions.access import AccessDenied, Purpose
+from workbench.permissions.access import AccessDenied, Purpose, serves_all_stores
 from workbench.permissions.audit import AuditLog
 from workbench.permissions.masking import MASKERS
 from workbench.permissions.models import ThirdPartyShare
@@ -69,10 +69,8 @@ class DataSharing:
         head-office staff."""
         if actor.role == Role.SALES:
             return Member.sales_staff_id == actor.id
-        if actor.store_id is not None:
-            store = session.get(Store, actor.store_id)
-            if store is None or store.kind != StoreKind.HEADQUARTERS:
-                return Member.store_id == actor.store_id
+        if not serves_all_stores(session, actor):
+            return Member.store_id == actor.store_id
         return None
 
     # Aggregates --------------------------------------------------------------------------------
