@@ -99,6 +99,47 @@ LABELS: dict[str, tuple[str, str]] = {
     "dashboard.satisfaction": ("满意度", "Satisfaction"),
     "dashboard.trend": ("每周投诉趋势", "Weekly complaints"),
     "action.dashboard": ("看板", "Dashboard"),
+    "action.next_callback": ("下一个回访", "Next callback"),
+    "callback.none": ("目前没有到期的回访任务", "No callback is due now"),
+    "callback.title": ("回访", "Callback"),
+    "callback.feedback": ("会员反馈（可空）", "The member's feedback (optional)"),
+    "callback.later": ("再次致电时间（HH:MM，今天）", "Call again at (HH:MM, today)"),
+    "callback.keys": (
+        "结果：1 已接通 · 2 无人接听 · 3 忙线 · 4 号码错误 · 5 稍后回电 · 6 拒绝 · 7 勿再致电",
+        "Outcome: 1 reached · 2 no answer · 3 busy · 4 wrong number · 5 call back later · "
+        "6 refused · 7 do not call",
+    ),
+    "callback.recorded": ("已记录回访结果：{outcome}", "Outcome recorded: {outcome}"),
+    "script.complaint_follow_up": (
+        "您好，这里是会员服务中心。关于您之前的投诉，我们想了解处理结果是否令您满意。",
+        "Hello, this is member services. About your complaint: are you satisfied with how it "
+        "was resolved?",
+    ),
+    "script.satisfaction_check": (
+        "您好，这里是会员服务中心，想占用您一分钟，了解您对我们服务的满意度。",
+        "Hello, this is member services: may we have a minute to ask how satisfied you are?",
+    ),
+    "script.points_expiring": (
+        "您好，提醒您有积分即将到期，可在门店或线上兑换礼品。",
+        "Hello: some of your points expire soon; they can be redeemed in store or online.",
+    ),
+    "script.birthday_care": (
+        "您好，祝您生日快乐！会员生日礼已为您准备好。",
+        "Hello, and happy birthday! Your member birthday gift is ready for you.",
+    ),
+    "script.tier_change": (
+        "您好，您的会员等级已更新，为您介绍新的会员权益。",
+        "Hello: your membership tier has changed; here are your new rights.",
+    ),
+    "script.campaign": (
+        "您好，这里是会员服务中心，感谢您一直以来的支持，想向您介绍近期的会员活动。",
+        "Hello, this is member services: thank you for your loyalty; may we tell you about our "
+        "member events?",
+    ),
+    "script.member_request": (
+        "您好，您之前请求我们回电，请问有什么可以帮您？",
+        "Hello, you asked us to call you back: how can we help?",
+    ),
 }
 
 

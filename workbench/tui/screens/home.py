@@ -36,6 +36,7 @@ class HomeScreen(Screen):
         Binding("slash", "focus_search", "Search"),
         Binding("f5", "statistics", "Statistics"),
         Binding("f6", "dashboard", "Dashboard"),
+        Binding("ctrl+n", "next_callback", "Next callback"),
         Binding("ctrl+o", "sign_out", "Sign out"),
     ]
 
@@ -190,6 +191,32 @@ class HomeScreen(Screen):
         from workbench.tui.screens.statistics import StatisticsScreen
 
         self.app.push_screen(StatisticsScreen())
+
+    def action_next_callback(self) -> None:
+        self.claim_callback()
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def claim_callback(self) -> None:
+        app = self.app
+        try:
+            staff = app.touch_session()
+            claim = app.wb.callbacks.claim_next(staff)
+            view = None
+            if claim is not None:
+                view = app.wb.access.view_by_id(staff, claim.member_id, Purpose.CALLBACK)
+        except WorkbenchError as error:
+            app.call_from_thread(app.report_error, error)
+            return
+        app.call_from_thread(self._claimed, claim, view)
+
+    def _claimed(self, claim, view) -> None:
+        from workbench.tui.screens.callback import CallbackScreen
+
+        if claim is None:
+            self.notify(self.app.labels("callback.none"), markup=False)
+            return
+        self.app.push_screen(CallbackScreen(view, claim))
+        self.load_grants()
 
     def action_dashboard(self) -> None:
         from workbench.tui.screens.dashboard import DashboardScreen

@@ -37,7 +37,13 @@ class ProfileScreen(Screen):
         yield Static("", id="access-countdown", markup=False)
         yield DataTable(id="profile-fields", cursor_type="row", show_header=False)
         yield Static("", id="service-data", markup=False)
+        yield from self.compose_extra()
         yield Footer()
+
+    def compose_extra(self) -> ComposeResult:
+        """Screens built on the profile (the callback workspace) add their widgets here."""
+        return
+        yield
 
     def on_mount(self) -> None:
         table = self.query_one("#profile-fields", DataTable)
@@ -120,6 +126,10 @@ class ProfileScreen(Screen):
         self.profile = None
         self.ended = True
         self._render_view()
+        self.on_access_ended()
+
+    def on_access_ended(self) -> None:
+        """Hook for screens built on the profile."""
 
     # Work ----------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="profile", exit_on_error=False)

@@ -1,0 +1,59 @@
+"""Claiming a callback in the TUI: the member's data, the script, an outcome key; and the data
+leaving the screen the moment the grant ends (fixed clock)."""
+
+from datetime import timedelta
+
+from textual.widgets import DataTable, Input, Static
+
+from tests.tui.test_agent_flow import _cell_texts, _settle, _sign_in
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.callback import CallbackScreen
+from workbench.tui.screens.home import HomeScreen
+
+
+def _schedule(wb, world):
+    with wb.sessions() as session:
+        wb.callbacks.schedule(session, member_id=world.member_id, reason="satisfaction_check")
+        session.commit()
+
+
+async def test_claim_call_and_record(wb, tui_world):
+    _schedule(wb, tui_world)
+    app = WorkbenchApp(wb)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _sign_in(pilot, "agent")
+        await pilot.press("ctrl+n")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CallbackScreen)
+        assert _cell_texts(screen.query_one("#profile-fields", DataTable))["name"] == "张*"
+        script = str(screen.query_one("#callback-script", Static).render())
+        assert "满意度" in script
+        screen.query_one("#callback-feedback", Input).value = "服务很好"
+        screen.query_one("#profile-fields", DataTable).focus()
+        await pilot.press("1")
+        await _settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    assert wb.callbacks.my_tasks(tui_world.staff["agent"]) == []  # done, no longer claimed
+
+
+async def test_data_leaves_the_screen_when_the_grant_ends(wb, tui_world, clock):
+    _schedule(wb, tui_world)
+    app = WorkbenchApp(wb)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _sign_in(pilot, "agent")
+        await pilot.press("ctrl+n")
+        await _settle(pilot)
+        screen = app.screen
+        assert screen.view is not None
+        grant_end = screen.claim.grant_until
+        clock.set(grant_end - timedelta(microseconds=1))
+        screen._tick()
+        await pilot.pause()
+        assert screen.view is not None
+        clock.set(grant_end)
+        screen._tick()
+        await pilot.pause()
+        assert screen.view is None
+        assert screen.query_one("#profile-fields", DataTable).row_count == 0
+        assert "授权已结束" in str(screen.query_one("#profile-header", Static).render())

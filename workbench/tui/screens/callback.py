@@ -1,0 +1,76 @@
+"""The callback workspace: the claimed member's profile (masked, counting down the grant), the
+script for the reason, the feedback, and one key per outcome. When the grant ends, the member's
+data leaves the screen (the profile screen does that); the outcome can still be recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, Static
+
+from workbench.callbacks.service import Claim
+from workbench.errors import ValidationError, WorkbenchError
+from workbench.permissions.access import MemberView
+from workbench.tui.screens.profile import ProfileScreen
+
+OUTCOME_KEYS = {
+    "1": "reached", "2": "no_answer", "3": "busy", "4": "wrong_number",
+    "5": "call_back_later", "6": "refused", "7": "do_not_call",
+}  # fmt: skip
+
+
+class CallbackScreen(ProfileScreen):
+    BINDINGS = [Binding(key, f"outcome('{outcome}')", outcome, show=False)
+                for key, outcome in OUTCOME_KEYS.items()]  # fmt: skip
+
+    def __init__(self, view: MemberView, claim: Claim) -> None:
+        super().__init__(view)
+        self.claim = claim
+
+    def compose_extra(self) -> ComposeResult:
+        labels = self.app.labels
+        yield Static(Text(labels(f"script.{self.claim.reason}")), id="callback-script")
+        yield Static(Text(labels("callback.keys")), id="callback-keys")
+        yield Input(placeholder=labels("callback.feedback"), id="callback-feedback")
+        yield Input(placeholder=labels("callback.later"), id="callback-later")
+
+    def action_outcome(self, outcome: str) -> None:
+        if isinstance(self.focused, Input):
+            return  # the digits are being typed into a field
+        feedback = self.query_one("#callback-feedback", Input).value
+        later = self.query_one("#callback-later", Input).value.strip()
+        try:
+            call_back_at = self._later(later) if outcome == "call_back_later" else None
+        except ValidationError as error:
+            self.app.report_error(error)
+            return
+        self.record(outcome, feedback, call_back_at)
+
+    def _later(self, text: str) -> datetime:
+        zone = self.app.wb.settings.timezone
+        try:
+            at = time.fromisoformat(text)
+        except ValueError:
+            raise ValidationError("call_back_at", "a time as HH:MM") from None
+        today = self.app.wb.clock.now().astimezone(zone).date()
+        return datetime.combine(today, at, tzinfo=zone)
+
+    @work(thread=True, exclusive=True, group="outcome", exit_on_error=False)
+    def record(self, outcome: str, feedback: str, call_back_at: datetime | None) -> None:
+        app = self.app
+        try:
+            staff = app.touch_session()
+            app.wb.callbacks.record_outcome(staff, task_id=self.claim.task_id, outcome=outcome,
+                                            feedback=feedback, call_back_at=call_back_at)  # fmt: skip
+        except WorkbenchError as error:
+            app.call_from_thread(app.report_error, error)
+            return
+        app.call_from_thread(self._recorded, outcome)
+
+    def _recorded(self, outcome: str) -> None:
+        self.notify(self.app.labels("callback.recorded", outcome=outcome), markup=False)
+        self.app.pop_screen()
