@@ -1,0 +1,1 @@
+"""Members: stores, staff, the registry, cards, tiers, the points ledger."""
