@@ -12,8 +12,11 @@ HELP_ZH = """快捷键
   /        查找会员（手机号或卡号，精确匹配）
   Enter    打开选中的授权会员
   r        显示选中字段的明文（需填写原因，记录审计）
+  c        为当前会员登记投诉
+  Ctrl+N   领取下一个回访任务；1-7 记录回访结果
   Esc      返回
   F5       统计（汇总数据）
+  F6       主管看板
   Ctrl+L   切换中文 / English
   Ctrl+O   退出登录
   Ctrl+P   命令面板
@@ -25,8 +28,11 @@ HELP_EN = """Keys
   /        find a member (exact phone or card number)
   Enter    open the selected granted member
   r        reveal the selected field (with a reason, audited)
+  c        register a complaint for this member
+  Ctrl+N   take the next callback; 1-7 record its outcome
   Esc      back
   F5       statistics (aggregates)
+  F6       supervisor dashboard
   Ctrl+L   switch 中文 / English
   Ctrl+O   sign out
   Ctrl+P   command palette
