@@ -1,0 +1,1 @@
+"""Messages to members by SMS (Twilio) and e-mail (SMTP), through a transactional outbox."""

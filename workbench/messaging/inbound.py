@@ -1,0 +1,66 @@
+"""Replies members send by SMS: opt-out and opt-in words, and a 1–5 score answering a
+satisfaction survey. The telephony server's webhook calls `handle_inbound_sms`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from workbench.errors import InvalidPhoneNumber
+from workbench.messaging.models import OutboxMessage
+
+# Twilio's default opt-out and opt-in words, and the Chinese ones members use.
+OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
+           "退订", "TD", "T"}  # fmt: skip
+OPT_IN = {"START", "UNSTOP", "订阅"}
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    action: str  # opted_out, opted_in, satisfaction, unknown_sender, ignored
+    complaint_no: str | None = None
+
+
+def handle_inbound_sms(wb, session: Session, *, from_number: str, body: str) -> InboundResult:
+    try:
+        member = wb.registry.find_by_phone(session, from_number)
+    except InvalidPhoneNumber:
+        member = None
+    if member is None:
+        return InboundResult("unknown_sender")
+    word = (body or "").strip().upper().rstrip("。.!！")
+    if word in OPT_OUT:
+        member.sms_opt_out = True
+        return InboundResult("opted_out")
+    if word in OPT_IN:
+        member.sms_opt_out = False
+        return InboundResult("opted_in")
+    if word in {"1", "2", "3", "4", "5"}:
+        return _satisfaction(wb, session, member.id, int(word))
+    return InboundResult("ignored")
+
+
+def _satisfaction(wb, session: Session, member_id: int, score: int) -> InboundResult:
+    """The score answers the latest survey sent to this member, if its complaint awaits one."""
+    from workbench.tickets.states import State
+
+    survey = session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.member_id == member_id,
+               OutboxMessage.template == "satisfaction_survey",
+               OutboxMessage.complaint_id.is_not(None))
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    if survey is None:
+        return InboundResult("ignored")
+    from workbench.tickets.models import Complaint
+
+    complaint = session.get(Complaint, survey.complaint_id)
+    if complaint is None or complaint.state != State.MEMBER_INFORMED.value:
+        return InboundResult("ignored")
+    wb.complaints.record_satisfaction(session, complaint_no=complaint.complaint_no, score=score,
+                                      actor=None, note="SMS reply")  # fmt: skip
+    return InboundResult("satisfaction", complaint.complaint_no)

@@ -1,0 +1,190 @@
+"""Queueing messages: the code that decides to notify calls `enqueue` inside its own
+transaction, so the message exists exactly when the change that caused it does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.crypto import FieldCipher
+from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
+from workbench.members.models import Member, Role, Staff, Store
+from workbench.members.registry import MemberRegistry
+from workbench.messaging.models import MessageStatus, OutboxAttempt, OutboxMessage, Purpose
+from workbench.messaging.policy import ContactPolicy
+from workbench.messaging.templates import Rendered, TemplateCatalogue, sms_segments
+from workbench.permissions.staff import EMAIL_FIELD as STAFF_EMAIL_FIELD
+
+CHANNELS = ("sms", "email")
+OPERATOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)  # may retry or cancel a message
+
+
+@dataclass(frozen=True)
+class Queued:
+    message: OutboxMessage | None
+    reason: str = ""  # why nothing was queued
+
+
+class Outbox:
+    def __init__(self, *, clock: Clock, cipher: FieldCipher, registry: MemberRegistry,
+                 templates: TemplateCatalogue, policy: ContactPolicy, zone: ZoneInfo,
+                 language: str) -> None:  # fmt: skip
+        self.clock = clock
+        self.cipher = cipher
+        self.registry = registry
+        self.templates = templates
+        self.policy = policy
+        self.zone = zone
+        self.language = language
+
+    def context(self, session: Session, member: Member, language: str) -> dict:
+        """What templates may use. Deliberately without the ID number or the full name."""
+        fields = self.registry.decrypt(member, ("name",))
+        surname = (fields["name"] or "")[:1]
+        if language == "en":
+            call_name = f"{'Mr' if member.gender == 'M' else 'Ms'} {surname}".strip()
+        else:
+            call_name = surname + ("先生" if member.gender == "M" else "女士")
+        card = self.registry.current_card(session, member.id)
+        tier = self.registry.scheme.get(member.tier_code)
+        return {
+            "call_name": call_name, "member_no": member.member_no,
+            "card_last4": card.card_no[-4:] if card else "-", "tier": tier.label(language),
+        }  # fmt: skip
+
+    def render(self, session: Session, *, member: Member, template: str,
+               language: str | None = None, extra: dict | None = None) -> Rendered:  # fmt: skip
+        language = language or self.language
+        return self.templates.render(
+            template, language, {**self.context(session, member, language), **(extra or {})}
+        )
+
+    def enqueue(self, session: Session, *, member: Member, template: str, channel: str,
+                purpose: Purpose | str, extra: dict | None = None,
+                dedupe_key: str | None = None, complaint_id: int | None = None,
+                language: str | None = None) -> Queued:  # fmt: skip
+        if channel not in CHANNELS:
+            raise ValidationError("channel", "sms or email")
+        purpose = Purpose(purpose)
+        now = self.clock.now()
+        store = session.get(Store, member.store_id)
+        zone = ZoneInfo(store.timezone) if store and store.timezone else self.zone
+        decision = self.policy.check(session, member=member, channel=channel,
+                                     purpose=purpose.value, now=now, zone=zone)  # fmt: skip
+        if not decision.allowed:
+            return Queued(None, decision.reason)
+        recipient = self.registry.decrypt(member, ("phone" if channel == "sms" else "email",))
+        address = next(iter(recipient.values()))
+        if not address:
+            return Queued(None, f"no {'phone' if channel == 'sms' else 'e-mail'} on file")
+        language = language or self.language
+        rendered = self.render(session, member=member, template=template, language=language,
+                               extra=extra)  # fmt: skip
+        enc = self.cipher.encrypt
+        message = OutboxMessage(
+            member_id=member.id, channel=channel, template=template, language=language,
+            purpose=purpose.value, recipient_enc=enc("outbox.recipient", address),
+            subject_enc=enc("outbox.subject", rendered.subject) if channel == "email" else None,
+            body_enc=enc("outbox.body", rendered.sms if channel == "sms" else rendered.text),
+            html_enc=enc("outbox.html", rendered.html) if channel == "email" else None,
+            segments=sms_segments(rendered.sms).count if channel == "sms" else 1,
+            status=MessageStatus.QUEUED.value, next_attempt_at=decision.send_at or now,
+            dedupe_key=dedupe_key, complaint_id=complaint_id, created_at=now,
+        )  # fmt: skip
+        return self._insert(session, message)
+
+    def enqueue_to_staff(self, session: Session, *, staff: Staff, template: str,
+                         extra: dict | None = None, dedupe_key: str | None = None,
+                         complaint_id: int | None = None,
+                         language: str | None = None) -> Queued:  # fmt: skip
+        """An e-mail to a staff member (an escalation). Work mail: the members' contact policy
+        (opt-outs, quiet hours, caps) does not apply; it goes as soon as a sender runs."""
+        if not staff.active:
+            return Queued(None, "staff member inactive")
+        address = self.cipher.decrypt(STAFF_EMAIL_FIELD, staff.email_enc)
+        if not address:
+            return Queued(None, "no e-mail on file")
+        language = language or self.language
+        rendered = self.templates.render(
+            template, language, {"staff_name": staff.display_name, **(extra or {})}
+        )
+        enc, now = self.cipher.encrypt, self.clock.now()
+        message = OutboxMessage(
+            staff_id=staff.id, channel="email", template=template, language=language,
+            purpose=Purpose.TRANSACTIONAL.value, recipient_enc=enc("outbox.recipient", address),
+            subject_enc=enc("outbox.subject", rendered.subject),
+            body_enc=enc("outbox.body", rendered.text), html_enc=enc("outbox.html", rendered.html),
+            status=MessageStatus.QUEUED.value, next_attempt_at=now, dedupe_key=dedupe_key,
+            complaint_id=complaint_id, created_at=now,
+        )  # fmt: skip
+        return self._insert(session, message)
+
+    def _insert(self, session: Session, message: OutboxMessage) -> Queued:
+        try:
+            with session.begin_nested():
+                session.add(message)
+        except IntegrityError:
+            return Queued(None, "already queued")  # a job run twice: the dedupe key held
+        return Queued(message)
+
+    def log(self, session: Session, member_id: int, limit: int = 50) -> list[OutboxMessage]:
+        """The member's communication archive: channel, template, time, status."""
+        query = select(OutboxMessage).where(OutboxMessage.member_id == member_id)
+        return list(session.scalars(query.order_by(OutboxMessage.created_at.desc()).limit(limit)))
+
+    def decrypt_body(self, message: OutboxMessage) -> dict[str, str | None]:
+        return {
+            "to": self.cipher.decrypt("outbox.recipient", message.recipient_enc),
+            "subject": self.cipher.decrypt("outbox.subject", message.subject_enc),
+            "body": self.cipher.decrypt("outbox.body", message.body_enc),
+            "html": self.cipher.decrypt("outbox.html", message.html_enc),
+        }
+
+    # Operators -----------------------------------------------------------------------------------
+    def status_counts(self, session: Session) -> dict[tuple[str, str], int]:
+        """(channel, status) → how many messages."""
+        rows = session.execute(
+            select(OutboxMessage.channel, OutboxMessage.status, func.count())
+            .group_by(OutboxMessage.channel, OutboxMessage.status)
+        )  # fmt: skip
+        return {(channel, status): count for channel, status, count in rows}
+
+    def retry(self, session: Session, message_id: int, *, actor: Staff) -> None:
+        """Send a failed or cancelled message again, now; its earlier attempts stay recorded."""
+        self._transition(session, message_id, actor, "requeued",
+                         allowed=(MessageStatus.FAILED, MessageStatus.CANCELLED),
+                         status=MessageStatus.QUEUED, next_attempt_at=self.clock.now())  # fmt: skip
+
+    def cancel(self, session: Session, message_id: int, *, actor: Staff) -> None:
+        """Stop a message that has not gone yet (queued, or failed and waiting to be retried)."""
+        self._transition(session, message_id, actor, "cancelled",
+                         allowed=(MessageStatus.QUEUED, MessageStatus.FAILED),
+                         status=MessageStatus.CANCELLED)  # fmt: skip
+
+    def _transition(self, session: Session, message_id: int, actor: Staff, what: str, *,
+                    allowed: tuple[MessageStatus, ...], **values) -> None:  # fmt: skip
+        """A conditional update, so a sender claiming the row at the same moment wins cleanly."""
+        if actor.role not in OPERATOR_ROLES:
+            raise PermissionDenied(f"{actor.username} ({actor.role}) may not change messages")
+        changed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id,
+                   OutboxMessage.status.in_([a.value for a in allowed]))
+            .values(**{k: getattr(v, "value", v) for k, v in values.items()})
+            .execution_options(synchronize_session=False)
+        ).rowcount  # fmt: skip
+        if not changed:
+            status = session.scalar(
+                select(OutboxMessage.status).where(OutboxMessage.id == message_id)
+            )
+            if status is None:
+                raise NotFound(f"no message {message_id} in the outbox")
+            raise InvalidState(f"message {message_id} is {status}; {what} needs "
+                               f"{' or '.join(a.value for a in allowed)}")  # fmt: skip
+        session.add(OutboxAttempt(message_id=message_id, at=self.clock.now(), result=what,
+                                  detail=f"by staff {actor.id}"))  # fmt: skip

@@ -1,0 +1,69 @@
+"""The contact policy: one check before anything is queued. Transactional notices always go;
+marketing respects the member's opt-out per channel, waits out quiet hours in the member's time
+zone, and stays under a frequency cap per member and channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from workbench.members.models import Member, MemberStatus
+from workbench.messaging.models import MessageStatus, OutboxMessage, Purpose
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    send_at: datetime | None = None  # when it may go (later than now in quiet hours)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ContactPolicy:
+    quiet_start: time  # e.g. 21:00
+    quiet_end: time  # e.g. 09:00
+    marketing_per_week: int
+
+    def check(self, session: Session, *, member: Member, channel: str, purpose: str,
+              now: datetime, zone: ZoneInfo) -> Decision:  # fmt: skip
+        if member.status == MemberStatus.TERMINATED or member.erased_at is not None:
+            return Decision(False, reason="member terminated")
+        if channel == "sms" and member.phone_invalid:
+            return Decision(False, reason="the phone number cannot receive SMS")
+        if purpose == Purpose.TRANSACTIONAL:
+            return Decision(True, now)
+        if not member.consent_marketing:
+            return Decision(False, reason="no consent to marketing")
+        if (channel == "sms" and member.sms_opt_out) or (
+            channel == "email" and member.email_opt_out
+        ):
+            return Decision(False, reason=f"opted out of {channel}")
+        week_ago = now - timedelta(days=7)
+        recent = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.member_id == member.id,
+                OutboxMessage.channel == channel,
+                OutboxMessage.purpose == Purpose.MARKETING.value,
+                OutboxMessage.created_at >= week_ago,
+                OutboxMessage.status != MessageStatus.CANCELLED.value,
+            )
+        )  # fmt: skip
+        if recent >= self.marketing_per_week:
+            return Decision(False, reason="frequency cap reached")
+        return Decision(True, self.after_quiet_hours(now, zone))
+
+    def after_quiet_hours(self, now: datetime, zone: ZoneInfo) -> datetime:
+        local = now.astimezone(zone)
+        clock = local.time()
+        in_quiet = (clock >= self.quiet_start or clock < self.quiet_end) \
+            if self.quiet_start > self.quiet_end else self.quiet_start <= clock < self.quiet_end  # fmt: skip
+        if not in_quiet:
+            return now
+        morning = datetime.combine(local.date(), self.quiet_end, tzinfo=zone)
+        if clock >= self.quiet_end:  # late evening: tomorrow morning
+            morning += timedelta(days=1)
+        return morning
