@@ -1,0 +1,61 @@
+"""`workbench telephony`: the webhook server for Twilio, and the call log."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from workbench.cli.state import state
+
+app = typer.Typer(help="Hotline telephony: the Twilio webhook server and the call log.",
+                  no_args_is_help=True)  # fmt: skip
+console = Console(highlight=False)
+
+
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port"),
+    workers: int = typer.Option(1, "--workers", help="Server processes (PostgreSQL only)."),
+) -> None:
+    """Serve Twilio's voice and messaging webhooks (behind a TLS proxy; see docs/telephony.md)."""
+    import uvicorn
+
+    from workbench.errors import ConfigError
+    from workbench.telephony.server import server_app
+
+    wb = state.workbench()
+    app_for_checks = server_app(wb)  # fails here, with the reason, if misconfigured
+    if workers > 1:
+        if wb.engine.dialect.name != "postgresql":
+            raise ConfigError("several server processes need PostgreSQL: screen pops cross "
+                              "processes by LISTEN/NOTIFY, which SQLite does not have")  # fmt: skip
+        if state.config_file:
+            os.environ["WORKBENCH_CONFIG"] = state.config_file
+        uvicorn.run("workbench.telephony.server:app_from_environment", factory=True, host=host,
+                    port=port, workers=workers, proxy_headers=True, log_level="info")  # fmt: skip
+        return
+    uvicorn.run(app_for_checks, host=host, port=port, proxy_headers=True, log_level="info")
+
+
+@app.command("calls")
+def calls_command(limit: int = typer.Option(20, "--limit")) -> None:
+    """The latest calls, numbers masked (agents and supervisors)."""
+    from workbench.telephony.build import build_telephony
+
+    wb = state.workbench()
+    desk = build_telephony(wb).desk
+    staff = state.staff()
+    table = Table("id", "direction", "number", "member", "status", "queue", "started",
+                  "seconds", "recording")  # fmt: skip
+    zone = wb.settings.timezone
+    for view, call in desk.recent(staff, limit):
+        table.add_row(str(call.id), call.direction, Text(view.caller),
+                      "yes" if view.known_member else "new caller", call.status,
+                      call.queue or "-", f"{call.started_at.astimezone(zone):%Y-%m-%d %H:%M}",
+                      str(call.duration_seconds or "-"), call.recording_sid or "-")  # fmt: skip
+    console.print(table)

@@ -1,0 +1,1 @@
+"""Hotline calls and the calls out to members; webhooks from Twilio."""

@@ -1,0 +1,254 @@
+"""What agents do with calls: see who is calling (masked), take a call (one agent wins; the
+take gives that agent a serving scope on the caller's member record for the call), transfer it
+to the supervisor or a department queue, link it to a complaint, and place a callback.
+
+Every method takes the acting staff member; the member data a call opens is read through the
+access layer with the grant taken here, which the call's end revokes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from workbench.callbacks.models import CallbackTask, TaskStatus
+from workbench.db.engine import immediate_session
+from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
+from workbench.members.models import Member, Role, Staff
+from workbench.members.registry import MemberApplication
+from workbench.permissions.access import serves_all_stores
+from workbench.permissions.masking import MASKERS
+from workbench.permissions.models import GrantSource
+from workbench.telephony.models import ENDED, Call, Direction
+from workbench.tickets.models import Complaint
+
+CALL_ROLES = (Role.AGENT, Role.SUPERVISOR)
+WAITING_HORIZON = timedelta(hours=4)  # no caller waits longer: an older open call lost its end
+
+
+@dataclass(frozen=True)
+class CallView:
+    """An incoming call as the banner shows it: the number masked, no member data."""
+
+    call_id: int
+    caller: str  # masked: 138****5678, or "withheld"
+    known_member: bool
+    queue: str | None
+    status: str
+    started_at: datetime
+    agent_id: int | None
+
+
+@dataclass(frozen=True)
+class TakenCall:
+    call_id: int
+    member_id: int | None  # None: a new caller, to be registered
+    member_no: str | None
+    grant_until: datetime | None  # the serving scope the call gives
+
+
+class CallDesk:
+    def __init__(self, *, wb, voice, hotline_voice, events, transfer_queues: tuple[str, ...],
+                 grant_minutes: int) -> None:  # fmt: skip
+        self.wb = wb
+        self.clock = wb.clock
+        self.sessions = wb.sessions
+        self.voice = voice  # TwilioVoice, or None where no Twilio account is configured
+        self.urls = hotline_voice  # twiml.Voice: the public URLs
+        self.events = events
+        self.transfer_queues = transfer_queues
+        self.grant_window = timedelta(minutes=grant_minutes)
+
+    def view(self, actor: Staff, call_id: int) -> CallView:
+        _require_call_role(actor)
+        with self.sessions() as session:
+            call = self._get(session, call_id)
+            if call.direction == Direction.INBOUND.value:
+                number = self.wb.cipher.decrypt("call.from", call.from_enc)
+            else:
+                number = self.wb.cipher.decrypt("call.to", call.to_enc)
+            caller = MASKERS["phone"](number) if number and number[-1:].isdigit() else "withheld"
+            return CallView(call.id, caller, call.member_id is not None, call.queue,
+                            call.status, call.started_at, call.agent_id)  # fmt: skip
+
+    def waiting(self, actor: Staff) -> list[CallView]:
+        """Incoming calls of the last hours nobody has taken yet, oldest first."""
+        _require_call_role(actor)
+        since = self.clock.now() - WAITING_HORIZON
+        with self.sessions() as session:
+            ids = session.scalars(
+                select(Call.id).where(Call.started_at >= since,
+                                      Call.direction == Direction.INBOUND.value,
+                                      Call.agent_id.is_(None), Call.status.not_in(ENDED),
+                                      Call.voicemail.is_(False))
+                .order_by(Call.started_at).limit(50)
+            ).all()  # fmt: skip
+        return [self.view(actor, call_id) for call_id in ids]
+
+    def take(self, actor: Staff, call_id: int) -> TakenCall:
+        _require_call_role(actor)
+        now = self.clock.now()
+        with immediate_session(self.sessions) as session:
+            taken = session.execute(
+                update(Call)
+                .where(Call.id == call_id, Call.agent_id.is_(None), Call.status.not_in(ENDED))
+                .values(agent_id=actor.id)
+                .execution_options(synchronize_session=False)
+            ).rowcount  # fmt: skip
+            call = self._get(session, call_id)
+            if not taken:
+                raise InvalidState(f"call {call_id} was taken by someone else or has ended")
+            member = session.get(Member, call.member_id) if call.member_id else None
+            grant_until = None
+            if member is not None and self._may_serve(session, actor, member):
+                grant_until = now + self.grant_window
+                self.wb.access.open_grant(
+                    session, staff_id=actor.id, member_id=member.id, source=GrantSource.CALL,
+                    source_ref=call.call_sid, starts_at=now, ends_at=grant_until,
+                    reason="serving the caller",
+                )  # fmt: skip
+            self.events.publish(session, {"type": "taken", "call_id": call.id,
+                                          "agent_id": actor.id})  # fmt: skip
+            session.commit()
+            call_sid = call.call_sid
+        if self.voice is not None:
+            self.voice.redirect(call_sid, self.urls.url(f"/voice/connect?call={call_id}"))
+        return TakenCall(call_id, member.id if member else None,
+                         member.member_no if member else None, grant_until)  # fmt: skip
+
+    def transfer(self, actor: Staff, call_id: int, queue: str) -> None:
+        """Hand the caller to the supervisor or a department queue; the agent's scope ends."""
+        if queue not in self.transfer_queues:
+            raise ValidationError("queue", f"one of {', '.join(self.transfer_queues)}")
+        with immediate_session(self.sessions) as session:
+            call = self._own_live_call(session, actor, call_id)
+            call.queue, call.agent_id = queue, None
+            self.wb.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
+            self.events.publish(session, {"type": "incoming", "call_id": call.id})
+            session.commit()
+            call_sid = call.call_sid
+        if self.voice is not None:
+            self.voice.redirect(call_sid, self.urls.url(f"/voice/transfer?call={call_id}"))
+
+    def register_caller(self, actor: Staff, call_id: int, application: dict) -> str:
+        """Register the caller of a call the agent took as a new member (it goes to review
+        like any application), with the number they called from; returns the member number.
+        The agent then serves the new member for the call."""
+        with immediate_session(self.sessions) as session:
+            call = self._own_live_call(session, actor, call_id)
+            if call.member_id is not None:
+                raise InvalidState("the caller is a member already")
+            number = self.wb.cipher.decrypt("call.from", call.from_enc)
+            if call.party_bidx is None:
+                raise InvalidState("the caller's number is withheld: ask for a mobile number "
+                                   "and register them by search instead")  # fmt: skip
+            member = self.wb.registry.apply(
+                session, application=MemberApplication(phone=number, channel="hotline",
+                                                       **application), actor=actor)  # fmt: skip
+            call.member_id = member.id
+            now = self.clock.now()
+            self.wb.access.open_grant(session, staff_id=actor.id, member_id=member.id,
+                                      source=GrantSource.CALL, source_ref=call.call_sid,
+                                      starts_at=now, ends_at=now + self.grant_window,
+                                      reason="registering the caller")  # fmt: skip
+            session.commit()
+            return member.member_no
+
+    def link_complaint(self, actor: Staff, call_id: int, complaint_no: str) -> None:
+        with immediate_session(self.sessions) as session:
+            call = self._get(session, call_id)
+            if call.agent_id != actor.id:
+                raise PermissionDenied(f"call {call_id} is not {actor.username}'s")
+            complaint = session.scalar(select(Complaint).where(
+                Complaint.complaint_no == complaint_no))  # fmt: skip
+            if complaint is None:
+                raise NotFound(f"no complaint {complaint_no}")
+            call.complaint_id = complaint.id
+            session.commit()
+
+    def place_callback(self, actor: Staff, task_id: int) -> int:
+        """Call the member of a callback task the agent has claimed: the agent's phone rings
+        first, then Twilio dials the member. Returns the call's id."""
+        if self.voice is None:
+            raise InvalidState("no Twilio account is configured: dial the member by hand")
+        now = self.clock.now()
+        with immediate_session(self.sessions) as session:
+            task = session.get(CallbackTask, task_id)
+            if task is None:
+                raise NotFound(f"no callback task {task_id}")
+            if task.status != TaskStatus.CLAIMED.value or task.claimed_by_id != actor.id:
+                raise PermissionDenied(f"callback task {task_id} is not claimed by "
+                                       f"{actor.username}")  # fmt: skip
+            member = session.get(Member, task.member_id)
+            number = self.wb.registry.decrypt(member, ("phone",))["phone"]
+            if not number:
+                raise InvalidState(f"member {member.member_no} has no phone number")
+            cipher = self.wb.cipher
+            call = Call(
+                call_sid=f"pending-{uuid.uuid4().hex}", direction=Direction.OUTBOUND.value,
+                from_enc=cipher.encrypt("call.from", self.urls.caller_id),
+                to_enc=cipher.encrypt("call.to", number), party_bidx=member.phone_bidx,
+                member_id=member.id, status="initiated", agent_id=actor.id,
+                callback_task_id=task.id, started_at=now,
+            )  # fmt: skip
+            session.add(call)
+            session.commit()
+            call_id = call.id
+        endpoint = self.wb.settings.telephony_agent_endpoint.format(username=actor.username)
+        try:
+            sid = self.voice.call(to=endpoint, from_=self.urls.caller_id,
+                                  url=self.urls.url(f"/voice/outbound/connect?call={call_id}"),
+                                  status_callback=self.urls.url("/voice/status"))  # fmt: skip
+        except Exception:
+            self._set(call_id, status="failed", ended_at=self.clock.now())
+            raise
+        self._set(call_id, call_sid=sid)
+        return call_id
+
+    def recent(self, actor: Staff, limit: int = 20) -> list[tuple[CallView, Call]]:
+        """The latest calls of the hotline, numbers masked."""
+        _require_call_role(actor)
+        with self.sessions() as session:
+            calls = list(session.scalars(select(Call).order_by(Call.id.desc()).limit(limit)))
+        return [(self.view(actor, call.id), call) for call in calls]
+
+    def calls_of_member(self, actor: Staff, member_id: int, limit: int = 20) -> list[Call]:
+        """The member's calls, for a profile the access layer already let `actor` open."""
+        _require_call_role(actor)
+        with self.sessions() as session:
+            return list(session.scalars(
+                select(Call).where(Call.member_id == member_id)
+                .order_by(Call.started_at.desc()).limit(limit)
+            ))  # fmt: skip
+
+    # Helpers -----------------------------------------------------------------------------------
+    def _get(self, session, call_id: int) -> Call:
+        call = session.get(Call, call_id)
+        if call is None:
+            raise NotFound(f"no call {call_id}")
+        return call
+
+    def _own_live_call(self, session, actor: Staff, call_id: int) -> Call:
+        call = self._get(session, call_id)
+        if call.agent_id != actor.id:
+            raise PermissionDenied(f"call {call_id} is not {actor.username}'s")
+        if call.status in ENDED:
+            raise InvalidState(f"call {call_id} has ended")
+        return call
+
+    def _set(self, call_id: int, **values) -> None:
+        with immediate_session(self.sessions) as session:
+            session.execute(update(Call).where(Call.id == call_id).values(**values))
+            session.commit()
+
+    @staticmethod
+    def _may_serve(session, actor: Staff, member: Member) -> bool:
+        """A branch never serves another branch's members, on the phone either."""
+        return actor.store_id == member.store_id or serves_all_stores(session, actor)
+
+
+def _require_call_role(actor: Staff) -> None:
+    if actor.role not in CALL_ROLES or not actor.active:
+        raise PermissionDenied(f"{actor.username} ({actor.role}) does not take calls")

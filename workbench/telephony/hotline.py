@@ -1,0 +1,288 @@
+"""What the hotline does when Twilio calls: each method takes a webhook's parameters, stores what
+it reports, and returns the TwiML to answer with. Side effects happen once per webhook (the
+call's SID is unique; other webhooks leave a receipt), so a repeated request is answered again
+without acting twice.
+
+An incoming call: the caller's number is normalised to E.164 and looked up by blind index, the
+call is stored and a screen-pop event goes out in the same transaction; the caller hears the
+greeting and the recording notice (the recording starts), then the menu: 1 the points balance
+for a caller whose number belongs to a member, 2 the complaints queue, 0 (or nothing) an agent,
+or, outside the agents' hours, a voicemail that asks for a callback."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from workbench.callbacks.models import Outcome, Reason
+from workbench.callbacks.service import DuplicateTask
+from workbench.db.engine import immediate_session
+from workbench.errors import InvalidPhoneNumber, NotFound, WorkbenchError
+from workbench.members.identity import normalise_phone
+from workbench.members.models import Member, Staff
+from workbench.permissions.models import GrantSource
+from workbench.telephony import twiml
+from workbench.telephony.models import ENDED, Call, Direction, WebhookReceipt
+
+log = logging.getLogger(__name__)
+
+# A callback's member leg, as Dial reports it, and what it means for the task.
+DIAL_OUTCOMES = {"busy": Outcome.BUSY, "no-answer": Outcome.NO_ANSWER,
+                 "failed": Outcome.WRONG_NUMBER}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Hours:
+    """When agents answer, every day, in the hotline's time zone; self-service is 7×24."""
+
+    opens: time
+    closes: time
+    zone: ZoneInfo
+
+    def open_at(self, at: datetime) -> bool:
+        local = at.astimezone(self.zone).time()
+        if self.opens <= self.closes:
+            return self.opens <= local < self.closes
+        return local >= self.opens or local < self.closes  # past midnight
+
+
+class Hotline:
+    def __init__(self, *, wb, voice: twiml.Voice, events, hours: Hours, agent_queue: str,
+                 complaint_queue: str) -> None:  # fmt: skip
+        self.wb = wb
+        self.clock = wb.clock
+        self.sessions = wb.sessions
+        self.voice = voice
+        self.events = events
+        self.hours = hours
+        self.agent_queue = agent_queue
+        self.complaint_queue = complaint_queue
+
+    # Incoming call -----------------------------------------------------------------------------
+    def incoming(self, *, call_sid: str, from_number: str, to_number: str) -> str:
+        """Store the call and pop it, once per CallSid: one INSERT that does nothing for a
+        repeated webhook (this path is the hotline's busiest, so it stays a single statement)."""
+        cipher, registry = self.wb.cipher, self.wb.registry
+        with immediate_session(self.sessions) as session:
+            e164, member_id = self._caller(session, from_number)
+            values = dict(
+                call_sid=call_sid, direction=Direction.INBOUND.value,
+                from_enc=cipher.encrypt("call.from", e164 or from_number),
+                to_enc=cipher.encrypt("call.to", to_number),
+                party_bidx=registry.phone_bidx(e164) if e164 else None, member_id=member_id,
+                status="ringing", queue=self.agent_queue, voicemail=False,
+                started_at=self.clock.now(),
+            )  # fmt: skip
+            insert = _insert_for(session)(Call).values(**values)
+            call_id = session.scalar(
+                insert.on_conflict_do_nothing(index_elements=["call_sid"]).returning(Call.id)
+            )
+            if call_id is not None:
+                self.events.publish(session, {"type": "incoming", "call_id": call_id})
+            session.commit()
+        return twiml.greeting(self.voice)
+
+    def _caller(self, session: Session, number: str) -> tuple[str | None, int | None]:
+        """E.164 and the id of the member with that number; (None, None) when withheld."""
+        try:
+            e164 = normalise_phone(number, self.wb.registry.phone_region, mobile_only=False)
+        except InvalidPhoneNumber:
+            return None, None
+        bidx = self.wb.registry.phone_bidx(e164)
+        return e164, session.scalar(select(Member.id).where(Member.phone_bidx == bidx))
+
+    def menu(self, *, call_sid: str, digits: str) -> str:
+        now = self.clock.now()
+        with immediate_session(self.sessions) as session:
+            call = self._call(session, call_sid)
+            choice = digits if digits in ("0", "1", "2") else "0"
+            if call is not None:
+                call.menu_choice = choice
+            if choice == "1":
+                answer = self._points(session, call)
+            elif choice == "2":
+                answer = self._enqueue(call, self.complaint_queue)
+            elif self.hours.open_at(now):
+                answer = self._enqueue(call, self.agent_queue)
+            else:
+                answer = twiml.voicemail(self.voice, f"{self.hours.opens:%H:%M}",
+                                         f"{self.hours.closes:%H:%M}")  # fmt: skip
+            session.commit()
+        return answer
+
+    def _points(self, session: Session, call: Call | None) -> str:
+        if call is None or call.member_id is None:
+            return self._enqueue(call, self.agent_queue, prompt="not_member")
+        wb = self.wb
+        balance = wb.ledger.balance(session, call.member_id)
+        days = wb.settings.members_expiry_reminder_days
+        expiring = wb.ledger.expiring_within(session, days, member_id=call.member_id)
+        first = expiring[0].first_expiry.astimezone(self.hours.zone).date() if expiring else None
+        return twiml.points_balance(self.voice, balance, expiring[0].points if expiring else 0,
+                                    first)  # fmt: skip
+
+    def _enqueue(self, call: Call | None, queue: str, prompt: str = "queue") -> str:
+        if call is not None:
+            call.queue, call.status = queue, "queued"
+        return twiml.to_queue(self.voice, queue, prompt)
+
+    def waiting(self, *, queue_position: str) -> str:
+        try:
+            ahead = max(int(queue_position) - 1, 0)
+        except ValueError:
+            ahead = 0
+        return twiml.waiting(self.voice, ahead)
+
+    def voicemail(self, *, call_sid: str, recording_sid: str, seconds: str) -> str:
+        """The caller left a message: a member gets a callback task (reason: their request)."""
+        with immediate_session(self.sessions) as session:
+            call = self._call(session, call_sid)
+            if call is not None and first_time(session, f"voicemail:{call_sid}", self.clock):
+                call.voicemail = True
+                call.recording_sid = recording_sid or call.recording_sid
+                call.recording_seconds = _int(seconds) or call.recording_seconds
+                if call.member_id is not None:
+                    self._request_callback(session, call)
+            session.commit()
+        return twiml.after_voicemail(self.voice)
+
+    def _request_callback(self, session: Session, call: Call) -> None:
+        try:
+            task = self.wb.callbacks.schedule(session, member_id=call.member_id,
+                                              reason=Reason.MEMBER_REQUEST)  # fmt: skip
+            call.callback_task_id = task.id
+        except DuplicateTask:
+            pass  # one open request per member is enough
+        except WorkbenchError as error:  # e.g. asked never to be called: keep the voicemail
+            log.info("call %s: no callback task: %s", call.id, error)
+
+    # Agents ------------------------------------------------------------------------------------
+    def connect_agent(self, *, call_id: int) -> str:
+        """TwiML for a caller's leg that an agent took: dial the agent."""
+        with self.sessions() as session:
+            call = session.get(Call, call_id)
+            agent = session.get(Staff, call.agent_id) if call and call.agent_id else None
+        if agent is None:  # nobody took it after all: back to the queue
+            return twiml.to_queue(self.voice, self.agent_queue)
+        endpoint = self.wb.settings.telephony_agent_endpoint.format(username=agent.username)
+        return twiml.connect_agent(self.voice, endpoint, call_id)
+
+    def after_agent(self, *, call_id: int, dial_status: str) -> str:
+        """The dial to the agent ended. Unanswered: the caller goes back to the queue."""
+        if dial_status == "completed":
+            return twiml.hang_up()
+        with immediate_session(self.sessions) as session:
+            call = session.get(Call, call_id)
+            queue = call.queue if call and call.queue else self.agent_queue
+            if call is not None and call.agent_id is not None:
+                self.wb.access.end_grants(session, source=GrantSource.CALL,
+                                          source_ref=call.call_sid)  # fmt: skip
+                call.agent_id = None
+                self.events.publish(session, {"type": "incoming", "call_id": call.id})
+            session.commit()
+        return twiml.to_queue(self.voice, queue)
+
+    def transferred(self, *, call_id: int) -> str:
+        with self.sessions() as session:
+            call = session.get(Call, call_id)
+            queue = call.queue if call and call.queue else self.agent_queue
+        return twiml.to_queue(self.voice, queue, prompt="transfer")
+
+    # Callbacks out -----------------------------------------------------------------------------
+    def connect_member(self, *, call_id: int) -> str:
+        """The agent answered the callback's first leg: dial the member."""
+        with self.sessions() as session:
+            call = session.get(Call, call_id)
+            if call is None or call.direction != Direction.OUTBOUND.value:
+                raise NotFound(f"no outbound call {call_id}")
+            number = self.wb.cipher.decrypt("call.to", call.to_enc)
+        return twiml.connect_member(self.voice, number, call_id)
+
+    def member_leg_done(self, *, call_id: int, dial_status: str, dial_sid: str,
+                        seconds: str) -> str:  # fmt: skip
+        """The member's leg ended: an unanswered call is the task's outcome."""
+        now = self.clock.now()
+        outcome = None
+        with immediate_session(self.sessions) as session:
+            call = session.get(Call, call_id)
+            if call is None:
+                raise NotFound(f"no outbound call {call_id}")
+            if first_time(session, f"dial:{call_id}", self.clock):
+                call.member_leg_sid = dial_sid or None
+                if dial_status == "completed":
+                    call.answered_at = call.answered_at or now - timedelta(seconds=_int(seconds))
+                outcome = DIAL_OUTCOMES.get(dial_status)
+                self.events.publish(session, {"type": "member_leg", "call_id": call.id,
+                                              "status": dial_status})  # fmt: skip
+            agent = session.get(Staff, call.agent_id) if call.agent_id else None
+            task_id = call.callback_task_id
+            session.commit()
+        if outcome is not None and agent is not None and task_id is not None:
+            try:
+                self.wb.callbacks.record_outcome(agent, task_id=task_id, outcome=outcome)
+            except WorkbenchError as error:  # e.g. the agent recorded one meanwhile
+                log.info("call %s: outcome not recorded: %s", call_id, error)
+        return twiml.ended(self.voice)
+
+    # Status callbacks --------------------------------------------------------------------------
+    def status(self, *, call_sid: str, status: str, duration: str) -> None:
+        now = self.clock.now()
+        with immediate_session(self.sessions) as session:
+            call = self._call(session, call_sid)
+            if call is None or not first_time(session, f"status:{call_sid}:{status}", self.clock):
+                session.commit()
+                return
+            call.status = status[:16]
+            if status == "in-progress" and call.answered_at is None:
+                call.answered_at = now
+            if status in ENDED:
+                call.ended_at = call.ended_at or now
+                call.duration_seconds = _int(duration)
+                self.wb.access.end_grants(session, source=GrantSource.CALL,
+                                          source_ref=call.call_sid)  # fmt: skip
+                self.events.publish(session, {"type": "ended", "call_id": call.id})
+            session.commit()
+
+    def recording(self, *, call_sid: str, recording_sid: str, seconds: str, status: str) -> None:
+        if status and status != "completed":
+            return
+        with immediate_session(self.sessions) as session:
+            call = self._call(session, call_sid)
+            if call is not None:
+                call.recording_sid = recording_sid
+                call.recording_seconds = _int(seconds)
+            session.commit()
+
+    @staticmethod
+    def _call(session: Session, call_sid: str) -> Call | None:
+        return session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def _insert_for(session: Session):
+    dialect = session.get_bind().dialect.name
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
+def first_time(session: Session, key: str, clock) -> bool:
+    """Leave a receipt for `key`; False when one was there already (a repeated webhook)."""
+    try:
+        with session.begin_nested():
+            session.add(WebhookReceipt(key=key[:160], received_at=clock.now()))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0

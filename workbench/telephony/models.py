@@ -1,0 +1,67 @@
+"""The call log: every hotline call in and every callback out, with its numbers encrypted, the
+caller found by blind index, the agent, the recording, and links to a complaint or a callback
+task. Webhook receipts make a repeated webhook's side effects happen once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, String
+from sqlmodel import Field, SQLModel
+
+from workbench.db.types import encrypted_column
+from workbench.members.models import utc_column
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+# Twilio's call statuses; the last five end a call.
+ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
+
+
+class Call(SQLModel, table=True):
+    __tablename__ = "call"
+    __table_args__ = (
+        Index("ix_call_member", "member_id", "started_at"),
+        Index("ix_call_agent", "agent_id", "started_at"),
+        Index("ix_call_started", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_sid: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    direction: str = Field(max_length=8)
+    from_enc: str = Field(sa_column=encrypted_column("call.from", nullable=False))
+    to_enc: str = Field(sa_column=encrypted_column("call.to", nullable=False))
+    # Blind index of the member's side (the caller, or the number called back): "calls with
+    # this number" without decrypting the log.
+    party_bidx: str | None = Field(default=None, sa_column=Column(String(64), index=True))
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    status: str = Field(max_length=16)
+    menu_choice: str | None = Field(default=None, max_length=8)
+    queue: str | None = Field(default=None, max_length=40)
+    agent_id: int | None = Field(default=None, foreign_key="staff.id")
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
+    callback_task_id: int | None = Field(default=None, foreign_key="callback_task.id", index=True)
+    # Outbound: the agent's leg is called first; this is the member's leg, once dialled.
+    member_leg_sid: str | None = Field(default=None, max_length=64)
+    recording_sid: str | None = Field(default=None, max_length=64)
+    recording_seconds: int | None = None
+    voicemail: bool = False  # the caller left a message asking to be called back
+    started_at: datetime = Field(sa_column=utc_column(nullable=False))
+    answered_at: datetime | None = Field(default=None, sa_column=utc_column())
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column())
+    duration_seconds: int | None = None
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """A webhook's identity (its SID and what it reports): the first delivery acts, repeats
+    are answered without acting again."""
+
+    __tablename__ = "webhook_receipt"
+
+    key: str = Field(sa_column=Column(String(160), primary_key=True))
+    received_at: datetime = Field(sa_column=utc_column(nullable=False))

@@ -1,0 +1,200 @@
+"""The TwiML the hotline answers with, built with the twilio SDK. Pure functions: what to say
+and where Twilio should come back next; the webhook handlers decide which one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+PROMPTS = {
+    "zh-CN": {
+        "menu": "查询积分请按1，投诉请按2，人工服务请按0。",
+        "points": "您的积分余额为{balance}分。",
+        "expiring": "其中{points}分将于{month}月{day}日到期。",
+        "not_member": "未能根据您的来电号码找到会员，正在为您转接人工服务。",
+        "queue": "正在为您转接客服，请稍候。",
+        "position": "您前面还有{ahead}位来电，请稍候。",
+        "closed": "现在是非工作时间，人工服务时间为每天{opens}至{closes}。请在提示音后留言，"
+        "我们将尽快给您回电。",
+        "thanks": "您的留言已收到，我们将尽快回电。再见。",
+        "no_message": "没有收到留言。再见。",
+        "transfer": "正在为您转接，请稍候。",
+        "connect_member": "正在为您接通会员。",
+        "ended": "通话已结束。",
+        "goodbye": "感谢您的来电，再见。",
+    },
+    "en": {
+        "menu": "For your points balance press 1, to make a complaint press 2, "
+        "to speak to an agent press 0.",
+        "points": "Your points balance is {balance}.",
+        "expiring": "{points} points expire on {month}/{day}.",
+        "not_member": "We could not find a member with your number; connecting you to an agent.",
+        "queue": "Connecting you to an agent, please hold.",
+        "position": "There are {ahead} callers ahead of you; please hold.",
+        "closed": "Our agents are available from {opens} to {closes}. Please leave a message "
+        "after the tone and we will call you back.",
+        "thanks": "Thank you, we have your message and will call you back. Goodbye.",
+        "no_message": "We did not receive a message. Goodbye.",
+        "transfer": "Transferring your call, please hold.",
+        "connect_member": "Connecting you to the member.",
+        "ended": "The call has ended.",
+        "goodbye": "Thank you for calling. Goodbye.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How the hotline speaks and where Twilio reaches the server."""
+
+    public_url: str  # e.g. https://hotline.example.com (no trailing slash)
+    language: str  # zh-CN or en
+    voice: str  # a Twilio voice, e.g. Polly.Zhiyu
+    greeting: str
+    recording_notice: str
+    record_calls: bool
+    caller_id: str  # the hotline's number, shown on calls out
+
+    def url(self, path: str) -> str:
+        return f"{self.public_url}{path}"
+
+    def prompt(self, key: str, **values) -> str:
+        table = PROMPTS.get(self.language, PROMPTS["zh-CN"])
+        return table[key].format(**values)
+
+    def say(self, response, key: str | None = None, *, text: str | None = None, **values):
+        response.say(text if text is not None else self.prompt(key, **values),
+                     language=self.language, voice=self.voice)  # fmt: skip
+
+
+@lru_cache(maxsize=8)
+def greeting(v: Voice) -> str:
+    """Welcome, announce and start the recording, then offer the menu (no key: an agent).
+    The same for every call: built once."""
+    response = VoiceResponse()
+    v.say(response, text=v.greeting)
+    if v.record_calls:
+        v.say(response, text=v.recording_notice)
+        response.start().recording(
+            recording_status_callback=v.url("/voice/recording"),
+            recording_status_callback_event="completed",
+        )
+    gather = Gather(num_digits=1, action=v.url("/voice/menu"), method="POST", timeout=6)
+    v.say(gather, "menu")
+    response.append(gather)
+    response.redirect(v.url("/voice/menu"), method="POST")
+    return str(response)
+
+
+def points_balance(v: Voice, balance: int, expiring: int, expiry: date | None) -> str:
+    response = VoiceResponse()
+    v.say(response, "points", balance=balance)
+    if expiring and expiry is not None:
+        v.say(response, "expiring", points=expiring, month=expiry.month, day=expiry.day)
+    gather = Gather(num_digits=1, action=v.url("/voice/menu"), method="POST", timeout=6)
+    v.say(gather, "menu")
+    response.append(gather)
+    v.say(response, "goodbye")
+    return str(response)
+
+
+def not_a_member(v: Voice, queue: str) -> str:
+    response = VoiceResponse()
+    v.say(response, "not_member")
+    response.enqueue(queue, wait_url=v.url("/voice/wait"), wait_url_method="POST")
+    return str(response)
+
+
+def to_queue(v: Voice, queue: str, prompt: str = "queue") -> str:
+    response = VoiceResponse()
+    v.say(response, prompt)
+    response.enqueue(queue, wait_url=v.url("/voice/wait"), wait_url_method="POST")
+    return str(response)
+
+
+def waiting(v: Voice, ahead: int) -> str:
+    """Played to a caller in a queue, again and again, until an agent connects."""
+    response = VoiceResponse()
+    if ahead > 0:
+        v.say(response, "position", ahead=ahead)
+    response.pause(length=10)
+    return str(response)
+
+
+def voicemail(v: Voice, opens: str, closes: str) -> str:
+    response = VoiceResponse()
+    v.say(response, "closed", opens=opens, closes=closes)
+    response.record(max_length=120, play_beep=True, action=v.url("/voice/voicemail"),
+                    method="POST", recording_status_callback=v.url("/voice/recording"))  # fmt: skip
+    v.say(response, "no_message")
+    response.hangup()
+    return str(response)
+
+
+def after_voicemail(v: Voice) -> str:
+    response = VoiceResponse()
+    v.say(response, "thanks")
+    response.hangup()
+    return str(response)
+
+
+def connect_agent(v: Voice, agent_endpoint: str, call_id: int) -> str:
+    """The caller's leg, redirected when an agent takes the call: dial that agent. (The
+    greeting started this call's recording already.)"""
+    response = VoiceResponse()
+    dial = Dial(action=v.url(f"/voice/after-agent?call={call_id}"), method="POST")
+    _endpoint(dial, agent_endpoint)
+    response.append(dial)
+    return str(response)
+
+
+def connect_member(v: Voice, member_number: str, call_id: int) -> str:
+    """An outbound callback: the agent answered their leg; now dial the member."""
+    response = VoiceResponse()
+    v.say(response, "connect_member")
+    dial = Dial(caller_id=v.caller_id or None, timeout=30, **_recording(v),
+                action=v.url(f"/voice/outbound/done?call={call_id}"), method="POST")  # fmt: skip
+    dial.number(member_number)
+    response.append(dial)
+    return str(response)
+
+
+def ended(v: Voice) -> str:
+    response = VoiceResponse()
+    v.say(response, "ended")
+    response.hangup()
+    return str(response)
+
+
+def hang_up() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
+def sms_reply(text: str | None) -> str:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)
+
+
+def _recording(v: Voice) -> dict:
+    if not v.record_calls:
+        return {}
+    return {"record": "record-from-answer-dual",
+            "recording_status_callback": v.url("/voice/recording")}  # fmt: skip
+
+
+def _endpoint(dial: Dial, endpoint: str) -> None:
+    """client:NAME (a Twilio Client softphone), sip:URI, or a phone number."""
+    if endpoint.startswith("client:"):
+        dial.client(endpoint.removeprefix("client:"))
+    elif endpoint.startswith("sip:"):
+        dial.sip(endpoint)
+    else:
+        dial.number(endpoint)

@@ -1,0 +1,43 @@
+"""Calls through the twilio SDK's Calls API: dial an agent's leg for a callback, and redirect a
+live call (taking it from the queue to an agent, or transferring it)."""
+
+from __future__ import annotations
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+
+from workbench.errors import WorkbenchError
+from workbench.messaging.twilio_http import twilio_client
+
+
+class TelephonyError(WorkbenchError):
+    pass
+
+
+class TwilioVoice:
+    def __init__(self, *, account_sid: str, auth_token: str, api_base: str | None = None,
+                 timeout: float = 10.0) -> None:  # fmt: skip
+        self.client = twilio_client(account_sid, auth_token, api_base=api_base, timeout=timeout)
+
+    def call(self, *, to: str, from_: str, url: str, status_callback: str) -> str:
+        """Start a call; Twilio fetches `url` for its TwiML when it is answered."""
+        return self._do("place the call", lambda: self.client.calls.create(
+            to=to, from_=from_, url=url, method="POST", status_callback=status_callback,
+            status_callback_method="POST",
+            status_callback_event=["initiated", "ringing", "answered", "completed"],
+        ).sid)  # fmt: skip
+
+    def redirect(self, call_sid: str, url: str) -> None:
+        """Give a live call new TwiML (it leaves a queue, or what it was doing)."""
+        self._do("redirect the call",
+                 lambda: self.client.calls(call_sid).update(url=url, method="POST"))  # fmt: skip
+
+    @staticmethod
+    def _do(what: str, action):
+        try:
+            return action()
+        except TwilioRestException as error:
+            raise TelephonyError(f"Twilio could not {what}: {error.status} error {error.code}") \
+                from None  # fmt: skip
+        except requests.RequestException:
+            raise TelephonyError(f"Twilio could not be reached to {what}") from None
