@@ -1,0 +1,213 @@
+"""The Odoo connection over odoorpc: log in with the settings, call model methods, count round
+trips, and turn every failure into an error a person can act on.
+
+odoorpc logs whole requests and answers at DEBUG, the password included (it hides a `password`
+parameter, but the JSON-RPC `object` service carries it in `args`), and partners' names and
+phones with them: its loggers are held at WARNING whatever the workbench's log level.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import socket
+import urllib.error
+from collections.abc import Callable
+from http.cookiejar import CookieJar
+from typing import Any, TypeVar
+from urllib.request import HTTPCookieProcessor, build_opener
+
+import odoorpc
+
+from workbench.crm.errors import (
+    OdooAccessDenied,
+    OdooError,
+    OdooFieldMissing,
+    OdooLoginFailed,
+    OdooModelMissing,
+    OdooNotConfigured,
+    OdooRecordRejected,
+    OdooUnreachable,
+)
+from workbench.crm.options import OdooConfig
+from workbench.logs import redact
+
+T = TypeVar("T")
+RECORD_ERRORS = ("ValidationError", "UserError", "MissingError", "IntegrityError",
+                 "NotNullViolation", "UniqueViolation", "ForeignKeyViolation", "CheckViolation")  # fmt: skip
+VERBS = {"read": "read", "write": "change", "create": "create"}
+
+
+class _CountingOpener:
+    """urllib's opener with odoorpc's cookie handling, counting each request made."""
+
+    def __init__(self) -> None:
+        self._opener = build_opener(HTTPCookieProcessor(CookieJar()))
+        self.requests = 0
+
+    def open(self, request, *args, **kwargs):
+        self.requests += 1
+        return self._opener.open(request, *args, **kwargs)
+
+
+class OdooClient:
+    def __init__(self, odoo: odoorpc.ODOO, config: OdooConfig, opener: _CountingOpener) -> None:
+        self._odoo = odoo
+        self.config = config
+        self._opener = opener
+        self._fields: dict[str, dict[str, str]] = {}
+
+    @classmethod
+    def connect(cls, config: OdooConfig) -> OdooClient:
+        missing = config.missing()
+        if missing:
+            raise OdooNotConfigured(f"Odoo sync needs {', '.join(missing)} to be set")
+        for name in ("odoorpc", "odoorpc.rpc.jsonrpclib"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        opener = _CountingOpener()
+        try:
+            odoo = odoorpc.ODOO(config.host, protocol=config.protocol, port=config.port,
+                                timeout=config.timeout, opener=opener)  # fmt: skip
+        except Exception as exc:
+            raise _unreachable(config, exc) from None
+        client = cls(odoo, config, opener)
+        try:
+            odoo.login(config.database, config.login, config.password)
+        except odoorpc.error.RPCError as exc:
+            if str(exc) == "Wrong login ID or password":
+                raise OdooLoginFailed(
+                    f"Odoo at {config.where} refused the login {config.login!r} on database "
+                    f"{config.database!r}: check [odoo] login and the password or API key in "
+                    "WORKBENCH_ODOO_PASSWORD"
+                ) from None
+            raise client._translate(exc, "res.users", "read") from None
+        except Exception as exc:
+            raise _unreachable(config, exc) from None
+        return client
+
+    # Facts about the server ----------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return str(self._odoo.version)
+
+    @property
+    def uid(self) -> int:
+        return self._odoo.env.uid
+
+    @property
+    def round_trips(self) -> int:
+        return self._opener.requests
+
+    def user_name(self) -> str:
+        [user] = self.read("res.users", [self.uid], ["name", "login"])
+        return f"{user['name']} ({user['login']})"
+
+    def has_model(self, model: str) -> bool:
+        """Whether the model is installed (odoorpc searches ir.model)."""
+        return self._call("ir.model", "read", lambda: model in self._odoo.env)
+
+    def fields(self, model: str) -> dict[str, str]:
+        """The model's fields and their types (one fields_get, kept for the connection)."""
+        if model not in self._fields:
+            proxy = self._call(model, "read", lambda: self._odoo.env[model])
+            self._fields[model] = {name: f.type for name, f in proxy._columns.items()}
+            self._fields[model].setdefault("id", "integer")
+        return self._fields[model]
+
+    def require_fields(self, model: str, names: list[str], setting: str) -> None:
+        missing = [name for name in names if name.split(".")[0] not in self.fields(model)]
+        if missing:
+            raise OdooFieldMissing(
+                f"Odoo's {model} has no field {', '.join(missing)}, which {setting} names: "
+                "install the app that adds it, or change the setting"
+            )
+
+    # Model methods -------------------------------------------------------------------------------
+    def search_read(self, model: str, domain: list, fields: list[str], *, limit: int,
+                    order: str, offset: int = 0) -> list[dict]:  # fmt: skip
+        return self._call(model, "read", lambda: self._odoo.execute_kw(
+            model, "search_read", [domain],
+            {"fields": fields, "limit": limit, "offset": offset, "order": order}))  # fmt: skip
+
+    def search_count(self, model: str, domain: list) -> int:
+        return self._call(model, "read",
+                          lambda: self._odoo.execute_kw(model, "search_count", [domain]))  # fmt: skip
+
+    def read(self, model: str, ids: list[int], fields: list[str]) -> list[dict]:
+        return self._call(model, "read",
+                          lambda: self._odoo.execute_kw(model, "read", [ids, fields]))  # fmt: skip
+
+    def write(self, model: str, ids: list[int], values: dict[str, Any]) -> None:
+        self._call(model, "write", lambda: self._odoo.execute_kw(model, "write", [ids, values]))
+
+    def create(self, model: str, values: list[dict[str, Any]]) -> list[int]:
+        return self._call(model, "create",
+                          lambda: self._odoo.execute_kw(model, "create", [values]))  # fmt: skip
+
+    # Errors --------------------------------------------------------------------------------------
+    def _call(self, model: str, operation: str, function: Callable[[], T]) -> T:
+        try:
+            return function()
+        except odoorpc.error.RPCError as exc:
+            raise self._translate(exc, model, operation) from None
+        except OdooError:
+            raise
+        except Exception as exc:
+            raise _unreachable(self.config, exc) from None
+
+    def _translate(self, exc: odoorpc.error.RPCError, model: str, operation: str) -> OdooError:
+        info = exc.info if isinstance(exc.info, dict) else {}
+        data = info.get("data") or {}
+        name = str(data.get("name") or "")
+        kind = name.rsplit(".", 1)[-1] or "error"
+        first_line = redact(str(data.get("message") or exc).strip().splitlines()[0])[:200]
+        login = self.config.login
+        if kind == "AccessDenied":
+            return OdooLoginFailed(
+                f"Odoo refused the credentials of {login!r}: the password or API key in "
+                "WORKBENCH_ODOO_PASSWORD may have changed or expired"
+            )
+        if kind == "AccessError":
+            return OdooAccessDenied(
+                f"the Odoo user {login!r} may not {VERBS[operation]} {model} records ({first_line}): "
+                f"grant it that right in Odoo, or leave {model} out of the settings",
+                model=model,
+            )
+        if (
+            kind == "UserError"
+            and first_line.startswith("Object ")
+            and "doesn't exist" in first_line
+        ):
+            return OdooModelMissing(
+                f"Odoo has no model {model} (is its app installed?)", model=model
+            )
+        if kind == "OperationalError" and "does not exist" in first_line:
+            return OdooLoginFailed(
+                f"Odoo at {self.config.where} has no database {self.config.database!r}: "
+                "check [odoo] database"
+            )
+        if kind == "ValueError" and "Invalid field" in first_line:
+            return OdooFieldMissing(f"Odoo's {model} refused a field the workbench asked for: "
+                                    f"{first_line}")  # fmt: skip
+        if kind in RECORD_ERRORS:
+            # Odoo's text about a record may quote its data: name the kind only.
+            return OdooRecordRejected(
+                f"Odoo refused to {VERBS[operation]} {model} ({kind})", model=model, kind=kind
+            )
+        return OdooError(f"Odoo failed to {VERBS[operation]} {model} ({name}): {first_line}")
+
+
+def _unreachable(config: OdooConfig, exc: Exception) -> OdooUnreachable:
+    if isinstance(exc, urllib.error.HTTPError):
+        why = f"it answered HTTP {exc.code} (is this an Odoo server, and the port right?)"
+    elif isinstance(exc, urllib.error.URLError):
+        why = f"{exc.reason}"
+    elif isinstance(exc, socket.timeout | TimeoutError):
+        why = f"no answer within {config.timeout:g} s ([odoo] timeout_seconds)"
+    elif isinstance(exc, http.client.HTTPException | ConnectionError):
+        why = f"the connection broke ({type(exc).__name__})"
+    elif isinstance(exc, ValueError | KeyError | TypeError):
+        why = "the answer is not Odoo's JSON-RPC (is this an Odoo server, and the port right?)"
+    else:
+        why = type(exc).__name__
+    return OdooUnreachable(f"Odoo at {config.where} is unreachable: {why}")

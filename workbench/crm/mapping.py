@@ -1,0 +1,134 @@
+"""Pure translations between Odoo's records and the workbench's terms: which fields to ask for,
+a partner as a member application, the domain of members' confirmed orders, an order's amount
+and time, and the service data written back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from workbench.crm.options import SyncOptions
+from workbench.errors import InvalidPhoneNumber, ValidationError
+from workbench.members.models import Channel
+from workbench.members.registry import CheckedApplication, MemberApplication, check_application
+
+SOURCE = "odoo"
+PARTNER = "res.partner"
+HELPDESK = "helpdesk.ticket"
+ODOO_TIME = "%Y-%m-%d %H:%M:%S"
+CONTACT_FIELDS = ("name", "mobile", "phone", "email", "street", "street2", "city", "zip")
+ORDER_FIELDS = ["partner_id", "amount_total", "date_order", "write_date"]
+# What "confirmed" means per model (Odoo 17; `done` is a locked sale in older versions).
+CONFIRMED_STATES = {"sale.order": ["sale", "done"], "pos.order": ["paid", "done", "invoiced"]}
+# Service data the workbench owns, by the name of the setting naming its partner field.
+SERVICE_DATA = ("tier", "points", "sms_opt_out", "email_opt_out", "do_not_call")
+# Odoo Helpdesk priorities: 0 low … 3 urgent.
+TICKET_PRIORITY = {"low": "0", "normal": "1", "high": "2", "urgent": "3"}
+
+
+def partner_fields(available: Iterable[str], options: SyncOptions) -> list[str]:
+    """The res.partner fields a pull asks for: contact data, the cursor's write_date, and the
+    service fields (to notice someone changing them in Odoo); those Odoo has."""
+    wanted = [*CONTACT_FIELDS, "write_date", *options.service_fields.values()]
+    if options.id_number_field:
+        wanted.append(options.id_number_field)
+    present = set(available)
+    return [name for name in dict.fromkeys(wanted) if name in present]
+
+
+def _text(row: dict, name: str) -> str:
+    value = row.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def partner_phones(row: dict) -> list[str]:
+    """The partner's numbers to try, in order: `mobile`, then `phone`."""
+    return [text for text in (_text(row, "mobile"), _text(row, "phone")) if text]
+
+
+def partner_address(row: dict) -> str:
+    return " ".join(
+        _text(row, name) for name in ("street", "street2", "city", "zip") if _text(row, name)
+    )
+
+
+def partner_application(row: dict, options: SyncOptions) -> CheckedApplication:
+    """The partner as a checked member application, or a ValidationError naming the field (the
+    registry's own rules: a mainland mobile, an ID number with a valid check character if there
+    is one, a name, a well-formed e-mail). `mobile` is used unless it is not a mobile number
+    and `phone` is."""
+    phones = partner_phones(row) or [""]
+    first_error = None
+    for phone in phones:
+        application = MemberApplication(
+            name=_text(row, "name"),
+            phone=phone,
+            id_number=_text(row, options.id_number_field) if options.id_number_field else "",
+            store_code=options.store_code,
+            channel=Channel.STORE,
+            email=_text(row, "email") or None,
+            address=partner_address(row) or None,
+        )
+        try:
+            return check_application(application, options.phone_region, id_required=False)
+        except InvalidPhoneNumber as exc:
+            first_error = first_error or exc
+    raise first_error
+
+
+def master_data(name: str | None, phone: str | None, email: str | None, address: str | None) -> str:
+    """The contact data Odoo owns, in one canonical text (to be digested, never stored)."""
+    return json.dumps([name or "", phone or "", email or "", address or ""], ensure_ascii=False)
+
+
+def member_order_domain(model: str, member_domain: list) -> list:
+    """Confirmed orders of partners that are members: the member domain seen through the order's
+    partner_id (Odoo joins it), so other customers' orders are never fetched."""
+    through_partner = [
+        term if isinstance(term, str) else [f"partner_id.{term[0]}", term[1], term[2]]
+        for term in member_domain
+    ]
+    return [["state", "in", CONFIRMED_STATES[model]], *through_partner]
+
+
+def many2one_id(value: Any) -> int | None:
+    """search_read gives [id, name], read(load=_classic_write) a bare id, an empty one False."""
+    if isinstance(value, list | tuple) and value:
+        return int(value[0])
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def odoo_time(text: str) -> datetime:
+    """Odoo's datetimes are UTC, without a zone, to the second."""
+    return datetime.strptime(text, ODOO_TIME).replace(tzinfo=UTC)
+
+
+def order_amount(row: dict) -> Decimal:
+    try:
+        return Decimal(str(row.get("amount_total"))).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError("amount_total", "not an amount") from None
+
+
+def order_time(row: dict) -> datetime:
+    text = row.get("date_order")
+    if not isinstance(text, str) or not text:
+        raise ValidationError("date_order", "the order has no date")
+    try:
+        return odoo_time(text[:19])
+    except ValueError:
+        raise ValidationError("date_order", "not a date and time") from None
+
+
+def service_values(fields: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+    """The partner fields to write: each service datum under the field its setting names."""
+    return {fields[name]: data[name] for name in SERVICE_DATA if name in fields}
+
+
+def ticket_name(complaint_no: str, category: str) -> str:
+    return f"[{complaint_no}] {category}"

@@ -1,0 +1,42 @@
+"""What the Odoo sync is told by the settings: where Odoo is and how to log in, and how to
+map and batch (built by bootstrap; plain data, no odoorpc)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class OdooConfig:
+    host: str
+    port: int
+    protocol: str
+    database: str
+    login: str
+    password: str = field(repr=False)  # never in a repr, a log line or a traceback
+    timeout: float
+
+    def missing(self) -> list[str]:
+        named = {"[odoo] host": self.host, "[odoo] database": self.database,
+                 "[odoo] login": self.login, "WORKBENCH_ODOO_PASSWORD": self.password}  # fmt: skip
+        return [name for name, value in named.items() if not value]
+
+    @property
+    def where(self) -> str:
+        scheme = "https" if self.protocol == "jsonrpc+ssl" else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    store_code: str
+    member_domain: list
+    id_number_field: str
+    order_models: tuple[str, ...]
+    batch_size: int
+    phone_region: str
+    overlap_seconds: int = 300
+    # service datum (tier, points, …) → the res.partner field it is written to
+    service_fields: dict[str, str] = field(default_factory=dict)
+    push_complaints: bool = True
+    complaint_text: bool = False

@@ -1,0 +1,412 @@
+"""Pull: Odoo partners that are members become members, their confirmed orders purchases that
+earn points.
+
+Matching, so that no one is ever made twice: the partner's stored link first, then the member
+holding its mobile number (blind index), then the one holding its ID-card number. A partner that
+fails the registry's validation (no mainland mobile, a bad ID check character, no name…) is
+skipped and reported and the rest go on; it comes back by itself once fixed in Odoo, since the
+fix moves its write_date past the cursor.
+
+Partners without an ID-card number are taken: Odoo holds none unless a custom field is named in
+[odoo] id_number_field, and refusing them would leave out nearly every member. Such a member has
+no ID number, birthday or gender until they give them (the ID is never asked for by SMS); a
+number Odoo does give is checked like an application's and never erased by a later pull.
+
+Odoo owns the contact data (name, mobile, e-mail, address): its values win. Changed on both sides
+since the last pull, or different when a partner is first linked to an existing member, is a
+conflict, logged with the field names (never the values). The service fields Odoo holds for us
+(tier, points, opt-outs) are the workbench's: edited in Odoo, they are logged as a conflict and
+written back by the next push.
+
+Orders: the member domain is applied through the order's partner, so other customers' orders are
+never fetched; an order becomes a purchase once (its external reference `odoo:<model>:<id>`), at
+its member's tier, booked to the [odoo] store at the order's own time. Refunds and free orders
+(amount ≤ 0) earn nothing and are counted, not recorded. A partner linked after its orders went
+past the order cursor has them fetched by partner (the link's `orders_backfill`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.crm import cursor
+from workbench.crm.errors import OdooAccessDenied, OdooFieldMissing, OdooModelMissing
+from workbench.crm.mapping import (
+    CONFIRMED_STATES,
+    ORDER_FIELDS,
+    PARTNER,
+    SOURCE,
+    many2one_id,
+    master_data,
+    member_order_domain,
+    order_amount,
+    order_time,
+    partner_application,
+    partner_fields,
+)
+from workbench.crm.models import PartnerLink, SyncCursor
+from workbench.crm.options import SyncOptions
+from workbench.crm.report import Progress, Recorder, SyncReport
+from workbench.db.engine import immediate_session
+from workbench.errors import ValidationError
+from workbench.members.models import Member, MemberStatus, Purchase, Staff
+from workbench.members.points import PointsLedger, PurchaseLine, checked_amount
+from workbench.members.registry import CheckedApplication, MemberRegistry
+
+CONTACT = ("name", "phone", "email", "address")
+MODEL_PROBLEMS = (OdooAccessDenied, OdooModelMissing, OdooFieldMissing)
+
+
+@dataclass
+class Pull:
+    client: object  # workbench.crm.client.OdooClient (not imported here: no odoorpc outside it)
+    sessions: object
+    registry: MemberRegistry
+    ledger: PointsLedger
+    clock: Clock
+    options: SyncOptions
+    store_id: int
+    report: SyncReport
+    recorder: Recorder
+    actor: Staff | None
+    progress: Progress
+
+    def run(self, order_models: list[str]) -> None:
+        self.partners()
+        steps = [partial(self.backfill, order_models)]
+        steps += [partial(self.orders, model) for model in order_models]
+        for step in steps:
+            try:
+                step()
+            except MODEL_PROBLEMS as exc:  # that model is left for now; the others go on
+                if str(exc) not in self.report.failures:
+                    self.report.failures.append(str(exc))
+
+    # Partners ------------------------------------------------------------------------------------
+    def partners(self) -> None:
+        domain_fields = [
+            term[0] for term in self.options.member_domain if not isinstance(term, str)
+        ]
+        self.client.require_fields(PARTNER, domain_fields, "[odoo] member_domain")
+        if self.options.id_number_field:
+            self.client.require_fields(PARTNER, [self.options.id_number_field],
+                                       "[odoo] id_number_field")  # fmt: skip
+        fields = partner_fields(self.client.fields(PARTNER), self.options)
+        domain = list(self.options.member_domain)
+        with self.sessions() as session:
+            start = self._start(session, PARTNER)
+            backfill = self._orders_begun(session)
+        total = self.client.search_count(PARTNER, [*domain, *start.domain()])
+        done = 0
+        self.progress("partners", done, total)
+        for rows, position in cursor.pages(self.client, PARTNER, domain, fields, start,
+                                           self.options.batch_size):  # fmt: skip
+            with immediate_session(self.sessions) as session:
+                self._apply_partners(session, rows, backfill)
+                cursor.save(session, PARTNER, position, self.clock.now())
+                session.commit()
+            done += len(rows)
+            self.report.counts["partners_read"] += len(rows)
+            self.progress("partners", done, max(total, done))
+
+    def _orders_begun(self, session: Session) -> bool:
+        """Whether orders have been read before: a member linked from now on may have older
+        orders the order cursor has passed, which must be fetched by partner."""
+        query = select(SyncCursor.model).where(
+            SyncCursor.model.in_(self.options.order_models), SyncCursor.second != ""
+        )
+        return session.scalar(query.limit(1)) is not None
+
+    def _start(self, session: Session, model: str) -> cursor.Position:
+        overlap = timedelta(seconds=self.options.overlap_seconds)
+        return cursor.load(session, model, now=self.clock.now(), overlap=overlap)
+
+    def _apply_partners(self, session: Session, rows: list[dict], backfill: bool) -> None:
+        checked: dict[int, CheckedApplication] = {}
+        for row in rows:
+            try:
+                checked[row["id"]] = partner_application(row, self.options)
+            except ValidationError as exc:
+                self.recorder.skip(session, PARTNER, row["id"], str(exc), field_names=exc.field)
+        if not checked:
+            return
+        phone_of = {pid: self.registry.phone_bidx(c.phone) for pid, c in checked.items()}
+        idno_of = {pid: self.registry.id_number_bidx(c.id_number)
+                   for pid, c in checked.items() if c.id_number}  # fmt: skip
+        links = _by(session.scalars(select(PartnerLink).where(
+            PartnerLink.partner_id.in_(checked))), "partner_id")  # fmt: skip
+        by_phone = _by(session.scalars(select(Member).where(
+            Member.phone_bidx.in_(phone_of.values()))), "phone_bidx")  # fmt: skip
+        by_idno = _by(session.scalars(select(Member).where(
+            Member.id_number_bidx.in_(idno_of.values()))), "id_number_bidx") if idno_of else {}  # fmt: skip
+        members = {m.id: m for m in [*by_phone.values(), *by_idno.values()]}
+        linked_ids = [link.member_id for link in links.values() if link.member_id not in members]
+        if linked_ids:
+            members |= {m.id: m for m in session.scalars(select(Member).where(
+                Member.id.in_(linked_ids)))}  # fmt: skip
+        link_of_member = _by(session.scalars(select(PartnerLink).where(
+            PartnerLink.member_id.in_(list(members)))), "member_id")  # fmt: skip
+
+        page = _Page()
+        admissions: list[tuple[dict, CheckedApplication]] = []
+        for row in rows:
+            pid = row["id"]
+            if pid not in checked:
+                continue
+            link = links.get(pid)
+            if link is not None:
+                member = members[link.member_id]
+            else:
+                member = by_phone.get(phone_of[pid]) or by_idno.get(idno_of.get(pid))
+            refusal = page.refusal(pid, phone_of[pid], idno_of.get(pid), member, link,
+                                   by_phone, by_idno, link_of_member)  # fmt: skip
+            if refusal:
+                self.recorder.skip(session, PARTNER, pid, refusal,
+                                   member_id=member.id if member else None)  # fmt: skip
+                continue
+            if member is None:
+                admissions.append((row, checked[pid]))
+            elif link is None:
+                self._link(session, row, checked[pid], member, backfill)
+            elif row["write_date"] != link.partner_write_date:
+                self._refresh(session, row, checked[pid], member, link)
+            else:
+                self.report.counts["partners_unchanged"] += 1
+        self._admit(session, admissions, backfill)
+
+    def _admit(self, session, admissions, backfill: bool) -> None:
+        admitted = self.registry.admit(session, applications=[c for _, c in admissions],
+                                       store_id=self.store_id, source=SOURCE, actor=self.actor)  # fmt: skip
+        now = self.clock.now()
+        if admitted:
+            session.execute(insert(PartnerLink), [
+                {"member_id": member_id, "partner_id": row["id"],
+                 "master_digest": self._digest(checked), "partner_write_date": row["write_date"],
+                 "orders_backfill": backfill, "push_due": False, "linked_at": now,
+                 "pulled_at": now}
+                for (row, checked), member_id in zip(admissions, admitted, strict=True)])  # fmt: skip
+        self.report.counts["members_created"] += len(admitted)
+
+    def _link(self, session, row, checked, member: Member, backfill: bool) -> None:
+        """A partner found as an existing member (by mobile or ID number): link it, take Odoo's
+        contact data, and log it as a conflict where ours differed."""
+        now = self.clock.now()
+        differing = self._differing(member, checked)
+        if differing:
+            self.recorder.conflict(
+                session, PARTNER, row["id"], "linked to an existing member whose contact data "
+                "differed: Odoo's is kept", field_names=",".join(differing), member_id=member.id)  # fmt: skip
+        self.registry.apply_master_data(session, member=member, checked=checked, source=SOURCE,
+                                        actor=self.actor)  # fmt: skip
+        session.add(PartnerLink(
+            member_id=member.id, partner_id=row["id"], master_digest=self._digest(checked),
+            partner_write_date=row["write_date"], orders_backfill=backfill, linked_at=now,
+            pulled_at=now,
+        ))  # fmt: skip
+        self.report.counts["members_linked"] += 1
+
+    def _refresh(self, session, row, checked, member: Member, link: PartnerLink) -> None:
+        if member.status == MemberStatus.TERMINATED:
+            self.recorder.skip(session, PARTNER, row["id"], f"member {member.member_no} has left "
+                               "and their data was erased: it is not taken again",
+                               member_id=member.id)  # fmt: skip
+            link.partner_write_date = row["write_date"]
+            return
+        digest = self._digest(checked)
+        if digest != link.master_digest and self._member_digest(member) != link.master_digest:
+            differing = self._differing(member, checked)
+            self.recorder.conflict(
+                session, PARTNER, row["id"], "contact data changed both in the workbench and in "
+                "Odoo: Odoo's is kept", field_names=",".join(differing), member_id=member.id)  # fmt: skip
+        if digest != link.master_digest or checked.id_number:
+            changed = self.registry.apply_master_data(
+                session, member=member, checked=checked, source=SOURCE, actor=self.actor)  # fmt: skip
+            self.report.counts["members_updated"] += bool(changed)
+        self._notice_service_edits(session, row, link)
+        link.master_digest = digest
+        link.partner_write_date = row["write_date"]
+        link.pulled_at = self.clock.now()
+
+    def _notice_service_edits(self, session, row: dict, link: PartnerLink) -> None:
+        """Tier, points and opt-outs on the partner are ours: a value someone changed in Odoo is
+        a conflict, and the next push writes ours back."""
+        pushed = {"tier": link.pushed_tier, "points": link.pushed_points,
+                  "sms_opt_out": link.pushed_sms_opt_out,
+                  "email_opt_out": link.pushed_email_opt_out,
+                  "do_not_call": link.pushed_do_not_call}  # fmt: skip
+        edited = [odoo_field for datum, odoo_field in self.options.service_fields.items()
+                  if odoo_field in row and pushed[datum] is not None
+                  and not _same(row[odoo_field], pushed[datum])]  # fmt: skip
+        if edited:
+            self.recorder.conflict(session, PARTNER, row["id"], "changed in Odoo, but the "
+                                   "workbench owns it: written back at the next push",
+                                   field_names=",".join(edited), member_id=link.member_id)  # fmt: skip
+            link.push_due = True
+
+    def _digest(self, checked: CheckedApplication) -> str:
+        text = master_data(checked.name, checked.phone, checked.email, checked.address)
+        return self.registry.blind_index.digest("odoo_master", text)
+
+    def _member_digest(self, member: Member) -> str:
+        values = self.registry.decrypt(member, CONTACT)
+        text = master_data(*(values[name] for name in CONTACT))
+        return self.registry.blind_index.digest("odoo_master", text)
+
+    def _differing(self, member: Member, checked: CheckedApplication) -> list[str]:
+        ours = self.registry.decrypt(member, CONTACT)
+        return [name for name in CONTACT if (ours[name] or "") != (getattr(checked, name) or "")]
+
+    # Orders --------------------------------------------------------------------------------------
+    def orders(self, model: str) -> None:
+        self.client.require_fields(model, ORDER_FIELDS + ["state"], "[odoo] order_models")
+        domain = member_order_domain(model, self.options.member_domain)
+        with self.sessions() as session:
+            start = self._start(session, model)
+        total = self.client.search_count(model, [*domain, *start.domain()])
+        done = 0
+        self.progress(model, done, total)
+        for rows, position in cursor.pages(self.client, model, domain, ORDER_FIELDS, start,
+                                           self.options.batch_size):  # fmt: skip
+            with immediate_session(self.sessions) as session:
+                self._apply_orders(session, model, rows)
+                cursor.save(session, model, position, self.clock.now())
+                session.commit()
+            done += len(rows)
+            self.report.counts["orders_read"] += len(rows)
+            self.progress(model, done, max(total, done))
+
+    def backfill(self, order_models: list[str]) -> None:
+        """Orders of members linked after the order cursor went past them, fetched by partner;
+        the link's flag is cleared only when every model has been read for it."""
+        with self.sessions() as session:
+            models = list(session.scalars(select(SyncCursor.model).where(
+                SyncCursor.model.in_(order_models), SyncCursor.second != "")))  # fmt: skip
+        batch = self.options.batch_size
+        while True:
+            with self.sessions() as session:
+                links = session.execute(
+                    select(PartnerLink.member_id, PartnerLink.partner_id)
+                    .where(PartnerLink.orders_backfill).order_by(PartnerLink.member_id)
+                    .limit(batch)
+                ).all()  # fmt: skip
+            if not links:
+                return
+            partner_ids = sorted(partner for _, partner in links)
+            for model in models:
+                domain = [["partner_id", "in", partner_ids],
+                          ["state", "in", CONFIRMED_STATES[model]]]  # fmt: skip
+                last = 0
+                while True:
+                    rows = self.client.search_read(model, [*domain, ["id", ">", last]],
+                                                   ORDER_FIELDS, limit=batch, order="id asc")  # fmt: skip
+                    if rows:
+                        with immediate_session(self.sessions) as session:
+                            self._apply_orders(session, model, rows)
+                            session.commit()
+                        last = rows[-1]["id"]
+                        self.report.counts["orders_backfilled"] += len(rows)
+                    if len(rows) < batch:
+                        break
+            with immediate_session(self.sessions) as session:
+                session.execute(update(PartnerLink).where(
+                    PartnerLink.member_id.in_([m for m, _ in links])).values(orders_backfill=False))  # fmt: skip
+                session.commit()
+
+    def _apply_orders(self, session: Session, model: str, rows: list[dict]) -> None:
+        refs = {row["id"]: f"odoo:{model}:{row['id']}" for row in rows}
+        known = set(session.scalars(select(Purchase.external_ref).where(
+            Purchase.external_ref.in_(refs.values()))))  # fmt: skip
+        partner_of = {row["id"]: many2one_id(row.get("partner_id")) for row in rows}
+        member_of = dict(session.execute(select(PartnerLink.partner_id, PartnerLink.member_id)
+                         .where(PartnerLink.partner_id.in_(
+                             {p for p in partner_of.values() if p}))).all())  # fmt: skip
+        members = {m.id: m for m in session.execute(
+            select(Member.id, Member.tier_code, Member.status).where(
+                Member.id.in_(member_of.values())))}  # fmt: skip
+        lines = []
+        counts = self.report.counts
+        for row in rows:
+            ref = refs[row["id"]]
+            if ref in known:
+                counts["orders_known"] += 1
+                continue
+            member = members.get(member_of.get(partner_of[row["id"]]))
+            if member is None:
+                counts["orders_not_member"] += 1  # its partner was skipped (and reported)
+                continue
+            if member.status == MemberStatus.TERMINATED:
+                counts["orders_member_left"] += 1
+                continue
+            if member.status != MemberStatus.ACTIVE:  # applied but not yet approved: no points
+                counts["orders_member_not_active"] += 1
+                continue
+            try:
+                amount, at = order_amount(row), order_time(row)
+                if amount <= 0:
+                    counts["orders_refund_or_free"] += 1
+                    continue
+                checked_amount(amount)
+            except ValidationError as exc:
+                self.recorder.skip(session, model, row["id"], str(exc), field_names=exc.field,
+                                   member_id=member.id)  # fmt: skip
+                continue
+            lines.append(PurchaseLine(member_id=member.id, tier_code=member.tier_code,
+                                      amount=amount, store_id=self.store_id, at=at,
+                                      external_ref=ref))  # fmt: skip
+            known.add(ref)
+        purchases = self.ledger.record_purchases(session, lines=lines)
+        counts["purchases_created"] += len(purchases)
+        counts["points_earned"] += sum(p.points_earned for p in purchases)
+
+
+class _Page:
+    """What one page has already claimed: two partners may not become one member, and one
+    mobile or ID number may not go to two partners."""
+
+    def __init__(self) -> None:
+        self.phones: dict[str, int] = {}
+        self.id_numbers: dict[str, int] = {}
+        self.members: dict[int, int] = {}
+
+    def refusal(self, pid, phone, idno, member, link, by_phone, by_idno, link_of_member):
+        if phone in self.phones:
+            return f"the same mobile number as partner {self.phones[phone]} (the same person twice in Odoo?)"
+        if idno and idno in self.id_numbers:
+            return f"the same ID-card number as partner {self.id_numbers[idno]}"
+        holder = by_phone.get(phone)
+        if holder is not None and member is not None and holder.id != member.id:
+            return f"its mobile number belongs to member {holder.member_no}"
+        holder = by_idno.get(idno) if idno else None
+        if holder is not None and member is not None and holder.id != member.id:
+            return f"its ID-card number belongs to member {holder.member_no}"
+        if member is not None:
+            if member.id in self.members:
+                return f"member {member.member_no} is partner {self.members[member.id]} already"
+            other = link_of_member.get(member.id)
+            if link is None and other is not None and other.partner_id != pid:
+                return (f"member {member.member_no} is linked to partner {other.partner_id} "
+                        "already (the same person twice in Odoo?)")  # fmt: skip
+            self.members[member.id] = pid
+        self.phones[phone] = pid
+        if idno:
+            self.id_numbers[idno] = pid
+        return None
+
+
+def _by(rows, attribute: str) -> dict:
+    return {getattr(row, attribute): row for row in rows}
+
+
+def _same(odoo_value, ours) -> bool:
+    """Odoo answers an empty char or integer field as False."""
+    if isinstance(ours, bool):
+        return bool(odoo_value) == ours
+    if isinstance(ours, int):
+        return odoo_value is not False and odoo_value == ours
+    return (odoo_value or None) == (ours or None)

@@ -1,0 +1,275 @@
+"""Push: the service data the workbench owns goes back to Odoo.
+
+- Each linked member's tier (its code), points balance and opt-out flags are written to the
+  partner fields the [odoo] *_field settings name, when they differ from what was last written
+  (or someone changed them in Odoo, which the pull noticed). Members sharing the same values go
+  in one write. A partner Odoo refuses (a constraint, a deleted record) is found by halving the
+  batch, skipped and reported; the rest go on.
+- Contact data changed in the workbench is not pushed: Odoo owns it, and its next change there
+  overwrites ours. Such a change is logged as a conflict, once, so someone makes it in Odoo too.
+- New complaints become Helpdesk tickets (when helpdesk.ticket is installed): the complaint
+  number, category, priority and the member's partner; the member's own words only when
+  [odoo] complaint_text is on. A row is stored before the ticket is created, so a run that died
+  in between finds its ticket by name rather than making a second one.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.crm.errors import (
+    OdooAccessDenied,
+    OdooFieldMissing,
+    OdooModelMissing,
+    OdooRecordRejected,
+)
+from workbench.crm.mapping import (
+    HELPDESK,
+    PARTNER,
+    SERVICE_DATA,
+    TICKET_PRIORITY,
+    master_data,
+    service_values,
+    ticket_name,
+)
+from workbench.crm.models import ComplaintTicket, PartnerLink
+from workbench.crm.options import SyncOptions
+from workbench.crm.report import Progress, Recorder, SyncReport
+from workbench.db.engine import immediate_session
+from workbench.members.models import Member, MemberStatus, PointsEntry
+from workbench.members.registry import MemberRegistry
+from workbench.tickets.models import Complaint
+
+CONTACT = ("name", "phone", "email", "address")
+
+
+@dataclass
+class Push:
+    client: object  # workbench.crm.client.OdooClient
+    sessions: object
+    registry: MemberRegistry
+    clock: Clock
+    options: SyncOptions
+    report: SyncReport
+    recorder: Recorder
+    progress: Progress
+
+    def run(self) -> None:
+        for step in (self.partners, self.complaints):
+            try:
+                step()
+            except (OdooAccessDenied, OdooModelMissing, OdooFieldMissing) as exc:
+                self.report.failures.append(str(exc))  # that part waits; the other goes on
+
+    # Partners ------------------------------------------------------------------------------------
+    def partners(self) -> None:
+        available = self.client.fields(PARTNER)
+        fields = {d: f for d, f in self.options.service_fields.items() if f in available}
+        missing = sorted(set(self.options.service_fields.values()) - set(fields.values()))
+        if missing:
+            self.report.warnings.append(
+                f"Odoo's res.partner has no field {', '.join(missing)}: not pushed (create the "
+                "field in Odoo, or empty its [odoo] *_field setting)"
+            )
+        self._report_local_edits()
+        if not fields:
+            return
+        with self.sessions() as session:
+            due = self._due(session, fields)
+        groups: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+        data_of: dict[tuple, dict] = {}
+        for member_id, partner_id, data in due:
+            key = tuple(data[d] for d in SERVICE_DATA)
+            groups[key].append((member_id, partner_id))
+            data_of[key] = data
+        done = 0
+        self.progress("partners", done, len(due))
+        for key, items in groups.items():
+            values = service_values(fields, data_of[key])
+            for start in range(0, len(items), self.options.batch_size):
+                chunk = items[start : start + self.options.batch_size]
+                written, refused = _halving(chunk, lambda part, v=values: self.client.write(
+                    PARTNER, [partner for _, partner in part], v))  # fmt: skip
+                with immediate_session(self.sessions) as session:
+                    self._mark_pushed(session, [item for item, _ in written], data_of[key],
+                                      fields)  # fmt: skip
+                    for (member_id, partner_id), exc in refused:
+                        self.recorder.skip(session, PARTNER, partner_id, str(exc),
+                                           member_id=member_id)  # fmt: skip
+                    session.commit()
+                self.report.counts["partners_written"] += len(written)
+                done += len(chunk)
+                self.progress("partners", done, len(due))
+
+    def _due(self, session: Session, fields: dict[str, str]) -> list[tuple[int, int, dict]]:
+        """(member, partner, data) of linked members whose pushed values are out of date."""
+        balances = dict(session.execute(
+            select(PointsEntry.member_id, func.sum(PointsEntry.points))
+            .join(PartnerLink, PartnerLink.member_id == PointsEntry.member_id)
+            .group_by(PointsEntry.member_id)
+        ).all())  # fmt: skip
+        rows = session.execute(
+            select(PartnerLink, Member.tier_code, Member.sms_opt_out, Member.email_opt_out,
+                   Member.do_not_call)
+            .join(Member, Member.id == PartnerLink.member_id)
+            .where(Member.status != MemberStatus.TERMINATED)
+            .order_by(PartnerLink.member_id)
+        ).all()  # fmt: skip
+        due = []
+        for link, tier, sms, email, call in rows:
+            data = {"tier": tier, "points": int(balances.get(link.member_id) or 0),
+                    "sms_opt_out": sms, "email_opt_out": email, "do_not_call": call}  # fmt: skip
+            pushed = _pushed(link)
+            if link.push_due or any(data[d] != pushed[d] for d in fields):
+                due.append((link.member_id, link.partner_id, data))
+        return due
+
+    def _mark_pushed(self, session: Session, written: list[tuple[int, int]], data: dict,
+                     fields: dict[str, str]) -> None:  # fmt: skip
+        """Remember what was written; a datum whose field Odoo lacks stays unwritten, so it goes
+        once the field exists."""
+        now = self.clock.now()
+        for link in session.scalars(select(PartnerLink).where(
+                PartnerLink.member_id.in_([m for m, _ in written]))):  # fmt: skip
+            for datum in fields:
+                setattr(link, f"pushed_{datum}", data[datum])
+            link.push_due, link.pushed_at = False, now
+
+    def _report_local_edits(self) -> None:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(PartnerLink, Member).join(Member, Member.id == PartnerLink.member_id)
+                .where(Member.status != MemberStatus.TERMINATED)
+            ).all()  # fmt: skip
+        edited = []
+        for link, member in rows:
+            values = self.registry.decrypt(member, CONTACT)
+            digest = self.registry.blind_index.digest(
+                "odoo_master", master_data(*(values[name] for name in CONTACT)))  # fmt: skip
+            if digest not in (link.master_digest, link.reported_digest):
+                edited.append((link.member_id, link.partner_id, digest))
+        if not edited:
+            return
+        with immediate_session(self.sessions) as session:
+            for member_id, partner_id, digest in edited:
+                self.recorder.conflict(
+                    session, PARTNER, partner_id, "contact data changed in the workbench; Odoo "
+                    "owns it and its next change there overwrites ours: make the change in Odoo "
+                    "too", member_id=member_id)  # fmt: skip
+                session.get(PartnerLink, member_id).reported_digest = digest
+            session.commit()
+
+    # Complaints ----------------------------------------------------------------------------------
+    def complaints(self) -> None:
+        if not self.options.push_complaints:
+            return
+        if not self.client.has_model(HELPDESK):
+            self.report.warnings.append("Odoo has no Helpdesk (helpdesk.ticket): complaints are "
+                                        "not pushed")  # fmt: skip
+            return
+        available = self.client.fields(HELPDESK)
+        self._recover_unknown()
+        after = 0
+        while True:
+            with immediate_session(self.sessions) as session:
+                complaints = list(session.scalars(
+                    select(Complaint)
+                    .outerjoin(ComplaintTicket, ComplaintTicket.complaint_id == Complaint.id)
+                    .where(ComplaintTicket.complaint_id.is_(None), Complaint.id > after)
+                    .order_by(Complaint.id).limit(self.options.batch_size)))  # fmt: skip
+                if not complaints:
+                    return
+                partner_of = dict(session.execute(
+                    select(PartnerLink.member_id, PartnerLink.partner_id).where(
+                        PartnerLink.member_id.in_({c.member_id for c in complaints if c.member_id}))
+                ).all())  # fmt: skip
+                now = self.clock.now()
+                for complaint in complaints:
+                    session.add(ComplaintTicket(complaint_id=complaint.id, attempted_at=now))
+                tickets = [(c.id, c.complaint_no, self._ticket(c, partner_of, available))
+                           for c in complaints]  # fmt: skip
+                session.commit()
+            after = complaints[-1].id
+            created, refused = _halving(tickets, lambda part: self.client.create(
+                HELPDESK, [values for _, _, values in part]))  # fmt: skip
+            with immediate_session(self.sessions) as session:
+                now = self.clock.now()
+                for (complaint_id, _, _), ticket_id in created:
+                    row = session.get(ComplaintTicket, complaint_id)
+                    row.ticket_id, row.pushed_at = ticket_id, now
+                for (complaint_id, complaint_no, _), exc in refused:  # tried again next run
+                    session.execute(delete(ComplaintTicket).where(
+                        ComplaintTicket.complaint_id == complaint_id))  # fmt: skip
+                    self.recorder.skip(session, HELPDESK, None,
+                                       f"complaint {complaint_no}: {exc}")  # fmt: skip
+                session.commit()
+            self.report.counts["tickets_created"] += len(created)
+
+    def _ticket(self, complaint: Complaint, partner_of: dict, available: dict) -> dict:
+        values = {"name": ticket_name(complaint.complaint_no, complaint.category)}
+        partner = partner_of.get(complaint.member_id)
+        if partner and "partner_id" in available:
+            values["partner_id"] = partner
+        if "priority" in available:
+            values["priority"] = TICKET_PRIORITY.get(complaint.priority, "1")
+        if "description" in available:
+            text = (f"<p>Workbench complaint {complaint.complaint_no}: {complaint.category}, "
+                    f"received {complaint.received_at:%Y-%m-%d %H:%M} UTC by "
+                    f"{complaint.channel}.</p>")  # fmt: skip
+            if self.options.complaint_text:
+                words = self.registry.cipher.decrypt("complaint.text", complaint.description_enc)
+                text += f"<p>{html.escape(words or '')}</p>"
+            values["description"] = text
+        return values
+
+    def _recover_unknown(self) -> None:
+        """Tickets whose creation was sent but never recorded: found by name, or sent again."""
+        with self.sessions() as session:
+            pending = session.execute(
+                select(ComplaintTicket.complaint_id, Complaint.complaint_no)
+                .join(Complaint, Complaint.id == ComplaintTicket.complaint_id)
+                .where(ComplaintTicket.ticket_id.is_(None))
+            ).all()  # fmt: skip
+        for complaint_id, complaint_no in pending:
+            found = self.client.search_read(HELPDESK, [["name", "=like", f"[{complaint_no}]%"]],
+                                            ["id"], limit=1, order="id asc")  # fmt: skip
+            with immediate_session(self.sessions) as session:
+                row = session.get(ComplaintTicket, complaint_id)
+                if found:
+                    row.ticket_id, row.pushed_at = found[0]["id"], self.clock.now()
+                    self.report.counts["tickets_recovered"] += 1
+                else:
+                    session.delete(row)
+                session.commit()
+
+
+def _pushed(link: PartnerLink) -> dict:
+    return {"tier": link.pushed_tier, "points": link.pushed_points,
+            "sms_opt_out": link.pushed_sms_opt_out, "email_opt_out": link.pushed_email_opt_out,
+            "do_not_call": link.pushed_do_not_call}  # fmt: skip
+
+
+def _halving(items: list, send: Callable[[list], object]) -> tuple[list, list]:
+    """Send items in one call; if Odoo refuses the lot (one call is one transaction), halve it
+    until the refused records are alone. Returns (item, result) pairs sent and (item, error)
+    pairs refused; a create's result is one id per item."""
+    try:
+        result = send(items)
+    except OdooRecordRejected as exc:
+        if len(items) == 1:
+            return [], [(items[0], exc)]
+        middle = len(items) // 2
+        first_sent, first_refused = _halving(items[:middle], send)
+        rest_sent, rest_refused = _halving(items[middle:], send)
+        return first_sent + rest_sent, first_refused + rest_refused
+    results = (
+        result if isinstance(result, list) and len(result) == len(items) else [result] * len(items)
+    )
+    return list(zip(items, results, strict=True)), []

@@ -1,0 +1,86 @@
+"""What a sync run did: counts, the records it skipped and the conflicts it met (kept in
+crm_sync_issue for the operator), and model-level problems it went on past."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.crm.models import SyncIssue
+
+log = logging.getLogger(__name__)
+SHOWN_ISSUES = 200  # kept in memory for the summary; all of them are in the table
+
+# progress(stage, done, total): the CLI draws a bar from it
+Progress = Callable[[str, int, int | None], None]
+
+
+def no_progress(stage: str, done: int, total: int | None) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Issue:
+    kind: str  # skipped, conflict
+    model: str
+    odoo_id: int | None
+    member_id: int | None
+    field_names: str
+    reason: str
+
+
+@dataclass
+class SyncReport:
+    direction: str
+    run_id: int | None = None
+    counts: Counter = field(default_factory=Counter)
+    issues: list[Issue] = field(default_factory=list)
+    issue_counts: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)  # model-level: that part did not run
+    warnings: list[str] = field(default_factory=list)  # e.g. a push field Odoo lacks
+    round_trips: int = 0
+    seconds: float = 0.0
+
+    @property
+    def outcome(self) -> str:
+        return "incomplete" if self.failures else "ok"
+
+    def summary(self) -> dict:
+        return {"counts": dict(self.counts), "issues": dict(self.issue_counts),
+                "failures": self.failures, "warnings": self.warnings}  # fmt: skip
+
+
+class Recorder:
+    """Writes issues in the caller's transaction, and counts and keeps them for the report."""
+
+    def __init__(self, report: SyncReport, clock: Clock) -> None:
+        self.report = report
+        self.clock = clock
+        self._seen: set[tuple] = set()  # a record read twice in a run is reported once
+
+    def skip(self, session: Session, model: str, odoo_id: int | None, reason: str, *,
+             field_names: str = "", member_id: int | None = None) -> None:  # fmt: skip
+        self._add(session, "skipped", model, odoo_id, member_id, field_names, reason)
+
+    def conflict(self, session: Session, model: str, odoo_id: int | None, reason: str, *,
+                 field_names: str = "", member_id: int | None = None) -> None:  # fmt: skip
+        self._add(session, "conflict", model, odoo_id, member_id, field_names, reason)
+
+    def _add(self, session, kind, model, odoo_id, member_id, field_names, reason) -> None:
+        issue = Issue(kind, model, odoo_id, member_id, field_names[:200], reason[:300])
+        if issue in self._seen:
+            return
+        self._seen.add(issue)
+        session.add(SyncIssue(run_id=self.report.run_id, at=self.clock.now(), kind=kind,
+                              model=model, odoo_id=odoo_id, member_id=member_id,
+                              field_names=issue.field_names, reason=issue.reason))  # fmt: skip
+        self.report.issue_counts[kind] += 1
+        if len(self.report.issues) < SHOWN_ISSUES:
+            self.report.issues.append(issue)
+        log.info("odoo %s %s %s id=%s member=%s: %s", self.report.direction, kind, model,
+                 odoo_id, member_id, issue.reason)  # fmt: skip

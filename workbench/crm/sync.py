@@ -1,0 +1,203 @@
+"""The Odoo sync service: check the connection, pull, push. One sync at a time per database (a
+lock like the scheduler's); every run is recorded (crm_sync_run) and audited, with counts only.
+
+Runs are made of committed pages, so a run that dies — Odoo gone, the process killed — loses
+nothing: the next one continues from the stored cursors. Errors that stop a run (Odoo
+unreachable, wrong credentials) are raised as they are; a model the sync user may not read, or a
+field a setting names that Odoo lacks, stops that part only and is listed in the report.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select
+
+from workbench.clock import Clock
+from workbench.crm.errors import OdooAccessDenied, OdooSyncBusy
+from workbench.crm.mapping import HELPDESK, PARTNER, member_order_domain
+from workbench.crm.models import SyncRun
+from workbench.crm.options import SyncOptions
+from workbench.crm.pull import Pull
+from workbench.crm.push import Push
+from workbench.crm.report import Progress, Recorder, SyncReport, no_progress
+from workbench.errors import ConfigError, PermissionDenied, WorkbenchError
+from workbench.members.models import Role, Staff, Store
+from workbench.members.points import PointsLedger
+from workbench.members.registry import MemberRegistry
+from workbench.permissions.audit import AuditLog
+from workbench.scheduler.leader import LeaderLock
+
+SYNC_LOCK = 0x57_42_4F44  # "WBOD": one Odoo sync per database
+
+
+@dataclass
+class CheckReport:
+    where: str
+    database: str
+    version: str = ""
+    user: str = ""
+    models: dict[str, bool] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    round_trips: int = 0
+
+
+class OdooSync:
+    def __init__(
+        self,
+        *,
+        config,  # workbench.crm.client.OdooConfig
+        options: SyncOptions,
+        clock: Clock,
+        engine: Engine,
+        sessions,
+        registry: MemberRegistry,
+        ledger: PointsLedger,
+        audit: AuditLog,
+    ) -> None:
+        self.config = config
+        self.options = options
+        self.clock = clock
+        self.engine = engine
+        self.sessions = sessions
+        self.registry = registry
+        self.ledger = ledger
+        self.audit = audit
+
+    def connect(self):
+        from workbench.crm.client import OdooClient  # odoorpc is loaded only to talk to Odoo
+
+        return OdooClient.connect(self.config)
+
+    # Check ---------------------------------------------------------------------------------------
+    def check(self) -> CheckReport:
+        """Who and what the sync would talk to, and what in the settings does not fit it."""
+        report = CheckReport(where=self.config.where, database=self.config.database)
+        client = self.connect()
+        report.version, report.user = client.version, client.user_name()
+        for model in (PARTNER, *self.options.order_models, HELPDESK):
+            report.models[model] = client.has_model(model)
+        if not report.models[PARTNER]:
+            report.problems.append("Odoo has no res.partner: this is not a usable Odoo database")
+            report.round_trips = client.round_trips
+            return report
+        partner_fields = client.fields(PARTNER)
+        for setting, names in (
+            ("[odoo] member_domain", [t[0].split(".")[0] for t in self.options.member_domain
+                                      if not isinstance(t, str)]),
+            ("[odoo] id_number_field", [self.options.id_number_field] if self.options.id_number_field else []),
+        ):  # fmt: skip
+            missing = [name for name in names if name not in partner_fields]
+            if missing:
+                report.problems.append(f"res.partner has no field {', '.join(missing)} "
+                                       f"({setting})")  # fmt: skip
+        missing = [f for f in self.options.service_fields.values() if f not in partner_fields]
+        if missing:
+            report.notes.append(f"res.partner has no field {', '.join(missing)}: those are not "
+                                "pushed (create them in Odoo, or empty the [odoo] *_field settings)")  # fmt: skip
+        if not report.problems:
+            self._count(client, report, PARTNER, list(self.options.member_domain), "members")
+            for model in self.options.order_models:
+                if report.models[model]:
+                    domain = member_order_domain(model, self.options.member_domain)
+                    self._count(client, report, model, domain, f"confirmed {model}")
+        if not any(report.models[m] for m in self.options.order_models):
+            report.notes.append("no order model installed: no purchases will be pulled")
+        if not report.models[HELPDESK]:
+            report.notes.append("helpdesk.ticket is not installed: complaints are not pushed")
+        report.round_trips = client.round_trips
+        return report
+
+    def _count(self, client, report: CheckReport, model: str, domain: list, label: str) -> None:
+        try:
+            report.counts[label] = client.search_count(model, domain)
+        except OdooAccessDenied as exc:
+            report.problems.append(str(exc))
+
+    # Pull and push -------------------------------------------------------------------------------
+    def pull(self, *, actor: Staff | None = None, progress: Progress = no_progress) -> SyncReport:
+        def body(client, report: SyncReport, recorder: Recorder) -> None:
+            store_id = self._store_id()
+            order_models = [m for m in self.options.order_models if client.has_model(m)]
+            Pull(client=client, sessions=self.sessions, registry=self.registry,
+                 ledger=self.ledger, clock=self.clock, options=self.options, store_id=store_id,
+                 report=report, recorder=recorder, actor=actor, progress=progress,
+                 ).run(order_models)  # fmt: skip
+
+        return self._run("pull", actor, body)
+
+    def push(self, *, actor: Staff | None = None, progress: Progress = no_progress) -> SyncReport:
+        def body(client, report: SyncReport, recorder: Recorder) -> None:
+            Push(client=client, sessions=self.sessions, registry=self.registry, clock=self.clock,
+                 options=self.options, report=report, recorder=recorder, progress=progress,
+                 ).run()  # fmt: skip
+
+        return self._run("push", actor, body)
+
+    def _run(self, direction: str, actor: Staff | None,
+             body: Callable[[object, SyncReport, Recorder], None]) -> SyncReport:  # fmt: skip
+        if actor is not None and actor.role != Role.ADMIN:
+            raise PermissionDenied(f"only an admin may run the Odoo sync; {actor.username} is "
+                                   f"{actor.role}")  # fmt: skip
+        lock = LeaderLock(self.engine, key=SYNC_LOCK, name="odoo-sync")
+        if not lock.try_acquire():
+            raise OdooSyncBusy("another Odoo sync is running on this database: try again when "
+                               "it has finished")  # fmt: skip
+        report = SyncReport(direction)
+        started = time.perf_counter()
+        client = None
+        try:
+            with self.sessions() as session:
+                run = SyncRun(direction=direction, started_at=self.clock.now(),
+                              actor_id=actor.id if actor else None)  # fmt: skip
+                session.add(run)
+                session.commit()
+                report.run_id = run.id
+            try:
+                client = self.connect()
+                body(client, report, Recorder(report, self.clock))
+            except Exception as exc:
+                known = isinstance(exc, WorkbenchError)
+                report.failures.append(str(exc) if known else f"stopped by {type(exc).__name__}")
+                try:
+                    self._finish(report, client, started, actor, outcome="failed")
+                except Exception:  # the database itself may be what failed: keep the cause
+                    if known:
+                        raise
+                raise
+            self._finish(report, client, started, actor, outcome=report.outcome)
+        finally:
+            lock.release()
+        return report
+
+    def _finish(self, report: SyncReport, client, started: float, actor: Staff | None, *,
+                outcome: str) -> None:  # fmt: skip
+        report.round_trips = client.round_trips if client is not None else 0
+        report.seconds = time.perf_counter() - started
+        with self.sessions() as session:
+            run = session.get(SyncRun, report.run_id)
+            run.finished_at = self.clock.now()
+            run.outcome = outcome
+            run.round_trips = report.round_trips
+            run.summary = json.dumps(report.summary(), ensure_ascii=False)
+            # Last in the transaction: the audit chain's head stays locked only until commit.
+            self.audit.record(session, action=f"odoo_{report.direction}", result=outcome,
+                              actor_id=actor.id if actor else None,
+                              detail={"run": report.run_id, **dict(report.counts),
+                                      **{f"{k}_issues": v for k, v in report.issue_counts.items()}})  # fmt: skip
+            session.commit()
+
+    def _store_id(self) -> int:
+        with self.sessions() as session:
+            store_id = session.scalar(select(Store.id).where(Store.code == self.options.store_code))
+        if store_id is None:
+            raise ConfigError(
+                f"setting [odoo] store (WORKBENCH_ODOO_STORE): no store with code "
+                f"{self.options.store_code!r} to book members and purchases from Odoo to"
+            )
+        return store_id
