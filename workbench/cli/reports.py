@@ -1,0 +1,74 @@
+"""`workbench report …`: what every report command shares. The period options, the three
+formats, and the export stamp: csv and json are exports (the service checks the role and audits
+them) and name who exported them and when; a table on the screen is not an export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import date
+
+import typer
+from rich.console import Console
+
+from workbench.bootstrap import Workbench
+from workbench.errors import ValidationError
+from workbench.members.models import Staff
+from workbench.statistics.period import Period
+
+report_app = typer.Typer(help="Reports (aggregates only).", no_args_is_help=True)
+console = Console(highlight=False)
+FORMATS = ("table", "csv", "json")
+
+FROM_HELP = "First day, YYYY-MM-DD (default: 12 months before --to)."
+TO_HELP = "Day after the last, YYYY-MM-DD (default: tomorrow, so today is in)."
+FORMAT_HELP = "table, csv or json (csv and json are exports: export roles only)."
+
+
+def check_format(fmt: str) -> bool:
+    """True when the format is an export."""
+    if fmt not in FORMATS:
+        raise ValidationError("format", "table, csv or json")
+    return fmt != "table"
+
+
+def period_from_options(wb: Workbench, start: str | None, end: str | None) -> Period:
+    return wb.statistics.period(first=_day(start, "from"), after_last=_day(end, "to"))
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(name, "a date as YYYY-MM-DD") from None
+
+
+def export_stamp(what: str, staff: Staff, wb: Workbench) -> str:
+    return f"# {what} exported by {staff.username} ({staff.role}) at {wb.clock.now().isoformat()}"
+
+
+def print_json(data: dict, staff: Staff, wb: Workbench) -> None:
+    data = {**data, "exported_by": staff.username, "exported_at": wb.clock.now().isoformat()}
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def print_csv(what: str, staff: Staff, wb: Workbench, header: list[str],
+              rows: Iterable[list]) -> None:  # fmt: skip
+    out = io.StringIO()
+    out.write(export_stamp(what, staff, wb) + "\n")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row])
+    print(out.getvalue(), end="")
+
+
+def shown(value, minimum: int, *, count: bool = True) -> str:
+    """A table cell: a hidden count as <minimum, a figure with nothing to show as -."""
+    if value is None:
+        return f"<{minimum}" if count else "-"
+    return str(value)

@@ -1,0 +1,139 @@
+"""`workbench report members` and `workbench report kpis`: the statistics service's figures as
+a table, csv or json (the same figures in each; csv and json are exports)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from workbench.cli.reports import (
+    FORMAT_HELP,
+    FROM_HELP,
+    TO_HELP,
+    check_format,
+    console,
+    period_from_options,
+    print_csv,
+    print_json,
+    report_app,
+    shown,
+)
+from workbench.cli.state import state
+from workbench.statistics.figures import (
+    AGENT_FIELDS,
+    BRANCH_FIELDS,
+    COUNT_FIELDS,
+    MEMBER_SECTIONS,
+    TOTAL,
+)
+
+IDENTITY = {"store", "store_name", "username", "name", "role"}
+
+
+@report_app.command("members")
+def report_members(
+    start: str = typer.Option(None, "--from", help=FROM_HELP),
+    end: str = typer.Option(None, "--to", help=TO_HELP),
+    store: str = typer.Option(None, "--store", help="Only this store."),
+    fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
+) -> None:
+    """Members, tiers, spend, visits, points, activity, retention and satisfaction by store."""
+    export = check_format(fmt)
+    wb = state.workbench()
+    period = period_from_options(wb, start, end)
+    staff = state.staff()
+    stats = wb.statistics.members(staff, period, store_code=store, export=export)
+    if fmt == "json":
+        print_json(stats.to_dict(), staff, wb)
+    elif fmt == "csv":
+        rows = [[row.store, *pair] for row in (*stats.stores, stats.total)
+                for pair in _figures(row)]  # fmt: skip
+        print_csv("member statistics", staff, wb, ["store", "figure", "value"], rows)
+    else:
+        first, last = period.days(wb.settings.timezone)
+        for section, names in MEMBER_SECTIONS.items():
+            columns = names or tuple(f"tier:{t}" for t in stats.tiers)
+            table = _table(f"{section} {first} – {last}", ["store", *columns])
+            for row in (*stats.stores, stats.total):
+                values = {**asdict(row), **{f"tier:{t}": n for t, n in row.tiers.items()}}
+                table.add_row(_store(row.store, row.store_name),
+                              *[_cell(values[c], c, stats.min_group_size) for c in columns])  # fmt: skip
+            console.print(table)
+        _legend(stats.min_group_size)
+
+
+@report_app.command("kpis")
+def report_kpis(
+    start: str = typer.Option(None, "--from", help=FROM_HELP),
+    end: str = typer.Option(None, "--to", help=TO_HELP),
+    store: str = typer.Option(None, "--store", help="Only this store."),
+    fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
+) -> None:
+    """KPIs per agent and per branch.
+
+    Agents: callbacks, reach rate, complaints resolved, satisfaction. Branches: cards issued,
+    active members, complaint rate, satisfaction."""
+    export = check_format(fmt)
+    wb = state.workbench()
+    period = period_from_options(wb, start, end)
+    staff = state.staff()
+    kpis = wb.statistics.kpis(staff, period, store_code=store, export=export)
+    branches = (*kpis.branches, kpis.total) if kpis.total else ()
+    if fmt == "json":
+        print_json(kpis.to_dict(), staff, wb)
+    elif fmt == "csv":
+        rows = [["agent", a.username, *pair] for a in kpis.agents for pair in _figures(a)]
+        rows += [["branch", b.store, *pair] for b in branches for pair in _figures(b)]
+        print_csv("KPIs", staff, wb, ["kind", "key", "figure", "value"], rows)
+    else:
+        first, last = period.days(wb.settings.timezone)
+        minimum = kpis.min_group_size
+        if kpis.agents:
+            table = _table(f"agents {first} – {last}", ["agent", "name", *AGENT_FIELDS])
+            for a in kpis.agents:
+                table.add_row(Text(a.username), Text(a.name),
+                              *[_cell(getattr(a, f), f, minimum) for f in AGENT_FIELDS])  # fmt: skip
+            console.print(table)
+        if branches:
+            table = _table(f"branches {first} – {last}", ["store", *BRANCH_FIELDS])
+            for b in branches:
+                table.add_row(_store(b.store, b.store_name),
+                              *[_cell(getattr(b, f), f, minimum) for f in BRANCH_FIELDS])  # fmt: skip
+            console.print(table)
+        _legend(minimum)
+
+
+def _figures(row) -> list[tuple[str, object]]:
+    """A row as (figure, value) pairs, tiers flattened to tier:<code>."""
+    pairs = []
+    for name, value in asdict(row).items():
+        if name in IDENTITY:
+            continue
+        if isinstance(value, dict):
+            pairs += [(f"tier:{k}", v) for k, v in value.items()]
+        else:
+            pairs.append((name, value))
+    return pairs
+
+
+def _table(title: str, columns: list[str]) -> Table:
+    table = Table(title=title)
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i == 0 else "right")
+    return table
+
+
+def _store(code: str, name: str) -> Text:
+    return Text("all" if code == TOTAL else f"{code} {name}")
+
+
+def _cell(value, name: str, minimum: int) -> str:
+    return shown(value, minimum, count=name in COUNT_FIELDS or name.startswith("tier:"))
+
+
+def _legend(minimum: int) -> None:
+    console.print(f"<{minimum}: a group under {minimum} members, hidden; "
+                  "-: hidden with its group, or nothing to compute", markup=False)  # fmt: skip

@@ -1,0 +1,270 @@
+"""Statistics as a staff member may have them: who sees which stores and agents, exports only
+for the roles allowed to export, an audit entry for every report (and every refusal), and small
+groups hidden for everyone.
+
+The figures are read in a plain transaction (one consistent snapshot, and no write lock held on
+SQLite while the aggregates run); the audit entry is written after, in its own short
+transaction, before anything is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from functools import cached_property
+
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from workbench.clock import Clock
+from workbench.db.engine import immediate_session
+from workbench.errors import ValidationError
+from workbench.members.models import Role, Staff, Store, StoreKind
+from workbench.members.tiers import TierScheme
+from workbench.permissions.access import AccessDenied, Purpose, serves_all_stores
+from workbench.permissions.audit import AuditLog
+from workbench.statistics import figures, kpis, members
+from workbench.statistics.figures import Kpis, MemberStatistics, StoreLabel
+from workbench.statistics.period import DEFAULT_MONTHS, Period, period_of_days
+
+MANAGERS = {Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT_HEAD, Role.ANALYST}
+
+
+@dataclass(frozen=True)
+class StatisticsAccess:
+    """What a role may see, for screens to offer only that."""
+
+    members: bool  # member statistics by store
+    branches: bool  # branch KPIs
+    agents: str  # "all", "store" (staff of the own store), "own" (own figures) or ""
+
+
+def access_of(role: Role) -> StatisticsAccess:
+    if role in MANAGERS:
+        return StatisticsAccess(True, True, "all")
+    if role == Role.STORE_MANAGER:
+        return StatisticsAccess(True, True, "store")
+    if role == Role.AGENT:
+        return StatisticsAccess(False, False, "own")
+    return StatisticsAccess(False, False, "")
+
+
+@dataclass(frozen=True)
+class _Scope:
+    stores: list[Store]
+    store_ids: list[int] | None  # None: every store (no filter in the queries)
+    all_staff: bool
+    staff_store_id: int | None  # agents of this store only (a branch manager)
+
+
+class _Queries:
+    """The aggregate queries of one report, each run at most once and only when asked for."""
+
+    def __init__(self, session: Session, period: Period, scope: _Scope) -> None:
+        self.session, self.period, self.ids = session, period, scope.store_ids
+
+    @cached_property
+    def membership(self):
+        return members.membership(self.session, self.period, self.ids)
+
+    @cached_property
+    def purchases(self):
+        return members.purchases(self.session, self.period, self.ids)
+
+    @cached_property
+    def purchases_in_period(self):
+        """Without the retention cohort (a year less to read), unless it is there already."""
+        if "purchases" in self.__dict__:
+            return self.purchases
+        return members.purchases(self.session, self.period, self.ids, retention=False)
+
+    @cached_property
+    def points(self):
+        return members.points(self.session, self.period, self.ids)
+
+    @cached_property
+    def satisfaction(self):
+        return members.satisfaction(self.session, self.period, self.ids)
+
+    @cached_property
+    def cards(self):
+        return members.cards_issued(self.session, self.period, self.ids)
+
+
+class Statistics:
+    def __init__(self, *, clock: Clock, sessions, audit: AuditLog, scheme: TierScheme,
+                 zone: tzinfo, min_group_size: int, export_roles: set[str]) -> None:  # fmt: skip
+        self.clock = clock
+        self.sessions = sessions
+        self.audit = audit
+        self.scheme = scheme
+        self.zone = zone
+        self.min_group_size = min_group_size
+        self.export_roles = set(export_roles)
+
+    def period(self, *, first: date | None = None, after_last: date | None = None,
+               months: int = DEFAULT_MONTHS) -> Period:  # fmt: skip
+        return period_of_days(self.clock, self.zone, first=first, after_last=after_last,
+                              months=months)  # fmt: skip
+
+    # Reports ------------------------------------------------------------------------------------
+    def members(self, actor: Staff, period: Period, *, store_code: str | None = None,
+                export: bool = False) -> MemberStatistics:  # fmt: skip
+        """Member counts, tiers, spend, visits, points, activity, retention and satisfaction by
+        store. Managers, analysts and store managers (their own store) only."""
+        with self._reading() as session:
+            scope, why = self._scope(session, actor, store_code, export, "member statistics")
+            if scope is not None:
+                stats = self._member_statistics(scope, _Queries(session, period, scope))
+        self._audit(actor, "member_statistics", period, store_code, export, why)
+        return stats
+
+    def kpis(self, actor: Staff, period: Period, *, store_code: str | None = None,
+             export: bool = False, branches: bool = True) -> Kpis:  # fmt: skip
+        """Agents' KPIs and (unless `branches` is False) branches' KPIs. An agent gets their
+        own figures only."""
+        with self._reading() as session:
+            scope, why = self._scope(session, actor, store_code, export, "KPIs")
+            if scope is not None:
+                if not branches:
+                    scope = _Scope([], [], scope.all_staff, scope.staff_store_id)
+                kpis_ = self._kpis(session, actor, scope, _Queries(session, period, scope))
+        self._audit(actor, "kpis", period, store_code, export, why)
+        return kpis_
+
+    def overview(self, actor: Staff, period: Period) -> tuple[MemberStatistics | None, Kpis]:
+        """Both reports from one set of queries (the statistics screen shows both); member
+        statistics are None for a role that may not have them. Audited as two reports."""
+        if not access_of(actor.role).members:
+            return None, self.kpis(actor, period)
+        with self._reading() as session:
+            scope, why = self._scope(session, actor, None, False, "member statistics")
+            if scope is not None:
+                queries = _Queries(session, period, scope)
+                stats = self._member_statistics(scope, queries)
+                kpis_ = self._kpis(session, actor, scope, queries)
+        self._audit(actor, "member_statistics", period, None, False, why)
+        self._audit(actor, "kpis", period, None, False, why)
+        return stats, kpis_
+
+    def _member_statistics(self, scope: _Scope, queries: _Queries) -> MemberStatistics:
+        totals, tiers = queries.membership
+        parts = [totals, queries.purchases, queries.points, queries.satisfaction]
+        stores = self._shown_stores(scope, parts)
+        raw = []
+        for store in stores:
+            row = {k: v for part in parts for k, v in part.get(store.id, {}).items()}
+            row.update({f"tier:{t}": n for t, n in tiers.get(store.id, {}).items()})
+            raw.append(row)
+        period = queries.period
+        return figures.member_statistics(
+            start=period.start, end=period.end, stores=[_label(s) for s in stores], raw=raw,
+            tiers=self._tier_codes({t for by_tier in tiers.values() for t in by_tier}),
+            minimum=self.min_group_size,
+        )  # fmt: skip
+
+    def _kpis(self, session: Session, actor: Staff, scope: _Scope, queries: _Queries) -> Kpis:
+        period = queries.period
+        agents = self._agents(session, actor, scope, period)
+        branches, total = [], None
+        if scope.stores:
+            totals, tiers = queries.membership
+            parts = [totals, queries.purchases_in_period, queries.satisfaction, queries.cards]
+            stores = self._shown_stores(scope, parts)
+            raw = []
+            for store in stores:
+                row = {k: v for part in parts for k, v in part.get(store.id, {}).items()}
+                row.update({f"tier:{t}": n for t, n in tiers.get(store.id, {}).items()})
+                raw.append(row)
+            codes = self._tier_codes({t for by_tier in tiers.values() for t in by_tier})
+            branches, total = figures.branch_kpis([_label(s) for s in stores], raw,
+                                                  self.min_group_size, codes)  # fmt: skip
+        return Kpis(start=period.start, end=period.end, min_group_size=self.min_group_size,
+                    agents=tuple(agents), branches=tuple(branches), total=total)  # fmt: skip
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A plain read transaction. On PostgreSQL without parallel workers: in the measured
+        plans each worker computed the whole per-member sums again (three times the work for
+        the same time), so one process does it once."""
+        with self.sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+            yield session
+
+    # Scope --------------------------------------------------------------------------------------
+    def _scope(self, session: Session, actor: Staff, store_code: str | None, export: bool,
+               what: str) -> tuple[_Scope | None, str | None]:  # fmt: skip
+        """The stores and staff `actor` may see, or why not."""
+        rights = access_of(actor.role)
+        if not actor.active:
+            return None, f"{actor.username} is not an active staff member"
+        if export and str(actor.role) not in self.export_roles:
+            return None, f"{actor.role} may not export reports"
+        if what == "member statistics" and not rights.members:
+            return None, f"{actor.role} may not read member statistics (managers and analysts only)"
+        if not rights.agents:
+            return None, f"{actor.role} may not read statistics"
+        if rights.agents == "own":
+            return _Scope([], [], False, None), None
+        chosen = None
+        if store_code:
+            chosen = session.scalar(select(Store).where(Store.code == store_code))
+            if chosen is None:
+                raise ValidationError("store", f"no store with code {store_code!r}")
+        if actor.role == Role.STORE_MANAGER or not serves_all_stores(session, actor):
+            own = session.get(Store, actor.store_id)
+            if chosen is not None and chosen.id != own.id:
+                return None, "a branch's staff report on their own store only"
+            return _Scope([own], [own.id], False, own.id), None
+        if chosen is not None:
+            return _Scope([chosen], [chosen.id], True, None), None
+        stores = list(session.scalars(select(Store).order_by(Store.code)))
+        return _Scope(stores, None, True, None), None
+
+    def _shown_stores(self, scope: _Scope, parts: list[dict]) -> list[Store]:
+        """Every branch in scope; head office only where it has figures of its own."""
+        with_data = {store_id for part in parts for store_id in part}
+        return [s for s in scope.stores
+                if s.kind != StoreKind.HEADQUARTERS or s.id in with_data
+                or scope.store_ids is not None]  # fmt: skip
+
+    def _agents(self, session: Session, actor: Staff, scope: _Scope, period: Period):
+        found = kpis.agent_figures(session, period)
+        if scope.all_staff:
+            ids = set(found)
+        elif scope.staff_store_id is not None:
+            ids = set(session.scalars(select(Staff.id).where(
+                Staff.store_id == scope.staff_store_id, Staff.id.in_(list(found)))))  # fmt: skip
+        else:
+            ids = {actor.id}
+        people = session.scalars(select(Staff).where(Staff.id.in_(ids)).order_by(Staff.username))
+        empty = dict.fromkeys(kpis.FIGURES, 0)
+        return [figures.agent_kpis(p, found.get(p.id, empty), self.min_group_size)
+                for p in people]  # fmt: skip
+
+    def _tier_codes(self, seen: set[str]) -> tuple[str, ...]:
+        scheme = tuple(t.code for t in self.scheme.tiers)
+        return scheme + tuple(sorted(seen - set(scheme)))
+
+    # Audit --------------------------------------------------------------------------------------
+    def _audit(self, actor: Staff, report: str, period: Period, store_code: str | None,
+               export: bool, why: str | None) -> None:  # fmt: skip
+        detail = {"report": report, "store": store_code, "from": period.start.isoformat(),
+                  "to": period.end.isoformat()}  # fmt: skip
+        if why:
+            detail["why"] = why
+        with immediate_session(self.sessions) as session:
+            self.audit.record(session, action="export" if export else "aggregate",
+                              result="denied" if why else "allowed", actor_id=actor.id,
+                              purpose=Purpose.EXPORT.value if export else "",
+                              detail=detail)  # fmt: skip
+            session.commit()
+        if why:
+            raise AccessDenied(why)
+
+
+def _label(store: Store) -> StoreLabel:
+    return StoreLabel(store.code, store.name)
