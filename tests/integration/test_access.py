@@ -34,73 +34,7 @@ def _audit(wb, action=None):
         return session.scalars(query).all()
 
 
-# Role x situation -> may view? ------------------------------------------------------------------
-VIEW_MATRIX = [
-    ("sales_own", False, "own_customer"),
-    ("sales_other", False, None),
-    ("manager_own", False, "own_store"),
-    ("manager_other", False, None),
-    ("manager_other", True, None),  # a grant never crosses branches
-    ("agent", False, None),
-    ("agent", True, "grant"),
-    ("agent_branch", True, None),
-    ("supervisor", False, None),
-    ("supervisor", True, "grant"),
-    ("dept_head", True, "grant"),
-    ("admin", False, None),
-    ("admin", True, "grant"),
-    ("analyst", False, None),
-    ("analyst", True, None),  # aggregates only, whatever the grant
-]
-
-
-@pytest.mark.parametrize("who, granted, basis", VIEW_MATRIX)
-def test_view_scope_matrix(wb, world, who, granted, basis):
-    if granted:
-        _grant(wb, world, who)
-    actor = world.staff[who]
-    if basis is None:
-        with pytest.raises(AccessDenied):
-            wb.access.view(actor, world.member_no, "service")
-        assert _audit(wb, "view")[-1].result == "denied"
-        return
-    view = wb.access.view(actor, world.member_no, "service")
-    assert view.basis == basis
-    assert view.shown("name") == "张*"  # masked by default
-    assert view.shown("phone") == f"{world.app.phone[:3]}****{world.app.phone[-4:]}"
-    for name in FIELDS:
-        field = view.fields[name]
-        assert field.available and field.revealed_until is None
-    entry = _audit(wb, "view")[-1]
-    assert (entry.result, entry.actor_id, entry.member_id) == ("allowed", actor.id, world.member_id)
-
-
-# Role x field -> may reveal? --------------------------------------------------------------------
-REVEAL_ROLES = {"agent", "supervisor", "sales_own", "manager_own"}
-
-
-@pytest.mark.parametrize("who", ["agent", "supervisor", "dept_head", "admin", "sales_own",
-                                 "manager_own", "analyst"])  # fmt: skip
-@pytest.mark.parametrize("field", FIELDS)
-def test_reveal_matrix(wb, world, who, field):
-    _grant(wb, world, who)
-    actor = world.staff[who]
-    may = who in REVEAL_ROLES and field != "id_number" and who != "analyst"
-    if not may:
-        with pytest.raises(AccessDenied):
-            wb.access.reveal(actor, world.member_no, field, "caller asked to confirm")
-        assert _audit(wb, "reveal")[-1].result == "denied"
-        return
-    shown = wb.access.reveal(actor, world.member_no, field, "caller asked to confirm")
-    clear = {
-        "name": "张伟", "phone": "+86" + world.app.phone, "id_number": world.app.id_number,
-        "email": world.app.email, "address": world.app.address, "birthday": "1990-03-15",
-    }  # fmt: skip
-    assert shown.value == clear[field]
-    view = wb.access.view(actor, world.member_no, "service")
-    assert view.shown(field) == clear[field]
-    others = [f for f in FIELDS if f != field]
-    assert all(view.shown(f) != clear[f] for f in others)
+# The role x basis x field x action matrix is in test_access_matrix.py.
 
 
 def test_id_number_reveal_only_for_configured_roles(wb, world, settings, clock, keyring):

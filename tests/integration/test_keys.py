@@ -4,11 +4,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import application
-from workbench.bootstrap import build
+from tests.member_traces import leave_traces, raw_text_values
 from workbench.cli import main
-from workbench.crypto import load_keyring
-from workbench.members.models import Member
-from workbench.settings import load_settings
+from workbench.crypto import FieldCipher, load_keyring
+from workbench.crypto.rotation import encrypted_columns, reencrypt_all
+from workbench.db.tables import metadata
 
 
 @pytest.fixture
@@ -41,32 +41,87 @@ def test_missing_key_file_says_what_to_do(cli_with_key_file):
     assert code == 2 and "workbench keys init" in err
 
 
-def test_rotate_reencrypts_every_member(cli_with_key_file, people):
-    run, key_file = cli_with_key_file
-    run("keys", "init")
-    first = load_keyring(inline_json=None, path=key_file)
-    settings = load_settings()  # the test database and key file, from the environment
-    wb = build(settings, keyring=first)
-    apps = [application() for _ in range(3)]
+def _plain_values(wb, cipher) -> dict[tuple[str, str, int], str]:
+    """Every encrypted value decrypted, by (table, column, row id)."""
+    plain = {}
     with wb.sessions() as session:
-        for app in apps:
-            wb.registry.apply(session, application=app, actor=people.sales)
-        session.commit()
-    wb.dispose()
+        for table, columns in encrypted_columns(metadata.sorted_tables).items():
+            extra = [c.field_from for c in columns if c.field_from is not None]
+            rows = session.execute(select(table.c.id, *[c.column for c in columns], *extra))
+            for row in rows:
+                for c in columns:
+                    stored = row._mapping[c.column.name]
+                    if stored is not None:
+                        key = (table.name, c.column.name, row.id)
+                        plain[key] = cipher.decrypt(c.field_of(row), stored)
+    return plain
+
+
+def test_every_enc_column_is_marked_for_rotation():
+    marked = {
+        (table.name, c.column.name)
+        for table, columns in encrypted_columns(metadata.sorted_tables).items()
+        for c in columns
+    }
+    named = {(t.name, c.name) for t in metadata.sorted_tables for c in t.columns
+             if c.name.endswith("_enc")}  # fmt: skip
+    assert named == marked
+    assert ("call", "from_enc") in marked and ("change_request", "new_value_enc") in marked
+
+
+def test_rotate_reencrypts_every_encrypted_value_everywhere(cli_with_key_file, wb, world,
+                                                             keyring):  # fmt: skip
+    run, key_file = cli_with_key_file
+    keyring.save(key_file)  # the key file of the keys the test data is encrypted with
+    leave_traces(wb, world)
+    before = _plain_values(wb, FieldCipher(keyring))
+    covered = {(table, column) for table, column, _ in before}
+    assert len(covered) == sum(len(c) for c in encrypted_columns(metadata.sorted_tables).values())
 
     code, out, _ = run("keys", "rotate", "--batch-size", "100")
-    assert code == 0 and "active key is now k2; 3 members re-encrypted" in out
+    assert code == 0 and "active key is now k2;" in out
+    assert f"{len(before)} values re-encrypted" in out and "outbox_message" in out
     rotated = load_keyring(inline_json=None, path=key_file)
     assert rotated.active_key_id == "k2" and set(rotated.data_keys) == {"k1", "k2"}
-    assert rotated.index_key == first.index_key  # the blind index stays valid
+    assert rotated.index_key == keyring.index_key  # the blind index stays valid
 
-    wb = build(settings, keyring=rotated)
-    with wb.sessions() as session:
-        members = session.scalars(select(Member)).all()
-        assert all(m.name_enc.startswith("k2:") for m in members)
-        for app in apps:
-            found = wb.registry.find_by_phone(session, app.phone)
-            assert wb.registry.decrypt(found)["id_number"] == app.id_number
-    wb.dispose()
+    # Nothing anywhere still carries the old key id, and every value reads the same.
+    stale = {where: [v for v in values if v.startswith("k1:")]
+             for where, values in raw_text_values(wb).items()}  # fmt: skip
+    assert {where: v for where, v in stale.items() if v} == {}
+    assert _plain_values(wb, FieldCipher(rotated)) == before
+    with wb.sessions() as session:  # the blind index did not move
+        assert wb.registry.find_by_phone(session, world.app.phone).member_no == world.member_no
+
+    code, out, _ = run("keys", "reencrypt")
+    assert code == 0 and "active key is now k2; 0 values re-encrypted (none)" in out
     code, out, _ = run("keys", "rotate")
-    assert code == 0 and "active key is now k3; 3 members re-encrypted" in out
+    assert code == 0 and f"active key is now k3; {len(before)} values re-encrypted" in out
+
+
+class Stopped(Exception):
+    pass
+
+
+def test_a_stopped_rotation_resumes_where_it_was(wb, world, keyring):
+    for _ in range(4):
+        with wb.sessions() as session:
+            wb.registry.apply(session, application=application(), actor=world.staff["sales_own"])
+            session.commit()
+    before = _plain_values(wb, FieldCipher(keyring))
+    cipher = FieldCipher(keyring.rotated())
+
+    def stop_after_first_batch(table, done):
+        raise Stopped(table)
+
+    with pytest.raises(Stopped):
+        reencrypt_all(wb.sessions, cipher, metadata.sorted_tables, batch_size=2,
+                      progress=stop_after_first_batch)  # fmt: skip
+    halfway = [v for v in raw_text_values(wb)[("member", "name_enc")]]
+    assert sorted(v[:3] for v in halfway) == ["k1:", "k1:", "k1:", "k2:", "k2:"]
+
+    report = reencrypt_all(wb.sessions, cipher, metadata.sorted_tables, batch_size=2)
+    assert report.values["member"] == 3 * 6  # only what the first run left
+    assert report.total == len(before) - 2 * 6
+    assert _plain_values(wb, cipher) == before
+    assert reencrypt_all(wb.sessions, cipher, metadata.sorted_tables).total == 0

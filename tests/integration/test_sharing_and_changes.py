@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import application
-from workbench.errors import DuplicateMember, InvalidPhoneNumber, InvalidState
+from workbench.errors import DuplicateMember, InvalidPhoneNumber, InvalidState, MemberNotActive
+from workbench.members.models import MemberStatus
 from workbench.permissions.access import AccessDenied
 from workbench.permissions.models import AuditEntry, ThirdPartyShare
 
@@ -115,3 +116,93 @@ def test_rejected_change_leaves_the_member_alone(wb, world):
     assert view.shown("name") == "张*"
     shown = wb.access.reveal(world.staff["sales_own"], world.member_no, "name", "check name")
     assert shown.value == "张伟"
+
+
+def _erased_like_the_seed(wb, member_no):
+    """A member erased without the termination service (bulk seed, older data)."""
+    with wb.sessions() as session:
+        member = wb.registry.get(session, member_no)
+        member.status = MemberStatus.TERMINATED
+        wb.registry.erase_personal_data(member)
+        session.commit()
+
+
+def test_no_change_request_brings_erased_data_back(wb, world):
+    change = wb.changes.request(world.staff["sales_own"], member_no=world.member_no,
+                                field="name", new_value="张三", reason="spelling")  # fmt: skip
+    _erased_like_the_seed(wb, world.member_no)
+    with pytest.raises(MemberNotActive, match="erased"):
+        wb.changes.decide(world.staff["supervisor"], request_id=change.id, approve=True)
+    with pytest.raises(MemberNotActive, match="erased"):
+        wb.changes.request(world.staff["manager_own"], member_no=world.member_no, field="phone",
+                           new_value="13700002222", reason="new number")  # fmt: skip
+    with wb.sessions() as session:
+        member = wb.registry.get(session, world.member_no)
+        assert member.name_enc is None and member.phone_enc is None
+        assert member.phone_bidx is None
+        denied = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.result == "denied").order_by(AuditEntry.seq)
+        ).all()
+    assert denied == ["change_decision", "change_request"]
+    # Rejecting it is still possible: it only closes the request.
+    assert wb.changes.decide(world.staff["supervisor"], request_id=change.id,
+                             approve=False).status == "rejected"  # fmt: skip
+
+
+def test_terminated_member_change_cannot_be_approved(wb, world):
+    change = wb.changes.request(world.staff["sales_own"], member_no=world.member_no,
+                                field="email", new_value="new@example.com", reason="moved")  # fmt: skip
+    with wb.sessions() as session:
+        wb.registry.terminate(session, member_no=world.member_no, reason="voluntary",
+                              actor=world.staff["agent"])  # fmt: skip
+        session.commit()
+    with pytest.raises(InvalidState):
+        wb.changes.decide(world.staff["supervisor"], request_id=change.id, approve=True)
+    with wb.sessions() as session:
+        assert wb.registry.get(session, world.member_no).email_enc is None
+
+
+def test_pending_changes_are_listed_within_the_branch(wb, world):
+    staff = world.staff
+    with wb.sessions() as session:
+        bj = wb.registry.apply(session, application=application(store_code="BJ01"),
+                               actor=staff["agent_branch"])  # fmt: skip
+        wb.registry.approve(session, member_no=bj.member_no, actor=staff["agent"])
+        session.commit()
+    sh_change = wb.changes.request(staff["sales_own"], member_no=world.member_no,
+                                   field="name", new_value="张三", reason="spelling")  # fmt: skip
+    bj_change = wb.changes.request(staff["manager_other"], member_no=bj.member_no,
+                                   field="address", new_value="北京市朝阳区", reason="moved")  # fmt: skip
+
+    def listed(who):
+        return [c.id for c in wb.changes.pending(staff[who])]
+
+    assert listed("manager_own") == [sh_change.id]
+    assert listed("manager_other") == [bj_change.id]
+    assert listed("agent_branch") == [bj_change.id]  # a branch agent: own store only
+    assert listed("sales_own") == [sh_change.id]
+    assert listed("sales_other") == []  # not their customer
+    assert listed("supervisor") == listed("agent") == [sh_change.id, bj_change.id]  # head office
+    with pytest.raises(AccessDenied, match="aggregates"):
+        wb.changes.pending(staff["analyst"])
+    # Deciding follows the same line.
+    with pytest.raises(AccessDenied, match="own store"):
+        wb.changes.decide(staff["manager_other"], request_id=sh_change.id, approve=True)
+
+
+def test_cli_change_list_hides_other_branches(wb, world, run_cli):
+    with wb.sessions() as session:
+        bj = wb.registry.apply(session, application=application(store_code="BJ01"),
+                               actor=world.staff["agent_branch"])  # fmt: skip
+        wb.registry.approve(session, member_no=bj.member_no, actor=world.staff["agent"])
+        session.commit()
+    wb.changes.request(world.staff["sales_own"], member_no=world.member_no, field="name",
+                       new_value="张三", reason="sh-spelling")  # fmt: skip
+    wb.changes.request(world.staff["manager_other"], member_no=bj.member_no, field="name",
+                       new_value="李四", reason="bj-spelling")  # fmt: skip
+    code, out, _ = run_cli("members", "changes", user="agent_bj")
+    assert code == 0 and "bj-spelling" in out and "sh-spelling" not in out
+    code, out, _ = run_cli("members", "changes", user="manager_own")
+    assert code == 0 and "sh-spelling" in out and "bj-spelling" not in out
+    code, _, err = run_cli("members", "changes", user="analyst")
+    assert code == 2 and "aggregates" in err and "Traceback" not in err

@@ -30,11 +30,10 @@ def init_command() -> None:
 
 @app.command("rotate")
 def rotate_command(
-    batch_size: int = typer.Option(2000, min=100, help="Members re-encrypted per transaction."),
+    batch_size: int = typer.Option(2000, min=100, help="Rows re-encrypted per transaction."),
 ) -> None:
-    """Add a new data key, make it active and re-encrypt every stored personal field with it."""
-    from workbench.members.rotation import reencrypt_all
-
+    """Add a new data key, make it active and re-encrypt every stored encrypted value with it
+    (members, change requests, complaints, callbacks, messages, calls)."""
     settings = state.settings()
     path = settings.effective_keys_file
     if settings.keys_keyring is not None:
@@ -45,8 +44,26 @@ def rotate_command(
     rotated = wb.keyring.rotated()
     rotated.save(path)  # saved first: a crash mid-way leaves values readable under either key
     state.close()
+    _reencrypt(batch_size)
+
+
+@app.command("reencrypt")
+def reencrypt_command(
+    batch_size: int = typer.Option(2000, min=100, help="Rows re-encrypted per transaction."),
+) -> None:
+    """Finish a rotation that stopped: re-encrypt what still uses an older key, adding no key."""
+    _reencrypt(batch_size)
+
+
+def _reencrypt(batch_size: int) -> None:
+    from workbench.crypto.rotation import reencrypt_all
+    from workbench.db.tables import metadata
+
     wb = state.workbench()
-    count = reencrypt_all(wb, batch_size=batch_size)
+    report = reencrypt_all(wb.sessions, wb.cipher, metadata.sorted_tables, batch_size=batch_size)
+    tables = ", ".join(f"{name} {n}" for name, n in report.values.items() if n) or "none"
     console.print(
-        f"active key is now {rotated.active_key_id}; {count} members re-encrypted", markup=False
+        f"active key is now {report.key_id}; {report.total} values re-encrypted ({tables})",
+        markup=False,
+        soft_wrap=True,
     )

@@ -159,6 +159,27 @@ def decide_command(
     console.print(f"change request {change.id} {change.status}", markup=False)
 
 
+@app.command("erase-terminated")
+def erase_terminated_command(
+    batch_size: int = typer.Option(500, min=1, help="Members erased per transaction."),
+) -> None:
+    """Erase what complaints, callbacks, messages, calls and change requests still hold of
+    members terminated before erasure covered them (administrators; safe to run again)."""
+    wb = state.workbench()
+    admin = state.staff()
+    done, last = 0, 0
+    while True:
+        with wb.sessions() as session:
+            ids = wb.registry.erase_terminated(
+                session, actor=admin, after_id=last, limit=batch_size
+            )
+            session.commit()
+        if not ids:
+            break
+        done, last = done + len(ids), ids[-1]
+    console.print(f"{done} terminated members erased everywhere", markup=False)
+
+
 def _print(profile: MemberProfile, as_json: bool) -> None:
     if as_json:
         print(json.dumps(profile.to_dict(), ensure_ascii=False, indent=2))
@@ -188,6 +209,10 @@ def _print(profile: MemberProfile, as_json: bool) -> None:
         ),
         ("purchases", f"{profile.purchases} (last {_local(profile.last_purchase_at, zone)})"),
     ]
+    for message in profile.messages:
+        sent = _local(message.sent_at, zone) if message.sent_at else "-"
+        rows.append(("message", f"{_local(message.created_at, zone)} {message.channel} "
+                                f"{message.template}: {message.status} (sent {sent})"))  # fmt: skip
     for label, value in rows:
         table.add_row(label, Text(value))  # member text is data, never markup
     console.print(table)

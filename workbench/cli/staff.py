@@ -29,6 +29,7 @@ def add_command(
     name: str = typer.Option("", "--name", help="Display name."),
     store: str = typer.Option(None, "--store", help="Store code (sales and store managers)."),
     team: str = typer.Option(None, "--team"),
+    email: str = typer.Option(None, "--email", help="Where escalations are e-mailed."),
 ) -> None:
     """Add a staff member. With no administrator yet, the first admin may be added unsigned."""
     wb = state.workbench()
@@ -38,7 +39,7 @@ def add_command(
     with wb.sessions() as session:
         staff = wb.staff.add(
             session, actor=actor, username=username, display_name=name, role=role,
-            password=_new_password(), store_code=store, team=team,
+            password=_new_password(), store_code=store, team=team, email=email,
         )  # fmt: skip
         session.commit()
     console.print(f"added {staff.username} ({staff.role})", markup=False)
@@ -55,14 +56,14 @@ def list_command() -> None:
             .order_by(Staff.id)
         ).all()
     table = Table()
-    for column in ("username", "name", "role", "store", "team", "state"):
+    for column in ("username", "name", "role", "store", "team", "e-mail", "state"):
         table.add_column(column)
     now = wb.clock.now()
     for staff, code in rows:
         locked = staff.locked_until is not None and staff.locked_until > now
         status = "inactive" if not staff.active else "locked" if locked else "active"
         table.add_row(staff.username, staff.display_name, str(staff.role), code or "-",
-                      staff.team or "-", status)  # fmt: skip
+                      staff.team or "-", "set" if staff.email_enc else "-", status)  # fmt: skip
     console.print(table)
 
 
@@ -74,6 +75,21 @@ def passwd_command(username: str = typer.Argument(...)) -> None:
         wb.staff.set_password(session, actor=actor, username=username, password=_new_password())
         session.commit()
     console.print(f"password of {username} changed", markup=False)
+
+
+@app.command("email")
+def email_command(
+    username: str = typer.Argument(...),
+    address: str = typer.Argument("", help="The address; leave out to remove it."),
+) -> None:
+    """Set (or remove) where a staff member's escalations are e-mailed."""
+    wb = state.workbench()
+    actor = state.staff()
+    with wb.sessions() as session:
+        staff = wb.staff.set_email(session, actor=actor, username=username, email=address)
+        session.commit()
+    done = "set" if staff.email_enc else "removed"
+    console.print(f"e-mail of {username} {done}", markup=False)
 
 
 @app.command("unlock")

@@ -15,6 +15,7 @@ from workbench.permissions.models import Terminal
 
 app = typer.Typer(help="Registered terminals (administrators).", no_args_is_help=True)
 console = Console(highlight=False)
+warnings = Console(highlight=False, stderr=True)
 
 
 def _admin():
@@ -42,8 +43,10 @@ def register_command(
         session.commit()
     path = wb.settings.effective_terminal_file
     credential.save(path)
-    console.print(
-        f"terminal {credential.terminal_id} registered; credential in {path}", markup=False
+    console.print(  # soft wrap: a path broken across lines cannot be copied
+        f"terminal {credential.terminal_id} registered; credential in {path}",
+        markup=False,
+        soft_wrap=True,
     )
 
 
@@ -55,6 +58,9 @@ def list_command() -> None:
         rows = session.execute(
             select(Terminal, Store.code).outerjoin(Store, Store.id == Terminal.store_id)
         ).all()
+        bound = session.scalars(
+            select(Store.code).where(Store.requires_terminal.is_(True)).order_by(Store.code)
+        ).all()
     table = Table()
     for column in ("id", "name", "store", "registered", "revoked"):
         table.add_column(column)
@@ -64,6 +70,9 @@ def list_command() -> None:
             f"{terminal.revoked_at:%Y-%m-%d}" if terminal.revoked_at else "-",
         )  # fmt: skip
     console.print(table)
+    console.print(
+        "stores requiring a registered terminal: " + (", ".join(bound) or "none"), markup=False
+    )
 
 
 @app.command("revoke")
@@ -74,3 +83,40 @@ def revoke_command(terminal_id: int = typer.Argument(...)) -> None:
         wb.auth.revoke_terminal(session, terminal_id=terminal_id, actor=admin)
         session.commit()
     console.print(f"terminal {terminal_id} revoked", markup=False)
+
+
+@app.command("require")
+def require_command(store: str = typer.Argument(..., help="Store code, e.g. SH01.")) -> None:
+    """Let this store's staff sign in only from its registered terminals (audited)."""
+    _set_rule(store, required=True)
+
+
+@app.command("unrequire")
+def unrequire_command(store: str = typer.Argument(..., help="Store code, e.g. SH01.")) -> None:
+    """Let this store's staff sign in from any workstation again (audited)."""
+    _set_rule(store, required=False)
+
+
+def _set_rule(store_code: str, *, required: bool) -> None:
+    wb = state.workbench()
+    admin = _admin()
+    with wb.sessions() as session:
+        store = wb.auth.require_terminals(
+            session, store_code=store_code, required=required, actor=admin
+        )
+        live = wb.auth.live_terminals(session, store)
+        session.commit()
+    if not required:
+        console.print(f"{store.code}: staff may sign in from any workstation", markup=False)
+        return
+    console.print(
+        f"{store.code}: staff sign in only from its registered terminals ({live} registered)",
+        markup=False,
+    )
+    if live == 0:
+        warnings.print(
+            f"warning: {store.code} has no registered terminal yet; its staff cannot sign in "
+            f"until one is registered with `workbench terminals register NAME --store {store.code}`",
+            markup=False,
+            soft_wrap=True,
+        )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from workbench.cli.state import state
 from workbench.errors import NotFound
 from workbench.members.models import Staff
+from workbench.members.registry import TIER_APPROVERS, require_role
 
 app = typer.Typer(help="Tier schemes and the periodic tier review.", no_args_is_help=True)
 points_app = typer.Typer(help="Points expiry.", no_args_is_help=True)
@@ -51,8 +52,11 @@ def review_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the changes, write nothing."),
     limit: int = typer.Option(20, help="How many changes to list."),
 ) -> None:
-    """Promote and demote members from their spend and visits in the review period."""
+    """Promote and demote members from their spend and visits in the review period. Run by a
+    signed-in supervisor or administrator (the list names members and their spend)."""
     wb = state.workbench()
+    actor = state.staff()
+    require_role(actor, TIER_APPROVERS, "run the tier review")
     with wb.sessions() as session:
         changes = wb.tier_review.proposed_changes(session)
         moves = Counter((c.old_tier, c.new_tier) for c in changes)
@@ -68,7 +72,7 @@ def review_command(
         for (old, new), n in sorted(moves.items()):
             console.print(f"  {old} → {new}: {n}", markup=False)
         if not dry_run:
-            wb.tier_review.apply(session, changes)
+            wb.tier_review.apply(session, changes, actor=actor)
             session.commit()
             console.print(f"applied {len(changes)} changes", markup=False)
 
@@ -78,11 +82,14 @@ def grant_command(
     member_no: str = typer.Argument(...),
     tier: str = typer.Argument(..., help="A tier that may be granted by hand (e.g. platinum)."),
     reason: str = typer.Option(..., "--reason"),
-    requested_by: str = typer.Option(..., "--requested-by", help="Username asking for it."),
-    approved_by: str = typer.Option(..., "--approved-by", help="Username of the approver."),
+    requested_by: str = typer.Option(
+        ..., "--requested-by", help="Username of the colleague who asked for it."
+    ),
 ) -> None:
-    """Grant a tier by hand, with a second person's approval recorded."""
+    """Approve a manual tier grant that a colleague asked for: you, signed in as a supervisor
+    or administrator, are the approver (recorded, with the requester, in the audit log)."""
     wb = state.workbench()
+    approver = state.staff()
     with wb.sessions() as session:
         member = wb.registry.grant_tier(
             session,
@@ -90,7 +97,7 @@ def grant_command(
             tier_code=tier,
             reason=reason,
             requested_by=_staff(session, requested_by),
-            approved_by=_staff(session, approved_by),
+            approved_by=approver,
         )
         session.commit()
         console.print(

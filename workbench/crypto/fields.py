@@ -39,11 +39,14 @@ class FieldCipher:
     def decrypt(self, field: str, stored: str | None) -> str | None:
         if stored is None:
             return None
-        key_id, _, body = stored.partition(":")
+        key_id, sep, body = stored.partition(":")
+        if not sep:  # not a ciphertext at all; the value may be personal data: never echo it
+            raise KeyringError(f"{field}: stored value is not encrypted")
         aead = self._aeads.get(key_id)
         if aead is None:
+            shown = key_id if len(key_id) <= 8 and key_id.isalnum() else "?"
             raise KeyringError(
-                f"{field} was encrypted with key {key_id!r}, which the key file lacks"
+                f"{field} was encrypted with key {shown!r}, which the key file lacks"
             )
         try:
             raw = base64.b64decode(body)

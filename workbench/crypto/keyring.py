@@ -5,9 +5,11 @@ from the config."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,7 +78,7 @@ class Keyring:
             backup_key = _unb64(doc["backup_key"], "backup key")
         except (ValueError, KeyError, TypeError, AttributeError):
             raise KeyringError(f"{source} is not a workbench key file") from None
-        if active not in keys:
+        if not isinstance(active, str) or active not in keys:
             raise KeyringError(f"{source}: the active key {active!r} is not in the file")
         return cls(active, keys, index_key, backup_key, source)
 
@@ -85,15 +87,22 @@ class Keyring:
 
 
 def write_private_file(path: Path, text: str) -> None:
-    """Write atomically with owner-only permissions (keys, terminal credentials)."""
+    """Write atomically with owner-only permissions (keys, terminal credentials).
+
+    The temporary file is always new (mkstemp creates it 0600): reusing a left-over one would
+    keep that file's permissions, since a mode given to open() applies only on creation."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def load_keyring(*, inline_json: str | None, path: Path) -> Keyring:

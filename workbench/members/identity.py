@@ -21,6 +21,8 @@ def normalise_phone(raw: str, region: str = "CN", *, mobile_only: bool = True) -
     text = (raw or "").strip()
     if not text:
         raise InvalidPhoneNumber("a phone number is required")
+    if any(c.isalpha() for c in text):  # phonenumbers reads keypad letters as digits
+        raise InvalidPhoneNumber("a phone number has digits only")
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

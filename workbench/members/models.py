@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from workbench.db.types import Money, UTCDateTime
+from workbench.db.types import Money, UTCDateTime, encrypted_column
 
 
 def utc_column(*, nullable: bool = True, index: bool = False) -> Column:
@@ -91,6 +91,9 @@ class Staff(SQLModel, table=True):
     store_id: int | None = Field(default=None, foreign_key="store.id", index=True)
     team: str | None = Field(default=None, max_length=50)
     password_hash: str | None = Field(default=None, max_length=255)
+    # Where escalations are e-mailed. Staff contact is not member data, but it is personal:
+    # encrypted like a member's (and rotated with the keys), and never logged.
+    email_enc: str | None = Field(default=None, sa_column=encrypted_column("staff.email"))
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=utc_column())
     active: bool = True
@@ -102,6 +105,8 @@ class Member(SQLModel, table=True):
     __table_args__ = (
         Index("ix_member_store_status", "store_id", "status"),
         Index("ix_member_birth_month_day", "birth_month_day"),
+        # Covers what the statistics read of every member (workbench/statistics).
+        Index("ix_member_statistics", "store_id", "tier_code", "joined_at", "terminated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -118,18 +123,21 @@ class Member(SQLModel, table=True):
     # members without decrypting every row.
     birth_month_day: str | None = Field(default=None, max_length=4)
 
-    name_enc: str | None = Field(default=None, sa_column=Column(Text))
-    phone_enc: str | None = Field(default=None, sa_column=Column(Text))
-    id_number_enc: str | None = Field(default=None, sa_column=Column(Text))
-    email_enc: str | None = Field(default=None, sa_column=Column(Text))
-    address_enc: str | None = Field(default=None, sa_column=Column(Text))
-    birthday_enc: str | None = Field(default=None, sa_column=Column(Text))
+    name_enc: str | None = Field(default=None, sa_column=encrypted_column("name"))
+    phone_enc: str | None = Field(default=None, sa_column=encrypted_column("phone"))
+    id_number_enc: str | None = Field(default=None, sa_column=encrypted_column("id_number"))
+    email_enc: str | None = Field(default=None, sa_column=encrypted_column("email"))
+    address_enc: str | None = Field(default=None, sa_column=encrypted_column("address"))
+    birthday_enc: str | None = Field(default=None, sa_column=encrypted_column("birthday"))
     phone_bidx: str | None = Field(default=None, sa_column=Column(String(32), unique=True))
     id_number_bidx: str | None = Field(default=None, sa_column=Column(String(32), unique=True))
 
     consent_marketing: bool = True
     consent_third_party: bool = False
     do_not_call: bool = False  # asked never to be called again: honoured for good
+    sms_opt_out: bool = False  # replied STOP (or asked): no marketing by SMS
+    email_opt_out: bool = False
+    phone_invalid: bool = False  # the SMS provider said the number cannot receive messages
 
     submitted_at: datetime = Field(sa_column=utc_column(nullable=False))
     reviewed_at: datetime | None = Field(default=None, sa_column=utc_column())
@@ -173,7 +181,8 @@ class MemberEvent(SQLModel, table=True):
 
 class Purchase(SQLModel, table=True):
     __tablename__ = "purchase"
-    __table_args__ = (Index("ix_purchase_member_time", "member_id", "occurred_at"),)
+    # With the amount, the statistics' sums per member read the index alone.
+    __table_args__ = (Index("ix_purchase_member_time", "member_id", "occurred_at", "amount"),)
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id")
@@ -189,7 +198,8 @@ class PointsEntry(SQLModel, table=True):
 
     __tablename__ = "points_entry"
     __table_args__ = (
-        Index("ix_points_member_time", "member_id", "occurred_at"),
+        # With kind and points, the balance and the statistics read the index alone.
+        Index("ix_points_member_time", "member_id", "occurred_at", "kind", "points"),
         Index("ix_points_expires", "expires_at"),
     )
 

@@ -16,7 +16,13 @@ def luhn_check_digit(digits: str) -> str:
 
 
 def is_valid_card_no(card_no: str) -> bool:
-    return card_no.isdigit() and len(card_no) >= 8 and luhn_check_digit(card_no[:-1]) == card_no[-1]
+    # isascii: str.isdigit() accepts "²" and "٣", which int() cannot read
+    return (
+        card_no.isascii()
+        and card_no.isdigit()
+        and len(card_no) >= 8
+        and luhn_check_digit(card_no[:-1]) == card_no[-1]
+    )
 
 
 # Member and complaint numbers start with a digit from 2 to 7: a number starting 1 or 86 could,

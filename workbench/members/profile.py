@@ -13,6 +13,17 @@ from workbench.permissions.access import MemberView
 
 
 @dataclass(frozen=True)
+class MessageEntry:
+    """One line of the member's communication archive: what went, how, when; no content."""
+
+    channel: str
+    template: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
 class MemberProfile:
     member_no: str
     status: str
@@ -31,16 +42,24 @@ class MemberProfile:
     points_first_expiry: datetime | None
     purchases: int
     last_purchase_at: datetime | None
+    messages: tuple[MessageEntry, ...] = ()  # newest first
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        for key, value in data.items():
-            if isinstance(value, datetime):
-                data[key] = value.isoformat()
-        return data
+        return _jsonable(asdict(self))
 
 
-def member_profile(wb, view: MemberView) -> MemberProfile:
+def _jsonable(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def member_profile(wb, view: MemberView, *, message_limit: int = 20) -> MemberProfile:
+    """Service data of a member the access layer let through (`view` is that permission)."""
     with wb.sessions() as session:
         member = session.get(Member, view.member_id)
         card = wb.registry.current_card(session, member.id)
@@ -54,6 +73,10 @@ def member_profile(wb, view: MemberView) -> MemberProfile:
             )
         ).one()
         balance = wb.ledger.balance(session, member.id)
+        messages = tuple(
+            MessageEntry(m.channel, m.template, m.status, m.created_at, m.sent_at)
+            for m in wb.outbox.log(session, member.id, limit=message_limit)
+        )
     tier = wb.scheme.get(view.tier_code)
     return MemberProfile(
         member_no=view.member_no,
@@ -73,4 +96,5 @@ def member_profile(wb, view: MemberView) -> MemberProfile:
         points_first_expiry=expiring[0].first_expiry if expiring else None,
         purchases=int(count),
         last_purchase_at=last,
+        messages=messages,
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -25,6 +25,8 @@ from workbench.errors import (
     PermissionDenied,
     ValidationError,
 )
+from workbench.members import rights
+from workbench.members.erasure import Eraser
 from workbench.members.identity import normalise_email, normalise_phone, parse_id_number
 from workbench.members.models import (
     CardStatus,
@@ -41,12 +43,13 @@ from workbench.members.models import (
 from workbench.members.numbers import random_card_no, random_member_no
 from workbench.members.points import PointsLedger
 from workbench.members.tiers import TierScheme
+from workbench.permissions.audit import AuditLog
 from workbench.permissions.masking import MASKERS
 
 PERSONAL_FIELDS = ("name", "phone", "id_number", "email", "address", "birthday")
 REVIEWERS = {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
 TIER_APPROVERS = {Role.SUPERVISOR, Role.ADMIN}
-USABLE_CARD = (CardStatus.ISSUED, CardStatus.ACTIVE)
+USABLE_CARD = rights.USABLE_CARD
 
 
 class TerminationReason(StrEnum):
@@ -75,9 +78,9 @@ class MemberApplication:
 class CheckedApplication:
     name: str
     phone: str
-    id_number: str
-    birthday: date
-    gender: str
+    id_number: str | None  # None only for members admitted from another system without one
+    birthday: date | None
+    gender: str | None
     email: str | None
     address: str | None
     channel: Channel
@@ -98,7 +101,12 @@ class MemberRecord:
         return {name: MASKERS[name](value) for name, value in self.fields.items()}
 
 
-def check_application(app: MemberApplication, phone_region: str) -> CheckedApplication:
+def check_application(
+    app: MemberApplication, phone_region: str, *, id_required: bool = True
+) -> CheckedApplication:
+    """The application as it will be stored, or a ValidationError naming the field. The ID-card
+    number is required of applicants; a system of record that holds none (Odoo) may leave it
+    out, but one that is given must be valid."""
     name = (app.name or "").strip()
     if not name:
         raise ValidationError("name", "a name is required")
@@ -109,16 +117,16 @@ def check_application(app: MemberApplication, phone_region: str) -> CheckedAppli
     except ValueError:
         allowed = ", ".join(c.value for c in Channel)
         raise ValidationError("channel", f"one of {allowed}") from None
-    card = parse_id_number(app.id_number)
+    card = parse_id_number(app.id_number) if id_required or (app.id_number or "").strip() else None
     address = (app.address or "").strip() or None
     if address and len(address) > 200:
         raise ValidationError("address", "at most 200 characters")
     return CheckedApplication(
         name=name,
         phone=normalise_phone(app.phone, phone_region),
-        id_number=card.number,
-        birthday=card.birthday,
-        gender=card.gender,
+        id_number=card.number if card else None,
+        birthday=card.birthday if card else None,
+        gender=card.gender if card else None,
         email=normalise_email(app.email),
         address=address,
         channel=channel,
@@ -134,6 +142,7 @@ class MemberRegistry:
         blind_index: BlindIndex,
         scheme: TierScheme,
         ledger: PointsLedger,
+        audit: AuditLog,
         phone_region: str = "CN",
         card_prefix: str = "9",
         termination_notice_days: int = 30,
@@ -143,9 +152,16 @@ class MemberRegistry:
         self.blind_index = blind_index
         self.scheme = scheme
         self.ledger = ledger
+        self.audit = audit
         self.phone_region = phone_region
         self.card_prefix = card_prefix
         self.termination_notice_days = termination_notice_days
+        # Sends member notices (welcome, rejection, frozen card); wired by bootstrap to the
+        # messaging outbox, which depends on this package.
+        self.notify = None
+        # Erase the member's data kept by other packages (see members/erasure.py); bootstrap
+        # registers them, since this package may not import messaging or telephony.
+        self.erasers: list[Eraser] = []
 
     # Blind index ----------------------------------------------------------------------------
     def phone_bidx(self, e164: str) -> str:
@@ -178,12 +194,7 @@ class MemberRegistry:
         return (row[0], row[1]) if row else None
 
     def current_card(self, session: Session, member_id: int) -> MemberCard | None:
-        return session.scalar(
-            select(MemberCard)
-            .where(MemberCard.member_id == member_id)
-            .order_by(MemberCard.issued_at.desc(), MemberCard.id.desc())
-            .limit(1)
-        )
+        return rights.current_card(session, member_id)
 
     def cards(self, session: Session, member_id: int) -> list[MemberCard]:
         query = select(MemberCard).where(MemberCard.member_id == member_id).order_by(MemberCard.id)
@@ -248,17 +259,24 @@ class MemberRegistry:
         return member
 
     def _write_personal(self, member: Member, checked: CheckedApplication, phone_bidx, id_bidx):
+        for column, value in self._personal_columns(checked, phone_bidx, id_bidx).items():
+            setattr(member, column, value)
+
+    def _personal_columns(self, checked: CheckedApplication, phone_bidx, id_bidx) -> dict:
         enc = self.cipher.encrypt
-        member.name_enc = enc("name", checked.name)
-        member.phone_enc = enc("phone", checked.phone)
-        member.id_number_enc = enc("id_number", checked.id_number)
-        member.email_enc = enc("email", checked.email)
-        member.address_enc = enc("address", checked.address)
-        member.birthday_enc = enc("birthday", checked.birthday.isoformat())
-        member.birth_month_day = checked.birthday.strftime("%m%d")
-        member.gender = checked.gender
-        member.phone_bidx = phone_bidx
-        member.id_number_bidx = id_bidx
+        birthday = checked.birthday
+        return {
+            "name_enc": enc("name", checked.name),
+            "phone_enc": enc("phone", checked.phone),
+            "id_number_enc": enc("id_number", checked.id_number),
+            "email_enc": enc("email", checked.email),
+            "address_enc": enc("address", checked.address),
+            "birthday_enc": enc("birthday", birthday.isoformat() if birthday else None),
+            "birth_month_day": birthday.strftime("%m%d") if birthday else None,
+            "gender": checked.gender,
+            "phone_bidx": phone_bidx,
+            "id_number_bidx": id_bidx,
+        }
 
     def refuse_duplicates(self, session, phone_bidx, id_bidx, except_id: int | None = None):
         """DuplicateMember naming the existing member that holds this phone or ID number."""
@@ -273,7 +291,7 @@ class MemberRegistry:
                 raise DuplicateMember(label, existing.member_no)
 
     def approve(self, session: Session, *, member_no: str, actor: Staff) -> Member:
-        _require_role(actor, REVIEWERS, "review applications")
+        require_role(actor, REVIEWERS, "review applications")
         member = self._in_status(session, member_no, MemberStatus.PENDING_REVIEW, "approved")
         now = self.clock.now()
         member.status = MemberStatus.ACTIVE
@@ -284,6 +302,7 @@ class MemberRegistry:
         member.tier_code = self.scheme.base.code
         card = self._issue_card(session, member, replaces=None, status=CardStatus.ISSUED)
         self._event(session, member, "approved", actor, card_no=card.card_no)
+        self._notify(session, member, "welcome")
         if member.referrer_id is not None:
             referrer = session.get(Member, member.referrer_id)
             bonus = self.scheme.get(member.tier_code).referral_bonus
@@ -299,7 +318,7 @@ class MemberRegistry:
         return member
 
     def reject(self, session: Session, *, member_no: str, reason: str, actor: Staff) -> Member:
-        _require_role(actor, REVIEWERS, "review applications")
+        require_role(actor, REVIEWERS, "review applications")
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError("reason", "say why the application is rejected")
@@ -309,6 +328,7 @@ class MemberRegistry:
         member.reviewed_by_id = actor.id
         member.rejection_reason = reason[:500]
         self._event(session, member, "rejected", actor, reason=reason[:500])
+        self._notify(session, member, "rejection", reason=reason[:200])
         return member
 
     def resubmit(
@@ -326,6 +346,86 @@ class MemberRegistry:
         member.submitted_at = self.clock.now()
         self._event(session, member, "resubmitted", actor)
         return member
+
+    # Members whose record another system keeps --------------------------------------------------
+    def admit(
+        self,
+        session: Session,
+        *,
+        applications: list[CheckedApplication],
+        store_id: int,
+        source: str,
+        actor: Staff | None = None,
+    ) -> list[int]:
+        """Members another system of record (Odoo) has already accepted: active at once, each with
+        an issued card and an `admitted` event naming the source. No review and no welcome
+        message (they are members already), and no marketing consent until the member gives it
+        to us. The caller has refused duplicates in bulk; the unique blind indexes still guard
+        against a race. Written as bulk inserts (a first import is a whole membership); returns
+        the new members' ids in the order given."""
+        if not applications:
+            return []
+        now = self.clock.now()
+        numbers = _unused_numbers(session, Member.member_no, len(applications), random_member_no)
+        rows = []
+        for checked, member_no in zip(applications, numbers, strict=True):
+            id_bidx = self.id_number_bidx(checked.id_number) if checked.id_number else None
+            rows.append({
+                "member_no": member_no, "status": MemberStatus.ACTIVE.value, "store_id": store_id,
+                "channel": checked.channel.value, "tier_code": self.scheme.base.code,
+                "consent_marketing": False, "consent_third_party": False, "do_not_call": False,
+                "sms_opt_out": False, "email_opt_out": False, "phone_invalid": False,
+                "submitted_at": now, "reviewed_at": now, "joined_at": now,
+                "reviewed_by_id": actor.id if actor else None,
+                **self._personal_columns(checked, self.phone_bidx(checked.phone), id_bidx),
+            })  # fmt: skip
+        ids = session.scalars(
+            insert(Member).returning(Member.id, sort_by_parameter_order=True), rows
+        ).all()
+        card_numbers = _unused_numbers(
+            session, MemberCard.card_no, len(ids), lambda: random_card_no(self.card_prefix)
+        )
+        session.execute(insert(MemberCard), [
+            {"member_id": member_id, "card_no": card_no, "status": CardStatus.ISSUED.value,
+             "issued_at": now} for member_id, card_no in zip(ids, card_numbers, strict=True)])  # fmt: skip
+        session.execute(insert(MemberEvent), [
+            {"member_id": member_id, "kind": "admitted", "occurred_at": now,
+             "staff_id": actor.id if actor else None,
+             "detail": json.dumps({"source": source, "card_no": card_no})}
+            for member_id, card_no in zip(ids, card_numbers, strict=True)])  # fmt: skip
+        return list(ids)
+
+    def apply_master_data(
+        self,
+        session: Session,
+        *,
+        member: Member,
+        checked: CheckedApplication,
+        source: str,
+        actor: Staff | None = None,
+    ) -> list[str]:
+        """Take the personal fields another system of record owns: name, phone, e-mail, address,
+        and the ID-card number when it gives one (a number we hold is never erased because that
+        system has none). Returns the fields that changed; the event names them, never their
+        values. The caller has refused duplicates."""
+        wanted = {"name": checked.name, "phone": checked.phone, "email": checked.email,
+                  "address": checked.address}  # fmt: skip
+        if checked.id_number:
+            wanted["id_number"] = checked.id_number
+        current = self.decrypt(member, tuple(wanted))
+        changed = [name for name, value in wanted.items() if current[name] != value]
+        for name in changed:
+            setattr(member, f"{name}_enc", self.cipher.encrypt(name, wanted[name]))
+        if "phone" in changed:
+            member.phone_bidx = self.phone_bidx(checked.phone)
+        if "id_number" in changed:
+            member.id_number_bidx = self.id_number_bidx(checked.id_number)
+            member.birthday_enc = self.cipher.encrypt("birthday", checked.birthday.isoformat())
+            member.birth_month_day = checked.birthday.strftime("%m%d")
+            member.gender = checked.gender
+        if changed:
+            self._event(session, member, "details_synced", actor, source=source, fields=changed)
+        return changed
 
     # Cards ----------------------------------------------------------------------------------
     def activate_card(
@@ -360,6 +460,8 @@ class MemberRegistry:
         card.status = CardStatus.LOST
         card.lost_at = self.clock.now()
         self._event(session, member, "card_lost", actor, card_no=card.card_no)
+        session.flush()
+        self._notify(session, member, "card_lost", when=f"{card.lost_at:%Y-%m-%d %H:%M} UTC")
         return card
 
     def reissue_card(self, session: Session, *, member_no: str, actor: Staff) -> MemberCard:
@@ -380,17 +482,9 @@ class MemberRegistry:
         return new
 
     def require_usable_card(self, session: Session, member: Member) -> MemberCard:
-        """Purchases and redemptions need an active member with a card that is not frozen."""
-        if member.status != MemberStatus.ACTIVE:
-            raise InvalidState(f"member {member.member_no} is {member.status.value}")
-        card = self.current_card(session, member.id)
-        if card is None or card.status not in USABLE_CARD:
-            when = f" on {card.lost_at:%Y-%m-%d}" if card and card.lost_at else ""
-            raise InvalidState(
-                f"the card of member {member.member_no} is frozen (reported lost{when}): "
-                "reissue a card first"
-            )
-        return card
+        """An active member's current card, if it is not frozen: the rule the points ledger
+        applies to every redemption (see workbench.members.rights)."""
+        return rights.may_spend(session, member)
 
     def _issue_card(self, session, member, *, replaces, status) -> MemberCard:
         now = self.clock.now()
@@ -451,13 +545,43 @@ class MemberRegistry:
         member.status = MemberStatus.TERMINATED
         member.termination_reason = reason.value
         member.terminated_at = now
-        self.erase_personal_data(member)
+        self.erase(session, member)
         self._event(
             session, member, "terminated", actor, reason=reason.value, points_settled=settled
         )
         return member
 
+    def erase(self, session: Session, member: Member) -> None:
+        """Erase the member's personal data everywhere it is kept: what other packages hold
+        first (the call log finds calls by the member's phone index), then the member row."""
+        now = self.clock.now()
+        for eraser in self.erasers:
+            eraser(session, member, cipher=self.cipher, now=now)
+        self.erase_personal_data(member)
+
+    def erase_terminated(
+        self, session: Session, *, actor: Staff, after_id: int = 0, limit: int = 500
+    ) -> list[int]:
+        """Run `erase` again for up to `limit` terminated members after `after_id` (in id
+        order): for members terminated before erasure reached every package. Idempotent; the
+        caller commits each batch. Returns the member ids done."""
+        require_role(actor, {Role.ADMIN}, "erase terminated members' data")
+        members = session.scalars(
+            select(Member)
+            .where(Member.status == MemberStatus.TERMINATED, Member.id > after_id)
+            .order_by(Member.id)
+            .limit(limit)
+        ).all()
+        for member in members:
+            self.erase(session, member)
+        if members:
+            self.audit.record(session, action="erase", result="ok", actor_id=actor.id,
+                              detail={"terminated_members": len(members),
+                                      "from_id": members[0].id, "to_id": members[-1].id})  # fmt: skip
+        return [m.id for m in members]
+
     def erase_personal_data(self, member: Member) -> None:
+        """The member row only: see `erase` for all of the member's data."""
         for name in PERSONAL_FIELDS:
             setattr(member, f"{name}_enc", None)
         member.phone_bidx = None
@@ -466,7 +590,8 @@ class MemberRegistry:
         member.gender = None
         member.consent_marketing = False
         member.consent_third_party = False
-        member.erased_at = self.clock.now()
+        member.rejection_reason = None  # free text about the applicant
+        member.erased_at = member.erased_at or self.clock.now()
 
     # Tiers --------------------------------------------------------------------------------------
     def grant_tier(
@@ -480,12 +605,14 @@ class MemberRegistry:
         approved_by: Staff,
         until: datetime | None = None,
     ) -> Member:
-        """A manual grant (e.g. platinum): approved by a second person, recorded, kept until
-        `until` (default: one review period) even if spend would demote it."""
+        """A manual grant (e.g. platinum): asked for by one person, approved by a second (a
+        tier approver), kept until `until` (default: one review period) even if spend would
+        demote it. Recorded as a member event and in the audit log, in the caller's
+        transaction."""
         tier = self.scheme.get(tier_code)
         if not tier.manual_grant:
             raise ValidationError("tier", f"{tier.code} cannot be granted by hand")
-        _require_role(approved_by, TIER_APPROVERS, "approve a manual tier grant")
+        require_role(approved_by, TIER_APPROVERS, "approve a manual tier grant")
         if approved_by.id == requested_by.id:
             raise PermissionDenied("a manual tier grant needs a second person's approval")
         if not (reason or "").strip():
@@ -510,6 +637,12 @@ class MemberRegistry:
                 ),
             )
         )  # fmt: skip
+        self.audit.record(
+            session, action="tier_grant", result="ok", actor_id=approved_by.id,
+            member_id=member.id,
+            detail={"requested_by": requested_by.id, "from": old, "to": tier.code,
+                    "until": member.tier_locked_until.isoformat(), "reason": reason.strip()[:300]},
+        )  # fmt: skip
         return member
 
     # Helpers ------------------------------------------------------------------------------------
@@ -521,6 +654,10 @@ class MemberRegistry:
                 f"only a {status.value} member can be {action}"
             )
         return member
+
+    def _notify(self, session, member: Member, notice: str, **extra) -> None:
+        if self.notify is not None:
+            self.notify(session, member, notice, extra=extra)
 
     def _event(self, session, member: Member, kind: str, actor: Staff | None, **detail) -> None:
         session.add(
@@ -534,6 +671,16 @@ class MemberRegistry:
         )
 
 
+def _unused_numbers(session: Session, column, count: int, draw) -> list[str]:
+    """`count` distinct random numbers that no row holds yet (one query per round of draws)."""
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        drawn = {draw() for _ in range(count - len(chosen))} - chosen
+        taken = set(session.scalars(select(column).where(column.in_(drawn))))
+        chosen |= drawn - taken
+    return list(chosen)
+
+
 def _termination_reason(reason: TerminationReason | str) -> TerminationReason:
     try:
         return TerminationReason(reason)
@@ -542,7 +689,7 @@ def _termination_reason(reason: TerminationReason | str) -> TerminationReason:
         raise ValidationError("reason", f"one of {allowed}") from None
 
 
-def _require_role(actor: Staff, roles: set[Role], action: str) -> None:
+def require_role(actor: Staff, roles: set[Role], action: str) -> None:
     if actor.role not in roles:
         allowed = ", ".join(sorted(r.value for r in roles))
         raise PermissionDenied(f"only {allowed} may {action}; {actor.username} is {actor.role}")

@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from workbench.clock import Clock
-from workbench.members.models import Member, MemberEvent, MemberStatus, Purchase
+from workbench.members.models import Member, MemberEvent, MemberStatus, Purchase, Staff
+from workbench.members.registry import TIER_APPROVERS, require_role
 from workbench.members.tiers import PeriodActivity, TierScheme
+from workbench.permissions.audit import AuditLog
 
 ZERO = Decimal("0.00")
 
@@ -35,9 +37,11 @@ class TierChange:
 
 
 class TierReview:
-    def __init__(self, *, clock: Clock, scheme: TierScheme) -> None:
+    def __init__(self, *, clock: Clock, scheme: TierScheme, audit: AuditLog) -> None:
         self.clock = clock
         self.scheme = scheme
+        self.audit = audit
+        self.notify = None  # wired by bootstrap to the messaging outbox
 
     def period_start(self, end: datetime) -> datetime | None:
         months = self.scheme.review_period_months
@@ -89,7 +93,13 @@ class TierReview:
                 )  # fmt: skip
         return changes
 
-    def apply(self, session: Session, changes: list[TierChange]) -> int:
+    def apply(
+        self, session: Session, changes: list[TierChange], *, actor: Staff | None = None
+    ) -> int:
+        """Write the changes. `actor` is the person running the review by hand (a tier
+        approver); None is the scheduled review. Audited either way."""
+        if actor is not None:
+            require_role(actor, TIER_APPROVERS, "apply the tier review")
         now = self.clock.now()
         for change in changes:
             member = session.get(Member, change.member_id)
@@ -101,10 +111,16 @@ class TierReview:
                     member_id=member.id,
                     kind=f"tier_{change.direction}",
                     occurred_at=now,
+                    staff_id=actor.id if actor else None,
                     detail=json.dumps(
                         {"from": change.old_tier, "to": change.new_tier,
                          "spend": str(change.spend), "visits": change.visits}
                     ),
                 )
             )  # fmt: skip
+            if self.notify is not None:
+                self.notify(session, member, "tier_change")
+        self.audit.record(session, action="tier_review", result="ok",
+                          actor_id=actor.id if actor else None,
+                          detail={"changes": len(changes)})  # fmt: skip
         return len(changes)

@@ -113,13 +113,13 @@ def load_tier_scheme(path: Path) -> TierScheme:
                 code=row["code"],
                 label_zh=row["label_zh"],
                 label_en=row["label_en"],
-                rank=int(row["rank"]),
-                points_per_unit=int(row["points_per_unit"]),
+                rank=_whole(row["rank"], "rank", where),
+                points_per_unit=_whole(row["points_per_unit"], "points_per_unit", where),
                 unit_yuan=_decimal(row.get("unit_yuan", 1), where),
                 discount=_decimal(row.get("discount", 1), where),
-                referral_bonus=int(row.get("referral_bonus", 0)),
+                referral_bonus=_whole(row.get("referral_bonus", 0), "referral_bonus", where),
                 qualify_spend=_optional_decimal(row, "qualify_spend", where),
-                qualify_visits=row.get("qualify_visits"),
+                qualify_visits=_optional_whole(row, "qualify_visits", where),
                 qualify_single_purchase=_optional_decimal(row, "qualify_single_purchase", where),
                 manual_grant=bool(row.get("manual_grant", False)),
             )
@@ -136,6 +136,17 @@ def load_tier_scheme(path: Path) -> TierScheme:
         tiers=tuple(tiers),
         review_period_months=int(doc.get("review_period_months", 12)),
     )
+
+
+def _whole(raw, key: str, where: str) -> int:
+    # TOML gives ints for whole numbers; a quoted "12" or a float is a mistake worth naming
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise ConfigError(f"{where}: {key} must be a whole number >= 0, not {raw!r}")
+    return raw
+
+
+def _optional_whole(row: dict, key: str, where: str) -> int | None:
+    return _whole(row[key], key, where) if key in row else None
 
 
 def _optional_decimal(row: dict, key: str, where: str) -> Decimal | None:

@@ -48,6 +48,17 @@ def serves_all_stores(session: Session, staff: Staff) -> bool:
     return store is not None and store.kind == StoreKind.HEADQUARTERS
 
 
+def standing_scope(session: Session, staff: Staff):
+    """The members a list made for `staff` may cover, as a WHERE clause on Member, or None for
+    every member: sales staff their own customers, branch staff their own store, head office
+    every store. Callers refuse analysts (aggregates only) themselves."""
+    if staff.role == Role.SALES:
+        return Member.sales_staff_id == staff.id
+    if not serves_all_stores(session, staff):
+        return Member.store_id == staff.store_id
+    return None
+
+
 class Purpose(StrEnum):
     SERVICE = "service"  # serving a caller or visitor
     CALLBACK = "callback"

@@ -19,8 +19,8 @@ from sqlmodel import Session
 from workbench.clock import Clock
 from workbench.crypto.fields import b64_digest
 from workbench.crypto.keyring import write_private_file
-from workbench.errors import PermissionDenied, ValidationError, WorkbenchError
-from workbench.members.models import Staff, Store
+from workbench.errors import NotFound, PermissionDenied, ValidationError, WorkbenchError
+from workbench.members.models import Role, Staff, Store
 from workbench.permissions.audit import AuditLog
 from workbench.permissions.models import StaffSession, Terminal
 
@@ -192,6 +192,7 @@ class Authenticator:
     def register_terminal(
         self, session: Session, *, name: str, store: Store | None, actor: Staff
     ) -> TerminalCredential:
+        _require_admin(actor, "register terminals")
         if not name.strip():
             raise ValidationError("name", "a terminal needs a name")
         secret = secrets.token_urlsafe(32)
@@ -206,6 +207,7 @@ class Authenticator:
         return TerminalCredential(terminal.id, secret)
 
     def revoke_terminal(self, session: Session, *, terminal_id: int, actor: Staff) -> Terminal:
+        _require_admin(actor, "revoke terminals")
         terminal = session.get(Terminal, terminal_id)
         if terminal is None:
             raise ValidationError("terminal", f"no terminal {terminal_id}")
@@ -213,3 +215,33 @@ class Authenticator:
         self.audit.record(session, action="terminal_revoke", result="ok", actor_id=actor.id,
                           detail={"terminal": terminal.id})  # fmt: skip
         return terminal
+
+    def require_terminals(
+        self, session: Session, *, store_code: str, required: bool, actor: Staff
+    ) -> Store:
+        """Bind (or free) a store's staff to its registered terminals; takes effect at their
+        next sign-in."""
+        _require_admin(actor, "decide which stores require registered terminals")
+        store = session.scalar(select(Store).where(Store.code == store_code.strip()))
+        if store is None:
+            raise NotFound(f"no store {store_code.strip()!r}")
+        store.requires_terminal = required
+        self.audit.record(session, action="terminal_rule", result="ok", actor_id=actor.id,
+                          detail={"store": store.code, "requires_terminal": required})  # fmt: skip
+        return store
+
+    def live_terminals(self, session: Session, store: Store) -> int:
+        """Terminals registered to the store and not revoked: how many places its staff can
+        still sign in from once it requires terminals."""
+        return len(
+            session.scalars(
+                select(Terminal.id).where(
+                    Terminal.store_id == store.id, Terminal.revoked_at.is_(None)
+                )
+            ).all()
+        )
+
+
+def _require_admin(actor: Staff, action: str) -> None:
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied(f"only administrators {action}; {actor.username} is {actor.role}")

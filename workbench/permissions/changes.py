@@ -9,11 +9,16 @@ from sqlalchemy import select
 
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
-from workbench.errors import InvalidState, NotFound, ValidationError
+from workbench.errors import InvalidState, MemberNotActive, NotFound, ValidationError
 from workbench.members.identity import normalise_email, normalise_phone, parse_id_number
-from workbench.members.models import Member, Role, Staff
+from workbench.members.models import Member, MemberStatus, Role, Staff
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
-from workbench.permissions.access import AccessDenied, MemberAccess
+from workbench.permissions.access import (
+    AccessDenied,
+    MemberAccess,
+    serves_all_stores,
+    standing_scope,
+)
 from workbench.permissions.audit import AuditLog
 from workbench.permissions.masking import MASKERS
 from workbench.permissions.models import ChangeRequest, ChangeStatus
@@ -67,12 +72,17 @@ class ChangeRequests:
         value = self._checked(field, new_value)
         with immediate_session(self.sessions) as session:
             member = self.registry.get(session, member_no)
-            if self.access.basis(session, actor, member) is None:
+            self._refuse_erased(session, actor, member, "change_request", field=field)
+            basis = self.access.basis(session, actor, member)
+            # The request shows the old value (masked): only for a field the requester may see.
+            if basis is None or field not in basis.fields:
                 self.audit.record(session, action="change_request", result="denied",
                                   actor_id=actor.id, member_id=member.id,
                                   detail={"field": field})  # fmt: skip
                 session.commit()
-                raise AccessDenied(f"{actor.username} may not change member {member.member_no}")
+                raise AccessDenied(
+                    f"{actor.username} may not change the {field} of member {member.member_no}"
+                )
             self._refuse_duplicate(session, member, field, value)
             old = self.registry.decrypt(member, (field,))[field]
             change = ChangeRequest(
@@ -104,8 +114,8 @@ class ChangeRequests:
                 why = "a change needs a second person's approval"
             elif actor.role not in APPROVERS:
                 why = f"{actor.role} may not approve changes"
-            elif actor.role == Role.STORE_MANAGER and actor.store_id != member.store_id:
-                why = "a store manager approves changes for their own store only"
+            elif actor.store_id != member.store_id and not serves_all_stores(session, actor):
+                why = f"a {actor.role} of a branch decides changes for their own store only"
             if why:
                 self.audit.record(session, action="change_decision", result="denied",
                                   actor_id=actor.id, member_id=member.id,
@@ -113,6 +123,8 @@ class ChangeRequests:
                 session.commit()
                 raise AccessDenied(why)
             if approve:
+                # Approving would write personal data back onto an erased member.
+                self._refuse_erased(session, actor, member, "change_decision", request=change.id)
                 value = self.registry.cipher.decrypt(change.field, change.new_value_enc)
                 self._refuse_duplicate(session, member, change.field, value)
                 self._apply(member, change.field, value)
@@ -129,13 +141,31 @@ class ChangeRequests:
             return change
 
     def pending(self, actor: Staff) -> list[ChangeRequest]:
+        """Requests waiting for a decision, among the members `actor` may list: a branch never
+        sees another branch's members' requests, sales staff see their own customers'."""
+        if actor.role == Role.ANALYST or not actor.active:
+            raise AccessDenied(f"{actor.username} ({actor.role}) sees aggregates only")
         with self.sessions() as session:
-            query = select(ChangeRequest).where(ChangeRequest.status == ChangeStatus.PENDING)
-            if actor.role == Role.STORE_MANAGER:
-                query = query.join(Member, Member.id == ChangeRequest.member_id).where(
-                    Member.store_id == actor.store_id
-                )
+            query = (
+                select(ChangeRequest)
+                .join(Member, Member.id == ChangeRequest.member_id)
+                .where(ChangeRequest.status == ChangeStatus.PENDING)
+            )
+            scope = standing_scope(session, actor)
+            if scope is not None:
+                query = query.where(scope)
             return list(session.scalars(query.order_by(ChangeRequest.id)))
+
+    def _refuse_erased(self, session, actor: Staff, member: Member, action: str, **detail):
+        if member.status != MemberStatus.TERMINATED and member.erased_at is None:
+            return
+        self.audit.record(session, action=action, result="denied", actor_id=actor.id,
+                          member_id=member.id, detail={**detail, "why": "member erased"})  # fmt: skip
+        session.commit()
+        raise MemberNotActive(
+            f"member {member.member_no} is terminated and their personal data erased: "
+            "there is nothing to change"
+        )
 
     def _refuse_duplicate(self, session, member: Member, field: str, value: str | None) -> None:
         if field == "phone":

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from workbench.db.types import encrypted_column
 from workbench.members.models import utc_column
 
 
@@ -101,7 +102,7 @@ class ChangeRequest(SQLModel, table=True):
     field: str = Field(max_length=20)
     old_value_masked: str | None = Field(default=None, max_length=300)
     new_value_masked: str | None = Field(default=None, max_length=300)
-    new_value_enc: str | None = Field(default=None, sa_column=Column(Text))
+    new_value_enc: str | None = Field(default=None, sa_column=encrypted_column(field_from="field"))
     reason: str = Field(default="", max_length=300)
     status: ChangeStatus = Field(sa_column=Column(String(16), nullable=False, index=True))
     requested_by_id: int = Field(foreign_key="staff.id")

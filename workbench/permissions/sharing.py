@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
 
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
 from workbench.errors import ValidationError
-from workbench.members.models import Member, MemberStatus, Role, Staff, Store
+from workbench.members.models import Member, MemberStatus, Staff, Store
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
-from workbench.permissions.access import AccessDenied, Purpose, serves_all_stores
+from workbench.permissions.access import AccessDenied, Purpose, standing_scope
 from workbench.permissions.audit import AuditLog
 from workbench.permissions.masking import MASKERS
 from workbench.permissions.models import ThirdPartyShare
@@ -64,15 +63,6 @@ class DataSharing:
         self.export_roles = set(export_roles)
         self.share_roles = set(share_roles)
 
-    def _standing_scope(self, session: Session, actor: Staff):
-        """Members a bulk operation by `actor` may cover: own customers, own store, or all for
-        head-office staff."""
-        if actor.role == Role.SALES:
-            return Member.sales_staff_id == actor.id
-        if not serves_all_stores(session, actor):
-            return Member.store_id == actor.store_id
-        return None
-
     # Aggregates --------------------------------------------------------------------------------
     def member_counts(self, actor: Staff, *, by_store: bool = True, by_tier: bool = True):
         """Members by store and/or tier; every role may ask, within its standing scope."""
@@ -90,7 +80,7 @@ class DataSharing:
                 .group_by(*columns)
                 .order_by(*columns)
             )
-            scope = self._standing_scope(session, actor)
+            scope = standing_scope(session, actor)
             if scope is not None:
                 query = query.where(scope)
             rows = [(tuple(r[:-1]), int(r[-1])) for r in session.execute(query)]
@@ -114,7 +104,7 @@ class DataSharing:
                 .where(Member.status != MemberStatus.TERMINATED)
                 .order_by(Member.id)
             )
-            scope = self._standing_scope(session, actor)
+            scope = standing_scope(session, actor)
             if scope is not None:
                 query = query.where(scope)
             if store_code:

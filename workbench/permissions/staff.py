@@ -1,4 +1,5 @@
-"""The staff directory: administrators add staff, set passwords, unlock and deactivate them."""
+"""The staff directory: administrators add staff, set passwords and e-mail addresses (where
+escalations are sent), unlock and deactivate them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import re
 from sqlalchemy import select
 from sqlmodel import Session
 
+from workbench.crypto import FieldCipher
 from workbench.errors import NotFound, ValidationError
+from workbench.members.identity import normalise_email
 from workbench.members.models import Role, Staff, Store
 from workbench.permissions.access import AccessDenied
 from workbench.permissions.audit import AuditLog
@@ -16,11 +19,16 @@ from workbench.permissions.auth import Authenticator
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 
 
+EMAIL_FIELD = "staff.email"
+
+
 class StaffDirectory:
-    def __init__(self, *, clock, auth: Authenticator, audit: AuditLog) -> None:
+    def __init__(self, *, clock, auth: Authenticator, audit: AuditLog,
+                 cipher: FieldCipher) -> None:  # fmt: skip
         self.clock = clock
         self.auth = auth
         self.audit = audit
+        self.cipher = cipher
 
     def has_admin(self, session: Session) -> bool:
         query = select(Staff.id).where(Staff.role == Role.ADMIN, Staff.active.is_(True))
@@ -37,6 +45,7 @@ class StaffDirectory:
         password: str,
         store_code: str | None = None,
         team: str | None = None,
+        email: str | None = None,
     ) -> Staff:
         """`actor` must be an administrator; None is allowed only for the very first admin."""
         if actor is None:
@@ -63,6 +72,7 @@ class StaffDirectory:
         staff = Staff(
             username=username, display_name=display_name.strip() or username, role=role,
             store_id=store_id, team=team, password_hash=self.auth.hash_password(password),
+            email_enc=self.cipher.encrypt(EMAIL_FIELD, normalise_email(email)),
             created_at=self.clock.now(),
         )  # fmt: skip
         session.add(staff)
@@ -86,6 +96,18 @@ class StaffDirectory:
         self.audit.record(session, action="staff_password", result="ok", actor_id=actor.id,
                           detail={"staff": staff.id})  # fmt: skip
         return staff
+
+    def set_email(self, session: Session, *, actor: Staff, username: str,
+                  email: str | None) -> Staff:  # fmt: skip
+        """Where this staff member's escalations are e-mailed; None or empty removes it."""
+        staff = self._target(session, actor, username)
+        staff.email_enc = self.cipher.encrypt(EMAIL_FIELD, normalise_email(email))
+        self.audit.record(session, action="staff_email", result="ok", actor_id=actor.id,
+                          detail={"staff": staff.id, "set": staff.email_enc is not None})  # fmt: skip
+        return staff
+
+    def email(self, staff: Staff) -> str | None:
+        return self.cipher.decrypt(EMAIL_FIELD, staff.email_enc)
 
     def unlock(self, session: Session, *, actor: Staff, username: str) -> Staff:
         staff = self._target(session, actor, username)

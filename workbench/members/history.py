@@ -1,0 +1,83 @@
+"""A member's history as the profile shows it: recent purchases, complaints and callback tasks
+(the communication log is part of MemberProfile). It takes the MemberView the access layer
+returned, so it is only ever read for a member the reader may see; it holds no personal
+fields, only what happened and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from workbench.members.models import Purchase, Store
+from workbench.permissions.access import MemberView
+
+
+@dataclass(frozen=True)
+class PurchaseLine:
+    occurred_at: datetime
+    amount: Decimal
+    points: int
+    store_code: str
+
+
+@dataclass(frozen=True)
+class ComplaintLine:
+    complaint_no: str
+    state: str
+    category: str
+    priority: str
+    received_at: datetime
+    satisfaction: int | None
+
+
+@dataclass(frozen=True)
+class CallbackLine:
+    task_id: int
+    reason: str
+    status: str
+    outcome: str | None
+    attempts: int
+    latest_at: datetime
+
+
+@dataclass(frozen=True)
+class MemberHistory:
+    purchases: tuple[PurchaseLine, ...]
+    complaints: tuple[ComplaintLine, ...]
+    callbacks: tuple[CallbackLine, ...]
+
+
+def member_history(wb, view: MemberView, *, limit: int = 20) -> MemberHistory:
+    # Complaints and callbacks build on members; imported here, not at the top, to keep the
+    # packages' import order one-way.
+    from workbench.callbacks.models import CallbackTask
+    from workbench.tickets.models import Complaint
+
+    member_id = view.member_id
+    with wb.sessions() as session:
+        purchases = session.execute(
+            select(Purchase.occurred_at, Purchase.amount, Purchase.points_earned, Store.code)
+            .join(Store, Store.id == Purchase.store_id)
+            .where(Purchase.member_id == member_id)
+            .order_by(Purchase.occurred_at.desc()).limit(limit)
+        ).all()  # fmt: skip
+        complaints = session.execute(
+            select(Complaint.complaint_no, Complaint.state, Complaint.category,
+                   Complaint.priority, Complaint.received_at, Complaint.satisfaction)
+            .where(Complaint.member_id == member_id)
+            .order_by(Complaint.received_at.desc()).limit(limit)
+        ).all()  # fmt: skip
+        callbacks = session.execute(
+            select(CallbackTask.id, CallbackTask.reason, CallbackTask.status,
+                   CallbackTask.outcome, CallbackTask.attempts, CallbackTask.latest_at)
+            .where(CallbackTask.member_id == member_id)
+            .order_by(CallbackTask.created_at.desc()).limit(limit)
+        ).all()  # fmt: skip
+    return MemberHistory(
+        purchases=tuple(PurchaseLine(*row) for row in purchases),
+        complaints=tuple(ComplaintLine(*row) for row in complaints),
+        callbacks=tuple(CallbackLine(*row) for row in callbacks),
+    )

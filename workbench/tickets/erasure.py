@@ -1,0 +1,39 @@
+"""Erasing a member's words from their complaints: the description, plan and step notes become
+the erased marker; category, cause, department, times and scores stay for the analysis."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from workbench.crypto import FieldCipher
+from workbench.members.erasure import ERASED_TEXT
+from workbench.members.models import Member
+from workbench.tickets.models import Complaint, ComplaintEvent
+
+
+def erase_member_complaints(
+    session: Session, member: Member, *, cipher: FieldCipher, now: datetime
+) -> None:
+    erased = cipher.encrypt("complaint.text", ERASED_TEXT)
+    mine = select(Complaint.id).where(Complaint.member_id == member.id)
+    session.execute(
+        update(Complaint)
+        .where(Complaint.member_id == member.id)
+        .values(contact_enc=None, description_enc=erased)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.execute(
+        update(Complaint)
+        .where(Complaint.member_id == member.id, Complaint.resolution_enc.is_not(None))
+        .values(resolution_enc=erased)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.execute(
+        update(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id.in_(mine), ComplaintEvent.note_enc.is_not(None))
+        .values(note_enc=erased)
+        .execution_options(synchronize_session="fetch")
+    )
