@@ -179,3 +179,131 @@ def test_twenty_agents_never_get_the_same_task(wb, world, clock):
     assert len(claimed) == len(set(claimed)) == 60
     with wb.sessions() as session:
         assert set(session.scalars(select(CallbackTask.status)).all()) == {TaskStatus.DONE.value}
+
+
+def _status(wb, task_id):
+    with wb.sessions() as session:
+        return session.get(CallbackTask, task_id).status
+
+
+def test_a_task_past_its_window_expires_and_no_longer_blocks_its_reason(wb, world, clock):
+    stale = _task(wb, world.member_id, reason="tier_change",
+                  latest_at=clock.now() + timedelta(hours=2))  # fmt: skip
+    with pytest.raises(DuplicateTask):
+        _task(wb, world.member_id, reason="tier_change")
+    clock.advance(hours=2)
+    assert wb.callbacks.claim_next(world.staff["agent"]) is None  # never offered once past
+    # Scheduling the same reason again closes the stale task first (no job needed for that).
+    fresh = _task(wb, world.member_id, reason="tier_change")
+    assert _status(wb, stale) == "expired" and _status(wb, fresh) == "queued"
+    with wb.sessions() as session:
+        assert session.get(CallbackTask, stale).closed_at == clock.now()
+    assert wb.callbacks.claim_next(world.staff["agent"]).task_id == fresh
+
+
+def test_the_expiry_job_closes_queued_and_abandoned_tasks_but_not_live_claims(wb, world, clock):
+    agent = world.staff["agent"]
+    with wb.sessions() as session:
+        others = [wb.registry.apply(session, application=application(store_code="SH01"),
+                                    actor=world.staff["sales_own"]).id for _ in range(2)]  # fmt: skip
+        session.commit()
+    # The grant outlives the window by the grace period: until +35 min for the first claim.
+    window = {"latest_at": clock.now() + timedelta(minutes=25)}
+    abandoned = _task(wb, world.member_id, priority=9, **window)
+    live = _task(wb, others[1], priority=8, **window)
+    queued = _task(wb, others[0], **window)
+    assert wb.callbacks.claim_next(agent).task_id == abandoned  # lease until +30 min
+    clock.advance(minutes=1)
+    assert wb.callbacks.claim_next(world.staff["supervisor"]).task_id == live  # until +31
+    assert wb.callbacks.expire_past_windows() == 0  # every window is still open
+    clock.advance(minutes=29, seconds=30)  # windows over; the agent's lease lapsed, not the other
+    assert wb.callbacks.expire_past_windows() == 2
+    assert [_status(wb, t) for t in (queued, abandoned, live)] == ["expired", "expired", "claimed"]
+    with pytest.raises(AccessDenied):  # the abandoned claim's grant ended with it
+        wb.access.view(agent, world.member_no, "callback")
+    clock.advance(minutes=1)  # the second lease lapses too: that agent went away as well
+    assert wb.callbacks.expire_past_windows() == 1
+    assert wb.callbacks.expire_past_windows() == 0
+    assert _status(wb, live) == "expired"
+
+
+def test_the_agent_of_a_live_claim_past_the_window_still_records_the_outcome(wb, world, clock):
+    agent = world.staff["agent"]
+    task_id = _task(wb, world.member_id, latest_at=clock.now() + timedelta(minutes=10))
+    wb.callbacks.claim_next(agent)
+    clock.advance(minutes=15)
+    assert wb.callbacks.expire_past_windows() == 0
+    task = wb.callbacks.record_outcome(agent, task_id=task_id, outcome="reached")
+    assert task.status == "done"
+
+
+def _members_of(wb, world, store_code, n):
+    with wb.sessions() as session:
+        ids = [wb.registry.apply(session, application=application(store_code=store_code),
+                                 actor=world.staff["agent"]).id for _ in range(n)]  # fmt: skip
+        session.commit()
+    return ids
+
+
+def test_a_callable_task_behind_more_than_fifty_quiet_hour_tasks_is_claimed(wb, world, clock):
+    with wb.sessions() as session:
+        add_store(session, "NY01", timezone="America/New_York")
+        session.commit()
+    # 12:00 in Shanghai is midnight in New York: none of these 60 may be called now, and they
+    # all come first (higher priority).
+    clock.set(datetime(2026, 3, 2, 4, 0, tzinfo=UTC))
+    with wb.sessions() as session:
+        for member_id in _members_of(wb, world, "NY01", 60):
+            wb.callbacks.schedule(session, member_id=member_id, reason="campaign", priority=10)
+        session.commit()
+    callable_task = _task(wb, world.member_id)
+    claim = wb.callbacks.claim_next(world.staff["agent"])
+    assert claim is not None and claim.task_id == callable_task
+    assert wb.callbacks.claim_next(world.staff["agent"]) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_tasks_other_agents_hold_are_skipped_not_waited_for(wb, world):
+    held = []
+    with wb.sessions() as session:
+        for member_id in _members_of(wb, world, "SH01", 55):
+            held.append(wb.callbacks.schedule(session, member_id=member_id, reason="campaign",
+                                              priority=10).id)  # fmt: skip
+        session.commit()
+    free = _task(wb, world.member_id)
+    with wb.engine.connect() as other:  # another agent's transaction, mid-claim
+        other.execute(select(CallbackTask.id).where(CallbackTask.id.in_(held)).with_for_update())
+        claim = wb.callbacks.claim_next(world.staff["agent"])
+        assert claim is not None and claim.task_id == free
+        other.rollback()
+    assert wb.callbacks.claim_next(world.staff["agent"]).task_id in held
+
+
+def test_due_count_is_what_the_agent_could_claim(wb, world, clock):
+    from datetime import timedelta
+
+    from tests.factories import application
+
+    agent = world.staff["agent"]
+    members = []
+    with wb.sessions() as session:
+        for _ in range(4):
+            m = wb.registry.apply(session, application=application(store_code="SH01"),
+                                  actor=world.staff["sales_own"])  # fmt: skip
+            members.append(m.id)
+        session.flush()
+        wb.callbacks.schedule(session, member_id=members[0], reason="tier_change")  # due
+        wb.callbacks.schedule(session, member_id=members[1], reason="tier_change",
+                              earliest_at=clock.now() + timedelta(days=1))  # fmt: skip  # later
+        wb.callbacks.schedule(
+            session,
+            member_id=members[2],
+            reason="tier_change",
+            assigned_staff_id=world.staff["supervisor"].id,
+        )  # someone else's
+        wb.callbacks.schedule(session, member_id=members[3], reason="tier_change", team="care")
+        session.commit()
+    assert wb.callbacks.due_count(agent) == 1 + (agent.team == "care")
+    claim = wb.callbacks.claim_next(agent)
+    assert claim is not None and wb.callbacks.due_count(agent) == (agent.team == "care")

@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import application
-from workbench.callbacks.models import CallbackTask
+from tests.factories import application, fake_id_number
+from workbench.callbacks.models import CallbackTask, Campaign
 from workbench.errors import ValidationError
 from workbench.members.models import Member
 from workbench.permissions.access import AccessDenied
+from workbench.tickets.service import ComplaintIntake
 
 
 def _members(wb, world, n, **app):
@@ -127,3 +128,91 @@ def test_campaign_cli(wb, world, run_cli):
     code, _, err = run("campaigns", "create", "x", "--segment", "{}", "--from", "2026-03-02",
                        "--to", "2026-03-01", "--capacity", "2")  # fmt: skip
     assert code == 2 and err.startswith("error:")
+
+
+def test_rerun_with_spare_capacity_makes_no_duplicates(wb, world):
+    _members(wb, world, 25)
+    campaign = _campaign(wb, world, '{"store": "SH01"}', capacity=100)
+    assert wb.campaigns.materialise(campaign.id) == 26  # every member, with 74 places to spare
+    assert wb.campaigns.materialise(campaign.id) == 0
+    assert wb.campaigns.materialise_all() == 0
+    # Even with its cursor lost (as if a run had died before saving it), the open-task index
+    # refuses a second task for the same member.
+    with wb.sessions() as session:
+        session.get(Campaign, campaign.id).cursor_member_id = 0
+        session.commit()
+    assert wb.campaigns.materialise(campaign.id) == 0
+    with wb.sessions() as session:
+        members = session.scalars(select(CallbackTask.member_id)
+                                  .where(CallbackTask.campaign_id == campaign.id)).all()  # fmt: skip
+    assert len(members) == len(set(members)) == 26
+    assert wb.campaigns.progress(campaign.id).made_today == 26
+
+
+def _born_in(wb, world, birthday, n):
+    """n active members whose ID numbers say they were born on `birthday` (YYYYMMDD)."""
+    ids = []
+    with wb.sessions() as session:
+        for _ in range(n):
+            app = application(store_code="SH01", id_number=fake_id_number(birthday=birthday))
+            member = wb.registry.apply(session, application=app, actor=world.staff["sales_own"])
+            wb.registry.approve(session, member_no=member.member_no, actor=world.staff["agent"])
+            ids.append(member.id)
+        session.commit()
+    return ids
+
+
+def test_birthday_month_segment(wb, world):
+    july = _born_in(wb, world, "19850712", 2)
+    _born_in(wb, world, "19920101", 1)
+    december = _born_in(wb, world, "19771231", 1)
+    campaign = _campaign(wb, world, '{"birthday_month": 7}', capacity=100)
+    assert wb.campaigns.materialise(campaign.id) == 2
+    assert _called(wb, campaign.id) == set(july)
+    campaign = _campaign(wb, world, '{"birthday_month": 3}', capacity=100)
+    wb.campaigns.materialise(campaign.id)
+    assert _called(wb, campaign.id) == {world.member_id}  # the world's member: 15 March
+    campaign = _campaign(wb, world, '{"birthday_month": 12, "store": "SH01"}', capacity=100)
+    wb.campaigns.materialise(campaign.id)
+    assert _called(wb, campaign.id) == set(december)
+
+
+def test_complaint_closed_days_segment(wb, world, clock):
+    long_ago, recent, still_open = _members(wb, world, 3)
+    supervisor = world.staff["supervisor"]
+
+    def complaint(member_id, close: bool):
+        with wb.sessions() as session:
+            member_no = session.get(Member, member_id).member_no
+            c = wb.complaints.open(session, intake=ComplaintIntake(
+                channel="hotline", category="billing", description="扣费", member_no=member_no),
+                actor=world.staff["agent"])  # fmt: skip
+            if close:
+                wb.complaints.close(session, complaint_no=c.complaint_no, actor=supervisor,
+                                    reason="resolved by phone")  # fmt: skip
+            session.commit()
+
+    complaint(long_ago, close=True)
+    clock.advance(days=40)
+    complaint(recent, close=True)
+    complaint(still_open, close=False)
+    clock.advance(days=5)
+    campaign = _campaign(wb, world, '{"complaint_closed_days": 30}', capacity=100)
+    assert wb.campaigns.materialise(campaign.id) == 1
+    assert _called(wb, campaign.id) == {recent}
+    wider = _campaign(wb, world, '{"complaint_closed_days": 60}', capacity=100)
+    wb.campaigns.materialise(wider.id)  # the recent one already has an open campaign task
+    assert _called(wb, wider.id) == {long_ago}
+
+
+def test_members_busy_with_another_campaign_do_not_stop_the_run(wb, world):
+    _members(wb, world, 25)
+    wb.campaigns.batch_size = 10
+    first = _campaign(wb, world, '{"store": "SH01"}', capacity=12)
+    assert wb.campaigns.materialise(first.id) == 12
+    # The next campaign's first batch of 10 all hold an open campaign task: they are passed
+    # over (not duplicated) and the run goes on to the members after them.
+    second = _campaign(wb, world, '{"store": "SH01"}', capacity=100)
+    seen = []
+    assert wb.campaigns.materialise(second.id, lambda made, total: seen.append(made)) == 14
+    assert seen[0] == 0 and _called(wb, second.id).isdisjoint(_called(wb, first.id))

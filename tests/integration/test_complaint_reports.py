@@ -75,6 +75,26 @@ def test_small_groups_hidden_for_aggregate_only_roles(wb, world, clock):
     assert own.store_code == "SH01" and own.total == 6
 
 
+def test_a_lone_complaint_tells_an_aggregate_only_reader_nothing(wb, world, clock, run_cli):
+    """One complaint in the period: its score, its times and the total would single it out."""
+    start = clock.now() - timedelta(days=1)
+    _complaint(wb, world, score=4)
+    end = clock.now() + timedelta(days=1)
+    analyst = wb.complaint_reports.report(world.staff["analyst"], start=start, end=end)
+    withheld = ("total", "closed", "reopen_rate_pct", "satisfaction_average", "responded",
+                "first_response_hours_median", "first_response_hours_p90",
+                "first_response_on_time_pct", "resolution_hours_median", "resolved")  # fmt: skip
+    assert {name: getattr(analyst, name) for name in withheld} == dict.fromkeys(withheld)
+    assert set(withheld) <= set(analyst.hidden)
+    assert analyst.satisfaction_scores == {4: None}
+    assert all(n is None for n in analyst.by_store.values())
+    assert analyst.open == 0 and "open" not in analyst.hidden  # nobody: nothing to hide
+    supervisor = wb.complaint_reports.report(world.staff["supervisor"], start=start, end=end)
+    assert (supervisor.total, supervisor.satisfaction_average, supervisor.hidden) == (1, 4.0, [])
+    code, out, _ = run_cli("report", "complaints", user="analyst")
+    assert code == 0 and "satisfaction_average" in out and "4.0" not in out and "<5" in out
+
+
 def test_report_cli_formats(wb, world, run_cli):
     _complaint(wb, world, score=5)
 
@@ -91,3 +111,42 @@ def test_report_cli_formats(wb, world, run_cli):
     assert code == 2 and "may not export" in err
     code, out, _ = run("complaints", "sweep")
     assert code == 0 and "0 escalations" in out
+
+
+def test_report_title_shows_local_days(wb, world, run_cli):
+    _complaint(wb, world, score=5)
+    code, out, _ = run_cli("report", "complaints", "--from", "2026-03-01", "--to", "2026-03-03",
+                           user="supervisor")  # fmt: skip
+    # Shanghai midnight of 1 March is still 28 February in UTC: the title says the local days.
+    assert code == 0 and "complaints 2026-03-01 – 2026-03-02" in out
+    code, out, _ = run_cli("report", "complaints", user="supervisor")  # up to today, 2 March
+    assert code == 0 and "complaints 2025-03-03 – 2026-03-02" in out
+
+
+def test_the_dashboard_board_is_scoped_by_role(wb, world, clock):
+    from tests.factories import application
+
+    for _ in range(6):
+        _complaint(wb, world, respond=False)  # SH01's member, left open
+    with wb.sessions() as session:  # and one complaint of a Beijing member
+        other = wb.registry.apply(session, application=application(store_code="BJ01"),
+                                  actor=world.staff["manager_other"])  # fmt: skip
+        session.commit()
+        wb.complaints.open(session, intake=ComplaintIntake(
+            channel="store", category="billing", description="北京", member_no=other.member_no),
+            actor=world.staff["agent"])  # fmt: skip
+        session.commit()
+    clock.advance(days=10)  # every one is past its clocks
+    from workbench.tickets.escalation import sweep
+
+    sweep(wb.sessions, wb.complaints)
+    states, escalated = wb.complaint_reports.board(world.staff["supervisor"])
+    assert sum(states.values()) == 7 and len(escalated) == 7
+    states, escalated = wb.complaint_reports.board(world.staff["manager_own"])
+    assert sum(states.values()) == 6 and len(escalated) == 6  # their own store's only
+    states, escalated = wb.complaint_reports.board(world.staff["manager_other"])
+    assert states == {"received": None} and len(escalated) == 1  # 1 is under the minimum
+    states, escalated = wb.complaint_reports.board(world.staff["analyst"])
+    assert states == {"investigating": 6, "received": None} and escalated == []  # no rows
+    with pytest.raises(AccessDenied):
+        wb.complaint_reports.board(world.staff["agent"])

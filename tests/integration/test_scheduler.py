@@ -6,11 +6,14 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from workbench.scheduler import jobs
+from workbench.scheduler.leader import ADVISORY_KEY
 from workbench.scheduler.service import job_plan
 from workbench.tickets.service import ComplaintIntake
 
@@ -19,6 +22,7 @@ def _start(db_url, keyring):
     env = {**os.environ, "WORKBENCH_DATABASE_URL": db_url,
            "WORKBENCH_KEYS_KEYRING": keyring.to_json(),
            "WORKBENCH_SCHEDULER_STANDBY_POLL_SECONDS": "0.2",
+           "WORKBENCH_SCHEDULER_LOCK_CHECK_SECONDS": "0.2",
            "WORKBENCH_SCHEDULER_SWEEP_SECONDS": "5"}  # fmt: skip
     return subprocess.Popen([sys.executable, "-m", "workbench", "scheduler"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -58,13 +62,57 @@ def test_standby_takes_over_when_the_active_one_dies(wb, keyring, db_url):
                 process.wait()
 
 
+def _take_the_lock_away(wb, db_url):
+    """What an outage does to the active scheduler's lock while its process lives on: the
+    lock's connection is cut (PostgreSQL), or the lock file is deleted (SQLite)."""
+    if wb.engine.dialect.name == "postgresql":
+        with wb.engine.connect() as connection:
+            [holder] = connection.execute(
+                text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                     "AND objid::bigint = :k"), {"k": ADVISORY_KEY}).scalars().all()  # fmt: skip
+            assert connection.execute(text("SELECT pg_terminate_backend(:p)"), {"p": holder})
+        return holder
+    os.remove(f"{make_url(db_url).database}.scheduler.lock")
+    return None
+
+
+def test_a_scheduler_that_loses_its_lock_steps_down_and_the_standby_takes_over(wb, keyring, db_url):
+    first = _start(db_url, keyring)
+    second = None
+    try:
+        _wait_for_line(first, "scheduler: active")
+        second = _start(db_url, keyring)
+        _wait_for_line(second, "scheduler: standby")
+        old_holder = _take_the_lock_away(wb, db_url)
+        _wait_for_line(second, "scheduler: active", timeout=20)
+        _wait_for_line(first, "scheduler: lost the leader lock", timeout=20)
+        _wait_for_line(first, "scheduler: standby", timeout=20)  # and it waits its turn
+        if wb.engine.dialect.name == "postgresql":
+            with wb.engine.connect() as connection:
+                holders = connection.execute(
+                    text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                         "AND objid::bigint = :k"), {"k": ADVISORY_KEY}).scalars().all()  # fmt: skip
+            assert len(holders) == 1 and holders != [old_holder]
+        for process in (first, second):
+            process.send_signal(signal.SIGTERM)
+            _wait_for_line(process, "scheduler: stopped")
+            assert process.wait(timeout=20) == 0
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+
+
 def test_jobs_run_in_process_and_are_idempotent(wb, world, clock):
     jobs.install(wb)
     with wb.sessions() as session:
         wb.complaints.open(session, intake=ComplaintIntake(
             channel="hotline", category="billing", priority="urgent", description="扣费",
             member_no=world.member_no), actor=world.staff["agent"])  # fmt: skip
-        wb.callbacks.schedule(session, member_id=world.member_id, reason="tier_change")
+        # A window longer than the 10 days below: the lease lapses, the task stays callable.
+        wb.callbacks.schedule(session, member_id=world.member_id, reason="tier_change",
+                              latest_at=clock.now() + timedelta(days=30))  # fmt: skip
         session.commit()
     wb.callbacks.claim_next(world.staff["agent"])
     clock.advance(days=10)
@@ -83,7 +131,7 @@ def test_jobs_run_in_process_and_are_idempotent(wb, world, clock):
             .select_from(ComplaintEvent)
             .where(ComplaintEvent.action == "escalated")
         )
-        assert escalations == 3
+        assert escalations == 6  # every rung of the first-response and resolution clocks
         assert session.scalar(select(CallbackTask.status)) == "queued"  # the lease lapsed
 
 

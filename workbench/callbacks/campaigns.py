@@ -126,12 +126,13 @@ class Campaigns:
                 room = campaign.daily_capacity - self._made_on(session, campaign, today)
                 if room <= 0:
                     return made
-                batch = self._batch(session, campaign, min(room, self.batch_size), today)
+                considered, batch = self._batch(session, campaign, min(room, self.batch_size),
+                                                today)  # fmt: skip
                 session.commit()
             made += batch
             if progress:
                 progress(made, room + made - batch)
-            if batch == 0:
+            if considered == 0:  # the segment has no member left past the cursor
                 return made
 
     def _made_on(self, session: Session, campaign: Campaign, day: date) -> int:
@@ -143,7 +144,10 @@ class Campaigns:
             )
         )  # fmt: skip
 
-    def _batch(self, session: Session, campaign: Campaign, limit: int, today: date) -> int:
+    def _batch(self, session: Session, campaign: Campaign, limit: int,
+               today: date) -> tuple[int, int]:  # fmt: skip
+        """(members considered, tasks made): a member already holding an open campaign task
+        (from another campaign, say) is passed over, and the run goes on past them."""
         now = self.clock.now()
         conditions = segment_conditions(session, json.loads(campaign.segment), now)
         ids = session.scalars(
@@ -153,7 +157,7 @@ class Campaigns:
             .limit(limit)
         ).all()
         if not ids:
-            return 0
+            return 0, 0
         day_end = datetime.combine(today, self.day_ends, tzinfo=self.zone)
         rows = [
             {"member_id": member_id, "reason": Reason.CAMPAIGN.value, "campaign_id": campaign.id,
@@ -163,10 +167,15 @@ class Campaigns:
             for member_id in ids
         ]  # fmt: skip
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        # A member with an open campaign task already is skipped, not duplicated.
-        result = session.execute(insert(CallbackTask).values(rows).on_conflict_do_nothing())
+        # A member with an open campaign task already is skipped, not duplicated. What was made
+        # is counted from RETURNING: psycopg reports no rowcount for this statement (-1), and
+        # counting the members asked for would claim tasks that were skipped.
+        made = session.execute(
+            insert(CallbackTask).values(rows).on_conflict_do_nothing()
+            .returning(CallbackTask.id)
+        ).all()  # fmt: skip
         campaign.cursor_member_id = ids[-1]
-        return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(ids)
+        return len(ids), len(made)
 
     # Progress -------------------------------------------------------------------------------------
     def progress(self, campaign_id: int) -> CampaignProgress:

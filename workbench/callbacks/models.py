@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Date, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
+from workbench.db.types import encrypted_column
 from workbench.members.models import utc_column
 
 
@@ -27,6 +28,9 @@ class TaskStatus(StrEnum):
     DONE = "done"  # reached (or refused), with the outcome recorded
     UNREACHED = "unreached"  # attempts used up, or a wrong number
     CANCELLED = "cancelled"  # e.g. the member asked not to be called
+    # The calling window ended with the task still open. Closing it matters: a member has one
+    # open task per reason, so a stale one would block every later task for that reason.
+    EXPIRED = "expired"
 
 
 OPEN_STATUSES = (TaskStatus.QUEUED.value, TaskStatus.CLAIMED.value)
@@ -56,7 +60,12 @@ class CallbackTask(SQLModel, table=True):
     __table_args__ = (
         # The claim query: queued work that is due, most important first.
         Index("ix_callback_claim", "status", "team", "next_attempt_at"),
+        # ... in the claim's own order, so taking the first callable task reads a few index
+        # entries instead of sorting the whole queue under the write lock.
+        Index("ix_callback_queue", "status", text("priority DESC"), "next_attempt_at", "id"),
         Index("ix_callback_lease", "status", "lease_until"),
+        # Closing tasks whose window has ended (the expiry job).
+        Index("ix_callback_window", "status", "latest_at"),
         # A member has at most one open task per reason.
         Index(
             "ux_callback_open_reason",
@@ -84,7 +93,7 @@ class CallbackTask(SQLModel, table=True):
     claimed_by_id: int | None = Field(default=None, foreign_key="staff.id")
     lease_until: datetime | None = Field(default=None, sa_column=utc_column())
     outcome: str | None = Field(default=None, max_length=20)
-    feedback_enc: str | None = Field(default=None, sa_column=Column(Text))
+    feedback_enc: str | None = Field(default=None, sa_column=encrypted_column("callback.feedback"))
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     closed_at: datetime | None = Field(default=None, sa_column=utc_column())
 
@@ -98,7 +107,7 @@ class CallbackAttempt(SQLModel, table=True):
     at: datetime = Field(sa_column=utc_column(nullable=False))
     outcome: str = Field(max_length=20)
     call_back_at: datetime | None = Field(default=None, sa_column=utc_column())
-    feedback_enc: str | None = Field(default=None, sa_column=Column(Text))
+    feedback_enc: str | None = Field(default=None, sa_column=encrypted_column("callback.feedback"))
 
 
 class Campaign(SQLModel, table=True):

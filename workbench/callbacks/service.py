@@ -3,9 +3,10 @@ lapsed leases, campaigns. Claims and outcomes open their own transactions."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,18 +22,28 @@ from workbench.callbacks.models import (
 )
 from workbench.clock import Clock
 from workbench.crypto import FieldCipher
-from workbench.db.engine import immediate_session
+from workbench.db.engine import immediate_session, is_sqlite
 from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from workbench.members.models import Member, Staff, Store
 from workbench.permissions.access import MemberAccess
 from workbench.permissions.models import GrantSource
 
+log = logging.getLogger(__name__)
 RETRY_OUTCOMES = {Outcome.NO_ANSWER, Outcome.BUSY}
+
+
+FOLLOW_UP_WINDOW = timedelta(days=3)  # a member not satisfied is called back within 3 days
+FOLLOW_UP_PRIORITY = 5
 
 
 class DuplicateTask(ValidationError):
     def __init__(self, reason: str) -> None:
         super().__init__("reason", f"the member already has an open {reason} callback")
+
+
+class DoNotCall(ValidationError):
+    def __init__(self, member_no: str) -> None:
+        super().__init__("member", f"{member_no} asked not to be called")
 
 
 @dataclass(frozen=True)
@@ -100,19 +111,22 @@ class CallbackService:
                  priority: int = 0, team: str | None = None,
                  assigned_staff_id: int | None = None, complaint_id: int | None = None,
                  campaign_id: int | None = None) -> CallbackTask:  # fmt: skip
-        """A new task. Refused for a member who asked not to be called, or who already has an
-        open task for the same reason."""
+        """A new task. Refused for a member who asked not to be called (DoNotCall), or who
+        already has an open task for the same reason (DuplicateTask). An open task whose window
+        has ended is closed as expired first: it can no longer be called, so it does not count."""
         reason = _reason(reason)
         member = session.get(Member, member_id)
         if member is None:
             raise NotFound(f"no member with id {member_id}")
         if member.do_not_call:
-            raise ValidationError("member", f"{member.member_no} asked not to be called")
+            raise DoNotCall(member.member_no)
         now = self.clock.now()
         earliest = earliest_at or now
         latest = latest_at or earliest + timedelta(days=7)
         if latest <= earliest:
             raise ValidationError("latest_at", "the window must end after it starts")
+        self._close_past_windows(session, now, CallbackTask.member_id == member_id,
+                                 CallbackTask.reason == reason.value)  # fmt: skip
         task = CallbackTask(
             member_id=member_id, reason=reason.value, priority=priority, team=team,
             assigned_staff_id=assigned_staff_id, complaint_id=complaint_id,
@@ -127,53 +141,126 @@ class CallbackService:
         return task
 
     def schedule_complaint_follow_up(self, session: Session, complaint) -> int | None:
-        """After a low satisfaction score: the handler calls the member back within 3 days.
-        Nothing when the member asked not to be called or a follow-up is already open."""
+        """After a low satisfaction score the member is called back within 3 days. Returns the
+        task that will make that call, to link to the complaint:
+        - a new task for the handler (an expired follow-up is closed and replaced);
+        - or the member's follow-up that is still open (for this complaint's earlier round or
+          for another complaint): one call covers both, so that task is kept, raised to the
+          follow-up priority and its window stretched to the new deadline.
+        None only when the member asked never to be called; the complaint records that."""
         now = self.clock.now()
-        try:
-            task = self.schedule(
-                session, member_id=complaint.member_id, reason=Reason.COMPLAINT_FOLLOW_UP,
-                earliest_at=now, latest_at=now + timedelta(days=3), priority=5,
-                assigned_staff_id=complaint.handler_id, complaint_id=complaint.id,
-            )  # fmt: skip
-        except ValidationError:
-            return None
-        session.flush()
-        return task.id
+        for _ in range(2):  # the open task may close between the refusal and the look-up
+            try:
+                task = self.schedule(
+                    session, member_id=complaint.member_id, reason=Reason.COMPLAINT_FOLLOW_UP,
+                    earliest_at=now, latest_at=now + FOLLOW_UP_WINDOW,
+                    priority=FOLLOW_UP_PRIORITY, assigned_staff_id=complaint.handler_id,
+                    complaint_id=complaint.id,
+                )  # fmt: skip
+            except DoNotCall:
+                return None
+            except DuplicateTask:
+                live = self._open_task(session, complaint.member_id, Reason.COMPLAINT_FOLLOW_UP)
+                if live is None:
+                    continue
+                live.priority = max(live.priority, FOLLOW_UP_PRIORITY)
+                live.latest_at = max(live.latest_at, now + FOLLOW_UP_WINDOW)
+                session.flush()
+                return live.id
+            session.flush()
+            return task.id
+        raise InvalidState(f"the follow-up callback of {complaint.complaint_no} keeps changing")
+
+    def _open_task(self, session: Session, member_id: int, reason: Reason) -> CallbackTask | None:
+        query = select(CallbackTask).where(
+            CallbackTask.member_id == member_id, CallbackTask.reason == reason.value,
+            CallbackTask.status.in_(OPEN_STATUSES),
+        )  # fmt: skip
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()  # a claim may be changing it right now
+        return session.scalar(query)
+
+    # Expiry ---------------------------------------------------------------------------------------
+    def expire_past_windows(self) -> int:
+        """Close every task whose calling window has ended (the scheduler runs this)."""
+        with immediate_session(self.sessions) as session:
+            closed = self._close_past_windows(session, self.clock.now())
+            session.commit()
+            return closed
+
+    def _close_past_windows(self, session: Session, now: datetime, *scope) -> int:
+        """Queued tasks past their window, and claimed ones whose agent's lease lapsed too, close
+        as expired. A live claim is left to its agent, who records the outcome."""
+        past = (CallbackTask.latest_at <= now) & (
+            (CallbackTask.status == TaskStatus.QUEUED.value)
+            | (
+                (CallbackTask.status == TaskStatus.CLAIMED.value)
+                & (CallbackTask.lease_until <= now)
+            )
+        )
+        lapsed_claims = session.scalars(
+            select(CallbackTask.id).where(past, CallbackTask.status == TaskStatus.CLAIMED.value,
+                                          *scope)
+        ).all()  # fmt: skip
+        closed = session.execute(
+            update(CallbackTask).where(past, *scope)
+            .values(status=TaskStatus.EXPIRED.value, closed_at=now, claimed_by_id=None,
+                    lease_until=None)
+            .execution_options(synchronize_session="fetch")
+        ).rowcount  # fmt: skip
+        for task_id in lapsed_claims:
+            self.access.end_grants(session, source=GrantSource.CALLBACK, source_ref=str(task_id))
+        return closed
 
     # Claiming -------------------------------------------------------------------------------------
     def claim_next(self, staff: Staff, *, team: str | None = None) -> Claim | None:
         """The next due task for the agent's team (or assigned to them), locked so no other
-        agent gets it; opens the agent's grant on the member for the call window."""
+        agent gets it; opens the agent's grant on the member for the call window.
+
+        Quiet hours are filtered in the query (by the store zones now inside calling hours), so
+        the first row is callable: no task is missed behind any number of members who may not
+        be called now, nor behind rows other agents hold (skipped while they are locked)."""
         now = self.clock.now()
         team = team if team is not None else staff.team
         with immediate_session(self.sessions) as session:
+            callable_now = self._in_calling_hours(session, now)
+            if callable_now is None:
+                return None
             query = (
-                select(CallbackTask, Member.member_no, Store.timezone)
+                select(CallbackTask, Member.member_no)
                 .join(Member, Member.id == CallbackTask.member_id)
                 .join(Store, Store.id == Member.store_id)
-                .where(
-                    CallbackTask.status == TaskStatus.QUEUED.value,
-                    CallbackTask.next_attempt_at <= now,
-                    CallbackTask.latest_at > now,
-                    Member.do_not_call.is_(False),
-                    (CallbackTask.assigned_staff_id == staff.id)
-                    | ((CallbackTask.assigned_staff_id.is_(None))
-                       & ((CallbackTask.team == team) | CallbackTask.team.is_(None))),
-                )
+                .where(*_due_for(staff, team, now, sqlite=is_sqlite(session)), callable_now)
                 .order_by(CallbackTask.priority.desc(), CallbackTask.next_attempt_at,
                           CallbackTask.id)
-                .limit(50)
+                .limit(1)
             )  # fmt: skip
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=CallbackTask)
-            for task, member_no, zone in session.execute(query):
-                if not self.calling_hours.allows(
-                    now, ZoneInfo(zone) if zone else self.default_zone
-                ):
-                    continue  # quiet hours where this member lives
-                return self._claim(session, task, member_no, staff, now)
+            row = session.execute(query).first()
+            if row is None:
+                return None
+            return self._claim(session, row[0], row[1], staff, now)
+
+    def _in_calling_hours(self, session: Session, now: datetime):
+        """A condition on Store: its members may be called now (it is not quiet time in the
+        store's zone); None when it is quiet time everywhere. Stores use few distinct zones, so
+        this is decided here per zone, not per row."""
+        zones = {name or "" for name in session.scalars(select(Store.timezone).distinct())}
+        allowed = [name for name in zones if self.calling_hours.allows(now, self._zone(name))]
+        if not allowed:
             return None
+        condition = Store.timezone.in_(allowed)
+        if "" in allowed:  # a store without a zone of its own uses the default one
+            condition = condition | Store.timezone.is_(None)
+        return condition
+
+    def _zone(self, name: str) -> ZoneInfo:
+        try:
+            return ZoneInfo(name) if name else self.default_zone
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("store time zone %r is unknown: using %s", name, self.default_zone.key)
+            return self.default_zone
 
     def _claim(self, session, task: CallbackTask, member_no: str, staff: Staff, now) -> Claim:
         claimed = session.execute(
@@ -295,6 +382,17 @@ class CallbackService:
     def feedback(self, task: CallbackTask) -> str | None:
         return self.cipher.decrypt("callback.feedback", task.feedback_enc)
 
+    def due_count(self, staff: Staff) -> int:
+        """How many tasks the agent could claim now or later today: due, inside their window,
+        for the agent's team or assigned to them (calling hours aside)."""
+        now = self.clock.now()
+        with self.sessions() as session:
+            return session.scalar(
+                select(func.count()).select_from(CallbackTask)
+                .join(Member, Member.id == CallbackTask.member_id)
+                .where(*_due_for(staff, staff.team, now))
+            )  # fmt: skip
+
     def queue_size(self, session: Session, team: str | None = None) -> int:
         query = (
             select(func.count())
@@ -304,6 +402,25 @@ class CallbackService:
         if team is not None:
             query = query.where(CallbackTask.team == team)
         return session.scalar(query)
+
+
+def _due_for(staff: Staff, team: str | None, now: datetime, *, sqlite: bool = False) -> list:
+    """The tasks `staff` may take now: queued, due, inside their window, a member who may be
+    called, for their team (or no team) unless assigned to someone else.
+
+    On SQLite, which keeps no statistics, the time terms are marked likely true (most of a
+    queue is due and inside its window), so the planner walks the queue index in the claim's
+    order and stops at the first callable task instead of sorting every queued one."""
+    mostly = func.likely if sqlite else (lambda condition: condition)
+    return [
+        CallbackTask.status == TaskStatus.QUEUED.value,
+        mostly(CallbackTask.next_attempt_at <= now),
+        mostly(CallbackTask.latest_at > now),
+        Member.do_not_call.is_(False),
+        (CallbackTask.assigned_staff_id == staff.id)
+        | ((CallbackTask.assigned_staff_id.is_(None))
+           & ((CallbackTask.team == team) | CallbackTask.team.is_(None))),
+    ]  # fmt: skip
 
 
 def _reason(value: Reason | str) -> Reason:

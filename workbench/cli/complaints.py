@@ -1,24 +1,27 @@
 """`workbench complaints` (the escalation sweep, a complaint's timeline) and
-`workbench report complaints`."""
+`workbench report complaints` (its output shared with the other reports, cli/reports.py)."""
 
 from __future__ import annotations
-
-import csv
-import io
-import json
-from datetime import UTC, datetime, timedelta
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.reports import (
+    FORMAT_HELP,
+    FROM_HELP,
+    TO_HELP,
+    check_format,
+    period_from_options,
+    print_csv,
+    print_json,
+    report_app,
+)
 from workbench.cli.state import state
-from workbench.errors import ValidationError
 from workbench.tickets.escalation import sweep
 
 app = typer.Typer(help="Complaint tickets.", no_args_is_help=True)
-report_app = typer.Typer(help="Reports (aggregates only).", no_args_is_help=True)
 console = Console(highlight=False)
 
 
@@ -33,7 +36,8 @@ def sweep_command() -> None:
 
 @app.command("show")
 def show_command(complaint_no: str = typer.Argument(...)) -> None:
-    """A complaint's state, SLA due times and timeline (text for its handler and managers)."""
+    """A complaint's state, SLA due times, timeline (text for its handler and managers) and its
+    calls, messages and callback tasks."""
     wb = state.workbench()
     staff = state.staff()
     zone = wb.settings.timezone
@@ -41,12 +45,11 @@ def show_command(complaint_no: str = typer.Argument(...)) -> None:
         complaint = wb.complaints.get(session, complaint_no)
         events = wb.complaints.history(session, complaint)
         readable = wb.complaints.can_read_text(staff, complaint)
-        due = complaint.resolution_due
-        due_text = f"due {due.astimezone(zone):%Y-%m-%d %H:%M}" if due else "paused"
         console.print(
             Text(f"{complaint.complaint_no} · {complaint.state} · round {complaint.round} · "
-                 f"{complaint.category} · {complaint.priority} · resolution {due_text}")
+                 f"{complaint.category} · {complaint.priority}")
         )  # fmt: skip
+        console.print(Text(_due_line(complaint, zone)))
         allowed = ", ".join(a.value for a in wb.complaints.allowed(complaint)) or "-"
         console.print(Text(f"next steps: {allowed}"))
         table = Table()
@@ -63,62 +66,70 @@ def show_command(complaint_no: str = typer.Argument(...)) -> None:
                 str(event.round), str(event.staff_id or "-"), Text(note),
             )  # fmt: skip
         console.print(table)
+        links = wb.complaints.links(session, complaint)
+    linked = Table(title="calls, messages and callbacks")
+    for column in ("time", "kind", "ref", "what"):
+        linked.add_column(column)
+    for record in links:
+        linked.add_row(f"{record.at.astimezone(zone):%Y-%m-%d %H:%M}", record.kind,
+                       Text(record.ref), Text(record.summary or "-"))  # fmt: skip
+    console.print(linked if links else Text("no calls, messages or callbacks linked"))
 
 
-def _parse_day(value: str, name: str, zone) -> datetime:
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=zone)
-    except ValueError:
-        raise ValidationError(name, "a date as YYYY-MM-DD") from None
+def _due_line(complaint, zone) -> str:
+    """The SLA clocks: when each is due, or that it is met, stopped or not running."""
+
+    def at(value) -> str:
+        return f"{value.astimezone(zone):%Y-%m-%d %H:%M}"
+
+    if complaint.first_response_at is not None:
+        first = f"given {at(complaint.first_response_at)}"
+    else:
+        first = f"due {at(complaint.first_response_due)}"
+    if complaint.closed_at is not None:
+        return f"first response {first} · closed {at(complaint.closed_at)}"
+    reply = f"due {at(complaint.next_reply_due)}" if complaint.next_reply_due else "-"
+    resolution = f"due {at(complaint.resolution_due)}" if complaint.resolution_due else "paused"
+    return f"first response {first} · next reply {reply} · resolution {resolution}"
 
 
 @report_app.command("complaints")
 def report_complaints(
-    start: str = typer.Option(None, "--from", help="First day (default: a year ago)."),
-    end: str = typer.Option(None, "--to", help="Day after the last (default: tomorrow)."),
+    start: str = typer.Option(None, "--from", help=FROM_HELP),
+    end: str = typer.Option(None, "--to", help=TO_HELP),
     store: str = typer.Option(None, "--store", help="Only this store."),
-    fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+    fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
 ) -> None:
-    """Complaint figures for a period. csv and json are exports (export roles only)."""
-    if fmt not in ("table", "csv", "json"):
-        raise ValidationError("format", "table, csv or json")
+    """Complaint figures for a period."""
+    export = check_format(fmt)
     wb = state.workbench()
-    zone = wb.settings.timezone
-    today = wb.clock.now().astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    until = _parse_day(end, "to", zone) if end else today + timedelta(days=1)
-    since = _parse_day(start, "from", zone) if start else until - timedelta(days=365)
+    period = period_from_options(wb, start, end)
     staff = state.staff()
-    report = wb.complaint_reports.report(staff, start=since.astimezone(UTC),
-                                         end=until.astimezone(UTC), store_code=store,
-                                         export=fmt != "table")  # fmt: skip
+    report = wb.complaint_reports.report(staff, start=period.start, end=period.end,
+                                         store_code=store, export=export)  # fmt: skip
     data = report.to_dict()
     if fmt == "json":
-        data["exported_by"] = staff.username
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print_json(data, staff, wb)
     elif fmt == "csv":
-        out = io.StringIO()
-        out.write(f"# complaint report exported by {staff.username} at "
-                  f"{wb.clock.now().isoformat()}\n")  # fmt: skip
-        writer = csv.writer(out)
-        writer.writerow(["figure", "key", "value"])
+        rows = []
         for key, value in data.items():
             if isinstance(value, dict):
-                for sub, n in value.items():
-                    writer.writerow([key, sub, "" if n is None else n])
+                rows += [[key, sub, n] for sub, n in value.items()]
             else:
-                writer.writerow([key, "", "" if value is None else value])
-        print(out.getvalue(), end="")
+                rows.append([key, "", value])
+        print_csv("complaint report", staff, wb, ["figure", "key", "value"], rows)
     else:
-        _print_table(data, wb.settings.protection_min_group_size)
+        first, last = period.days(wb.settings.timezone)
+        _print_table(data, wb.settings.protection_min_group_size, f"complaints {first} – {last}")
 
 
-def _print_table(data: dict, minimum: int) -> None:
-    summary = Table(
-        title=f"complaints {data['start'][:10]} – {data['end'][:10]}", show_header=False
-    )
+def _print_table(data: dict, minimum: int, title: str) -> None:
+    summary = Table(title=title, show_header=False)
+    hidden = set(data.get("hidden") or ())
     for key, value in data.items():
-        if not isinstance(value, dict) and key not in ("start", "end"):
-            summary.add_row(key, "-" if value is None else str(value))
+        if not isinstance(value, (dict, list)) and key not in ("start", "end"):
+            shown = f"<{minimum}" if key in hidden else "-" if value is None else str(value)
+            summary.add_row(key, shown)
     console.print(summary)
     for key, value in data.items():
         if isinstance(value, dict) and value and key != "weekly":

@@ -37,6 +37,12 @@ def return_lapsed_leases() -> None:
         log.info("%d lapsed callback claims returned to the queue", returned)
 
 
+def expire_callback_tasks() -> None:
+    expired = _wb().callbacks.expire_past_windows()
+    if expired:
+        log.info("%d callback tasks closed: their calling window ended", expired)
+
+
 def materialise_campaigns() -> None:
     made = _wb().campaigns.materialise_all()
     if made:
@@ -58,6 +64,44 @@ def tier_review() -> None:
         wb.tier_review.apply(session, changes)
         session.commit()
     log.info("tier review: %d members changed tier", len(changes))
+
+
+def send_outbox() -> None:
+    result = _wb().dispatcher.run_once()
+    if result.sent or result.retried or result.failed:
+        log.info("outbox: %d sent, %d to retry, %d failed, %d found already sent",
+                 result.sent, result.retried, result.failed, result.found)  # fmt: skip
+
+
+def points_expiry_reminders() -> None:
+    log.info("points-expiry reminders: %s", _wb().mailings.points_expiry_reminders())
+
+
+def birthday_greetings() -> None:
+    log.info("birthday greetings: %s", _wb().mailings.birthday_greetings())
+
+
+def monthly_care() -> None:
+    log.info("monthly care mailing: %s", _wb().mailings.monthly_care())
+
+
+def odoo_sync() -> None:
+    """Pull from Odoo, then push back. Does nothing where Odoo is not configured; a run that
+    fails is logged and the next interval tries again from the stored cursors."""
+    from workbench.crm.errors import OdooError, OdooSyncBusy
+
+    wb = _wb()
+    if wb.odoo is None:
+        return
+    try:
+        for run in (wb.odoo.pull, wb.odoo.push):
+            report = run()
+            log.info("odoo %s run %s: %s, %s", report.direction, report.run_id, report.outcome,
+                     dict(report.counts))  # fmt: skip
+    except OdooSyncBusy:
+        log.info("odoo sync skipped: another sync is running")
+    except OdooError as exc:
+        log.warning("odoo sync failed: %s", exc)
 
 
 def backup() -> None:

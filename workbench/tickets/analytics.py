@@ -20,9 +20,9 @@ class ComplaintReport:
     start: datetime
     end: datetime
     store_code: str | None
-    total: int = 0
-    closed: int = 0
-    open: int = 0
+    total: int | None = 0
+    closed: int | None = 0
+    open: int | None = 0
     by_category: dict[str, int] = field(default_factory=dict)
     by_cause: dict[str, int] = field(default_factory=dict)
     by_department: dict[str, int] = field(default_factory=dict)
@@ -36,9 +36,13 @@ class ComplaintReport:
     first_response_on_time_pct: float | None = None
     resolution_on_time_pct: float | None = None
     reopen_rate_pct: float | None = None
-    repeat_complainers: int = 0  # members with 2 or more complaints in the period
+    repeat_complainers: int | None = 0  # members with 2 or more complaints in the period
     satisfaction_average: float | None = None
     satisfaction_scores: dict[int, int] = field(default_factory=dict)
+    # What the figures above are computed over (for hiding small groups).
+    responded: int | None = 0  # complaints with a first response
+    resolved: int | None = 0  # complaints closed
+    hidden: list[str] = field(default_factory=list)  # figures withheld: too few behind them
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -81,6 +85,7 @@ def complaint_report(session: Session, *, start: datetime, end: datetime,
     first, resolved = _hours(session, scope)
     report.first_response_hours_median, report.first_response_hours_p90 = _quantiles(first)
     report.resolution_hours_median, report.resolution_hours_p90 = _quantiles(resolved)
+    report.responded, report.resolved = len(first), len(resolved)
     return report
 
 

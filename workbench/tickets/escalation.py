@@ -1,7 +1,9 @@
-"""The escalation sweep: one indexed query for open complaints whose next rung is due.
+"""The escalation sweep: one indexed query for open complaints whose next rung is due, on any
+of their SLA clocks (first response, next reply, resolution; see tickets/sla.py).
 
-Idempotent: escalating moves `next_escalation_at` to the next rung in the same transaction, so
-a second run finds nothing to do. Safe with two sweepers: PostgreSQL skips rows another sweeper
+Idempotent: escalating records the rung reached on that clock and moves `next_escalation_at`
+to the earliest next rung of any clock in the same transaction, so a second run finds nothing
+to do. Safe with two sweepers: PostgreSQL skips rows another sweeper
 holds (FOR UPDATE SKIP LOCKED); on SQLite the write lock is taken before the query.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -17,7 +20,7 @@ from workbench.db.engine import immediate_session
 from workbench.members.models import Role, Staff, Store
 from workbench.tickets.models import Complaint, ComplaintEvent, Notification
 from workbench.tickets.service import ComplaintService
-from workbench.tickets.sla import next_escalation, reached_levels
+from workbench.tickets.sla import ClockName, next_rung_at, reached_levels
 
 RUNGS = {1: "warn_handler", 2: "to_supervisor", 3: "to_department_head"}
 
@@ -56,20 +59,23 @@ class _Recipients:
 
     supervisors: list[int]
     heads_by_department: dict[str, list[int]]
+    staff: dict[int, Staff]  # everyone above and the batch's handlers (for their e-mail)
 
     @classmethod
-    def load(cls, session: Session) -> _Recipients:
-        rows = session.execute(
-            select(Staff.id, Staff.role, Staff.team).where(
-                Staff.role.in_([Role.SUPERVISOR, Role.DEPARTMENT_HEAD]), Staff.active.is_(True)
-            )
-        ).all()
+    def load(cls, session: Session, complaints: list[Complaint]) -> _Recipients:
+        handlers = {c.handler_id for c in complaints if c.handler_id is not None}
+        managers = Staff.role.in_([Role.SUPERVISOR, Role.DEPARTMENT_HEAD])
+        people = session.scalars(select(Staff).where(managers | Staff.id.in_(handlers))).all()
         heads: dict[str, list[int]] = {}
-        for staff_id, role, team in rows:
-            if role == Role.DEPARTMENT_HEAD and team:
-                heads.setdefault(team, []).append(staff_id)
-        supervisors = [staff_id for staff_id, role, _ in rows if role == Role.SUPERVISOR]
-        return cls(supervisors, heads)
+        supervisors = []
+        for person in people:
+            if not person.active:
+                continue
+            if person.role == Role.DEPARTMENT_HEAD and person.team:
+                heads.setdefault(person.team, []).append(person.id)
+            elif person.role == Role.SUPERVISOR:
+                supervisors.append(person.id)
+        return cls(sorted(supervisors), heads, {person.id: person for person in people})
 
     def of(self, complaint: Complaint, level: int) -> list[int]:
         """The handler is warned; supervisors hear of a breach; the department's head after
@@ -87,44 +93,96 @@ def _sweep_batch(session: Session, service: ComplaintService, batch_size: int) -
     rows = session.scalars(due_query(now, batch_size, is_postgres)).all()
     if not rows:
         return 0, 0
-    recipients = _Recipients.load(session)
+    recipients = _Recipients.load(session, rows)
     zones = dict(session.execute(select(Store.id, Store.timezone)).all())
     ladder = service.policy.ladder
     steps = 0
     with session.no_autoflush:
         for complaint in rows:
             calendar = service.policy.calendar_for(zones.get(complaint.store_id))
-            clock = service.resolution_clock(session, complaint)
-            for level in reached_levels(clock, calendar, ladder, complaint.escalation_level, now):
-                _escalate(session, complaint, level, recipients.of(complaint, level), now)
-                steps += 1
-            upcoming = next_escalation(clock, calendar, ladder, complaint.escalation_level)
-            complaint.next_escalation_at = upcoming[1] if upcoming else None
+            for running in service.running_clocks(complaint):
+                due = _local(running.clock.due(calendar), calendar.zone)
+                for level in reached_levels(running.clock, calendar, ladder, running.level, now):
+                    notified = recipients.of(complaint, level)
+                    escalation = Escalation(complaint, running.name, level, running.clock.start,
+                                            f"{ladder.warn_handler:.0%}", due)  # fmt: skip
+                    _escalate(session, escalation, notified, now)
+                    _email(session, service, escalation, [recipients.staff[i] for i in notified])
+                    steps += 1
+            complaint.next_escalation_at = next_rung_at(
+                service.running_clocks(complaint), calendar, ladder
+            )
     return len(rows), steps
 
 
+@dataclass(frozen=True)
+class Escalation:
+    """One rung reached on one clock of a complaint."""
+
+    complaint: Complaint
+    clock: ClockName
+    level: int
+    clock_start: datetime  # tells this run of the clock from earlier ones (the next reply's)
+    share: str  # the warning rung's share of the target, e.g. "75%"
+    due: str  # the clock's due time in the store's zone
+
+    @property
+    def rung(self) -> str:
+        return RUNGS[self.level]
+
+
+def _local(at: datetime | None, zone) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at else "-"
+
+
+CLOCKS = {
+    ClockName.FIRST_RESPONSE: "first-response",
+    ClockName.NEXT_REPLY: "next-reply",
+    ClockName.RESOLUTION: "resolution",
+}
 MESSAGES = {
-    1: "{no}: 75% of the resolution time used (due {due})",
-    2: "{no}: resolution time exceeded (was due {due})",
-    3: "{no}: far past the resolution time (was due {due})",
+    1: "{no}: {share} of the {clock} time used (due {due})",
+    2: "{no}: {clock} time exceeded (was due {due})",
+    3: "{no}: far past the {clock} time (was due {due})",
 }
 
 
-def _escalate(session: Session, complaint: Complaint, level: int, recipients: list[int], now):
-    complaint.escalation_level = level
-    if level >= 2:
+def _escalate(session: Session, escalation: Escalation, recipients: list[int], now) -> None:
+    complaint, clock, level = escalation.complaint, escalation.clock, escalation.level
+    setattr(complaint, f"{clock.value}_level", level)
+    complaint.escalation_level = max(complaint.escalation_level, level)
+    if clock == ClockName.RESOLUTION and level >= 2:
         complaint.sla_breached = True
     session.add(
         ComplaintEvent(
             complaint_id=complaint.id, action="escalated", from_state=complaint.state,
             to_state=complaint.state, round=complaint.round, at=now,
-            data=json.dumps({"level": level, "rung": RUNGS[level], "notified": recipients}),
+            data=json.dumps({"clock": clock.value, "level": level, "rung": escalation.rung,
+                             "notified": recipients}),
         )
     )  # fmt: skip
-    due = complaint.resolution_due.isoformat() if complaint.resolution_due else "-"
-    message = MESSAGES[level].format(no=complaint.complaint_no, due=due)
+    message = MESSAGES[level].format(no=complaint.complaint_no, clock=CLOCKS[clock],
+                                     share=escalation.share, due=escalation.due)  # fmt: skip
     session.add_all(
-        Notification(staff_id=staff_id, kind=RUNGS[level], complaint_id=complaint.id,
+        Notification(staff_id=staff_id, kind=escalation.rung, complaint_id=complaint.id,
                      message=message, created_at=now)
         for staff_id in recipients
     )  # fmt: skip
+
+
+def _email(session: Session, service: ComplaintService, escalation: Escalation,
+           recipients: list[Staff]) -> None:  # fmt: skip
+    """An e-mail to each recipient with an address, queued in the sweep's transaction. The
+    key names the complaint, the clock's run, the rung and the person, so however often the
+    sweep runs (or a crash makes it run again) nobody gets the same escalation twice."""
+    if service.notify_staff is None:
+        return
+    complaint = escalation.complaint
+    extra = {"complaint_no": complaint.complaint_no, "category": complaint.category,
+             "priority": complaint.priority, "clock": escalation.clock.value,
+             "rung": escalation.rung, "share": escalation.share, "due": escalation.due}  # fmt: skip
+    for staff in recipients:
+        key = (f"escalation:{complaint.id}:{escalation.clock.value}:"
+               f"{int(escalation.clock_start.timestamp())}:{escalation.level}:{staff.id}")  # fmt: skip
+        service.notify_staff(session, staff, "complaint_escalation", extra=extra,
+                             dedupe_key=key, complaint_id=complaint.id)  # fmt: skip

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from workbench.db.types import encrypted_column
 from workbench.members.models import utc_column
 
 
@@ -41,19 +42,20 @@ class Complaint(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     complaint_no: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
-    contact_enc: str | None = Field(default=None, sa_column=Column(Text))  # an unknown caller
+    # How to reach a caller who is not a member.
+    contact_enc: str | None = Field(default=None, sa_column=encrypted_column("complaint.contact"))
     channel: str = Field(max_length=16)
     category: str = Field(max_length=32, index=True)
     priority: str = Field(max_length=16)
     store_id: int | None = Field(default=None, foreign_key="store.id")
-    description_enc: str = Field(sa_column=Column(Text, nullable=False))
+    description_enc: str = Field(sa_column=encrypted_column("complaint.text", nullable=False))
     state: str = Field(sa_column=Column(String(24), nullable=False))
     round: int = 1
     department: str | None = Field(default=None, max_length=32)
     handler_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
     root_cause: str | None = Field(default=None, max_length=32)
     responsible_party: str | None = Field(default=None, max_length=100)
-    resolution_enc: str | None = Field(default=None, sa_column=Column(Text))
+    resolution_enc: str | None = Field(default=None, sa_column=encrypted_column("complaint.text"))
     satisfaction: int | None = None  # the latest score, 1–5
     received_at: datetime = Field(sa_column=utc_column(nullable=False))
     received_by_id: int | None = Field(default=None, foreign_key="staff.id")
@@ -62,12 +64,20 @@ class Complaint(SQLModel, table=True):
     last_reply_at: datetime | None = Field(default=None, sa_column=utc_column())
     closed_at: datetime | None = Field(default=None, sa_column=utc_column())
     closed_reason: str | None = Field(default=None, max_length=300)
-    # SLA clocks (business time) and the escalation ladder.
-    sla_paused_seconds: int = 0
+    # SLA clocks (business time) and the escalation ladder (see tickets/sla.py).
+    sla_paused_seconds: int = 0  # this round's time waiting on the member (resolution clock)
     paused_since: datetime | None = Field(default=None, sa_column=utc_column())
     first_response_due: datetime | None = Field(default=None, sa_column=utc_column())
+    # The next-reply clock runs from the last contact with the member (or the member's answer
+    # after a wait or a low score); None while it is not running.
+    reply_clock_start: datetime | None = Field(default=None, sa_column=utc_column())
+    next_reply_due: datetime | None = Field(default=None, sa_column=utc_column())
     resolution_due: datetime | None = Field(default=None, sa_column=utc_column())
-    escalation_level: int = 0  # 0 none, 1 handler warned, 2 supervisor, 3 department head
+    # Rungs reached per clock: 0 none, 1 handler warned, 2 supervisor, 3 department head.
+    first_response_level: int = 0
+    next_reply_level: int = 0  # back to 0 at each contact
+    resolution_level: int = 0
+    escalation_level: int = 0  # the highest rung any clock reached this round
     sla_breached: bool = False  # the resolution target was missed in some round
     next_escalation_at: datetime | None = Field(default=None, sa_column=utc_column())
 
@@ -86,7 +96,7 @@ class ComplaintEvent(SQLModel, table=True):
     round: int = 1
     at: datetime = Field(sa_column=utc_column(nullable=False))
     staff_id: int | None = Field(default=None, foreign_key="staff.id")
-    note_enc: str | None = Field(default=None, sa_column=Column(Text))
+    note_enc: str | None = Field(default=None, sa_column=encrypted_column("complaint.text"))
     data: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 

@@ -13,6 +13,7 @@ from workbench.members.models import Role, Staff, Store
 from workbench.permissions.access import AccessDenied
 from workbench.permissions.audit import AuditLog
 from workbench.tickets.analytics import ComplaintReport, complaint_report
+from workbench.tickets.views import OpenComplaint, counts_by_state, open_complaints
 
 REPORT_ROLES = {Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT_HEAD, Role.ANALYST, Role.STORE_MANAGER}
 AGGREGATE_ONLY = {Role.ANALYST, Role.STORE_MANAGER}
@@ -55,13 +56,46 @@ class ComplaintReports:
             report = self._suppress(report)
         return report
 
+    def board(self, actor: Staff, *, limit: int = 200) -> tuple[dict, list[OpenComplaint]]:
+        """The dashboard's live view, as `actor` may have it: complaints by state (small counts
+        hidden from aggregate-only roles) and the escalated open complaints (not for analysts,
+        who get no rows; a store manager's own store only)."""
+        if actor.role not in REPORT_ROLES:
+            raise AccessDenied(f"{actor.role} may not read the complaint board")
+        store_id = actor.store_id if actor.role == Role.STORE_MANAGER else None
+        with self.sessions() as session:
+            states = counts_by_state(session, store_id=store_id)
+            escalated = [] if actor.role == Role.ANALYST else open_complaints(
+                session, min_escalation=2, store_id=store_id, limit=limit)  # fmt: skip
+        if actor.role in AGGREGATE_ONLY:
+            states = {state: (n if n >= self.min_group_size else None)
+                      for state, n in states.items()}  # fmt: skip
+        return states, escalated
+
     def _suppress(self, report: ComplaintReport) -> ComplaintReport:
-        """Counts under the minimum group size become None, so no one can be singled out."""
-        hidden = {
-            name: {k: (n if n >= self.min_group_size else None)
-                   for k, n in getattr(report, name).items()}
+        """Every figure computed over fewer complaints (or members) than the minimum group size
+        is withheld, so no one can be singled out: grouped counts become None, and so do the
+        totals, times, rates and averages whose base is that small (a median of two complaints,
+        or the average score of one, tells about those members)."""
+        minimum = self.min_group_size
+        grouped = {
+            name: {k: (n if n >= minimum else None) for k, n in getattr(report, name).items()}
             for name in GROUPED
         }  # fmt: skip
-        scores = {k: (n if n >= self.min_group_size else None)
+        scores = {k: (n if n >= minimum else None)
                   for k, n in report.satisfaction_scores.items()}  # fmt: skip
-        return replace(report, satisfaction_scores=scores, **hidden)
+        bases = {
+            "total": report.total, "closed": report.closed, "open": report.open,
+            "responded": report.responded, "resolved": report.resolved,
+            "reopen_rate_pct": report.total, "repeat_complainers": report.repeat_complainers,
+            "first_response_hours_median": report.responded,
+            "first_response_hours_p90": report.responded,
+            "first_response_on_time_pct": report.responded,
+            "resolution_hours_median": report.resolved, "resolution_hours_p90": report.resolved,
+            "resolution_on_time_pct": report.resolved,
+            "satisfaction_average": sum(report.satisfaction_scores.values()),
+        }  # fmt: skip
+        # A zero is no one: nothing to hide (and "none" is worth knowing).
+        hidden = [name for name, base in bases.items() if base and base < minimum]
+        return replace(report, satisfaction_scores=scores, hidden=hidden,
+                       **{name: None for name in hidden}, **grouped)  # fmt: skip

@@ -16,15 +16,16 @@ from workbench.clock import Clock
 from workbench.crypto import FieldCipher
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.members.identity import normalise_email, normalise_phone
-from workbench.members.models import Role, Staff, Store
+from workbench.members.models import Member, Role, Staff, Store
 from workbench.members.numbers import random_complaint_no
 from workbench.members.registry import MemberRegistry
 from workbench.permissions.access import MemberAccess
 from workbench.permissions.models import GrantSource
 from workbench.tickets.models import Complaint, ComplaintEvent, ComplaintLink, Notification
 from workbench.tickets.policy import ComplaintPolicy
-from workbench.tickets.sla import SlaClock, next_escalation
+from workbench.tickets.sla import ClockName, RunningClock, SlaClock, next_rung_at
 from workbench.tickets.states import OPEN_STATES, Action, State, allowed_actions, next_state
+from workbench.tickets.story import LinkedRecord, LinkSource
 
 CHANNELS = ("hotline", "online_form", "email", "social", "store")
 LINK_KINDS = ("call", "message", "callback")
@@ -65,6 +66,12 @@ class ComplaintService:
         # Schedules the follow-up call after a low score; wired by bootstrap to the callback
         # service (which depends on this package, not the other way round). Returns a task id.
         self.follow_up: Callable[[Session, Complaint], int | None] | None = None
+        self.notify = None  # member notices, wired by bootstrap to the messaging outbox
+        # E-mails to staff (escalations), wired by bootstrap to the outbox as well:
+        # (session, staff, notice, extra=, dedupe_key=, complaint_id=) -> queued or not.
+        self.notify_staff: Callable[..., bool] | None = None
+        # Where the calls, messages and callback tasks of a complaint are found, by kind.
+        self.link_sources: dict[str, LinkSource] = {}
 
     # Reading ------------------------------------------------------------------------------------
     def get(self, session: Session, complaint_no: str) -> Complaint:
@@ -213,6 +220,13 @@ class ComplaintService:
         complaint = self.get(session, complaint_no)
         self._step(session, complaint, Action.INFORM, actor, note)
         self._member_contacted(session, complaint)
+        if self.notify is not None and complaint.member_id is not None:
+            member = session.get(Member, complaint.member_id)
+            self.notify(session, member, "complaint_update", complaint_id=complaint.id,
+                        extra={"complaint_no": complaint.complaint_no,
+                               "update": (note or "").strip()[:200] or "-"})  # fmt: skip
+            self.notify(session, member, "satisfaction_survey", complaint_id=complaint.id,
+                        extra={"complaint_no": complaint.complaint_no})  # fmt: skip
         return complaint
 
     def record_satisfaction(self, session: Session, *, complaint_no: str, score: int,
@@ -229,18 +243,30 @@ class ComplaintService:
         if not satisfied:
             complaint.round += 1
             complaint.round_started_at = self.clock.now()
-            complaint.escalation_level = 0
+            complaint.escalation_level = complaint.resolution_level = 0
             complaint.sla_paused_seconds = 0
             complaint.paused_since = None
+            self._restart_reply_clock(complaint)  # the member's verdict wants an answer
             self._reschedule(session, complaint)
             self._notify(session, complaint.handler_id, complaint, "follow_up",
                          f"{complaint.complaint_no}: member not satisfied (score {score}); "
                          f"round {complaint.round}: call the member back")  # fmt: skip
             if self.follow_up is not None and complaint.member_id is not None:
-                task_id = self.follow_up(session, complaint)
-                if task_id is not None:
-                    self.link(session, complaint=complaint, kind="callback", ref=str(task_id))
+                self._follow_up(session, complaint, actor)
         return complaint
+
+    def _follow_up(self, session: Session, complaint: Complaint, actor: Staff | None) -> None:
+        """The follow-up call is linked to the complaint; when there can be none (the member
+        asked never to be called) that is recorded, so the handler knows to write instead."""
+        task_id = self.follow_up(session, complaint)
+        if task_id is not None:
+            self.link(session, complaint=complaint, kind="callback", ref=str(task_id))
+            return
+        self._record(session, complaint, "follow_up_not_scheduled", complaint.state, None,
+                     data={"why": "do_not_call"})  # fmt: skip
+        self._notify(session, complaint.handler_id, complaint, "follow_up",
+                     f"{complaint.complaint_no}: the member asked not to be called; "
+                     "follow up in writing")  # fmt: skip
 
     def close(self, session: Session, *, complaint_no: str, actor: Staff, reason: str) -> Complaint:
         """A supervisor closes a complaint that will not be settled, with the reason recorded."""
@@ -281,6 +307,9 @@ class ComplaintService:
         paused = calendar.between(complaint.paused_since, self.clock.now())
         complaint.sla_paused_seconds += int(paused.total_seconds())
         complaint.paused_since = None
+        if complaint.reply_clock_start is not None:
+            # The wait is over (the member got back to us): the next reply is due from now.
+            self._restart_reply_clock(complaint)
         self._reschedule(session, complaint)
         self._record(session, complaint, "resumed", complaint.state, actor, note,
                      data={"paused_seconds": int(paused.total_seconds())})  # fmt: skip
@@ -299,16 +328,32 @@ class ComplaintService:
         return complaint
 
     def link(self, session: Session, *, complaint: Complaint, kind: str, ref: str) -> ComplaintLink:
+        """Links a record to the complaint once (linking it again returns the same link)."""
         if kind not in LINK_KINDS:
             raise ValidationError("kind", f"one of {', '.join(LINK_KINDS)}")
-        link = ComplaintLink(complaint_id=complaint.id, kind=kind, ref=str(ref)[:64],
+        ref = str(ref)[:64]
+        existing = session.scalar(select(ComplaintLink).where(
+            ComplaintLink.complaint_id == complaint.id, ComplaintLink.kind == kind,
+            ComplaintLink.ref == ref))  # fmt: skip
+        if existing is not None:
+            return existing
+        link = ComplaintLink(complaint_id=complaint.id, kind=kind, ref=ref,
                              created_at=self.clock.now())  # fmt: skip
         session.add(link)
         return link
 
-    def links(self, session: Session, complaint: Complaint) -> list[ComplaintLink]:
+    def links(self, session: Session, complaint: Complaint) -> list[LinkedRecord]:
+        """Everything that belongs to the complaint's story, oldest first: the calls, messages
+        and callback tasks that carry its id, and whatever was linked to it by hand."""
         query = select(ComplaintLink).where(ComplaintLink.complaint_id == complaint.id)
-        return list(session.scalars(query.order_by(ComplaintLink.id)))
+        by_hand = list(session.scalars(query.order_by(ComplaintLink.id)))
+        found: list[LinkedRecord] = []
+        for kind, source in self.link_sources.items():
+            found += source(session, complaint.id, {x.ref for x in by_hand if x.kind == kind})
+        known = {(record.kind, record.ref) for record in found}
+        bare = [LinkedRecord(x.kind, x.ref, x.created_at) for x in by_hand
+                if (x.kind, x.ref) not in known]  # fmt: skip
+        return sorted(bare + found, key=lambda record: record.at)
 
     # Internals ---------------------------------------------------------------------------------------
     def _open(self, session: Session, complaint_no: str) -> Complaint:
@@ -342,10 +387,17 @@ class ComplaintService:
         )  # fmt: skip
 
     def _member_contacted(self, session, complaint: Complaint) -> None:
+        """A contact stops the first-response clock and (re)starts the next-reply one."""
         now = self.clock.now()
         if complaint.first_response_at is None:
             complaint.first_response_at = now
         complaint.last_reply_at = now
+        self._restart_reply_clock(complaint)
+        self._reschedule(session, complaint)
+
+    def _restart_reply_clock(self, complaint: Complaint) -> None:
+        complaint.reply_clock_start = self.clock.now()
+        complaint.next_reply_level = 0
 
     def _calendar(self, session, complaint: Complaint):
         if complaint.store_id is None:
@@ -358,20 +410,42 @@ class ComplaintService:
         calendar = self._calendar(session, complaint)
         targets = self.policy.targets_for(complaint.priority, complaint.category)
         complaint.first_response_due = calendar.add(complaint.received_at, targets.first_response)
-        resolution = SlaClock(
-            start=complaint.round_started_at, target=targets.resolution,
-            paused=timedelta(seconds=complaint.sla_paused_seconds),
-            paused_since=complaint.paused_since,
-        )  # fmt: skip
-        complaint.resolution_due = resolution.due(calendar)
-        upcoming = None
-        if State(complaint.state) in OPEN_STATES:
-            upcoming = next_escalation(resolution, calendar, self.policy.ladder,
-                                       complaint.escalation_level)  # fmt: skip
-        complaint.next_escalation_at = upcoming[1] if upcoming else None
+        complaint.resolution_due = self._resolution(complaint, targets).due(calendar)
+        running = self.running_clocks(complaint)
+        reply = next((c for c in running if c.name == ClockName.NEXT_REPLY), None)
+        complaint.next_reply_due = reply.clock.due(calendar) if reply else None
+        complaint.next_escalation_at = next_rung_at(running, calendar, self.policy.ladder)
 
-    def resolution_clock(self, session, complaint: Complaint) -> SlaClock:
+    def running_clocks(self, complaint: Complaint) -> list[RunningClock]:
+        """The SLA clocks running on a complaint now, each with the rung it has reached.
+
+        - First response: from receipt until the member is first contacted. Waiting on the
+          member does not stop it: the member is owed an answer to the complaint first.
+        - Next reply: from each contact until the next one; stopped while waiting on the member
+          and once the member has been informed of the result (the member's turn: the score).
+        - Resolution: from the start of the round; stopped while waiting on the member.
+        None runs on a closed complaint."""
+        state = State(complaint.state)
+        if state not in OPEN_STATES:
+            return []
         targets = self.policy.targets_for(complaint.priority, complaint.category)
+        clocks = []
+        if complaint.first_response_at is None:
+            clocks.append(RunningClock(
+                ClockName.FIRST_RESPONSE,
+                SlaClock(complaint.received_at, targets.first_response),
+                complaint.first_response_level))  # fmt: skip
+        if complaint.reply_clock_start is not None and state != State.MEMBER_INFORMED:
+            clocks.append(RunningClock(
+                ClockName.NEXT_REPLY,
+                SlaClock(complaint.reply_clock_start, targets.next_reply,
+                         paused_since=complaint.paused_since),
+                complaint.next_reply_level))  # fmt: skip
+        clocks.append(RunningClock(ClockName.RESOLUTION, self._resolution(complaint, targets),
+                                   complaint.resolution_level))  # fmt: skip
+        return clocks
+
+    def _resolution(self, complaint: Complaint, targets) -> SlaClock:
         return SlaClock(complaint.round_started_at, targets.resolution,
                         timedelta(seconds=complaint.sla_paused_seconds), complaint.paused_since)  # fmt: skip
 

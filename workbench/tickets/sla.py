@@ -1,9 +1,16 @@
-"""SLA clocks: due times in business hours, paused time, and the escalation ladder. Pure."""
+"""SLA clocks: due times in business hours, paused time, and the escalation ladder. Pure.
+
+A complaint runs up to three clocks, each with its own target from the policy and its own
+climb up the ladder: the first response (from receipt until the member is first contacted), the
+next reply (from each contact until the next one), and the resolution (from the start of each
+round until it closes)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from workbench.tickets.calendar import BusinessCalendar
 from workbench.tickets.policy import Ladder
@@ -58,3 +65,30 @@ def reached_levels(
         if rung > level and at is not None and at <= now:
             reached.append(rung)
     return reached
+
+
+class ClockName(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    NEXT_REPLY = "next_reply"
+    RESOLUTION = "resolution"
+
+
+@dataclass(frozen=True)
+class RunningClock:
+    """A clock that is running on a complaint, and the highest rung it has reached."""
+
+    name: ClockName
+    clock: SlaClock
+    level: int
+
+
+def next_rung_at(
+    clocks: Iterable[RunningClock], calendar: BusinessCalendar, ladder: Ladder
+) -> datetime | None:
+    """When the earliest next rung of any running clock is reached (None: none ahead)."""
+    times = [
+        upcoming[1]
+        for running in clocks
+        if (upcoming := next_escalation(running.clock, calendar, ladder, running.level))
+    ]
+    return min(times, default=None)

@@ -1,5 +1,5 @@
-"""Read models of complaints for the screens: a complaint with its timeline, the open work of a
-handler, and the supervisor's overview. Text is decrypted only for those who may read it."""
+"""Read models of complaints for the screens: a complaint with its timeline and linked records,
+the open work of a handler, and the supervisor's overview. Text is decrypted only for those who may read it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from workbench.members.models import Member, Staff
 from workbench.tickets.models import Complaint
 from workbench.tickets.service import ComplaintService
 from workbench.tickets.states import OPEN_STATES
+from workbench.tickets.story import LinkedRecord
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,13 @@ class ComplaintCard:
     resolution_due: datetime | None
     first_response_due: datetime | None
     first_response_at: datetime | None
+    next_reply_due: datetime | None
     paused: bool
     escalation_level: int
     allowed: tuple[str, ...]
     description: str | None  # None: not readable by this staff member
     timeline: tuple[TimelineEntry, ...]
+    links: tuple[LinkedRecord, ...]  # its calls, messages and callback tasks
 
 
 def complaint_card(service: ComplaintService, session: Session, complaint_no: str,
@@ -74,12 +77,13 @@ def complaint_card(service: ComplaintService, session: Session, complaint_no: st
         handler=names.get(complaint.handler_id) if complaint.handler_id else None,
         received_at=complaint.received_at, resolution_due=complaint.resolution_due,
         first_response_due=complaint.first_response_due,
-        first_response_at=complaint.first_response_at, paused=complaint.paused_since is not None,
+        first_response_at=complaint.first_response_at, next_reply_due=complaint.next_reply_due,
+        paused=complaint.paused_since is not None,
         escalation_level=complaint.escalation_level,
         allowed=tuple(a.value for a in service.allowed(complaint)),
         description=service.read_text(actor, complaint, complaint.description_enc)
         if readable else None,
-        timeline=timeline,
+        timeline=timeline, links=tuple(service.links(session, complaint)),
     )  # fmt: skip
 
 
@@ -94,11 +98,14 @@ class OpenComplaint:
 
 
 def open_complaints(session: Session, *, handler_id: int | None = None,
-                    min_escalation: int = 0, limit: int = 200) -> list[OpenComplaint]:  # fmt: skip
+                    min_escalation: int = 0, store_id: int | None = None,
+                    limit: int = 200) -> list[OpenComplaint]:  # fmt: skip
     """Open complaints, most urgent first (paused ones last)."""
     query = select(Complaint).where(Complaint.state.in_([s.value for s in OPEN_STATES]))
     if handler_id is not None:
         query = query.where(Complaint.handler_id == handler_id)
+    if store_id is not None:
+        query = query.where(Complaint.store_id == store_id)
     if min_escalation:
         query = query.where(Complaint.escalation_level >= min_escalation)
     query = query.order_by(Complaint.resolution_due.is_(None), Complaint.resolution_due).limit(
@@ -111,9 +118,11 @@ def open_complaints(session: Session, *, handler_id: int | None = None,
     ]  # fmt: skip
 
 
-def counts_by_state(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Complaint.state, func.count()).group_by(Complaint.state))
-    return dict(rows.all())
+def counts_by_state(session: Session, *, store_id: int | None = None) -> dict[str, int]:
+    query = select(Complaint.state, func.count()).group_by(Complaint.state)
+    if store_id is not None:
+        query = query.where(Complaint.store_id == store_id)
+    return dict(session.execute(query).all())
 
 
 def urgency(due: datetime | None, now: datetime, target_hours: float) -> str:
