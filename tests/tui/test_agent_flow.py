@@ -13,9 +13,12 @@ from workbench.tui.screens.profile import ProfileScreen
 from workbench.tui.screens.sign_in import SignInScreen
 
 
-async def _settle(pilot):
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+async def _settle(pilot, rounds: int = 3):
+    # A pressed button may dismiss a screen whose callback starts a worker only after the first
+    # idle; a few rounds of "workers done, then idle" let such chains finish on a slow backend.
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
 
 
 async def _sign_in(pilot, username, password=PASSWORD):
@@ -81,25 +84,80 @@ async def test_search_reveal_remask_and_grant_end(wb, tui_world, clock):
         assert "授权已结束" in header
 
 
-async def test_member_text_is_shown_literally(wb, tui_world):
-    from tests.factories import application
+MARKUP = "[bold red]X[/] [link=http://x]y[/link]"  # member text that looks like markup
 
-    name = "[bold red]X[/]"
+
+def _shown(widget) -> str:
+    """The text a widget draws on the terminal, line by line, as the user sees it."""
+    return "\n".join(
+        "".join(segment.text for segment in widget.render_line(y))
+        for y in range(widget.size.height)
+    )
+
+
+def _literal_cell(table: DataTable, row_key, column: int = 1) -> bool:
+    cell = table.get_row(row_key)[column]
+    # A plain str cell would be read as markup by the table; Text is drawn as it is.
+    return isinstance(cell, Text) and cell.plain == MARKUP and not cell.spans
+
+
+async def test_member_text_is_shown_literally(wb, tui_world):
+    """Wherever member text appears: the profile after a search, the callback workspace, the
+    complaint screen (description and notes). Brackets stay brackets, no style, no link."""
+    from tests.factories import application
+    from workbench.tickets.service import ComplaintIntake
+    from workbench.tui.screens.callback import CallbackScreen
+    from workbench.tui.screens.complaint import ComplaintScreen
+
+    staff = tui_world.staff
+    app_form = application(name=MARKUP, address=MARKUP)
     with wb.sessions() as session:
-        member = wb.registry.apply(session, application=application(name=name),
-                                   actor=tui_world.staff["sales_own"])  # fmt: skip
+        member = wb.registry.apply(session, application=app_form, actor=staff["sales_own"])
+        wb.registry.approve(session, member_no=member.member_no, actor=staff["agent"])
+        complaint = wb.complaints.open(session, actor=staff["agent"], intake=ComplaintIntake(
+            channel="hotline", category="other", description=MARKUP,
+            member_no=member.member_no))  # fmt: skip
+        wb.complaints.assign(session, complaint_no=complaint.complaint_no,
+                             department="customer_service", actor=staff["supervisor"],
+                             handler=staff["agent"], note=MARKUP)  # fmt: skip
+        wb.callbacks.schedule(session, member_id=member.id, reason="satisfaction_check")
         session.commit()
     app = WorkbenchApp(wb)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await _sign_in(pilot, "sales_own")
-        view = wb.access.view(tui_world.staff["sales_own"], member.member_no, "sales")
-        wb.access.reveal(tui_world.staff["sales_own"], member.member_no, "name", "check name")
-        view = wb.access.view(tui_world.staff["sales_own"], member.member_no, "sales")
-        app.push_screen(ProfileScreen(view))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _sign_in(pilot, "agent")
+        # Search results: the profile found by exact phone, then revealed.
+        await pilot.click("#search-input")
+        await pilot.press(*app_form.phone, "enter")
         await _settle(pilot)
-        table = app.screen.query_one("#profile-fields", DataTable)
-        cell = table.get_row("name")[1]
-        assert isinstance(cell, Text) and cell.plain.startswith(name)
+        profile = app.screen
+        assert isinstance(profile, ProfileScreen)
+        for field in ("name", "address"):
+            wb.access.reveal(staff["agent"], member.member_no, field, "check spelling")
+        profile.reload()
+        await _settle(pilot)
+        table = profile.query_one("#profile-fields", DataTable)
+        assert _literal_cell(table, "name") and _literal_cell(table, "address")
+        assert MARKUP in _shown(table)
+        await pilot.press("escape")
+        await _settle(pilot)
+
+        # The callback workspace shows the same profile (the reveals are still live).
+        await pilot.press("ctrl+n")
+        await _settle(pilot)
+        workspace = app.screen
+        assert isinstance(workspace, CallbackScreen)
+        table = workspace.query_one("#profile-fields", DataTable)
+        assert _literal_cell(table, "name") and MARKUP in _shown(table)
+
+        # The complaint: the member's words and the step note.
+        app.push_screen(ComplaintScreen(complaint.complaint_no))
+        await _settle(pilot)
+        screen = app.screen
+        description = screen.query_one("#complaint-description", Static)
+        assert MARKUP in str(description.render()) and MARKUP in _shown(description)
+        timeline = screen.query_one("#complaint-timeline", DataTable)
+        notes = [timeline.get_row(key)[5] for key in timeline.rows]
+        assert any(isinstance(n, Text) and n.plain == MARKUP and not n.spans for n in notes)
 
 
 async def test_language_toggle(wb, tui_world):

@@ -22,6 +22,8 @@ async def test_claim_call_and_record(wb, tui_world):
     app = WorkbenchApp(wb)
     async with app.run_test(size=(120, 40)) as pilot:
         await _sign_in(pilot, "agent")
+        due = str(app.screen.query_one("#callbacks-due", Static).render())
+        assert "1 个到期" in due
         await pilot.press("ctrl+n")
         await _settle(pilot)
         screen = app.screen
@@ -57,3 +59,34 @@ async def test_data_leaves_the_screen_when_the_grant_ends(wb, tui_world, clock):
         assert screen.view is None
         assert screen.query_one("#profile-fields", DataTable).row_count == 0
         assert "授权已结束" in str(screen.query_one("#profile-header", Static).render())
+
+
+async def test_dial_from_the_workspace_and_an_unanswered_member_is_recorded(
+    wb, tui_world, telephony, twilio_peer
+):
+    from workbench.callbacks.models import CallbackTask
+
+    _schedule(wb, tui_world)
+    app = WorkbenchApp(wb)
+    app._telephony = telephony  # its Calls API points at the Twilio peer
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _sign_in(pilot, "agent")
+        await pilot.press("ctrl+n")
+        await _settle(pilot)
+        screen = app.screen
+        screen.query_one("#profile-fields", DataTable).focus()
+        await pilot.press("d")
+        await _settle(pilot)
+        [placed] = twilio_peer.calls
+        assert placed["To"] == "client:agent" and screen.call_id is not None
+        # Twilio reports the member's leg: no answer. The outcome is recorded for the agent.
+        telephony.hotline.member_leg_done(call_id=screen.call_id, dial_status="no-answer",
+                                          dial_sid="CA" + "3" * 32, seconds="0")  # fmt: skip
+        for _ in range(50):
+            await _settle(pilot)
+            if isinstance(app.screen, HomeScreen):
+                break
+        assert isinstance(app.screen, HomeScreen)
+    with wb.sessions() as session:
+        task = session.get(CallbackTask, screen.claim.task_id)
+    assert (task.outcome, task.status) == ("no_answer", "queued")

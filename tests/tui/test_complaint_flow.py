@@ -14,6 +14,16 @@ from workbench.tui.screens.dashboard import DashboardScreen
 from workbench.tui.screens.step_form import StepFormScreen
 
 
+async def _until(pilot, condition, timeout: float = 10.0) -> None:
+    """Wait for the screen to show the step's result: the worker that saves it runs on a thread."""
+    for _ in range(int(timeout / 0.05)):
+        await _settle(pilot, rounds=1)
+        if condition():
+            return
+        await pilot.pause(0.05)
+    assert condition()
+
+
 def _buttons(screen) -> list[str]:
     return [b.name for b in screen.query("#complaint-actions Button").results(Button)]
 
@@ -49,8 +59,7 @@ async def test_register_with_validation_then_advance(wb, tui_world):
         assert isinstance(app.screen, StepFormScreen)
         app.screen.query_one("#step-department", Select).value = "finance"
         await pilot.click("#step-submit")
-        await _settle(pilot)
-        assert screen.card.state == "assigned"
+        await _until(pilot, lambda: screen.card.state == "assigned")
         assert _buttons(screen)[:2] == ["assign", "investigate"]
         timeline = screen.query_one("#complaint-timeline", DataTable)
         assert timeline.row_count == 2
@@ -89,3 +98,32 @@ async def test_dashboard_figures_equal_the_analysis(wb, tui_world, clock):
         await pilot.press("enter")
         await _settle(pilot)
         assert isinstance(app.screen, ComplaintScreen)
+
+
+async def test_the_complaint_screen_shows_its_calls_messages_and_callbacks(wb, tui_world):
+    world = tui_world
+    with wb.sessions() as session:
+        c = wb.complaints.open(session, intake=ComplaintIntake(
+            channel="hotline", category="billing", description="[b]扣费[/b] 两次",
+            member_no=world.member_no), actor=world.staff["agent"])  # fmt: skip
+        number = c.complaint_no
+        wb.complaints.assign(session, complaint_no=number, department="finance",
+                             handler=world.staff["agent"], actor=world.staff["supervisor"])  # fmt: skip
+        wb.complaints.link(session, complaint=c, kind="call", ref="CA[red]x[/red]")
+        session.commit()
+    app = WorkbenchApp(wb)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await _sign_in(pilot, "agent")
+        app.push_screen(ComplaintScreen(number))
+        await _settle(pilot)
+        screen = app.screen
+        links = screen.query_one("#complaint-links", DataTable)
+        assert links.row_count == 1
+        # A reference is data: shown as it is, never read as markup.
+        assert [str(cell) for cell in links.get_row_at(0)][1:3] == ["通话", "CA[red]x[/red]"]
+        assert "关联" in str(screen.query_one("#complaint-links-title", Static).render())
+        await pilot.press("ctrl+l")
+        await _settle(pilot)
+        assert str(links.get_row_at(0)[1]) == "Call"
+        assert [str(c.label) for c in links.columns.values()] == ["Time", "Kind", "Reference",
+                                                                   "What"]  # fmt: skip

@@ -7,13 +7,13 @@ from workbench.db.migrate import is_up_to_date
 from workbench.errors import WorkbenchError
 
 
-def run_tui(sign_in_hint: str | None = None) -> None:
+def run_tui(sign_in_hint: str | None = None, *, demo: bool = False) -> None:
     from workbench.tui.app import WorkbenchApp  # textual is loaded only for the TUI
 
     wb = state.workbench()
     if not is_up_to_date(wb.engine):
         raise WorkbenchError("the database schema is not current: run `workbench db upgrade`")
-    WorkbenchApp(wb, sign_in_hint=sign_in_hint).run()
+    WorkbenchApp(wb, sign_in_hint=sign_in_hint, demo=demo).run()
 
 
 def tui_command() -> None:

@@ -1,6 +1,6 @@
 """`workbench seed`: stores, staff for every role, members with cards, purchases over two years,
-points, referrals, lost cards and terminated (erased) members, in bulk; then complaints and
-callbacks through the real services on a clock that walks through the two years."""
+points, referrals, member activities, lost cards and terminated (erased) members, in bulk; then
+complaints and callbacks through the real services on a clock that walks through the two years."""
 
 from __future__ import annotations
 
@@ -156,6 +156,8 @@ def _members(wb, rng, count, stores, staff, now, summary, report, scale) -> None
         ids = {t: bulk.next_id(connection, t.__table__)
                for t in (Member, MemberCard, MemberEvent, Purchase, PointsEntry)}  # fmt: skip
     referrers: list[tuple[int, datetime]] = []
+    # Its own generator, so the members, purchases and complaints stay what they were.
+    activities = random.Random(count)
     done = 0
     while done < count:
         batch = _Batch()
@@ -165,7 +167,7 @@ def _members(wb, rng, count, stores, staff, now, summary, report, scale) -> None
             if len(summary.sample_phones) < 20_000:
                 summary.sample_phones.append(person.phone)
             _member(wb, rng, batch, ids, person, store, sales_by_store, referrers, now,
-                    next(member_numbers), card_numbers, scale)  # fmt: skip
+                    next(member_numbers), card_numbers, scale, activities)  # fmt: skip
         with wb.engine.begin() as connection:
             for model, rows in ((Member, batch.members), (MemberCard, batch.cards),
                                 (MemberEvent, batch.events), (Purchase, batch.purchases),
@@ -178,7 +180,7 @@ def _members(wb, rng, count, stores, staff, now, summary, report, scale) -> None
 
 
 def _member(wb, rng, batch: _Batch, ids, person: FakePerson, store, sales_by_store, referrers,
-            now, number, card_numbers, scale) -> None:  # fmt: skip
+            now, number, card_numbers, scale, activities) -> None:  # fmt: skip
     draw = rng.random()
     status = (MemberStatus.TERMINATED if draw < 0.005 else MemberStatus.PENDING_REVIEW
               if draw < 0.02 else MemberStatus.REJECTED if draw < 0.03 else MemberStatus.ACTIVE)  # fmt: skip
@@ -208,6 +210,8 @@ def _member(wb, rng, batch: _Batch, ids, person: FakePerson, store, sales_by_sto
         _points(batch, ids, referrer_id, PointsKind.REFERRAL, tier.referral_bonus, joined, wb,
                 detail=f"referred {member_no_from_int(number)}")  # fmt: skip
     _redeem(rng, batch, ids, member_id, purchases, now)
+    if status == MemberStatus.ACTIVE:
+        _activities(activities, batch, ids, member_id, joined, now, wb)
     registry, cipher = wb.registry, wb.cipher
     erased = status == MemberStatus.TERMINATED
     e164 = "+86" + person.phone
@@ -226,7 +230,8 @@ def _member(wb, rng, batch: _Batch, ids, person: FakePerson, store, sales_by_sto
         "phone_bidx": None if erased else registry.phone_bidx(e164),
         "id_number_bidx": None if erased else registry.id_number_bidx(person.id_number),
         "consent_marketing": not erased and rng.random() < 0.85,
-        "consent_third_party": not erased and rng.random() < 0.1, "do_not_call": False,
+        "consent_third_party": not erased and rng.random() < 0.1, "do_not_call": False, "sms_opt_out": False, "email_opt_out": False,
+        "phone_invalid": False,
         "submitted_at": joined - timedelta(hours=rng.randint(1, 48)),
         "reviewed_at": None if status == MemberStatus.PENDING_REVIEW else joined,
         "reviewed_by_id": None, "joined_at": joined if status in (MemberStatus.ACTIVE,
@@ -281,6 +286,20 @@ def _points(batch, ids, member_id, kind, points, at, wb, purchase_id=None, detai
         "purchase_id": purchase_id, "staff_id": None, "detail": detail,
     })  # fmt: skip
     ids[PointsEntry] += 1
+
+
+# Member activities (store events, member days): about a fifth of members take part in one a
+# year, a few in several; each earns activity points.
+ACTIVITY_POINTS = (50, 100, 200)
+
+
+def _activities(rng, batch, ids, member_id, joined, now, wb) -> None:
+    start = max(joined, now - timedelta(days=730))
+    span = int((now - start).total_seconds())
+    for _ in range(rng.choices([0, 1, 2, 4], [70, 18, 8, 4])[0] * span // (365 * 86400)):
+        at = start + timedelta(seconds=rng.randrange(max(span, 1)))
+        _points(batch, ids, member_id, PointsKind.ACTIVITY, rng.choice(ACTIVITY_POINTS), at, wb,
+                detail="member activity")  # fmt: skip
 
 
 def _redeem(rng, batch, ids, member_id, purchases, now) -> None:

@@ -6,13 +6,21 @@ results back; service errors are shown as notifications with the service's messa
 
 from __future__ import annotations
 
-from textual.app import App
+import logging
+import threading
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from workbench.bootstrap import Workbench
 from workbench.members.models import Role, Staff
 from workbench.permissions.auth import SessionExpired, SignedIn
 from workbench.tui.labels import Labels
+
+log = logging.getLogger(__name__)
 
 
 class WorkbenchApp(App):
@@ -23,12 +31,25 @@ class WorkbenchApp(App):
         Binding("ctrl+l", "toggle_language", "中/EN"),
     ]
 
-    def __init__(self, wb: Workbench, *, sign_in_hint: str | None = None) -> None:
+    def __init__(self, wb: Workbench, *, sign_in_hint: str | None = None,
+                 demo: bool = False) -> None:  # fmt: skip
         super().__init__()
         self.wb = wb
         self.sign_in_hint = sign_in_hint  # e.g. the demo logins
+        self.demo = demo  # F9 rings the hotline from a demo caller
         self.labels = Labels(wb.settings.locale_language)
         self.signed_in: SignedIn | None = None
+        self._telephony = None
+        self._stop_listening = threading.Event()
+
+    @property
+    def telephony(self):
+        """The hotline's call desk and events (twilio is loaded only when first needed)."""
+        if self._telephony is None:
+            from workbench.telephony.build import build_telephony
+
+            self._telephony = build_telephony(self.wb)
+        return self._telephony
 
     @property
     def staff(self) -> Staff:
@@ -48,6 +69,11 @@ class WorkbenchApp(App):
 
         self.signed_in = signed_in
         self.sub_title = f"{signed_in.staff.display_name} · {signed_in.staff.role}"
+        if signed_in.staff.role in (Role.AGENT, Role.SUPERVISOR):
+            self._stop_listening = threading.Event()
+            # A thread of its own, not a worker: it runs for the whole session.
+            threading.Thread(target=self._listen_for_calls, args=(self._stop_listening,),
+                             name="call-events", daemon=True).start()  # fmt: skip
         if signed_in.staff.role == Role.ANALYST:
             self.switch_screen(StatisticsScreen())
         else:
@@ -63,6 +89,7 @@ class WorkbenchApp(App):
     def end_session(self, message: str | None = None) -> None:
         from workbench.tui.screens.sign_in import SignInScreen
 
+        self._stop_listening.set()
         if self.signed_in is not None:
             with self.wb.sessions() as session:
                 self.wb.auth.sign_out(session, self.signed_in.token)
@@ -81,6 +108,52 @@ class WorkbenchApp(App):
         else:
             self.notify(str(error), severity="error", markup=False)
 
+    # Calls --------------------------------------------------------------------------------------
+    def _listen_for_calls(self, stop: threading.Event) -> None:
+        """Screen pops: call events from the webhook server (LISTEN on PostgreSQL)."""
+
+        def deliver(event: dict) -> None:
+            if not stop.is_set():
+                self.call_from_thread(self.on_call_event, event)
+
+        try:
+            self.telephony.events.listen(deliver, stop)
+        except Exception:  # the database went away: pops stop, the rest of the app goes on
+            log.warning("call events stopped", exc_info=True)
+
+    def on_call_event(self, event: dict) -> None:
+        """A call came, was taken or ended: the home screen shows what is waiting; elsewhere
+        a new call is announced."""
+        from workbench.tui.screens.callback import CallbackScreen
+        from workbench.tui.screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.load_calls()
+        on_screen = isinstance(self.screen, CallbackScreen) and self.screen.call_id
+        if event.get("type") == "member_leg" and on_screen == event.get("call_id"):
+            self.screen.member_leg(str(event.get("status")))
+        if event.get("type") == "incoming" and not isinstance(self.screen, HomeScreen):
+            self.notify(self.labels("call.incoming_toast"), markup=False)
+
+    def on_unmount(self) -> None:
+        self._stop_listening.set()
+
+    # Command palette ------------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands, and every key of the current screen shown in the footer, so
+        the palette (Ctrl+P) finds each action by its name."""
+        yield from super().get_system_commands(screen)
+        seen = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not (binding.show and binding.description) or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            run = partial(self.call_later, self.run_action, binding.action, active.node)
+            title = self.labels.key(binding.description)
+            yield SystemCommand(title, f"{self.labels('palette.key')} {key}", run)
+
     # Actions --------------------------------------------------------------------------------------
     def action_help(self) -> None:
         from workbench.tui.screens.help import HelpScreen
@@ -93,3 +166,4 @@ class WorkbenchApp(App):
         refresh = getattr(self.screen, "relabel", None)
         if refresh is not None:
             refresh()
+        self.screen.refresh_bindings()  # the footer redraws its keys in the new language

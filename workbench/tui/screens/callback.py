@@ -24,8 +24,9 @@ OUTCOME_KEYS = {
 
 
 class CallbackScreen(ProfileScreen):
-    BINDINGS = [Binding(key, f"outcome('{outcome}')", outcome, show=False)
-                for key, outcome in OUTCOME_KEYS.items()]  # fmt: skip
+    BINDINGS = [Binding("d", "dial", "Dial"),
+                *(Binding(key, f"outcome('{outcome}')", outcome, show=False)
+                  for key, outcome in OUTCOME_KEYS.items())]  # fmt: skip
 
     def __init__(self, view: MemberView, claim: Claim) -> None:
         super().__init__(view)
@@ -37,6 +38,36 @@ class CallbackScreen(ProfileScreen):
         yield Static(Text(labels("callback.keys")), id="callback-keys")
         yield Input(placeholder=labels("callback.feedback"), id="callback-feedback")
         yield Input(placeholder=labels("callback.later"), id="callback-later")
+
+    def action_dial(self) -> None:
+        if not isinstance(self.focused, Input) and self.call_id is None:
+            self.dial()
+
+    @work(thread=True, exclusive=True, group="outcome", exit_on_error=False)
+    def dial(self) -> None:
+        """Through the Calls API: the agent's phone rings first, then the member's."""
+        app = self.app
+        try:
+            staff = app.touch_session()
+            call_id = app.telephony.desk.place_callback(staff, self.claim.task_id)
+        except WorkbenchError as error:
+            app.call_from_thread(app.report_error, error)
+            return
+        app.call_from_thread(self._dialling, call_id)
+
+    def _dialling(self, call_id: int) -> None:
+        self.call_id = call_id
+        self.notify(self.app.labels("callback.dialling"), markup=False)
+
+    def member_leg(self, status: str) -> None:
+        """The member's phone answered, or did not: an unanswered call is recorded already."""
+        labels = self.app.labels
+        if status == "completed":
+            self.notify(labels("callback.answered"), markup=False)
+            return
+        self.notify(labels("callback.unanswered", status=status), severity="warning",
+                    markup=False)  # fmt: skip
+        self.app.pop_screen()
 
     def action_outcome(self, outcome: str) -> None:
         if isinstance(self.focused, Input):

@@ -1,4 +1,5 @@
-"""A complaint: its SLA clock counting live, its timeline, and only the steps allowed now."""
+"""A complaint: its SLA clock counting live, its timeline, its calls, messages and callback
+tasks, and only the steps allowed now."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.widgets import Button, DataTable, Header, Static
 
 from workbench.errors import WorkbenchError
 from workbench.tickets.views import ComplaintCard, complaint_card, urgency
-from workbench.tui.screens.home import URGENCY_STYLE, time_left
 from workbench.tui.screens.step_form import STEP_FIELDS, StepFormScreen, perform_step
+from workbench.tui.widgets.complaint_table import URGENCY_STYLE, time_left
+from workbench.tui.widgets.footer import TranslatedFooter
 
 
 class ComplaintScreen(Screen):
@@ -31,7 +33,9 @@ class ComplaintScreen(Screen):
         yield Static("", id="complaint-description", markup=False)
         yield Horizontal(id="complaint-actions")
         yield DataTable(id="complaint-timeline", zebra_stripes=True)
-        yield Footer()
+        yield Static("", id="complaint-links-title", markup=False)
+        yield DataTable(id="complaint-links", zebra_stripes=True, cursor_type="row")
+        yield TranslatedFooter()
 
     def on_mount(self) -> None:
         self.query_one("#complaint-timeline", DataTable).add_columns(
@@ -94,7 +98,21 @@ class ComplaintScreen(Screen):
                 Text(entry.to_state), Text(str(entry.round)), Text(entry.staff),
                 Text(entry.note or ""),
             )  # fmt: skip
+        self._show_links(card)
         self._tick()
+
+    def _show_links(self, card: ComplaintCard) -> None:
+        labels, zone = self.app.labels, self.app.wb.settings.timezone
+        title = "complaint.links" if card.links else "complaint.links_none"
+        self.query_one("#complaint-links-title", Static).update(labels(title))
+        links = self.query_one("#complaint-links", DataTable)
+        links.clear(columns=True)
+        links.add_columns(*(Text(labels(f"link.{c}")) for c in ("time", "kind", "ref", "what")))
+        for record in card.links:
+            links.add_row(
+                Text(record.at.astimezone(zone).strftime("%m-%d %H:%M")),
+                Text(labels(f"link.{record.kind}")), Text(record.ref), Text(record.summary),
+            )  # fmt: skip
 
     def _tick(self) -> None:
         card, labels = self.card, self.app.labels

@@ -7,10 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, Select, Static, TextArea
+from textual.widgets import Button, Header, Label, Select, Static, TextArea
 
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.tickets.service import CHANNELS, ComplaintIntake
+from workbench.tui.widgets.footer import TranslatedFooter
+from workbench.tui.widgets.form import show_invalid
 
 FIELD_WIDGETS = {
     "channel": "#complaint-channel",
@@ -23,9 +25,10 @@ FIELD_WIDGETS = {
 class ComplaintFormScreen(Screen):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
 
-    def __init__(self, member_no: str | None) -> None:
+    def __init__(self, member_no: str | None, *, call_id: int | None = None) -> None:
         super().__init__()
         self.member_no = member_no
+        self.call_id = call_id  # registered during this call: the complaint links to it
 
     def compose(self) -> ComposeResult:
         labels, policy = self.app.labels, self.app.wb.complaint_policy
@@ -49,7 +52,7 @@ class ComplaintFormScreen(Screen):
             with Horizontal():
                 yield Button(labels("complaint.submit"), variant="primary", id="complaint-submit")
                 yield Button(labels("complaint.cancel"), id="complaint-cancel")
-        yield Footer()
+        yield TranslatedFooter()
 
     @on(Button.Pressed, "#complaint-submit")
     def action_submit(self) -> None:
@@ -76,6 +79,8 @@ class ComplaintFormScreen(Screen):
                 complaint = app.wb.complaints.open(session, intake=intake, actor=staff)
                 session.commit()
                 number = complaint.complaint_no
+            if self.call_id is not None:
+                app.telephony.desk.link_complaint(staff, self.call_id, number)
         except ValidationError as error:
             app.call_from_thread(self._invalid, error)
             return
@@ -85,12 +90,7 @@ class ComplaintFormScreen(Screen):
         app.call_from_thread(self._created, number)
 
     def _invalid(self, error: ValidationError) -> None:
-        self.query_one("#complaint-error", Static).update(str(error))
-        selector = FIELD_WIDGETS.get(error.field)
-        if selector:
-            widget = self.query_one(selector)
-            widget.add_class("invalid")
-            widget.focus()
+        show_invalid(self, error, message="#complaint-error", inputs=FIELD_WIDGETS)
 
     def _created(self, number: str) -> None:
         from workbench.tui.screens.complaint import ComplaintScreen

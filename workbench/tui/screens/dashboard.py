@@ -1,25 +1,47 @@
-"""The supervisor dashboard: complaints by state, breaches and escalations (drill in with Enter),
-SLA compliance and satisfaction over the last 90 days, and the weekly trend."""
+"""The supervisor dashboard over the last 90 days: complaints by state, SLA compliance and
+satisfaction, the weekly complaint trend (a plotext chart), breaches and escalations (Enter
+drills into one), campaign progress and agents' KPIs.
+
+One column that scrolls on a small terminal; two or three columns filling the screen on a
+large one (the screen's breakpoint classes choose, see app.tcss)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
+from textual.widgets import DataTable, Header, Static
+from textual.worker import get_current_worker
+from textual_plotext import PlotextPlot
 
+from workbench.callbacks.models import CampaignStatus
 from workbench.errors import WorkbenchError
-from workbench.tickets.views import counts_by_state, open_complaints
+from workbench.statistics.period import Period
+from workbench.tui.widgets.footer import TranslatedFooter
 
 PERIOD = timedelta(days=90)
+RUNNING = (CampaignStatus.ACTIVE.value, CampaignStatus.PAUSED.value)
+# The agents' figures a supervisor watches, in the dashboard's narrow table.
+DASHBOARD_AGENT_FIELDS = ("calls", "reach_rate_pct", "callbacks_done", "complaints_resolved",
+                          "satisfaction_average")  # fmt: skip
+PANELS = {  # panel id -> its title's label
+    "panel-states": "dashboard.by_state",
+    "panel-compliance": "dashboard.compliance",
+    "panel-trend": "dashboard.trend",
+    "panel-breached": "dashboard.breached",
+    "panel-campaigns": "dashboard.campaigns",
+    "panel-agents": "dashboard.agents",
+}
 
 
 class DashboardScreen(Screen):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (180, "-very-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("f5", "reload", "Reload"),
@@ -27,28 +49,46 @@ class DashboardScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        labels = self.app.labels
         yield Header()
-        yield Static(Text(labels("dashboard.title")), id="dashboard-title")
-        with Horizontal(id="dashboard-top"):
-            with Vertical():
-                yield Label(labels("dashboard.by_state"))
+        yield Static("", id="dashboard-title")
+        with VerticalScroll(id="dashboard-body"), Grid(id="dashboard-grid"):
+            with Vertical(id="panel-states", classes="panel"):
                 yield DataTable(id="by-state", show_cursor=False)
-            with Vertical():
-                yield Label(labels("dashboard.compliance"))
-                yield Static("", id="compliance", markup=False)
-        yield Label(labels("dashboard.trend"))
-        yield Sparkline([], id="trend")
-        yield Label(labels("dashboard.breached"))
-        yield DataTable(id="breached", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+            with Vertical(id="panel-compliance", classes="panel"):
+                yield Static("", id="compliance")
+            with Vertical(id="panel-trend", classes="panel"):
+                yield PlotextPlot(id="trend")
+            with Vertical(id="panel-breached", classes="panel"):
+                yield DataTable(id="breached", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="panel-campaigns", classes="panel"):
+                yield DataTable(id="campaigns", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="panel-agents", classes="panel"):
+                yield DataTable(id="agents", cursor_type="row", zebra_stripes=True)
+        yield TranslatedFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#by-state", DataTable).add_columns("state", "n")
-        self.query_one("#breached", DataTable).add_columns(
-            "complaint", "state", "category", "priority", "level", "due"
-        )
+        self.shown: tuple | None = None  # what the last load found, to relabel without a reload
+        self.relabel()
         self.action_reload()
+
+    def relabel(self) -> None:
+        labels = self.app.labels
+        for panel, key in PANELS.items():
+            self.query_one(f"#{panel}").border_title = Text(labels(key))
+        columns = {
+            "#by-state": ("dashboard.state", "dashboard.count"),
+            "#breached": ("column.complaint", "complaint.state", "column.category",
+                          "column.priority", "column.level", "column.due"),
+            "#campaigns": ("column.campaign", "column.status", "column.tasks", "column.open",
+                           "column.done", "stats.col.reach_rate_pct", "column.today"),
+            "#agents": ("stats.agent", *[f"stats.col.{f}" for f in DASHBOARD_AGENT_FIELDS]),
+        }  # fmt: skip
+        for selector, keys in columns.items():
+            table = self.query_one(selector, DataTable)
+            table.clear(columns=True)
+            table.add_columns(*[Text(labels(k)) for k in keys])
+        if self.shown is not None:
+            self._show(*self.shown)
 
     def action_reload(self) -> None:
         self.load()
@@ -60,46 +100,83 @@ class DashboardScreen(Screen):
             staff = app.touch_session()
             now = app.wb.clock.now()
             report = app.wb.complaint_reports.report(staff, start=now - PERIOD, end=now)
-            with app.wb.sessions() as session:
-                states = counts_by_state(session)
-                breached = open_complaints(session, min_escalation=2)
+            kpis = app.wb.statistics.kpis(staff, Period(now - PERIOD, now), branches=False)
+            states, breached = app.wb.complaint_reports.board(staff)
+            campaigns = [app.wb.campaigns.progress(c.id) for c in app.wb.campaigns.list()
+                         if c.status in RUNNING]  # fmt: skip
         except WorkbenchError as error:
             app.call_from_thread(app.report_error, error)
             return
-        app.call_from_thread(self._show, report, states, breached)
+        if not get_current_worker().is_cancelled:
+            app.call_from_thread(self._show, report, states, breached, campaigns, kpis)
 
-    def _show(self, report, states, breached) -> None:
-        self.report = report
-        table = self.query_one("#by-state", DataTable)
-        table.clear()
-        for state, n in sorted(states.items()):
-            table.add_row(Text(state), Text(str(n)))
+    def _show(self, report, states, breached, campaigns, kpis) -> None:
+        self.shown = (report, states, breached, campaigns, kpis)
+        self.report, self.kpis, self.campaigns = report, kpis, campaigns
         labels = self.app.labels
-        lines = [
-            f"{labels('dashboard.compliance')}: first response "
-            f"{_pct(report.first_response_on_time_pct)}, resolution "
-            f"{_pct(report.resolution_on_time_pct)}",
-            f"{labels('dashboard.satisfaction')}: {report.satisfaction_average or '-'} "
-            f"({sum(n or 0 for n in report.satisfaction_scores.values())} scores)",
-            f"received {report.total}, closed {report.closed}, reopen rate "
-            f"{_pct(report.reopen_rate_pct)}, repeat complainers {report.repeat_complainers}",
-            f"resolution hours: median {report.resolution_hours_median or '-'}, "
-            f"p90 {report.resolution_hours_p90 or '-'}",
-        ]
-        self.query_one("#compliance", Static).update(Text("\n".join(lines)))
-        self.query_one("#trend", Sparkline).data = [n or 0 for n in report.weekly.values()]
         zone = self.app.wb.settings.timezone
-        rows = self.query_one("#breached", DataTable)
-        rows.clear()
+        first, last = Period(report.start, report.end).days(zone)
+        self.query_one("#dashboard-title", Static).update(Text(
+            f"{labels('dashboard.title')} · "
+            f"{labels('dashboard.period', days=PERIOD.days, first=first, last=last)}"
+        ))  # fmt: skip
+        _fill(self.query_one("#by-state", DataTable),
+              [(state, [Text(state), _number(n)]) for state, n in sorted(states.items())])  # fmt: skip
+        self.query_one("#compliance", Static).update(Text("\n".join(self._compliance(report))))
+        self._trend(report.weekly)
+        rows = []
         for c in breached:
-            due = (
-                c.resolution_due.astimezone(zone).strftime("%m-%d %H:%M")
-                if c.resolution_due
-                else "-"
-            )
-            rows.add_row(Text(c.complaint_no), Text(c.state), Text(c.category), Text(c.priority),
-                         Text(str(c.escalation_level)), Text(due, style="red"),
-                         key=c.complaint_no)  # fmt: skip
+            due = c.resolution_due.astimezone(zone).strftime("%m-%d %H:%M") if c.resolution_due \
+                else "-"  # fmt: skip
+            rows.append((c.complaint_no, [Text(c.complaint_no), Text(c.state), Text(c.category),
+                                          Text(c.priority), _number(c.escalation_level),
+                                          Text(due, style="red")]))  # fmt: skip
+        _fill(self.query_one("#breached", DataTable), rows)
+        self.query_one("#panel-campaigns").border_subtitle = (
+            "" if campaigns else Text(labels("dashboard.no_campaigns"))
+        )
+        _fill(self.query_one("#campaigns", DataTable), [
+            (str(p.campaign_id), [Text(p.name), Text(p.status), _number(p.tasks),
+                                  _number(p.open), _number(p.done), _number(p.reached_rate_pct),
+                                  _number(f"{p.made_today}/{p.daily_capacity}")])
+            for p in campaigns
+        ])  # fmt: skip
+        _fill(self.query_one("#agents", DataTable), [
+            (a.username, [Text(a.username), *[_number(getattr(a, f)) for f in
+                                              DASHBOARD_AGENT_FIELDS]])
+            for a in kpis.agents
+        ])  # fmt: skip
+
+    def _compliance(self, report) -> list[str]:
+        labels = self.app.labels
+        scored = sum(n or 0 for n in report.satisfaction_scores.values())
+        return [
+            labels("dashboard.received", total=report.total, closed=report.closed,
+                   reopen=_pct(report.reopen_rate_pct), repeat=report.repeat_complainers),
+            f"{labels('dashboard.compliance')}: " + labels(
+                "dashboard.on_time", first=_pct(report.first_response_on_time_pct),
+                resolution=_pct(report.resolution_on_time_pct)),
+            f"{labels('dashboard.satisfaction')}: " + labels(
+                "dashboard.scores", average=_dash(report.satisfaction_average), n=scored),
+            labels("dashboard.hours", median=_dash(report.resolution_hours_median),
+                   p90=_dash(report.resolution_hours_p90)),
+        ]  # fmt: skip
+
+    def _trend(self, weekly: dict[str, int | None]) -> None:
+        """Complaints per week as bars, labelled by the week's Monday."""
+        plot = self.query_one("#trend", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        weeks = [date.fromisoformat(w).strftime("%m-%d") for w in weekly]
+        counts = [n or 0 for n in weekly.values()]
+        if weeks:
+            plt.bar(weeks, counts, marker="hd")
+            step = max(1, len(weeks) // 6)  # at most about six dates along the axis
+            plt.xticks(list(range(1, len(weeks) + 1))[::step], weeks[::step])
+            rise = max(1, -(-max(counts) // 4))  # whole complaints on the count axis
+            plt.yticks(list(range(0, max(counts) + rise, rise)))
+        plot.refresh()
 
     @on(DataTable.RowSelected, "#breached")
     def _drill(self, event: DataTable.RowSelected) -> None:
@@ -115,5 +192,19 @@ class DashboardScreen(Screen):
         self.app.end_session()
 
 
+def _fill(table: DataTable, rows: list[tuple[str, list[Text]]]) -> None:
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+
+
+def _number(value) -> Text:
+    return Text("-" if value is None else str(value), justify="right")
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value}%"
+
+
+def _dash(value) -> str:
+    return "-" if value is None else str(value)

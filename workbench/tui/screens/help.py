@@ -15,7 +15,7 @@ HELP_ZH = """快捷键
   c        为当前会员登记投诉
   Ctrl+N   领取下一个回访任务；1-7 记录回访结果
   Esc      返回
-  F5       统计（汇总数据）
+  F5       统计（汇总）；其中 [ ] 或 1-7 切换页签，p 切换期间
   F6       主管看板
   Ctrl+L   切换中文 / English
   Ctrl+O   退出登录
@@ -31,7 +31,7 @@ HELP_EN = """Keys
   c        register a complaint for this member
   Ctrl+N   take the next callback; 1-7 record its outcome
   Esc      back
-  F5       statistics (aggregates)
+  F5       statistics; there [ ] or 1-7 tabs, p period
   F6       supervisor dashboard
   Ctrl+L   switch 中文 / English
   Ctrl+O   sign out

@@ -11,24 +11,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label
+from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from workbench.errors import WorkbenchError
+from workbench.members.models import Role
 from workbench.permissions.access import MemberView, Purpose
-from workbench.tickets.views import open_complaints, urgency
+from workbench.tickets.views import open_complaints
+from workbench.tui.widgets.complaint_table import ComplaintTable, time_left
+from workbench.tui.widgets.footer import TranslatedFooter
 
-URGENCY_STYLE = {"ok": "green", "soon": "yellow", "overdue": "bold red", "paused": "dim"}
-
-
-def time_left(until: datetime, now: datetime) -> str:
-    """12:05 (minutes and seconds), 3:12:05, or 4d 03:12 for long spans."""
-    seconds = max(0, int((until - now).total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}:{minutes:02d}"
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+CALL_ROLES = (Role.AGENT, Role.SUPERVISOR)
 
 
 class HomeScreen(Screen):
@@ -36,40 +28,48 @@ class HomeScreen(Screen):
         Binding("slash", "focus_search", "Search"),
         Binding("f5", "statistics", "Statistics"),
         Binding("f6", "dashboard", "Dashboard"),
+        Binding("f7", "complaint_list", "Complaints"),
+        Binding("f2", "take_call", "Take call"),
         Binding("ctrl+n", "next_callback", "Next callback"),
+        Binding("f9", "simulate_call", "Demo call", show=False),
         Binding("ctrl+o", "sign_out", "Sign out"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.grants: list[tuple[int, int, str, str, datetime]] = []
+        self.waiting_calls: list = []  # CallView, oldest first
 
     def compose(self) -> ComposeResult:
         labels = self.app.labels
         yield Header()
+        yield Static("", id="call-banner", markup=False)
         with Horizontal(id="search-bar"):
             yield Input(placeholder=labels("home.search"), id="search-input")
             yield Button(labels("home.search_button"), id="search-button")
+        yield Static("", id="callbacks-due", markup=False)
         yield Label(labels("home.grants"), id="grants-title")
         yield DataTable(id="grants", cursor_type="row", zebra_stripes=True)
         yield Label(labels("complaint.mine"), id="complaints-title")
-        yield DataTable(id="my-complaints", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield ComplaintTable(id="my-complaints")
+        yield TranslatedFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#grants", DataTable)
         table.add_columns("member", "source", "until", "left")
-        self.query_one("#my-complaints", DataTable).add_columns(
-            "complaint", "state", "category", "priority", "due"
-        )
-        self.my_complaints: list = []
         self.query_one("#search-input", Input).focus()
         self.load_grants()
+        self.load_calls()
         self.set_interval(1, self._tick)
         self.set_interval(15, self.load_grants)
+        # Pops come as events; the poll catches a missed one, and on SQLite it is how pops from
+        # a webhook server in another process arrive (SQLite has no LISTEN/NOTIFY).
+        sqlite = self.app.wb.engine.dialect.name == "sqlite"
+        self.set_interval(1 if sqlite else 5, self.load_calls)
 
     def on_screen_resume(self) -> None:
         self.load_grants()
+        self.load_calls()
 
     def relabel(self) -> None:
         labels = self.app.labels
@@ -126,8 +126,16 @@ class HomeScreen(Screen):
             return
         with app.wb.sessions() as session:
             mine = open_complaints(session, handler_id=app.staff.id)
+        due = app.wb.callbacks.due_count(app.staff) if app.staff.role in CALL_ROLES else None
+        app.call_from_thread(self._show_due, due)
         app.call_from_thread(self._show_grants, grants)
         app.call_from_thread(self._show_complaints, mine)
+
+    def _show_due(self, due: int | None) -> None:
+        line = self.query_one("#callbacks-due", Static)
+        line.display = due is not None
+        if due is not None:
+            line.update(Text(self.app.labels("home.callbacks_due", n=due)))
 
     def _show_grants(self, grants) -> None:
         self.grants = [(g.id, g.member_id, member_no, str(g.source), g.ends_at)
@@ -135,8 +143,7 @@ class HomeScreen(Screen):
         self._tick()
 
     def _show_complaints(self, complaints) -> None:
-        self.my_complaints = complaints
-        self._tick()
+        self.query_one("#my-complaints", ComplaintTable).show(complaints, self.app.wb.clock.now())
 
     def _tick(self) -> None:
         now = self.app.wb.clock.now()
@@ -150,19 +157,8 @@ class HomeScreen(Screen):
                 Text(ends_at.astimezone(zone).strftime("%H:%M:%S")), Text(time_left(ends_at, now)),
                 key=f"{grant_id}:{member_id}",
             )  # fmt: skip
-        self._tick_complaints(now, zone)
-
-    def _tick_complaints(self, now, zone) -> None:
-        policy = self.app.wb.complaint_policy
-        table = self.query_one("#my-complaints", DataTable)
-        table.clear()
-        for c in self.my_complaints:
-            target = policy.targets_for(c.priority, c.category).resolution.total_seconds() / 3600
-            level = urgency(c.resolution_due, now, target)
-            due = "-" if c.resolution_due is None else time_left(c.resolution_due, now)
-            table.add_row(Text(c.complaint_no), Text(c.state), Text(c.category),
-                          Text(c.priority), Text(due, style=URGENCY_STYLE[level]),
-                          key=c.complaint_no)  # fmt: skip
+        self.query_one("#my-complaints", ComplaintTable).tick(now)
+        self._tick_calls(now)
 
     @on(DataTable.RowSelected, "#my-complaints")
     def _open_complaint(self, event: DataTable.RowSelected) -> None:
@@ -185,6 +181,82 @@ class HomeScreen(Screen):
             app.call_from_thread(app.report_error, error)
             return
         app.call_from_thread(self._found, view)
+
+    # Calls ---------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="calls", exit_on_error=False)
+    def load_calls(self) -> None:
+        app = self.app
+        if app.signed_in is None or app.staff.role not in CALL_ROLES:
+            return
+        try:
+            waiting = app.telephony.desk.waiting(app.staff)
+        except WorkbenchError as error:
+            app.call_from_thread(app.report_error, error)
+            return
+        app.call_from_thread(self._show_calls, waiting)
+
+    def _show_calls(self, waiting) -> None:
+        self.waiting_calls = waiting
+        self._tick_calls(self.app.wb.clock.now())
+
+    def _tick_calls(self, now) -> None:
+        banner = self.query_one("#call-banner", Static)
+        if not self.waiting_calls:
+            banner.update("")
+            banner.display = False
+            return
+        labels, call = self.app.labels, self.waiting_calls[0]
+        who = labels("call.member") if call.known_member else labels("call.new_caller")
+        more = len(self.waiting_calls) - 1
+        text = labels("call.banner", caller=call.caller, who=who, queue=call.queue or "-",
+                      waited=time_left(now, call.started_at) if now > call.started_at else "0:00")  # fmt: skip
+        if more:
+            text += " " + labels("call.more", n=more)
+        banner.update(Text(text))
+        banner.display = True
+
+    def action_take_call(self) -> None:
+        if self.waiting_calls:
+            self.take_call(self.waiting_calls[0].call_id)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def take_call(self, call_id: int) -> None:
+        app = self.app
+        try:
+            staff = app.touch_session()
+            taken = app.telephony.desk.take(staff, call_id)
+            view = None
+            if taken.member_id is not None and taken.grant_until is not None:
+                view = app.wb.access.view_by_id(staff, taken.member_id, Purpose.SERVICE)
+        except WorkbenchError as error:
+            app.call_from_thread(app.report_error, error)
+            app.call_from_thread(self.load_calls)
+            return
+        app.call_from_thread(self._taken, taken, view)
+
+    def _taken(self, taken, view) -> None:
+        from workbench.tui.screens.profile import ProfileScreen
+        from workbench.tui.screens.register import RegisterCallerScreen
+
+        self.load_calls()
+        if view is not None:
+            self.app.push_screen(ProfileScreen(view, call_id=taken.call_id))
+        elif taken.member_id is None:
+            self.app.push_screen(RegisterCallerScreen(taken.call_id))
+        else:  # a member of another branch: served without their record
+            self.notify(self.app.labels("call.other_branch"), severity="warning", markup=False)
+
+    def action_simulate_call(self) -> None:
+        if self.app.demo:
+            self.simulate_call()
+
+    @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
+    def simulate_call(self) -> None:
+        """Demo only: play Twilio's part and ring the hotline from a random member's number (or,
+        one time in four, a stranger's), through the real webhook handler."""
+        from workbench.demo.calls import ring_hotline
+
+        ring_hotline(self.app.wb, self.app.telephony)
 
     # Other actions ------------------------------------------------------------------------------
     def action_statistics(self) -> None:
@@ -217,6 +289,11 @@ class HomeScreen(Screen):
             return
         self.app.push_screen(CallbackScreen(view, claim))
         self.load_grants()
+
+    def action_complaint_list(self) -> None:
+        from workbench.tui.screens.complaint_list import ComplaintListScreen
+
+        self.app.push_screen(ComplaintListScreen())
 
     def action_dashboard(self) -> None:
         from workbench.tui.screens.dashboard import DashboardScreen

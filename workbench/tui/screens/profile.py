@@ -1,21 +1,38 @@
 """The member profile, masked unless revealed. It counts down the access grant and the reveals;
 when a reveal ends the field is masked again, and when the grant ends the member's data leaves
-the screen at once."""
+the screen at once. Below: the member's purchases, messages, complaints, callbacks and calls;
+actions: reveal, register a complaint, report the card lost, send a message, schedule a
+callback, and, on a call, transfer it."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from workbench.errors import WorkbenchError
+from workbench.members.history import MemberHistory, member_history
+from workbench.members.models import Role
 from workbench.members.profile import MemberProfile, member_profile
 from workbench.members.registry import PERSONAL_FIELDS
 from workbench.permissions.access import MemberView, Purpose
-from workbench.tui.screens.home import time_left
+from workbench.tui.widgets.complaint_table import time_left
+from workbench.tui.widgets.footer import TranslatedFooter
+
+# The columns of each history tab (labels column.<name>).
+HISTORY_COLUMNS = {
+    "purchases": ("when", "amount", "points", "store"),
+    "messages": ("when", "channel", "template", "status"),
+    "complaints": ("complaint", "state", "category", "priority", "when", "satisfaction"),
+    "callbacks": ("task", "reason", "status", "outcome", "attempts", "until"),
+    "calls": ("when", "direction", "status", "seconds", "recording"),
+}
 
 
 class ProfileScreen(Screen):
@@ -23,22 +40,35 @@ class ProfileScreen(Screen):
         Binding("escape", "back", "Back"),
         Binding("r", "reveal", "Reveal"),
         Binding("c", "complaint", "Complaint"),
+        Binding("m", "message", "Message"),
+        Binding("b", "schedule_callback", "Callback"),
+        Binding("l", "lost_card", "Lost card"),
+        Binding("t", "transfer", "Transfer"),
     ]
+    HISTORY = ("purchases", "messages", "complaints", "callbacks", "calls")
 
-    def __init__(self, view: MemberView) -> None:
+    def __init__(self, view: MemberView, *, call_id: int | None = None) -> None:
         super().__init__()
         self.view: MemberView | None = view
+        self.call_id = call_id  # the call this member is being served on, if any
         self.profile: MemberProfile | None = None
         self.ended = False
 
     def compose(self) -> ComposeResult:
+        labels = self.app.labels
         yield Header()
-        yield Static("", id="profile-header", markup=False)
-        yield Static("", id="access-countdown", markup=False)
-        yield DataTable(id="profile-fields", cursor_type="row", show_header=False)
-        yield Static("", id="service-data", markup=False)
-        yield from self.compose_extra()
-        yield Footer()
+        with VerticalScroll(id="profile-body"):
+            yield Static("", id="profile-header", markup=False)
+            yield Static("", id="access-countdown", markup=False)
+            yield DataTable(id="profile-fields", cursor_type="row", show_header=False)
+            yield Static("", id="service-data", markup=False)
+            yield from self.compose_extra()
+            with TabbedContent(id="history"):
+                for name in self.HISTORY:
+                    with TabPane(labels(f"history.{name}"), id=f"tab-{name}"):
+                        yield DataTable(id=f"history-{name}", zebra_stripes=True,
+                                        cursor_type="row")  # fmt: skip
+        yield TranslatedFooter()
 
     def compose_extra(self) -> ComposeResult:
         """Screens built on the profile (the callback workspace) add their widgets here."""
@@ -48,6 +78,10 @@ class ProfileScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one("#profile-fields", DataTable)
         table.add_columns("field", "value", "shown until")
+        for name, columns in HISTORY_COLUMNS.items():
+            self.query_one(f"#history-{name}", DataTable).add_columns(
+                *(self.app.labels(f"column.{c}") for c in columns)
+            )
         self._render_view()
         self.load_service_data()
         self.set_interval(1, self._tick)
@@ -100,7 +134,38 @@ class ProfileScreen(Screen):
             by = profile.points_first_expiry.astimezone(zone).strftime("%Y-%m-%d")
             lines.append(f"{labels('profile.expiring')}: {profile.points_expiring} ({by})")
         lines.append(f"{labels('profile.purchases')}: {profile.purchases}")
+        if self.call_id is not None:
+            lines.append(labels("call.on_call", call_id=self.call_id))
         self.query_one("#service-data", Static).update(Text("\n".join(lines)))
+        rows = {"messages": [(f"{m.created_at.astimezone(zone):%Y-%m-%d %H:%M}", m.channel,
+                              labels(f"template.{m.template}"), m.status)
+                             for m in profile.messages]}  # fmt: skip
+        self._fill(rows)
+
+    def _render_history(self, history: MemberHistory, calls) -> None:
+        labels, zone = self.app.labels, self.app.wb.settings.timezone
+
+        def local(at):
+            return f"{at.astimezone(zone):%Y-%m-%d %H:%M}" if at else "-"
+
+        self._fill({
+            "purchases": [(local(p.occurred_at), f"{p.amount:.2f}", str(p.points), p.store_code)
+                          for p in history.purchases],
+            "complaints": [(c.complaint_no, c.state, c.category, c.priority, local(c.received_at),
+                            str(c.satisfaction or "-")) for c in history.complaints],
+            "callbacks": [(str(t.task_id), labels(f"reason.{t.reason}"), t.status,
+                           t.outcome or "-", str(t.attempts), local(t.latest_at))
+                          for t in history.callbacks],
+            "calls": [(local(c.started_at), c.direction, c.status, str(c.duration_seconds or "-"),
+                       "●" if c.recording_sid else "") for c in calls],
+        })  # fmt: skip
+
+    def _fill(self, rows: dict[str, list[tuple]]) -> None:
+        for name, lines in rows.items():
+            table = self.query_one(f"#history-{name}", DataTable)
+            table.clear()
+            for line in lines:
+                table.add_row(*(Text(str(cell)) for cell in line))  # data, never markup
 
     # Time ----------------------------------------------------------------------------------------
     def _tick(self) -> None:
@@ -126,6 +191,7 @@ class ProfileScreen(Screen):
         self.profile = None
         self.ended = True
         self._render_view()
+        self._fill({name: [] for name in self.HISTORY})
         self.on_access_ended()
 
     def on_access_ended(self) -> None:
@@ -165,15 +231,21 @@ class ProfileScreen(Screen):
             return
         try:
             profile = member_profile(app.wb, view)
+            history = member_history(app.wb, view)
+            staff = app.touch_session()
+            calls = []
+            if staff.role in (Role.AGENT, Role.SUPERVISOR):
+                calls = app.telephony.desk.calls_of_member(staff, view.member_id)
         except WorkbenchError as error:
             app.call_from_thread(app.report_error, error)
             return
-        app.call_from_thread(self._show_service_data, profile)
+        app.call_from_thread(self._show_service_data, profile, history, calls)
 
-    def _show_service_data(self, profile: MemberProfile) -> None:
+    def _show_service_data(self, profile: MemberProfile, history, calls) -> None:
         if self.view is not None:
             self.profile = profile
             self._render_service_data()
+            self._render_history(history, calls)
 
     # Actions -------------------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -193,7 +265,87 @@ class ProfileScreen(Screen):
         from workbench.tui.screens.complaint_form import ComplaintFormScreen
 
         if self.view is not None:
-            self.app.push_screen(ComplaintFormScreen(self.view.member_no))
+            self.app.push_screen(ComplaintFormScreen(self.view.member_no, call_id=self.call_id))
+
+    def action_message(self) -> None:
+        from workbench.tui.screens.actions import MessageScreen
+
+        if self.view is not None:
+            self.app.push_screen(MessageScreen(self.view.member_id), self._message_chosen)
+
+    def _message_chosen(self, choice: tuple[str, str] | None) -> None:
+        if choice is not None and self.view is not None:
+            self.act("message", *choice)
+
+    def action_schedule_callback(self) -> None:
+        from workbench.tui.screens.actions import ScheduleCallbackScreen
+
+        if self.view is not None:
+            self.app.push_screen(ScheduleCallbackScreen(), self._callback_chosen)
+
+    def _callback_chosen(self, choice: tuple[str, int] | None) -> None:
+        if choice is not None and self.view is not None:
+            self.act("callback", *choice)
+
+    def action_lost_card(self) -> None:
+        from workbench.tui.screens.actions import ConfirmScreen
+
+        if self.view is not None:
+            question = self.app.labels("lost.confirm", member_no=self.view.member_no)
+            self.app.push_screen(ConfirmScreen(question, "lost.submit"), self._lost_confirmed)
+
+    def _lost_confirmed(self, yes: bool | None) -> None:
+        if yes and self.view is not None:
+            self.act("lost")
+
+    def action_transfer(self) -> None:
+        from workbench.tui.screens.actions import TransferScreen
+
+        if self.call_id is not None:
+            queues = tuple(self.app.wb.settings.telephony_transfer_queues)
+            self.app.push_screen(TransferScreen(queues), self._transfer_chosen)
+
+    def _transfer_chosen(self, queue: str | None) -> None:
+        if queue is not None and self.call_id is not None:
+            self.act("transfer", queue)
+
+    @work(thread=True, exclusive=True, group="act", exit_on_error=False)
+    def act(self, what: str, *args) -> None:
+        """The profile's actions, through the services (which check scope and rules)."""
+        app, view = self.app, self.view
+        try:
+            staff = app.touch_session()
+            if what == "message":
+                app.wb.messages.send(staff, view.member_id, *args)
+                done = app.labels("message.queued")
+            elif what == "callback":
+                reason, days = args
+                now = app.wb.clock.now()
+                with app.wb.sessions() as session:
+                    app.wb.callbacks.schedule(session, member_id=view.member_id, reason=reason,
+                                              latest_at=now + timedelta(days=days))  # fmt: skip
+                    session.commit()
+                done = app.labels("schedule.done", days=days)
+            elif what == "lost":
+                with app.wb.sessions() as session:
+                    card = app.wb.registry.report_lost(session, member_no=view.member_no,
+                                                       actor=staff)  # fmt: skip
+                    session.commit()
+                done = app.labels("lost.done", last4=card.card_no[-4:])
+            else:
+                app.telephony.desk.transfer(staff, self.call_id, *args)
+                done = app.labels("transfer.done", queue=args[0])
+        except WorkbenchError as error:
+            app.call_from_thread(app.report_error, error)
+            return
+        app.call_from_thread(self._acted, what, done)
+
+    def _acted(self, what: str, done: str) -> None:
+        self.notify(done, markup=False)
+        if what == "transfer":  # the caller is someone else's now, and so is their record
+            self.call_id = None
+            self.reload()
+        self.load_service_data()
 
     def _revealed(self, request: tuple[str, str] | None) -> None:
         if request is not None and self.view is not None:

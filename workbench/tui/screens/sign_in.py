@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Header, Input, Label, Static
 
 from workbench.errors import WorkbenchError
 from workbench.permissions.auth import TerminalCredential
+from workbench.tui.widgets.footer import TranslatedFooter
 
 
 class SignInScreen(Screen):
@@ -24,7 +26,7 @@ class SignInScreen(Screen):
             yield Static("", id="sign-in-error", markup=False)
             if self.app.sign_in_hint:
                 yield Static(self.app.sign_in_hint, id="sign-in-hint", markup=False)
-        yield Footer()
+        yield TranslatedFooter()
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
@@ -63,7 +65,7 @@ class SignInScreen(Screen):
         self.app.call_from_thread(self.app.start_session, signed_in)
 
     def _show_error(self, message: str) -> None:
-        self.query_one("#sign-in-error", Static).update(message)
+        self.query_one("#sign-in-error", Static).update(Text(message))  # may quote what was typed
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()

@@ -1,68 +1,197 @@
-"""Member statistics: aggregates only, groups smaller than the minimum hidden."""
+"""Statistics and KPIs for managers, analysts and supervisors: members by store (tiers, spend,
+visits, points, activity, retention, satisfaction), agents' and branches' KPIs. Aggregates
+only, small groups hidden by the service; an agent sees their own KPIs and nothing else."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from workbench.errors import WorkbenchError
 from workbench.members.models import Role
+from workbench.statistics.figures import (
+    AGENT_FIELDS,
+    BRANCH_FIELDS,
+    COUNT_FIELDS,
+    MEMBER_SECTIONS,
+    TOTAL,
+    Kpis,
+    MemberStatistics,
+)
+from workbench.statistics.service import access_of
+from workbench.tui.widgets.footer import TranslatedFooter
+
+MEMBER_TABS = tuple(MEMBER_SECTIONS)  # members, tiers, spend, points, retention
+TABS = (*MEMBER_TABS, "agents", "branches")
+PERIODS = (12, 24, 6, 3)  # months, in the order `p` steps through them
 
 
 class StatisticsScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("f5", "reload", "Reload"),
+        Binding("p", "next_period", "Period"),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab"),
+        Binding("right_square_bracket", "tab(1)", "Next tab"),
+        *[Binding(str(n), f"show_tab({n})", show=False) for n in range(1, len(TABS) + 1)],
         Binding("ctrl+o", "sign_out", "Sign out"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.months = PERIODS[0]
+        self.members: MemberStatistics | None = None
+        self.kpis: Kpis | None = None
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="stats-title", markup=False)
-        yield DataTable(id="member-counts", zebra_stripes=True)
-        yield Footer()
+        yield Static("", id="stats-title")
+        yield Static("", id="stats-note")
+        with TabbedContent(id="stats-tabs"):
+            for tab in TABS:
+                with TabPane("", id=f"tab-{tab}"):
+                    yield DataTable(id=f"stats-{tab}", zebra_stripes=True, cursor_type="row")
+        yield TranslatedFooter()
 
     def on_mount(self) -> None:
+        rights = access_of(self.app.staff.role)
+        tabs = self.query_one(TabbedContent)
+        if not rights.members:
+            for tab in (*MEMBER_TABS, "branches"):
+                tabs.hide_tab(f"tab-{tab}")
+            tabs.active = "tab-agents"
         self.relabel()
         self.action_reload()
 
     def relabel(self) -> None:
         labels = self.app.labels
-        self.query_one("#stats-title", Static).update(Text(labels("stats.title")))
-        table = self.query_one("#member-counts", DataTable)
-        table.clear(columns=True)
-        table.add_columns(labels("stats.store"), labels("stats.tier"), labels("stats.count"))
+        own = access_of(self.app.staff.role).agents == "own"
+        tabs = self.query_one(TabbedContent)
+        for tab in TABS:
+            key = "stats.tab.own" if tab == "agents" and own else f"stats.tab.{tab}"
+            tabs.get_tab(f"tab-{tab}").label = Text(labels(key))
+        self._show()
+
+    # Loading ----------------------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        self.query_one("#stats-title", Static).update(Text(self.app.labels("stats.loading")))
+        self.load(self.months)
+
+    def action_next_period(self) -> None:
+        self.months = PERIODS[(PERIODS.index(self.months) + 1) % len(PERIODS)]
         self.action_reload()
 
-    def action_reload(self) -> None:
-        self.load_counts()
-
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def load_counts(self) -> None:
+    def load(self, months: int) -> None:
         app = self.app
         try:
             staff = app.touch_session()
-            rows = app.wb.sharing.member_counts(staff)
+            statistics = app.wb.statistics
+            period = statistics.period(months=months)
+            members, kpis = statistics.overview(staff, period)
         except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
+            app.call_from_thread(self._failed, error)
             return
-        app.call_from_thread(self._show, rows)
+        if not get_current_worker().is_cancelled:  # a newer load (another period) took over
+            app.call_from_thread(self._loaded, months, period, members, kpis)
 
-    def _show(self, rows) -> None:
-        labels, scheme = self.app.labels, self.app.wb.scheme
+    def _failed(self, error: WorkbenchError) -> None:
+        self.query_one("#stats-title", Static).update(Text(str(error)))
+        self.app.report_error(error)
+
+    def _loaded(self, months, period, members, kpis) -> None:
+        self.months, self.period, self.members, self.kpis = months, period, members, kpis
+        self._show()
+
+    # Showing ----------------------------------------------------------------------------------------
+    def _show(self) -> None:
+        labels = self.app.labels
         minimum = self.app.wb.settings.protection_min_group_size
-        table = self.query_one("#member-counts", DataTable)
-        table.clear()
-        for row in rows:
-            store, tier = row.group
-            count = (
-                str(row.count) if row.count is not None else labels("stats.suppressed", n=minimum)
-            )
-            table.add_row(Text(store), Text(scheme.get(tier).label(labels.language)), Text(count))
+        self.query_one("#stats-note", Static).update(Text(labels("stats.note", n=minimum),
+                                                          style="dim"))  # fmt: skip
+        if self.kpis is None:
+            return
+        first, last = self.period.days(self.app.wb.settings.timezone)
+        span = labels("stats.months", n=self.months)
+        self.query_one("#stats-title", Static).update(Text(
+            f"{labels('stats.heading')} · {labels('stats.period', months=span, first=first, last=last)}"
+        ))  # fmt: skip
+        if self.members is not None:
+            self._show_members(self.members)
+        self._show_agents(self.kpis)
+        self._show_branches(self.kpis)
+
+    def _show_members(self, stats: MemberStatistics) -> None:
+        labels, scheme = self.app.labels, self.app.wb.scheme
+        for section, names in MEMBER_SECTIONS.items():
+            columns = names or tuple(f"tier:{t}" for t in stats.tiers)
+            headers = [
+                _tier_label(scheme, c[5:], labels.language) if c.startswith("tier:")
+                else labels(f"stats.col.{c}") for c in columns
+            ]  # fmt: skip
+            rows = []
+            for row in (*stats.stores, stats.total):
+                values = {**asdict(row), **{f"tier:{t}": n for t, n in row.tiers.items()}}
+                rows.append((row.store, self._store(row.store, row.store_name),
+                             [_cell(values[c], c, stats.min_group_size) for c in columns]))  # fmt: skip
+            self._fill(f"#stats-{section}", [labels("stats.store"), *headers], rows)
+
+    def _show_agents(self, kpis: Kpis) -> None:
+        labels = self.app.labels
+        headers = [labels("stats.agent"), labels("stats.name"),
+                   *[labels(f"stats.col.{f}") for f in AGENT_FIELDS]]  # fmt: skip
+        table = self.query_one("#stats-agents", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*[Text(h) for h in headers])
+        for a in kpis.agents:
+            table.add_row(Text(a.username), Text(a.name),
+                          *[_cell(getattr(a, f), f, kpis.min_group_size) for f in AGENT_FIELDS],
+                          key=a.username)  # fmt: skip
+
+    def _show_branches(self, kpis: Kpis) -> None:
+        labels = self.app.labels
+        rows = [(b.store, self._store(b.store, b.store_name),
+                 [_cell(getattr(b, f), f, kpis.min_group_size) for f in BRANCH_FIELDS])
+                for b in (*kpis.branches, *([kpis.total] if kpis.total else []))]  # fmt: skip
+        self._fill("#stats-branches",
+                   [labels("stats.store"), *[labels(f"stats.col.{f}") for f in BRANCH_FIELDS]],
+                   rows)  # fmt: skip
+
+    def _fill(self, selector: str, headers: list[str], rows) -> None:
+        table = self.query_one(selector, DataTable)
+        table.clear(columns=True)
+        table.add_columns(*[Text(h) for h in headers])
+        for key, store, cells in rows:
+            table.add_row(store, *cells, key=key)
+
+    def _store(self, code: str, name: str) -> Text:
+        if code == TOTAL:
+            return Text(self.app.labels("stats.all"), style="bold")
+        return Text(f"{code} {name}")
+
+    # Keys -------------------------------------------------------------------------------------------
+    def _visible_tabs(self) -> list[str]:
+        if access_of(self.app.staff.role).members:
+            return [f"tab-{t}" for t in TABS]
+        return ["tab-agents"]
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        visible = self._visible_tabs()
+        index = visible.index(tabs.active) if tabs.active in visible else 0
+        tabs.active = visible[(index + step) % len(visible)]
+
+    def action_show_tab(self, number: int) -> None:
+        pane = f"tab-{TABS[number - 1]}"
+        if pane in self._visible_tabs():
+            self.query_one(TabbedContent).active = pane
 
     def action_back(self) -> None:
         if self.app.staff.role == Role.ANALYST:
@@ -71,3 +200,17 @@ class StatisticsScreen(Screen):
 
     def action_sign_out(self) -> None:
         self.app.end_session()
+
+
+def _cell(value, name: str, minimum: int) -> Text:
+    if value is None:
+        hidden = name in COUNT_FIELDS or name.startswith("tier:")
+        return Text(f"<{minimum}" if hidden else "-", style="dim", justify="right")
+    return Text(str(value), justify="right")
+
+
+def _tier_label(scheme, code: str, language: str) -> str:
+    try:
+        return scheme.get(code).label(language)
+    except WorkbenchError:
+        return code  # a tier no longer in the scheme

@@ -1,0 +1,31 @@
+"""A demo caller: rings the hotline through the real incoming-call handler (what the webhook
+server runs when Twilio posts), so the demo shows screen pops without a Twilio account."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+from sqlalchemy import func, select
+
+from workbench.members.models import Member, MemberStatus
+
+DEMO_HOTLINE = "+864008000800"
+
+
+def ring_hotline(wb, telephony, rng: random.Random | None = None) -> str:
+    """Ring once; returns the call's SID. The demo plays the telephone network here, which
+    knows the caller's number: it reads one member's phone to dial from."""
+    rng = rng or random.Random()
+    number = f"+86137{rng.randint(0, 99_999_999):08d}"  # a stranger
+    if rng.random() < 0.75:
+        with wb.sessions() as session:
+            active = select(Member).where(Member.status == MemberStatus.ACTIVE,
+                                          Member.phone_enc.is_not(None))  # fmt: skip
+            count = session.scalar(select(func.count()).select_from(active.subquery()))
+            if count:
+                member = session.scalar(active.offset(rng.randrange(count)).limit(1))
+                number = wb.registry.decrypt(member, ("phone",))["phone"]
+    sid = "CA" + uuid.uuid4().hex
+    telephony.hotline.incoming(call_sid=sid, from_number=number, to_number=DEMO_HOTLINE)
+    return sid

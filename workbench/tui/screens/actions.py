@@ -1,0 +1,151 @@
+"""Small modals for what an agent does from a member's profile: confirm a lost card, send a
+templated message (previewed, with the SMS length in segments), schedule a callback, transfer
+the call. Each returns what was chosen; the profile does the work in a worker."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from workbench.callbacks.models import Reason
+from workbench.errors import WorkbenchError
+from workbench.messaging.desk import AGENT_TEMPLATES
+
+
+class _Modal(ModalScreen):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def buttons(self, submit: str, variant: str = "primary") -> ComposeResult:
+        labels = self.app.labels
+        with Horizontal(classes="modal-buttons"):
+            yield Button(labels(submit), variant=variant, id="modal-submit")
+            yield Button(labels("modal.cancel"), id="modal-cancel")
+
+    @on(Button.Pressed, "#modal-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(_Modal):
+    """Yes or no; returns True or None."""
+
+    def __init__(self, question: str, submit: str = "modal.confirm") -> None:
+        super().__init__()
+        self.question = question
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-form"):
+            yield Static(Text(self.question))
+            yield from self.buttons(self.submit, variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#modal-submit", Button).focus()
+
+    @on(Button.Pressed, "#modal-submit")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+
+class MessageScreen(_Modal):
+    """Choose a template and a channel, see the message as the member will; returns
+    (template, channel) to send."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__()
+        self.member_id = member_id
+
+    def compose(self) -> ComposeResult:
+        labels = self.app.labels
+        with Vertical(classes="modal-form", id="message-form"):
+            yield Label(labels("message.title"))
+            yield Select([(labels(f"template.{t}"), t) for t in AGENT_TEMPLATES],
+                         value="welcome", allow_blank=False, id="message-template")  # fmt: skip
+            yield Select([(labels("message.sms"), "sms"), (labels("message.email"), "email")],
+                         value="sms", allow_blank=False, id="message-channel")  # fmt: skip
+            yield Static("", id="message-preview", markup=False)
+            yield from self.buttons("message.send")
+
+    def on_mount(self) -> None:
+        self._preview()
+
+    @on(Select.Changed)
+    def _preview(self) -> None:
+        template = str(self.query_one("#message-template", Select).value)
+        channel = str(self.query_one("#message-channel", Select).value)
+        self.preview(template, channel)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def preview(self, template: str, channel: str) -> None:
+        app = self.app
+        try:
+            staff = app.touch_session()
+            shown = app.wb.messages.preview(staff, self.member_id, template, channel)
+        except WorkbenchError as error:
+            app.call_from_thread(self._show, Text(str(error), style="red"))
+            return
+        labels = app.labels
+        if shown.segments is not None:
+            s = shown.segments
+            head = labels("message.segments", encoding=s.encoding, units=s.units, count=s.count)
+        else:
+            head = shown.subject or ""
+        app.call_from_thread(self._show, Text(f"{head}\n\n{shown.text}"))
+
+    def _show(self, text: Text) -> None:
+        self.query_one("#message-preview", Static).update(text)
+
+    @on(Button.Pressed, "#modal-submit")
+    def _send(self) -> None:
+        self.dismiss((str(self.query_one("#message-template", Select).value),
+                      str(self.query_one("#message-channel", Select).value)))  # fmt: skip
+
+
+class ScheduleCallbackScreen(_Modal):
+    """A reason and a window in days; returns (reason, days)."""
+
+    def compose(self) -> ComposeResult:
+        labels = self.app.labels
+        with Vertical(classes="modal-form"):
+            yield Label(labels("schedule.title"))
+            yield Select([(labels(f"reason.{r.value}"), r.value) for r in Reason],
+                         value=Reason.MEMBER_REQUEST.value, allow_blank=False,
+                         id="schedule-reason")  # fmt: skip
+            yield Input(value="3", placeholder=labels("schedule.days"), id="schedule-days",
+                        restrict=r"[0-9]*", max_length=2)  # fmt: skip
+            yield Static("", id="schedule-error", markup=False)
+            yield from self.buttons("schedule.submit")
+
+    @on(Input.Submitted, "#schedule-days")
+    @on(Button.Pressed, "#modal-submit")
+    def _submit(self) -> None:
+        days = self.query_one("#schedule-days", Input).value
+        if not days.isdigit() or not 1 <= int(days) <= 30:
+            self.query_one("#schedule-error", Static).update(self.app.labels("schedule.days_bad"))
+            return
+        self.dismiss((str(self.query_one("#schedule-reason", Select).value), int(days)))
+
+
+class TransferScreen(_Modal):
+    """Which queue to hand the caller to; returns its name."""
+
+    def __init__(self, queues: tuple[str, ...]) -> None:
+        super().__init__()
+        self.queues = queues
+
+    def compose(self) -> ComposeResult:
+        labels = self.app.labels
+        with Vertical(classes="modal-form"):
+            yield Label(labels("transfer.title"))
+            yield Select([(q, q) for q in self.queues], value=self.queues[0], allow_blank=False,
+                         id="transfer-queue")  # fmt: skip
+            yield from self.buttons("transfer.submit", variant="warning")
+
+    @on(Button.Pressed, "#modal-submit")
+    def _submit(self) -> None:
+        self.dismiss(str(self.query_one("#transfer-queue", Select).value))

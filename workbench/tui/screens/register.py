@@ -1,0 +1,115 @@
+"""Registering a new caller during the call: the number they called from is the member's phone
+(taken from the call on the server; it is never shown here), the rest is asked for. The
+application goes to review like any other; the agent then serves the new member for the call."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from sqlalchemy import select
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Header, Input, Label, Select, Static
+
+from workbench.errors import ValidationError, WorkbenchError
+from workbench.members.models import Store, StoreKind
+from workbench.permissions.access import Purpose
+from workbench.tui.widgets.footer import TranslatedFooter
+from workbench.tui.widgets.form import show_invalid
+
+# A field's error message puts the cursor on its input.
+FIELD_INPUTS = {"name": "#register-name", "id_number": "#register-id", "email": "#register-email",
+                "address": "#register-address", "store_code": "#register-store"}  # fmt: skip
+
+
+class RegisterCallerScreen(Screen):
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "submit", "Register")]
+
+    def __init__(self, call_id: int) -> None:
+        super().__init__()
+        self.call_id = call_id
+
+    def compose(self) -> ComposeResult:
+        labels = self.app.labels
+        yield Header()
+        with VerticalScroll(id="register-form"):
+            yield Static(Text(labels("register.title")), id="register-title")
+            yield Label(labels("register.phone_from_call"))
+            yield Input(placeholder=labels("field.name"), id="register-name")
+            yield Input(placeholder=labels("field.id_number"), id="register-id")
+            yield Input(placeholder=labels("register.email_optional"), id="register-email")
+            yield Input(placeholder=labels("register.address_optional"), id="register-address")
+            yield Select([], prompt=labels("register.store"), id="register-store")
+            yield Static("", id="register-error", markup=False)
+        yield TranslatedFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#register-name", Input).focus()
+        self.load_stores()
+
+    @work(thread=True, exit_on_error=False)
+    def load_stores(self) -> None:
+        app = self.app
+        with app.wb.sessions() as session:
+            stores = session.execute(
+                select(Store.id, Store.code, Store.name)
+                .where(Store.kind != StoreKind.HEADQUARTERS).order_by(Store.code)
+            ).all()  # fmt: skip
+        own = next((code for id_, code, _ in stores if id_ == app.staff.store_id), None)
+        app.call_from_thread(self._show_stores, stores, own)
+
+    def _show_stores(self, stores, own: str | None) -> None:
+        select_store = self.query_one("#register-store", Select)
+        select_store.set_options([(Text(f"{code} {name}"), code) for _, code, name in stores])
+        if own is not None:  # a branch agent registers for their own store
+            select_store.value = own
+
+    def action_submit(self) -> None:
+        def value(selector: str) -> str:
+            return self.query_one(selector, Input).value.strip()
+
+        store = self.query_one("#register-store", Select).value
+        application = {
+            "name": value("#register-name"), "id_number": value("#register-id"),
+            "email": value("#register-email") or None, "address": value("#register-address") or None,
+            "store_code": "" if store is Select.BLANK else str(store),
+        }  # fmt: skip
+        for widget in self.query(".invalid"):
+            widget.remove_class("invalid")
+        self.register(application)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def register(self, application: dict) -> None:
+        app = self.app
+        try:
+            staff = app.touch_session()
+            if not application["store_code"]:
+                raise ValidationError("store_code", app.labels("register.store_needed"))
+            member_no = app.telephony.desk.register_caller(staff, self.call_id, application)
+            view = app.wb.access.view(staff, member_no, Purpose.SERVICE)
+        except ValidationError as error:
+            app.call_from_thread(self._invalid, error)
+            return
+        except WorkbenchError as error:
+            app.call_from_thread(app.report_error, error)
+            return
+        app.call_from_thread(self._registered, view)
+
+    def _invalid(self, error: ValidationError) -> None:
+        show_invalid(self, error, message="#register-error", inputs=FIELD_INPUTS)
+
+    def _registered(self, view) -> None:
+        from workbench.tui.screens.profile import ProfileScreen
+
+        labels = self.app.labels
+        self.notify(labels("register.done", member_no=view.member_no), markup=False)
+        self.app.switch_screen(ProfileScreen(view, call_id=self.call_id))
+
+    @on(Input.Submitted)
+    def _next(self) -> None:
+        self.focus_next()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,18 @@
+"""The footer in the current language: Textual's footer shows each binding's description as
+written in the code (English); this one looks it up in the label catalogue as it is drawn, so
+the keys switch language with the rest of the screen (Ctrl+L)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+
+class TranslatedFooter(Footer):
+    def compose(self) -> ComposeResult:
+        labels = self.app.labels
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                widget.description = labels.key(widget.description)
+            yield widget
