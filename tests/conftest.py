@@ -26,7 +26,7 @@ from workbench.db.migrate import upgrade
 from workbench.db.tables import metadata
 from workbench.settings import load_settings
 
-pytest_plugins = ["tests.fixtures_world"]
+pytest_plugins = ["tests.fixtures_world", "tests.peers.fixtures", "tests.fixtures_odoo"]
 
 PG_ADMIN_URL = os.environ.get(
     "WORKBENCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -46,6 +46,15 @@ class InvalidState(WorkbenchError):
     """An action that the current state of a record does not allow."""
 
 
+class MemberNotActive(InvalidState):
+    """Points cannot move for a member who is not active: not yet approved, or terminated (their
+    rights were settled at termination)."""
+
+
+class CardNotUsable(InvalidState):
+    """A card that is frozen (reported lost), replaced or closed may not earn or spend points."""
+
+
 class InsufficientPoints(WorkbenchError):
     pass
 

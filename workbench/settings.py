@@ -9,6 +9,7 @@ found in a TOML file is refused, because that file is committed.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,12 @@ CHECKOUT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"  # a sou
 StaffRole = Literal[
     "agent", "supervisor", "sales", "store_manager", "department_head", "analyst", "admin"
 ]
+
+TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"  # HH:MM, 00:00 to 23:59
+ODOO_FIELD_OR_EMPTY = r"^([a-z_][a-z0-9_]{0,62})?$"  # a technical field name such as x_tier
+ODOO_PATH = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+ODOO_OPERATORS = frozenset({"=", "!=", ">", ">=", "<", "<=", "in", "not in", "like", "ilike",
+                            "not like", "not ilike", "=like", "=ilike"})  # fmt: skip
 
 SECRET_SETTINGS = frozenset({"twilio_auth_token", "smtp_password", "odoo_password", "keys_keyring"})
 
@@ -69,8 +76,8 @@ class Settings(BaseSettings):
     protection_terminal_file: str = ""
 
     # [callbacks]
-    callbacks_calling_start: str = Field("09:00", pattern=r"^[0-2][0-9]:[0-5][0-9]$")
-    callbacks_calling_end: str = Field("20:00", pattern=r"^[0-2][0-9]:[0-5][0-9]$")
+    callbacks_calling_start: str = Field("09:00", pattern=TIME_OF_DAY)
+    callbacks_calling_end: str = Field("20:00", pattern=TIME_OF_DAY)
     callbacks_call_minutes: int = Field(30, ge=5, le=480)
     callbacks_grant_grace_minutes: int = Field(10, ge=0, le=120)
     callbacks_lease_minutes: int = Field(30, ge=1, le=480)
@@ -83,11 +90,43 @@ class Settings(BaseSettings):
     scheduler_sweep_seconds: int = Field(60, ge=5, le=3600)
     scheduler_materialise_minutes: int = Field(15, ge=1, le=1440)
     scheduler_standby_poll_seconds: float = Field(5, gt=0, le=300)
+    scheduler_lock_check_seconds: float = Field(5, gt=0, le=300)
     scheduler_tier_review_cron: str = "0 3 1 1,4,7,10 *"
     scheduler_points_expiry_cron: str = "30 2 * * *"
     scheduler_backup_cron: str = "0 4 * * *"
+    scheduler_reminders_cron: str = "0 10 * * *"
+    scheduler_birthday_cron: str = "30 9 * * *"
+    scheduler_care_cron: str = "0 10 1 * *"
+    scheduler_odoo_sync_minutes: int = Field(30, ge=1, le=1440)
+
+    # [messaging]
+    messaging_quiet_start: str = Field("21:00", pattern=TIME_OF_DAY)
+    messaging_quiet_end: str = Field("09:00", pattern=TIME_OF_DAY)
+    messaging_marketing_per_week: int = Field(3, ge=0, le=100)
+    messaging_sms_per_second: float = Field(1.0, ge=0)
+    messaging_max_attempts: int = Field(8, ge=1, le=50)
+    messaging_send_seconds: int = Field(10, ge=1, le=3600)
+    messaging_lease_seconds: int = Field(120, ge=1, le=3600)
+
+    # [telephony]
+    telephony_public_url: str = Field("", pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$")
+    telephony_hotline_number: str = Field("", pattern=r"^(\+[1-9][0-9]{6,14})?$")
+    telephony_language: Literal["zh-CN", "en"] = "zh-CN"
+    telephony_voice: str = "Polly.Zhiyu"
+    telephony_greeting: str = "您好，欢迎致电会员服务热线。"
+    telephony_recording_notice: str = "为了提高服务质量，您的通话将被录音。"
+    telephony_record_calls: bool = True
+    telephony_agents_open: str = Field("09:00", pattern=TIME_OF_DAY)
+    telephony_agents_close: str = Field("21:00", pattern=TIME_OF_DAY)
+    telephony_agent_queue: str = Field("hotline", min_length=1, max_length=40)
+    telephony_complaint_queue: str = Field("complaints", min_length=1, max_length=40)
+    telephony_transfer_queues: list[str] = ["supervisor", "complaints", "membership"]
+    telephony_agent_endpoint: str = Field("client:{username}", pattern=r"\{username\}")
+    telephony_grant_minutes: int = Field(60, ge=5, le=480)
 
     # [twilio] (auth token: WORKBENCH_TWILIO_AUTH_TOKEN only)
+    twilio_api_base: str = ""
+    twilio_status_callback_url: str = ""
     twilio_account_sid: str = ""
     twilio_from_number: str = ""
     twilio_messaging_service_sid: str = ""
@@ -99,6 +138,7 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "starttls"
     smtp_username: str = ""
     smtp_sender: str = "会员服务 <service@example.com>"
+    smtp_ca_file: str = ""
     smtp_password: SecretStr | None = None
 
     # [odoo] (password or API key: WORKBENCH_ODOO_PASSWORD only)
@@ -108,6 +148,23 @@ class Settings(BaseSettings):
     odoo_database: str = ""
     odoo_login: str = ""
     odoo_password: SecretStr | None = None
+    odoo_timeout_seconds: int = Field(60, ge=1, le=600)
+    odoo_store: str = Field("HQ", pattern=r"^[A-Za-z0-9_-]{1,16}$")
+    odoo_member_domain: list[Any] = [
+        ["is_company", "=", False],
+        ["membership_state", "in", ["free", "paid", "invoiced"]],
+    ]
+    odoo_id_number_field: str = Field("", pattern=ODOO_FIELD_OR_EMPTY)
+    odoo_order_models: list[Literal["sale.order", "pos.order"]] = ["sale.order", "pos.order"]
+    odoo_batch_size: int = Field(1000, ge=1, le=10_000)
+    odoo_overlap_seconds: int = Field(300, ge=0, le=86_400)
+    odoo_tier_field: str = Field("x_workbench_tier", pattern=ODOO_FIELD_OR_EMPTY)
+    odoo_points_field: str = Field("x_workbench_points", pattern=ODOO_FIELD_OR_EMPTY)
+    odoo_sms_opt_out_field: str = Field("x_workbench_sms_opt_out", pattern=ODOO_FIELD_OR_EMPTY)
+    odoo_email_opt_out_field: str = Field("x_workbench_email_opt_out", pattern=ODOO_FIELD_OR_EMPTY)
+    odoo_do_not_call_field: str = Field("x_workbench_do_not_call", pattern=ODOO_FIELD_OR_EMPTY)
+    odoo_push_complaints: bool = True
+    odoo_complaint_text: bool = False
 
     # [backup] (encrypted with the key file's backup key)
     backup_directory: str = ""
@@ -123,6 +180,63 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("an IANA time zone name such as Asia/Shanghai") from None
         return value
+
+    @field_validator("*")
+    @classmethod
+    def _cron_expression(cls, value, info):
+        if not info.field_name.endswith("_cron"):
+            return value
+        from apscheduler.triggers.cron import CronTrigger  # only when a cron setting is read
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError:
+            raise ValueError(
+                "a cron expression: minute hour day month weekday, e.g. 0 3 * * *"
+            ) from None
+        return value
+
+    @field_validator("callbacks_calling_end")
+    @classmethod
+    def _calling_hours_within_a_day(cls, value: str, info) -> str:
+        # Unlike quiet hours, calling hours never run past midnight: nobody is called at night.
+        start = info.data.get("callbacks_calling_start")  # absent when it was itself wrong
+        if start is not None and value <= start:
+            raise ValueError(
+                f"a time later than [callbacks] calling_start ({start}): calling hours run "
+                "within one day, never past midnight"
+            )
+        return value
+
+    @field_validator("odoo_host")
+    @classmethod
+    def _bare_host(cls, value: str) -> str:
+        if "://" in value or "/" in value or " " in value:
+            raise ValueError(
+                "a host name or address only, such as odoo.example.com (the scheme is [odoo] "
+                "protocol, the port [odoo] port)"
+            )
+        return value
+
+    @field_validator("odoo_member_domain")
+    @classmethod
+    def _odoo_domain(cls, value: list[Any]) -> list[Any]:
+        for term in value:
+            if term in ("&", "|", "!"):
+                continue
+            if not (isinstance(term, list | tuple) and len(term) == 3):
+                raise ValueError(
+                    'an Odoo domain: a list of ["field", "operator", value] terms '
+                    '(and "&", "|", "!")'
+                )
+            path, operator, operand = term
+            if not (isinstance(path, str) and ODOO_PATH.match(path)):
+                raise ValueError(f"{path!r} is not an Odoo field name")
+            if operator not in ODOO_OPERATORS:
+                raise ValueError(f"{operator!r} is not one of {', '.join(sorted(ODOO_OPERATORS))}")
+            if isinstance(operand, dict):
+                raise ValueError(f"the value compared with {path} cannot be a table")
+        return [list(term) if isinstance(term, list | tuple) else term for term in value]
 
     @field_validator("database_url")
     @classmethod

@@ -4,8 +4,12 @@ import json
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import application
+from tests.fixtures_world import CLI_PASSWORD
+from workbench.members.models import Staff
+from workbench.permissions.models import AuditEntry
 
 
 @pytest.fixture
@@ -87,30 +91,80 @@ def test_tiers_review_dry_run_writes_nothing(cli, wb, active_member):
         member = wb.registry.get(session, member_no)
         wb.ledger.record_purchase(session, member=member, amount=Decimal("6000"), store_id=1)
         session.commit()
-    code, out, _ = cli("tiers", "review", "--dry-run")
+    code, out, _ = cli("tiers", "review", "--dry-run", user="supervisor1")
     assert code == 0 and "1 tier changes (dry run)" in out and "regular → silver: 1" in out
     with wb.sessions() as session:
         assert wb.registry.get(session, member_no).tier_code == "regular"
-    code, out, _ = cli("tiers", "review")
+    code, out, _ = cli("tiers", "review", user="supervisor1")
     assert code == 0 and "applied 1 changes" in out
     with wb.sessions() as session:
         assert wb.registry.get(session, member_no).tier_code == "silver"
+        event = wb.registry.events(session, member.id)[-1]
+        assert event.kind == "tier_promoted" and event.staff_id == wb_staff_id(wb, "supervisor1")
+        entry = _last_audit(session, "tier_review")
+        assert entry.actor_id == event.staff_id and json.loads(entry.detail) == {"changes": 1}
 
 
-def test_tiers_grant_and_show(cli, people, active_member):
+def test_tiers_review_needs_a_signed_in_approver(cli, wb, active_member, monkeypatch):
     member_no, _ = active_member
+    with wb.sessions() as session:
+        member = wb.registry.get(session, member_no)
+        wb.ledger.record_purchase(session, member=member, amount=Decimal("6000"), store_id=1)
+        session.commit()
+    code, _, err = cli("tiers", "review", user="agent1")
+    assert code == 2 and "only admin, supervisor may run the tier review" in err
+    monkeypatch.setenv("WORKBENCH_PASSWORD", "wrong")
+    code, _, err = cli("tiers", "review", user="supervisor1")
+    assert code == 2 and "wrong username or password" in err
+    with wb.sessions() as session:
+        assert wb.registry.get(session, member_no).tier_code == "regular"
+
+
+def test_tiers_grant_is_approved_by_the_signed_in_person(cli, wb, people, active_member,
+                                                          monkeypatch):  # fmt: skip
+    member_no, _ = active_member
+    grant = ("tiers", "grant", member_no, "platinum", "--reason", "partner")
     code, out, _ = cli("tiers", "show")
     assert code == 0 and "platinum" in out and "manual grant" in out
-    code, _, err = cli(
-        "tiers", "grant", member_no, "platinum", "--reason", "partner",
-        "--requested-by", "supervisor1", "--approved-by", "supervisor1",
-    )  # fmt: skip
+    code, _, err = cli(*grant, "--requested-by", "supervisor1", user="supervisor1")
     assert code == 2 and "second person" in err
-    code, out, _ = cli(
-        "tiers", "grant", member_no, "platinum", "--reason", "partner",
-        "--requested-by", "agent1", "--approved-by", "supervisor1",
-    )  # fmt: skip
+    code, _, err = cli(*grant, "--requested-by", "sales1", user="agent1")
+    assert code == 2 and "only admin, supervisor may approve" in err
+    # Naming an approver is no longer possible: the approver is whoever signs in.
+    code, _, _ = cli(*grant, "--requested-by", "agent1", "--approved-by", "supervisor1")
+    assert code == 2
+    monkeypatch.setenv("WORKBENCH_PASSWORD", "wrong")
+    code, _, err = cli(*grant, "--requested-by", "agent1", user="supervisor1")
+    assert code == 2 and "wrong username or password" in err
+    with wb.sessions() as session:
+        assert wb.registry.get(session, member_no).tier_code == "regular"
+        assert _last_audit(session, "tier_grant") is None
+    monkeypatch.setenv("WORKBENCH_PASSWORD", CLI_PASSWORD)
+    code, out, _ = cli(*grant, "--requested-by", "agent1", user="supervisor1")
     assert code == 0 and "platinum until" in out
+    with wb.sessions() as session:
+        member = wb.registry.get(session, member_no)
+        event = wb.registry.events(session, member.id)[-1]
+        assert (event.kind, event.staff_id, event.approved_by_id) == (
+            "tier_granted", people.agent.id, people.supervisor.id,
+        )  # fmt: skip
+        entry = _last_audit(session, "tier_grant")
+        assert (entry.actor_id, entry.member_id, entry.result) == (
+            people.supervisor.id, member.id, "ok",
+        )  # fmt: skip
+        detail = json.loads(entry.detail)
+        assert detail["requested_by"] == people.agent.id and detail["to"] == "platinum"
+
+
+def wb_staff_id(wb, username):
+    with wb.sessions() as session:
+        return session.scalar(select(Staff.id).where(Staff.username == username))
+
+
+def _last_audit(session, action):
+    return session.scalar(
+        select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq.desc())
+    )
 
 
 def test_points_commands(cli, wb, active_member):

@@ -15,9 +15,14 @@ from workbench.cli import db as db_commands
 from workbench.cli import grants as grants_commands
 from workbench.cli import keys as keys_commands
 from workbench.cli import members as members_commands
+from workbench.cli import odoo as odoo_commands
+from workbench.cli import outbox as outbox_commands
+from workbench.cli import reports as reports_commands
 from workbench.cli import scheduler as scheduler_commands
 from workbench.cli import seed as seed_commands
 from workbench.cli import staff as staff_commands
+from workbench.cli import statistics as statistics_commands  # noqa: F401 (adds report commands)
+from workbench.cli import telephony as telephony_commands
 from workbench.cli import terminals as terminals_commands
 from workbench.cli import tiers as tiers_commands
 from workbench.cli import tui as tui_commands
@@ -60,9 +65,12 @@ app.add_typer(grants_commands.app, name="grants")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(backup_commands.app, name="backup")
 app.add_typer(complaints_commands.app, name="complaints")
-app.add_typer(complaints_commands.report_app, name="report")
+app.add_typer(reports_commands.report_app, name="report")
 app.add_typer(scheduler_commands.app, name="scheduler")
 app.add_typer(campaigns_commands.app, name="campaigns")
+app.add_typer(outbox_commands.app, name="outbox")
+app.add_typer(telephony_commands.app, name="telephony")
+app.add_typer(odoo_commands.app, name="odoo")
 seed_commands.register(app)
 tui_commands.register(app)
 

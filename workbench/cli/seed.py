@@ -81,7 +81,7 @@ def demo_command(
     if tui:
         from workbench.cli.tui import run_tui
 
-        run_tui(sign_in_hint=hint)
+        run_tui(sign_in_hint=hint, demo=True)
 
 
 def _print_summary(summary: SeedSummary) -> None:

@@ -3,8 +3,11 @@
 from sqlmodel import SQLModel
 
 import workbench.callbacks.models  # noqa: F401
+import workbench.crm.models  # noqa: F401
 import workbench.members.models  # noqa: F401
+import workbench.messaging.models  # noqa: F401
 import workbench.permissions.models  # noqa: F401
+import workbench.telephony.models  # noqa: F401
 import workbench.tickets.models  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger, Column, DateTime, Text
 from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
+ENCRYPTED = "encrypted"  # Column.info key of a column that holds FieldCipher values
 
 
 class UTCDateTime(TypeDecorator):
@@ -46,3 +47,18 @@ class Money(TypeDecorator):
         if value is None:
             return None
         return (Decimal(int(value)) / 100).quantize(CENT)
+
+
+def encrypted_column(
+    field: str | None = None, *, field_from: str | None = None, nullable: bool = True
+) -> Column:
+    """A column of FieldCipher values (`<key id>:<ciphertext>`). `field` is the name bound in as
+    associated data; `field_from` instead names the column of the same row that holds it (a
+    change request encrypts under the name of the field it changes). The mark is how key
+    rotation finds every encrypted column, so every one must be made here; the DDL is plain
+    TEXT."""
+    if (field is None) == (field_from is None):
+        raise ValueError("give exactly one of field or field_from")
+    return Column(
+        Text, nullable=nullable, info={ENCRYPTED: {"field": field, "field_from": field_from}}
+    )
