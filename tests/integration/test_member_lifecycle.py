@@ -15,6 +15,7 @@ from workbench.errors import (
     PermissionDenied,
     ValidationError,
 )
+from workbench.members import registry as registry_module
 from workbench.members.models import CardStatus, MemberStatus, PointsKind
 
 
@@ -68,6 +69,17 @@ def test_duplicates_by_phone_or_id_name_the_existing_member(wb, people):
                 actor=people.sales,
             )
         assert by_id.value.existing_member_no == existing.member_no
+
+
+def test_a_drawn_member_number_already_taken_is_drawn_again(wb, people, monkeypatch):
+    with wb.sessions() as session:
+        taken = wb.registry.apply(session, application=application(), actor=people.sales)
+        session.commit()
+        draws = iter([taken.member_no, "M000000017"])
+        monkeypatch.setattr(registry_module, "random_member_no", lambda: next(draws))
+        second = wb.registry.apply(session, application=application(), actor=people.sales)
+        session.commit()
+    assert second.member_no == "M000000017"
 
 
 def test_reject_resubmit_approve(wb, people):
