@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from tests.factories import application
+from tests.factories import application, fake_id_number
 from workbench.errors import DuplicateMember, InvalidPhoneNumber, InvalidState, MemberNotActive
 from workbench.members.models import MemberStatus
 from workbench.permissions.access import AccessDenied
@@ -97,6 +97,17 @@ def test_change_request_needs_a_second_person(wb, world):
     with wb.sessions() as session:
         assert wb.registry.find_by_phone(session, new_phone).member_no == world.member_no
         assert wb.registry.find_by_phone(session, world.app.phone) is None
+
+
+def test_corrected_id_number_brings_its_birthday(wb, world):
+    corrected = fake_id_number(birthday="19850709", male=False)
+    change = wb.changes.request(world.staff["sales_own"], member_no=world.member_no,
+                                field="id_number", new_value=corrected, reason="typo at sign-up")  # fmt: skip
+    wb.changes.decide(world.staff["manager_own"], request_id=change.id, approve=True)
+    with wb.sessions() as session:
+        member = wb.registry.get(session, world.member_no)
+        assert wb.registry.decrypt(member, ("birthday",))["birthday"] == "1985-07-09"
+        assert member.birth_month_day == "0709" and member.gender == "F"
 
 
 def test_change_to_a_taken_phone_is_refused(wb, world):

@@ -185,5 +185,10 @@ class ChangeRequests:
             card = parse_id_number(value)
             member.id_number_bidx = self.registry.id_number_bidx(value)
             member.gender = card.gender
+            # The number encodes the birthday, as it did at application: keep the two in step.
+            member.birthday_enc = self.registry.cipher.encrypt(
+                "birthday", card.birthday.isoformat()
+            )
+            member.birth_month_day = card.birthday.strftime("%m%d")
         elif field == "birthday":
             member.birth_month_day = value[5:7] + value[8:10]
