@@ -20,8 +20,10 @@ from workbench.permissions.access import AccessDenied, Purpose, standing_scope
 from workbench.permissions.audit import AuditLog
 from workbench.permissions.masking import MASKERS
 from workbench.permissions.models import ThirdPartyShare
+from workbench.statistics.protection import Rules, protect
 
-SUPPRESSED = None  # the count shown for a group smaller than the minimum
+SUPPRESSED = None  # the count shown for a hidden group
+MEMBERS = "members"  # a store's members over all its tiers
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,28 @@ class GroupCount:
     count: int | None  # None: suppressed, fewer than the minimum group size
 
 
-def suppress_small_groups(
-    rows: list[tuple[tuple[str, ...], int]], min_size: int
-) -> list[GroupCount]:
-    return [GroupCount(group, n if n >= min_size else SUPPRESSED) for group, n in rows]
+def counts_view(cells: dict[tuple[str, str], int], min_size: int, *, by_store: bool,
+                by_tier: bool) -> list[GroupCount]:  # fmt: skip
+    """The (store, tier) counts as one view, hidden cells protected across every view."""
+    stores = sorted({store for store, _ in cells})
+    tiers = sorted({tier for _, tier in cells})
+    rows = [{t: cells.get((s, t), 0) for t in tiers} for s in stores]
+    for row in rows:
+        row[MEMBERS] = sum(row[t] for t in tiers)
+    total = {name: sum(row[name] for row in rows) for name in [*tiers, MEMBERS]}
+    rules = Rules(counts=(*tiers, MEMBERS), breakdowns={MEMBERS: tuple(tiers)})
+    hidden = protect(rows, total, rules, min_size)
+
+    def shown(index: int, name: str) -> int | None:
+        row = total if index == -1 else rows[index]
+        return SUPPRESSED if name in hidden.of(index) else row[name]
+
+    if by_store and by_tier:
+        return [GroupCount((s, t), shown(i, t)) for i, s in enumerate(stores) for t in tiers
+                if rows[i][t] > 0]  # fmt: skip
+    if by_store:
+        return [GroupCount((s,), shown(i, MEMBERS)) for i, s in enumerate(stores)]
+    return [GroupCount((t,), shown(-1, t)) for t in tiers if total[t] > 0]
 
 
 @dataclass(frozen=True)
@@ -65,29 +85,29 @@ class DataSharing:
 
     # Aggregates --------------------------------------------------------------------------------
     def member_counts(self, actor: Staff, *, by_store: bool = True, by_tier: bool = True):
-        """Members by store and/or tier; every role may ask, within its standing scope."""
+        """Active members by store and/or tier; every role may ask, within its standing scope.
+
+        Whatever view is asked for, the cells to hide are chosen on the whole store × tier table
+        (statistics.protection): a small group is hidden, and so is a second cell wherever a
+        total another view shows (a store's members, a tier's members) would give it away."""
+        if not (by_store or by_tier):
+            raise ValidationError("by", "store, tier or store,tier")
         with immediate_session(self.sessions) as session:
-            columns = []
-            if by_store:
-                columns.append(Store.code)
-            if by_tier:
-                columns.append(Member.tier_code)
             query = (
-                select(*columns, func.count())
+                select(Store.code, Member.tier_code, func.count())
                 .select_from(Member)
                 .join(Store, Store.id == Member.store_id)
                 .where(Member.status == MemberStatus.ACTIVE)
-                .group_by(*columns)
-                .order_by(*columns)
+                .group_by(Store.code, Member.tier_code)
             )
             scope = standing_scope(session, actor)
             if scope is not None:
                 query = query.where(scope)
-            rows = [(tuple(r[:-1]), int(r[-1])) for r in session.execute(query)]
+            cells = {(store, tier): int(n) for store, tier, n in session.execute(query)}
             self.audit.record(session, action="aggregate", result="allowed", actor_id=actor.id,
-                              detail={"report": "member_counts", "groups": len(rows)})  # fmt: skip
+                              detail={"report": "member_counts", "groups": len(cells)})  # fmt: skip
             session.commit()
-        return suppress_small_groups(rows, self.min_group_size)
+        return counts_view(cells, self.min_group_size, by_store=by_store, by_tier=by_tier)
 
     # Exports -----------------------------------------------------------------------------------
     def export_members(self, actor: Staff, *, store_code: str | None = None) -> Export:
