@@ -6,7 +6,7 @@ from datetime import timedelta
 from rich.text import Text
 from textual.widgets import DataTable, Input, Static
 
-from tests.tui.conftest import PASSWORD
+from tests.tui.conftest import PASSWORD, wait_for_tables, wait_for_workers
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.home import HomeScreen
 from workbench.tui.screens.profile import ProfileScreen
@@ -17,8 +17,9 @@ async def _settle(pilot, rounds: int = 3):
     # A pressed button may dismiss a screen whose callback starts a worker only after the first
     # idle; a few rounds of "workers done, then idle" let such chains finish on a slow backend.
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause()
+    await wait_for_tables(pilot)
 
 
 async def _sign_in(pilot, username, password=PASSWORD):

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from tests.factories import application
+from tests.tui.conftest import wait_for_stable_picture
 from tests.tui.test_agent_flow import _settle, _sign_in
 from tests.tui.test_calls import _wait_for_banner
 from workbench.members.models import Member, MemberCard
@@ -46,6 +47,7 @@ def _ringing(*keys: str):
             await pilot.press(key)
             await _settle(pilot)
         await _settle(pilot)
+        await wait_for_stable_picture(pilot)
 
     return run_before
 

@@ -6,7 +6,7 @@ transfer the call."""
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Select, Static
 
-from tests.tui.conftest import PASSWORD
+from tests.tui.conftest import PASSWORD, wait_for_tables, wait_for_workers
 from workbench.callbacks.models import CallbackTask
 from workbench.members.models import CardStatus, MemberCard
 from workbench.messaging.models import OutboxMessage
@@ -20,8 +20,9 @@ HOTLINE = "+864008000800"
 
 async def _settle(pilot, rounds: int = 1):
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause(0.05)
+    await wait_for_tables(pilot)
 
 
 async def _sign_in(pilot, username):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.statistics_data import populate
+from tests.tui.conftest import wait_for_stable_picture
 from tests.tui.test_agent_flow import _settle, _sign_in
 from workbench.tui.app import WorkbenchApp
 
@@ -26,6 +27,7 @@ def _signed_in(username: str, *keys: str):
             await pilot.press(key)
             await _settle(pilot)
         await _settle(pilot)
+        await wait_for_stable_picture(pilot)
 
     return run_before
 

@@ -23,6 +23,7 @@ from workbench.callbacks.models import CampaignStatus
 from workbench.errors import WorkbenchError
 from workbench.statistics.period import Period
 from workbench.tui.widgets.footer import TranslatedFooter
+from workbench.tui.widgets.tables import fill_table
 
 PERIOD = timedelta(days=90)
 RUNNING = (CampaignStatus.ACTIVE.value, CampaignStatus.PAUSED.value)
@@ -37,6 +38,16 @@ PANELS = {  # panel id -> its title's label
     "panel-campaigns": "dashboard.campaigns",
     "panel-agents": "dashboard.agents",
 }
+
+
+COLUMNS = {  # each table's column labels
+    "#by-state": ("dashboard.state", "dashboard.count"),
+    "#breached": ("column.complaint", "complaint.state", "column.category", "column.priority",
+                  "column.level", "column.due"),
+    "#campaigns": ("column.campaign", "column.status", "column.tasks", "column.open",
+                   "column.done", "stats.col.reach_rate_pct", "column.today"),
+    "#agents": ("stats.agent", *[f"stats.col.{f}" for f in DASHBOARD_AGENT_FIELDS]),
+}  # fmt: skip
 
 
 class DashboardScreen(Screen):
@@ -75,18 +86,8 @@ class DashboardScreen(Screen):
         labels = self.app.labels
         for panel, key in PANELS.items():
             self.query_one(f"#{panel}").border_title = Text(labels(key))
-        columns = {
-            "#by-state": ("dashboard.state", "dashboard.count"),
-            "#breached": ("column.complaint", "complaint.state", "column.category",
-                          "column.priority", "column.level", "column.due"),
-            "#campaigns": ("column.campaign", "column.status", "column.tasks", "column.open",
-                           "column.done", "stats.col.reach_rate_pct", "column.today"),
-            "#agents": ("stats.agent", *[f"stats.col.{f}" for f in DASHBOARD_AGENT_FIELDS]),
-        }  # fmt: skip
-        for selector, keys in columns.items():
-            table = self.query_one(selector, DataTable)
-            table.clear(columns=True)
-            table.add_columns(*[Text(labels(k)) for k in keys])
+        for selector in COLUMNS:
+            self._fill(selector, [])
         if self.shown is not None:
             self._show(*self.shown)
 
@@ -120,8 +121,8 @@ class DashboardScreen(Screen):
             f"{labels('dashboard.title')} · "
             f"{labels('dashboard.period', days=PERIOD.days, first=first, last=last)}"
         ))  # fmt: skip
-        _fill(self.query_one("#by-state", DataTable),
-              [(state, [Text(state), _number(n)]) for state, n in sorted(states.items())])  # fmt: skip
+        self._fill("#by-state",
+                   [(state, [Text(state), _number(n)]) for state, n in sorted(states.items())])  # fmt: skip
         self.query_one("#compliance", Static).update(Text("\n".join(self._compliance(report))))
         self._trend(report.weekly)
         rows = []
@@ -131,21 +132,26 @@ class DashboardScreen(Screen):
             rows.append((c.complaint_no, [Text(c.complaint_no), Text(c.state), Text(c.category),
                                           Text(c.priority), _number(c.escalation_level),
                                           Text(due, style="red")]))  # fmt: skip
-        _fill(self.query_one("#breached", DataTable), rows)
+        self._fill("#breached", rows)
         self.query_one("#panel-campaigns").border_subtitle = (
             "" if campaigns else Text(labels("dashboard.no_campaigns"))
         )
-        _fill(self.query_one("#campaigns", DataTable), [
+        self._fill("#campaigns", [
             (str(p.campaign_id), [Text(p.name), Text(p.status), _number(p.tasks),
                                   _number(p.open), _number(p.done), _number(p.reached_rate_pct),
                                   _number(f"{p.made_today}/{p.daily_capacity}")])
             for p in campaigns
         ])  # fmt: skip
-        _fill(self.query_one("#agents", DataTable), [
+        self._fill("#agents", [
             (a.username, [Text(a.username), *[_number(getattr(a, f)) for f in
                                               DASHBOARD_AGENT_FIELDS]])
             for a in kpis.agents
         ])  # fmt: skip
+
+    def _fill(self, selector: str, rows: list[tuple[str, list[Text]]]) -> None:
+        labels = self.app.labels
+        fill_table(self.query_one(selector, DataTable),
+                   [Text(labels(k)) for k in COLUMNS[selector]], rows)  # fmt: skip
 
     def _compliance(self, report) -> list[str]:
         labels = self.app.labels
@@ -190,12 +196,6 @@ class DashboardScreen(Screen):
 
     def action_sign_out(self) -> None:
         self.app.end_session()
-
-
-def _fill(table: DataTable, rows: list[tuple[str, list[Text]]]) -> None:
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
 
 
 def _number(value) -> Text:

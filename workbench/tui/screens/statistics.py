@@ -27,6 +27,7 @@ from workbench.statistics.figures import (
 )
 from workbench.statistics.service import access_of
 from workbench.tui.widgets.footer import TranslatedFooter
+from workbench.tui.widgets.tables import fill_table
 
 MEMBER_TABS = tuple(MEMBER_SECTIONS)  # members, tiers, spend, points, retention
 TABS = (*MEMBER_TABS, "agents", "branches")
@@ -147,13 +148,11 @@ class StatisticsScreen(Screen):
         labels = self.app.labels
         headers = [labels("stats.agent"), labels("stats.name"),
                    *[labels(f"stats.col.{f}") for f in AGENT_FIELDS]]  # fmt: skip
-        table = self.query_one("#stats-agents", DataTable)
-        table.clear(columns=True)
-        table.add_columns(*[Text(h) for h in headers])
-        for a in kpis.agents:
-            table.add_row(Text(a.username), Text(a.name),
-                          *[_cell(getattr(a, f), f, kpis.min_group_size) for f in AGENT_FIELDS],
-                          key=a.username)  # fmt: skip
+        fill_table(self.query_one("#stats-agents", DataTable), headers, [
+            (a.username, [Text(a.username), Text(a.name),
+                          *[_cell(getattr(a, f), f, kpis.min_group_size) for f in AGENT_FIELDS]])
+            for a in kpis.agents
+        ])  # fmt: skip
 
     def _show_branches(self, kpis: Kpis) -> None:
         labels = self.app.labels
@@ -165,11 +164,8 @@ class StatisticsScreen(Screen):
                    rows)  # fmt: skip
 
     def _fill(self, selector: str, headers: list[str], rows) -> None:
-        table = self.query_one(selector, DataTable)
-        table.clear(columns=True)
-        table.add_columns(*[Text(h) for h in headers])
-        for key, store, cells in rows:
-            table.add_row(store, *cells, key=key)
+        fill_table(self.query_one(selector, DataTable), headers,
+                   [(key, [store, *cells]) for key, store, cells in rows])  # fmt: skip
 
     def _store(self, code: str, name: str) -> Text:
         if code == TOTAL:
