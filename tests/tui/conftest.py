@@ -44,7 +44,11 @@ async def wait_for_tables(pilot, timeout: float = 5.0) -> None:
 
 async def wait_for_stable_picture(pilot, timeout: float = 10.0) -> None:
     """Before a snapshot: wait until two screenshots a moment apart are the same, so the picture
-    is the screen at rest and not a frame caught between a table's rows and its column widths."""
+    is the screen at rest and not a frame caught between a table's rows and its column widths.
+    Cursors stop blinking first: a blinking cursor would make the picture depend on the moment."""
+    for field in pilot.app.screen.query("Input, TextArea"):
+        field.cursor_blink = False
+    await pilot.pause()
     previous = pilot.app.export_screenshot()
     for _ in range(int(timeout / 0.1)):
         await pilot.pause(0.1)

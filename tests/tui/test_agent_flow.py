@@ -14,11 +14,13 @@ from workbench.tui.screens.sign_in import SignInScreen
 
 
 async def _settle(pilot, rounds: int = 3):
-    # A pressed button may dismiss a screen whose callback starts a worker only after the first
-    # idle; a few rounds of "workers done, then idle" let such chains finish on a slow backend.
+    # A worker's result may start another worker (a reload after a save): a few rounds of
+    # "workers done, then idle" let such chains finish, while no worker is left.
     for _ in range(rounds):
         await wait_for_workers(pilot.app)
         await pilot.pause()
+        if not list(pilot.app.workers):  # finished workers leave the manager
+            break
     await wait_for_tables(pilot)
 
 
