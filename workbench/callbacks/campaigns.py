@@ -23,11 +23,13 @@ from workbench.callbacks.models import (
 )
 from workbench.callbacks.segments import parse_segment, segment_conditions
 from workbench.clock import Clock
-from workbench.db.engine import immediate_session
+from workbench.db.engine import immediate_session, refresh_planner_statistics
 from workbench.errors import InvalidState, NotFound, ValidationError
 from workbench.members.models import Member, Role, Staff
 from workbench.permissions.access import AccessDenied
 
+# A campaign this large gets the queue's statistics refreshed, so claims keep to the index.
+ANALYZE_AFTER = 1000
 MANAGERS = {Role.SUPERVISOR, Role.ADMIN}
 
 
@@ -112,6 +114,12 @@ class Campaigns:
     def materialise(self, campaign_id: int,
                     progress: Callable[[int, int], None] | None = None) -> int:  # fmt: skip
         """Make today's tasks up to the daily capacity, batch by batch; returns how many."""
+        made = self._materialise(campaign_id, progress)
+        if made >= ANALYZE_AFTER:
+            refresh_planner_statistics(self.sessions, "callback_task")
+        return made
+
+    def _materialise(self, campaign_id: int, progress) -> int:
         made = 0
         while True:
             with immediate_session(self.sessions) as session:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -67,3 +67,19 @@ def immediate_session(factory: sessionmaker[Session]) -> Iterator[Session]:
 def is_sqlite(engine_or_session) -> bool:
     bind = getattr(engine_or_session, "bind", None) or engine_or_session
     return bind.dialect.name == "sqlite"
+
+
+def refresh_planner_statistics(factory: sessionmaker[Session], *tables: str) -> None:
+    """ANALYZE after a bulk load, on PostgreSQL. Where autovacuum is off or has not come round
+    yet, a table loaded in one go has no statistics: the planner then guesses a few rows and may
+    sort a 100,000-task queue for every claim (seconds) instead of walking its index (0.3 ms).
+    No tables: the whole database. SQLite is left alone: its claim query is planned by hints
+    (`likely`), which statistics would override."""
+    with factory() as session:
+        if is_sqlite(session):
+            return
+        for table in tables or ("",):
+            if table and not table.isidentifier():
+                raise ValueError(f"not a table name: {table!r}")
+            session.execute(text(f"ANALYZE {table}"))
+        session.commit()

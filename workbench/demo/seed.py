@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from workbench.bootstrap import Workbench
+from workbench.db.engine import refresh_planner_statistics
 from workbench.demo import bulk
 from workbench.demo.generators import REGIONS, FakePerson, PersonFactory
 from workbench.errors import WorkbenchError
@@ -81,6 +82,7 @@ def seed(wb: Workbench, *, members: int, stores: int, random_seed: int = 42,
 
         seed_complaints_and_callbacks(wb, rng, count, summary, report)
     _tally(wb, summary)
+    refresh_planner_statistics(wb.sessions)
     return summary
 
 
