@@ -37,7 +37,8 @@ def serve_command(
         if state.config_file:
             os.environ["WORKBENCH_CONFIG"] = state.config_file
         uvicorn.run("workbench.telephony.server:app_from_environment", factory=True, host=host,
-                    port=port, workers=workers, proxy_headers=True, log_level="info")  # fmt: skip
+                    port=port, workers=workers, proxy_headers=True, log_level="info",
+                    http="workbench.telephony.nodelay:NoDelayH11Protocol")  # fmt: skip
         return
     uvicorn.run(app_for_checks, host=host, port=port, proxy_headers=True, log_level="info")
 
