@@ -281,6 +281,15 @@ class MemberRegistry:
             "id_number_bidx": id_bidx,
         }
 
+    def write_id_number_derived(self, member: Member, id_number: str) -> None:
+        """What follows from a new ID-card number: its blind index, and the birthday and gender
+        it encodes (as at application). The caller has written the number itself."""
+        card = parse_id_number(id_number)
+        member.id_number_bidx = self.id_number_bidx(card.number)
+        member.birthday_enc = self.cipher.encrypt("birthday", card.birthday.isoformat())
+        member.birth_month_day = card.birthday.strftime("%m%d")
+        member.gender = card.gender
+
     def refuse_duplicates(self, session, phone_bidx, id_bidx, except_id: int | None = None):
         """DuplicateMember naming the existing member that holds this phone or ID number."""
         for column, value, label in (
@@ -422,10 +431,7 @@ class MemberRegistry:
         if "phone" in changed:
             member.phone_bidx = self.phone_bidx(checked.phone)
         if "id_number" in changed:
-            member.id_number_bidx = self.id_number_bidx(checked.id_number)
-            member.birthday_enc = self.cipher.encrypt("birthday", checked.birthday.isoformat())
-            member.birth_month_day = checked.birthday.strftime("%m%d")
-            member.gender = checked.gender
+            self.write_id_number_derived(member, checked.id_number)
         if changed:
             self._event(session, member, "details_synced", actor, source=source, fields=changed)
         return changed

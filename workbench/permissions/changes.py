@@ -182,13 +182,6 @@ class ChangeRequests:
         if field == "phone":
             member.phone_bidx = self.registry.phone_bidx(value)
         elif field == "id_number":
-            card = parse_id_number(value)
-            member.id_number_bidx = self.registry.id_number_bidx(value)
-            member.gender = card.gender
-            # The number encodes the birthday, as it did at application: keep the two in step.
-            member.birthday_enc = self.registry.cipher.encrypt(
-                "birthday", card.birthday.isoformat()
-            )
-            member.birth_month_day = card.birthday.strftime("%m%d")
+            self.registry.write_id_number_derived(member, value)
         elif field == "birthday":
             member.birth_month_day = value[5:7] + value[8:10]
