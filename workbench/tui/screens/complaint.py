@@ -16,6 +16,9 @@ from workbench.tickets.views import ComplaintCard, complaint_card, urgency
 from workbench.tui.screens.step_form import STEP_FIELDS, StepFormScreen, perform_step
 from workbench.tui.widgets.complaint_table import URGENCY_STYLE, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
+from workbench.tui.widgets.tables import fill_table
+
+TIMELINE_COLUMNS = ("time", "step", "state", "round", "staff", "note")
 
 
 class ComplaintScreen(Screen):
@@ -38,9 +41,7 @@ class ComplaintScreen(Screen):
         yield TranslatedFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#complaint-timeline", DataTable).add_columns(
-            "time", "step", "state", "round", "staff", "note"
-        )
+        fill_table(self.query_one("#complaint-timeline", DataTable), TIMELINE_COLUMNS, [])
         self.action_reload()
         self.set_interval(1, self._tick)
 
@@ -89,15 +90,13 @@ class ComplaintScreen(Screen):
                 keys.append(key)
         # Buttons carry their step as a name: ids could clash with the ones being removed.
         actions.mount_all(Button(labels(f"step.{key}"), name=key) for key in keys)
-        table = self.query_one("#complaint-timeline", DataTable)
-        table.clear()
         zone = self.app.wb.settings.timezone
-        for entry in card.timeline:
-            table.add_row(
-                Text(entry.at.astimezone(zone).strftime("%m-%d %H:%M")), Text(entry.action),
-                Text(entry.to_state), Text(str(entry.round)), Text(entry.staff),
-                Text(entry.note or ""),
-            )  # fmt: skip
+        fill_table(self.query_one("#complaint-timeline", DataTable), TIMELINE_COLUMNS, [
+            (None, [Text(entry.at.astimezone(zone).strftime("%m-%d %H:%M")), Text(entry.action),
+                    Text(entry.to_state), Text(str(entry.round)), Text(entry.staff),
+                    Text(entry.note or "")])
+            for entry in card.timeline
+        ])  # fmt: skip
         self._show_links(card)
         self._tick()
 
@@ -105,14 +104,12 @@ class ComplaintScreen(Screen):
         labels, zone = self.app.labels, self.app.wb.settings.timezone
         title = "complaint.links" if card.links else "complaint.links_none"
         self.query_one("#complaint-links-title", Static).update(labels(title))
-        links = self.query_one("#complaint-links", DataTable)
-        links.clear(columns=True)
-        links.add_columns(*(Text(labels(f"link.{c}")) for c in ("time", "kind", "ref", "what")))
-        for record in card.links:
-            links.add_row(
-                Text(record.at.astimezone(zone).strftime("%m-%d %H:%M")),
-                Text(labels(f"link.{record.kind}")), Text(record.ref), Text(record.summary),
-            )  # fmt: skip
+        fill_table(self.query_one("#complaint-links", DataTable),
+                   [labels(f"link.{c}") for c in ("time", "kind", "ref", "what")], [
+            (None, [Text(record.at.astimezone(zone).strftime("%m-%d %H:%M")),
+                    Text(labels(f"link.{record.kind}")), Text(record.ref), Text(record.summary)])
+            for record in card.links
+        ])  # fmt: skip
 
     def _tick(self) -> None:
         card, labels = self.card, self.app.labels

@@ -19,6 +19,9 @@ from workbench.permissions.access import MemberView, Purpose
 from workbench.tickets.views import open_complaints
 from workbench.tui.widgets.complaint_table import ComplaintTable, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
+from workbench.tui.widgets.tables import fill_table
+
+GRANT_COLUMNS = ("member", "source", "until", "left")
 
 CALL_ROLES = (Role.AGENT, Role.SUPERVISOR)
 
@@ -55,8 +58,7 @@ class HomeScreen(Screen):
         yield TranslatedFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#grants", DataTable)
-        table.add_columns("member", "source", "until", "left")
+        fill_table(self.query_one("#grants", DataTable), GRANT_COLUMNS, [])
         self.query_one("#search-input", Input).focus()
         self.load_grants()
         self.load_calls()
@@ -148,15 +150,13 @@ class HomeScreen(Screen):
     def _tick(self) -> None:
         now = self.app.wb.clock.now()
         zone = self.app.wb.settings.timezone
-        table = self.query_one("#grants", DataTable)
         live = [g for g in self.grants if g[4] > now]
-        table.clear()
-        for grant_id, member_id, member_no, source, ends_at in live:
-            table.add_row(
-                Text(member_no), Text(source),
-                Text(ends_at.astimezone(zone).strftime("%H:%M:%S")), Text(time_left(ends_at, now)),
-                key=f"{grant_id}:{member_id}",
-            )  # fmt: skip
+        fill_table(self.query_one("#grants", DataTable), GRANT_COLUMNS, [
+            (f"{grant_id}:{member_id}",
+             [Text(member_no), Text(source), Text(ends_at.astimezone(zone).strftime("%H:%M:%S")),
+              Text(time_left(ends_at, now))])
+            for grant_id, member_id, member_no, source, ends_at in live
+        ])  # fmt: skip
         self.query_one("#my-complaints", ComplaintTable).tick(now)
         self._tick_calls(now)
 

@@ -24,8 +24,10 @@ from workbench.members.registry import PERSONAL_FIELDS
 from workbench.permissions.access import MemberView, Purpose
 from workbench.tui.widgets.complaint_table import time_left
 from workbench.tui.widgets.footer import TranslatedFooter
+from workbench.tui.widgets.tables import fill_table
 
 # The columns of each history tab (labels column.<name>).
+FIELD_COLUMNS = ("field", "value", "shown until")
 HISTORY_COLUMNS = {
     "purchases": ("when", "amount", "points", "store"),
     "messages": ("when", "channel", "template", "status"),
@@ -76,12 +78,7 @@ class ProfileScreen(Screen):
         yield
 
     def on_mount(self) -> None:
-        table = self.query_one("#profile-fields", DataTable)
-        table.add_columns("field", "value", "shown until")
-        for name, columns in HISTORY_COLUMNS.items():
-            self.query_one(f"#history-{name}", DataTable).add_columns(
-                *(self.app.labels(f"column.{c}") for c in columns)
-            )
+        self._fill({name: [] for name in HISTORY_COLUMNS})
         self._render_view()
         self.load_service_data()
         self.set_interval(1, self._tick)
@@ -94,9 +91,9 @@ class ProfileScreen(Screen):
     def _render_view(self) -> None:
         labels = self.app.labels
         table = self.query_one("#profile-fields", DataTable)
-        table.clear()
         view = self.view
         if view is None:
+            fill_table(table, FIELD_COLUMNS, [])
             self.query_one("#profile-header", Static).update(Text(labels("profile.access_ended")))
             self.query_one("#profile-header", Static).add_class("ended")
             self.query_one("#access-countdown", Static).update("")
@@ -107,6 +104,7 @@ class ProfileScreen(Screen):
             Text(f"{labels('profile.title')} {view.member_no} · {tier} · {view.status}")
         )
         zone = self.app.wb.settings.timezone
+        rows = []
         for name in PERSONAL_FIELDS:
             field = view.fields[name]
             note = Text("")
@@ -117,7 +115,8 @@ class ProfileScreen(Screen):
                 if field.revealed_until is not None:
                     until = field.revealed_until.astimezone(zone).strftime("%H:%M:%S")
                     note = Text(f"{labels('profile.revealed_until')} {until}", style="yellow")
-            table.add_row(Text(labels(f"field.{name}")), value, note, key=name)
+            rows.append((name, [Text(labels(f"field.{name}")), value, note]))
+        fill_table(table, FIELD_COLUMNS, rows)
         self._tick()
 
     def _render_service_data(self) -> None:
@@ -161,11 +160,11 @@ class ProfileScreen(Screen):
         })  # fmt: skip
 
     def _fill(self, rows: dict[str, list[tuple]]) -> None:
+        labels = self.app.labels
         for name, lines in rows.items():
-            table = self.query_one(f"#history-{name}", DataTable)
-            table.clear()
-            for line in lines:
-                table.add_row(*(Text(str(cell)) for cell in line))  # data, never markup
+            fill_table(self.query_one(f"#history-{name}", DataTable),
+                       [labels(f"column.{c}") for c in HISTORY_COLUMNS[name]],
+                       [(None, [Text(str(cell)) for cell in line]) for line in lines])  # data, never markup  # fmt: skip
 
     # Time ----------------------------------------------------------------------------------------
     def _tick(self) -> None:

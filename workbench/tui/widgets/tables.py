@@ -19,8 +19,8 @@ def _width(cell) -> int:
 
 
 def fill_table(table: DataTable, headers: Sequence[str | Text],
-               rows: Sequence[tuple[str, Sequence[Text | str]]]) -> None:  # fmt: skip
-    """Replace the table's columns and rows; `rows` are (key, cells) pairs."""
+               rows: Sequence[tuple[str | None, Sequence[Text | str]]]) -> None:  # fmt: skip
+    """Replace the table's columns and rows; `rows` are (key or None, cells) pairs."""
     labels = [h if isinstance(h, Text) else Text(h) for h in headers]
     widths = [_width(label) for label in labels]
     for _, cells in rows:
