@@ -18,14 +18,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, update  # noqa: E402
 
 from bench._common import fresh_database, machine, percentile  # noqa: E402
+from workbench.audit.chain import chain_hash, verify  # noqa: E402
+from workbench.audit.models import AuditEntry, AuditHead  # noqa: E402
 from workbench.bootstrap import build  # noqa: E402
 from workbench.clock import SystemClock  # noqa: E402
 from workbench.crypto import Keyring  # noqa: E402
 from workbench.members.identity import id_check_char  # noqa: E402
 from workbench.members.models import Role, Staff, Store, StoreKind  # noqa: E402
 from workbench.members.registry import MemberApplication  # noqa: E402
-from workbench.permissions.audit import chain_hash, verify  # noqa: E402
-from workbench.permissions.models import AuditEntry, AuditHead, GrantSource  # noqa: E402
+from workbench.permissions.models import GrantSource  # noqa: E402
 from workbench.settings import load_settings  # noqa: E402
 
 
@@ -35,20 +36,36 @@ def _setup(wb, members: int):
         store = Store(code="HQ", name="总部", kind=StoreKind.HEADQUARTERS)
         session.add(store)
         session.flush()
-        agent = Staff(username="agent", display_name="agent", role=Role.AGENT,
-                      store_id=store.id, created_at=now)  # fmt: skip
+        agent = Staff(
+            username="agent",
+            display_name="agent",
+            role=Role.AGENT,
+            store_id=store.id,
+            created_at=now,
+        )
         session.add(agent)
         session.flush()
         numbers = []
         for i in range(members):
             body = f"110101199001{(i % 28) + 1:02d}{i % 1000:03d}"[:17]
-            app = MemberApplication(name="测试会员", phone=f"139{i:08d}",
-                                    id_number=body + id_check_char(body), store_code="HQ",
-                                    email=f"m{i}@example.com", address="上海市浦东新区张江路1号")  # fmt: skip
+            app = MemberApplication(
+                name="测试会员",
+                phone=f"139{i:08d}",
+                id_number=body + id_check_char(body),
+                store_code="HQ",
+                email=f"m{i}@example.com",
+                address="上海市浦东新区张江路1号",
+            )
             member = wb.registry.apply(session, application=app, actor=agent)
-            wb.access.open_grant(session, staff_id=agent.id, member_id=member.id,
-                                 source=GrantSource.CALLBACK, source_ref=str(i), starts_at=now,
-                                 ends_at=now + timedelta(hours=8))  # fmt: skip
+            wb.access.open_grant(
+                session,
+                staff_id=agent.id,
+                member_id=member.id,
+                source=GrantSource.CALLBACK,
+                source_ref=str(i),
+                starts_at=now,
+                ends_at=now + timedelta(hours=8),
+            )
             numbers.append(member.member_no)
         session.commit()
         session.expunge(agent)
@@ -90,9 +107,20 @@ def bench_verify(wb, rows: int) -> dict:
         detail = json.dumps({"basis": "grant", "n": n})
         when = at + timedelta(seconds=n)
         digest = chain_hash(prev, seq, when, 1, "view", n % 5000, "callback", "allowed", detail)
-        batch.append({"seq": seq, "at": at + timedelta(seconds=n), "actor_id": 1,
-                      "action": "view", "member_id": n % 5000, "purpose": "callback",
-                      "result": "allowed", "detail": detail, "prev_hash": prev, "hash": digest})  # fmt: skip
+        batch.append(
+            {
+                "seq": seq,
+                "at": at + timedelta(seconds=n),
+                "actor_id": 1,
+                "action": "view",
+                "member_id": n % 5000,
+                "purpose": "callback",
+                "result": "allowed",
+                "detail": detail,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
         prev = digest
         if len(batch) == 20_000:
             _flush(wb, batch)
@@ -107,8 +135,12 @@ def bench_verify(wb, rows: int) -> dict:
         report = verify(session)
     seconds = time.perf_counter() - start
     assert report.ok, report.problem
-    return {"rows": report.checked, "verify_s": seconds, "rows_per_s": report.checked / seconds,
-            "write_s": write_seconds}  # fmt: skip
+    return {
+        "rows": report.checked,
+        "verify_s": seconds,
+        "rows_per_s": report.checked / seconds,
+        "write_s": write_seconds,
+    }
 
 
 def _flush(wb, batch):
@@ -125,8 +157,10 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"machine: {machine()}")
-    print("| backend | bare read p50 ms | access read p50 ms | p99 ms | overhead p50 ms "
-          "| audit rows | verify s | rows/s |")  # fmt: skip
+    print(
+        "| backend | bare read p50 ms | access read p50 ms | p99 ms | overhead p50 ms "
+        "| audit rows | verify s | rows/s |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for backend in backends:
         with fresh_database(backend) as url:
@@ -136,9 +170,11 @@ def main() -> None:
             reads = bench_reads(wb, agent, numbers)
             chain = bench_verify(wb, args.audit_rows)
             wb.dispose()
-        print(f"| {backend} | {reads['bare_p50']:.2f} | {reads['access_p50']:.2f} | "
-              f"{reads['access_p99']:.2f} | {reads['overhead_p50']:.2f} | {chain['rows']:,} | "
-              f"{chain['verify_s']:.1f} | {chain['rows_per_s']:,.0f} |")  # fmt: skip
+        print(
+            f"| {backend} | {reads['bare_p50']:.2f} | {reads['access_p50']:.2f} | "
+            f"{reads['access_p99']:.2f} | {reads['overhead_p50']:.2f} | {chain['rows']:,} | "
+            f"{chain['verify_s']:.1f} | {chain['rows_per_s']:,.0f} |"
+        )
         sys.stdout.flush()
 
 

@@ -35,8 +35,11 @@ NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: calling hour
 
 def run(backend: str, members: int, agents: int, calls: int) -> str:
     with fresh_database(backend) as url:
-        wb = build(load_settings(database_url=url, callbacks_materialise_batch=5000),
-                   clock=FixedClock(NOW), keyring=Keyring.generate())  # fmt: skip
+        wb = build(
+            load_settings(database_url=url, callbacks_materialise_batch=5000),
+            clock=FixedClock(NOW),
+            keyring=Keyring.generate(),
+        )
         seed(wb, members=members, stores=10, random_seed=5, complaints=0, purchase_scale=0)
         with wb.sessions() as session:
             supervisor = session.scalar(select(Staff).where(Staff.role == Role.SUPERVISOR))
@@ -44,9 +47,14 @@ def run(backend: str, members: int, agents: int, calls: int) -> str:
             session.expunge_all()
         today = NOW.astimezone(wb.settings.timezone).date()
         # Nobody bought anything (purchase_scale 0): the segment is every active member.
-        campaign = wb.campaigns.create(supervisor, name="bench", segment={"no_purchase_days": 1},
-                                       starts_on=today, ends_on=today + timedelta(days=1),
-                                       daily_capacity=members)  # fmt: skip
+        campaign = wb.campaigns.create(
+            supervisor,
+            name="bench",
+            segment={"no_purchase_days": 1},
+            starts_on=today,
+            ends_on=today + timedelta(days=1),
+            daily_capacity=members,
+        )
         started = time.perf_counter()
         made = wb.campaigns.materialise(campaign.id)
         materialise_s = time.perf_counter() - started
@@ -70,18 +78,22 @@ def run(backend: str, members: int, agents: int, calls: int) -> str:
         with wb.sessions() as session:
             duplicates = session.scalar(
                 select(func.count()).select_from(
-                    select(CallbackAttempt.task_id).group_by(CallbackAttempt.task_id)
-                    .having(func.count() > 1).subquery()
+                    select(CallbackAttempt.task_id)
+                    .group_by(CallbackAttempt.task_id)
+                    .having(func.count() > 1)
+                    .subquery()
                 )
-            )  # fmt: skip
+            )
             finished = session.scalar(
                 select(func.count()).select_from(CallbackTask).where(CallbackTask.status == "done")
             )
         wb.dispose()
     assert duplicates == 0 and finished == completed
-    return (f"| {backend} | {made:,} | {materialise_s:.1f} | {made / materialise_s:,.0f} | "
-            f"{agents} | {completed:,} | {claim_s:.1f} | {completed / claim_s:,.0f} | "
-            f"{duplicates} |")  # fmt: skip
+    return (
+        f"| {backend} | {made:,} | {materialise_s:.1f} | {made / materialise_s:,.0f} | "
+        f"{agents} | {completed:,} | {claim_s:.1f} | {completed / claim_s:,.0f} | "
+        f"{duplicates} |"
+    )
 
 
 def main() -> None:
@@ -93,8 +105,10 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"machine: {machine()}")
-    print("| backend | tasks made | materialise s | tasks/s | agents | calls completed | s "
-          "| claims+outcomes/s | duplicates |")  # fmt: skip
+    print(
+        "| backend | tasks made | materialise s | tasks/s | agents | calls completed | s "
+        "| claims+outcomes/s | duplicates |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for backend in backends:
         print(run(backend, args.members, args.agents, args.calls), flush=True)

@@ -24,12 +24,12 @@ from sqlalchemy import insert, text  # noqa: E402
 from bench._common import fresh_database, machine  # noqa: E402
 from workbench.bootstrap import build  # noqa: E402
 from workbench.clock import FixedClock  # noqa: E402
+from workbench.complaints.analytics import complaint_report  # noqa: E402
+from workbench.complaints.escalation import due_query, sweep  # noqa: E402
+from workbench.complaints.models import Complaint  # noqa: E402
 from workbench.crypto import Keyring  # noqa: E402
 from workbench.members.models import Role, Staff, Store, StoreKind  # noqa: E402
 from workbench.settings import load_settings  # noqa: E402
-from workbench.tickets.analytics import complaint_report  # noqa: E402
-from workbench.tickets.escalation import due_query, sweep  # noqa: E402
-from workbench.tickets.models import Complaint  # noqa: E402
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Shanghai
 CATEGORIES = ["product_quality", "service_attitude", "points_and_rights", "billing", "delivery"]
@@ -44,8 +44,9 @@ def fill(wb, count: int, due_percent: float, seed: int = 7) -> int:
             Store(code=f"S{i:02d}", name=f"门店{i}", kind=StoreKind.DIRECT) for i in range(20)
         ]
         session.add_all(stores)
-        session.add(Staff(username="supervisor", display_name="主管", role=Role.SUPERVISOR,
-                          created_at=NOW))  # fmt: skip
+        session.add(
+            Staff(username="supervisor", display_name="主管", role=Role.SUPERVISOR, created_at=NOW)
+        )
         session.commit()
         store_ids = [s.id for s in stores]
     description = wb.cipher.encrypt("complaint.text", "（基准测试）")
@@ -56,21 +57,30 @@ def fill(wb, count: int, due_percent: float, seed: int = 7) -> int:
         due_now = n % due_every == 0
         closed = not due_now and rng.random() < 0.9
         row = {
-            "complaint_no": f"B{n:09d}", "channel": "hotline",
-            "category": CATEGORIES[n % 5], "priority": "normal",
-            "store_id": store_ids[n % len(store_ids)], "description_enc": description,
-            "state": "closed" if closed else "investigating", "round": 1 + (n % 17 == 0),
-            "department": DEPARTMENTS[n % 5], "root_cause": CAUSES[n % 5] if closed else None,
-            "received_at": received, "round_started_at": received,
+            "complaint_no": f"B{n:09d}",
+            "channel": "hotline",
+            "category": CATEGORIES[n % 5],
+            "priority": "normal",
+            "store_id": store_ids[n % len(store_ids)],
+            "description_enc": description,
+            "state": "closed" if closed else "investigating",
+            "round": 1 + (n % 17 == 0),
+            "department": DEPARTMENTS[n % 5],
+            "root_cause": CAUSES[n % 5] if closed else None,
+            "received_at": received,
+            "round_started_at": received,
             "first_response_at": received + timedelta(hours=rng.uniform(0.2, 8)),
             "first_response_due": received + timedelta(hours=4),
             "closed_at": received + timedelta(hours=rng.uniform(4, 120)) if closed else None,
             "satisfaction": rng.randint(1, 5) if closed else None,
-            "sla_paused_seconds": 0, "escalation_level": 0, "sla_breached": rng.random() < 0.1,
+            "sla_paused_seconds": 0,
+            "escalation_level": 0,
+            "sla_breached": rng.random() < 0.1,
             "resolution_due": received + timedelta(hours=45),
-            "next_escalation_at": (NOW - timedelta(minutes=5)) if due_now
+            "next_escalation_at": (NOW - timedelta(minutes=5))
+            if due_now
             else (None if closed else NOW + timedelta(days=rng.randint(1, 30))),
-        }  # fmt: skip
+        }
         rows.append(row)
         made += due_now
         if len(rows) == 20_000:
@@ -101,13 +111,16 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"machine: {machine()}")
-    print("| backend | complaints | due | fill s | due query ms | full sweep s | escalations "
-          "| second sweep ms | year report s |")  # fmt: skip
+    print(
+        "| backend | complaints | due | fill s | due query ms | full sweep s | escalations "
+        "| second sweep ms | year report s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for backend in backends:
         with fresh_database(backend) as url:
-            wb = build(load_settings(database_url=url), clock=FixedClock(NOW),
-                       keyring=Keyring.generate())  # fmt: skip
+            wb = build(
+                load_settings(database_url=url), clock=FixedClock(NOW), keyring=Keyring.generate()
+            )
             started = time.perf_counter()
             due = fill(wb, args.complaints, args.due_percent)
             fill_s = time.perf_counter() - started
@@ -130,8 +143,10 @@ def main() -> None:
                 report_s = time.perf_counter() - started
             assert report.total > 0
             wb.dispose()
-        print(f"| {backend} | {args.complaints:,} | {due:,} | {fill_s:.0f} | {query_ms:.0f} | "
-              f"{sweep_s:.2f} | {result.escalations:,} | {again_ms:.1f} | {report_s:.2f} |")  # fmt: skip
+        print(
+            f"| {backend} | {args.complaints:,} | {due:,} | {fill_s:.0f} | {query_ms:.0f} | "
+            f"{sweep_s:.2f} | {result.escalations:,} | {again_ms:.1f} | {report_s:.2f} |"
+        )
         sys.stdout.flush()
 
 

@@ -54,23 +54,33 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"machine: {machine()}")
-    print("| backend | members | purchases | seed s | members/s | look-ups | p50 ms | p99 ms "
-          "| max ms |")  # fmt: skip
+    print(
+        "| backend | members | purchases | seed s | members/s | look-ups | p50 ms | p99 ms "
+        "| max ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for backend in backends:
         with fresh_database(backend) as url:
             wb = build(load_settings(database_url=url), keyring=Keyring.generate())
             started = time.perf_counter()
-            summary = seed(wb, members=args.members, stores=20, random_seed=11, complaints=0,
-                           purchase_scale=args.purchase_scale)  # fmt: skip
+            summary = seed(
+                wb,
+                members=args.members,
+                stores=20,
+                random_seed=11,
+                complaints=0,
+                purchase_scale=args.purchase_scale,
+            )
             seconds = time.perf_counter() - started
             timings = lookups(wb, summary.sample_phones, args.lookups)
             wb.dispose()
         ms = 1000
-        print(f"| {backend} | {args.members:,} | {summary.purchases:,} | {seconds:.0f} | "
-              f"{args.members / seconds:,.0f} | {len(timings):,} | "
-              f"{percentile(timings, 0.5) * ms:.3f} | {percentile(timings, 0.99) * ms:.3f} | "
-              f"{timings[-1] * ms:.2f} |")  # fmt: skip
+        print(
+            f"| {backend} | {args.members:,} | {summary.purchases:,} | {seconds:.0f} | "
+            f"{args.members / seconds:,.0f} | {len(timings):,} | "
+            f"{percentile(timings, 0.5) * ms:.3f} | {percentile(timings, 0.99) * ms:.3f} | "
+            f"{timings[-1] * ms:.2f} |"
+        )
         sys.stdout.flush()
 
 

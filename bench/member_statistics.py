@@ -31,6 +31,7 @@ from bench._common import fresh_database, machine  # noqa: E402
 from workbench.bootstrap import build  # noqa: E402
 from workbench.callbacks.models import CallbackAttempt, CallbackTask  # noqa: E402
 from workbench.clock import FixedClock  # noqa: E402
+from workbench.complaints.models import Complaint  # noqa: E402
 from workbench.crypto import Keyring  # noqa: E402
 from workbench.demo import bulk  # noqa: E402
 from workbench.members.models import (  # noqa: E402
@@ -43,12 +44,10 @@ from workbench.members.models import (  # noqa: E402
     Store,
 )
 from workbench.settings import load_settings  # noqa: E402
-from workbench.tickets.models import Complaint  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 # Bytes of ciphertext (nonce, tag and a typical value) per encrypted field, shown as hex.
-CIPHERTEXT = {"name": 26, "phone": 28, "id_number": 32, "email": 36, "address": 100,
-              "birthday": 26}  # fmt: skip
+CIPHERTEXT = {"name": 26, "phone": 28, "id_number": 32, "email": 36, "address": 100, "birthday": 26}
 CHUNK = 50_000
 DAY = 86400
 
@@ -56,37 +55,90 @@ DAY = 86400
 def populate(wb, members: int, purchases: float, stores: int) -> dict[str, int]:
     rng = random.Random(5)
     with wb.engine.begin() as connection:
-        bulk.bulk_insert(connection, Store.__table__, [
-            {"id": i, "code": f"S{i:03d}", "name": f"门店{i}", "kind": "direct", "city": "",
-             "timezone": None, "requires_terminal": False} for i in range(1, stores + 1)
-        ])  # fmt: skip
+        bulk.bulk_insert(
+            connection,
+            Store.__table__,
+            [
+                {
+                    "id": i,
+                    "code": f"S{i:03d}",
+                    "name": f"门店{i}",
+                    "kind": "direct",
+                    "city": "",
+                    "timezone": None,
+                    "requires_terminal": False,
+                }
+                for i in range(1, stores + 1)
+            ],
+        )
         people = [("analyst", Role.ANALYST, None), ("manager", Role.STORE_MANAGER, 1)]
         people += [(f"agent{n}", Role.AGENT, None) for n in range(20)]
-        bulk.bulk_insert(connection, Staff.__table__, [
-            {"id": i, "username": u, "display_name": u, "role": r.value, "store_id": s,
-             "team": None, "password_hash": None, "failed_logins": 0, "locked_until": None,
-             "active": True, "created_at": NOW} for i, (u, r, s) in enumerate(people, start=1)
-        ])  # fmt: skip
+        bulk.bulk_insert(
+            connection,
+            Staff.__table__,
+            [
+                {
+                    "id": i,
+                    "username": u,
+                    "display_name": u,
+                    "role": r.value,
+                    "store_id": s,
+                    "team": None,
+                    "password_hash": None,
+                    "failed_logins": 0,
+                    "locked_until": None,
+                    "active": True,
+                    "created_at": NOW,
+                }
+                for i, (u, r, s) in enumerate(people, start=1)
+            ],
+        )
         bulk.reset_sequences(connection, [Store.__table__, Staff.__table__])
     counts = dict.fromkeys(("purchases", "points", "complaints", "calls"), 0)
     ids = dict.fromkeys(("purchase", "points", "task"), 1)
     for first in range(1, members + 1, CHUNK):
-        rows: dict = {"member": [], "card": [], "purchase": [], "points": [], "complaint": [],
-                      "task": [], "attempt": []}  # fmt: skip
+        rows: dict = {
+            "member": [],
+            "card": [],
+            "purchase": [],
+            "points": [],
+            "complaint": [],
+            "task": [],
+            "attempt": [],
+        }
         for member_id in range(first, min(first + CHUNK, members + 1)):
             _member(rng, rows, ids, member_id, purchases, stores)
         with wb.engine.begin() as connection:
-            for table, key in ((Member, "member"), (MemberCard, "card"), (Purchase, "purchase"),
-                               (PointsEntry, "points"), (Complaint, "complaint"),
-                               (CallbackTask, "task"), (CallbackAttempt, "attempt")):  # fmt: skip
+            for table, key in (
+                (Member, "member"),
+                (MemberCard, "card"),
+                (Purchase, "purchase"),
+                (PointsEntry, "points"),
+                (Complaint, "complaint"),
+                (CallbackTask, "task"),
+                (CallbackAttempt, "attempt"),
+            ):
                 bulk.bulk_insert(connection, table.__table__, rows[key])
         counts["purchases"] += len(rows["purchase"])
         counts["points"] += len(rows["points"])
         counts["complaints"] += len(rows["complaint"])
         counts["calls"] += len(rows["attempt"])
     with wb.engine.begin() as connection:
-        bulk.reset_sequences(connection, [t.__table__ for t in (
-            Member, MemberCard, Purchase, PointsEntry, Complaint, CallbackTask, CallbackAttempt)])  # fmt: skip
+        bulk.reset_sequences(
+            connection,
+            [
+                t.__table__
+                for t in (
+                    Member,
+                    MemberCard,
+                    Purchase,
+                    PointsEntry,
+                    Complaint,
+                    CallbackTask,
+                    CallbackAttempt,
+                )
+            ],
+        )
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("ANALYZE")
     if wb.engine.dialect.name == "postgresql":  # as autovacuum would: statistics, visibility map
@@ -99,26 +151,53 @@ def _member(rng, rows, ids, member_id, purchases, stores) -> None:
     store = rng.randrange(1, stores + 1)
     joined = NOW - timedelta(seconds=rng.randrange(3 * 365 * DAY))
     ended = NOW - timedelta(days=rng.randrange(300)) if rng.random() < 0.01 else None
-    rows["member"].append({
-        "id": member_id, "member_no": f"M{member_id:09d}",
-        "status": "terminated" if ended else "active", "store_id": store, "channel": "store",
-        "tier_code": rng.choices(["regular", "silver", "gold", "platinum"], [80, 13, 6, 1])[0],
-        "submitted_at": joined, "joined_at": joined, "terminated_at": ended,
-        **{f"{field}_enc": "k1:" + os.urandom(size).hex() for field, size in CIPHERTEXT.items()},
-        "consent_marketing": True, "consent_third_party": False, "do_not_call": False,
-        "sms_opt_out": False, "email_opt_out": False, "phone_invalid": False,
-    })  # fmt: skip
-    rows["card"].append({"id": member_id, "member_id": member_id, "card_no": f"C{member_id:011d}",
-                         "status": "active", "issued_at": joined})  # fmt: skip
+    rows["member"].append(
+        {
+            "id": member_id,
+            "member_no": f"M{member_id:09d}",
+            "status": "terminated" if ended else "active",
+            "store_id": store,
+            "channel": "store",
+            "tier_code": rng.choices(["regular", "silver", "gold", "platinum"], [80, 13, 6, 1])[0],
+            "submitted_at": joined,
+            "joined_at": joined,
+            "terminated_at": ended,
+            **{
+                f"{field}_enc": "k1:" + os.urandom(size).hex() for field, size in CIPHERTEXT.items()
+            },
+            "consent_marketing": True,
+            "consent_third_party": False,
+            "do_not_call": False,
+            "sms_opt_out": False,
+            "email_opt_out": False,
+            "phone_invalid": False,
+        }
+    )
+    rows["card"].append(
+        {
+            "id": member_id,
+            "member_id": member_id,
+            "card_no": f"C{member_id:011d}",
+            "status": "active",
+            "issued_at": joined,
+        }
+    )
     start = max(joined, NOW - timedelta(days=730))
     span = max(int((NOW - start).total_seconds()), 1)
     buys = int(rng.expovariate(1 / purchases) * span / (730 * DAY))
     for _ in range(buys):
         at = start + timedelta(seconds=rng.randrange(span))
         amount = rng.randrange(1000, 100000)  # fen
-        rows["purchase"].append({"id": ids["purchase"], "member_id": member_id, "store_id": store,
-                                 "amount": Decimal(amount).scaleb(-2), "occurred_at": at,
-                                 "points_earned": amount // 100})  # fmt: skip
+        rows["purchase"].append(
+            {
+                "id": ids["purchase"],
+                "member_id": member_id,
+                "store_id": store,
+                "amount": Decimal(amount).scaleb(-2),
+                "occurred_at": at,
+                "points_earned": amount // 100,
+            }
+        )
         _points(rows, ids, member_id, "purchase", amount // 100, at)
         ids["purchase"] += 1
     if rng.random() < 0.2:
@@ -132,33 +211,69 @@ def _member(rng, rows, ids, member_id, purchases, stores) -> None:
     if member_id % 10 == 0:
         received = NOW - timedelta(seconds=rng.randrange(730 * DAY))
         closed = received + timedelta(hours=rng.randrange(1, 200))
-        rows["complaint"].append({
-            "id": member_id // 10, "complaint_no": f"C{member_id:09d}", "member_id": member_id,
-            "channel": "hotline", "category": "billing", "priority": "normal", "store_id": store,
-            "description_enc": "-", "state": "closed" if closed < NOW else "investigating",
-            "round": 1, "handler_id": rng.randrange(3, 23), "received_at": received,
-            "received_by_id": 3, "round_started_at": received,
-            "closed_at": closed if closed < NOW else None, "satisfaction": rng.randrange(3, 6),
-            "sla_paused_seconds": 0, "escalation_level": 0, "sla_breached": False,
-        })  # fmt: skip
+        rows["complaint"].append(
+            {
+                "id": member_id // 10,
+                "complaint_no": f"C{member_id:09d}",
+                "member_id": member_id,
+                "channel": "hotline",
+                "category": "billing",
+                "priority": "normal",
+                "store_id": store,
+                "description_enc": "-",
+                "state": "closed" if closed < NOW else "investigating",
+                "round": 1,
+                "handler_id": rng.randrange(3, 23),
+                "received_at": received,
+                "received_by_id": 3,
+                "round_started_at": received,
+                "closed_at": closed if closed < NOW else None,
+                "satisfaction": rng.randrange(3, 6),
+                "sla_paused_seconds": 0,
+                "escalation_level": 0,
+                "sla_breached": False,
+            }
+        )
     if member_id % 5 == 0:
         at = NOW - timedelta(seconds=rng.randrange(365 * DAY))
-        rows["task"].append({
-            "id": ids["task"], "member_id": member_id, "reason": "satisfaction_check",
-            "priority": 0, "earliest_at": at, "latest_at": at + timedelta(days=3),
-            "next_attempt_at": at, "status": "done", "attempts": 1, "created_at": at,
-        })  # fmt: skip
-        rows["attempt"].append({"id": ids["task"], "task_id": ids["task"],
-                                "staff_id": rng.randrange(3, 23), "at": at,
-                                "outcome": rng.choice(["reached", "no_answer", "refused"])})  # fmt: skip
+        rows["task"].append(
+            {
+                "id": ids["task"],
+                "member_id": member_id,
+                "reason": "satisfaction_check",
+                "priority": 0,
+                "earliest_at": at,
+                "latest_at": at + timedelta(days=3),
+                "next_attempt_at": at,
+                "status": "done",
+                "attempts": 1,
+                "created_at": at,
+            }
+        )
+        rows["attempt"].append(
+            {
+                "id": ids["task"],
+                "task_id": ids["task"],
+                "staff_id": rng.randrange(3, 23),
+                "at": at,
+                "outcome": rng.choice(["reached", "no_answer", "refused"]),
+            }
+        )
         ids["task"] += 1
 
 
 def _points(rows, ids, member_id, kind, points, at) -> None:
-    rows["points"].append({"id": ids["points"], "member_id": member_id, "kind": kind,
-                           "points": points, "occurred_at": at,
-                           "expires_at": at + timedelta(days=730) if points > 0 else None,
-                           "detail": ""})  # fmt: skip
+    rows["points"].append(
+        {
+            "id": ids["points"],
+            "member_id": member_id,
+            "kind": kind,
+            "points": points,
+            "occurred_at": at,
+            "expires_at": at + timedelta(days=730) if points > 0 else None,
+            "detail": "",
+        }
+    )
     ids["points"] += 1
 
 
@@ -177,27 +292,34 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"machine: {machine()}")
-    print("| backend | members | purchases | points lines | load s | report | reader | "
-          "first s | again s |")  # fmt: skip
+    print(
+        "| backend | members | purchases | points lines | load s | report | reader | "
+        "first s | again s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for backend in backends:
         with fresh_database(backend) as url:
-            wb = build(load_settings(database_url=url), keyring=Keyring.generate(),
-                       clock=FixedClock(NOW))  # fmt: skip
+            wb = build(
+                load_settings(database_url=url), keyring=Keyring.generate(), clock=FixedClock(NOW)
+            )
             seconds, counts = timed(populate, wb, args.members, args.purchases, args.stores)
             with wb.sessions() as session:
                 staff = {s.username: s for s in session.scalars(select(Staff))}
                 assert session.scalar(select(func.count()).select_from(Member)) == args.members
             period = wb.statistics.period()
             for reader in ("analyst", "manager"):
-                for name, report in (("members", wb.statistics.members),
-                                     ("kpis", wb.statistics.kpis),
-                                     ("both (screen)", wb.statistics.overview)):  # fmt: skip
+                for name, report in (
+                    ("members", wb.statistics.members),
+                    ("kpis", wb.statistics.kpis),
+                    ("both (screen)", wb.statistics.overview),
+                ):
                     first, _ = timed(report, staff[reader], period)
                     again, _ = timed(report, staff[reader], period)
-                    print(f"| {backend} | {args.members:,} | {counts['purchases']:,} | "
-                          f"{counts['points']:,} | {seconds:.0f} | {name} | {reader} | "
-                          f"{first:.2f} | {again:.2f} |")  # fmt: skip
+                    print(
+                        f"| {backend} | {args.members:,} | {counts['purchases']:,} | "
+                        f"{counts['points']:,} | {seconds:.0f} | {name} | {reader} | "
+                        f"{first:.2f} | {again:.2f} |"
+                    )
                     sys.stdout.flush()
             wb.dispose()
 

@@ -39,9 +39,19 @@ def populate(peer, partners: int, orders: int, seed: int = 9) -> None:
             if i % 1000 == 0
             else f"{rng.choice(('139', '138', '186', '158'))}{i:08d}"
         )
-        rows.append({"id": i, "name": f"会员{i}", "mobile": mobile, "email": f"m{i}@example.com",
-                     "street": "上海市浦东新区张江路1号", "is_company": False,
-                     "membership_state": "paid", "create_date": stamp, "write_date": stamp})  # fmt: skip
+        rows.append(
+            {
+                "id": i,
+                "name": f"会员{i}",
+                "mobile": mobile,
+                "email": f"m{i}@example.com",
+                "street": "上海市浦东新区张江路1号",
+                "is_company": False,
+                "membership_state": "paid",
+                "create_date": stamp,
+                "write_date": stamp,
+            }
+        )
     peer.tables["res.partner"].bulk_load(rows)
     year = 365 * 86400
     moments = sorted(rng.uniform(0, year) for _ in range(orders))
@@ -49,10 +59,18 @@ def populate(peer, partners: int, orders: int, seed: int = 9) -> None:
     for n, offset in enumerate(moments, start=1):
         when = START + timedelta(days=1, seconds=offset)
         model = pos if n % 5 == 0 else sale
-        model.append({"id": len(model) + 1, "name": f"SO{n:07d}", "state": "sale" if model is sale else "paid",
-                      "partner_id": rng.randint(1, partners), "date_order": when,
-                      "amount_total": round(rng.uniform(5, 2000), 2),
-                      "create_date": when, "write_date": when + timedelta(seconds=30)})  # fmt: skip
+        model.append(
+            {
+                "id": len(model) + 1,
+                "name": f"SO{n:07d}",
+                "state": "sale" if model is sale else "paid",
+                "partner_id": rng.randint(1, partners),
+                "date_order": when,
+                "amount_total": round(rng.uniform(5, 2000), 2),
+                "create_date": when,
+                "write_date": when + timedelta(seconds=30),
+            }
+        )
     peer.tables["sale.order"].bulk_load(sale)
     peer.tables["pos.order"].bulk_load(pos)
 
@@ -72,8 +90,10 @@ def serve(partners: int, orders: int) -> None:
 def start_peer(partners: int, orders: int) -> tuple[subprocess.Popen, int]:
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve", "--partners", str(partners), "--orders", str(orders)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = process.stdout.readline()
     if not line.startswith("port "):
         raise SystemExit(f"the peer did not start: {line!r}")
@@ -91,10 +111,22 @@ def change_in_odoo(port: int, partners: int, orders: int) -> tuple[int, int]:
     rng = random.Random(11)
     new = max(1, orders // 100)
     for start in range(0, new, 1000):
-        odoo.execute_kw("sale.order", "create", [[
-            {"name": f"NEW{start + k}", "partner_id": rng.randint(1, partners), "state": "sale",
-             "amount_total": 88.0, "date_order": "2026-11-25 10:00:00"}
-            for k in range(min(1000, new - start))]])  # fmt: skip
+        odoo.execute_kw(
+            "sale.order",
+            "create",
+            [
+                [
+                    {
+                        "name": f"NEW{start + k}",
+                        "partner_id": rng.randint(1, partners),
+                        "state": "sale",
+                        "amount_total": 88.0,
+                        "date_order": "2026-11-25 10:00:00",
+                    }
+                    for k in range(min(1000, new - start))
+                ]
+            ],
+        )
     return len(edited), new
 
 
@@ -114,10 +146,15 @@ def run(backend: str, partners: int, orders: int, batch: int, push: bool) -> lis
     try:
         with fresh_database(backend) as url:
             settings = load_settings(
-                database_url=url, odoo_host="127.0.0.1", odoo_port=port, odoo_database="odoo",
-                odoo_login="sync", odoo_password=SecretStr("secret"), odoo_batch_size=batch,
+                database_url=url,
+                odoo_host="127.0.0.1",
+                odoo_port=port,
+                odoo_database="odoo",
+                odoo_login="sync",
+                odoo_password=SecretStr("secret"),
+                odoo_batch_size=batch,
                 odoo_timeout_seconds=600,
-            )  # fmt: skip
+            )
             wb = build(settings, keyring=Keyring.generate())
             with wb.sessions() as session:
                 add_store(session, "HQ", StoreKind.HEADQUARTERS)
@@ -135,7 +172,7 @@ def run(backend: str, partners: int, orders: int, batch: int, push: bool) -> lis
                     f"| {backend} | {label} | {report.counts['partners_read']:,} | "
                     f"{report.counts['orders_read']:,} | {made[0]:,} | {made[1]:,} | "
                     f"{written:,} | {seconds:.1f} | {rate:,.0f} | {report.round_trips:,} |"
-                )  # fmt: skip
+                )
                 print(lines[-1], flush=True)
 
             measure("first pull", wb.odoo.pull)
@@ -172,8 +209,10 @@ def main() -> None:
 
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"machine: {machine()}")
-    print("| backend | pass | partners read | orders read | members made | purchases made | "
-          "partners written | s | records/s | round trips |")  # fmt: skip
+    print(
+        "| backend | pass | partners read | orders read | members made | purchases made | "
+        "partners written | s | records/s | round trips |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for backend in backends:
         run(backend, args.partners, args.orders, args.batch, args.push)

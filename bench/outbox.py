@@ -42,16 +42,23 @@ def queue(wb, channel: str, count: int) -> float:
     while queued < count:
         with wb.sessions() as session:
             members = session.scalars(
-                select(Member).where(Member.id > last, Member.phone_bidx.is_not(None))
-                .order_by(Member.id).limit(COMMIT_EVERY)
-            ).all()  # fmt: skip
+                select(Member)
+                .where(Member.id > last, Member.phone_bidx.is_not(None))
+                .order_by(Member.id)
+                .limit(COMMIT_EVERY)
+            ).all()
             if not members:
                 raise SystemExit(f"only {queued} members could be queued for {channel}")
             for member in members:
                 if queued == count:
                     break
-                result = wb.outbox.enqueue(session, member=member, template="tier_change",
-                                           channel=channel, purpose="transactional")  # fmt: skip
+                result = wb.outbox.enqueue(
+                    session,
+                    member=member,
+                    template="tier_change",
+                    channel=channel,
+                    purpose="transactional",
+                )
                 queued += result.message is not None
                 last = member.id
             session.commit()
@@ -66,8 +73,13 @@ def drain(wb, dispatcher, channel: str) -> float:
             break
     seconds = time.perf_counter() - started
     with wb.sessions() as session:
-        left = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.channel == channel, OutboxMessage.status != MessageStatus.SENT.value))  # fmt: skip
+        left = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel, OutboxMessage.status != MessageStatus.SENT.value
+            )
+        )
     if left:
         raise SystemExit(f"{left} {channel} messages were not sent")
     return seconds
@@ -84,8 +96,10 @@ def direct(wb, dispatcher, channel: str) -> float:
             dispatcher.sms.send(content["to"], content["body"])
     else:
         for start in range(0, len(contents), COMMIT_EVERY):
-            mails = [OutgoingEmail(i, c["to"], c["subject"], c["body"], c["html"])
-                     for i, c in enumerate(contents[start : start + COMMIT_EVERY])]  # fmt: skip
+            mails = [
+                OutgoingEmail(i, c["to"], c["subject"], c["body"], c["html"])
+                for i, c in enumerate(contents[start : start + COMMIT_EVERY])
+            ]
             dispatcher.email.send_batch(mails)
     return time.perf_counter() - started
 
@@ -99,26 +113,33 @@ def run(backend: str, count: int) -> list[str]:
     try:
         with TwilioPeer() as peer, fresh_database(backend) as url:
             settings = load_settings(
-                database_url=url, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
-                twilio_account_sid=peer.account_sid, twilio_from_number="+15005550006",
-                twilio_api_base=peer.url, twilio_auth_token=SecretStr(peer.auth_token),
+                database_url=url,
+                smtp_host="127.0.0.1",
+                smtp_port=port,
+                smtp_security="none",
+                twilio_account_sid=peer.account_sid,
+                twilio_from_number="+15005550006",
+                twilio_api_base=peer.url,
+                twilio_auth_token=SecretStr(peer.auth_token),
                 messaging_sms_per_second=0,
-            )  # fmt: skip
+            )
             wb = build(settings, keyring=Keyring.generate())
             # Some demo members have no e-mail, or are terminated: seed enough to find `count`.
-            seed(wb, members=2 * count, stores=10, random_seed=5, complaints=0,
-                 purchase_scale=0.0)  # fmt: skip
+            seed(wb, members=2 * count, stores=10, random_seed=5, complaints=0, purchase_scale=0.0)
             for channel in ("email", "sms"):
-                only = settings.model_copy(update={"smtp_host": ""} if channel == "sms"
-                                           else {"twilio_account_sid": ""})  # fmt: skip
+                only = settings.model_copy(
+                    update={"smtp_host": ""} if channel == "sms" else {"twilio_account_sid": ""}
+                )
                 dispatcher = build_dispatcher(only, wb.clock, wb.sessions, wb.outbox)
                 queued = queue(wb, channel, count)
                 drained = drain(wb, dispatcher, channel)
                 raw = direct(wb, dispatcher, channel)
                 overhead_ms = (queued + drained - raw) / count * 1000
-                rows.append(f"| {backend} | {channel} | {count:,} | {queued:.1f} | {drained:.1f} "
-                            f"| {count / drained:,.0f} | {raw:.1f} | {count / raw:,.0f} "
-                            f"| {overhead_ms:.2f} |")  # fmt: skip
+                rows.append(
+                    f"| {backend} | {channel} | {count:,} | {queued:.1f} | {drained:.1f} "
+                    f"| {count / drained:,.0f} | {raw:.1f} | {count / raw:,.0f} "
+                    f"| {overhead_ms:.2f} |"
+                )
                 print(rows[-1], flush=True)
             delivered = (len(inbox.received), len(peer.messages))
             assert delivered == (2 * count, 2 * count), delivered  # outbox + direct, each once
@@ -134,8 +155,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    print("| backend | channel | messages | queue s | drain s | sent/s via outbox | direct s "
-          "| sent/s direct | outbox overhead ms/message |")  # fmt: skip
+    print(
+        "| backend | channel | messages | queue s | drain s | sent/s via outbox | direct s "
+        "| sent/s direct | outbox overhead ms/message |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         run(backend, args.messages)

@@ -34,11 +34,13 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bench._common import fresh_database, machine, percentile  # noqa: E402
 from tests.peers.fixtures import UvicornThread, free_port  # noqa: E402
-from workbench.bootstrap import build  # noqa: E402
+from workbench.bootstrap import (
+    build,  # noqa: E402
+    build_telephony,  # noqa: E402
+)
 from workbench.crypto import Keyring  # noqa: E402
 from workbench.demo.seed import seed  # noqa: E402
 from workbench.settings import load_settings  # noqa: E402
-from workbench.telephony.build import build_telephony  # noqa: E402
 from workbench.telephony.models import Call  # noqa: E402
 from workbench.telephony.server import create_app  # noqa: E402
 
@@ -47,8 +49,9 @@ TOKEN = "bench-token"
 HOTLINE = "+864008000800"
 
 
-async def fire(server_url: str, callers: list[str],
-               rate: float = 0) -> list[tuple[str, float, float]]:  # fmt: skip
+async def fire(
+    server_url: str, callers: list[str], rate: float = 0
+) -> list[tuple[str, float, float]]:
     """All at once, or `rate` a second: (CallSid, sent at, response seconds) for each call."""
     validator = RequestValidator(TOKEN)
     connector = aiohttp.TCPConnector(limit=len(callers))
@@ -60,12 +63,14 @@ async def fire(server_url: str, callers: list[str],
                 await asyncio.sleep(max(0.0, begin + n / rate - time.perf_counter()))
             sid = "CA" + uuid.uuid4().hex
             form = {"CallSid": sid, "From": caller, "To": HOTLINE, "CallStatus": "ringing"}
-            headers = {"X-Twilio-Signature": validator.compute_signature(
-                PUBLIC + "/voice/incoming", form)}  # fmt: skip
+            headers = {
+                "X-Twilio-Signature": validator.compute_signature(PUBLIC + "/voice/incoming", form)
+            }
             sent = time.time()
             started = time.perf_counter()
-            async with client.post(server_url + "/voice/incoming", data=form,
-                                   headers=headers) as response:  # fmt: skip
+            async with client.post(
+                server_url + "/voice/incoming", data=form, headers=headers
+            ) as response:
                 await response.read()
                 assert response.status == 200, response.status
             return sid, sent, time.perf_counter() - started
@@ -76,18 +81,35 @@ async def fire(server_url: str, callers: list[str],
 def start_server(backend: str, wb, settings, workers: int):
     """(server URL, stop function)."""
     if backend == "sqlite":
-        server = UvicornThread(create_app(build_telephony(wb), auth_token=TOKEN,
-                                          public_url=PUBLIC))  # fmt: skip
+        server = UvicornThread(
+            create_app(build_telephony(wb), wb, auth_token=TOKEN, public_url=PUBLIC)
+        )
         server.__enter__()
         return server.url, lambda: server.__exit__(None, None, None)
     port = free_port()
-    env = {**os.environ, "WORKBENCH_DATABASE_URL": settings.database_url,
-           "WORKBENCH_KEYS_KEYRING": wb.keyring.to_json(),
-           "WORKBENCH_TELEPHONY_PUBLIC_URL": PUBLIC, "WORKBENCH_TWILIO_AUTH_TOKEN": TOKEN}  # fmt: skip
+    env = {
+        **os.environ,
+        "WORKBENCH_DATABASE_URL": settings.database_url,
+        "WORKBENCH_KEYS_KEYRING": wb.keyring.to_json(),
+        "WORKBENCH_TELEPHONY_PUBLIC_URL": PUBLIC,
+        "WORKBENCH_TWILIO_AUTH_TOKEN": TOKEN,
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "telephony", "serve", "--port", str(port),
-         "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "workbench",
+            "telephony",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     import requests
 
@@ -107,17 +129,22 @@ def start_server(backend: str, wb, settings, workers: int):
     return url, stop
 
 
-def run(backend: str, members: int, concurrent: int, rounds: int, workers: int,
-        rate: float) -> None:  # fmt: skip
+def run(
+    backend: str, members: int, concurrent: int, rounds: int, workers: int, rate: float
+) -> None:
     with fresh_database(backend) as url:
-        settings = load_settings(database_url=url, telephony_public_url=PUBLIC,
-                                 twilio_auth_token=SecretStr(TOKEN))  # fmt: skip
+        settings = load_settings(
+            database_url=url, telephony_public_url=PUBLIC, twilio_auth_token=SecretStr(TOKEN)
+        )
         wb = build(settings, keyring=Keyring.generate())
         started = time.perf_counter()
-        summary = seed(wb, members=members, stores=20, random_seed=7, complaints=0,
-                       purchase_scale=0.0)  # fmt: skip
-        print(f"{backend}: seeded {members:,} members in {time.perf_counter() - started:.0f} s",
-              flush=True)  # fmt: skip
+        summary = seed(
+            wb, members=members, stores=20, random_seed=7, complaints=0, purchase_scale=0.0
+        )
+        print(
+            f"{backend}: seeded {members:,} members in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         if backend == "postgresql":
             # Write out the seed's dirty pages now: a checkpoint falling inside the measurement
             # stalls commits for up to a second and measures the seed, not the webhooks.
@@ -127,8 +154,10 @@ def run(backend: str, members: int, concurrent: int, rounds: int, workers: int,
         popped: dict[int, float] = {}
         stop_listening, ready = threading.Event(), threading.Event()
         listener = threading.Thread(
-            target=events.listen, daemon=True, args=(
-                lambda e: popped.setdefault(e["call_id"], time.time()), stop_listening, ready))  # fmt: skip
+            target=events.listen,
+            daemon=True,
+            args=(lambda e: popped.setdefault(e["call_id"], time.time()), stop_listening, ready),
+        )
         listener.start()
         ready.wait(10)
         server_url, stop_server = start_server(backend, wb, settings, workers)
@@ -138,8 +167,12 @@ def run(backend: str, members: int, concurrent: int, rounds: int, workers: int,
             for mode in ("burst", "paced"):
                 responses, pops = [], []
                 for round_no in range(rounds):
-                    callers = [phones[(round_no * concurrent + i) % len(phones)] if i % 4 else
-                               f"+86137{round_no:02d}{i:06d}" for i in range(concurrent)]  # fmt: skip
+                    callers = [
+                        phones[(round_no * concurrent + i) % len(phones)]
+                        if i % 4
+                        else f"+86137{round_no:02d}{i:06d}"
+                        for i in range(concurrent)
+                    ]
                     sent = asyncio.run(fire(server_url, callers, rate if mode == "paced" else 0))
                     responses += [seconds for _, _, seconds in sent]
                     pops += wait_for_pops(wb, sent, popped)
@@ -151,20 +184,29 @@ def run(backend: str, members: int, concurrent: int, rounds: int, workers: int,
             wb.dispose()
     ms = 1000
     for mode, (responses, pops) in results.items():
-        shape = f"{concurrent} × {rounds} at once" if mode == "burst" else \
-            f"{concurrent * rounds} at {rate:g}/s"  # fmt: skip
-        print(f"| {backend} | {members:,} | {shape} | "
-              f"{workers if backend == 'postgresql' else 'in-process'} | "
-              f"{percentile(responses, 0.5) * ms:.0f} | {percentile(responses, 0.99) * ms:.0f} | "
-              f"{percentile(pops, 0.5) * ms:.0f} | {percentile(pops, 0.99) * ms:.0f} | "
-              f"{len(pops)}/{concurrent * rounds} |", flush=True)  # fmt: skip
+        shape = (
+            f"{concurrent} × {rounds} at once"
+            if mode == "burst"
+            else f"{concurrent * rounds} at {rate:g}/s"
+        )
+        print(
+            f"| {backend} | {members:,} | {shape} | "
+            f"{workers if backend == 'postgresql' else 'in-process'} | "
+            f"{percentile(responses, 0.5) * ms:.0f} | {percentile(responses, 0.99) * ms:.0f} | "
+            f"{percentile(pops, 0.5) * ms:.0f} | {percentile(pops, 0.99) * ms:.0f} | "
+            f"{len(pops)}/{concurrent * rounds} |",
+            flush=True,
+        )
 
 
 def wait_for_pops(wb, sent, popped) -> list[float]:
     """Seconds from sending each webhook to its pop (waiting up to 10 s for stragglers)."""
     with wb.sessions() as session:
-        ids = dict(session.execute(select(Call.call_sid, Call.id).where(
-            Call.call_sid.in_([sid for sid, _, _ in sent]))).all())  # fmt: skip
+        ids = dict(
+            session.execute(
+                select(Call.call_sid, Call.id).where(Call.call_sid.in_([sid for sid, _, _ in sent]))
+            ).all()
+        )
     deadline = time.time() + 10
     while time.time() < deadline and not all(ids[s] in popped for s, _, _ in sent):
         time.sleep(0.05)
@@ -184,8 +226,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    print("| backend | members | webhooks | server processes | response p50 ms | p99 ms "
-          "| pop p50 ms | pop p99 ms | pops received |")  # fmt: skip
+    print(
+        "| backend | members | webhooks | server processes | response p50 ms | p99 ms "
+        "| pop p50 ms | pop p99 ms | pops received |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         run(backend, args.members, args.concurrent, args.rounds, args.workers, args.rate)

@@ -56,8 +56,9 @@ def first_frame(url: str, keyring: Keyring) -> float:
     env = {**os.environ, "WORKBENCH_DATABASE_URL": url, "WORKBENCH_KEYS_KEYRING": keyring.to_json()}
     times = []
     for _ in range(5):
-        done = subprocess.run([sys.executable, "-c", FIRST_FRAME], env=env, capture_output=True,
-                              text=True, check=True)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", FIRST_FRAME], env=env, capture_output=True, text=True, check=True
+        )
         times.append(float(done.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
 
@@ -101,17 +102,20 @@ async def keystrokes(wb, username: str, setup, keys: int) -> list[float]:
 def run(backend: str, members: int, complaints: int, keys: int) -> None:
     from sqlalchemy import select, update
 
+    from workbench.complaints.service import ComplaintIntake
     from workbench.members.models import Staff
-    from workbench.tickets.service import ComplaintIntake
 
     with fresh_database(backend) as url:
         keyring = Keyring.generate()
         wb = build(load_settings(database_url=url), keyring=keyring)
         started = time.perf_counter()
-        summary = seed(wb, members=members, stores=20, random_seed=3, complaints=0,
-                       purchase_scale=0.2)  # fmt: skip
-        print(f"{backend}: {members:,} members seeded in {time.perf_counter() - started:.0f} s",
-              flush=True)  # fmt: skip
+        summary = seed(
+            wb, members=members, stores=20, random_seed=3, complaints=0, purchase_scale=0.2
+        )
+        print(
+            f"{backend}: {members:,} members seeded in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         with wb.sessions() as session:
             session.execute(update(Staff).values(password_hash=password_hash("bench-password")))
             agent = session.scalar(select(Staff).where(Staff.username == "agent1"))
@@ -121,18 +125,31 @@ def run(backend: str, members: int, complaints: int, keys: int) -> None:
             found = (wb.registry.find_by_phone(session, p) for p in summary.sample_phones)
             member_nos = [m.member_no for m in found if m is not None and m.status == "active"]
             for n in range(complaints):
-                wb.complaints.open(session, intake=ComplaintIntake(
-                    channel="hotline", category="billing", priority=("normal", "urgent")[n % 2],
-                    description="bench", member_no=member_nos[n % len(member_nos)]), actor=agent)  # fmt: skip
+                wb.complaints.open(
+                    session,
+                    intake=ComplaintIntake(
+                        channel="hotline",
+                        category="billing",
+                        priority=("normal", "urgent")[n % 2],
+                        description="bench",
+                        member_no=member_nos[n % len(member_nos)],
+                    ),
+                    actor=agent,
+                )
                 if n % 500 == 499:
                     session.commit()
             session.commit()
-        print(f"{backend}: {complaints:,} complaints opened in "
-              f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+        print(
+            f"{backend}: {complaints:,} complaints opened in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
 
         with wb.sessions() as session:
-            phone = next(p for p in summary.sample_phones
-                         if (m := wb.registry.find_by_phone(session, p)) and m.status == "active")  # fmt: skip
+            phone = next(
+                p
+                for p in summary.sample_phones
+                if (m := wb.registry.find_by_phone(session, p)) and m.status == "active"
+            )
 
         async def open_profile(pilot):
             await pilot.click("#search-input")
@@ -154,10 +171,13 @@ def run(backend: str, members: int, complaints: int, keys: int) -> None:
         listing = asyncio.run(keystrokes(wb, "supervisor1", open_list, keys))
         wb.dispose()
     ms = 1000
-    print(f"| {backend} | {members:,} | {frame * ms:.0f} | "
-          f"{percentile(profile, 0.5) * ms:.1f} | {percentile(profile, 0.99) * ms:.1f} | "
-          f"{complaints:,} | {percentile(listing, 0.5) * ms:.1f} | "
-          f"{percentile(listing, 0.99) * ms:.1f} |", flush=True)  # fmt: skip
+    print(
+        f"| {backend} | {members:,} | {frame * ms:.0f} | "
+        f"{percentile(profile, 0.5) * ms:.1f} | {percentile(profile, 0.99) * ms:.1f} | "
+        f"{complaints:,} | {percentile(listing, 0.5) * ms:.1f} | "
+        f"{percentile(listing, 0.99) * ms:.1f} |",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -168,8 +188,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    print("| backend | members | first frame ms | profile key p50 ms | p99 ms | list rows "
-          "| list key p50 ms | p99 ms |")  # fmt: skip
+    print(
+        "| backend | members | first frame ms | profile key p50 ms | p99 ms | list rows "
+        "| list key p50 ms | p99 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         run(backend, args.members, args.complaints, args.keys)

@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from tests.factories import fake_id_number, fake_phone
 from tests.peers.odoo_peer import OdooPeer
 from workbench.bootstrap import build_odoo_sync
+from workbench.usecases import build_usecases
 
 # The peer's own clock: a day before the workbench's FixedClock (2026-03-02 01:00 UTC), so the
 # pull's overlap window (300 s before now) does not reach back to it unless a test moves it.
@@ -40,23 +41,31 @@ def odoo():
 
 
 def odoo_settings(wb, odoo: OdooPeer, **overrides):
-    values = dict(odoo_host="127.0.0.1", odoo_port=odoo.port, odoo_database="odoo",
-                  odoo_login="sync", odoo_password=SecretStr("secret"), odoo_batch_size=3,
-                  odoo_id_number_field="x_id_number")  # fmt: skip
+    values = dict(
+        odoo_host="127.0.0.1",
+        odoo_port=odoo.port,
+        odoo_database="odoo",
+        odoo_login="sync",
+        odoo_password=SecretStr("secret"),
+        odoo_batch_size=3,
+        odoo_id_number_field="x_id_number",
+    )
     return wb.settings.model_copy(update={**values, **overrides})
 
 
 @pytest.fixture
 def sync(wb, world, odoo):
     """The workbench's Odoo sync against the peer; small pages, so paging is exercised."""
-    wb.settings = odoo_settings(wb, odoo)
-    wb.odoo = build_odoo_sync(wb.settings, wb)
-    return wb.odoo
+    return reconfigure(wb, odoo)
 
 
 def reconfigure(wb, odoo, **overrides):
+    """Points the workbench at the peer: a new sync, and use cases built with it."""
     wb.settings = odoo_settings(wb, odoo, **overrides)
-    wb.odoo = build_odoo_sync(wb.settings, wb)
+    wb.odoo = build_odoo_sync(
+        wb.settings, wb.clock, wb.engine, wb.sessions, wb.registry, wb.ledger, wb.audit
+    )
+    wb.usecases = build_usecases(wb, wb.telephony)
     return wb.odoo
 
 
@@ -73,17 +82,36 @@ def partner_id_number(serial: int) -> str:
 
 def add_partner(odoo: OdooPeer, serial: int, *, with_id: bool = False, **values) -> int:
     """A member contact in Odoo with a clearly fake mainland mobile (and ID number)."""
-    fields = dict(name=f"会员{serial}", mobile=partner_phone(serial), email=f"m{serial}@example.com",
-                  street="上海市浦东新区张江路1号", membership_state="paid", is_company=False)  # fmt: skip
+    fields = dict(
+        name=f"会员{serial}",
+        mobile=partner_phone(serial),
+        email=f"m{serial}@example.com",
+        street="上海市浦东新区张江路1号",
+        membership_state="paid",
+        is_company=False,
+    )
     if with_id:
         fields["x_id_number"] = partner_id_number(serial)
     fields.update(values)
     return odoo.add("res.partner", **fields)
 
 
-def add_order(odoo: OdooPeer, partner_id: int, amount: float, *, model: str = "sale.order",
-              state: str | None = None, when: str = "2026-02-20 03:00:00") -> int:  # fmt: skip
+def add_order(
+    odoo: OdooPeer,
+    partner_id: int,
+    amount: float,
+    *,
+    model: str = "sale.order",
+    state: str | None = None,
+    when: str = "2026-02-20 03:00:00",
+) -> int:
     state = state or ("sale" if model == "sale.order" else "paid")
     count = len(odoo.tables[model].rows) + 1
-    return odoo.add(model, name=f"{model[:3].upper()}{count:05d}", partner_id=partner_id,
-                    amount_total=amount, state=state, date_order=when)  # fmt: skip
+    return odoo.add(
+        model,
+        name=f"{model[:3].upper()}{count:05d}",
+        partner_id=partner_id,
+        amount_total=amount,
+        state=state,
+        date_order=when,
+    )

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy import Text, func, select, text
 
+from workbench.bootstrap import build_telephony
+from workbench.complaints.service import ComplaintIntake
 from workbench.messaging.models import OutboxMessage
-from workbench.telephony.build import build_telephony
-from workbench.tickets.service import ComplaintIntake
 
 HOTLINE = "+862160000000"
 STRANGER_PHONE = "+8613700009999"
@@ -37,36 +37,70 @@ def leave_traces(wb, world) -> Traces:
             select(func.count()).where(OutboxMessage.member_id == world.member_id)
         ), "approving the member queues the welcome messages"
         complaint = wb.complaints.open(
-            session, actor=agent,
-            intake=ComplaintIntake(channel="hotline", category="service_attitude",
-                                   description=WORDS, member_no=world.member_no),
-        )  # fmt: skip
+            session,
+            actor=agent,
+            intake=ComplaintIntake(
+                channel="hotline",
+                category="service_attitude",
+                description=WORDS,
+                member_no=world.member_no,
+            ),
+        )
         number = complaint.complaint_no
-        wb.complaints.assign(session, complaint_no=number, department="customer_service",
-                             actor=supervisor, handler=agent, note=WORDS)  # fmt: skip
+        wb.complaints.assign(
+            session,
+            complaint_no=number,
+            department="customer_service",
+            actor=supervisor,
+            handler=agent,
+            note=WORDS,
+        )
         wb.complaints.investigate(session, complaint_no=number, actor=agent, note=WORDS)
-        wb.complaints.propose(session, complaint_no=number, root_cause="staff_conduct",
-                              responsible_party="SH01", plan=WORDS, actor=agent)  # fmt: skip
+        wb.complaints.propose(
+            session,
+            complaint_no=number,
+            root_cause="staff_conduct",
+            responsible_party="SH01",
+            plan=WORDS,
+            actor=agent,
+        )
         wb.complaints.approve(session, complaint_no=number, actor=supervisor)
         wb.complaints.inform(session, complaint_no=number, actor=agent, note=WORDS)
         stranger = wb.complaints.open(
-            session, actor=agent,
-            intake=ComplaintIntake(channel="hotline", category="other", description="路人投诉",
-                                   contact=STRANGER_PHONE),
-        )  # fmt: skip
-        task = wb.callbacks.schedule(session, member_id=world.member_id,
-                                     reason="satisfaction_check")  # fmt: skip
+            session,
+            actor=agent,
+            intake=ComplaintIntake(
+                channel="hotline", category="other", description="路人投诉", contact=STRANGER_PHONE
+            ),
+        )
+        task = wb.callbacks.schedule(
+            session, member_id=world.member_id, reason="satisfaction_check"
+        )
         # A staff member's address, where escalations are e-mailed: encrypted too.
-        wb.staff.set_email(session, actor=staff["admin"], username=supervisor.username,
-                           email="supervisor@example.com")  # fmt: skip
+        wb.staff.set_email(
+            session,
+            actor=staff["admin"],
+            username=supervisor.username,
+            email="supervisor@example.com",
+        )
         session.commit()
         task_id, stranger_no = task.id, stranger.complaint_no
     claim = wb.callbacks.claim_next(agent)
     assert claim is not None and claim.task_id == task_id
-    wb.callbacks.record_outcome(agent, task_id=task_id, outcome="call_back_later", feedback=WORDS,
-                                call_back_at=wb.clock.now() + timedelta(hours=1))  # fmt: skip
-    change = wb.changes.request(staff["sales_own"], member_no=world.member_no, field="email",
-                                new_value="zhang.wei@example.com", reason="moved")  # fmt: skip
+    wb.callbacks.record_outcome(
+        agent,
+        task_id=task_id,
+        outcome="call_back_later",
+        feedback=WORDS,
+        call_back_at=wb.clock.now() + timedelta(hours=1),
+    )
+    change = wb.changes.request(
+        staff["sales_own"],
+        member_no=world.member_no,
+        field="email",
+        new_value="zhang.wei@example.com",
+        reason="moved",
+    )
     hotline = build_telephony(wb).hotline
     call_sid, stranger_sid = "CA" + "7" * 32, "CA" + "8" * 32
     hotline.incoming(call_sid=call_sid, from_number="+86" + world.app.phone, to_number=HOTLINE)
@@ -88,7 +122,7 @@ def raw_text_values(wb) -> dict[tuple[str, str], list[str]]:
                     text(
                         f'SELECT "{column.name}" FROM "{table.name}" '
                         f'WHERE "{column.name}" IS NOT NULL'
-                    )  # fmt: skip
+                    )
                 ).scalars()
                 values[(table.name, column.name)] = [v for v in rows if v]
     return values

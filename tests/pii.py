@@ -18,8 +18,11 @@ EMAIL = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 def clear_personal_data(data: bytes, needles: list[str] = (), emails: bool = True) -> list[str]:
     """Everything in `data` that looks like personal data in clear (empty when none)."""
     found = [m.decode() for m in MOBILE.findall(data)]
-    found += [m.decode() for m in ID_CARD.findall(data)
-              if id_check_char(m.decode()[:17]) == m.decode()[17].upper()]  # fmt: skip
+    found += [
+        m.decode()
+        for m in ID_CARD.findall(data)
+        if id_check_char(m.decode()[:17]) == m.decode()[17].upper()
+    ]
     if emails:
         found += [m.decode(errors="replace") for m in EMAIL.findall(data)]
     found += [n for n in needles if n.encode() in data]

@@ -24,6 +24,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from workbench.callbacks.models import Reason
+from workbench.complaints.service import ComplaintIntake
 from workbench.members.models import (
     CardStatus,
     Member,
@@ -34,7 +35,6 @@ from workbench.members.models import (
     Purchase,
     Store,
 )
-from workbench.tickets.service import ComplaintIntake
 
 LONG_AGO = datetime(2024, 1, 10, 2, 0, tzinfo=UTC)
 PREVIOUS = datetime(2024, 6, 1, 4, 0, tzinfo=UTC)  # in the previous 12 months
@@ -53,8 +53,10 @@ class StatisticsWorld:
 def populate(wb, world) -> StatisticsWorld:
     with wb.sessions() as session:
         stores = {s.code: s.id for s in session.scalars(select(Store))}
-        sh = [_member(session, stores["SH01"], f"S{n:02d}", "regular" if n <= 7 else "silver")
-              for n in range(1, 13)]  # fmt: skip
+        sh = [
+            _member(session, stores["SH01"], f"S{n:02d}", "regular" if n <= 7 else "silver")
+            for n in range(1, 13)
+        ]
         bj = [_member(session, stores["BJ01"], f"B{n:02d}", "regular") for n in range(1, 7)]
         ended = session.get(Member, bj[-1])
         ended.status, ended.terminated_at = MemberStatus.TERMINATED, LEFT
@@ -79,59 +81,114 @@ def populate(wb, world) -> StatisticsWorld:
 
 
 def _member(session, store_id: int, number: str, tier: str) -> int:
-    member = Member(member_no=f"T{number}", status=MemberStatus.ACTIVE, store_id=store_id,
-                    channel="store", tier_code=tier, submitted_at=LONG_AGO, joined_at=LONG_AGO)  # fmt: skip
+    member = Member(
+        member_no=f"T{number}",
+        status=MemberStatus.ACTIVE,
+        store_id=store_id,
+        channel="store",
+        tier_code=tier,
+        submitted_at=LONG_AGO,
+        joined_at=LONG_AGO,
+    )
     session.add(member)
     session.flush()
-    session.add(MemberCard(member_id=member.id, card_no=f"C{number}{store_id}",
-                           status=CardStatus.ACTIVE, issued_at=LONG_AGO))  # fmt: skip
+    session.add(
+        MemberCard(
+            member_id=member.id,
+            card_no=f"C{number}{store_id}",
+            status=CardStatus.ACTIVE,
+            issued_at=LONG_AGO,
+        )
+    )
     return member.id
 
 
 def _reissue(session, member_id: int, at: datetime) -> None:
     old = session.scalar(select(MemberCard).where(MemberCard.member_id == member_id))
     old.status, old.lost_at, old.closed_at = CardStatus.LOST, at, at
-    session.add(MemberCard(member_id=member_id, card_no=f"R{member_id:05d}",
-                           status=CardStatus.ACTIVE, issued_at=at, replaces_card_id=old.id))  # fmt: skip
+    session.add(
+        MemberCard(
+            member_id=member_id,
+            card_no=f"R{member_id:05d}",
+            status=CardStatus.ACTIVE,
+            issued_at=at,
+            replaces_card_id=old.id,
+        )
+    )
 
 
 def _purchase(session, member_id, store_id, amount, at, points=True) -> None:
-    purchase = Purchase(member_id=member_id, store_id=store_id, amount=Decimal(amount),
-                        occurred_at=at, points_earned=int(Decimal(amount)) if points else 0)  # fmt: skip
+    purchase = Purchase(
+        member_id=member_id,
+        store_id=store_id,
+        amount=Decimal(amount),
+        occurred_at=at,
+        points_earned=int(Decimal(amount)) if points else 0,
+    )
     session.add(purchase)
     session.flush()
     if points:
-        _points(session, member_id, PointsKind.PURCHASE, purchase.points_earned, at,
-                purchase_id=purchase.id)  # fmt: skip
+        _points(
+            session,
+            member_id,
+            PointsKind.PURCHASE,
+            purchase.points_earned,
+            at,
+            purchase_id=purchase.id,
+        )
 
 
 def _points(session, member_id, kind, points, at, purchase_id=None) -> None:
     expires = at + timedelta(days=730) if points > 0 else None
-    session.add(PointsEntry(member_id=member_id, kind=kind, points=points, occurred_at=at,
-                            expires_at=expires, purchase_id=purchase_id))  # fmt: skip
+    session.add(
+        PointsEntry(
+            member_id=member_id,
+            kind=kind,
+            points=points,
+            occurred_at=at,
+            expires_at=expires,
+            purchase_id=purchase_id,
+        )
+    )
 
 
 def _complaints(wb, world) -> None:
     agent, supervisor = world.staff["agent"], world.staff["supervisor"]
     with wb.sessions() as session:
         for n, score in enumerate((*SCORES, None)):
-            c = wb.complaints.open(session, intake=ComplaintIntake(
-                channel="hotline", category="billing", description=f"问题 {n}",
-                member_no=world.member_no), actor=agent)  # fmt: skip
+            c = wb.complaints.open(
+                session,
+                intake=ComplaintIntake(
+                    channel="hotline",
+                    category="billing",
+                    description=f"问题 {n}",
+                    member_no=world.member_no,
+                ),
+                actor=agent,
+            )
             number = c.complaint_no
             if score is None:
-                wb.complaints.close(session, complaint_no=number, actor=supervisor,
-                                    reason="会员不再回应")  # fmt: skip
+                wb.complaints.close(
+                    session, complaint_no=number, actor=supervisor, reason="会员不再回应"
+                )
                 continue
-            wb.complaints.assign(session, complaint_no=number, department="finance",
-                                 actor=supervisor)  # fmt: skip
+            wb.complaints.assign(
+                session, complaint_no=number, department="finance", actor=supervisor
+            )
             wb.complaints.investigate(session, complaint_no=number, actor=agent)
-            wb.complaints.propose(session, complaint_no=number, root_cause="system_error",
-                                  responsible_party="IT", plan="修复", actor=agent)  # fmt: skip
+            wb.complaints.propose(
+                session,
+                complaint_no=number,
+                root_cause="system_error",
+                responsible_party="IT",
+                plan="修复",
+                actor=agent,
+            )
             wb.complaints.approve(session, complaint_no=number, actor=supervisor)
             wb.complaints.inform(session, complaint_no=number, actor=agent)
-            wb.complaints.record_satisfaction(session, complaint_no=number, score=score,
-                                              actor=agent)  # fmt: skip
+            wb.complaints.record_satisfaction(
+                session, complaint_no=number, score=score, actor=agent
+            )
         session.commit()
 
 

@@ -3,7 +3,7 @@ the webhook server all start here; nothing else wires adapters to the domain."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -12,13 +12,18 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from workbench import complaint_links
+from workbench.audit.chain import AuditLog
 from workbench.callbacks.campaigns import Campaigns
 from workbench.callbacks.erasure import erase_member_callbacks
 from workbench.callbacks.service import CallbackService, CallingHours, RetryPolicy
 from workbench.clock import Clock, SystemClock, local_day_start
+from workbench.complaints.erasure import erase_member_complaints
+from workbench.complaints.policy import ComplaintPolicy, load_complaint_policy
+from workbench.complaints.reports import ComplaintReports
+from workbench.complaints.service import ComplaintService
 from workbench.crypto import BlindIndex, FieldCipher, Keyring, load_keyring
 from workbench.db import create_db_engine, make_session_factory
+from workbench.members.erasure import Eraser
 from workbench.members.points import PointsLedger, load_rewards
 from workbench.members.registry import MemberRegistry
 from workbench.members.review import TierReview
@@ -33,7 +38,6 @@ from workbench.messaging.outbox import Outbox
 from workbench.messaging.policy import ContactPolicy
 from workbench.messaging.templates import TemplateCatalogue
 from workbench.permissions.access import MemberAccess
-from workbench.permissions.audit import AuditLog
 from workbench.permissions.auth import Authenticator
 from workbench.permissions.changes import ChangeRequests
 from workbench.permissions.erasure import erase_member_change_requests
@@ -42,17 +46,20 @@ from workbench.permissions.staff import StaffDirectory
 from workbench.settings import Settings
 from workbench.statistics.service import Statistics
 from workbench.telephony.erasure import erase_member_calls
-from workbench.tickets.erasure import erase_member_complaints
-from workbench.tickets.policy import ComplaintPolicy, load_complaint_policy
-from workbench.tickets.reports import ComplaintReports
-from workbench.tickets.service import ComplaintService
+from workbench.usecases import UseCases, build_usecases
 
 if TYPE_CHECKING:
     from workbench.crm.sync import OdooSync
+    from workbench.telephony.desk import CallDesk
+    from workbench.telephony.events import CallEvents
+    from workbench.telephony.hotline import Hotline
 
 
 @dataclass
-class Workbench:
+class Services:
+    """The domain services, built once per process. Edges do not call them: they call the use
+    cases (`Workbench.usecases`), which own each transaction."""
+
     settings: Settings
     clock: Clock
     engine: Engine
@@ -79,11 +86,27 @@ class Workbench:
     dispatcher: Dispatcher
     mailings: Mailings
     statistics: Statistics
-    messages: DeskMessages = None  # set after the rest: it works through the workbench
-    odoo: OdooSync | None = None  # None: no [odoo] host configured
+    messages: DeskMessages
+    odoo: OdooSync | None  # None: no [odoo] host configured
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@dataclass
+class Telephony:
+    """The hotline's webhook handlers, the agents' call desk and the call-event bus; built only
+    for the processes that take calls (the TUI, the webhook server), which load twilio."""
+
+    hotline: Hotline
+    desk: CallDesk
+    events: CallEvents
+
+
+@dataclass
+class Workbench(Services):
+    usecases: UseCases
+    telephony: Telephony | None  # None: built without the hotline (most CLI commands)
 
 
 def load_scheme(settings: Settings) -> TierScheme:
@@ -101,12 +124,34 @@ def build(
     clock: Clock | None = None,
     keyring: Keyring | None = None,
     engine: Engine | None = None,
+    telephony: bool = False,
 ) -> Workbench:
+    """Every service and use case, each given its collaborators as it is built.
+    `telephony=True` also builds the hotline (and so loads twilio)."""
+    services = build_services(settings, clock=clock, keyring=keyring, engine=engine)
+    hotline = build_telephony(services) if telephony else None
+    return Workbench(
+        **{f.name: getattr(services, f.name) for f in fields(Services)},
+        usecases=build_usecases(services, hotline),
+        telephony=hotline,
+    )
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    keyring: Keyring | None = None,
+    engine: Engine | None = None,
+) -> Services:
     clock = clock or SystemClock()
     keyring = keyring or keyring_from_settings(settings)
     engine = engine or create_db_engine(
-        settings.effective_database_url, echo=settings.database_echo
+        settings.effective_database_url,
+        echo=settings.database_echo,
+        busy_timeout=settings.database_busy_timeout_seconds,
     )
+    sessions = make_session_factory(engine)
     scheme = load_scheme(settings)
     cipher = FieldCipher(keyring)
     blind_index = BlindIndex(keyring)
@@ -120,6 +165,8 @@ def build(
         day_start=partial(local_day_start, zone=settings.timezone),
     )
     audit = AuditLog(clock)
+    outbox = build_outbox(settings, clock, cipher, scheme)
+    notices = Notices(outbox)
     registry = MemberRegistry(
         clock=clock,
         cipher=cipher,
@@ -130,8 +177,9 @@ def build(
         phone_region=settings.locale_phone_region,
         card_prefix=settings.members_card_prefix,
         termination_notice_days=settings.members_termination_notice_days,
+        notify=notices,
+        erasers=member_erasers(),
     )
-    sessions = make_session_factory(engine)
     access = MemberAccess(
         clock=clock,
         sessions=sessions,
@@ -149,9 +197,27 @@ def build(
         lockout_minutes=settings.protection_lockout_minutes,
         idle_timeout_minutes=settings.protection_idle_timeout_minutes,
     )
+    callbacks = CallbackService(
+        clock=clock,
+        sessions=sessions,
+        cipher=cipher,
+        access=access,
+        calling_hours=CallingHours(
+            time.fromisoformat(settings.callbacks_calling_start),
+            time.fromisoformat(settings.callbacks_calling_end),
+        ),
+        default_zone=settings.timezone,
+        call_window=timedelta(minutes=settings.callbacks_call_minutes),
+        grant_grace=timedelta(minutes=settings.callbacks_grant_grace_minutes),
+        lease=timedelta(minutes=settings.callbacks_lease_minutes),
+        retry=RetryPolicy(
+            max_attempts=settings.callbacks_max_attempts,
+            base=timedelta(minutes=settings.callbacks_retry_base_minutes),
+            ceiling=timedelta(minutes=settings.callbacks_retry_max_minutes),
+        ),
+    )
     complaint_policy = load_complaint_policy(settings.config_path("complaints.toml"))
-    outbox = build_outbox(settings, clock, cipher, registry)
-    wb = Workbench(
+    return Services(
         settings=settings,
         clock=clock,
         engine=engine,
@@ -162,7 +228,7 @@ def build(
         scheme=scheme,
         ledger=ledger,
         registry=registry,
-        tier_review=TierReview(clock=clock, scheme=scheme, audit=audit),
+        tier_review=TierReview(clock=clock, scheme=scheme, audit=audit, notify=notices),
         audit=audit,
         auth=auth,
         access=access,
@@ -186,6 +252,9 @@ def build(
             registry=registry,
             access=access,
             policy=complaint_policy,
+            notify=notices,
+            notify_staff=StaffNotices(outbox),
+            follow_up=callbacks.schedule_complaint_follow_up,
             phone_region=settings.locale_phone_region,
         ),
         complaint_reports=ComplaintReports(
@@ -194,25 +263,7 @@ def build(
             min_group_size=settings.protection_min_group_size,
             export_roles=set(settings.protection_export_roles),
         ),
-        callbacks=CallbackService(
-            clock=clock,
-            sessions=sessions,
-            cipher=cipher,
-            access=access,
-            calling_hours=CallingHours(
-                time.fromisoformat(settings.callbacks_calling_start),
-                time.fromisoformat(settings.callbacks_calling_end),
-            ),
-            default_zone=settings.timezone,
-            call_window=timedelta(minutes=settings.callbacks_call_minutes),
-            grant_grace=timedelta(minutes=settings.callbacks_grant_grace_minutes),
-            lease=timedelta(minutes=settings.callbacks_lease_minutes),
-            retry=RetryPolicy(
-                max_attempts=settings.callbacks_max_attempts,
-                base=timedelta(minutes=settings.callbacks_retry_base_minutes),
-                ceiling=timedelta(minutes=settings.callbacks_retry_max_minutes),
-            ),
-        ),
+        callbacks=callbacks,
         campaigns=Campaigns(
             clock=clock,
             sessions=sessions,
@@ -238,19 +289,79 @@ def build(
             min_group_size=settings.protection_min_group_size,
             export_roles=set(settings.protection_export_roles),
         ),
+        messages=DeskMessages(
+            clock=clock,
+            sessions=sessions,
+            outbox=outbox,
+            access=access,
+            audit=audit,
+            ledger=ledger,
+            zone=settings.timezone,
+            expiry_reminder_days=settings.members_expiry_reminder_days,
+        ),
+        odoo=build_odoo_sync(settings, clock, engine, sessions, registry, ledger, audit),
     )
-    wb.odoo = build_odoo_sync(settings, wb)
-    wb.complaints.follow_up = wb.callbacks.schedule_complaint_follow_up
-    wb.messages = DeskMessages(wb)
-    wb.registry.erasers = member_erasers()
-    notices = Notices(wb.outbox)
-    wb.registry.notify = wb.tier_review.notify = wb.complaints.notify = notices
-    wb.complaints.notify_staff = StaffNotices(wb.outbox)
-    wb.complaints.link_sources = dict(complaint_links.SOURCES)
-    return wb
 
 
-def member_erasers() -> list:
+def build_telephony(services: Services) -> Telephony:
+    """The hotline for a process that takes calls; twilio is imported here, not at start."""
+    from workbench.telephony import twiml
+    from workbench.telephony.desk import CallDesk
+    from workbench.telephony.events import call_events_for
+    from workbench.telephony.hotline import Hotline, Hours
+    from workbench.telephony.voice import TwilioVoice
+
+    s = services.settings
+    voice = twiml.Voice(
+        public_url=s.telephony_public_url.rstrip("/"),
+        language=s.telephony_language,
+        voice=s.telephony_voice,
+        greeting=s.telephony_greeting,
+        recording_notice=s.telephony_recording_notice,
+        record_calls=s.telephony_record_calls,
+        caller_id=s.telephony_hotline_number,
+    )
+    events = call_events_for(services.engine)
+    token = s.twilio_auth_token.get_secret_value() if s.twilio_auth_token else ""
+    rest = None
+    if s.twilio_account_sid and token:
+        rest = TwilioVoice(
+            account_sid=s.twilio_account_sid, auth_token=token, api_base=s.twilio_api_base or None
+        )
+    common = dict(
+        clock=services.clock,
+        sessions=services.sessions,
+        cipher=services.cipher,
+        registry=services.registry,
+        access=services.access,
+        events=events,
+        agent_endpoint=s.telephony_agent_endpoint,
+    )
+    hotline = Hotline(
+        **common,
+        ledger=services.ledger,
+        callbacks=services.callbacks,
+        voice=voice,
+        hours=Hours(
+            time.fromisoformat(s.telephony_agents_open),
+            time.fromisoformat(s.telephony_agents_close),
+            s.timezone,
+        ),
+        agent_queue=s.telephony_agent_queue,
+        complaint_queue=s.telephony_complaint_queue,
+        expiry_reminder_days=s.members_expiry_reminder_days,
+    )
+    desk = CallDesk(
+        **common,
+        voice=rest,
+        hotline_voice=voice,
+        transfer_queues=tuple(s.telephony_transfer_queues),
+        grant_minutes=s.telephony_grant_minutes,
+    )
+    return Telephony(hotline, desk, events)
+
+
+def member_erasers() -> list[Eraser]:
     """Every package's eraser of a member's personal data (see members/erasure.py); the call
     log's loads only the call table, never twilio."""
     return [
@@ -262,11 +373,13 @@ def member_erasers() -> list:
     ]
 
 
-def build_outbox(settings: Settings, clock: Clock, cipher, registry) -> Outbox:
+def build_outbox(
+    settings: Settings, clock: Clock, cipher: FieldCipher, scheme: TierScheme
+) -> Outbox:
     return Outbox(
         clock=clock,
         cipher=cipher,
-        registry=registry,
+        scheme=scheme,
         templates=TemplateCatalogue(settings.config_path("templates/zh-CN.toml").parent),
         policy=ContactPolicy(
             quiet_start=time.fromisoformat(settings.messaging_quiet_start),
@@ -319,7 +432,15 @@ def build_dispatcher(settings: Settings, clock: Clock, sessions, outbox: Outbox)
     )
 
 
-def build_odoo_sync(settings: Settings, wb: Workbench) -> OdooSync | None:
+def build_odoo_sync(
+    settings: Settings,
+    clock: Clock,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    registry: MemberRegistry,
+    ledger: PointsLedger,
+    audit: AuditLog,
+) -> OdooSync | None:
     """The Odoo sync exists where a host is configured; odoorpc itself is imported only when it
     connects (workbench.crm.client)."""
     if not settings.odoo_host:
@@ -357,10 +478,10 @@ def build_odoo_sync(settings: Settings, wb: Workbench) -> OdooSync | None:
             push_complaints=settings.odoo_push_complaints,
             complaint_text=settings.odoo_complaint_text,
         ),
-        clock=wb.clock,
-        engine=wb.engine,
-        sessions=wb.sessions,
-        registry=wb.registry,
-        ledger=wb.ledger,
-        audit=wb.audit,
+        clock=clock,
+        engine=engine,
+        sessions=sessions,
+        registry=registry,
+        ledger=ledger,
+        audit=audit,
     )

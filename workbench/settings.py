@@ -31,8 +31,24 @@ StaffRole = Literal[
 TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"  # HH:MM, 00:00 to 23:59
 ODOO_FIELD_OR_EMPTY = r"^([a-z_][a-z0-9_]{0,62})?$"  # a technical field name such as x_tier
 ODOO_PATH = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
-ODOO_OPERATORS = frozenset({"=", "!=", ">", ">=", "<", "<=", "in", "not in", "like", "ilike",
-                            "not like", "not ilike", "=like", "=ilike"})  # fmt: skip
+ODOO_OPERATORS = frozenset(
+    {
+        "=",
+        "!=",
+        ">",
+        ">=",
+        "<",
+        "<=",
+        "in",
+        "not in",
+        "like",
+        "ilike",
+        "not like",
+        "not ilike",
+        "=like",
+        "=ilike",
+    }
+)
 
 SECRET_SETTINGS = frozenset({"twilio_auth_token", "smtp_password", "odoo_password", "keys_keyring"})
 
@@ -43,6 +59,11 @@ class Settings(BaseSettings):
     # [database]
     database_url: str = Field("", description="empty: a SQLite file in the user's data directory")
     database_echo: bool = False
+    database_busy_timeout_seconds: float = Field(
+        15, ge=0, le=600, description="SQLite: how long a writer waits for another's lock"
+    )
+    # [logging]
+    logging_file: str = Field("", description="empty: workbench.log in the user's log directory")
 
     # [keys]
     keys_file: str = Field("", description="empty: keys.json in the user's data directory")
@@ -264,6 +285,12 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'workbench.db'}"
+
+    @property
+    def effective_log_file(self) -> Path:
+        if self.logging_file:
+            return Path(self.logging_file)
+        return Path(platformdirs.user_log_dir("workbench", appauthor=False)) / "workbench.log"
 
     @property
     def effective_keys_file(self) -> Path:

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from workbench.audit.models import AuditEntry
 from workbench.bootstrap import build
 from workbench.errors import ValidationError
 from workbench.permissions.access import ALL_FIELDS, AccessDenied
-from workbench.permissions.models import AuditEntry, GrantSource
+from workbench.permissions.models import GrantSource
 
 FIELDS = ("name", "phone", "id_number", "email", "address", "birthday")
 
@@ -18,10 +19,15 @@ def _grant(wb, world, who, fields=ALL_FIELDS, minutes=30, starts_in=0):
     now = wb.clock.now() + timedelta(minutes=starts_in)
     with wb.sessions() as session:
         grant = wb.access.open_grant(
-            session, staff_id=world.staff[who].id, member_id=world.member_id,
-            source=GrantSource.CALLBACK, source_ref="task-1", starts_at=now,
-            ends_at=now + timedelta(minutes=minutes), fields=frozenset(fields),
-        )  # fmt: skip
+            session,
+            staff_id=world.staff[who].id,
+            member_id=world.member_id,
+            source=GrantSource.CALLBACK,
+            source_ref="task-1",
+            starts_at=now,
+            ends_at=now + timedelta(minutes=minutes),
+            fields=frozenset(fields),
+        )
         session.commit()
         return grant
 
@@ -116,23 +122,43 @@ def test_manual_grant_by_admin_with_reason(wb, world, clock):
     now = clock.now()
     with pytest.raises(AccessDenied):
         wb.access.create_grant(
-            world.staff["supervisor"], staff=world.staff["agent"], member_no=world.member_no,
-            fields={"name"}, starts_at=now, ends_at=now + timedelta(hours=1), reason="audit",
-        )  # fmt: skip
+            world.staff["supervisor"],
+            staff=world.staff["agent"],
+            member_no=world.member_no,
+            fields={"name"},
+            starts_at=now,
+            ends_at=now + timedelta(hours=1),
+            reason="audit",
+        )
     with pytest.raises(ValidationError):
         wb.access.create_grant(
-            world.staff["admin"], staff=world.staff["agent"], member_no=world.member_no,
-            fields={"name"}, starts_at=now, ends_at=now + timedelta(hours=1), reason="",
-        )  # fmt: skip
+            world.staff["admin"],
+            staff=world.staff["agent"],
+            member_no=world.member_no,
+            fields={"name"},
+            starts_at=now,
+            ends_at=now + timedelta(hours=1),
+            reason="",
+        )
     with pytest.raises(ValidationError):
         wb.access.create_grant(
-            world.staff["admin"], staff=world.staff["agent"], member_no=world.member_no,
-            fields={"name"}, starts_at=now, ends_at=now, reason="complaint review",
-        )  # fmt: skip
+            world.staff["admin"],
+            staff=world.staff["agent"],
+            member_no=world.member_no,
+            fields={"name"},
+            starts_at=now,
+            ends_at=now,
+            reason="complaint review",
+        )
     wb.access.create_grant(
-        world.staff["admin"], staff=world.staff["agent"], member_no=world.member_no,
-        fields={"name"}, starts_at=now, ends_at=now + timedelta(hours=1), reason="complaint review",
-    )  # fmt: skip
+        world.staff["admin"],
+        staff=world.staff["agent"],
+        member_no=world.member_no,
+        fields={"name"},
+        starts_at=now,
+        ends_at=now + timedelta(hours=1),
+        reason="complaint review",
+    )
     view = wb.access.view(world.staff["agent"], world.member_no, "complaint")
     assert view.fields["name"].available and not view.fields["phone"].available
 
@@ -169,8 +195,9 @@ def test_lookup_does_not_leak_other_branches(wb, world):
 
 def test_terminated_member_shows_nothing_personal(wb, world):
     with wb.sessions() as session:
-        wb.registry.terminate(session, member_no=world.member_no, reason="voluntary",
-                              actor=world.staff["agent"])  # fmt: skip
+        wb.registry.terminate(
+            session, member_no=world.member_no, reason="voluntary", actor=world.staff["agent"]
+        )
         session.commit()
     view = wb.access.view(world.staff["manager_own"], world.member_no, "store")
     assert all(view.shown(f) is None for f in FIELDS)

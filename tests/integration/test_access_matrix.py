@@ -14,16 +14,27 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import application, fake_id_number, fake_phone
+from workbench.audit.models import AuditEntry
+from workbench.masking.fields import MASKERS
 from workbench.permissions.access import AccessDenied
-from workbench.permissions.masking import MASKERS
-from workbench.permissions.models import AuditEntry, GrantSource
+from workbench.permissions.models import GrantSource
 
 FIELDS = ("name", "phone", "id_number", "email", "address", "birthday")
 ALL = frozenset(FIELDS)
 GRANTED = frozenset({"name", "phone", "birthday"})  # what the callback grants below cover
 NONE = frozenset()
-ROLES = ("agent", "supervisor", "dept_head", "admin", "analyst", "sales_own", "sales_other",
-         "manager_own", "manager_other", "agent_branch")  # fmt: skip
+ROLES = (
+    "agent",
+    "supervisor",
+    "dept_head",
+    "admin",
+    "analyst",
+    "sales_own",
+    "sales_other",
+    "manager_own",
+    "manager_other",
+    "agent_branch",
+)
 # The members, one per situation: (store, whose customer, grant to every role).
 SITUATIONS = {
     "sh_plain": ("SH01", None, None),
@@ -34,8 +45,15 @@ SITUATIONS = {
     "bj_granted": ("BJ01", None, "live"),
 }
 # Roles that may reveal with a reason (settings default); nobody may reveal the ID number.
-REVEALERS = {"agent", "supervisor", "sales_own", "sales_other", "manager_own", "manager_other",
-             "agent_branch"}  # fmt: skip
+REVEALERS = {
+    "agent",
+    "supervisor",
+    "sales_own",
+    "sales_other",
+    "manager_own",
+    "manager_other",
+    "agent_branch",
+}
 EXPORTERS = {"supervisor", "admin"}  # head office: their export lists every store's members
 
 F, N, R = "found", "not found", "refused"
@@ -109,8 +127,13 @@ MATRIX = [
 def test_the_matrix_covers_every_role_and_basis():
     assert {c.role for c in MATRIX} == set(ROLES)
     assert {c.basis.split(",")[0] for c in MATRIX} >= {
-        "none", "own customer", "own store", "live grant", "expired grant", "other branch",
-    }  # fmt: skip
+        "none",
+        "own customer",
+        "own store",
+        "live grant",
+        "expired grant",
+        "other branch",
+    }
     assert len({(c.role, c.member) for c in MATRIX}) == len(MATRIX)
 
 
@@ -130,17 +153,28 @@ def _build(wb, world):
             starts = now if grant == "live" else now - timedelta(hours=2)
             for role in ROLES:
                 wb.access.open_grant(
-                    session, staff_id=staff[role].id, member_id=member.id,
-                    source=GrantSource.CALLBACK, source_ref=f"{key}-{role}", starts_at=starts,
-                    ends_at=starts + timedelta(hours=1), fields=GRANTED,
-                )  # fmt: skip
+                    session,
+                    staff_id=staff[role].id,
+                    member_id=member.id,
+                    source=GrantSource.CALLBACK,
+                    source_ref=f"{key}-{role}",
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=1),
+                    fields=GRANTED,
+                )
         session.commit()
     return members
 
 
 def _clear(app) -> dict[str, str]:
-    return {"name": app.name, "phone": "+86" + app.phone, "id_number": app.id_number,
-            "email": app.email, "address": app.address, "birthday": "1990-03-15"}  # fmt: skip
+    return {
+        "name": app.name,
+        "phone": "+86" + app.phone,
+        "id_number": app.id_number,
+        "email": app.email,
+        "address": app.address,
+        "birthday": "1990-03-15",
+    }
 
 
 def _new_value(field: str) -> str:
@@ -148,8 +182,12 @@ def _new_value(field: str) -> str:
         return fake_phone()
     if field == "id_number":  # another birthday than the members': never a duplicate
         return fake_id_number(birthday="19850101")
-    return {"name": "欧阳新", "email": "new@example.com", "address": "北京市朝阳区建国路1号",
-            "birthday": "1991-01-01"}[field]  # fmt: skip
+    return {
+        "name": "欧阳新",
+        "email": "new@example.com",
+        "address": "北京市朝阳区建国路1号",
+        "birthday": "1991-01-01",
+    }[field]
 
 
 def _last_audit(wb, action):
@@ -198,8 +236,13 @@ def _check(wb, actor, case: Case, member_no: str, app) -> list[str]:
     # Change request: only for a field the requester may see.
     for field in FIELDS:
         try:
-            wb.changes.request(actor, member_no=member_no, field=field,
-                               new_value=_new_value(field), reason="matrix")  # fmt: skip
+            wb.changes.request(
+                actor,
+                member_no=member_no,
+                field=field,
+                new_value=_new_value(field),
+                reason="matrix",
+            )
             allowed = True
         except AccessDenied:
             allowed = False

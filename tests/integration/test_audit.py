@@ -4,17 +4,24 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import delete, func, select, update
 
+from workbench.audit.chain import verify
+from workbench.audit.models import AuditEntry
 from workbench.cli import main
 from workbench.db.engine import immediate_session
-from workbench.permissions.audit import verify
-from workbench.permissions.models import AuditEntry
 
 
 def _write(wb, n, actor=1):
     for i in range(n):
         with immediate_session(wb.sessions) as session:
-            wb.audit.record(session, action="view", result="allowed", actor_id=actor,
-                            member_id=i, purpose="service", detail={"i": i})  # fmt: skip
+            wb.audit.record(
+                session,
+                action="view",
+                result="allowed",
+                actor_id=actor,
+                member_id=i,
+                purpose="service",
+                detail={"i": i},
+            )
             session.commit()
 
 
@@ -62,7 +69,7 @@ def test_verify_finds_a_truncated_tail(wb):
 
 def test_verify_finds_a_rewritten_chain_tail(wb):
     """Recomputing one row's hash is not enough: the next row still points at the old one."""
-    from workbench.permissions.audit import entry_hash
+    from workbench.audit.chain import entry_hash
 
     _write(wb, 5)
     with wb.sessions() as session:

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import add_store
+from workbench.audit.models import AuditEntry
 from workbench.errors import ValidationError
 from workbench.members.models import Role, Store, StoreKind
 from workbench.permissions.access import AccessDenied
 from workbench.permissions.auth import SessionExpired, SignInRefused, TerminalCredential
-from workbench.permissions.models import AuditEntry
 
 PASSWORD = "correct horse"
 
@@ -21,12 +21,33 @@ def staff(wb):
         add_store(session, "HQ", StoreKind.HEADQUARTERS)
         locked_store = add_store(session, "SH01")
         locked_store.requires_terminal = True
-        admin = wb.staff.add(session, actor=None, username="admin", display_name="Admin",
-                             role=Role.ADMIN, password=PASSWORD, store_code="HQ")  # fmt: skip
-        agent = wb.staff.add(session, actor=admin, username="agent", display_name="Agent",
-                             role=Role.AGENT, password=PASSWORD, store_code="HQ")  # fmt: skip
-        clerk = wb.staff.add(session, actor=admin, username="clerk", display_name="Clerk",
-                             role=Role.SALES, password=PASSWORD, store_code="SH01")  # fmt: skip
+        admin = wb.staff.add(
+            session,
+            actor=None,
+            username="admin",
+            display_name="Admin",
+            role=Role.ADMIN,
+            password=PASSWORD,
+            store_code="HQ",
+        )
+        agent = wb.staff.add(
+            session,
+            actor=admin,
+            username="agent",
+            display_name="Agent",
+            role=Role.AGENT,
+            password=PASSWORD,
+            store_code="HQ",
+        )
+        clerk = wb.staff.add(
+            session,
+            actor=admin,
+            username="clerk",
+            display_name="Clerk",
+            role=Role.SALES,
+            password=PASSWORD,
+            store_code="SH01",
+        )
         session.commit()
         return {"admin": admin, "agent": agent, "clerk": clerk}
 
@@ -110,10 +131,12 @@ def test_store_requiring_terminals(wb, staff, tmp_path):
     with wb.sessions() as session:
         sh01 = session.scalar(select(Store).where(Store.code == "SH01"))
         hq = session.scalar(select(Store).where(Store.code == "HQ"))
-        counter = wb.auth.register_terminal(session, name="SH01 counter", store=sh01,
-                                            actor=staff["admin"])  # fmt: skip
-        elsewhere = wb.auth.register_terminal(session, name="HQ desk", store=hq,
-                                              actor=staff["admin"])  # fmt: skip
+        counter = wb.auth.register_terminal(
+            session, name="SH01 counter", store=sh01, actor=staff["admin"]
+        )
+        elsewhere = wb.auth.register_terminal(
+            session, name="HQ desk", store=hq, actor=staff["admin"]
+        )
         session.commit()
     path = tmp_path / "terminal.json"
     counter.save(path)
@@ -135,23 +158,59 @@ def test_store_requiring_terminals(wb, staff, tmp_path):
 def test_staff_directory_rules(wb, staff):
     with wb.sessions() as session:
         with pytest.raises(AccessDenied):
-            wb.staff.add(session, actor=None, username="second", display_name="", role="admin",
-                         password=PASSWORD)  # fmt: skip
+            wb.staff.add(
+                session,
+                actor=None,
+                username="second",
+                display_name="",
+                role="admin",
+                password=PASSWORD,
+            )
         with pytest.raises(AccessDenied):
-            wb.staff.add(session, actor=staff["agent"], username="x1", display_name="",
-                         role="agent", password=PASSWORD)  # fmt: skip
+            wb.staff.add(
+                session,
+                actor=staff["agent"],
+                username="x1",
+                display_name="",
+                role="agent",
+                password=PASSWORD,
+            )
         with pytest.raises(ValidationError, match="taken"):
-            wb.staff.add(session, actor=staff["admin"], username="agent", display_name="",
-                         role="agent", password=PASSWORD)  # fmt: skip
+            wb.staff.add(
+                session,
+                actor=staff["admin"],
+                username="agent",
+                display_name="",
+                role="agent",
+                password=PASSWORD,
+            )
         with pytest.raises(ValidationError, match="store"):
-            wb.staff.add(session, actor=staff["admin"], username="s2", display_name="",
-                         role="sales", password=PASSWORD)  # fmt: skip
+            wb.staff.add(
+                session,
+                actor=staff["admin"],
+                username="s2",
+                display_name="",
+                role="sales",
+                password=PASSWORD,
+            )
         with pytest.raises(ValidationError, match="role"):
-            wb.staff.add(session, actor=staff["admin"], username="s3", display_name="",
-                         role="wizard", password=PASSWORD)  # fmt: skip
+            wb.staff.add(
+                session,
+                actor=staff["admin"],
+                username="s3",
+                display_name="",
+                role="wizard",
+                password=PASSWORD,
+            )
         with pytest.raises(ValidationError, match="8 characters"):
-            wb.staff.add(session, actor=staff["admin"], username="s4", display_name="",
-                         role="agent", password="short")  # fmt: skip
+            wb.staff.add(
+                session,
+                actor=staff["admin"],
+                username="s4",
+                display_name="",
+                role="agent",
+                password="short",
+            )
         wb.staff.deactivate(session, actor=staff["admin"], username="agent")
         session.commit()
     with pytest.raises(SignInRefused):

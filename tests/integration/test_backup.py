@@ -9,12 +9,12 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_ADMIN_URL
 from tests.factories import application
+from workbench.audit.chain import verify
 from workbench.backup.archive import BackupError
 from workbench.backup.service import create_backup, restore_backup
 from workbench.bootstrap import build
 from workbench.crypto import Keyring
 from workbench.members.models import Member, PointsEntry
-from workbench.permissions.audit import verify
 
 
 @pytest.fixture
@@ -56,8 +56,9 @@ def _counts(wb):
 def test_round_trip(wb, world, keyring, settings, clock, empty_target, tmp_path):
     apps = _fill(wb, world)
     backup = tmp_path / "b.wbk"
-    info = create_backup(url=wb.settings.effective_database_url, keyring=keyring,
-                         target=backup, now=clock.now())  # fmt: skip
+    info = create_backup(
+        url=wb.settings.effective_database_url, keyring=keyring, target=backup, now=clock.now()
+    )
     assert info.plain_bytes > 0 and backup.exists()
     raw = backup.read_bytes()
     for app in apps:
@@ -65,8 +66,9 @@ def test_round_trip(wb, world, keyring, settings, clock, empty_target, tmp_path)
 
     restored_info = restore_backup(source=backup, url=empty_target, keyring=keyring)
     assert restored_info.revision == info.revision
-    restored = build(settings.model_copy(update={"database_url": empty_target}), clock=clock,
-                     keyring=keyring)  # fmt: skip
+    restored = build(
+        settings.model_copy(update={"database_url": empty_target}), clock=clock, keyring=keyring
+    )
     try:
         assert _counts(restored) == _counts(wb)
         with restored.sessions() as session:
@@ -82,8 +84,9 @@ def test_round_trip(wb, world, keyring, settings, clock, empty_target, tmp_path)
 def test_wrong_key_and_damage_are_refused(wb, world, keyring, clock, empty_target, tmp_path):
     _fill(wb, world)
     backup = tmp_path / "b.wbk"
-    create_backup(url=wb.settings.effective_database_url, keyring=keyring, target=backup,
-                  now=clock.now())  # fmt: skip
+    create_backup(
+        url=wb.settings.effective_database_url, keyring=keyring, target=backup, now=clock.now()
+    )
     with pytest.raises(BackupError, match="wrong backup key"):
         restore_backup(source=backup, url=empty_target, keyring=Keyring.generate())
     cut = tmp_path / "cut.wbk"

@@ -45,10 +45,12 @@ def test_finishing_the_task_ends_the_grant(wb, world):
     _task(wb, world.member_id)
     claim = wb.callbacks.claim_next(agent)
     with pytest.raises(PermissionDenied):
-        wb.callbacks.record_outcome(world.staff["supervisor"], task_id=claim.task_id,
-                                    outcome="reached")  # fmt: skip
-    task = wb.callbacks.record_outcome(agent, task_id=claim.task_id, outcome="reached",
-                                       feedback="会员表示满意")  # fmt: skip
+        wb.callbacks.record_outcome(
+            world.staff["supervisor"], task_id=claim.task_id, outcome="reached"
+        )
+    task = wb.callbacks.record_outcome(
+        agent, task_id=claim.task_id, outcome="reached", feedback="会员表示满意"
+    )
     assert task.status == "done" and "会员" not in task.feedback_enc
     assert wb.callbacks.feedback(task) == "会员表示满意"
     with pytest.raises(AccessDenied):
@@ -81,8 +83,9 @@ def test_call_back_later_and_validation(wb, world, clock):
     with pytest.raises(ValidationError, match="call_back_at"):
         wb.callbacks.record_outcome(agent, task_id=claim.task_id, outcome="call_back_later")
     later = clock.now() + timedelta(hours=5)
-    task = wb.callbacks.record_outcome(agent, task_id=claim.task_id, outcome="call_back_later",
-                                       call_back_at=later)  # fmt: skip
+    task = wb.callbacks.record_outcome(
+        agent, task_id=claim.task_id, outcome="call_back_later", call_back_at=later
+    )
     assert task.status == "queued" and task.next_attempt_at == later
 
 
@@ -127,8 +130,9 @@ def test_lapsed_lease_returns_the_task_and_ends_the_grant(wb, world, clock):
 def test_quiet_hours_in_the_members_time_zone(wb, world, clock):
     with wb.sessions() as session:
         add_store(session, "NY01", timezone="America/New_York")
-        member = wb.registry.apply(session, application=application(store_code="NY01"),
-                                   actor=world.staff["agent"])  # fmt: skip
+        member = wb.registry.apply(
+            session, application=application(store_code="NY01"), actor=world.staff["agent"]
+        )
         session.commit()
         ny_member = member.id
     # 12:00 in Shanghai is 23:00 (or 00:00) in New York: only the Shanghai member is called.
@@ -158,8 +162,13 @@ def test_twenty_agents_never_get_the_same_task(wb, world, clock):
         agents = [add_staff(session, clock, f"claimer{i}", Role.AGENT) for i in range(20)]
         members = []
         for _ in range(60):
-            members.append(wb.registry.apply(session, application=application(store_code="SH01"),
-                                             actor=world.staff["sales_own"]).id)  # fmt: skip
+            members.append(
+                wb.registry.apply(
+                    session,
+                    application=application(store_code="SH01"),
+                    actor=world.staff["sales_own"],
+                ).id
+            )
         for member_id in members:
             wb.callbacks.schedule(session, member_id=member_id, reason="campaign")
         session.commit()
@@ -187,8 +196,9 @@ def _status(wb, task_id):
 
 
 def test_a_task_past_its_window_expires_and_no_longer_blocks_its_reason(wb, world, clock):
-    stale = _task(wb, world.member_id, reason="tier_change",
-                  latest_at=clock.now() + timedelta(hours=2))  # fmt: skip
+    stale = _task(
+        wb, world.member_id, reason="tier_change", latest_at=clock.now() + timedelta(hours=2)
+    )
     with pytest.raises(DuplicateTask):
         _task(wb, world.member_id, reason="tier_change")
     clock.advance(hours=2)
@@ -204,8 +214,12 @@ def test_a_task_past_its_window_expires_and_no_longer_blocks_its_reason(wb, worl
 def test_the_expiry_job_closes_queued_and_abandoned_tasks_but_not_live_claims(wb, world, clock):
     agent = world.staff["agent"]
     with wb.sessions() as session:
-        others = [wb.registry.apply(session, application=application(store_code="SH01"),
-                                    actor=world.staff["sales_own"]).id for _ in range(2)]  # fmt: skip
+        others = [
+            wb.registry.apply(
+                session, application=application(store_code="SH01"), actor=world.staff["sales_own"]
+            ).id
+            for _ in range(2)
+        ]
         session.commit()
     # The grant outlives the window by the grace period: until +35 min for the first claim.
     window = {"latest_at": clock.now() + timedelta(minutes=25)}
@@ -239,8 +253,12 @@ def test_the_agent_of_a_live_claim_past_the_window_still_records_the_outcome(wb,
 
 def _members_of(wb, world, store_code, n):
     with wb.sessions() as session:
-        ids = [wb.registry.apply(session, application=application(store_code=store_code),
-                                 actor=world.staff["agent"]).id for _ in range(n)]  # fmt: skip
+        ids = [
+            wb.registry.apply(
+                session, application=application(store_code=store_code), actor=world.staff["agent"]
+            ).id
+            for _ in range(n)
+        ]
         session.commit()
     return ids
 
@@ -268,8 +286,11 @@ def test_tasks_other_agents_hold_are_skipped_not_waited_for(wb, world):
     held = []
     with wb.sessions() as session:
         for member_id in _members_of(wb, world, "SH01", 55):
-            held.append(wb.callbacks.schedule(session, member_id=member_id, reason="campaign",
-                                              priority=10).id)  # fmt: skip
+            held.append(
+                wb.callbacks.schedule(
+                    session, member_id=member_id, reason="campaign", priority=10
+                ).id
+            )
         session.commit()
     free = _task(wb, world.member_id)
     with wb.engine.connect() as other:  # another agent's transaction, mid-claim
@@ -289,13 +310,18 @@ def test_due_count_is_what_the_agent_could_claim(wb, world, clock):
     members = []
     with wb.sessions() as session:
         for _ in range(4):
-            m = wb.registry.apply(session, application=application(store_code="SH01"),
-                                  actor=world.staff["sales_own"])  # fmt: skip
+            m = wb.registry.apply(
+                session, application=application(store_code="SH01"), actor=world.staff["sales_own"]
+            )
             members.append(m.id)
         session.flush()
         wb.callbacks.schedule(session, member_id=members[0], reason="tier_change")  # due
-        wb.callbacks.schedule(session, member_id=members[1], reason="tier_change",
-                              earliest_at=clock.now() + timedelta(days=1))  # fmt: skip  # later
+        wb.callbacks.schedule(
+            session,
+            member_id=members[1],
+            reason="tier_change",
+            earliest_at=clock.now() + timedelta(days=1),
+        )  # later
         wb.callbacks.schedule(
             session,
             member_id=members[2],

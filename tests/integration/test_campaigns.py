@@ -9,18 +9,21 @@ from sqlalchemy import func, select, text
 from tests.factories import application, fake_id_number
 from workbench.callbacks import campaigns as campaigns_module
 from workbench.callbacks.models import CallbackTask, Campaign
+from workbench.complaints.service import ComplaintIntake
 from workbench.errors import ValidationError
 from workbench.members.models import Member
 from workbench.permissions.access import AccessDenied
-from workbench.tickets.service import ComplaintIntake
 
 
 def _members(wb, world, n, **app):
     ids = []
     with wb.sessions() as session:
         for _ in range(n):
-            member = wb.registry.apply(session, application=application(store_code="SH01", **app),
-                                       actor=world.staff["sales_own"])  # fmt: skip
+            member = wb.registry.apply(
+                session,
+                application=application(store_code="SH01", **app),
+                actor=world.staff["sales_own"],
+            )
             wb.registry.approve(session, member_no=member.member_no, actor=world.staff["agent"])
             ids.append(member.id)
         session.commit()
@@ -29,26 +32,46 @@ def _members(wb, world, n, **app):
 
 def _campaign(wb, world, segment, capacity=10, days=3):
     today = wb.clock.now().astimezone(wb.settings.timezone).date()
-    return wb.campaigns.create(world.staff["supervisor"], name="回访", segment=segment,
-                               starts_on=today, ends_on=today + timedelta(days=days - 1),
-                               daily_capacity=capacity)  # fmt: skip
+    return wb.campaigns.create(
+        world.staff["supervisor"],
+        name="回访",
+        segment=segment,
+        starts_on=today,
+        ends_on=today + timedelta(days=days - 1),
+        daily_capacity=capacity,
+    )
 
 
 def _tasks(wb, campaign_id):
     with wb.sessions() as session:
-        return session.scalar(select(func.count()).select_from(CallbackTask)
-                              .where(CallbackTask.campaign_id == campaign_id))  # fmt: skip
+        return session.scalar(
+            select(func.count())
+            .select_from(CallbackTask)
+            .where(CallbackTask.campaign_id == campaign_id)
+        )
 
 
 def test_segment_validation_and_roles(wb, world):
-    for bad in ('{"tier": 3}', '{"colour": "red"}', "[]", "{}", "not json",
-                '{"birthday_month": 13}', '{"store": "NOPE"}'):  # fmt: skip
+    for bad in (
+        '{"tier": 3}',
+        '{"colour": "red"}',
+        "[]",
+        "{}",
+        "not json",
+        '{"birthday_month": 13}',
+        '{"store": "NOPE"}',
+    ):
         with pytest.raises(ValidationError):
             _campaign(wb, world, bad)
     with pytest.raises(AccessDenied):
-        wb.campaigns.create(world.staff["agent"], name="x", segment='{"tier": "gold"}',
-                            starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 3),
-                            daily_capacity=5)  # fmt: skip
+        wb.campaigns.create(
+            world.staff["agent"],
+            name="x",
+            segment='{"tier": "gold"}',
+            starts_on=date(2026, 3, 2),
+            ends_on=date(2026, 3, 3),
+            daily_capacity=5,
+        )
 
 
 def test_capacity_per_day_and_idempotent_runs(wb, world, clock):
@@ -115,8 +138,19 @@ def test_campaign_cli(wb, world, run_cli):
     def run(*args):
         return run_cli(*args, user="supervisor")
 
-    code, out, _ = run("campaigns", "create", "生日关怀", "--segment", '{"store": "SH01"}',
-                       "--from", "2026-03-02", "--to", "2026-03-31", "--capacity", "2")  # fmt: skip
+    code, out, _ = run(
+        "campaigns",
+        "create",
+        "生日关怀",
+        "--segment",
+        '{"store": "SH01"}',
+        "--from",
+        "2026-03-02",
+        "--to",
+        "2026-03-31",
+        "--capacity",
+        "2",
+    )
     assert code == 0 and "campaign 1 created" in out
     code, out, _ = run("campaigns", "materialise")
     assert code == 0 and "2 callback tasks made" in out
@@ -126,8 +160,19 @@ def test_campaign_cli(wb, world, run_cli):
     assert code == 0
     code, out, _ = run("campaigns", "list")
     assert code == 0 and "paused" in out
-    code, _, err = run("campaigns", "create", "x", "--segment", "{}", "--from", "2026-03-02",
-                       "--to", "2026-03-01", "--capacity", "2")  # fmt: skip
+    code, _, err = run(
+        "campaigns",
+        "create",
+        "x",
+        "--segment",
+        "{}",
+        "--from",
+        "2026-03-02",
+        "--to",
+        "2026-03-01",
+        "--capacity",
+        "2",
+    )
     assert code == 2 and err.startswith("error:")
 
 
@@ -144,8 +189,9 @@ def test_rerun_with_spare_capacity_makes_no_duplicates(wb, world):
         session.commit()
     assert wb.campaigns.materialise(campaign.id) == 0
     with wb.sessions() as session:
-        members = session.scalars(select(CallbackTask.member_id)
-                                  .where(CallbackTask.campaign_id == campaign.id)).all()  # fmt: skip
+        members = session.scalars(
+            select(CallbackTask.member_id).where(CallbackTask.campaign_id == campaign.id)
+        ).all()
     assert len(members) == len(set(members)) == 26
     assert wb.campaigns.progress(campaign.id).made_today == 26
 
@@ -185,12 +231,20 @@ def test_complaint_closed_days_segment(wb, world, clock):
     def complaint(member_id, close: bool):
         with wb.sessions() as session:
             member_no = session.get(Member, member_id).member_no
-            c = wb.complaints.open(session, intake=ComplaintIntake(
-                channel="hotline", category="billing", description="扣费", member_no=member_no),
-                actor=world.staff["agent"])  # fmt: skip
+            c = wb.complaints.open(
+                session,
+                intake=ComplaintIntake(
+                    channel="hotline", category="billing", description="扣费", member_no=member_no
+                ),
+                actor=world.staff["agent"],
+            )
             if close:
-                wb.complaints.close(session, complaint_no=c.complaint_no, actor=supervisor,
-                                    reason="resolved by phone")  # fmt: skip
+                wb.complaints.close(
+                    session,
+                    complaint_no=c.complaint_no,
+                    actor=supervisor,
+                    reason="resolved by phone",
+                )
             session.commit()
 
     complaint(long_ago, close=True)
@@ -229,6 +283,7 @@ def test_a_large_campaign_leaves_the_queue_analysed(wb, world, monkeypatch):
     with wb.sessions() as session:
         if session.get_bind().dialect.name != "postgresql":
             return
-        reltuples = session.scalar(text("SELECT reltuples FROM pg_class "
-                                        "WHERE relname = 'callback_task'"))  # fmt: skip
+        reltuples = session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'callback_task'")
+        )
     assert reltuples >= 0  # -1 until the table is first analysed

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from tests.factories import application
 from tests.fixtures_world import CLI_PASSWORD
+from workbench.audit.models import AuditEntry
 from workbench.members.models import Staff
-from workbench.permissions.models import AuditEntry
 
 
 @pytest.fixture
@@ -48,8 +48,9 @@ def test_reveal_prints_member_text_literally(cli, wb, people, clock):
     with wb.sessions() as session:
         member = wb.registry.apply(session, application=application(name=name), actor=people.sales)
         session.commit()
-    code, out, _ = cli("members", "reveal", member.member_no, "name", "--reason", "spelling",
-                       user="sales1")  # fmt: skip
+    code, out, _ = cli(
+        "members", "reveal", member.member_no, "name", "--reason", "spelling", user="sales1"
+    )
     assert code == 0 and name in out
     code, out, _ = cli("members", "show", member.member_no, user="sales1")
     assert code == 0 and name in out  # still revealed
@@ -120,8 +121,9 @@ def test_tiers_review_needs_a_signed_in_approver(cli, wb, active_member, monkeyp
         assert wb.registry.get(session, member_no).tier_code == "regular"
 
 
-def test_tiers_grant_is_approved_by_the_signed_in_person(cli, wb, people, active_member,
-                                                          monkeypatch):  # fmt: skip
+def test_tiers_grant_is_approved_by_the_signed_in_person(
+    cli, wb, people, active_member, monkeypatch
+):
     member_no, _ = active_member
     grant = ("tiers", "grant", member_no, "platinum", "--reason", "partner")
     code, out, _ = cli("tiers", "show")
@@ -146,12 +148,16 @@ def test_tiers_grant_is_approved_by_the_signed_in_person(cli, wb, people, active
         member = wb.registry.get(session, member_no)
         event = wb.registry.events(session, member.id)[-1]
         assert (event.kind, event.staff_id, event.approved_by_id) == (
-            "tier_granted", people.agent.id, people.supervisor.id,
-        )  # fmt: skip
+            "tier_granted",
+            people.agent.id,
+            people.supervisor.id,
+        )
         entry = _last_audit(session, "tier_grant")
         assert (entry.actor_id, entry.member_id, entry.result) == (
-            people.supervisor.id, member.id, "ok",
-        )  # fmt: skip
+            people.supervisor.id,
+            member.id,
+            "ok",
+        )
         detail = json.loads(entry.detail)
         assert detail["requested_by"] == people.agent.id and detail["to"] == "platinum"
 

@@ -8,19 +8,20 @@ from workbench.messaging.models import OutboxAttempt, OutboxMessage
 def _welcome_sms(wb, world) -> int:
     with wb.sessions() as session:
         return session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.member_id == world.member_id,
-                                           OutboxMessage.channel == "sms")
-        )  # fmt: skip
+            select(OutboxMessage.id).where(
+                OutboxMessage.member_id == world.member_id, OutboxMessage.channel == "sms"
+            )
+        )
 
 
 def test_preview_shows_the_sms_with_its_segments_and_masks_the_recipient(run_cli, world):
-    code, out, _ = run_cli("outbox", "preview", "points_expiry", world.member_no,
-                           user="sales_own")  # fmt: skip
+    code, out, _ = run_cli("outbox", "preview", "points_expiry", world.member_no, user="sales_own")
     assert code == 0
     assert "UCS-2" in out and "segment" in out and "1200" in out
     assert world.app.phone not in out and world.app.phone[:3] + "****" in out
-    code, out, _ = run_cli("outbox", "preview", "welcome", world.member_no, "--language", "en",
-                           user="sales_own")  # fmt: skip
+    code, out, _ = run_cli(
+        "outbox", "preview", "welcome", world.member_no, "--language", "en", user="sales_own"
+    )
     # English words, but the member's surname is Chinese: the SMS still needs UCS-2.
     assert code == 0 and "UCS-2" in out and "2 segments" in out and "welcome" in out.lower()
 

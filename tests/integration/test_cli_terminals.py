@@ -7,8 +7,9 @@ import json
 import pytest
 from sqlalchemy import select
 
+from workbench.audit.models import AuditEntry
 from workbench.members.models import Store
-from workbench.permissions.models import AuditEntry, Terminal
+from workbench.permissions.models import Terminal
 
 
 @pytest.fixture
@@ -41,8 +42,9 @@ def test_terminal_lifecycle_and_the_store_rule(wb, world, run_cli, terminal_file
         "error: this store allows sign-in only from its registered terminals"
     )
 
-    code, out, _ = run_cli("terminals", "register", "SH01 counter 1", "--store", "SH01",
-                           user="admin")  # fmt: skip
+    code, out, _ = run_cli(
+        "terminals", "register", "SH01 counter 1", "--store", "SH01", user="admin"
+    )
     assert code == 0 and f"credential in {terminal_file}" in out
     assert terminal_file.stat().st_mode & 0o777 == 0o600
     terminal_id = json.loads(terminal_file.read_text())["terminal_id"]
@@ -77,12 +79,17 @@ def test_terminal_lifecycle_and_the_store_rule(wb, world, run_cli, terminal_file
         ).all()
     admin_id = world.staff["admin"].id
     assert [(e.action, e.actor_id) for e in entries] == [
-        ("terminal_rule", admin_id), ("terminal_register", admin_id),
-        ("terminal_revoke", admin_id), ("terminal_rule", admin_id),
-    ]  # fmt: skip
+        ("terminal_rule", admin_id),
+        ("terminal_register", admin_id),
+        ("terminal_revoke", admin_id),
+        ("terminal_rule", admin_id),
+    ]
     assert [json.loads(e.detail).get("requires_terminal") for e in entries] == [
-        True, None, None, False,
-    ]  # fmt: skip
+        True,
+        None,
+        None,
+        False,
+    ]
 
 
 def test_requiring_a_store_with_no_terminal_warns(run_cli, world, terminal_file):
@@ -113,8 +120,10 @@ def test_the_domain_refuses_non_administrators_too(wb, world):
 
     with wb.sessions() as session:
         with pytest.raises(PermissionDenied, match="only administrators"):
-            wb.auth.require_terminals(session, store_code="SH01", required=True,
-                                      actor=world.staff["manager_own"])  # fmt: skip
+            wb.auth.require_terminals(
+                session, store_code="SH01", required=True, actor=world.staff["manager_own"]
+            )
         with pytest.raises(PermissionDenied, match="only administrators"):
-            wb.auth.register_terminal(session, name="x", store=None,
-                                      actor=world.staff["supervisor"])  # fmt: skip
+            wb.auth.register_terminal(
+                session, name="x", store=None, actor=world.staff["supervisor"]
+            )

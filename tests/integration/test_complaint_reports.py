@@ -4,16 +4,23 @@ from datetime import timedelta
 
 import pytest
 
+from workbench.complaints.service import ComplaintIntake
 from workbench.permissions.access import AccessDenied
-from workbench.tickets.service import ComplaintIntake
 
 
 def _complaint(wb, world, category="billing", score=None, reopen=False, respond=True):
     agent, supervisor = world.staff["agent"], world.staff["supervisor"]
     with wb.sessions() as session:
-        c = wb.complaints.open(session, intake=ComplaintIntake(
-            channel="hotline", category=category, description="问题描述",
-            member_no=world.member_no), actor=agent)  # fmt: skip
+        c = wb.complaints.open(
+            session,
+            intake=ComplaintIntake(
+                channel="hotline",
+                category=category,
+                description="问题描述",
+                member_no=world.member_no,
+            ),
+            actor=agent,
+        )
         number = c.complaint_no
         if respond:
             wb.complaints.reply(session, complaint_no=number, actor=agent, note="已联系")
@@ -23,8 +30,14 @@ def _complaint(wb, world, category="billing", score=None, reopen=False, respond=
         for s in rounds:
             if s is None:
                 break
-            wb.complaints.propose(session, complaint_no=number, root_cause="system_error",
-                                  responsible_party="IT", plan="修复", actor=agent)  # fmt: skip
+            wb.complaints.propose(
+                session,
+                complaint_no=number,
+                root_cause="system_error",
+                responsible_party="IT",
+                plan="修复",
+                actor=agent,
+            )
             wb.complaints.approve(session, complaint_no=number, actor=supervisor)
             wb.complaints.inform(session, complaint_no=number, actor=agent)
             wb.complaints.record_satisfaction(session, complaint_no=number, score=s, actor=agent)
@@ -38,8 +51,11 @@ def test_report_figures(wb, world, clock):
     _complaint(wb, world, score=4, reopen=True)
     clock.advance(days=7)
     _complaint(wb, world, category="delivery", respond=False)
-    report = wb.complaint_reports.report(world.staff["supervisor"], start=start - timedelta(days=1),
-                                         end=clock.now() + timedelta(days=1))  # fmt: skip
+    report = wb.complaint_reports.report(
+        world.staff["supervisor"],
+        start=start - timedelta(days=1),
+        end=clock.now() + timedelta(days=1),
+    )
     assert report.total == 3 and report.closed == 2 and report.open == 1
     assert report.by_category == {"billing": 2, "delivery": 1}
     assert report.by_cause == {"-": 1, "system_error": 2}
@@ -69,8 +85,9 @@ def test_small_groups_hidden_for_aggregate_only_roles(wb, world, clock):
     with pytest.raises(AccessDenied):
         wb.complaint_reports.report(world.staff["analyst"], start=start, end=end, export=True)
     with pytest.raises(AccessDenied):
-        wb.complaint_reports.report(world.staff["manager_own"], start=start, end=end,
-                                    store_code="BJ01")  # fmt: skip
+        wb.complaint_reports.report(
+            world.staff["manager_own"], start=start, end=end, store_code="BJ01"
+        )
     own = wb.complaint_reports.report(world.staff["manager_own"], start=start, end=end)
     assert own.store_code == "SH01" and own.total == 6
 
@@ -81,9 +98,18 @@ def test_a_lone_complaint_tells_an_aggregate_only_reader_nothing(wb, world, cloc
     _complaint(wb, world, score=4)
     end = clock.now() + timedelta(days=1)
     analyst = wb.complaint_reports.report(world.staff["analyst"], start=start, end=end)
-    withheld = ("total", "closed", "reopen_rate_pct", "satisfaction_average", "responded",
-                "first_response_hours_median", "first_response_hours_p90",
-                "first_response_on_time_pct", "resolution_hours_median", "resolved")  # fmt: skip
+    withheld = (
+        "total",
+        "closed",
+        "reopen_rate_pct",
+        "satisfaction_average",
+        "responded",
+        "first_response_hours_median",
+        "first_response_hours_p90",
+        "first_response_on_time_pct",
+        "resolution_hours_median",
+        "resolved",
+    )
     assert {name: getattr(analyst, name) for name in withheld} == dict.fromkeys(withheld)
     assert set(withheld) <= set(analyst.hidden)
     assert analyst.satisfaction_scores == {4: None}
@@ -115,8 +141,9 @@ def test_report_cli_formats(wb, world, run_cli):
 
 def test_report_title_shows_local_days(wb, world, run_cli):
     _complaint(wb, world, score=5)
-    code, out, _ = run_cli("report", "complaints", "--from", "2026-03-01", "--to", "2026-03-03",
-                           user="supervisor")  # fmt: skip
+    code, out, _ = run_cli(
+        "report", "complaints", "--from", "2026-03-01", "--to", "2026-03-03", user="supervisor"
+    )
     # Shanghai midnight of 1 March is still 28 February in UTC: the title says the local days.
     assert code == 0 and "complaints 2026-03-01 – 2026-03-02" in out
     code, out, _ = run_cli("report", "complaints", user="supervisor")  # up to today, 2 March
@@ -129,15 +156,20 @@ def test_the_dashboard_board_is_scoped_by_role(wb, world, clock):
     for _ in range(6):
         _complaint(wb, world, respond=False)  # SH01's member, left open
     with wb.sessions() as session:  # and one complaint of a Beijing member
-        other = wb.registry.apply(session, application=application(store_code="BJ01"),
-                                  actor=world.staff["manager_other"])  # fmt: skip
+        other = wb.registry.apply(
+            session, application=application(store_code="BJ01"), actor=world.staff["manager_other"]
+        )
         session.commit()
-        wb.complaints.open(session, intake=ComplaintIntake(
-            channel="store", category="billing", description="北京", member_no=other.member_no),
-            actor=world.staff["agent"])  # fmt: skip
+        wb.complaints.open(
+            session,
+            intake=ComplaintIntake(
+                channel="store", category="billing", description="北京", member_no=other.member_no
+            ),
+            actor=world.staff["agent"],
+        )
         session.commit()
     clock.advance(days=10)  # every one is past its clocks
-    from workbench.tickets.escalation import sweep
+    from workbench.complaints.escalation import sweep
 
     sweep(wb.sessions, wb.complaints)
     states, escalated = wb.complaint_reports.board(world.staff["supervisor"])

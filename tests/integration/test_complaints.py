@@ -9,24 +9,30 @@ import pytest
 from sqlalchemy import func, select
 
 from workbench.callbacks.models import CallbackTask
+from workbench.complaints.models import Notification
+from workbench.complaints.service import ComplaintIntake
+from workbench.complaints.states import InvalidTransition, replay
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.members.models import Member
 from workbench.permissions.access import AccessDenied
 from workbench.telephony.models import Call
-from workbench.tickets.models import Notification
-from workbench.tickets.service import ComplaintIntake
-from workbench.tickets.states import InvalidTransition, replay
+from workbench.views.complaint_story import story
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _open(wb, world, **overrides):
-    values = dict(channel="hotline", category="service_attitude",
-                  description="店员态度恶劣，拒绝退货。", member_no=world.member_no)  # fmt: skip
+    values = dict(
+        channel="hotline",
+        category="service_attitude",
+        description="店员态度恶劣，拒绝退货。",
+        member_no=world.member_no,
+    )
     values.update(overrides)
     with wb.sessions() as session:
-        complaint = wb.complaints.open(session, intake=ComplaintIntake(**values),
-                                       actor=world.staff["agent"])  # fmt: skip
+        complaint = wb.complaints.open(
+            session, intake=ComplaintIntake(**values), actor=world.staff["agent"]
+        )
         session.commit()
         return complaint.complaint_no
 
@@ -34,12 +40,19 @@ def _open(wb, world, **overrides):
 def _resolve_round(wb, world, number, score):
     agent, supervisor = world.staff["agent"], world.staff["supervisor"]
     with wb.sessions() as session:
-        wb.complaints.propose(session, complaint_no=number, root_cause="staff_conduct",
-                              responsible_party="SH01 门店", plan="道歉并退款", actor=agent)  # fmt: skip
+        wb.complaints.propose(
+            session,
+            complaint_no=number,
+            root_cause="staff_conduct",
+            responsible_party="SH01 门店",
+            plan="道歉并退款",
+            actor=agent,
+        )
         wb.complaints.approve(session, complaint_no=number, actor=supervisor)
         wb.complaints.inform(session, complaint_no=number, actor=agent, note="电话告知处理结果")
-        complaint = wb.complaints.record_satisfaction(session, complaint_no=number, score=score,
-                                                      actor=agent)  # fmt: skip
+        complaint = wb.complaints.record_satisfaction(
+            session, complaint_no=number, score=score, actor=agent
+        )
         session.commit()
         return complaint
 
@@ -69,8 +82,9 @@ def test_unknown_member_number_is_refused(wb, world):
 
 
 def test_unknown_caller_with_a_contact(wb, world):
-    number = _open(wb, world, member_no=None, contact="138 0013 8000", channel="email",
-                   store_code="SH01")  # fmt: skip
+    number = _open(
+        wb, world, member_no=None, contact="138 0013 8000", channel="email", store_code="SH01"
+    )
     with wb.sessions() as session:
         complaint = wb.complaints.get(session, number)
         assert complaint.member_id is None and "13800138000" not in complaint.contact_enc
@@ -84,15 +98,32 @@ def test_happy_path_every_step_recorded_and_replayable(wb, world, clock):
     with wb.sessions() as session:
         with pytest.raises(InvalidTransition, match="allowed: assign, supervisor_close"):
             wb.complaints.investigate(session, complaint_no=number, actor=agent)
-        wb.complaints.assign(session, complaint_no=number, department="store_operations",
-                             handler=agent, actor=supervisor)  # fmt: skip
+        wb.complaints.assign(
+            session,
+            complaint_no=number,
+            department="store_operations",
+            handler=agent,
+            actor=supervisor,
+        )
         wb.complaints.investigate(session, complaint_no=number, actor=agent, note="调取监控")
         with pytest.raises(ValidationError, match="responsible"):
-            wb.complaints.propose(session, complaint_no=number, root_cause="staff_conduct",
-                                  responsible_party=" ", plan="道歉", actor=agent)  # fmt: skip
+            wb.complaints.propose(
+                session,
+                complaint_no=number,
+                root_cause="staff_conduct",
+                responsible_party=" ",
+                plan="道歉",
+                actor=agent,
+            )
         with pytest.raises(ValidationError, match="cause"):
-            wb.complaints.propose(session, complaint_no=number, root_cause="",
-                                  responsible_party="SH01", plan="道歉", actor=agent)  # fmt: skip
+            wb.complaints.propose(
+                session,
+                complaint_no=number,
+                root_cause="",
+                responsible_party="SH01",
+                plan="道歉",
+                actor=agent,
+            )
         session.commit()
     complaint = _resolve_round(wb, world, number, score=5)
     assert complaint.state == "closed" and complaint.round == 1 and complaint.satisfaction == 5
@@ -100,8 +131,15 @@ def test_happy_path_every_step_recorded_and_replayable(wb, world, clock):
         complaint = wb.complaints.get(session, number)
         events = wb.complaints.history(session, complaint)
         steps = [e.action for e in events]
-        assert steps == ["received", "assign", "investigate", "propose_resolution",
-                         "approve_resolution", "inform_member", "satisfied"]  # fmt: skip
+        assert steps == [
+            "received",
+            "assign",
+            "investigate",
+            "propose_resolution",
+            "approve_resolution",
+            "inform_member",
+            "satisfied",
+        ]
         assert all(e.at == clock.now() for e in events)
         assert [e.staff_id for e in events][4] == supervisor.id
         # Replaying the recorded steps gives the stored state.
@@ -119,20 +157,31 @@ def test_only_supervisors_approve_and_close(wb, world):
     with wb.sessions() as session:
         wb.complaints.assign(session, complaint_no=number, department="quality", actor=agent)
         wb.complaints.investigate(session, complaint_no=number, actor=agent)
-        wb.complaints.propose(session, complaint_no=number, root_cause="product_defect",
-                              responsible_party="供应商", plan="换货", actor=agent)  # fmt: skip
+        wb.complaints.propose(
+            session,
+            complaint_no=number,
+            root_cause="product_defect",
+            responsible_party="供应商",
+            plan="换货",
+            actor=agent,
+        )
         with pytest.raises(PermissionDenied):
             wb.complaints.approve(session, complaint_no=number, actor=agent)
         with pytest.raises(PermissionDenied):
             wb.complaints.close(session, complaint_no=number, actor=agent, reason="x")
         with pytest.raises(ValidationError):
-            wb.complaints.close(session, complaint_no=number, actor=world.staff["supervisor"],
-                                reason="")  # fmt: skip
-        wb.complaints.reject(session, complaint_no=number, actor=world.staff["supervisor"],
-                             note="方案不足")  # fmt: skip
-        complaint = wb.complaints.close(session, complaint_no=number,
-                                        actor=world.staff["supervisor"],
-                                        reason="member stopped answering; goodwill voucher sent")  # fmt: skip
+            wb.complaints.close(
+                session, complaint_no=number, actor=world.staff["supervisor"], reason=""
+            )
+        wb.complaints.reject(
+            session, complaint_no=number, actor=world.staff["supervisor"], note="方案不足"
+        )
+        complaint = wb.complaints.close(
+            session,
+            complaint_no=number,
+            actor=world.staff["supervisor"],
+            reason="member stopped answering; goodwill voucher sent",
+        )
         session.commit()
         assert complaint.state == "closed" and complaint.closed_reason.startswith("member")
 
@@ -140,8 +189,13 @@ def test_only_supervisors_approve_and_close(wb, world):
 def test_not_satisfied_loops_three_rounds_then_closes(wb, world):
     number = _open(wb, world)
     with wb.sessions() as session:
-        wb.complaints.assign(session, complaint_no=number, department="customer_service",
-                             handler=world.staff["agent"], actor=world.staff["supervisor"])  # fmt: skip
+        wb.complaints.assign(
+            session,
+            complaint_no=number,
+            department="customer_service",
+            handler=world.staff["agent"],
+            actor=world.staff["supervisor"],
+        )
         wb.complaints.investigate(session, complaint_no=number, actor=world.staff["agent"])
         session.commit()
     for round_, score in ((1, 2), (2, 1), (3, 3)):
@@ -156,11 +210,14 @@ def test_not_satisfied_loops_three_rounds_then_closes(wb, world):
         assert max(e.round for e in events) == 4
         # The first low score scheduled a follow-up call for the handler, linked to the
         # complaint; the later ones found it still open and added none.
-        links = wb.complaints.links(session, complaint)
+        links = story(session, complaint)
         [link] = [x for x in links if x.kind == "callback"]
         task = session.get(CallbackTask, int(link.ref))
-        assert (link.kind, task.reason, task.complaint_id) == ("callback", "complaint_follow_up",
-                                                               complaint.id)  # fmt: skip
+        assert (link.kind, task.reason, task.complaint_id) == (
+            "callback",
+            "complaint_follow_up",
+            complaint.id,
+        )
         assert task.assigned_staff_id == world.staff["agent"].id
 
 
@@ -170,13 +227,23 @@ def test_handler_gets_access_while_assigned(wb, world):
     with pytest.raises(AccessDenied):
         wb.access.view(head, world.member_no, "complaint")
     with wb.sessions() as session:
-        wb.complaints.assign(session, complaint_no=number, department="quality", handler=head,
-                             actor=world.staff["supervisor"])  # fmt: skip
+        wb.complaints.assign(
+            session,
+            complaint_no=number,
+            department="quality",
+            handler=head,
+            actor=world.staff["supervisor"],
+        )
         session.commit()
     assert wb.access.view(head, world.member_no, "complaint").basis == "grant"
     with wb.sessions() as session:
-        wb.complaints.assign(session, complaint_no=number, department="quality",
-                             handler=world.staff["agent"], actor=world.staff["supervisor"])  # fmt: skip
+        wb.complaints.assign(
+            session,
+            complaint_no=number,
+            department="quality",
+            handler=world.staff["agent"],
+            actor=world.staff["supervisor"],
+        )
         session.commit()
     with pytest.raises(AccessDenied):  # reassigned: the old handler's access ends
         wb.access.view(head, world.member_no, "complaint")
@@ -243,8 +310,14 @@ def test_the_next_reply_clock_runs_from_each_contact_while_it_is_our_turn(wb, wo
     assert due() == at(5, 17)  # the member answered: 16 h from Wed 10:00
     clock.set(at(5, 12))
     with wb.sessions() as session:
-        wb.complaints.propose(session, complaint_no=number, root_cause="staff_conduct",
-                              responsible_party="SH01", plan="道歉", actor=agent)  # fmt: skip
+        wb.complaints.propose(
+            session,
+            complaint_no=number,
+            root_cause="staff_conduct",
+            responsible_party="SH01",
+            plan="道歉",
+            actor=agent,
+        )
         wb.complaints.approve(session, complaint_no=number, actor=world.staff["supervisor"])
         wb.complaints.inform(session, complaint_no=number, actor=agent, note="已告知")
         session.commit()
@@ -255,8 +328,7 @@ def test_the_next_reply_clock_runs_from_each_contact_while_it_is_our_turn(wb, wo
         session.commit()
     assert due() == at(9, 17)  # not satisfied: a reply within 16 h of Friday 10:00
     with wb.sessions() as session:
-        wb.complaints.change_priority(session, complaint_no=number, priority="urgent",
-                                      actor=agent)  # fmt: skip
+        wb.complaints.change_priority(session, complaint_no=number, priority="urgent", actor=agent)
         session.commit()
     assert due() == at(6, 14)  # urgent: within 4 h
 
@@ -270,7 +342,7 @@ def test_links_keep_the_whole_story(wb, world):
         with pytest.raises(ValidationError):
             wb.complaints.link(session, complaint=complaint, kind="pigeon", ref="1")
         session.commit()
-        assert [(x.kind, x.ref) for x in wb.complaints.links(session, complaint)] == [
+        assert [(x.kind, x.ref) for x in story(session, complaint)] == [
             ("call", "CA123"),
             ("callback", "17"),
         ]
@@ -279,8 +351,13 @@ def test_links_keep_the_whole_story(wb, world):
 def _investigating(wb, world, handler="agent"):
     number = _open(wb, world)
     with wb.sessions() as session:
-        wb.complaints.assign(session, complaint_no=number, department="customer_service",
-                             handler=world.staff[handler], actor=world.staff["supervisor"])  # fmt: skip
+        wb.complaints.assign(
+            session,
+            complaint_no=number,
+            department="customer_service",
+            handler=world.staff[handler],
+            actor=world.staff["supervisor"],
+        )
         wb.complaints.investigate(session, complaint_no=number, actor=world.staff["agent"])
         session.commit()
     return number
@@ -290,7 +367,7 @@ def _follow_ups(wb, number):
     """(task id, status, complaint id) of the callback tasks linked to a complaint."""
     with wb.sessions() as session:
         complaint = wb.complaints.get(session, number)
-        ids = [int(x.ref) for x in wb.complaints.links(session, complaint) if x.kind == "callback"]
+        ids = [int(x.ref) for x in story(session, complaint) if x.kind == "callback"]
         return [(i, session.get(CallbackTask, i).status) for i in ids], complaint.id
 
 
@@ -313,10 +390,14 @@ def test_a_live_follow_up_for_another_complaint_covers_the_new_one(wb, world, cl
     earlier = _investigating(wb, world)
     with wb.sessions() as session:
         complaint = wb.complaints.get(session, earlier)
-        task = wb.callbacks.schedule(session, member_id=world.member_id,
-                                     reason="complaint_follow_up", priority=1,
-                                     latest_at=clock.now() + timedelta(days=1),
-                                     complaint_id=complaint.id)  # fmt: skip
+        task = wb.callbacks.schedule(
+            session,
+            member_id=world.member_id,
+            reason="complaint_follow_up",
+            priority=1,
+            latest_at=clock.now() + timedelta(days=1),
+            complaint_id=complaint.id,
+        )
         session.commit()
         task_id = task.id
     clock.advance(hours=20)
@@ -341,18 +422,28 @@ def test_no_follow_up_call_for_a_member_who_asked_not_to_be_called(wb, world):
         complaint = wb.complaints.get(session, number)
         events = wb.complaints.history(session, complaint)
         assert events[-1].action == "follow_up_not_scheduled"
-        messages = session.scalars(select(Notification.message)
-                                   .where(Notification.complaint_id == complaint.id)).all()  # fmt: skip
+        messages = session.scalars(
+            select(Notification.message).where(Notification.complaint_id == complaint.id)
+        ).all()
         assert any("asked not to be called" in m for m in messages)
     assert _follow_ups(wb, number)[0] == []
 
 
 def _call(wb, sid, complaint_id=None, **kw):
     with wb.sessions() as session:
-        session.add(Call(call_sid=sid, direction="inbound", from_enc=wb.cipher.encrypt(
-            "call.from", "+8613900000001"), to_enc=wb.cipher.encrypt("call.to", "+864001234567"),
-            status="completed", started_at=wb.clock.now(), complaint_id=complaint_id,
-            duration_seconds=95, **kw))  # fmt: skip
+        session.add(
+            Call(
+                call_sid=sid,
+                direction="inbound",
+                from_enc=wb.cipher.encrypt("call.from", "+8613900000001"),
+                to_enc=wb.cipher.encrypt("call.to", "+864001234567"),
+                status="completed",
+                started_at=wb.clock.now(),
+                complaint_id=complaint_id,
+                duration_seconds=95,
+                **kw,
+            )
+        )
         session.commit()
 
 
@@ -368,23 +459,24 @@ def test_the_story_lists_its_calls_messages_and_callback_tasks(wb, world, clock)
     clock.advance(minutes=5)
     _call(wb, "CA" + "3" * 32)
     with wb.sessions() as session:  # linked by hand afterwards
-        wb.complaints.link(session, complaint=wb.complaints.get(session, number), kind="call",
-                           ref="CA" + "3" * 32)  # fmt: skip
+        wb.complaints.link(
+            session, complaint=wb.complaints.get(session, number), kind="call", ref="CA" + "3" * 32
+        )
         session.commit()
     clock.advance(minutes=5)
     _resolve_round(wb, world, number, score=2)  # informs the member; a low score: a follow-up
     with wb.sessions() as session:
-        story = wb.complaints.links(session, wb.complaints.get(session, number))
-    assert [(x.kind, x.summary) for x in story] == [
+        records = story(session, wb.complaints.get(session, number))
+    assert [(x.kind, x.summary) for x in records] == [
         ("call", "inbound · completed · 95 s"),
         ("call", "inbound · completed · 95 s"),
         ("message", "sms complaint_update · queued · to the member"),
         ("message", "sms satisfaction_survey · queued · to the member"),
         ("callback", "complaint_follow_up · queued · 0 attempts"),
     ]
-    assert [x.ref for x in story[:2]] == ["CA" + "1" * 32, "CA" + "3" * 32]
-    assert [x.at for x in story] == sorted(x.at for x in story)
-    shown = repr(story)
+    assert [x.ref for x in records[:2]] == ["CA" + "1" * 32, "CA" + "3" * 32]
+    assert [x.at for x in records] == sorted(x.at for x in records)
+    shown = repr(records)
     assert world.app.phone not in shown and "8613900000001" not in shown
 
 

@@ -17,8 +17,10 @@ def _rows(wb, sql, **params):
 
 def _counts(wb):
     with wb.sessions() as session:
-        return {t.name: session.scalar(select(func.count()).select_from(t))
-                for t in metadata.sorted_tables}  # fmt: skip
+        return {
+            t.name: session.scalar(select(func.count()).select_from(t))
+            for t in metadata.sorted_tables
+        }
 
 
 def _decrypted_everything(wb):
@@ -39,15 +41,23 @@ def _decrypted_everything(wb):
 def test_termination_erases_the_member_everywhere_and_keeps_the_rows(wb, world):
     traces = leave_traces(wb, world)
     app = world.app
-    secrets = [WORDS, app.phone, app.email, app.id_number, app.address, "张伟",
-               "zhang.wei@example.com"]  # fmt: skip
+    secrets = [
+        WORDS,
+        app.phone,
+        app.email,
+        app.id_number,
+        app.address,
+        "张伟",
+        "zhang.wei@example.com",
+    ]
     before = _decrypted_everything(wb)
     assert any(WORDS in clear for *_, clear in before)
     counts = _counts(wb)
 
     with wb.sessions() as session:
-        wb.registry.terminate(session, member_no=world.member_no, reason="voluntary",
-                              actor=world.staff["agent"])  # fmt: skip
+        wb.registry.terminate(
+            session, member_no=world.member_no, reason="voluntary", actor=world.staff["agent"]
+        )
         session.commit()
 
     after = _counts(wb)  # nothing deleted (termination adds its event): reports still add up
@@ -68,11 +78,13 @@ def test_termination_erases_the_member_everywhere_and_keeps_the_rows(wb, world):
     assert clear("complaint.text", complaint["description_enc"]) == ERASED_TEXT
     assert clear("complaint.text", complaint["resolution_enc"]) == ERASED_TEXT
     assert (complaint["category"], complaint["root_cause"]) == ("service_attitude", "staff_conduct")
-    notes = _rows(wb, "SELECT note_enc FROM complaint_event WHERE complaint_id = :c",
-                  c=complaint["id"])  # fmt: skip
+    notes = _rows(
+        wb, "SELECT note_enc FROM complaint_event WHERE complaint_id = :c", c=complaint["id"]
+    )
     assert {clear("complaint.text", n["note_enc"]) for n in notes} == {None, ERASED_TEXT}
-    [stranger] = _rows(wb, "SELECT * FROM complaint WHERE complaint_no = :n",
-                       n=traces.stranger_complaint_no)  # fmt: skip
+    [stranger] = _rows(
+        wb, "SELECT * FROM complaint WHERE complaint_no = :n", n=traces.stranger_complaint_no
+    )
     assert clear("complaint.contact", stranger["contact_enc"]) == STRANGER_PHONE  # not theirs
 
     # Callbacks: feedback gone, the open task cancelled, the attempt still counted.
@@ -105,8 +117,10 @@ def test_termination_erases_the_member_everywhere_and_keeps_the_rows(wb, world):
 
     # The member row itself, as before.
     [member] = _rows(wb, "SELECT * FROM member WHERE id = :m", m=member_id)
-    assert all(member[f"{f}_enc"] is None for f in ("name", "phone", "id_number", "email",
-                                                     "address", "birthday"))  # fmt: skip
+    assert all(
+        member[f"{f}_enc"] is None
+        for f in ("name", "phone", "id_number", "email", "address", "birthday")
+    )
     assert member["phone_bidx"] is None and member["status"] == "terminated"
 
 
@@ -114,11 +128,13 @@ def test_calls_from_their_number_not_linked_to_them_are_erased_too(wb, world):
     """A call that came in before the number was on file carries only the phone's index."""
     traces = leave_traces(wb, world)
     with wb.engine.begin() as connection:
-        connection.execute(text("UPDATE call SET member_id = NULL WHERE call_sid = :s"),
-                           {"s": traces.call_sid})  # fmt: skip
+        connection.execute(
+            text("UPDATE call SET member_id = NULL WHERE call_sid = :s"), {"s": traces.call_sid}
+        )
     with wb.sessions() as session:
-        wb.registry.terminate(session, member_no=world.member_no, reason="voluntary",
-                              actor=world.staff["agent"])  # fmt: skip
+        wb.registry.terminate(
+            session, member_no=world.member_no, reason="voluntary", actor=world.staff["agent"]
+        )
         session.commit()
     [call] = _rows(wb, "SELECT * FROM call WHERE call_sid = :s", s=traces.call_sid)
     assert call["party_bidx"] is None

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from workbench.complaints.escalation import sweep
+from workbench.complaints.models import ComplaintEvent, Notification
+from workbench.complaints.service import ComplaintIntake
 from workbench.members.models import Staff
-from workbench.tickets.escalation import sweep
-from workbench.tickets.models import ComplaintEvent, Notification
-from workbench.tickets.service import ComplaintIntake
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -31,16 +31,29 @@ def _open_many(wb, world, n, *, respond=False):
         for i in range(n):
             complaint = wb.complaints.open(
                 session,
-                intake=ComplaintIntake(channel="hotline", category="billing", priority="urgent",
-                                       description=f"重复扣费 {i}", member_no=world.member_no),
+                intake=ComplaintIntake(
+                    channel="hotline",
+                    category="billing",
+                    priority="urgent",
+                    description=f"重复扣费 {i}",
+                    member_no=world.member_no,
+                ),
                 actor=world.staff["agent"],
-            )  # fmt: skip
-            wb.complaints.assign(session, complaint_no=complaint.complaint_no,
-                                 department="finance", handler=world.staff["agent"],
-                                 actor=world.staff["supervisor"])  # fmt: skip
+            )
+            wb.complaints.assign(
+                session,
+                complaint_no=complaint.complaint_no,
+                department="finance",
+                handler=world.staff["agent"],
+                actor=world.staff["supervisor"],
+            )
             if respond:
-                wb.complaints.reply(session, complaint_no=complaint.complaint_no,
-                                    actor=world.staff["agent"], note="已致电会员")  # fmt: skip
+                wb.complaints.reply(
+                    session,
+                    complaint_no=complaint.complaint_no,
+                    actor=world.staff["agent"],
+                    note="已致电会员",
+                )
             numbers.append(complaint.complaint_no)
         session.commit()
     return numbers
@@ -52,8 +65,10 @@ def _escalations(wb):
         events = session.scalars(
             select(ComplaintEvent).where(ComplaintEvent.action == "escalated")
         ).all()
-        return sorted((e.complaint_id, json.loads(e.data)["clock"], json.loads(e.data)["level"])
-                      for e in events)  # fmt: skip
+        return sorted(
+            (e.complaint_id, json.loads(e.data)["clock"], json.loads(e.data)["level"])
+            for e in events
+        )
 
 
 def _swept(wb, times=2):
@@ -63,8 +78,11 @@ def _swept(wb, times=2):
     for _ in range(times - 1):
         assert sweep(wb.sessions, wb.complaints).escalations == 0  # idempotent
     with wb.sessions() as session:
-        events = session.scalars(select(ComplaintEvent).where(
-            ComplaintEvent.action == "escalated").order_by(ComplaintEvent.id)).all()  # fmt: skip
+        events = session.scalars(
+            select(ComplaintEvent)
+            .where(ComplaintEvent.action == "escalated")
+            .order_by(ComplaintEvent.id)
+        ).all()
     new = [(json.loads(e.data)["clock"], json.loads(e.data)["level"]) for e in events[before:]]
     assert result.escalations == len(new)
     return new
@@ -72,8 +90,9 @@ def _swept(wb, times=2):
 
 def _reply(wb, world, number):
     with wb.sessions() as session:
-        wb.complaints.reply(session, complaint_no=number, actor=world.staff["agent"],
-                            note="回复会员")  # fmt: skip
+        wb.complaints.reply(
+            session, complaint_no=number, actor=world.staff["agent"], note="回复会员"
+        )
         session.commit()
 
 
@@ -116,11 +135,15 @@ def test_every_clock_climbs_its_ladder_once_per_rung(wb, world, clock):
         complaint = wb.complaints.get(session, number)
         assert complaint.escalation_level == 3 and complaint.sla_breached
         assert complaint.next_escalation_at is None
-        notes = session.execute(select(Notification.kind, Notification.staff_id)
-                                .order_by(Notification.id)).all()  # fmt: skip
+        notes = session.execute(
+            select(Notification.kind, Notification.staff_id).order_by(Notification.id)
+        ).all()
     agent, supervisor, head = (world.staff[k].id for k in ("agent", "supervisor", "dept_head"))
-    warn, breach, far = ("warn_handler", agent), ("to_supervisor", supervisor), \
-        ("to_department_head", head)  # fmt: skip
+    warn, breach, far = (
+        ("warn_handler", agent),
+        ("to_supervisor", supervisor),
+        ("to_department_head", head),
+    )
     assert notes == [warn, breach, far, warn, warn, breach, far, warn, breach, far]
 
 
@@ -134,10 +157,15 @@ def test_a_late_sweep_records_every_rung_passed(wb, world, clock):
 def test_waiting_on_the_member_and_closing_stop_the_clocks(wb, world, clock):
     paused, closed = _open_many(wb, world, 2, respond=True)
     with wb.sessions() as session:
-        wb.complaints.wait_on_member(session, complaint_no=paused, actor=world.staff["agent"],
-                                     note="等待会员回复")  # fmt: skip
-        wb.complaints.close(session, complaint_no=closed, actor=world.staff["supervisor"],
-                            reason="duplicate of another complaint")  # fmt: skip
+        wb.complaints.wait_on_member(
+            session, complaint_no=paused, actor=world.staff["agent"], note="等待会员回复"
+        )
+        wb.complaints.close(
+            session,
+            complaint_no=closed,
+            actor=world.staff["supervisor"],
+            reason="duplicate of another complaint",
+        )
         session.commit()
     clock.advance(days=14)
     assert sweep(wb.sessions, wb.complaints).escalations == 0
@@ -146,8 +174,9 @@ def test_waiting_on_the_member_and_closing_stop_the_clocks(wb, world, clock):
 def test_the_first_response_is_owed_even_while_waiting_on_the_member(wb, world, clock):
     [number] = _open_many(wb, world, 1)
     with wb.sessions() as session:
-        wb.complaints.wait_on_member(session, complaint_no=number, actor=world.staff["agent"],
-                                     note="等待会员补充材料")  # fmt: skip
+        wb.complaints.wait_on_member(
+            session, complaint_no=number, actor=world.staff["agent"], note="等待会员补充材料"
+        )
         session.commit()
     clock.advance(hours=2)
     assert _swept(wb) == [("first_response", 1), ("first_response", 2), ("first_response", 3)]
@@ -175,7 +204,7 @@ from pathlib import Path
 from workbench.bootstrap import build
 from workbench.clock import FixedClock
 from workbench.settings import load_settings
-from workbench.tickets import escalation
+from workbench.complaints import escalation
 
 now, ready, go = datetime.fromisoformat(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 wb = build(load_settings(), clock=FixedClock(now))
@@ -203,15 +232,22 @@ print(json.dumps({"escalations": result.escalations, "batches": batches}))
 def test_two_sweeper_processes_on_postgresql(wb, world, clock, keyring, db_url, tmp_path):
     _open_many(wb, world, 60)
     clock.advance(days=14)  # all three rungs of the first-response and resolution clocks
-    env = {**os.environ, "WORKBENCH_DATABASE_URL": db_url,
-           "WORKBENCH_KEYS_KEYRING": keyring.to_json()}  # fmt: skip
+    env = {
+        **os.environ,
+        "WORKBENCH_DATABASE_URL": db_url,
+        "WORKBENCH_KEYS_KEYRING": keyring.to_json(),
+    }
     go = tmp_path / "go"
     ready = [tmp_path / f"ready{n}" for n in range(2)]
     sweepers = [
-        subprocess.Popen([sys.executable, "-c", SWEEPER, clock.now().isoformat(), str(flag),
-                          str(go)], env=env, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", SWEEPER, clock.now().isoformat(), str(flag), str(go)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for flag in ready
-    ]  # fmt: skip
+    ]
     deadline = time.monotonic() + 60
     while not all(flag.exists() for flag in ready):
         assert time.monotonic() < deadline and all(p.poll() is None for p in sweepers)

@@ -63,14 +63,17 @@ def test_every_enc_column_is_marked_for_rotation():
         for table, columns in encrypted_columns(metadata.sorted_tables).items()
         for c in columns
     }
-    named = {(t.name, c.name) for t in metadata.sorted_tables for c in t.columns
-             if c.name.endswith("_enc")}  # fmt: skip
+    named = {
+        (t.name, c.name)
+        for t in metadata.sorted_tables
+        for c in t.columns
+        if c.name.endswith("_enc")
+    }
     assert named == marked
     assert ("call", "from_enc") in marked and ("change_request", "new_value_enc") in marked
 
 
-def test_rotate_reencrypts_every_encrypted_value_everywhere(cli_with_key_file, wb, world,
-                                                             keyring):  # fmt: skip
+def test_rotate_reencrypts_every_encrypted_value_everywhere(cli_with_key_file, wb, world, keyring):
     run, key_file = cli_with_key_file
     keyring.save(key_file)  # the key file of the keys the test data is encrypted with
     leave_traces(wb, world)
@@ -86,8 +89,10 @@ def test_rotate_reencrypts_every_encrypted_value_everywhere(cli_with_key_file, w
     assert rotated.index_key == keyring.index_key  # the blind index stays valid
 
     # Nothing anywhere still carries the old key id, and every value reads the same.
-    stale = {where: [v for v in values if v.startswith("k1:")]
-             for where, values in raw_text_values(wb).items()}  # fmt: skip
+    stale = {
+        where: [v for v in values if v.startswith("k1:")]
+        for where, values in raw_text_values(wb).items()
+    }
     assert {where: v for where, v in stale.items() if v} == {}
     assert _plain_values(wb, FieldCipher(rotated)) == before
     with wb.sessions() as session:  # the blind index did not move
@@ -115,8 +120,13 @@ def test_a_stopped_rotation_resumes_where_it_was(wb, world, keyring):
         raise Stopped(table)
 
     with pytest.raises(Stopped):
-        reencrypt_all(wb.sessions, cipher, metadata.sorted_tables, batch_size=2,
-                      progress=stop_after_first_batch)  # fmt: skip
+        reencrypt_all(
+            wb.sessions,
+            cipher,
+            metadata.sorted_tables,
+            batch_size=2,
+            progress=stop_after_first_batch,
+        )
     halfway = [v for v in raw_text_values(wb)[("member", "name_enc")]]
     assert sorted(v[:3] for v in halfway) == ["k1:", "k1:", "k1:", "k2:", "k2:"]
 

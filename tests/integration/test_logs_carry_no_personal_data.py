@@ -28,16 +28,29 @@ def test_full_flow_logs_are_clean(wb, world, caplog):
             wb.access.reveal(agent, view.member_no, "id_number", "want to see it")
         with pytest.raises(AccessDenied):
             wb.access.view(world.staff["manager_other"], view.member_no, "store")
-        wb.changes.request(world.staff["sales_own"], member_no=member.member_no, field="phone",
-                           new_value="13811112222", reason="new phone")  # fmt: skip
+        wb.changes.request(
+            world.staff["sales_own"],
+            member_no=member.member_no,
+            field="phone",
+            new_value="13811112222",
+            reason="new phone",
+        )
         wb.sharing.export_members(world.staff["supervisor"])
     finally:
         logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     text = caplog.text
     assert "SELECT" in text  # the SQL log really was captured
     clear_values = [
-        app.phone, "+86" + app.phone, app.id_number, app.email, app.name, app.address,
-        "13811112222", world.app.phone, world.app.id_number, world.app.name,
-    ]  # fmt: skip
+        app.phone,
+        "+86" + app.phone,
+        app.id_number,
+        app.email,
+        app.name,
+        app.address,
+        "13811112222",
+        world.app.phone,
+        world.app.id_number,
+        world.app.name,
+    ]
     leaked = [value for value in clear_values if value in text]
     assert leaked == []

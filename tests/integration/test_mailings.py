@@ -71,19 +71,30 @@ def test_points_expiry_reminder_a_month_ahead_once(wb, world, clock):
     later = _member(wb, world)
     with wb.sessions() as session:
         # Earned two years less 20 days ago: expires in 20 days.
-        wb.ledger.credit(session, member_id=soon, kind=PointsKind.ACTIVITY, points=350,
-                         at=clock.now() - timedelta(days=2 * 365 - 20))  # fmt: skip
-        wb.ledger.credit(session, member_id=later, kind=PointsKind.ACTIVITY, points=90,
-                         at=clock.now() - timedelta(days=300))  # fmt: skip
+        wb.ledger.credit(
+            session,
+            member_id=soon,
+            kind=PointsKind.ACTIVITY,
+            points=350,
+            at=clock.now() - timedelta(days=2 * 365 - 20),
+        )
+        wb.ledger.credit(
+            session,
+            member_id=later,
+            kind=PointsKind.ACTIVITY,
+            points=90,
+            at=clock.now() - timedelta(days=300),
+        )
         session.commit()
     result = wb.mailings.points_expiry_reminders()
     assert result.queued == 2
     assert _queued(wb, "points_expiry") == [(soon, "email"), (soon, "sms")]
     with wb.sessions() as session:
         sms = session.scalar(
-            select(OutboxMessage).where(OutboxMessage.template == "points_expiry",
-                                        OutboxMessage.channel == "sms")
-        )  # fmt: skip
+            select(OutboxMessage).where(
+                OutboxMessage.template == "points_expiry", OutboxMessage.channel == "sms"
+            )
+        )
         body = wb.outbox.decrypt_body(sms)["body"]
     assert "350" in body and "2026-03-2" in body
     clock.advance(days=1)
@@ -114,8 +125,9 @@ def test_the_weekly_cap_counts_each_channel_on_its_own(wb, world):
     with wb.sessions() as session:
         member = session.get(Member, member_id)
         for _ in range(wb.settings.messaging_marketing_per_week):
-            assert wb.outbox.enqueue(session, member=member, template="birthday",
-                                     channel="sms", purpose="marketing").message  # fmt: skip
+            assert wb.outbox.enqueue(
+                session, member=member, template="birthday", channel="sms", purpose="marketing"
+            ).message
         session.commit()
     result = wb.mailings.birthday_greetings()
     assert (result.queued, result.skipped) == (1, 1)  # the e-mail goes; the SMS is capped

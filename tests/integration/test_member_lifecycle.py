@@ -200,8 +200,11 @@ def test_voluntary_termination_erases_personal_data_and_keeps_the_books(
         assert kinds == [PointsKind.SETTLEMENT, PointsKind.PURCHASE]
         assert {c.status for c in wb.registry.cards(session, member.id)} == {CardStatus.TERMINATED}
         # The same person may join again: the erased row no longer blocks the phone.
-        wb.registry.apply(session, application=application(phone=app.phone, id_number=app.id_number),
-                          actor=people.sales)  # fmt: skip
+        wb.registry.apply(
+            session,
+            application=application(phone=app.phone, id_number=app.id_number),
+            actor=people.sales,
+        )
 
 
 def test_involuntary_termination_needs_notice(wb, people, active_member, clock):
@@ -238,23 +241,39 @@ def test_manual_platinum_grant_needs_a_second_approver(wb, people, active_member
     with wb.sessions() as session:
         with pytest.raises(PermissionDenied):
             wb.registry.grant_tier(
-                session, member_no=member_no, tier_code="platinum", reason="VIP",
-                requested_by=people.supervisor, approved_by=people.supervisor,
-            )  # fmt: skip
+                session,
+                member_no=member_no,
+                tier_code="platinum",
+                reason="VIP",
+                requested_by=people.supervisor,
+                approved_by=people.supervisor,
+            )
         with pytest.raises(PermissionDenied):
             wb.registry.grant_tier(
-                session, member_no=member_no, tier_code="platinum", reason="VIP",
-                requested_by=people.supervisor, approved_by=people.agent,
-            )  # fmt: skip
+                session,
+                member_no=member_no,
+                tier_code="platinum",
+                reason="VIP",
+                requested_by=people.supervisor,
+                approved_by=people.agent,
+            )
         with pytest.raises(ValidationError):
             wb.registry.grant_tier(
-                session, member_no=member_no, tier_code="gold", reason="VIP",
-                requested_by=people.agent, approved_by=people.supervisor,
-            )  # fmt: skip
+                session,
+                member_no=member_no,
+                tier_code="gold",
+                reason="VIP",
+                requested_by=people.agent,
+                approved_by=people.supervisor,
+            )
         member = wb.registry.grant_tier(
-            session, member_no=member_no, tier_code="platinum", reason="long-standing customer",
-            requested_by=people.agent, approved_by=people.supervisor,
-        )  # fmt: skip
+            session,
+            member_no=member_no,
+            tier_code="platinum",
+            reason="long-standing customer",
+            requested_by=people.agent,
+            approved_by=people.supervisor,
+        )
         session.commit()
         assert member.tier_code == "platinum" and member.tier_locked_until is not None
         event = wb.registry.events(session, member.id)[-1]

@@ -26,11 +26,18 @@ def _empty_outbox(wb, world):
 
 
 def _dispatcher(wb, smtp=None, peer=None, **updates):
-    values = {"smtp_host": "127.0.0.1" if smtp else "", "smtp_port": smtp.port if smtp else 25,
-              "smtp_security": "none", "messaging_sms_per_second": 0}  # fmt: skip
+    values = {
+        "smtp_host": "127.0.0.1" if smtp else "",
+        "smtp_port": smtp.port if smtp else 25,
+        "smtp_security": "none",
+        "messaging_sms_per_second": 0,
+    }
     if peer is not None:
-        values.update(twilio_account_sid=peer.account_sid, twilio_from_number="+15005550006",
-                      twilio_api_base=peer.url)  # fmt: skip
+        values.update(
+            twilio_account_sid=peer.account_sid,
+            twilio_from_number="+15005550006",
+            twilio_api_base=peer.url,
+        )
         from pydantic import SecretStr
 
         values["twilio_auth_token"] = SecretStr(peer.auth_token)
@@ -46,8 +53,9 @@ def _welcome(wb, world):
     from tests.factories import application
 
     with wb.sessions() as session:
-        member = wb.registry.apply(session, application=application(store_code="SH01"),
-                                   actor=world.staff["sales_own"])  # fmt: skip
+        member = wb.registry.apply(
+            session, application=application(store_code="SH01"), actor=world.staff["sales_own"]
+        )
         wb.registry.approve(session, member_no=member.member_no, actor=world.staff["agent"])
         session.commit()
         return member.id
@@ -65,15 +73,18 @@ def test_approval_queues_in_its_transaction(wb, world):
     from tests.factories import application
 
     with wb.sessions() as session:
-        member = wb.registry.apply(session, application=application(store_code="SH01"),
-                                   actor=world.staff["sales_own"])  # fmt: skip
+        member = wb.registry.apply(
+            session, application=application(store_code="SH01"), actor=world.staff["sales_own"]
+        )
         wb.registry.approve(session, member_no=member.member_no, actor=world.staff["agent"])
         session.rollback()  # the approval did not happen: neither did its messages
     assert _messages(wb) == []
     member_id = _welcome(wb, world)
     queued = _messages(wb, member_id=member_id)
     assert [(m.channel, m.template, m.status) for m in queued] == [
-        ("sms", "welcome", "queued"), ("email", "welcome", "queued")]  # fmt: skip
+        ("sms", "welcome", "queued"),
+        ("email", "welcome", "queued"),
+    ]
     body = wb.outbox.decrypt_body(queued[0])["body"]
     assert "欢迎加入" in body and "M" in body and body not in queued[0].body_enc
 
@@ -194,54 +205,96 @@ def test_contact_policy(wb, world, clock):
         member = session.get(Member, world.member_id)
         # Marketing at 22:30 in Shanghai waits for 09:00.
         clock.set(datetime(2026, 3, 2, 14, 30, tzinfo=UTC))
-        queued = wb.outbox.enqueue(session, member=member, template="birthday", channel="sms",
-                                   purpose="marketing")  # fmt: skip
+        queued = wb.outbox.enqueue(
+            session, member=member, template="birthday", channel="sms", purpose="marketing"
+        )
         assert queued.message.next_attempt_at == datetime(2026, 3, 3, 1, 0, tzinfo=UTC)
         for _ in range(2):
-            wb.outbox.enqueue(session, member=member, template="birthday", channel="sms",
-                              purpose="marketing")  # fmt: skip
-        capped = wb.outbox.enqueue(session, member=member, template="birthday", channel="sms",
-                                   purpose="marketing")  # fmt: skip
+            wb.outbox.enqueue(
+                session, member=member, template="birthday", channel="sms", purpose="marketing"
+            )
+        capped = wb.outbox.enqueue(
+            session, member=member, template="birthday", channel="sms", purpose="marketing"
+        )
         assert capped.message is None and "frequency" in capped.reason
         member.sms_opt_out = True
         session.flush()
-        opted = wb.outbox.enqueue(session, member=member, template="points_expiry",
-                                  channel="sms", purpose="marketing",
-                                  extra={"points": 100, "expiry_date": "2026-04-01"})  # fmt: skip
+        opted = wb.outbox.enqueue(
+            session,
+            member=member,
+            template="points_expiry",
+            channel="sms",
+            purpose="marketing",
+            extra={"points": 100, "expiry_date": "2026-04-01"},
+        )
         assert opted.message is None and "opted out" in opted.reason
         # A frozen-card notice always goes, at once.
-        notice = wb.outbox.enqueue(session, member=member, template="card_lost", channel="sms",
-                                   purpose="transactional", extra={"when": "now"})  # fmt: skip
+        notice = wb.outbox.enqueue(
+            session,
+            member=member,
+            template="card_lost",
+            channel="sms",
+            purpose="transactional",
+            extra={"when": "now"},
+        )
         assert notice.message is not None and notice.message.next_attempt_at == clock.now()
-        again = wb.outbox.enqueue(session, member=member, template="card_lost", channel="sms",
-                                  purpose="transactional", extra={"when": "now"},
-                                  dedupe_key="card_lost:1")  # fmt: skip
-        twice = wb.outbox.enqueue(session, member=member, template="card_lost", channel="sms",
-                                  purpose="transactional", extra={"when": "now"},
-                                  dedupe_key="card_lost:1")  # fmt: skip
+        again = wb.outbox.enqueue(
+            session,
+            member=member,
+            template="card_lost",
+            channel="sms",
+            purpose="transactional",
+            extra={"when": "now"},
+            dedupe_key="card_lost:1",
+        )
+        twice = wb.outbox.enqueue(
+            session,
+            member=member,
+            template="card_lost",
+            channel="sms",
+            purpose="transactional",
+            extra={"when": "now"},
+            dedupe_key="card_lost:1",
+        )
         assert again.message is not None and twice.message is None
 
 
 def test_inbound_sms_opt_out_and_satisfaction(wb, world):
-    from workbench.tickets.service import ComplaintIntake
+    from workbench.complaints.service import ComplaintIntake
 
     agent, supervisor = world.staff["agent"], world.staff["supervisor"]
     with wb.sessions() as session:
-        assert handle_inbound_sms(wb, session, from_number="13900001111", body="STOP").action \
-            == "unknown_sender"  # fmt: skip
-        assert handle_inbound_sms(wb, session, from_number=world.app.phone, body="退订").action \
-            == "opted_out"  # fmt: skip
+        assert (
+            handle_inbound_sms(wb, session, from_number="13900001111", body="STOP").action
+            == "unknown_sender"
+        )
+        assert (
+            handle_inbound_sms(wb, session, from_number=world.app.phone, body="退订").action
+            == "opted_out"
+        )
         assert session.get(Member, world.member_id).sms_opt_out
-        assert handle_inbound_sms(wb, session, from_number=world.app.phone, body="START").action \
-            == "opted_in"  # fmt: skip
-        c = wb.complaints.open(session, intake=ComplaintIntake(
-            channel="hotline", category="billing", description="扣费", member_no=world.member_no),
-            actor=agent)  # fmt: skip
+        assert (
+            handle_inbound_sms(wb, session, from_number=world.app.phone, body="START").action
+            == "opted_in"
+        )
+        c = wb.complaints.open(
+            session,
+            intake=ComplaintIntake(
+                channel="hotline", category="billing", description="扣费", member_no=world.member_no
+            ),
+            actor=agent,
+        )
         number = c.complaint_no
         wb.complaints.assign(session, complaint_no=number, department="finance", actor=supervisor)
         wb.complaints.investigate(session, complaint_no=number, actor=agent)
-        wb.complaints.propose(session, complaint_no=number, root_cause="system_error",
-                              responsible_party="IT", plan="退款", actor=agent)  # fmt: skip
+        wb.complaints.propose(
+            session,
+            complaint_no=number,
+            root_cause="system_error",
+            responsible_party="IT",
+            plan="退款",
+            actor=agent,
+        )
         wb.complaints.approve(session, complaint_no=number, actor=supervisor)
         wb.complaints.inform(session, complaint_no=number, actor=agent, note="已退款")
         session.commit()

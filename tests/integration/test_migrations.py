@@ -18,11 +18,13 @@ def test_database_is_at_head_and_matches_models(wb):
     with wb.engine.connect() as connection:
         ours = {
             "compare_type": True,
-            "include_name": lambda name, kind, _: not (
-                kind == "table" and name.startswith("apscheduler_")),
-            "include_object": lambda obj, name, kind, *_: not (
-                kind == "index" and name in DESCENDING_INDEXES),
-        }  # fmt: skip
+            "include_name": lambda name, kind, _: (
+                not (kind == "table" and name.startswith("apscheduler_"))
+            ),
+            "include_object": lambda obj, name, kind, *_: (
+                not (kind == "index" and name in DESCENDING_INDEXES)
+            ),
+        }
         context = MigrationContext.configure(connection, opts=ours)
         assert compare_metadata(context, metadata) == []
 
@@ -30,12 +32,22 @@ def test_database_is_at_head_and_matches_models(wb):
 def test_indexes_with_a_descending_column_exist(wb):
     inspector = inspect(wb.engine)
     for name, columns in DESCENDING_INDEXES.items():
-        table = metadata.tables[next(t for t in metadata.tables if any(
-            i.name == name for i in metadata.tables[t].indexes))]  # fmt: skip
+        table = metadata.tables[
+            next(
+                t
+                for t in metadata.tables
+                if any(i.name == name for i in metadata.tables[t].indexes)
+            )
+        ]
         [found] = [i for i in inspector.get_indexes(table.name) if i["name"] == name]
-        shown = [c or e for c, e in zip(found["column_names"],
-                                        found.get("expressions") or found["column_names"],
-                                        strict=True)]  # fmt: skip
+        shown = [
+            c or e
+            for c, e in zip(
+                found["column_names"],
+                found.get("expressions") or found["column_names"],
+                strict=True,
+            )
+        ]
         assert [c.split()[0].strip('"') for c in shown] == columns
 
 

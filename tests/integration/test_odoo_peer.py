@@ -60,8 +60,13 @@ def test_search_read_pages_and_orders_and_gives_many2one_as_pairs(peer, client):
     for name in ("S3", "S1", "S2"):
         peer.add("sale.order", name=name, partner_id=partner, state="sale")
     orders = client.env["sale.order"]
-    rows = orders.search_read([("partner_id.name", "=", "王芳")], fields=["name", "partner_id"],
-                              limit=2, offset=1, order="write_date asc, id asc")  # fmt: skip
+    rows = orders.search_read(
+        [("partner_id.name", "=", "王芳")],
+        fields=["name", "partner_id"],
+        limit=2,
+        offset=1,
+        order="write_date asc, id asc",
+    )
     assert [r["name"] for r in rows] == ["S2", "S3"]
     assert rows[0]["partner_id"] == [partner, "王芳"]
     assert orders.read([1], ["partner_id"], load="_classic_write")[0]["partner_id"] == partner

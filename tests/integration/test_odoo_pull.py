@@ -132,8 +132,13 @@ def test_pull_takes_member_partners_and_their_confirmed_orders(wb, world, odoo, 
     assert set(skipped) == {landline, bad_id}
     assert skipped[landline].field_names == "phone" and "mobile" in skipped[landline].reason
     assert skipped[bad_id].field_names == "id_number"
-    assert clear_personal_data(repr([(i.reason, i.field_names) for i in skipped.values()]).encode(),
-                               needles=["021 5555 1234", wrong_id, "会员5", "会员6"]) == []  # fmt: skip
+    assert (
+        clear_personal_data(
+            repr([(i.reason, i.field_names) for i in skipped.values()]).encode(),
+            needles=["021 5555 1234", wrong_id, "会员5", "会员6"],
+        )
+        == []
+    )
 
 
 def test_a_second_pull_changes_nothing(wb, world, odoo, sync, clock):
@@ -204,8 +209,9 @@ def test_a_record_stamped_at_the_very_start_of_the_cursors_second_is_taken(wb, w
 
 
 @pytest.mark.parametrize("overlap", [300, 0])
-def test_a_slow_save_stamped_behind_the_cursor_is_caught_by_the_overlap(wb, world, odoo, clock,
-                                                                        overlap):  # fmt: skip
+def test_a_slow_save_stamped_behind_the_cursor_is_caught_by_the_overlap(
+    wb, world, odoo, clock, overlap
+):
     sync = reconfigure(wb, odoo, odoo_overlap_seconds=overlap)
     clock.set(PEER_START.replace(tzinfo=UTC) + timedelta(minutes=2))
     add_partner(odoo, 1)
@@ -221,8 +227,9 @@ def test_a_slow_save_stamped_behind_the_cursor_is_caught_by_the_overlap(wb, worl
 
 
 @pytest.mark.parametrize("calls_before_the_cut", [7, 9, 13, 16])
-def test_a_pull_cut_off_half_way_resumes_and_loses_nothing(wb, world, odoo, sync,
-                                                           calls_before_the_cut):  # fmt: skip
+def test_a_pull_cut_off_half_way_resumes_and_loses_nothing(
+    wb, world, odoo, sync, calls_before_the_cut
+):
     for serial in range(1, 9):
         partner = add_partner(odoo, serial)
         add_order(odoo, partner, 10.0 * serial)
@@ -253,8 +260,9 @@ def test_a_killed_pull_process_resumes_from_its_cursor(wb, world, odoo, sync, ke
         for amount in (10.0, 20.0, 30.0):
             add_order(odoo, partner, amount)
     with wb.sessions() as session:
-        session.get(type(world.staff["admin"]), world.staff["admin"].id).password_hash = (
-            password_hash("password1"))  # fmt: skip
+        session.get(
+            type(world.staff["admin"]), world.staff["admin"].id
+        ).password_hash = password_hash("password1")
         session.commit()
     waiting, release = threading.Event(), threading.Event()
     pages = []
@@ -267,14 +275,25 @@ def test_a_killed_pull_process_resumes_from_its_cursor(wb, world, odoo, sync, ke
                 release.wait(30)
 
     odoo.on_call = hold_third_order_page
-    env = {**os.environ, "WORKBENCH_DATABASE_URL": db_url,
-           "WORKBENCH_KEYS_KEYRING": keyring.to_json(), "WORKBENCH_PASSWORD": "password1",
-           "WORKBENCH_PROTECTION_TERMINAL_FILE": "/nonexistent/terminal.json",
-           "WORKBENCH_ODOO_HOST": "127.0.0.1", "WORKBENCH_ODOO_PORT": str(odoo.port),
-           "WORKBENCH_ODOO_DATABASE": "odoo", "WORKBENCH_ODOO_LOGIN": "sync",
-           "WORKBENCH_ODOO_PASSWORD": "secret", "WORKBENCH_ODOO_BATCH_SIZE": "3"}  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-m", "workbench", "--user", "admin", "odoo",
-                                "pull"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    env = {
+        **os.environ,
+        "WORKBENCH_DATABASE_URL": db_url,
+        "WORKBENCH_KEYS_KEYRING": keyring.to_json(),
+        "WORKBENCH_PASSWORD": "password1",
+        "WORKBENCH_PROTECTION_TERMINAL_FILE": "/nonexistent/terminal.json",
+        "WORKBENCH_ODOO_HOST": "127.0.0.1",
+        "WORKBENCH_ODOO_PORT": str(odoo.port),
+        "WORKBENCH_ODOO_DATABASE": "odoo",
+        "WORKBENCH_ODOO_LOGIN": "sync",
+        "WORKBENCH_ODOO_PASSWORD": "secret",
+        "WORKBENCH_ODOO_BATCH_SIZE": "3",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "--user", "admin", "odoo", "pull"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert waiting.wait(60), process.stderr.read().decode()[-2000:]
         process.send_signal(signal.SIGKILL)
@@ -294,8 +313,14 @@ def test_a_killed_pull_process_resumes_from_its_cursor(wb, world, odoo, sync, ke
 
 
 def test_a_partner_holding_a_members_mobile_is_linked_not_duplicated(wb, world, odoo, sync):
-    partner = odoo.add("res.partner", name="张伟伟", mobile=world.app.phone, is_company=False,
-                       membership_state="paid", email="zhang.weiwei@example.com")  # fmt: skip
+    partner = odoo.add(
+        "res.partner",
+        name="张伟伟",
+        mobile=world.app.phone,
+        is_company=False,
+        membership_state="paid",
+        email="zhang.weiwei@example.com",
+    )
 
     report = sync.pull()
 
@@ -374,8 +399,9 @@ def test_a_member_who_left_is_not_filled_in_again(wb, world, odoo, sync):
     sync.pull()
     member = by_phone(wb, partner_phone(1))
     with wb.sessions() as session:
-        wb.registry.terminate(session, member_no=member.member_no, reason="voluntary",
-                              actor=world.staff["admin"])  # fmt: skip
+        wb.registry.terminate(
+            session, member_no=member.member_no, reason="voluntary", actor=world.staff["admin"]
+        )
         session.commit()
     odoo.clock.jump(seconds=5)
     odoo.update("res.partner", partner, name="会员一")
@@ -397,8 +423,12 @@ def test_check_reports_the_server_the_user_and_the_models(wb, world, odoo, sync)
     report = sync.check()
 
     assert report.version == "17.0" and report.user == "Workbench Sync (sync)"
-    assert report.models == {"res.partner": True, "sale.order": True, "pos.order": True,
-                             "helpdesk.ticket": True}  # fmt: skip
+    assert report.models == {
+        "res.partner": True,
+        "sale.order": True,
+        "pos.order": True,
+        "helpdesk.ticket": True,
+    }
     assert report.counts == {"members": 3, "confirmed sale.order": 3, "confirmed pos.order": 0}
     assert report.problems == [] and report.round_trips > 0
 
@@ -461,9 +491,11 @@ def test_a_model_the_sync_user_may_not_read_is_reported_and_the_rest_go_on(wb, w
     report = sync.pull()
 
     assert report.outcome == "incomplete"
-    assert report.failures == ["the Odoo user 'sync' may not read sale.order records (You are "
-                               "not allowed to access 'Sales Order' (sale.order) records.): grant "
-                               "it that right in Odoo, or leave sale.order out of the settings"]  # fmt: skip
+    assert report.failures == [
+        "the Odoo user 'sync' may not read sale.order records (You are "
+        "not allowed to access 'Sales Order' (sale.order) records.): grant "
+        "it that right in Odoo, or leave sale.order out of the settings"
+    ]
     assert [p.external_ref for p in purchases(wb)] == ["odoo:pos.order:1"]
     odoo.denied.clear()
     assert sync.pull().counts["purchases_created"] == 1  # its cursor never moved
@@ -471,8 +503,11 @@ def test_a_model_the_sync_user_may_not_read_is_reported_and_the_rest_go_on(wb, w
 
 def test_a_setting_naming_a_field_odoo_lacks_is_a_clear_error(wb, world, odoo, sync):
     del odoo.tables["res.partner"].fields["membership_state"]  # no Membership app
-    with pytest.raises(OdooFieldMissing, match=r"res.partner has no field membership_state, "
-                       r"which \[odoo\] member_domain names"):  # fmt: skip
+    with pytest.raises(
+        OdooFieldMissing,
+        match=r"res.partner has no field membership_state, "
+        r"which \[odoo\] member_domain names",
+    ):
         sync.pull()
     sync = reconfigure(wb, odoo, odoo_member_domain=[["is_company", "=", False]])
     odoo.add("res.partner", name="会员1", mobile=partner_phone(1), is_company=False)
@@ -502,13 +537,23 @@ def test_the_sync_logs_no_personal_data_and_no_password(wb, world, odoo, sync, c
 def test_the_sync_tables_hold_no_personal_data_in_clear(wb, world, odoo, sync):
     add_partner(odoo, 1, with_id=True)
     add_partner(odoo, 2, mobile="13")
-    odoo.add("res.partner", name="张伟伟", mobile=world.app.phone, is_company=False,
-             membership_state="paid")  # fmt: skip
+    odoo.add(
+        "res.partner",
+        name="张伟伟",
+        mobile=world.app.phone,
+        is_company=False,
+        membership_state="paid",
+    )
     sync.pull()
     sync.push()
     with wb.sessions() as session:
-        dump = repr([columns(row) for table in (PartnerLink, SyncCursor, SyncIssue, SyncRun)
-                     for row in session.scalars(select(table))])  # fmt: skip
+        dump = repr(
+            [
+                columns(row)
+                for table in (PartnerLink, SyncCursor, SyncIssue, SyncRun)
+                for row in session.scalars(select(table))
+            ]
+        )
     assert "res.partner" in dump
     assert clear_personal_data(dump.encode(), needles=["会员1", "张伟伟", "张伟"]) == []
 
@@ -531,19 +576,29 @@ def tls_files(tmp_path):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "odoo.test")])
     now = datetime.now(UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(
-            "127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
+    )
     cert_file, key_file = tmp_path / "odoo.pem", tmp_path / "odoo.key"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))  # fmt: skip
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_file, key_file
 
 
@@ -553,8 +608,11 @@ def test_jsonrpc_over_tls_verifies_the_servers_certificate(wb, world, tls_files,
     tls.load_cert_chain(cert_file, key_file)
     with OdooPeer(tls=tls) as secure:
         sync = reconfigure(wb, secure, odoo_protocol="jsonrpc+ssl")
-        with pytest.raises(OdooUnreachable, match=r"https://127.0.0.1:\d+ is unreachable: "
-                           r".*CERTIFICATE_VERIFY_FAILED"):  # fmt: skip
+        with pytest.raises(
+            OdooUnreachable,
+            match=r"https://127.0.0.1:\d+ is unreachable: "
+            r".*CERTIFICATE_VERIFY_FAILED",
+        ):
             sync.check()
         monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # the operator trusts its CA
         assert sync.check().version == "17.0"

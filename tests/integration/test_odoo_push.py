@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.fixtures_odoo import add_order, add_partner, partner_phone, reconfigure
+from workbench.complaints.service import ComplaintIntake
 from workbench.crm.models import ComplaintTicket, PartnerLink, SyncIssue
 from workbench.members.models import Member
 from workbench.scheduler import jobs
 from workbench.scheduler.service import job_plan
-from workbench.tickets.service import ComplaintIntake
 
 
 def member(wb, serial: int) -> Member:
@@ -24,15 +24,24 @@ def member(wb, serial: int) -> Member:
 
 def issues(wb, kind: str) -> list[SyncIssue]:
     with wb.sessions() as session:
-        return list(session.scalars(select(SyncIssue).where(SyncIssue.kind == kind)
-                                    .order_by(SyncIssue.id)))  # fmt: skip
+        return list(
+            session.scalars(select(SyncIssue).where(SyncIssue.kind == kind).order_by(SyncIssue.id))
+        )
 
 
 def complain(wb, world, member_no: str, description: str = "收银员态度很差") -> str:
     with wb.sessions() as session:
-        complaint = wb.complaints.open(session, intake=ComplaintIntake(
-            channel="hotline", category="service_attitude", priority="urgent",
-            description=description, member_no=member_no), actor=world.staff["agent"])  # fmt: skip
+        complaint = wb.complaints.open(
+            session,
+            intake=ComplaintIntake(
+                channel="hotline",
+                category="service_attitude",
+                priority="urgent",
+                description=description,
+                member_no=member_no,
+            ),
+            actor=world.staff["agent"],
+        )
         session.commit()
         return complaint.complaint_no
 
@@ -49,9 +58,12 @@ def test_push_writes_tier_points_and_opt_outs_and_only_what_changed(wb, world, o
 
     assert report.outcome == "ok" and report.counts["partners_written"] == 2
     assert {k: v for k, v in odoo.record("res.partner", first).items() if k.startswith("x_wo")} == {
-        "x_workbench_tier": "regular", "x_workbench_points": 128,
-        "x_workbench_sms_opt_out": False, "x_workbench_email_opt_out": False,
-        "x_workbench_do_not_call": False}  # fmt: skip
+        "x_workbench_tier": "regular",
+        "x_workbench_points": 128,
+        "x_workbench_sms_opt_out": False,
+        "x_workbench_email_opt_out": False,
+        "x_workbench_do_not_call": False,
+    }
     assert odoo.record("res.partner", second)["x_workbench_sms_opt_out"] is True
     writes = odoo.count("res.partner", "write")
 
@@ -60,8 +72,9 @@ def test_push_writes_tier_points_and_opt_outs_and_only_what_changed(wb, world, o
 
     with wb.sessions() as session:
         buyer = session.get(Member, member(wb, 1).id)
-        wb.ledger.record_purchase(session, member=buyer, amount=Decimal("10"),
-                                  store_id=buyer.store_id)  # fmt: skip
+        wb.ledger.record_purchase(
+            session, member=buyer, amount=Decimal("10"), store_id=buyer.store_id
+        )
         session.commit()
     assert sync.push().counts["partners_written"] == 1
     assert odoo.record("res.partner", first)["x_workbench_points"] == 138
@@ -79,7 +92,8 @@ def test_a_partner_odoo_refuses_is_skipped_and_reported_and_the_rest_go_on(wb, w
     partners = [add_partner(odoo, serial) for serial in range(1, 5)]
     refused = partners[2]
     odoo.constraints["res.partner"] = lambda row: (
-        "Mobile 13900070003 is on the blocklist" if row["id"] == refused else None)  # fmt: skip
+        "Mobile 13900070003 is on the blocklist" if row["id"] == refused else None
+    )
     sync.pull()
 
     report = sync.push()
@@ -89,8 +103,11 @@ def test_a_partner_odoo_refuses_is_skipped_and_reported_and_the_rest_go_on(wb, w
     assert (skip.odoo_id, skip.member_id) == (refused, member(wb, 3).id)
     assert skip.reason == "Odoo refused to change res.partner (ValidationError)"  # not Odoo's text
     assert odoo.record("res.partner", refused)["x_workbench_tier"] is False
-    assert all(odoo.record("res.partner", p)["x_workbench_tier"] == "regular"
-               for p in partners if p != refused)  # fmt: skip
+    assert all(
+        odoo.record("res.partner", p)["x_workbench_tier"] == "regular"
+        for p in partners
+        if p != refused
+    )
 
     odoo.constraints.clear()
     assert sync.push().counts["partners_written"] == 1
@@ -224,7 +241,9 @@ def test_a_ticket_odoo_refuses_is_reported_and_tried_again(wb, world, odoo, sync
     odoo.constraints.clear()
     assert sync.push().counts["tickets_created"] == 1
     assert {row["name"][:11] for row in odoo.tables["helpdesk.ticket"].rows.values()} == {
-        f"[{first}", f"[{second}"}  # fmt: skip
+        f"[{first}",
+        f"[{second}",
+    }
 
 
 def test_without_helpdesk_no_tickets_and_a_warning(wb, world, odoo, sync):
@@ -283,8 +302,14 @@ def test_a_failing_job_logs_one_line_and_raises_nothing(wb, world, odoo, caplog)
 # The CLI --------------------------------------------------------------------------------------------
 @pytest.fixture
 def odoo_env(monkeypatch, odoo):
-    for name, value in {"HOST": "127.0.0.1", "PORT": str(odoo.port), "DATABASE": "odoo",
-                        "LOGIN": "sync", "PASSWORD": "secret", "BATCH_SIZE": "3"}.items():  # fmt: skip
+    for name, value in {
+        "HOST": "127.0.0.1",
+        "PORT": str(odoo.port),
+        "DATABASE": "odoo",
+        "LOGIN": "sync",
+        "PASSWORD": "secret",
+        "BATCH_SIZE": "3",
+    }.items():
         monkeypatch.setenv(f"WORKBENCH_ODOO_{name}", value)
 
 
@@ -317,7 +342,8 @@ def test_cli_errors_are_one_line(run_cli, world, odoo, odoo_env, monkeypatch):
     odoo.deny("sale.order", "read")
     code, _, err = run_cli("odoo", "pull", user="admin")
     assert code == 2 and err.strip().splitlines()[-1].startswith(
-        "error: pull incomplete: the Odoo user 'sync' may not read sale.order")  # fmt: skip
+        "error: pull incomplete: the Odoo user 'sync' may not read sale.order"
+    )
 
     monkeypatch.setenv("WORKBENCH_ODOO_PASSWORD", "wrong")
     code, _, err = run_cli("odoo", "check")
@@ -328,7 +354,8 @@ def test_cli_errors_are_one_line(run_cli, world, odoo, odoo_env, monkeypatch):
     code, _, err = run_cli("odoo", "check")
     assert code == 2 and err.strip() == (
         "error: Odoo is not configured: set [odoo] host (WORKBENCH_ODOO_HOST), database and "
-        "login, and the password or API key in WORKBENCH_ODOO_PASSWORD")  # fmt: skip
+        "login, and the password or API key in WORKBENCH_ODOO_PASSWORD"
+    )
 
     monkeypatch.setenv("WORKBENCH_ODOO_HOST", "http://odoo.example.com")
     code, _, err = run_cli("odoo", "check")

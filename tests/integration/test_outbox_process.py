@@ -30,8 +30,12 @@ def _sender(wb, keyring, peer):
         "WORKBENCH_MESSAGING_LEASE_SECONDS": "1",
         "WORKBENCH_MESSAGING_SEND_SECONDS": "1",
     }
-    return subprocess.Popen([sys.executable, "-m", "workbench", "outbox", "run", "--loop"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "workbench", "outbox", "run", "--loop"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _wait(condition, timeout, what):
@@ -47,17 +51,19 @@ def test_sender_killed_mid_batch_then_restarted_sends_each_once(wb, world, keyri
     with wb.sessions() as session:
         session.execute(delete(OutboxMessage))
         for _ in range(MEMBERS):  # each approval queues a welcome SMS (and an e-mail)
-            member = wb.registry.apply(session, application=application(store_code="SH01"),
-                                       actor=world.staff["sales_own"])  # fmt: skip
+            member = wb.registry.apply(
+                session, application=application(store_code="SH01"), actor=world.staff["sales_own"]
+            )
             wb.registry.approve(session, member_no=member.member_no, actor=world.staff["agent"])
         session.commit()
 
     def sms_sent() -> int:
         with wb.sessions() as session:
             return session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.channel == "sms", OutboxMessage.status == "sent")
-            )  # fmt: skip
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.channel == "sms", OutboxMessage.status == "sent")
+            )
 
     first = _sender(wb, keyring, twilio_peer)
     try:
@@ -80,6 +86,7 @@ def test_sender_killed_mid_batch_then_restarted_sends_each_once(wb, world, keyri
     assert len(sent) == MEMBERS
     assert len({(m["to"], m["body"]) for m in sent}) == MEMBERS  # each member's, once
     with wb.sessions() as session:
-        sids = set(session.scalars(select(OutboxMessage.provider_id).where(
-            OutboxMessage.channel == "sms")))  # fmt: skip
+        sids = set(
+            session.scalars(select(OutboxMessage.provider_id).where(OutboxMessage.channel == "sms"))
+        )
     assert sids == {m["sid"] for m in sent}

@@ -12,20 +12,28 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from workbench.complaints.service import ComplaintIntake
 from workbench.scheduler import jobs
 from workbench.scheduler.leader import ADVISORY_KEY
 from workbench.scheduler.service import job_plan
-from workbench.tickets.service import ComplaintIntake
 
 
 def _start(db_url, keyring):
-    env = {**os.environ, "WORKBENCH_DATABASE_URL": db_url,
-           "WORKBENCH_KEYS_KEYRING": keyring.to_json(),
-           "WORKBENCH_SCHEDULER_STANDBY_POLL_SECONDS": "0.2",
-           "WORKBENCH_SCHEDULER_LOCK_CHECK_SECONDS": "0.2",
-           "WORKBENCH_SCHEDULER_SWEEP_SECONDS": "5"}  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "workbench", "scheduler"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    env = {
+        **os.environ,
+        "WORKBENCH_DATABASE_URL": db_url,
+        "WORKBENCH_KEYS_KEYRING": keyring.to_json(),
+        "WORKBENCH_SCHEDULER_STANDBY_POLL_SECONDS": "0.2",
+        "WORKBENCH_SCHEDULER_LOCK_CHECK_SECONDS": "0.2",
+        "WORKBENCH_SCHEDULER_SWEEP_SECONDS": "5",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "workbench", "scheduler"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for_line(process, expected, timeout=30.0):
@@ -67,9 +75,17 @@ def _take_the_lock_away(wb, db_url):
     lock's connection is cut (PostgreSQL), or the lock file is deleted (SQLite)."""
     if wb.engine.dialect.name == "postgresql":
         with wb.engine.connect() as connection:
-            [holder] = connection.execute(
-                text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                     "AND objid::bigint = :k"), {"k": ADVISORY_KEY}).scalars().all()  # fmt: skip
+            [holder] = (
+                connection.execute(
+                    text(
+                        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                        "AND objid::bigint = :k"
+                    ),
+                    {"k": ADVISORY_KEY},
+                )
+                .scalars()
+                .all()
+            )
             assert connection.execute(text("SELECT pg_terminate_backend(:p)"), {"p": holder})
         return holder
     os.remove(f"{make_url(db_url).database}.scheduler.lock")
@@ -89,9 +105,17 @@ def test_a_scheduler_that_loses_its_lock_steps_down_and_the_standby_takes_over(w
         _wait_for_line(first, "scheduler: standby", timeout=20)  # and it waits its turn
         if wb.engine.dialect.name == "postgresql":
             with wb.engine.connect() as connection:
-                holders = connection.execute(
-                    text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                         "AND objid::bigint = :k"), {"k": ADVISORY_KEY}).scalars().all()  # fmt: skip
+                holders = (
+                    connection.execute(
+                        text(
+                            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                            "AND objid::bigint = :k"
+                        ),
+                        {"k": ADVISORY_KEY},
+                    )
+                    .scalars()
+                    .all()
+                )
             assert len(holders) == 1 and holders != [old_holder]
         for process in (first, second):
             process.send_signal(signal.SIGTERM)
@@ -107,12 +131,24 @@ def test_a_scheduler_that_loses_its_lock_steps_down_and_the_standby_takes_over(w
 def test_jobs_run_in_process_and_are_idempotent(wb, world, clock):
     jobs.install(wb)
     with wb.sessions() as session:
-        wb.complaints.open(session, intake=ComplaintIntake(
-            channel="hotline", category="billing", priority="urgent", description="扣费",
-            member_no=world.member_no), actor=world.staff["agent"])  # fmt: skip
+        wb.complaints.open(
+            session,
+            intake=ComplaintIntake(
+                channel="hotline",
+                category="billing",
+                priority="urgent",
+                description="扣费",
+                member_no=world.member_no,
+            ),
+            actor=world.staff["agent"],
+        )
         # A window longer than the 10 days below: the lease lapses, the task stays callable.
-        wb.callbacks.schedule(session, member_id=world.member_id, reason="tier_change",
-                              latest_at=clock.now() + timedelta(days=30))  # fmt: skip
+        wb.callbacks.schedule(
+            session,
+            member_id=world.member_id,
+            reason="tier_change",
+            latest_at=clock.now() + timedelta(days=30),
+        )
         session.commit()
     wb.callbacks.claim_next(world.staff["agent"])
     clock.advance(days=10)
@@ -123,7 +159,7 @@ def test_jobs_run_in_process_and_are_idempotent(wb, world, clock):
     from sqlalchemy import func, select
 
     from workbench.callbacks.models import CallbackTask
-    from workbench.tickets.models import ComplaintEvent
+    from workbench.complaints.models import ComplaintEvent
 
     with wb.sessions() as session:
         escalations = session.scalar(

@@ -103,8 +103,12 @@ def test_new_settings_keep_the_next_run_and_unplanned_jobs_go(store):
     scheduler = build_scheduler(wb)
     scheduler.start(paused=True)
     # Stored by an older version: an hour's grace; and a job that is no longer planned.
-    scheduler.add_job(scheduler_probe.probe, CronTrigger.from_crontab(DAILY, timezone=UTC),
-                      id="probe", misfire_grace_time=3600)  # fmt: skip
+    scheduler.add_job(
+        scheduler_probe.probe,
+        CronTrigger.from_crontab(DAILY, timezone=UTC),
+        id="probe",
+        misfire_grace_time=3600,
+    )
     scheduler.add_job(scheduler_probe.other_probe, IntervalTrigger(minutes=5), id="retired")
     later = scheduler.get_job("probe").next_run_time + timedelta(days=1)
     scheduler.modify_job("probe", next_run_time=later)

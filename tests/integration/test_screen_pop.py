@@ -29,13 +29,15 @@ worker.join(30)
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_second_process_receives_the_pop(twilio, wb, world, db_url):
-    listener = subprocess.Popen([sys.executable, "-c", LISTENER, db_url],
-                                stdout=subprocess.PIPE, text=True)  # fmt: skip
+    listener = subprocess.Popen(
+        [sys.executable, "-c", LISTENER, db_url], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert listener.stdout.readline().strip() == "listening"
         sent = time.time()
-        response = twilio.post("/voice/incoming", {"CallSid": "CA" + "9" * 32,
-                                                   "From": world.app.phone, "To": HOTLINE})  # fmt: skip
+        response = twilio.post(
+            "/voice/incoming", {"CallSid": "CA" + "9" * 32, "From": world.app.phone, "To": HOTLINE}
+        )
         assert response.status_code == 200
         event = json.loads(listener.stdout.readline())
         assert listener.wait(10) == 0
@@ -64,9 +66,13 @@ def test_the_listener_reconnects_after_losing_its_connection(wb, db_url):
         assert ready.wait(10)
         ready.clear()
         with wb.engine.connect() as connection:  # an administrator kills the listener's backend
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE query LIKE :q AND pid <> pg_backend_pid()"), {"q": f"LISTEN {CHANNEL}%"})  # fmt: skip
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE query LIKE :q AND pid <> pg_backend_pid()"
+                ),
+                {"q": f"LISTEN {CHANNEL}%"},
+            )
             connection.commit()
         assert ready.wait(10), "the listener did not come back"
         with wb.sessions() as session:

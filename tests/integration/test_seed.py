@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from tests.pii import clear_personal_data
+from workbench.complaints.models import Complaint
 from workbench.demo.seed import seed
 from workbench.errors import WorkbenchError
 from workbench.members.models import (
@@ -15,7 +16,6 @@ from workbench.members.models import (
     PointsEntry,
     Staff,
 )
-from workbench.tickets.models import Complaint
 
 
 @pytest.fixture
@@ -27,8 +27,15 @@ def test_counts_and_rules(wb, seeded):
     assert seeded.stores == 4 and sum(seeded.members.values()) == 250
     assert seeded.members["active"] > 200 and seeded.complaints == 20
     roles = {role for _, role, _ in seeded.logins}
-    assert roles == {"admin", "supervisor", "agent", "department_head", "analyst",
-                     "store_manager", "sales"}  # fmt: skip
+    assert roles == {
+        "admin",
+        "supervisor",
+        "agent",
+        "department_head",
+        "analyst",
+        "store_manager",
+        "sales",
+    }
     with wb.sessions() as session:
         negative = session.execute(
             select(PointsEntry.member_id)

@@ -4,10 +4,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import application, fake_id_number
+from workbench.audit.models import AuditEntry
 from workbench.errors import DuplicateMember, InvalidPhoneNumber, InvalidState, MemberNotActive
 from workbench.members.models import MemberStatus
 from workbench.permissions.access import AccessDenied
-from workbench.permissions.models import AuditEntry, ThirdPartyShare
+from workbench.permissions.models import ThirdPartyShare
 
 
 def _members(wb, world, n, store_code="SH01"):
@@ -76,13 +77,20 @@ def test_change_request_needs_a_second_person(wb, world):
     sales = world.staff["sales_own"]
     new_phone = "13700001111"
     with pytest.raises(InvalidPhoneNumber):
-        wb.changes.request(sales, member_no=world.member_no, field="phone", new_value="1370000",
-                           reason="moved")  # fmt: skip
+        wb.changes.request(
+            sales, member_no=world.member_no, field="phone", new_value="1370000", reason="moved"
+        )
     with pytest.raises(AccessDenied):
-        wb.changes.request(world.staff["sales_other"], member_no=world.member_no, field="phone",
-                           new_value=new_phone, reason="x")  # fmt: skip
-    change = wb.changes.request(sales, member_no=world.member_no, field="phone",
-                                new_value=new_phone, reason="new number")  # fmt: skip
+        wb.changes.request(
+            world.staff["sales_other"],
+            member_no=world.member_no,
+            field="phone",
+            new_value=new_phone,
+            reason="x",
+        )
+    change = wb.changes.request(
+        sales, member_no=world.member_no, field="phone", new_value=new_phone, reason="new number"
+    )
     assert change.old_value_masked == f"{world.app.phone[:3]}****{world.app.phone[-4:]}"
     assert change.new_value_masked == "137****1111"
     assert new_phone not in (change.new_value_enc or "")
@@ -104,8 +112,13 @@ def test_change_request_needs_a_second_person(wb, world):
 
 def test_corrected_id_number_brings_its_birthday(wb, world):
     corrected = fake_id_number(birthday="19850709", male=False)
-    change = wb.changes.request(world.staff["sales_own"], member_no=world.member_no,
-                                field="id_number", new_value=corrected, reason="typo at sign-up")  # fmt: skip
+    change = wb.changes.request(
+        world.staff["sales_own"],
+        member_no=world.member_no,
+        field="id_number",
+        new_value=corrected,
+        reason="typo at sign-up",
+    )
     wb.changes.decide(world.staff["manager_own"], request_id=change.id, approve=True)
     with wb.sessions() as session:
         member = wb.registry.get(session, world.member_no)
@@ -116,15 +129,26 @@ def test_corrected_id_number_brings_its_birthday(wb, world):
 def test_change_to_a_taken_phone_is_refused(wb, world):
     [other] = _members(wb, world, 1)
     with pytest.raises(DuplicateMember):
-        wb.changes.request(world.staff["sales_own"], member_no=world.member_no, field="phone",
-                           new_value=other.phone, reason="typo")  # fmt: skip
+        wb.changes.request(
+            world.staff["sales_own"],
+            member_no=world.member_no,
+            field="phone",
+            new_value=other.phone,
+            reason="typo",
+        )
 
 
 def test_rejected_change_leaves_the_member_alone(wb, world):
-    change = wb.changes.request(world.staff["sales_own"], member_no=world.member_no,
-                                field="name", new_value="张三", reason="spelling")  # fmt: skip
-    decided = wb.changes.decide(world.staff["supervisor"], request_id=change.id, approve=False,
-                                note="ID card says 张伟")  # fmt: skip
+    change = wb.changes.request(
+        world.staff["sales_own"],
+        member_no=world.member_no,
+        field="name",
+        new_value="张三",
+        reason="spelling",
+    )
+    decided = wb.changes.decide(
+        world.staff["supervisor"], request_id=change.id, approve=False, note="ID card says 张伟"
+    )
     assert decided.status == "rejected" and decided.new_value_enc is None
     view = wb.access.view(world.staff["sales_own"], world.member_no, "sales")
     assert view.shown("name") == "张*"
@@ -142,14 +166,24 @@ def _erased_like_the_seed(wb, member_no):
 
 
 def test_no_change_request_brings_erased_data_back(wb, world):
-    change = wb.changes.request(world.staff["sales_own"], member_no=world.member_no,
-                                field="name", new_value="张三", reason="spelling")  # fmt: skip
+    change = wb.changes.request(
+        world.staff["sales_own"],
+        member_no=world.member_no,
+        field="name",
+        new_value="张三",
+        reason="spelling",
+    )
     _erased_like_the_seed(wb, world.member_no)
     with pytest.raises(MemberNotActive, match="erased"):
         wb.changes.decide(world.staff["supervisor"], request_id=change.id, approve=True)
     with pytest.raises(MemberNotActive, match="erased"):
-        wb.changes.request(world.staff["manager_own"], member_no=world.member_no, field="phone",
-                           new_value="13700002222", reason="new number")  # fmt: skip
+        wb.changes.request(
+            world.staff["manager_own"],
+            member_no=world.member_no,
+            field="phone",
+            new_value="13700002222",
+            reason="new number",
+        )
     with wb.sessions() as session:
         member = wb.registry.get(session, world.member_no)
         assert member.name_enc is None and member.phone_enc is None
@@ -159,16 +193,24 @@ def test_no_change_request_brings_erased_data_back(wb, world):
         ).all()
     assert denied == ["change_decision", "change_request"]
     # Rejecting it is still possible: it only closes the request.
-    assert wb.changes.decide(world.staff["supervisor"], request_id=change.id,
-                             approve=False).status == "rejected"  # fmt: skip
+    assert (
+        wb.changes.decide(world.staff["supervisor"], request_id=change.id, approve=False).status
+        == "rejected"
+    )
 
 
 def test_terminated_member_change_cannot_be_approved(wb, world):
-    change = wb.changes.request(world.staff["sales_own"], member_no=world.member_no,
-                                field="email", new_value="new@example.com", reason="moved")  # fmt: skip
+    change = wb.changes.request(
+        world.staff["sales_own"],
+        member_no=world.member_no,
+        field="email",
+        new_value="new@example.com",
+        reason="moved",
+    )
     with wb.sessions() as session:
-        wb.registry.terminate(session, member_no=world.member_no, reason="voluntary",
-                              actor=world.staff["agent"])  # fmt: skip
+        wb.registry.terminate(
+            session, member_no=world.member_no, reason="voluntary", actor=world.staff["agent"]
+        )
         session.commit()
     with pytest.raises(InvalidState):
         wb.changes.decide(world.staff["supervisor"], request_id=change.id, approve=True)
@@ -179,14 +221,25 @@ def test_terminated_member_change_cannot_be_approved(wb, world):
 def test_pending_changes_are_listed_within_the_branch(wb, world):
     staff = world.staff
     with wb.sessions() as session:
-        bj = wb.registry.apply(session, application=application(store_code="BJ01"),
-                               actor=staff["agent_branch"])  # fmt: skip
+        bj = wb.registry.apply(
+            session, application=application(store_code="BJ01"), actor=staff["agent_branch"]
+        )
         wb.registry.approve(session, member_no=bj.member_no, actor=staff["agent"])
         session.commit()
-    sh_change = wb.changes.request(staff["sales_own"], member_no=world.member_no,
-                                   field="name", new_value="张三", reason="spelling")  # fmt: skip
-    bj_change = wb.changes.request(staff["manager_other"], member_no=bj.member_no,
-                                   field="address", new_value="北京市朝阳区", reason="moved")  # fmt: skip
+    sh_change = wb.changes.request(
+        staff["sales_own"],
+        member_no=world.member_no,
+        field="name",
+        new_value="张三",
+        reason="spelling",
+    )
+    bj_change = wb.changes.request(
+        staff["manager_other"],
+        member_no=bj.member_no,
+        field="address",
+        new_value="北京市朝阳区",
+        reason="moved",
+    )
 
     def listed(who):
         return [c.id for c in wb.changes.pending(staff[who])]
@@ -206,14 +259,25 @@ def test_pending_changes_are_listed_within_the_branch(wb, world):
 
 def test_cli_change_list_hides_other_branches(wb, world, run_cli):
     with wb.sessions() as session:
-        bj = wb.registry.apply(session, application=application(store_code="BJ01"),
-                               actor=world.staff["agent_branch"])  # fmt: skip
+        bj = wb.registry.apply(
+            session, application=application(store_code="BJ01"), actor=world.staff["agent_branch"]
+        )
         wb.registry.approve(session, member_no=bj.member_no, actor=world.staff["agent"])
         session.commit()
-    wb.changes.request(world.staff["sales_own"], member_no=world.member_no, field="name",
-                       new_value="张三", reason="sh-spelling")  # fmt: skip
-    wb.changes.request(world.staff["manager_other"], member_no=bj.member_no, field="name",
-                       new_value="李四", reason="bj-spelling")  # fmt: skip
+    wb.changes.request(
+        world.staff["sales_own"],
+        member_no=world.member_no,
+        field="name",
+        new_value="张三",
+        reason="sh-spelling",
+    )
+    wb.changes.request(
+        world.staff["manager_other"],
+        member_no=bj.member_no,
+        field="name",
+        new_value="李四",
+        reason="bj-spelling",
+    )
     code, out, _ = run_cli("members", "changes", user="agent_bj")
     assert code == 0 and "bj-spelling" in out and "sh-spelling" not in out
     code, out, _ = run_cli("members", "changes", user="manager_own")

@@ -28,19 +28,29 @@ def certificate(tmp_path_factory):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.test")])
     now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
+    )
     cert_file, key_file = folder / "mail.pem", folder / "mail.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))  # fmt: skip
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     return str(cert_file), context
@@ -52,14 +62,22 @@ def _login(server, session, envelope, mechanism, auth_data):
 
 
 def _server(inbox, port, **tls):
-    return Controller(inbox, hostname="127.0.0.1", port=port, authenticator=_login,
-                      auth_required=True, **tls)  # fmt: skip
+    return Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=_login, auth_required=True, **tls
+    )
 
 
 def _sender(port, security, ca_file, password="secret"):
-    return SmtpEmail(host="127.0.0.1", port=port, security=security, username="mailer",
-                     password=password, sender="会员服务 <service@example.com>",
-                     ca_file=ca_file, timeout=5)  # fmt: skip
+    return SmtpEmail(
+        host="127.0.0.1",
+        port=port,
+        security=security,
+        username="mailer",
+        password=password,
+        sender="会员服务 <service@example.com>",
+        ca_file=ca_file,
+        timeout=5,
+    )
 
 
 def test_starttls_then_login(certificate):

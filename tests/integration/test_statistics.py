@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.statistics_data import CURRENT, populate
+from workbench.audit.models import AuditEntry
 from workbench.errors import ValidationError
 from workbench.members.models import Member, MemberStatus, Purchase, Store
 from workbench.permissions.access import AccessDenied
-from workbench.permissions.models import AuditEntry
 
 
 @pytest.fixture
@@ -75,8 +75,14 @@ def test_members_who_left_are_churn_unless_they_left_before_the_period(wb, world
 def test_a_small_store_cannot_be_worked_out_from_the_total(wb, world, stats_world):
     with wb.sessions() as session:
         bj01 = session.scalar(select(Store.id).where(Store.code == "BJ01"))
-        session.add(Purchase(member_id=stats_world.bj01[0], store_id=bj01,
-                             amount=Decimal("999.00"), occurred_at=CURRENT))  # fmt: skip
+        session.add(
+            Purchase(
+                member_id=stats_world.bj01[0],
+                store_id=bj01,
+                amount=Decimal("999.00"),
+                occurred_at=CURRENT,
+            )
+        )
         session.commit()
     stats = wb.statistics.members(world.staff["analyst"], wb.statistics.period())
     rows = _by_store(stats)
@@ -115,8 +121,9 @@ def test_the_same_figures_as_the_complaint_analysis(wb, world, stats_world):
     period = wb.statistics.period()
     supervisor = world.staff["supervisor"]
     analysis = wb.complaint_reports.report(supervisor, start=period.start, end=period.end)
-    own = wb.complaint_reports.report(supervisor, start=period.start, end=period.end,
-                                      store_code="SH01")  # fmt: skip
+    own = wb.complaint_reports.report(
+        supervisor, start=period.start, end=period.end, store_code="SH01"
+    )
     branches = {b.store: b for b in wb.statistics.kpis(supervisor, period).branches}
     stores = _by_store(wb.statistics.members(supervisor, period))
     assert branches["SH01"].complaints == analysis.by_store["SH01"] == 6
@@ -129,7 +136,9 @@ def test_who_sees_what(wb, world, stats_world):
     staff = world.staff
     for role in ("analyst", "dept_head", "admin"):
         assert [r.store for r in wb.statistics.members(staff[role], period).stores] == [
-            "BJ01", "SH01"]  # fmt: skip
+            "BJ01",
+            "SH01",
+        ]
     own = wb.statistics.members(staff["manager_own"], period)
     assert [r.store for r in own.stores] == ["SH01"] and own.total.members == 13
     mine = wb.statistics.kpis(staff["manager_own"], period)
@@ -181,8 +190,9 @@ def test_the_dashboard_period_takes_any_instants(wb, world, stats_world, clock):
     from workbench.statistics.period import Period
 
     now = clock.advance(hours=1)
-    kpis = wb.statistics.kpis(world.staff["supervisor"], Period(now - timedelta(days=90), now),
-                              branches=False)  # fmt: skip
+    kpis = wb.statistics.kpis(
+        world.staff["supervisor"], Period(now - timedelta(days=90), now), branches=False
+    )
     assert kpis.branches == () and kpis.total is None
     assert kpis.agents[0].calls == 4
 

@@ -82,14 +82,26 @@ def test_exports_refused_and_bad_options_are_one_line(wb, world, stats_world, ru
     assert code == 2 and out == "" and err.strip() == "error: analyst may not export reports"
     code, _, err = run_cli("report", "members", user="agent")
     assert code == 2 and "may not read member statistics" in err
-    code, _, err = run_cli("report", "kpis", "--from", "2026-03-05", "--to", "2026-03-01",
-                           user="supervisor")  # fmt: skip
+    code, _, err = run_cli(
+        "report", "kpis", "--from", "2026-03-05", "--to", "2026-03-01", user="supervisor"
+    )
     assert code == 2 and err.startswith("error: from:") and "Traceback" not in err
     code, _, err = run_cli("report", "kpis", "--from", "March", user="supervisor")
     assert code == 2 and "YYYY-MM-DD" in err
     code, _, err = run_cli("report", "members", "--format", "xml", user="supervisor")
     assert code == 2 and "table, csv or json" in err
-    code, out, _ = run_cli("report", "members", "--from", "2025-06-01", "--to", "2025-06-02",
-                           "--store", "SH01", "--format", "json", user="supervisor")  # fmt: skip
+    code, out, _ = run_cli(
+        "report",
+        "members",
+        "--from",
+        "2025-06-01",
+        "--to",
+        "2025-06-02",
+        "--store",
+        "SH01",
+        "--format",
+        "json",
+        user="supervisor",
+    )
     data = json.loads(out)
     assert [s["store"] for s in data["stores"]] == ["SH01"] and data["total"]["visits"] == 7

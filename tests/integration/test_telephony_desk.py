@@ -71,8 +71,9 @@ def test_two_agents_taking_at_once_one_wins(twilio, telephony, wb, world):
         except InvalidState:
             results.append(("refused", staff.username))
 
-    threads = [threading.Thread(target=take, args=(world.staff[who],))
-               for who in ("agent", "supervisor")]  # fmt: skip
+    threads = [
+        threading.Thread(target=take, args=(world.staff[who],)) for who in ("agent", "supervisor")
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -93,8 +94,11 @@ def test_a_branch_agent_takes_another_branchs_caller_without_seeing_the_member(
 def test_an_unanswered_agent_leg_puts_the_caller_back_in_the_queue(twilio, telephony, wb, world):
     call_id = _ring(twilio, wb, world.app.phone)
     telephony.desk.take(world.staff["agent"], call_id)
-    root = ET.fromstring(twilio.post(f"/voice/after-agent?call={call_id}",
-                                     {"CallSid": SID, "DialCallStatus": "no-answer"}).text)  # fmt: skip
+    root = ET.fromstring(
+        twilio.post(
+            f"/voice/after-agent?call={call_id}", {"CallSid": SID, "DialCallStatus": "no-answer"}
+        ).text
+    )
     assert root.find("Enqueue").text == "hotline"
     assert telephony.desk.view(world.staff["agent"], call_id).agent_id is None
 
@@ -139,17 +143,24 @@ def test_an_outbound_callback_rings_the_agent_then_dials_the_member(
         call = session.get(Call, call_id)
         assert call.call_sid == created["sid"] and call.callback_task_id == task_id
     # The agent answers; Twilio asks what to do: dial the member from the hotline number.
-    root = ET.fromstring(twilio.post(f"/voice/outbound/connect?call={call_id}",
-                                     {"CallSid": created["sid"]}).text)  # fmt: skip
+    root = ET.fromstring(
+        twilio.post(f"/voice/outbound/connect?call={call_id}", {"CallSid": created["sid"]}).text
+    )
     dial = root.find("Dial")
     assert dial.get("callerId") == HOTLINE and dial.find("Number").text == "+86" + world.app.phone
     done = urlparse(dial.get("action"))
     assert done.path == "/voice/outbound/done" and parse_qs(done.query) == {"call": [str(call_id)]}
     # The member's phone is busy: that is the task's outcome.
     for _ in range(2):  # a repeated webhook records it once
-        twilio.post(f"/voice/outbound/done?call={call_id}",
-                    {"CallSid": created["sid"], "DialCallStatus": "busy",
-                     "DialCallSid": "CA" + "8" * 32, "DialCallDuration": "0"})  # fmt: skip
+        twilio.post(
+            f"/voice/outbound/done?call={call_id}",
+            {
+                "CallSid": created["sid"],
+                "DialCallStatus": "busy",
+                "DialCallSid": "CA" + "8" * 32,
+                "DialCallDuration": "0",
+            },
+        )
     with wb.sessions() as session:
         task = session.get(CallbackTask, task_id)
     assert (task.outcome, task.attempts, task.status) == ("busy", 1, "queued")
@@ -175,15 +186,22 @@ def test_twilio_refusing_the_call_is_a_clear_error_and_the_call_is_marked_failed
 
 
 def test_a_complaint_registered_on_a_call_links_to_it(twilio, telephony, wb, world):
-    from workbench.tickets.service import ComplaintIntake
+    from workbench.complaints.service import ComplaintIntake
 
     agent = world.staff["agent"]
     call_id = _ring(twilio, wb, world.app.phone)
     telephony.desk.take(agent, call_id)
     with wb.sessions() as session:
-        complaint = wb.complaints.open(session, intake=ComplaintIntake(
-            channel="hotline", category="billing", description="扣费有误",
-            member_no=world.member_no), actor=agent)  # fmt: skip
+        complaint = wb.complaints.open(
+            session,
+            intake=ComplaintIntake(
+                channel="hotline",
+                category="billing",
+                description="扣费有误",
+                member_no=world.member_no,
+            ),
+            actor=agent,
+        )
         session.commit()
     telephony.desk.link_complaint(agent, call_id, complaint.complaint_no)
     with wb.sessions() as session:

@@ -15,8 +15,14 @@ from workbench.telephony.models import Call
 
 
 def incoming(sid="CA" + "1" * 32, caller="+8613900000001"):
-    return {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": HOTLINE,
-            "CallStatus": "ringing", "Direction": "inbound"}  # fmt: skip
+    return {
+        "CallSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": caller,
+        "To": HOTLINE,
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+    }
 
 
 def _xml(response) -> ET.Element:
@@ -45,7 +51,8 @@ def test_a_tampered_parameter_is_refused(twilio):
 def test_a_signature_for_another_url_is_refused(twilio):
     params = incoming()
     wrong = TwilioWebhooks(twilio.server_url, twilio.server_url, "token").sign(
-        "/voice/incoming", params)  # fmt: skip  # signed over the server's own address
+        "/voice/incoming", params
+    )  # signed over the server's own address
     assert twilio.post("/voice/incoming", params, signature=wrong).status_code == 403
 
 
@@ -59,8 +66,12 @@ def test_a_missing_signature_is_refused_and_logged_without_personal_data(twilio,
 
 
 def test_a_body_that_is_not_a_form_is_400(twilio):
-    response = twilio.post("/voice/incoming", incoming(), data='{"CallSid": "x"}',
-                           headers={"Content-Type": "application/json"})  # fmt: skip
+    response = twilio.post(
+        "/voice/incoming",
+        incoming(),
+        data='{"CallSid": "x"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 400
 
 
@@ -98,8 +109,9 @@ def test_numbers_in_the_call_log_are_encrypted(twilio, wb, world):
 
 def test_a_repeated_webhook_stores_and_pops_once(twilio, wb, telephony):
     events, stop, ready = [], threading.Event(), threading.Event()
-    listener = threading.Thread(target=telephony.events.listen,
-                                args=(events.append, stop, ready), daemon=True)  # fmt: skip
+    listener = threading.Thread(
+        target=telephony.events.listen, args=(events.append, stop, ready), daemon=True
+    )
     listener.start()
     ready.wait(5)
     try:
@@ -179,12 +191,21 @@ def test_status_and_recording_callbacks_complete_the_call_log(twilio, wb, clock)
     sid = "CA" + "5" * 32
     twilio.post("/voice/incoming", incoming(sid=sid))
     clock.advance(seconds=5)
-    assert twilio.post("/voice/status", {"CallSid": sid, "CallStatus": "in-progress"}) \
-        .status_code == 204  # fmt: skip
+    assert (
+        twilio.post("/voice/status", {"CallSid": sid, "CallStatus": "in-progress"}).status_code
+        == 204
+    )
     clock.advance(seconds=95)
     twilio.post("/voice/status", {"CallSid": sid, "CallStatus": "completed", "CallDuration": "100"})
-    twilio.post("/voice/recording", {"CallSid": sid, "RecordingSid": "RE" + "2" * 32,
-                                     "RecordingDuration": "92", "RecordingStatus": "completed"})  # fmt: skip
+    twilio.post(
+        "/voice/recording",
+        {
+            "CallSid": sid,
+            "RecordingSid": "RE" + "2" * 32,
+            "RecordingDuration": "92",
+            "RecordingStatus": "completed",
+        },
+    )
     [call] = _calls(wb)
     assert call.status == "completed" and call.duration_seconds == 100
     assert call.answered_at == datetime(2026, 3, 2, 1, 0, 5, tzinfo=UTC)
@@ -206,8 +227,12 @@ def test_inbound_sms_opt_out_once_and_status_callbacks(twilio, wb, world):
     from workbench.members.models import Member
     from workbench.messaging.models import OutboxMessage
 
-    sms = {"MessageSid": "SM" + "1" * 32, "From": "+86" + world.app.phone, "To": HOTLINE,
-           "Body": "退订"}  # fmt: skip
+    sms = {
+        "MessageSid": "SM" + "1" * 32,
+        "From": "+86" + world.app.phone,
+        "To": HOTLINE,
+        "Body": "退订",
+    }
     root = _xml(twilio.post("/sms/incoming", sms))
     assert "退订" in root.find("Message").text
     assert _xml(twilio.post("/sms/incoming", sms)).find("Message") is None  # a repeat: no reply
@@ -221,6 +246,10 @@ def test_inbound_sms_opt_out_once_and_status_callbacks(twilio, wb, world):
     status = {"MessageSid": "SM" + "9" * 32, "MessageStatus": "delivered"}
     assert twilio.post("/sms/status", status).status_code == 204
     with wb.sessions() as session:
-        assert session.scalar(select(OutboxMessage.status).where(
-            OutboxMessage.provider_id == "SM" + "9" * 32)) == "delivered"  # fmt: skip
+        assert (
+            session.scalar(
+                select(OutboxMessage.status).where(OutboxMessage.provider_id == "SM" + "9" * 32)
+            )
+            == "delivered"
+        )
         assert session.scalar(select(func.count()).select_from(Call)) == 0

@@ -24,9 +24,12 @@ def test_review_promotes_and_demotes_from_period_spend(wb, people, clock):
             wb.ledger.record_purchase(session, member=frequent, amount=Decimal("10"), store_id=1)
         # Spend older than the 12-month period does not count.
         wb.ledger.record_purchase(
-            session, member=lapsed, amount=Decimal("90000"), store_id=1,
+            session,
+            member=lapsed,
+            amount=Decimal("90000"),
+            store_id=1,
             at=clock.now() - timedelta(days=400),
-        )  # fmt: skip
+        )
         session.commit()
 
         changes = {c.member_no: c for c in wb.tier_review.proposed_changes(session)}
@@ -57,10 +60,14 @@ def test_manual_grant_survives_review_until_it_ends(wb, people, clock):
     with wb.sessions() as session:
         member = _active(wb, people, session)
         wb.registry.grant_tier(
-            session, member_no=member.member_no, tier_code="platinum", reason="partner",
-            requested_by=people.agent, approved_by=people.supervisor,
+            session,
+            member_no=member.member_no,
+            tier_code="platinum",
+            reason="partner",
+            requested_by=people.agent,
+            approved_by=people.supervisor,
             until=clock.now() + timedelta(days=90),
-        )  # fmt: skip
+        )
         session.commit()
         assert wb.tier_review.proposed_changes(session) == []
         clock.advance(days=91)

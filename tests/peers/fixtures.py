@@ -50,8 +50,9 @@ class UvicornThread:
         import uvicorn
 
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off")  # fmt: skip
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -87,8 +88,15 @@ class TwilioWebhooks:
     def sign(self, path: str, params: dict) -> str:
         return self.validator.compute_signature(self.public_url + path, params)
 
-    def post(self, path: str, params: dict, *, signature: str | None = "sign",
-             headers: dict | None = None, data=None):  # fmt: skip
+    def post(
+        self,
+        path: str,
+        params: dict,
+        *,
+        signature: str | None = "sign",
+        headers: dict | None = None,
+        data=None,
+    ):
         import requests
 
         sent = dict(headers or {})
@@ -96,8 +104,9 @@ class TwilioWebhooks:
             sent["X-Twilio-Signature"] = self.sign(path, params)
         elif signature is not None:
             sent["X-Twilio-Signature"] = signature
-        return requests.post(self.server_url + path, data=params if data is None else data,
-                             headers=sent, timeout=10)  # fmt: skip
+        return requests.post(
+            self.server_url + path, data=params if data is None else data, headers=sent, timeout=10
+        )
 
 
 PUBLIC = "https://hotline.example.com"  # the URL Twilio is configured with (and signs)
@@ -109,20 +118,29 @@ def telephony(wb, twilio_peer):
     """The telephony edge of the test workbench, its Calls API pointed at the Twilio peer."""
     from pydantic import SecretStr
 
-    from workbench.telephony.build import build_telephony
+    from workbench.bootstrap import build_telephony
 
-    wb.settings = wb.settings.model_copy(update={
-        "telephony_public_url": PUBLIC, "telephony_hotline_number": HOTLINE,
-        "twilio_account_sid": twilio_peer.account_sid, "twilio_api_base": twilio_peer.url,
-        "twilio_auth_token": SecretStr(twilio_peer.auth_token)})  # fmt: skip
-    return build_telephony(wb)
+    wb.settings = wb.settings.model_copy(
+        update={
+            "telephony_public_url": PUBLIC,
+            "telephony_hotline_number": HOTLINE,
+            "twilio_account_sid": twilio_peer.account_sid,
+            "twilio_api_base": twilio_peer.url,
+            "twilio_auth_token": SecretStr(twilio_peer.auth_token),
+        }
+    )
+    from workbench.usecases import build_usecases
+
+    wb.telephony = build_telephony(wb)
+    wb.usecases = build_usecases(wb, wb.telephony)
+    return wb.telephony
 
 
 @pytest.fixture
-def twilio(telephony, twilio_peer):
+def twilio(telephony, twilio_peer, wb):
     """Twilio's side of the webhooks, posting to our server running under uvicorn."""
     from workbench.telephony.server import create_app
 
-    app = create_app(telephony, auth_token=twilio_peer.auth_token, public_url=PUBLIC)
+    app = create_app(telephony, wb, auth_token=twilio_peer.auth_token, public_url=PUBLIC)
     with UvicornThread(app) as server:
         yield TwilioWebhooks(server.url, PUBLIC, twilio_peer.auth_token)

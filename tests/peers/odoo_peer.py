@@ -76,8 +76,15 @@ class FieldDef:
     readonly: bool = False
 
     def describe(self) -> dict:
-        data = {"type": self.type, "string": self.string, "required": self.required,
-                "readonly": self.readonly, "store": True, "searchable": True, "sortable": True}  # fmt: skip
+        data = {
+            "type": self.type,
+            "string": self.string,
+            "required": self.required,
+            "readonly": self.readonly,
+            "store": True,
+            "searchable": True,
+            "sortable": True,
+        }
         if self.relation:
             data["relation"] = self.relation
         if self.selection is not None:
@@ -98,9 +105,15 @@ AUDIT_FIELDS = {
 
 
 def partner_fields() -> dict[str, FieldDef]:
-    membership = [["none", "Non Member"], ["canceled", "Cancelled Member"], ["old", "Old Member"],
-                  ["waiting", "Waiting Member"], ["invoiced", "Invoiced Member"],
-                  ["free", "Free Member"], ["paid", "Paid Member"]]  # fmt: skip
+    membership = [
+        ["none", "Non Member"],
+        ["canceled", "Cancelled Member"],
+        ["old", "Old Member"],
+        ["waiting", "Waiting Member"],
+        ["invoiced", "Invoiced Member"],
+        ["free", "Free Member"],
+        ["paid", "Paid Member"],
+    ]
     return {
         **AUDIT_FIELDS,
         "name": _f("char", "Name"),
@@ -115,7 +128,7 @@ def partner_fields() -> dict[str, FieldDef]:
         "zip": _f("char", "Zip"),
         "membership_state": _f(
             "selection", "Current Membership Status", selection=membership, readonly=True
-        ),  # fmt: skip
+        ),
         # Custom fields (Studio) the workbench writes and reads.
         "x_id_number": _f("char", "ID Card Number"),
         "x_workbench_tier": _f("char", "Member Tier"),
@@ -137,33 +150,53 @@ def order_fields(states: list[list[str]]) -> dict[str, FieldDef]:
     }
 
 
-SALE_STATES = [["draft", "Quotation"], ["sent", "Quotation Sent"], ["sale", "Sales Order"],
-               ["cancel", "Cancelled"]]  # fmt: skip
-POS_STATES = [["draft", "New"], ["cancel", "Cancelled"], ["paid", "Paid"], ["done", "Posted"],
-              ["invoiced", "Invoiced"]]  # fmt: skip
-PRIORITIES = [["0", "Low priority"], ["1", "Medium priority"], ["2", "High priority"],
-              ["3", "Urgent"]]  # fmt: skip
+SALE_STATES = [
+    ["draft", "Quotation"],
+    ["sent", "Quotation Sent"],
+    ["sale", "Sales Order"],
+    ["cancel", "Cancelled"],
+]
+POS_STATES = [
+    ["draft", "New"],
+    ["cancel", "Cancelled"],
+    ["paid", "Paid"],
+    ["done", "Posted"],
+    ["invoiced", "Invoiced"],
+]
+PRIORITIES = [
+    ["0", "Low priority"],
+    ["1", "Medium priority"],
+    ["2", "High priority"],
+    ["3", "Urgent"],
+]
 
 
 def default_models() -> dict[str, tuple[str, dict[str, FieldDef]]]:
     """model → (description, fields) of an Odoo with Contacts, Membership, Sales, Point of Sale
     and Helpdesk installed."""
     return {
-        "ir.model": ("Models", {**AUDIT_FIELDS, "model": _f("char", "Model"),
-                                "name": _f("char", "Model Description")}),  # fmt: skip
-        "res.users": ("User", {**AUDIT_FIELDS, "login": _f("char", "Login"),
-                               "name": _f("char", "Name")}),  # fmt: skip
+        "ir.model": (
+            "Models",
+            {**AUDIT_FIELDS, "model": _f("char", "Model"), "name": _f("char", "Model Description")},
+        ),
+        "res.users": (
+            "User",
+            {**AUDIT_FIELDS, "login": _f("char", "Login"), "name": _f("char", "Name")},
+        ),
         "res.partner": ("Contact", partner_fields()),
         "sale.order": ("Sales Order", order_fields(SALE_STATES)),
         "pos.order": ("Point of Sale Orders", order_fields(POS_STATES)),
-        "helpdesk.ticket": ("Helpdesk Ticket", {
-            **AUDIT_FIELDS,
-            "name": _f("char", "Subject", required=True),
-            "partner_id": _f("many2one", "Customer", relation="res.partner"),
-            "description": _f("html", "Description"),
-            "priority": _f("selection", "Priority", selection=PRIORITIES),
-        }),
-    }  # fmt: skip
+        "helpdesk.ticket": (
+            "Helpdesk Ticket",
+            {
+                **AUDIT_FIELDS,
+                "name": _f("char", "Subject", required=True),
+                "partner_id": _f("many2one", "Customer", relation="res.partner"),
+                "description": _f("html", "Description"),
+                "priority": _f("selection", "Priority", selection=PRIORITIES),
+            },
+        ),
+    }
 
 
 class Table:
@@ -183,8 +216,11 @@ class Table:
         self.next_id = max(self.next_id, record_id + 1)
         row = {name: False for name in self.fields if name != "id"}
         row.update(values)
-        row.update(id=record_id, create_date=values.get("create_date", stamp),
-                   write_date=values.get("write_date", stamp))  # fmt: skip
+        row.update(
+            id=record_id,
+            create_date=values.get("create_date", stamp),
+            write_date=values.get("write_date", stamp),
+        )
         if "active" in self.fields and "active" not in values:
             row["active"] = True
         self.rows[record_id] = row
@@ -236,8 +272,9 @@ class OdooPeer:
         for name, (description, fields) in (models or default_models()).items():
             self.tables[name] = Table(name, description, fields)
         self._refresh_ir_model()
-        self.tables["res.users"].insert({"id": self.uid, "login": login, "name": user_name},
-                                        self.now())  # fmt: skip
+        self.tables["res.users"].insert(
+            {"id": self.uid, "login": login, "name": user_name}, self.now()
+        )
         self.lock = threading.RLock()
         self.round_trips = 0  # every HTTP request answered
         self.calls: list[tuple[str, str]] = []  # (model, method) of every object call
@@ -251,8 +288,7 @@ class OdooPeer:
         self.server.daemon_threads = True
         if tls is not None:  # jsonrpc+ssl: the same protocol over HTTPS
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                       daemon=True)  # fmt: skip
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     # Set-up ------------------------------------------------------------------------------------
     @property
@@ -282,8 +318,9 @@ class OdooPeer:
         ir_model.ids.clear()
         ir_model.by_write.clear()
         for index, table in enumerate(self.tables.values(), start=1):
-            ir_model.insert({"id": index, "model": table.name, "name": table.description},
-                            datetime(2020, 1, 1))  # fmt: skip
+            ir_model.insert(
+                {"id": index, "model": table.name, "name": table.description}, datetime(2020, 1, 1)
+            )
 
     def deny(self, model: str, operation: str) -> None:
         self.denied.add((model, operation))
@@ -292,8 +329,10 @@ class OdooPeer:
         """A record written as Odoo would: stamped now (or at `write_date` if given)."""
         with self.lock:
             table = self.tables[model]
-            values = {k: _to_datetime(v) if v and table.fields[k].type == "datetime" else v
-                      for k, v in values.items()}  # fmt: skip
+            values = {
+                k: _to_datetime(v) if v and table.fields[k].type == "datetime" else v
+                for k, v in values.items()
+            }
             return table.insert(values, self.now())
 
     def update(self, model: str, record_id: int, **values) -> None:
@@ -301,8 +340,11 @@ class OdooPeer:
         with self.lock:
             table = self.tables[model]
             table.rows[record_id].update(
-                {k: _to_datetime(v) if v and table.fields[k].type == "datetime" else v
-                 for k, v in values.items()})  # fmt: skip
+                {
+                    k: _to_datetime(v) if v and table.fields[k].type == "datetime" else v
+                    for k, v in values.items()
+                }
+            )
             table.touch(record_id, self.now())
 
     def delete(self, model: str, record_id: int) -> None:
@@ -342,8 +384,9 @@ class OdooPeer:
                     return self._send(404, b"<html><h1>Not Found</h1></html>", "text/html")
                 params = request.get("params") or {}
                 try:
-                    result = peer.dispatch(params.get("service"), params.get("method"),
-                                           params.get("args") or [])  # fmt: skip
+                    result = peer.dispatch(
+                        params.get("service"), params.get("method"), params.get("args") or []
+                    )
                 except _DropConnection:
                     self.close_connection = True
                     self.connection.close()
@@ -359,11 +402,19 @@ class OdooPeer:
                 self._send(200, json.dumps(body, default=_json_default).encode())
 
             def _error(self, request: dict, name: str, message: str) -> None:
-                data = {"name": name, "debug": "Traceback (most recent call last):\n"
-                        + "".join(traceback.format_stack(limit=3)), "message": message,
-                        "arguments": [message], "context": {}}  # fmt: skip
-                body = {"jsonrpc": "2.0", "id": request.get("id"),
-                        "error": {"code": 200, "message": "Odoo Server Error", "data": data}}  # fmt: skip
+                data = {
+                    "name": name,
+                    "debug": "Traceback (most recent call last):\n"
+                    + "".join(traceback.format_stack(limit=3)),
+                    "message": message,
+                    "arguments": [message],
+                    "context": {},
+                }
+                body = {
+                    "jsonrpc": "2.0",
+                    "id": request.get("id"),
+                    "error": {"code": 200, "message": "Odoo Server Error", "data": data},
+                }
                 self._send(200, json.dumps(body).encode())
 
             def _send(self, status: int, data: bytes, kind: str = "application/json") -> None:
@@ -468,13 +519,23 @@ class OdooPeer:
         self._check(table, "read")
         return len(self._search(table, domain or [], 0, limit, None))
 
-    def _m_search_read(self, table: Table, domain=None, fields=None, offset=0, limit=None,
-                       order=None, **read_kwargs):  # fmt: skip
+    def _m_search_read(
+        self,
+        table: Table,
+        domain=None,
+        fields=None,
+        offset=0,
+        limit=None,
+        order=None,
+        **read_kwargs,
+    ):
         self._check(table, "read")
         self._check_fields(table, fields or [])  # as Odoo's read does, even for no records
         rows = self._search(table, domain or [], offset or 0, limit, order)
-        return [self._read_row(table, row, fields, read_kwargs.get("load", "_classic_read"))
-                for row in rows]  # fmt: skip
+        return [
+            self._read_row(table, row, fields, read_kwargs.get("load", "_classic_read"))
+            for row in rows
+        ]
 
     def _m_read(self, table: Table, ids, fields=None, load="_classic_read"):
         self._check(table, "read")
@@ -638,8 +699,11 @@ class OdooPeer:
                 high = _to_datetime(node[3])
         if low is not None and high is not None:
             # One second read by id: take that slice of the write_date index, in id order.
-            window = table.by_write[bisect.bisect_left(table.by_write, (low, -1)):
-                                   bisect.bisect_left(table.by_write, (high, -1))]  # fmt: skip
+            window = table.by_write[
+                bisect.bisect_left(table.by_write, (low, -1)) : bisect.bisect_left(
+                    table.by_write, (high, -1)
+                )
+            ]
             for record_id in sorted(record_id for _stamp, record_id in window):
                 yield table.rows[record_id]
             return
@@ -707,8 +771,11 @@ def _json_default(value):
 
 def _to_datetime(value) -> datetime:
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(
-            UTC).replace(tzinfo=None)  # fmt: skip
+        return (
+            value.replace(tzinfo=None)
+            if value.tzinfo is None
+            else value.astimezone(UTC).replace(tzinfo=None)
+        )
     text = str(value).strip()
     if len(text) == 10:
         return datetime.fromisoformat(text + " 00:00:00")
@@ -735,8 +802,23 @@ def _parse_order(table: Table, order) -> list[tuple[str, bool]]:
     return keys
 
 
-OPERATORS = {"=", "!=", "<>", ">", ">=", "<", "<=", "in", "not in", "like", "ilike", "not like",
-             "not ilike", "=like", "=ilike"}  # fmt: skip
+OPERATORS = {
+    "=",
+    "!=",
+    "<>",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "in",
+    "not in",
+    "like",
+    "ilike",
+    "not like",
+    "not ilike",
+    "=like",
+    "=ilike",
+}
 
 
 def _parse_domain(domain: list):

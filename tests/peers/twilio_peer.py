@@ -63,9 +63,16 @@ class TwilioPeer:
                 self.wfile.write(data)
 
             def _error(self, status: int, code: int, message: str, headers=None) -> None:
-                self._send(status, {"code": code, "message": message, "status": status,
-                                    "more_info": f"https://www.twilio.com/docs/errors/{code}"},
-                           headers)  # fmt: skip
+                self._send(
+                    status,
+                    {
+                        "code": code,
+                        "message": message,
+                        "status": status,
+                        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                    },
+                    headers,
+                )
 
             def do_POST(self) -> None:
                 path = urlparse(self.path).path
@@ -92,13 +99,18 @@ class TwilioPeer:
                     return self._error(400, 21603, "A 'From' phone number is required")
                 now = datetime.now(UTC)
                 resource = {
-                    "sid": "SM" + secrets.token_hex(16), "account_sid": peer.account_sid,
-                    "to": form["To"], "from": form.get("From"), "body": form["Body"],
-                    "status": "queued", "date_created": format_datetime(now),
-                    "date_sent": format_datetime(now), "num_segments": "1",
+                    "sid": "SM" + secrets.token_hex(16),
+                    "account_sid": peer.account_sid,
+                    "to": form["To"],
+                    "from": form.get("From"),
+                    "body": form["Body"],
+                    "status": "queued",
+                    "date_created": format_datetime(now),
+                    "date_sent": format_datetime(now),
+                    "num_segments": "1",
                     "messaging_service_sid": form.get("MessagingServiceSid"),
                     "uri": f"/2010-04-01/Accounts/{peer.account_sid}/Messages/x.json",
-                }  # fmt: skip
+                }
                 with peer.lock:
                     peer.messages.append(resource)
                 if fault and fault[0] == "slow":  # received and kept, but the answer is late
@@ -126,9 +138,15 @@ class TwilioPeer:
                 return self._send(200, self._call_resource(sid, form, "in-progress"))
 
             def _call_resource(self, sid: str, form: dict, status: str) -> dict:
-                return {"sid": sid, "account_sid": peer.account_sid, "to": form.get("To"),
-                        "from": form.get("From"), "status": status, "direction": "outbound-api",
-                        "uri": f"/2010-04-01/Accounts/{peer.account_sid}/Calls/{sid}.json"}  # fmt: skip
+                return {
+                    "sid": sid,
+                    "account_sid": peer.account_sid,
+                    "to": form.get("To"),
+                    "from": form.get("From"),
+                    "status": status,
+                    "direction": "outbound-api",
+                    "uri": f"/2010-04-01/Accounts/{peer.account_sid}/Calls/{sid}.json",
+                }
 
             def do_GET(self) -> None:
                 parsed = urlparse(self.path)
@@ -138,9 +156,18 @@ class TwilioPeer:
                     return self._error(401, 20003, "Authenticate")
                 query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
                 with peer.lock:
-                    found = [m for m in peer.messages
-                             if "To" not in query or m["to"] == query["To"]]  # fmt: skip
-                self._send(200, {"messages": found, "next_page_uri": None, "page": 0,
-                                 "page_size": 50, "uri": parsed.path})  # fmt: skip
+                    found = [
+                        m for m in peer.messages if "To" not in query or m["to"] == query["To"]
+                    ]
+                self._send(
+                    200,
+                    {
+                        "messages": found,
+                        "next_page_uri": None,
+                        "page": 0,
+                        "page_size": 50,
+                        "uri": parsed.path,
+                    },
+                )
 
         return Handler

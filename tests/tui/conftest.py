@@ -6,9 +6,18 @@ from textual.widgets import DataTable
 from textual.worker import WorkerCancelled, WorkerState
 
 from tests.factories import password_hash
+from workbench.bootstrap import build
 from workbench.members.models import Staff
 
 PASSWORD = "password1"
+
+
+@pytest.fixture
+def wb(settings, clock, keyring):
+    """The workbench as the TUI runs it: with the hotline."""
+    workbench = build(settings, clock=clock, keyring=keyring, telephony=True)
+    yield workbench
+    workbench.dispose()
 
 
 @pytest.fixture

@@ -108,7 +108,7 @@ async def test_member_text_is_shown_literally(wb, tui_world):
     """Wherever member text appears: the profile after a search, the callback workspace, the
     complaint screen (description and notes). Brackets stay brackets, no style, no link."""
     from tests.factories import application
-    from workbench.tickets.service import ComplaintIntake
+    from workbench.complaints.service import ComplaintIntake
     from workbench.tui.screens.callback import CallbackScreen
     from workbench.tui.screens.complaint import ComplaintScreen
 
@@ -117,12 +117,21 @@ async def test_member_text_is_shown_literally(wb, tui_world):
     with wb.sessions() as session:
         member = wb.registry.apply(session, application=app_form, actor=staff["sales_own"])
         wb.registry.approve(session, member_no=member.member_no, actor=staff["agent"])
-        complaint = wb.complaints.open(session, actor=staff["agent"], intake=ComplaintIntake(
-            channel="hotline", category="other", description=MARKUP,
-            member_no=member.member_no))  # fmt: skip
-        wb.complaints.assign(session, complaint_no=complaint.complaint_no,
-                             department="customer_service", actor=staff["supervisor"],
-                             handler=staff["agent"], note=MARKUP)  # fmt: skip
+        complaint = wb.complaints.open(
+            session,
+            actor=staff["agent"],
+            intake=ComplaintIntake(
+                channel="hotline", category="other", description=MARKUP, member_no=member.member_no
+            ),
+        )
+        wb.complaints.assign(
+            session,
+            complaint_no=complaint.complaint_no,
+            department="customer_service",
+            actor=staff["supervisor"],
+            handler=staff["agent"],
+            note=MARKUP,
+        )
         wb.callbacks.schedule(session, member_id=member.id, reason="satisfaction_check")
         session.commit()
     app = WorkbenchApp(wb)

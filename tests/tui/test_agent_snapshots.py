@@ -25,23 +25,34 @@ sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def _caller(wb, world) -> None:
     """A member whose every number is fixed, so the pictures do not change between runs."""
     with wb.sessions() as session:
-        member = wb.registry.apply(session, application=application(
-            name="欧阳娜娜", phone=PHONE, id_number=ID_NUMBER, email="nana@example.com",
-            address="上海市浦东新区张江路100号"), actor=world.staff["sales_own"])  # fmt: skip
+        member = wb.registry.apply(
+            session,
+            application=application(
+                name="欧阳娜娜",
+                phone=PHONE,
+                id_number=ID_NUMBER,
+                email="nana@example.com",
+                address="上海市浦东新区张江路100号",
+            ),
+            actor=world.staff["sales_own"],
+        )
         wb.registry.approve(session, member_no=member.member_no, actor=world.staff["agent"])
         session.flush()
-        session.execute(update(MemberCard).where(MemberCard.member_id == member.id)
-                        .values(card_no="9000000000018"))  # fmt: skip
-        session.execute(update(Member).where(Member.id == member.id)
-                        .values(member_no="M200000001"))  # fmt: skip
+        session.execute(
+            update(MemberCard)
+            .where(MemberCard.member_id == member.id)
+            .values(card_no="9000000000018")
+        )
+        session.execute(update(Member).where(Member.id == member.id).values(member_no="M200000001"))
         session.commit()
 
 
 def _ringing(*keys: str):
     async def run_before(pilot) -> None:
         await _sign_in(pilot, "agent")
-        pilot.app.telephony.hotline.incoming(call_sid="CA" + "5" * 32, from_number=PHONE,
-                                             to_number="+864008000800")  # fmt: skip
+        pilot.app.telephony.hotline.incoming(
+            call_sid="CA" + "5" * 32, from_number=PHONE, to_number="+864008000800"
+        )
         await _wait_for_banner(pilot)
         for key in keys:
             await pilot.press(key)

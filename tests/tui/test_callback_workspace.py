@@ -80,8 +80,9 @@ async def test_dial_from_the_workspace_and_an_unanswered_member_is_recorded(
         [placed] = twilio_peer.calls
         assert placed["To"] == "client:agent" and screen.call_id is not None
         # Twilio reports the member's leg: no answer. The outcome is recorded for the agent.
-        telephony.hotline.member_leg_done(call_id=screen.call_id, dial_status="no-answer",
-                                          dial_sid="CA" + "3" * 32, seconds="0")  # fmt: skip
+        telephony.hotline.member_leg_done(
+            call_id=screen.call_id, dial_status="no-answer", dial_sid="CA" + "3" * 32, seconds="0"
+        )
         for _ in range(50):
             await _settle(pilot)
             if isinstance(app.screen, HomeScreen):

@@ -113,8 +113,9 @@ async def test_profile_actions_message_lost_card_callback(wb, tui_world):
         await pilot.click("#modal-submit")
         await _settle(pilot, 2)
         with wb.sessions() as session:
-            sent = session.scalars(select(OutboxMessage.template).where(
-                OutboxMessage.member_id == world.member_id)).all()  # fmt: skip
+            sent = session.scalars(
+                select(OutboxMessage.template).where(OutboxMessage.member_id == world.member_id)
+            ).all()
         assert sent.count("welcome") == 3  # the approval's SMS and e-mail, and this one
         # A callback within 3 days.
         await pilot.press("b")
@@ -127,16 +128,18 @@ async def test_profile_actions_message_lost_card_callback(wb, tui_world):
         # The card reported lost after a confirmation: frozen at once.
         with wb.sessions() as session:
             card = wb.registry.current_card(session, world.member_id)
-            wb.registry.activate_card(session, card_no=card.card_no, phone=world.app.phone,
-                                      actor=world.staff["agent"])  # fmt: skip
+            wb.registry.activate_card(
+                session, card_no=card.card_no, phone=world.app.phone, actor=world.staff["agent"]
+            )
             session.commit()
         await pilot.press("l")
         await _settle(pilot)
         await pilot.click("#modal-submit")
         await _settle(pilot, 2)
         with wb.sessions() as session:
-            statuses = session.scalars(select(MemberCard.status).where(
-                MemberCard.member_id == world.member_id)).all()  # fmt: skip
+            statuses = session.scalars(
+                select(MemberCard.status).where(MemberCard.member_id == world.member_id)
+            ).all()
         assert CardStatus.LOST in statuses
         assert app.screen is profile
         tabs = profile.query_one("#history-callbacks", DataTable)

@@ -5,8 +5,8 @@ from datetime import timedelta
 from textual.widgets import Button, DataTable, Select, Static, TextArea
 
 from tests.tui.test_agent_flow import _settle, _sign_in
-from workbench.tickets.escalation import sweep
-from workbench.tickets.service import ComplaintIntake
+from workbench.complaints.escalation import sweep
+from workbench.complaints.service import ComplaintIntake
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.complaint import ComplaintScreen
 from workbench.tui.screens.complaint_form import ComplaintFormScreen
@@ -71,11 +71,23 @@ async def test_dashboard_figures_equal_the_analysis(wb, tui_world, clock):
     world = tui_world
     with wb.sessions() as session:
         for i in range(3):
-            c = wb.complaints.open(session, intake=ComplaintIntake(
-                channel="hotline", category="billing", priority="urgent",
-                description=f"问题 {i}", member_no=world.member_no), actor=world.staff["agent"])  # fmt: skip
-            wb.complaints.assign(session, complaint_no=c.complaint_no, department="finance",
-                                 actor=world.staff["supervisor"])  # fmt: skip
+            c = wb.complaints.open(
+                session,
+                intake=ComplaintIntake(
+                    channel="hotline",
+                    category="billing",
+                    priority="urgent",
+                    description=f"问题 {i}",
+                    member_no=world.member_no,
+                ),
+                actor=world.staff["agent"],
+            )
+            wb.complaints.assign(
+                session,
+                complaint_no=c.complaint_no,
+                department="finance",
+                actor=world.staff["supervisor"],
+            )
         session.commit()
     clock.advance(days=3)
     sweep(wb.sessions, wb.complaints)
@@ -86,9 +98,9 @@ async def test_dashboard_figures_equal_the_analysis(wb, tui_world, clock):
         await _settle(pilot)
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
-        expected = wb.complaint_reports.report(world.staff["supervisor"],
-                                               start=clock.now() - timedelta(days=90),
-                                               end=clock.now())  # fmt: skip
+        expected = wb.complaint_reports.report(
+            world.staff["supervisor"], start=clock.now() - timedelta(days=90), end=clock.now()
+        )
         assert screen.report.to_dict() == expected.to_dict()
         breached = screen.query_one("#breached", DataTable)
         assert breached.row_count == 3
@@ -103,12 +115,24 @@ async def test_dashboard_figures_equal_the_analysis(wb, tui_world, clock):
 async def test_the_complaint_screen_shows_its_calls_messages_and_callbacks(wb, tui_world):
     world = tui_world
     with wb.sessions() as session:
-        c = wb.complaints.open(session, intake=ComplaintIntake(
-            channel="hotline", category="billing", description="[b]扣费[/b] 两次",
-            member_no=world.member_no), actor=world.staff["agent"])  # fmt: skip
+        c = wb.complaints.open(
+            session,
+            intake=ComplaintIntake(
+                channel="hotline",
+                category="billing",
+                description="[b]扣费[/b] 两次",
+                member_no=world.member_no,
+            ),
+            actor=world.staff["agent"],
+        )
         number = c.complaint_no
-        wb.complaints.assign(session, complaint_no=number, department="finance",
-                             handler=world.staff["agent"], actor=world.staff["supervisor"])  # fmt: skip
+        wb.complaints.assign(
+            session,
+            complaint_no=number,
+            department="finance",
+            handler=world.staff["agent"],
+            actor=world.staff["supervisor"],
+        )
         wb.complaints.link(session, complaint=c, kind="call", ref="CA[red]x[/red]")
         session.commit()
     app = WorkbenchApp(wb)
@@ -125,5 +149,9 @@ async def test_the_complaint_screen_shows_its_calls_messages_and_callbacks(wb, t
         await pilot.press("ctrl+l")
         await _settle(pilot)
         assert str(links.get_row_at(0)[1]) == "Call"
-        assert [str(c.label) for c in links.columns.values()] == ["Time", "Kind", "Reference",
-                                                                   "What"]  # fmt: skip
+        assert [str(c.label) for c in links.columns.values()] == [
+            "Time",
+            "Kind",
+            "Reference",
+            "What",
+        ]

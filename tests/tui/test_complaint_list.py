@@ -4,7 +4,7 @@ across reloads that change nothing; an agent may not open it."""
 from textual.widgets import DataTable
 
 from tests.tui.test_agent_flow import _settle, _sign_in
-from workbench.tickets.service import ComplaintIntake
+from workbench.complaints.service import ComplaintIntake
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.complaint import ComplaintScreen
 from workbench.tui.screens.complaint_list import ComplaintListScreen
@@ -15,9 +15,17 @@ def _complaints(wb, world, count: int) -> list[str]:
     numbers = []
     with wb.sessions() as session:
         for n in range(count):
-            complaint = wb.complaints.open(session, intake=ComplaintIntake(
-                channel="hotline", category="billing", priority="urgent" if n % 3 else "normal",
-                description=f"第 {n} 件", member_no=world.member_no), actor=world.staff["agent"])  # fmt: skip
+            complaint = wb.complaints.open(
+                session,
+                intake=ComplaintIntake(
+                    channel="hotline",
+                    category="billing",
+                    priority="urgent" if n % 3 else "normal",
+                    description=f"第 {n} 件",
+                    member_no=world.member_no,
+                ),
+                actor=world.staff["agent"],
+            )
             numbers.append(complaint.complaint_no)
         session.commit()
     return numbers

@@ -10,8 +10,8 @@ from textual_plotext import PlotextPlot
 
 from tests.statistics_data import populate
 from tests.tui.test_agent_flow import _settle, _sign_in
+from workbench.complaints.queries import counts_by_state
 from workbench.statistics.period import Period
-from workbench.tickets.views import counts_by_state
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.dashboard import DASHBOARD_AGENT_FIELDS, PERIOD, DashboardScreen
 
@@ -26,9 +26,14 @@ def _text(value) -> str:
 
 async def _open_dashboard(wb, world, clock, size):
     populate(wb, world)
-    campaign = wb.campaigns.create(world.staff["supervisor"], name="银卡关怀", segment={"tier": "silver"},
-                                   starts_on=date(2026, 3, 1), ends_on=date(2026, 3, 31),
-                                   daily_capacity=3)  # fmt: skip
+    campaign = wb.campaigns.create(
+        world.staff["supervisor"],
+        name="银卡关怀",
+        segment={"tier": "silver"},
+        starts_on=date(2026, 3, 1),
+        ends_on=date(2026, 3, 31),
+        daily_capacity=3,
+    )
     wb.campaigns.materialise(campaign.id)
     clock.advance(hours=1)  # what happened at the start is inside [now - 90 days, now)
     app = WorkbenchApp(wb)
@@ -53,16 +58,26 @@ async def test_the_dashboard_shows_the_services_figures(wb, tui_world, clock):
         assert {k: int(v[1]) for k, v in on_screen.items()} == states == {"closed": 6}
 
         lines = str(screen.query_one("#compliance", Static).render()).splitlines()
-        numbers = [re.findall(r"\d+(?:\.\d+)?|-(?=\s|$|%)", line.replace("P90", "").replace("p90", ""))
-                   for line in lines]  # fmt: skip
+        numbers = [
+            re.findall(r"\d+(?:\.\d+)?|-(?=\s|$|%)", line.replace("P90", "").replace("p90", ""))
+            for line in lines
+        ]
         scored = sum(report.satisfaction_scores.values())
-        assert numbers[0] == [str(report.total), str(report.closed),
-                              _text(report.reopen_rate_pct), str(report.repeat_complainers)]  # fmt: skip
-        assert numbers[1] == [_text(report.first_response_on_time_pct),
-                              _text(report.resolution_on_time_pct)]  # fmt: skip
+        assert numbers[0] == [
+            str(report.total),
+            str(report.closed),
+            _text(report.reopen_rate_pct),
+            str(report.repeat_complainers),
+        ]
+        assert numbers[1] == [
+            _text(report.first_response_on_time_pct),
+            _text(report.resolution_on_time_pct),
+        ]
         assert numbers[2] == [str(report.satisfaction_average), str(scored)] == ["4.6", "5"]
-        assert numbers[3] == [_text(report.resolution_hours_median),
-                                   _text(report.resolution_hours_p90)]  # fmt: skip
+        assert numbers[3] == [
+            _text(report.resolution_hours_median),
+            _text(report.resolution_hours_p90),
+        ]
 
         plot = str(screen.query_one("#trend", PlotextPlot).render())
         weeks = list(report.weekly)
@@ -71,16 +86,23 @@ async def test_the_dashboard_shows_the_services_figures(wb, tui_world, clock):
 
         progress = wb.campaigns.progress(campaign.id)
         row = _rows(screen.query_one("#campaigns", DataTable))[str(campaign.id)]
-        assert row == [progress.name, progress.status, str(progress.tasks), str(progress.open),
-                       str(progress.done), _text(progress.reached_rate_pct),
-                       f"{progress.made_today}/{progress.daily_capacity}"]  # fmt: skip
+        assert row == [
+            progress.name,
+            progress.status,
+            str(progress.tasks),
+            str(progress.open),
+            str(progress.done),
+            _text(progress.reached_rate_pct),
+            f"{progress.made_today}/{progress.daily_capacity}",
+        ]
         assert progress.tasks == 3
 
         kpis = wb.statistics.kpis(supervisor, Period(now - PERIOD, now))
         agents = _rows(screen.query_one("#agents", DataTable))
         assert list(agents) == [a.username for a in kpis.agents] == ["agent"]
-        assert agents["agent"][1:] == [_text(getattr(kpis.agents[0], f))
-                                       for f in DASHBOARD_AGENT_FIELDS]  # fmt: skip
+        assert agents["agent"][1:] == [
+            _text(getattr(kpis.agents[0], f)) for f in DASHBOARD_AGENT_FIELDS
+        ]
         assert agents["agent"][1:] == ["4", "50.0", "3", "5", "4.6"]
         title = str(screen.query_one("#dashboard-title", Static).render())
         assert "近90天：2025-12-02 至 2026-03-02" in title

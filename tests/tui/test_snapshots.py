@@ -35,21 +35,26 @@ def _signed_in(username: str, *keys: str):
 @sqlite_only
 def test_statistics_screen(wb, tui_world, snap_compare):
     populate(wb, tui_world)
-    assert snap_compare(WorkbenchApp(wb), terminal_size=(100, 30),
-                        run_before=_signed_in("analyst"))  # fmt: skip
+    assert snap_compare(WorkbenchApp(wb), terminal_size=(100, 30), run_before=_signed_in("analyst"))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
 @sqlite_only
 def test_dashboard(wb, tui_world, clock, snap_compare, size):
     populate(wb, tui_world)
-    campaign = wb.campaigns.create(tui_world.staff["supervisor"], name="银卡关怀",
-                                   segment={"tier": "silver"}, starts_on=date(2026, 3, 1),
-                                   ends_on=date(2026, 3, 31), daily_capacity=3)  # fmt: skip
+    campaign = wb.campaigns.create(
+        tui_world.staff["supervisor"],
+        name="银卡关怀",
+        segment={"tier": "silver"},
+        starts_on=date(2026, 3, 1),
+        ends_on=date(2026, 3, 31),
+        daily_capacity=3,
+    )
     wb.campaigns.materialise(campaign.id)
     clock.advance(hours=1)
-    assert snap_compare(WorkbenchApp(wb), terminal_size=size,
-                        run_before=_signed_in("supervisor", "f6"))  # fmt: skip
+    assert snap_compare(
+        WorkbenchApp(wb), terminal_size=size, run_before=_signed_in("supervisor", "f6")
+    )
 
 
 def test_no_picture_holds_personal_data():
@@ -58,6 +63,13 @@ def test_no_picture_holds_personal_data():
     for picture in pictures:
         text = picture.read_text(encoding="utf-8")
         assert "全部门店" in text or "主管看板" in text  # the pictures are what we think they are
-        for pattern in (r"1[3-9]\d{9}", r"\bM\d{9}\b", r"\bT[SB]\d{2}\b", "张伟", "王小明",
-                        r"@example\.com", r"\d{17}[\dX]"):  # fmt: skip
+        for pattern in (
+            r"1[3-9]\d{9}",
+            r"\bM\d{9}\b",
+            r"\bT[SB]\d{2}\b",
+            "张伟",
+            "王小明",
+            r"@example\.com",
+            r"\d{17}[\dX]",
+        ):
             assert not re.search(pattern, text), f"{picture.name} shows {pattern}"

@@ -17,9 +17,23 @@ def _on_screen(table: DataTable) -> dict[str, list[str]]:
 
 def _shown(value, name: str) -> str:
     if value is None:
-        return "<5" if name in ("members", "joined", "ended", "active", "participants",
-                                "retention_cohort", "satisfaction_scores", "cards_issued",
-                                "complaints") or name.startswith("tier:") else "-"  # fmt: skip
+        return (
+            "<5"
+            if name
+            in (
+                "members",
+                "joined",
+                "ended",
+                "active",
+                "participants",
+                "retention_cohort",
+                "satisfaction_scores",
+                "cards_issued",
+                "complaints",
+            )
+            or name.startswith("tier:")
+            else "-"
+        )
     return str(value)
 
 

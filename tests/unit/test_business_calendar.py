@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.tickets.calendar import BusinessCalendar
-from workbench.tickets.policy import Ladder
-from workbench.tickets.sla import SlaClock, next_escalation, reached_levels
+from workbench.complaints.calendar import BusinessCalendar
+from workbench.complaints.policy import Ladder
+from workbench.complaints.sla import SlaClock, next_escalation, reached_levels
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CAL = BusinessCalendar(
@@ -53,15 +53,20 @@ def test_between_is_the_inverse_of_add():
 
 
 def test_store_in_another_time_zone():
-    urumqi = BusinessCalendar(zone=ZoneInfo("Asia/Urumqi"), workdays=CAL.workdays,
-                              opens=time(9), closes=time(18))  # fmt: skip
+    urumqi = BusinessCalendar(
+        zone=ZoneInfo("Asia/Urumqi"), workdays=CAL.workdays, opens=time(9), closes=time(18)
+    )
     start = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 08:00 in Urumqi: not open yet
     assert urumqi.add(start, timedelta(hours=1)) == datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 
 
 def test_daylight_saving_day_counts_real_time():
-    berlin = BusinessCalendar(zone=ZoneInfo("Europe/Berlin"), workdays=frozenset(range(1, 8)),
-                              opens=time(0, 30), closes=time(5))  # fmt: skip
+    berlin = BusinessCalendar(
+        zone=ZoneInfo("Europe/Berlin"),
+        workdays=frozenset(range(1, 8)),
+        opens=time(0, 30),
+        closes=time(5),
+    )
     # 29 March 2026: clocks jump from 02:00 to 03:00, so that day has 3.5 real hours open.
     day = datetime(2026, 3, 29, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))
     assert berlin.between(day, day.replace(hour=5)) == timedelta(hours=3, minutes=30)
@@ -76,10 +81,11 @@ def test_a_calendar_without_working_days_is_refused():
 
 @settings(max_examples=300, deadline=None)
 @given(
-    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31),
-                       timezones=st.just(UTC)),
+    start=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+    ),
     minutes=st.integers(min_value=0, max_value=200 * 60),
-)  # fmt: skip
+)
 def test_due_time_never_falls_outside_business_hours(start, minutes):
     due = CAL.add(start, timedelta(minutes=minutes))
     local_due = due.astimezone(SHANGHAI)

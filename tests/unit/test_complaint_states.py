@@ -2,7 +2,7 @@
 
 import pytest
 
-from workbench.tickets.states import (
+from workbench.complaints.states import (
     OPEN_STATES,
     TRANSITIONS,
     Action,
@@ -13,8 +13,14 @@ from workbench.tickets.states import (
     replay,
 )
 
-HAPPY_PATH = [Action.ASSIGN, Action.INVESTIGATE, Action.PROPOSE, Action.APPROVE, Action.INFORM,
-              Action.SATISFIED]  # fmt: skip
+HAPPY_PATH = [
+    Action.ASSIGN,
+    Action.INVESTIGATE,
+    Action.PROPOSE,
+    Action.APPROVE,
+    Action.INFORM,
+    Action.SATISFIED,
+]
 
 
 @pytest.mark.parametrize("state", list(State))

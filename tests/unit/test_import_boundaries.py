@@ -14,13 +14,13 @@ EDGES = ("textual", "twilio", "odoorpc")
 DOMAIN = [
     "workbench.members.registry",
     "workbench.members.points",
-    "workbench.permissions.masking",
+    "workbench.masking.fields",
     "workbench.bootstrap",
 ]
 # The rest of the domain, checked together.
 MORE_DOMAIN = [
     "workbench.permissions.access",
-    "workbench.tickets.service",
+    "workbench.complaints.service",
     "workbench.callbacks.service",
     "workbench.statistics.service",
     "workbench.scheduler.jobs",

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from workbench.permissions.masking import (
+from workbench.masking.fields import (
     MASKERS,
     mask_address,
     mask_birthday,

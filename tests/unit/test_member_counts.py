@@ -2,8 +2,14 @@
 
 from workbench.permissions.sharing import counts_view
 
-CELLS = {("A", "gold"): 2, ("A", "regular"): 40, ("A", "silver"): 12,
-         ("B", "regular"): 3, ("C", "regular"): 20, ("C", "silver"): 9}  # fmt: skip
+CELLS = {
+    ("A", "gold"): 2,
+    ("A", "regular"): 40,
+    ("A", "silver"): 12,
+    ("B", "regular"): 3,
+    ("C", "regular"): 20,
+    ("C", "silver"): 9,
+}
 
 
 def _view(**by) -> dict:
@@ -26,9 +32,11 @@ def test_a_small_store_hides_a_second_store_so_the_grand_total_gives_nothing_awa
 
 
 def test_no_hidden_cell_can_be_recovered_by_subtracting_shown_cells():
-    table, by_store, by_tier = (_view(by_store=True, by_tier=True),
-                                _view(by_store=True, by_tier=False),
-                                _view(by_store=False, by_tier=True))  # fmt: skip
+    table, by_store, by_tier = (
+        _view(by_store=True, by_tier=True),
+        _view(by_store=True, by_tier=False),
+        _view(by_store=False, by_tier=True),
+    )
     for (store,), store_total in by_store.items():
         if store_total is None:
             continue

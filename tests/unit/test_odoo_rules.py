@@ -20,9 +20,15 @@ from workbench.crm.mapping import (
 from workbench.crm.options import SyncOptions
 from workbench.errors import InvalidIdNumber, InvalidPhoneNumber, ValidationError
 
-OPTIONS = SyncOptions(store_code="HQ", member_domain=[["membership_state", "=", "paid"]],
-                      id_number_field="x_id_number", order_models=("sale.order",), batch_size=3,
-                      phone_region="CN", service_fields={"tier": "x_tier", "points": "x_points"})  # fmt: skip
+OPTIONS = SyncOptions(
+    store_code="HQ",
+    member_domain=[["membership_state", "=", "paid"]],
+    id_number_field="x_id_number",
+    order_models=("sale.order",),
+    batch_size=3,
+    phone_region="CN",
+    service_fields={"tier": "x_tier", "points": "x_points"},
+)
 S = "2026-03-01 01:00:00"
 
 
@@ -50,8 +56,11 @@ def test_a_full_page_inside_one_second_switches_to_reading_that_second_by_id():
     following, more = Position(S).after(rows((4, S), (9, S), (5, S)), batch=3)
     assert (following, more) == (Position(S, 0), True)
     assert following.order == "id asc"
-    assert following.domain() == [["write_date", ">=", S],
-                                  ["write_date", "<", "2026-03-01 01:00:01"], ["id", ">", 0]]  # fmt: skip
+    assert following.domain() == [
+        ["write_date", ">=", S],
+        ["write_date", "<", "2026-03-01 01:00:01"],
+        ["id", ">", 0],
+    ]
     assert following.after(rows((4, S), (5, S), (9, S)), batch=3) == (Position(S, 9), True)
     # the second ran out: carry on after it
     assert Position(S, 9).after(rows((12, S)), batch=3) == (Position("2026-03-01 01:00:01"), True)
@@ -69,11 +78,24 @@ def test_next_second_crosses_midnight_and_month_ends():
 def test_a_partner_becomes_a_checked_application_by_the_registrys_rules():
     number = fake_id_number(birthday="19850607", serial=5)
     checked = partner_application(
-        {"id": 7, "name": " 王芳 ", "mobile": "+86 139 0007 0001", "phone": False,
-         "email": "Wang.Fang@Example.COM", "street": "张江路1号", "city": "上海", "zip": False,
-         "x_id_number": number.lower()}, OPTIONS)  # fmt: skip
-    assert (checked.name, checked.phone, checked.email) == ("王芳", "+8613900070001",
-                                                            "Wang.Fang@example.com")  # fmt: skip
+        {
+            "id": 7,
+            "name": " 王芳 ",
+            "mobile": "+86 139 0007 0001",
+            "phone": False,
+            "email": "Wang.Fang@Example.COM",
+            "street": "张江路1号",
+            "city": "上海",
+            "zip": False,
+            "x_id_number": number.lower(),
+        },
+        OPTIONS,
+    )
+    assert (checked.name, checked.phone, checked.email) == (
+        "王芳",
+        "+8613900070001",
+        "Wang.Fang@example.com",
+    )
     assert checked.address == "张江路1号 上海" and checked.id_number == number
     assert checked.birthday.isoformat() == "1985-06-07"
 
@@ -88,14 +110,19 @@ def test_the_mobile_field_wins_unless_it_is_no_mobile():
     assert partner_application(row, OPTIONS).phone == "+8613900070003"
 
 
-@pytest.mark.parametrize(("row", "error"), [
-    ({"name": "李雷", "mobile": False, "phone": "021 5555 1234"}, InvalidPhoneNumber),
-    ({"name": "李雷"}, InvalidPhoneNumber),
-    ({"name": "", "mobile": "13900070004"}, ValidationError),
-    ({"name": "李雷", "mobile": "13900070004", "x_id_number": "110101198506070010"},
-     InvalidIdNumber),
-    ({"name": "李雷", "mobile": "13900070004", "email": "not an address"}, ValidationError),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("row", "error"),
+    [
+        ({"name": "李雷", "mobile": False, "phone": "021 5555 1234"}, InvalidPhoneNumber),
+        ({"name": "李雷"}, InvalidPhoneNumber),
+        ({"name": "", "mobile": "13900070004"}, ValidationError),
+        (
+            {"name": "李雷", "mobile": "13900070004", "x_id_number": "110101198506070010"},
+            InvalidIdNumber,
+        ),
+        ({"name": "李雷", "mobile": "13900070004", "email": "not an address"}, ValidationError),
+    ],
+)
 def test_a_partner_failing_validation_is_refused_naming_the_field(row, error):
     with pytest.raises(error):
         partner_application(row, OPTIONS)
@@ -103,16 +130,27 @@ def test_a_partner_failing_validation_is_refused_naming_the_field(row, error):
 
 def test_partner_fields_asks_only_for_what_odoo_has():
     available = {"name", "mobile", "email", "write_date", "x_tier", "x_id_number", "street"}
-    assert partner_fields(available, OPTIONS) == ["name", "mobile", "email", "street",
-                                                  "write_date", "x_tier", "x_id_number"]  # fmt: skip
+    assert partner_fields(available, OPTIONS) == [
+        "name",
+        "mobile",
+        "email",
+        "street",
+        "write_date",
+        "x_tier",
+        "x_id_number",
+    ]
 
 
 def test_members_orders_are_found_through_the_orders_partner():
-    domain = member_order_domain("pos.order", ["|", ["membership_state", "=", "paid"],
-                                              ["category_id.name", "=", "Member"]])  # fmt: skip
-    assert domain == [["state", "in", ["paid", "done", "invoiced"]], "|",
-                      ["partner_id.membership_state", "=", "paid"],
-                      ["partner_id.category_id.name", "=", "Member"]]  # fmt: skip
+    domain = member_order_domain(
+        "pos.order", ["|", ["membership_state", "=", "paid"], ["category_id.name", "=", "Member"]]
+    )
+    assert domain == [
+        ["state", "in", ["paid", "done", "invoiced"]],
+        "|",
+        ["partner_id.membership_state", "=", "paid"],
+        ["partner_id.category_id.name", "=", "Member"],
+    ]
 
 
 def test_odoo_values_are_read_as_the_workbench_stores_them():

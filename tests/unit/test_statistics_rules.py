@@ -10,14 +10,18 @@ from hypothesis import strategies as st
 
 from workbench.clock import FixedClock
 from workbench.errors import ValidationError
+from workbench.masking.groups import Rules, protect
 from workbench.statistics.figures import StoreLabel, branch_kpis, member_statistics
 from workbench.statistics.period import Period, months_before, period_of_days
-from workbench.statistics.protection import Rules, protect
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIERS = ("tier:a", "tier:b", "tier:c")
-RULES = Rules(counts=("members", "active", *TIERS), parts={"active": "members"},
-              sums={"spend": "active"}, breakdowns={"members": TIERS})  # fmt: skip
+RULES = Rules(
+    counts=("members", "active", *TIERS),
+    parts={"active": "members"},
+    sums={"spend": "active"},
+    breakdowns={"members": TIERS},
+)
 
 
 def _row(members, active=0, tiers=None, spend=0):
@@ -125,13 +129,27 @@ def test_no_small_group_can_be_read_or_worked_out(table):
 def test_means_and_shares_follow_what_they_are_computed_from():
     stores = [StoreLabel("SH01", "上海"), StoreLabel("BJ01", "北京")]
     raw = [
-        {"members": 20, "active": 10, "spend_fen": 123456, "visits": 25, "cohort": 10,
-         "retained": 5, "tier:regular": 20, "scores": 6, "score_sum": 26},
+        {
+            "members": 20,
+            "active": 10,
+            "spend_fen": 123456,
+            "visits": 25,
+            "cohort": 10,
+            "retained": 5,
+            "tier:regular": 20,
+            "scores": 6,
+            "score_sum": 26,
+        },
         {"members": 6, "active": 2, "spend_fen": 5000, "visits": 2, "tier:regular": 6},
-    ]  # fmt: skip
-    stats = member_statistics(start=datetime(2025, 1, 1, tzinfo=UTC),
-                              end=datetime(2026, 1, 1, tzinfo=UTC), stores=stores, raw=raw,
-                              tiers=("regular",), minimum=5)  # fmt: skip
+    ]
+    stats = member_statistics(
+        start=datetime(2025, 1, 1, tzinfo=UTC),
+        end=datetime(2026, 1, 1, tzinfo=UTC),
+        stores=stores,
+        raw=raw,
+        tiers=("regular",),
+        minimum=5,
+    )
     sh, bj = stats.stores
     assert bj.active is None and bj.spend is None and bj.spend_per_active is None
     assert bj.active_pct is None and bj.visits_per_active is None
@@ -149,9 +167,18 @@ def test_means_and_shares_follow_what_they_are_computed_from():
 def test_branch_complaint_rate_is_per_thousand_members():
     branches, total = branch_kpis(
         [StoreLabel("SH01", "")],
-        [{"members": 400, "complaints": 6, "active": 100, "cards": 7, "scores": 5,
-          "score_sum": 21}], 5,
-    )  # fmt: skip
+        [
+            {
+                "members": 400,
+                "complaints": 6,
+                "active": 100,
+                "cards": 7,
+                "scores": 5,
+                "score_sum": 21,
+            }
+        ],
+        5,
+    )
     assert branches[0].complaint_rate == 15.0 and branches[0].satisfaction_average == 4.2
     assert total.complaint_rate == 15.0
 
@@ -185,8 +212,9 @@ def test_a_period_must_start_before_it_ends():
 def test_a_large_stores_complaint_rate_is_per_thousand_members():
     branches, _ = branch_kpis(
         [StoreLabel("SH01", "")],
-        [{"members": 30000, "complaints": 10, "active": 9000, "cards": 0, "scores": 0}], 5,
-    )  # fmt: skip
+        [{"members": 30000, "complaints": 10, "active": 9000, "cards": 0, "scores": 0}],
+        5,
+    )
     assert branches[0].complaint_rate == 0.3 and branches[0].satisfaction_average is None
 
 
@@ -194,11 +222,18 @@ def test_branch_kpis_hide_what_the_member_statistics_hide():
     # Store B's members are all gold; store A has 3 gold. A's 3 is hidden, so B's gold goes
     # too, and with it B's member count (its only tier): the branch table must not show it.
     stores = [StoreLabel("A", ""), StoreLabel("B", "")]
-    raw = [{"members": 20, "tier:regular": 17, "tier:gold": 3, "active": 10},
-           {"members": 7, "tier:regular": 0, "tier:gold": 7, "active": 0}]  # fmt: skip
-    stats = member_statistics(start=datetime(2025, 1, 1, tzinfo=UTC),
-                              end=datetime(2026, 1, 1, tzinfo=UTC), stores=stores, raw=raw,
-                              tiers=("regular", "gold"), minimum=5)  # fmt: skip
+    raw = [
+        {"members": 20, "tier:regular": 17, "tier:gold": 3, "active": 10},
+        {"members": 7, "tier:regular": 0, "tier:gold": 7, "active": 0},
+    ]
+    stats = member_statistics(
+        start=datetime(2025, 1, 1, tzinfo=UTC),
+        end=datetime(2026, 1, 1, tzinfo=UTC),
+        stores=stores,
+        raw=raw,
+        tiers=("regular", "gold"),
+        minimum=5,
+    )
     assert stats.stores[1].members is None
     branches, _ = branch_kpis(stores, raw, 5, ("regular", "gold"))
     for member_row, branch_row in zip(stats.stores, branches, strict=True):

@@ -53,13 +53,27 @@ def catalogue():
     return TemplateCatalogue(CHECKOUT_CONFIG_DIR / "templates")
 
 
-CONTEXT = {"call_name": "王先生", "member_no": "M200000001", "card_last4": "1234", "tier": "金卡",
-           "reason": "r", "when": "w", "points": 10, "expiry_date": "2026-12-31",
-           "complaint_no": "C200000001", "update": "u", "month": "2026-12",
-           # the staff notice (an escalation)
-           "staff_name": "李主管", "category": "billing", "priority": "urgent",
-           "clock": "resolution", "rung": "to_supervisor", "share": "75%",
-           "due": "2026-03-03 16:00"}  # fmt: skip
+CONTEXT = {
+    "call_name": "王先生",
+    "member_no": "M200000001",
+    "card_last4": "1234",
+    "tier": "金卡",
+    "reason": "r",
+    "when": "w",
+    "points": 10,
+    "expiry_date": "2026-12-31",
+    "complaint_no": "C200000001",
+    "update": "u",
+    "month": "2026-12",
+    # the staff notice (an escalation)
+    "staff_name": "李主管",
+    "category": "billing",
+    "priority": "urgent",
+    "clock": "resolution",
+    "rung": "to_supervisor",
+    "share": "75%",
+    "due": "2026-03-03 16:00",
+}
 
 
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
@@ -74,8 +88,9 @@ def test_the_escalation_notice_says_which_clock_and_rung(catalogue, language):
     said = set()
     for clock in ("first_response", "next_reply", "resolution"):
         for rung in ("warn_handler", "to_supervisor", "to_department_head"):
-            rendered = catalogue.render("complaint_escalation", language,
-                                        {**CONTEXT, "clock": clock, "rung": rung})  # fmt: skip
+            rendered = catalogue.render(
+                "complaint_escalation", language, {**CONTEXT, "clock": clock, "rung": rung}
+            )
             assert "C200000001" in rendered.subject and "2026-03-03 16:00" in rendered.text
             said.add(rendered.text)
     assert len(said) == 9  # every clock and rung reads differently

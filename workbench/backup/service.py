@@ -55,8 +55,16 @@ def create_backup(*, url: str, keyring: Keyring, target: Path, now: datetime) ->
         if backend == "sqlite":
             _sqlite_snapshot(_sqlite_path(url), snapshot)
         else:
-            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                  f"--file={snapshot}", _libpq_url(url)])  # fmt: skip
+            _run(
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--file={snapshot}",
+                    _libpq_url(url),
+                ]
+            )
         with snapshot.open("rb") as source, partial.open("wb") as out:
             size = write_encrypted(source, out, key=keyring.backup_key, meta=meta)
     partial.replace(target)  # only a complete backup gets the final name
@@ -103,8 +111,16 @@ def restore_backup(*, source: Path, url: str, keyring: Keyring) -> BackupInfo:
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
             shutil.copyfile(plain, target)
         else:
-            _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-                  f"--dbname={_libpq_url(url)}", str(plain)])  # fmt: skip
+            _run(
+                [
+                    "pg_restore",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    f"--dbname={_libpq_url(url)}",
+                    str(plain),
+                ]
+            )
     return BackupInfo(source, backend, meta.get("revision"), meta.get("created_at", ""), size)
 
 

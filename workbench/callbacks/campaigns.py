@@ -49,17 +49,27 @@ class CampaignProgress:
 
 
 class Campaigns:
-    def __init__(self, *, clock: Clock, sessions, zone, batch_size: int,
-                 window: time = time(21)) -> None:  # fmt: skip
+    def __init__(
+        self, *, clock: Clock, sessions, zone, batch_size: int, window: time = time(21)
+    ) -> None:
         self.clock = clock
         self.sessions = sessions
         self.zone = zone
         self.batch_size = batch_size
         self.day_ends = window
 
-    def create(self, actor: Staff, *, name: str, segment: str | dict, starts_on: date,
-               ends_on: date, daily_capacity: int, team: str | None = None,
-               priority: int = 0) -> Campaign:  # fmt: skip
+    def create(
+        self,
+        actor: Staff,
+        *,
+        name: str,
+        segment: str | dict,
+        starts_on: date,
+        ends_on: date,
+        daily_capacity: int,
+        team: str | None = None,
+        priority: int = 0,
+    ) -> Campaign:
         if actor.role not in MANAGERS:
             raise AccessDenied("only supervisors and administrators create campaigns")
         if not (name or "").strip():
@@ -72,11 +82,17 @@ class Campaigns:
         with immediate_session(self.sessions) as session:
             segment_conditions(session, parsed, self.clock.now())  # checks store codes now
             campaign = Campaign(
-                name=name.strip()[:100], segment=json.dumps(parsed), starts_on=starts_on,
-                ends_on=ends_on, daily_capacity=daily_capacity, team=team, priority=priority,
-                status=CampaignStatus.ACTIVE.value, created_by_id=actor.id,
+                name=name.strip()[:100],
+                segment=json.dumps(parsed),
+                starts_on=starts_on,
+                ends_on=ends_on,
+                daily_capacity=daily_capacity,
+                team=team,
+                priority=priority,
+                status=CampaignStatus.ACTIVE.value,
+                created_by_id=actor.id,
                 created_at=self.clock.now(),
-            )  # fmt: skip
+            )
             session.add(campaign)
             session.commit()
             return campaign
@@ -111,8 +127,9 @@ class Campaigns:
             ).all()
         return sum(self.materialise(campaign_id, progress) for campaign_id in ids)
 
-    def materialise(self, campaign_id: int,
-                    progress: Callable[[int, int], None] | None = None) -> int:  # fmt: skip
+    def materialise(
+        self, campaign_id: int, progress: Callable[[int, int], None] | None = None
+    ) -> int:
         """Make today's tasks up to the daily capacity, batch by batch; returns how many."""
         made = self._materialise(campaign_id, progress)
         if made >= ANALYZE_AFTER:
@@ -134,8 +151,9 @@ class Campaigns:
                 room = campaign.daily_capacity - self._made_on(session, campaign, today)
                 if room <= 0:
                     return made
-                considered, batch = self._batch(session, campaign, min(room, self.batch_size),
-                                                today)  # fmt: skip
+                considered, batch = self._batch(
+                    session, campaign, min(room, self.batch_size), today
+                )
                 session.commit()
             made += batch
             if progress:
@@ -146,14 +164,18 @@ class Campaigns:
     def _made_on(self, session: Session, campaign: Campaign, day: date) -> int:
         start = datetime.combine(day, time(0), tzinfo=self.zone)
         return session.scalar(
-            select(func.count()).select_from(CallbackTask).where(
-                CallbackTask.campaign_id == campaign.id, CallbackTask.created_at >= start,
+            select(func.count())
+            .select_from(CallbackTask)
+            .where(
+                CallbackTask.campaign_id == campaign.id,
+                CallbackTask.created_at >= start,
                 CallbackTask.created_at < start + timedelta(days=1),
             )
-        )  # fmt: skip
+        )
 
-    def _batch(self, session: Session, campaign: Campaign, limit: int,
-               today: date) -> tuple[int, int]:  # fmt: skip
+    def _batch(
+        self, session: Session, campaign: Campaign, limit: int, today: date
+    ) -> tuple[int, int]:
         """(members considered, tasks made): a member already holding an open campaign task
         (from another campaign, say) is passed over, and the run goes on past them."""
         now = self.clock.now()
@@ -168,20 +190,28 @@ class Campaigns:
             return 0, 0
         day_end = datetime.combine(today, self.day_ends, tzinfo=self.zone)
         rows = [
-            {"member_id": member_id, "reason": Reason.CAMPAIGN.value, "campaign_id": campaign.id,
-             "priority": campaign.priority, "team": campaign.team, "earliest_at": now,
-             "latest_at": max(day_end, now + timedelta(hours=1)), "next_attempt_at": now,
-             "status": TaskStatus.QUEUED.value, "attempts": 0, "created_at": now}
+            {
+                "member_id": member_id,
+                "reason": Reason.CAMPAIGN.value,
+                "campaign_id": campaign.id,
+                "priority": campaign.priority,
+                "team": campaign.team,
+                "earliest_at": now,
+                "latest_at": max(day_end, now + timedelta(hours=1)),
+                "next_attempt_at": now,
+                "status": TaskStatus.QUEUED.value,
+                "attempts": 0,
+                "created_at": now,
+            }
             for member_id in ids
-        ]  # fmt: skip
+        ]
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         # A member with an open campaign task already is skipped, not duplicated. What was made
         # is counted from RETURNING: psycopg reports no rowcount for this statement (-1), and
         # counting the members asked for would claim tasks that were skipped.
         made = session.execute(
-            insert(CallbackTask).values(rows).on_conflict_do_nothing()
-            .returning(CallbackTask.id)
-        ).all()  # fmt: skip
+            insert(CallbackTask).values(rows).on_conflict_do_nothing().returning(CallbackTask.id)
+        ).all()
         campaign.cursor_member_id = ids[-1]
         return len(ids), len(made)
 
@@ -205,8 +235,15 @@ class Campaigns:
         done = tasks - open_
         reached = outcomes.get("reached", 0)
         return CampaignProgress(
-            campaign_id=campaign.id, name=campaign.name, status=campaign.status, tasks=tasks,
-            open=open_, done=done, reached=reached,
+            campaign_id=campaign.id,
+            name=campaign.name,
+            status=campaign.status,
+            tasks=tasks,
+            open=open_,
+            done=done,
+            reached=reached,
             reached_rate_pct=round(100 * reached / done, 1) if done else None,
-            outcomes=outcomes, made_today=made_today, daily_capacity=campaign.daily_capacity,
-        )  # fmt: skip
+            outcomes=outcomes,
+            made_today=made_today,
+            daily_capacity=campaign.daily_capacity,
+        )

@@ -20,10 +20,11 @@ def erase_member_callbacks(
     session.execute(
         update(CallbackTask)
         .where(CallbackTask.member_id == member.id, CallbackTask.status.in_(OPEN_STATUSES))
-        .values(status=TaskStatus.CANCELLED.value, closed_at=now, claimed_by_id=None,
-                lease_until=None)
+        .values(
+            status=TaskStatus.CANCELLED.value, closed_at=now, claimed_by_id=None, lease_until=None
+        )
         .execution_options(synchronize_session="fetch")
-    )  # fmt: skip
+    )
     session.execute(
         update(CallbackTask)
         .where(CallbackTask.member_id == member.id)

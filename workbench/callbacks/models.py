@@ -74,7 +74,7 @@ class CallbackTask(SQLModel, table=True):
             unique=True,
             sqlite_where=_OPEN,
             postgresql_where=_OPEN,
-        ),  # fmt: skip
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

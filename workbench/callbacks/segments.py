@@ -42,7 +42,7 @@ def parse_segment(text: str | dict) -> dict:
 
 def segment_conditions(session: Session, segment: dict, now: datetime) -> list:
     """SQL conditions on Member for a parsed segment (active, callable members only)."""
-    from workbench.tickets.models import Complaint  # the segment spans packages by design
+    from workbench.complaints.models import Complaint  # the segment spans packages by design
 
     conditions = [Member.status == MemberStatus.ACTIVE, Member.do_not_call.is_(False)]
     if "tier" in segment:
@@ -58,10 +58,12 @@ def segment_conditions(session: Session, segment: dict, now: datetime) -> list:
         horizon = now + timedelta(days=segment["points_expiring_days"])
         conditions.append(
             exists().where(
-                PointsEntry.member_id == Member.id, PointsEntry.points > 0,
-                PointsEntry.expires_at > now, PointsEntry.expires_at <= horizon,
+                PointsEntry.member_id == Member.id,
+                PointsEntry.points > 0,
+                PointsEntry.expires_at > now,
+                PointsEntry.expires_at <= horizon,
             )
-        )  # fmt: skip
+        )
     if "no_purchase_days" in segment:
         since = now - timedelta(days=segment["no_purchase_days"])
         conditions.append(

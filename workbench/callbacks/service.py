@@ -106,11 +106,20 @@ class CallbackService:
         self.retry = retry
 
     # Scheduling -----------------------------------------------------------------------------------
-    def schedule(self, session: Session, *, member_id: int, reason: Reason | str,
-                 earliest_at: datetime | None = None, latest_at: datetime | None = None,
-                 priority: int = 0, team: str | None = None,
-                 assigned_staff_id: int | None = None, complaint_id: int | None = None,
-                 campaign_id: int | None = None) -> CallbackTask:  # fmt: skip
+    def schedule(
+        self,
+        session: Session,
+        *,
+        member_id: int,
+        reason: Reason | str,
+        earliest_at: datetime | None = None,
+        latest_at: datetime | None = None,
+        priority: int = 0,
+        team: str | None = None,
+        assigned_staff_id: int | None = None,
+        complaint_id: int | None = None,
+        campaign_id: int | None = None,
+    ) -> CallbackTask:
         """A new task. Refused for a member who asked not to be called (DoNotCall), or who
         already has an open task for the same reason (DuplicateTask). An open task whose window
         has ended is closed as expired first: it can no longer be called, so it does not count."""
@@ -125,14 +134,23 @@ class CallbackService:
         latest = latest_at or earliest + timedelta(days=7)
         if latest <= earliest:
             raise ValidationError("latest_at", "the window must end after it starts")
-        self._close_past_windows(session, now, CallbackTask.member_id == member_id,
-                                 CallbackTask.reason == reason.value)  # fmt: skip
+        self._close_past_windows(
+            session, now, CallbackTask.member_id == member_id, CallbackTask.reason == reason.value
+        )
         task = CallbackTask(
-            member_id=member_id, reason=reason.value, priority=priority, team=team,
-            assigned_staff_id=assigned_staff_id, complaint_id=complaint_id,
-            campaign_id=campaign_id, earliest_at=earliest, latest_at=latest,
-            next_attempt_at=earliest, status=TaskStatus.QUEUED.value, created_at=now,
-        )  # fmt: skip
+            member_id=member_id,
+            reason=reason.value,
+            priority=priority,
+            team=team,
+            assigned_staff_id=assigned_staff_id,
+            complaint_id=complaint_id,
+            campaign_id=campaign_id,
+            earliest_at=earliest,
+            latest_at=latest,
+            next_attempt_at=earliest,
+            status=TaskStatus.QUEUED.value,
+            created_at=now,
+        )
         try:
             with session.begin_nested():
                 session.add(task)
@@ -152,11 +170,15 @@ class CallbackService:
         for _ in range(2):  # the open task may close between the refusal and the look-up
             try:
                 task = self.schedule(
-                    session, member_id=complaint.member_id, reason=Reason.COMPLAINT_FOLLOW_UP,
-                    earliest_at=now, latest_at=now + FOLLOW_UP_WINDOW,
-                    priority=FOLLOW_UP_PRIORITY, assigned_staff_id=complaint.handler_id,
+                    session,
+                    member_id=complaint.member_id,
+                    reason=Reason.COMPLAINT_FOLLOW_UP,
+                    earliest_at=now,
+                    latest_at=now + FOLLOW_UP_WINDOW,
+                    priority=FOLLOW_UP_PRIORITY,
+                    assigned_staff_id=complaint.handler_id,
                     complaint_id=complaint.id,
-                )  # fmt: skip
+                )
             except DoNotCall:
                 return None
             except DuplicateTask:
@@ -173,9 +195,10 @@ class CallbackService:
 
     def _open_task(self, session: Session, member_id: int, reason: Reason) -> CallbackTask | None:
         query = select(CallbackTask).where(
-            CallbackTask.member_id == member_id, CallbackTask.reason == reason.value,
+            CallbackTask.member_id == member_id,
+            CallbackTask.reason == reason.value,
             CallbackTask.status.in_(OPEN_STATUSES),
-        )  # fmt: skip
+        )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()  # a claim may be changing it right now
         return session.scalar(query)
@@ -199,15 +222,18 @@ class CallbackService:
             )
         )
         lapsed_claims = session.scalars(
-            select(CallbackTask.id).where(past, CallbackTask.status == TaskStatus.CLAIMED.value,
-                                          *scope)
-        ).all()  # fmt: skip
+            select(CallbackTask.id).where(
+                past, CallbackTask.status == TaskStatus.CLAIMED.value, *scope
+            )
+        ).all()
         closed = session.execute(
-            update(CallbackTask).where(past, *scope)
-            .values(status=TaskStatus.EXPIRED.value, closed_at=now, claimed_by_id=None,
-                    lease_until=None)
+            update(CallbackTask)
+            .where(past, *scope)
+            .values(
+                status=TaskStatus.EXPIRED.value, closed_at=now, claimed_by_id=None, lease_until=None
+            )
             .execution_options(synchronize_session="fetch")
-        ).rowcount  # fmt: skip
+        ).rowcount
         for task_id in lapsed_claims:
             self.access.end_grants(session, source=GrantSource.CALLBACK, source_ref=str(task_id))
         return closed
@@ -231,10 +257,11 @@ class CallbackService:
                 .join(Member, Member.id == CallbackTask.member_id)
                 .join(Store, Store.id == Member.store_id)
                 .where(*_due_for(staff, team, now, sqlite=is_sqlite(session)), callable_now)
-                .order_by(CallbackTask.priority.desc(), CallbackTask.next_attempt_at,
-                          CallbackTask.id)
+                .order_by(
+                    CallbackTask.priority.desc(), CallbackTask.next_attempt_at, CallbackTask.id
+                )
                 .limit(1)
-            )  # fmt: skip
+            )
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=CallbackTask)
             row = session.execute(query).first()
@@ -266,26 +293,47 @@ class CallbackService:
         claimed = session.execute(
             update(CallbackTask)
             .where(CallbackTask.id == task.id, CallbackTask.status == TaskStatus.QUEUED.value)
-            .values(status=TaskStatus.CLAIMED.value, claimed_by_id=staff.id,
-                    lease_until=now + self.lease)
+            .values(
+                status=TaskStatus.CLAIMED.value,
+                claimed_by_id=staff.id,
+                lease_until=now + self.lease,
+            )
             .execution_options(synchronize_session=False)
-        ).rowcount  # fmt: skip
+        ).rowcount
         if claimed != 1:  # cannot happen under the lock; refuse rather than double-claim
             raise InvalidState(f"callback task {task.id} was claimed by someone else")
         grant_until = min(task.latest_at, now + self.call_window) + self.grant_grace
         self.access.open_grant(
-            session, staff_id=staff.id, member_id=task.member_id, source=GrantSource.CALLBACK,
-            source_ref=str(task.id), starts_at=now, ends_at=grant_until,
+            session,
+            staff_id=staff.id,
+            member_id=task.member_id,
+            source=GrantSource.CALLBACK,
+            source_ref=str(task.id),
+            starts_at=now,
+            ends_at=grant_until,
             reason=f"callback {task.reason}",
-        )  # fmt: skip
+        )
         session.commit()
-        return Claim(task.id, task.member_id, member_no, task.reason, task.attempts, grant_until,
-                     now + self.lease)  # fmt: skip
+        return Claim(
+            task.id,
+            task.member_id,
+            member_no,
+            task.reason,
+            task.attempts,
+            grant_until,
+            now + self.lease,
+        )
 
     # Outcomes ---------------------------------------------------------------------------------------
-    def record_outcome(self, staff: Staff, *, task_id: int, outcome: Outcome | str,
-                       feedback: str | None = None,
-                       call_back_at: datetime | None = None) -> CallbackTask:  # fmt: skip
+    def record_outcome(
+        self,
+        staff: Staff,
+        *,
+        task_id: int,
+        outcome: Outcome | str,
+        feedback: str | None = None,
+        call_back_at: datetime | None = None,
+    ) -> CallbackTask:
         try:
             outcome = Outcome(outcome)
         except ValueError:
@@ -303,14 +351,25 @@ class CallbackService:
             later = outcome == Outcome.CALL_BACK_LATER
             if later and (call_back_at is None or not now < call_back_at < task.latest_at):
                 raise ValidationError(
-                    "call_back_at", "a time after now and before the task's window ends "
+                    "call_back_at",
+                    "a time after now and before the task's window ends "
                     f"({task.latest_at:%Y-%m-%d %H:%M} UTC)",
-                )  # fmt: skip
-            feedback_enc = self.cipher.encrypt("callback.feedback", feedback.strip()) \
-                if feedback and feedback.strip() else None  # fmt: skip
-            session.add(CallbackAttempt(task_id=task.id, staff_id=staff.id, at=now,
-                                        outcome=outcome.value, call_back_at=call_back_at,
-                                        feedback_enc=feedback_enc))  # fmt: skip
+                )
+            feedback_enc = (
+                self.cipher.encrypt("callback.feedback", feedback.strip())
+                if feedback and feedback.strip()
+                else None
+            )
+            session.add(
+                CallbackAttempt(
+                    task_id=task.id,
+                    staff_id=staff.id,
+                    at=now,
+                    outcome=outcome.value,
+                    call_back_at=call_back_at,
+                    feedback_enc=feedback_enc,
+                )
+            )
             task.attempts += 1
             task.outcome = outcome.value
             task.feedback_enc = feedback_enc or task.feedback_enc
@@ -334,11 +393,14 @@ class CallbackService:
             task.status, task.closed_at = TaskStatus.CANCELLED.value, now
             session.execute(
                 update(CallbackTask)
-                .where(CallbackTask.member_id == task.member_id,
-                       CallbackTask.status.in_(OPEN_STATUSES), CallbackTask.id != task.id)
+                .where(
+                    CallbackTask.member_id == task.member_id,
+                    CallbackTask.status.in_(OPEN_STATUSES),
+                    CallbackTask.id != task.id,
+                )
                 .values(status=TaskStatus.CANCELLED.value, closed_at=now, outcome="do_not_call")
                 .execution_options(synchronize_session=False)
-            )  # fmt: skip
+            )
         elif task.attempts >= self.retry.max_attempts:
             task.status, task.closed_at = TaskStatus.UNREACHED.value, now
         else:
@@ -388,10 +450,11 @@ class CallbackService:
         now = self.clock.now()
         with self.sessions() as session:
             return session.scalar(
-                select(func.count()).select_from(CallbackTask)
+                select(func.count())
+                .select_from(CallbackTask)
                 .join(Member, Member.id == CallbackTask.member_id)
                 .where(*_due_for(staff, staff.team, now))
-            )  # fmt: skip
+            )
 
     def queue_size(self, session: Session, team: str | None = None) -> int:
         query = (
@@ -418,9 +481,11 @@ def _due_for(staff: Staff, team: str | None, now: datetime, *, sqlite: bool = Fa
         mostly(CallbackTask.latest_at > now),
         Member.do_not_call.is_(False),
         (CallbackTask.assigned_staff_id == staff.id)
-        | ((CallbackTask.assigned_staff_id.is_(None))
-           & ((CallbackTask.team == team) | CallbackTask.team.is_(None))),
-    ]  # fmt: skip
+        | (
+            (CallbackTask.assigned_staff_id.is_(None))
+            & ((CallbackTask.team == team) | CallbackTask.team.is_(None))
+        ),
+    ]
 
 
 def _reason(value: Reason | str) -> Reason:

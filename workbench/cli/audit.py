@@ -7,10 +7,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.audit.chain import audit_rows, verify
 from workbench.cli.state import state
 from workbench.members.models import Role
 from workbench.permissions.access import AccessDenied
-from workbench.permissions.audit import audit_rows, verify
 
 app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -48,8 +48,13 @@ def show_command(
         table.add_column(column)
     for row in rows:
         table.add_row(
-            str(row.seq), row.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-            str(row.actor_id or "-"), row.action, str(row.member_id or "-"), row.purpose,
-            row.result, Text(row.detail),
-        )  # fmt: skip
+            str(row.seq),
+            row.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            str(row.actor_id or "-"),
+            row.action,
+            str(row.member_id or "-"),
+            row.purpose,
+            row.result,
+            Text(row.detail),
+        )
     console.print(table)

@@ -29,11 +29,16 @@ def create_command(
         url=wb.settings.effective_database_url, keyring=wb.keyring, target=target, now=now
     )
     with wb.sessions() as session:
-        wb.audit.record(session, action="backup", result="ok",
-                        detail={"file": info.path.name, "bytes": info.plain_bytes})  # fmt: skip
+        wb.audit.record(
+            session,
+            action="backup",
+            result="ok",
+            detail={"file": info.path.name, "bytes": info.plain_bytes},
+        )
         session.commit()
-    console.print(f"backup written to {info.path} ({info.plain_bytes} bytes before encryption)",
-                  markup=False)  # fmt: skip
+    console.print(
+        f"backup written to {info.path} ({info.plain_bytes} bytes before encryption)", markup=False
+    )
 
 
 @app.command("restore")
@@ -45,5 +50,7 @@ def restore_command(
     settings = state.settings()
     url = into or settings.effective_database_url
     info = restore_backup(source=source, url=url, keyring=keyring_from_settings(settings))
-    console.print(f"restored the {info.backend} backup of {info.created_at} "
-                  f"(schema {info.revision})", markup=False)  # fmt: skip
+    console.print(
+        f"restored the {info.backend} backup of {info.created_at} (schema {info.revision})",
+        markup=False,
+    )

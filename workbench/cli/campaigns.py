@@ -32,7 +32,7 @@ def create_command(
         ...,
         "--segment",
         help='JSON, e.g. {"tier": "gold"} or {"points_expiring_days": 30, "store": "SH01"}',
-    ),  # fmt: skip
+    ),
     start: str = typer.Option(..., "--from", help="First day (YYYY-MM-DD)."),
     end: str = typer.Option(..., "--to", help="Last day (YYYY-MM-DD)."),
     capacity: int = typer.Option(..., "--capacity", help="Calls a day at most."),
@@ -42,9 +42,15 @@ def create_command(
     """Create a campaign (supervisors and administrators)."""
     wb = state.workbench()
     campaign = wb.campaigns.create(
-        state.staff(), name=name, segment=segment, starts_on=_day(start, "from"),
-        ends_on=_day(end, "to"), daily_capacity=capacity, team=team, priority=priority,
-    )  # fmt: skip
+        state.staff(),
+        name=name,
+        segment=segment,
+        starts_on=_day(start, "from"),
+        ends_on=_day(end, "to"),
+        daily_capacity=capacity,
+        team=team,
+        priority=priority,
+    )
     console.print(f"campaign {campaign.id} created", markup=False)
 
 
@@ -55,8 +61,16 @@ def list_command() -> None:
     for column in ("id", "name", "status", "from", "to", "capacity", "team", "segment"):
         table.add_column(column)
     for c in wb.campaigns.list():
-        table.add_row(str(c.id), Text(c.name), c.status, str(c.starts_on), str(c.ends_on),
-                      str(c.daily_capacity), c.team or "-", Text(c.segment))  # fmt: skip
+        table.add_row(
+            str(c.id),
+            Text(c.name),
+            c.status,
+            str(c.starts_on),
+            str(c.ends_on),
+            str(c.daily_capacity),
+            c.team or "-",
+            Text(c.segment),
+        )
     console.print(table)
 
 
@@ -65,9 +79,12 @@ def show_command(campaign_id: int = typer.Argument(...)) -> None:
     """Progress: tasks made, done, reached rate, outcomes."""
     p = state.workbench().campaigns.progress(campaign_id)
     console.print(Text(f"campaign {p.campaign_id} {p.name} ({p.status})"))
-    console.print(f"tasks {p.tasks}, open {p.open}, done {p.done}, reached {p.reached} "
-                  f"({p.reached_rate_pct if p.reached_rate_pct is not None else '-'}%), "
-                  f"made today {p.made_today}/{p.daily_capacity}", markup=False)  # fmt: skip
+    console.print(
+        f"tasks {p.tasks}, open {p.open}, done {p.done}, reached {p.reached} "
+        f"({p.reached_rate_pct if p.reached_rate_pct is not None else '-'}%), "
+        f"made today {p.made_today}/{p.daily_capacity}",
+        markup=False,
+    )
     for outcome, n in sorted(p.outcomes.items()):
         console.print(f"  {outcome}: {n}", markup=False)
 
@@ -94,6 +111,9 @@ def materialise_command(campaign_id: int = typer.Argument(None)) -> None:
         def report(done: int, total: int) -> None:
             bar.update(job, completed=done, total=total)
 
-        made = (wb.campaigns.materialise(campaign_id, report) if campaign_id
-                else wb.campaigns.materialise_all(report))  # fmt: skip
+        made = (
+            wb.campaigns.materialise(campaign_id, report)
+            if campaign_id
+            else wb.campaigns.materialise_all(report)
+        )
     console.print(f"{made} callback tasks made", markup=False)

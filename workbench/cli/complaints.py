@@ -19,7 +19,8 @@ from workbench.cli.reports import (
     report_app,
 )
 from workbench.cli.state import state
-from workbench.tickets.escalation import sweep
+from workbench.complaints.escalation import sweep
+from workbench.views.complaint_story import story
 
 app = typer.Typer(help="Complaint tickets.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -30,8 +31,9 @@ def sweep_command() -> None:
     """Escalate complaints whose next rung is due (safe to run again, or twice at once)."""
     wb = state.workbench()
     result = sweep(wb.sessions, wb.complaints)
-    console.print(f"{result.escalations} escalations on {result.complaints} complaints",
-                  markup=False)  # fmt: skip
+    console.print(
+        f"{result.escalations} escalations on {result.complaints} complaints", markup=False
+    )
 
 
 @app.command("show")
@@ -46,9 +48,11 @@ def show_command(complaint_no: str = typer.Argument(...)) -> None:
         events = wb.complaints.history(session, complaint)
         readable = wb.complaints.can_read_text(staff, complaint)
         console.print(
-            Text(f"{complaint.complaint_no} · {complaint.state} · round {complaint.round} · "
-                 f"{complaint.category} · {complaint.priority}")
-        )  # fmt: skip
+            Text(
+                f"{complaint.complaint_no} · {complaint.state} · round {complaint.round} · "
+                f"{complaint.category} · {complaint.priority}"
+            )
+        )
         console.print(Text(_due_line(complaint, zone)))
         allowed = ", ".join(a.value for a in wb.complaints.allowed(complaint)) or "-"
         console.print(Text(f"next steps: {allowed}"))
@@ -62,17 +66,25 @@ def show_command(complaint_no: str = typer.Argument(...)) -> None:
                     wb.complaints.read_text(staff, complaint, event.note_enc) if readable else "…"
                 )
             table.add_row(
-                f"{event.at.astimezone(zone):%Y-%m-%d %H:%M}", event.action, event.to_state,
-                str(event.round), str(event.staff_id or "-"), Text(note),
-            )  # fmt: skip
+                f"{event.at.astimezone(zone):%Y-%m-%d %H:%M}",
+                event.action,
+                event.to_state,
+                str(event.round),
+                str(event.staff_id or "-"),
+                Text(note),
+            )
         console.print(table)
-        links = wb.complaints.links(session, complaint)
+        links = story(session, complaint)
     linked = Table(title="calls, messages and callbacks")
     for column in ("time", "kind", "ref", "what"):
         linked.add_column(column)
     for record in links:
-        linked.add_row(f"{record.at.astimezone(zone):%Y-%m-%d %H:%M}", record.kind,
-                       Text(record.ref), Text(record.summary or "-"))  # fmt: skip
+        linked.add_row(
+            f"{record.at.astimezone(zone):%Y-%m-%d %H:%M}",
+            record.kind,
+            Text(record.ref),
+            Text(record.summary or "-"),
+        )
     console.print(linked if links else Text("no calls, messages or callbacks linked"))
 
 
@@ -105,8 +117,9 @@ def report_complaints(
     wb = state.workbench()
     period = period_from_options(wb, start, end)
     staff = state.staff()
-    report = wb.complaint_reports.report(staff, start=period.start, end=period.end,
-                                         store_code=store, export=export)  # fmt: skip
+    report = wb.complaint_reports.report(
+        staff, start=period.start, end=period.end, store_code=store, export=export
+    )
     data = report.to_dict()
     if fmt == "json":
         print_json(data, staff, wb)

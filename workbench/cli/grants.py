@@ -48,9 +48,14 @@ def create_command(
     with wb.sessions() as session:
         staff = _staff(session, to)
     grant = wb.access.create_grant(
-        actor, staff=staff, member_no=member_no, fields={f.strip() for f in fields.split(",")},
-        starts_at=starts, ends_at=starts + timedelta(minutes=minutes), reason=reason,
-    )  # fmt: skip
+        actor,
+        staff=staff,
+        member_no=member_no,
+        fields={f.strip() for f in fields.split(",")},
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=minutes),
+        reason=reason,
+    )
     console.print(f"grant {grant.id}: {to} until {grant.ends_at.isoformat()}", markup=False)
 
 
@@ -65,8 +70,14 @@ def list_command(to: str = typer.Option(..., "--to", help="Username.")) -> None:
     for column in ("id", "member id", "fields", "source", "from", "until"):
         table.add_column(column)
     for grant in grants:
-        table.add_row(str(grant.id), str(grant.member_id), grant.fields, str(grant.source),
-                      grant.starts_at.isoformat(), grant.ends_at.isoformat())  # fmt: skip
+        table.add_row(
+            str(grant.id),
+            str(grant.member_id),
+            grant.fields,
+            str(grant.source),
+            grant.starts_at.isoformat(),
+            grant.ends_at.isoformat(),
+        )
     console.print(table)
 
 

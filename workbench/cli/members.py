@@ -14,8 +14,8 @@ from rich.text import Text
 
 from workbench.cli.state import state
 from workbench.errors import NotFound, ValidationError
-from workbench.members.profile import MemberProfile, member_profile
 from workbench.permissions.access import Purpose
+from workbench.views.profile import MemberProfile, member_profile
 
 app = typer.Typer(help="Members: find, show, reveal, export, changes.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -126,9 +126,11 @@ def change_command(
         state.staff(), member_no=member_no, field=field, new_value=value, reason=reason
     )
     console.print(
-        Text(f"change request {change.id}: {field} {change.old_value_masked} → "
-             f"{change.new_value_masked}, waiting for approval")
-    )  # fmt: skip
+        Text(
+            f"change request {change.id}: {field} {change.old_value_masked} → "
+            f"{change.new_value_masked}, waiting for approval"
+        )
+    )
 
 
 @app.command("changes")
@@ -140,10 +142,14 @@ def changes_command() -> None:
         table.add_column(column)
     for change in wb.changes.pending(state.staff()):
         table.add_row(
-            str(change.id), str(change.member_id), change.field,
-            Text(change.old_value_masked or "-"), Text(change.new_value_masked or "-"),
-            Text(change.reason), f"{change.requested_at:%Y-%m-%d %H:%M}",
-        )  # fmt: skip
+            str(change.id),
+            str(change.member_id),
+            change.field,
+            Text(change.old_value_masked or "-"),
+            Text(change.new_value_masked or "-"),
+            Text(change.reason),
+            f"{change.requested_at:%Y-%m-%d %H:%M}",
+        )
     console.print(table)
 
 
@@ -211,8 +217,13 @@ def _print(profile: MemberProfile, as_json: bool) -> None:
     ]
     for message in profile.messages:
         sent = _local(message.sent_at, zone) if message.sent_at else "-"
-        rows.append(("message", f"{_local(message.created_at, zone)} {message.channel} "
-                                f"{message.template}: {message.status} (sent {sent})"))  # fmt: skip
+        rows.append(
+            (
+                "message",
+                f"{_local(message.created_at, zone)} {message.channel} "
+                f"{message.template}: {message.status} (sent {sent})",
+            )
+        )
     for label, value in rows:
         table.add_row(label, Text(value))  # member text is data, never markup
     console.print(table)

@@ -92,28 +92,51 @@ def issues_command(
     _admin()
     wb = state.workbench()
     with wb.sessions() as session:
-        run_row = session.get(SyncRun, run) if run else session.scalar(
-            select(SyncRun).order_by(SyncRun.id.desc()).limit(1))  # fmt: skip
+        run_row = (
+            session.get(SyncRun, run)
+            if run
+            else session.scalar(select(SyncRun).order_by(SyncRun.id.desc()).limit(1))
+        )
         if run_row is None:
             console.print("no Odoo sync has run yet" if not run else f"no run {run}", markup=False)
             return
-        issues = list(session.scalars(select(SyncIssue).where(SyncIssue.run_id == run_row.id)
-                                      .order_by(SyncIssue.id).limit(limit)))  # fmt: skip
-    console.print(f"run {run_row.id}: {run_row.direction}, {run_row.outcome}, started "
-                  f"{run_row.started_at:%Y-%m-%d %H:%M} UTC", markup=False)  # fmt: skip
+        issues = list(
+            session.scalars(
+                select(SyncIssue)
+                .where(SyncIssue.run_id == run_row.id)
+                .order_by(SyncIssue.id)
+                .limit(limit)
+            )
+        )
+    console.print(
+        f"run {run_row.id}: {run_row.direction}, {run_row.outcome}, started "
+        f"{run_row.started_at:%Y-%m-%d %H:%M} UTC",
+        markup=False,
+    )
     table = Table()
     for column in ("kind", "model", "odoo id", "member id", "fields", "reason"):
         table.add_column(column)
     for issue in issues:
-        table.add_row(issue.kind, issue.model, _text(issue.odoo_id), _text(issue.member_id),
-                      issue.field_names, issue.reason)  # fmt: skip
+        table.add_row(
+            issue.kind,
+            issue.model,
+            _text(issue.odoo_id),
+            _text(issue.member_id),
+            issue.field_names,
+            issue.reason,
+        )
     console.print(table)
 
 
 @contextmanager
 def _bars():
-    bars = Progress(TextColumn("{task.description:>16}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=Console(stderr=True))  # fmt: skip
+    bars = Progress(
+        TextColumn("{task.description:>16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
     tasks: dict[str, int] = {}
 
     def advance(stage: str, done: int, total: int | None) -> None:
@@ -126,8 +149,11 @@ def _bars():
 
 
 def _summary(report: SyncReport) -> None:
-    console.print(f"{report.direction} run {report.run_id}: {report.outcome} in "
-                  f"{report.seconds:.1f} s, {report.round_trips} round trips to Odoo", markup=False)  # fmt: skip
+    console.print(
+        f"{report.direction} run {report.run_id}: {report.outcome} in "
+        f"{report.seconds:.1f} s, {report.round_trips} round trips to Odoo",
+        markup=False,
+    )
     for name, value in sorted(report.counts.items()):
         console.print(f"  {name.replace('_', ' ')}: {value:,}", markup=False)
     for kind, count in sorted(report.issue_counts.items()):

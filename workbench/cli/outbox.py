@@ -18,8 +18,9 @@ from workbench.messaging.models import MessageStatus, OutboxMessage
 from workbench.messaging.templates import NOTICES, sms_segments
 from workbench.permissions.access import Purpose
 
-app = typer.Typer(help="Messages to members: preview, send, status, retry, cancel.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Messages to members: preview, send, status, retry, cancel.", no_args_is_help=True
+)
 console = Console(highlight=False)
 
 # What a preview fills in where a template needs more than the member's own data.
@@ -46,12 +47,18 @@ def preview_command(
     view = wb.access.view(state.staff(), member_no, Purpose.SERVICE)
     with wb.sessions() as session:
         member = wb.registry.get(session, member_no)
-        rendered = wb.outbox.render(session, member=member, template=template,
-                                    language=language, extra=SAMPLE_VALUES)  # fmt: skip
+        rendered = wb.outbox.render(
+            session, member=member, template=template, language=language, extra=SAMPLE_VALUES
+        )
     segments = sms_segments(rendered.sms)
     console.print(Text(f"to: {view.shown('phone') or '-'} / {view.shown('email') or '-'}"))
-    console.print(Text(f"SMS ({segments.encoding}, {segments.units} characters, "
-                       f"{segments.count} segment{'s' * (segments.count != 1)}):", style="bold"))  # fmt: skip
+    console.print(
+        Text(
+            f"SMS ({segments.encoding}, {segments.units} characters, "
+            f"{segments.count} segment{'s' * (segments.count != 1)}):",
+            style="bold",
+        )
+    )
     console.print(Text(rendered.sms))
     console.print(Text(f"e-mail subject: {rendered.subject}", style="bold"))
     console.print(Text(rendered.text))
@@ -65,13 +72,17 @@ def run_command(
     """Send what is due (the scheduler does this every [messaging] send_seconds)."""
     wb = state.workbench()
     if wb.dispatcher.sms is None and wb.dispatcher.email is None:
-        console.print("no sender is configured: see [twilio] and [smtp] in the settings",
-                      markup=False)  # fmt: skip
+        console.print(
+            "no sender is configured: see [twilio] and [smtp] in the settings", markup=False
+        )
         raise typer.Exit(2)
     while True:
         result = wb.dispatcher.run_once(limit)
-        console.print(f"{result.sent} sent, {result.retried} to retry, {result.failed} failed, "
-                      f"{result.found} found already sent", markup=False)  # fmt: skip
+        console.print(
+            f"{result.sent} sent, {result.retried} to retry, {result.failed} failed, "
+            f"{result.found} found already sent",
+            markup=False,
+        )
         if not loop:
             return
         try:
@@ -89,11 +100,17 @@ def status_command(
     with wb.sessions() as session:
         counts = wb.outbox.status_counts(session)
         failures = session.execute(
-            select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.template,
-                   OutboxMessage.attempts, OutboxMessage.last_error)
+            select(
+                OutboxMessage.id,
+                OutboxMessage.channel,
+                OutboxMessage.template,
+                OutboxMessage.attempts,
+                OutboxMessage.last_error,
+            )
             .where(OutboxMessage.status == MessageStatus.FAILED.value)
-            .order_by(OutboxMessage.id.desc()).limit(failed)
-        ).all()  # fmt: skip
+            .order_by(OutboxMessage.id.desc())
+            .limit(failed)
+        ).all()
     table = Table("channel", *[s.value for s in MessageStatus])
     for channel in ("sms", "email"):
         table.add_row(channel, *[str(counts.get((channel, s.value), 0)) for s in MessageStatus])
@@ -101,8 +118,13 @@ def status_command(
     if failures:
         listing = Table("id", "channel", "template", "attempts", "last error")
         for row in failures:
-            listing.add_row(str(row.id), row.channel, row.template, str(row.attempts),
-                            Text(row.last_error or ""))  # fmt: skip
+            listing.add_row(
+                str(row.id),
+                row.channel,
+                row.template,
+                str(row.attempts),
+                Text(row.last_error or ""),
+            )
         console.print(listing)
 
 

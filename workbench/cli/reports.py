@@ -56,8 +56,9 @@ def print_json(data: dict, staff: Staff, wb: Workbench) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def print_csv(what: str, staff: Staff, wb: Workbench, header: list[str],
-              rows: Iterable[list]) -> None:  # fmt: skip
+def print_csv(
+    what: str, staff: Staff, wb: Workbench, header: list[str], rows: Iterable[list]
+) -> None:
     out = io.StringIO()
     out.write(export_stamp(what, staff, wb) + "\n")
     writer = csv.writer(out)

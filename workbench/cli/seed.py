@@ -15,10 +15,15 @@ from workbench.demo.seed import DEMO_PASSWORD, SeedSummary, seed
 console = Console(highlight=False)
 
 
-def _seed_with_progress(wb, members: int, stores: int, random_seed: int,
-                        complaints: int | None) -> SeedSummary:  # fmt: skip
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
+def _seed_with_progress(
+    wb, members: int, stores: int, random_seed: int, complaints: int | None
+) -> SeedSummary:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         tasks: dict[str, int] = {}
 
@@ -27,8 +32,14 @@ def _seed_with_progress(wb, members: int, stores: int, random_seed: int,
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done)
 
-        return seed(wb, members=members, stores=stores, random_seed=random_seed,
-                    complaints=complaints, progress=report)  # fmt: skip
+        return seed(
+            wb,
+            members=members,
+            stores=stores,
+            random_seed=random_seed,
+            complaints=complaints,
+            progress=report,
+        )
 
 
 def _ensure_schema(wb) -> None:
@@ -42,7 +53,7 @@ def seed_command(
     random_seed: int = typer.Option(42, "--random-seed"),
     complaints: int = typer.Option(
         None, "--complaints", min=0, help="Default: a fifth of the members, at most 3000."
-    ),  # fmt: skip
+    ),
 ) -> None:
     """Fill an empty database with realistic fake members, purchases, complaints, callbacks."""
     wb = state.workbench()  # fails with a clear message when the key file is missing
@@ -88,14 +99,18 @@ def _print_summary(summary: SeedSummary) -> None:
     logins = Table(title=f"demo staff logins (password: {DEMO_PASSWORD})")
     for column in ("username", "role", "store"):
         logins.add_column(column)
-    shown = [row for row in summary.logins if not row[0].startswith("sales.") or
-             row[0].endswith(".1")][:24]  # fmt: skip
+    shown = [
+        row for row in summary.logins if not row[0].startswith("sales.") or row[0].endswith(".1")
+    ][:24]
     for username, role, store in shown:
         logins.add_row(username, role, store)
     console.print(logins)
     if len(shown) < len(summary.logins):
-        console.print(f"… and {len(summary.logins) - len(shown)} more: manager.<store>, "
-                      "sales.<store>.1 and sales.<store>.2 for every store", markup=False)  # fmt: skip
+        console.print(
+            f"… and {len(summary.logins) - len(shown)} more: manager.<store>, "
+            "sales.<store>.1 and sales.<store>.2 for every store",
+            markup=False,
+        )
     figures = Table(title="what the demo database holds", show_header=False)
     figures.add_row("stores", str(summary.stores))
     figures.add_row("staff", str(summary.staff))
@@ -119,16 +134,23 @@ def _demo_hint(wb) -> str:
 
     with wb.sessions() as session:
         cards = session.scalars(
-            select(MemberCard.card_no).where(MemberCard.status == "active")
-            .order_by(MemberCard.id).limit(3)
-        ).all()  # fmt: skip
-    return (f"demo: agent1 · supervisor1 · manager.sh01 · sales.sh01.1 · analyst1 · admin — "
-            f"password {DEMO_PASSWORD}\nsearch for a card: {', '.join(cards)}")  # fmt: skip
+            select(MemberCard.card_no)
+            .where(MemberCard.status == "active")
+            .order_by(MemberCard.id)
+            .limit(3)
+        ).all()
+    return (
+        f"demo: agent1 · supervisor1 · manager.sh01 · sales.sh01.1 · analyst1 · admin — "
+        f"password {DEMO_PASSWORD}\nsearch for a card: {', '.join(cards)}"
+    )
 
 
 def _print_logins_hint() -> None:
-    console.print(f"sign in as agent1, supervisor1, manager.sh01, sales.sh01.1, analyst1 or "
-                  f"admin; password {DEMO_PASSWORD}", markup=False)  # fmt: skip
+    console.print(
+        f"sign in as agent1, supervisor1, manager.sh01, sales.sh01.1, analyst1 or "
+        f"admin; password {DEMO_PASSWORD}",
+        markup=False,
+    )
 
 
 def register(app) -> None:

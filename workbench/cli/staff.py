@@ -38,9 +38,16 @@ def add_command(
     actor = None if first_admin and role == Role.ADMIN else state.staff()
     with wb.sessions() as session:
         staff = wb.staff.add(
-            session, actor=actor, username=username, display_name=name, role=role,
-            password=_new_password(), store_code=store, team=team, email=email,
-        )  # fmt: skip
+            session,
+            actor=actor,
+            username=username,
+            display_name=name,
+            role=role,
+            password=_new_password(),
+            store_code=store,
+            team=team,
+            email=email,
+        )
         session.commit()
     console.print(f"added {staff.username} ({staff.role})", markup=False)
 
@@ -62,8 +69,15 @@ def list_command() -> None:
     for staff, code in rows:
         locked = staff.locked_until is not None and staff.locked_until > now
         status = "inactive" if not staff.active else "locked" if locked else "active"
-        table.add_row(staff.username, staff.display_name, str(staff.role), code or "-",
-                      staff.team or "-", "set" if staff.email_enc else "-", status)  # fmt: skip
+        table.add_row(
+            staff.username,
+            staff.display_name,
+            str(staff.role),
+            code or "-",
+            staff.team or "-",
+            "set" if staff.email_enc else "-",
+            status,
+        )
     console.print(table)
 
 

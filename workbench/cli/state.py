@@ -28,9 +28,13 @@ class CliState:
             self._settings = load_settings(self.config_file)
         return self._settings
 
-    def workbench(self) -> Workbench:
+    def workbench(self, *, telephony: bool = False) -> Workbench:
+        """Built once; `telephony=True` (the TUI, call commands) also builds the hotline."""
+        if self._workbench is not None and telephony and self._workbench.telephony is None:
+            self._workbench.dispose()
+            self._workbench = None
         if self._workbench is None:
-            self._workbench = build(self.settings(), clock=self.clock)
+            self._workbench = build(self.settings(), clock=self.clock, telephony=telephony)
         return self._workbench
 
     def staff(self) -> Staff:

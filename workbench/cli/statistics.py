@@ -49,8 +49,9 @@ def report_members(
     if fmt == "json":
         print_json(stats.to_dict(), staff, wb)
     elif fmt == "csv":
-        rows = [[row.store, *pair] for row in (*stats.stores, stats.total)
-                for pair in _figures(row)]  # fmt: skip
+        rows = [
+            [row.store, *pair] for row in (*stats.stores, stats.total) for pair in _figures(row)
+        ]
         print_csv("member statistics", staff, wb, ["store", "figure", "value"], rows)
     else:
         first, last = period.days(wb.settings.timezone)
@@ -59,8 +60,10 @@ def report_members(
             table = _table(f"{section} {first} – {last}", ["store", *columns])
             for row in (*stats.stores, stats.total):
                 values = {**asdict(row), **{f"tier:{t}": n for t, n in row.tiers.items()}}
-                table.add_row(_store(row.store, row.store_name),
-                              *[_cell(values[c], c, stats.min_group_size) for c in columns])  # fmt: skip
+                table.add_row(
+                    _store(row.store, row.store_name),
+                    *[_cell(values[c], c, stats.min_group_size) for c in columns],
+                )
             console.print(table)
         _legend(stats.min_group_size)
 
@@ -94,14 +97,19 @@ def report_kpis(
         if kpis.agents:
             table = _table(f"agents {first} – {last}", ["agent", "name", *AGENT_FIELDS])
             for a in kpis.agents:
-                table.add_row(Text(a.username), Text(a.name),
-                              *[_cell(getattr(a, f), f, minimum) for f in AGENT_FIELDS])  # fmt: skip
+                table.add_row(
+                    Text(a.username),
+                    Text(a.name),
+                    *[_cell(getattr(a, f), f, minimum) for f in AGENT_FIELDS],
+                )
             console.print(table)
         if branches:
             table = _table(f"branches {first} – {last}", ["store", *BRANCH_FIELDS])
             for b in branches:
-                table.add_row(_store(b.store, b.store_name),
-                              *[_cell(getattr(b, f), f, minimum) for f in BRANCH_FIELDS])  # fmt: skip
+                table.add_row(
+                    _store(b.store, b.store_name),
+                    *[_cell(getattr(b, f), f, minimum) for f in BRANCH_FIELDS],
+                )
             console.print(table)
         _legend(minimum)
 
@@ -135,5 +143,8 @@ def _cell(value, name: str, minimum: int) -> str:
 
 
 def _legend(minimum: int) -> None:
-    console.print(f"<{minimum}: a group under {minimum} members, hidden; "
-                  "-: hidden with its group, or nothing to compute", markup=False)  # fmt: skip
+    console.print(
+        f"<{minimum}: a group under {minimum} members, hidden; "
+        "-: hidden with its group, or nothing to compute",
+        markup=False,
+    )

@@ -11,8 +11,9 @@ from rich.text import Text
 
 from workbench.cli.state import state
 
-app = typer.Typer(help="Hotline telephony: the Twilio webhook server and the call log.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Hotline telephony: the Twilio webhook server and the call log.", no_args_is_help=True
+)
 console = Console(highlight=False)
 
 
@@ -32,13 +33,22 @@ def serve_command(
     app_for_checks = server_app(wb)  # fails here, with the reason, if misconfigured
     if workers > 1:
         if wb.engine.dialect.name != "postgresql":
-            raise ConfigError("several server processes need PostgreSQL: screen pops cross "
-                              "processes by LISTEN/NOTIFY, which SQLite does not have")  # fmt: skip
+            raise ConfigError(
+                "several server processes need PostgreSQL: screen pops cross "
+                "processes by LISTEN/NOTIFY, which SQLite does not have"
+            )
         if state.config_file:
             os.environ["WORKBENCH_CONFIG"] = state.config_file
-        uvicorn.run("workbench.telephony.server:app_from_environment", factory=True, host=host,
-                    port=port, workers=workers, proxy_headers=True, log_level="info",
-                    http="workbench.telephony.nodelay:NoDelayH11Protocol")  # fmt: skip
+        uvicorn.run(
+            "workbench.telephony.server:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_level="info",
+            http="workbench.telephony.nodelay:NoDelayH11Protocol",
+        )
         return
     uvicorn.run(app_for_checks, host=host, port=port, proxy_headers=True, log_level="info")
 
@@ -46,17 +56,24 @@ def serve_command(
 @app.command("calls")
 def calls_command(limit: int = typer.Option(20, "--limit")) -> None:
     """The latest calls, numbers masked (agents and supervisors)."""
-    from workbench.telephony.build import build_telephony
-
-    wb = state.workbench()
-    desk = build_telephony(wb).desk
+    wb = state.workbench(telephony=True)
+    assert wb.telephony is not None
+    desk = wb.telephony.desk
     staff = state.staff()
-    table = Table("id", "direction", "number", "member", "status", "queue", "started",
-                  "seconds", "recording")  # fmt: skip
+    table = Table(
+        "id", "direction", "number", "member", "status", "queue", "started", "seconds", "recording"
+    )
     zone = wb.settings.timezone
     for view, call in desk.recent(staff, limit):
-        table.add_row(str(call.id), call.direction, Text(view.caller),
-                      "yes" if view.known_member else "new caller", call.status,
-                      call.queue or "-", f"{call.started_at.astimezone(zone):%Y-%m-%d %H:%M}",
-                      str(call.duration_seconds or "-"), call.recording_sid or "-")  # fmt: skip
+        table.add_row(
+            str(call.id),
+            call.direction,
+            Text(view.caller),
+            "yes" if view.known_member else "new caller",
+            call.status,
+            call.queue or "-",
+            f"{call.started_at.astimezone(zone):%Y-%m-%d %H:%M}",
+            str(call.duration_seconds or "-"),
+            call.recording_sid or "-",
+        )
     console.print(table)

@@ -66,9 +66,12 @@ def list_command() -> None:
         table.add_column(column)
     for terminal, code in rows:
         table.add_row(
-            str(terminal.id), terminal.name, code or "-", f"{terminal.registered_at:%Y-%m-%d}",
+            str(terminal.id),
+            terminal.name,
+            code or "-",
+            f"{terminal.registered_at:%Y-%m-%d}",
             f"{terminal.revoked_at:%Y-%m-%d}" if terminal.revoked_at else "-",
-        )  # fmt: skip
+        )
     console.print(table)
     console.print(
         "stores requiring a registered terminal: " + (", ".join(bound) or "none"), markup=False

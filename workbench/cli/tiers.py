@@ -65,9 +65,12 @@ def review_command(
             table.add_column(column)
         for change in changes[:limit]:
             table.add_row(
-                change.member_no, change.old_tier, change.new_tier, str(change.spend),
+                change.member_no,
+                change.old_tier,
+                change.new_tier,
+                str(change.spend),
                 str(change.visits),
-            )  # fmt: skip
+            )
         console.print(table)
         for (old, new), n in sorted(moves.items()):
             console.print(f"  {old} → {new}: {n}", markup=False)

@@ -10,7 +10,7 @@ from workbench.errors import WorkbenchError
 def run_tui(sign_in_hint: str | None = None, *, demo: bool = False) -> None:
     from workbench.tui.app import WorkbenchApp  # textual is loaded only for the TUI
 
-    wb = state.workbench()
+    wb = state.workbench(telephony=True)
     if not is_up_to_date(wb.engine):
         raise WorkbenchError("the database schema is not current: run `workbench db upgrade`")
     WorkbenchApp(wb, sign_in_hint=sign_in_hint, demo=demo).run()

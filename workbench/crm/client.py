@@ -33,8 +33,16 @@ from workbench.crm.options import OdooConfig
 from workbench.logs import redact
 
 T = TypeVar("T")
-RECORD_ERRORS = ("ValidationError", "UserError", "MissingError", "IntegrityError",
-                 "NotNullViolation", "UniqueViolation", "ForeignKeyViolation", "CheckViolation")  # fmt: skip
+RECORD_ERRORS = (
+    "ValidationError",
+    "UserError",
+    "MissingError",
+    "IntegrityError",
+    "NotNullViolation",
+    "UniqueViolation",
+    "ForeignKeyViolation",
+    "CheckViolation",
+)
 VERBS = {"read": "read", "write": "change", "create": "create"}
 
 
@@ -66,8 +74,13 @@ class OdooClient:
             logging.getLogger(name).setLevel(logging.WARNING)
         opener = _CountingOpener()
         try:
-            odoo = odoorpc.ODOO(config.host, protocol=config.protocol, port=config.port,
-                                timeout=config.timeout, opener=opener)  # fmt: skip
+            odoo = odoorpc.ODOO(
+                config.host,
+                protocol=config.protocol,
+                port=config.port,
+                timeout=config.timeout,
+                opener=opener,
+            )
         except Exception as exc:
             raise _unreachable(config, exc) from None
         client = cls(odoo, config, opener)
@@ -123,26 +136,42 @@ class OdooClient:
             )
 
     # Model methods -------------------------------------------------------------------------------
-    def search_read(self, model: str, domain: list, fields: list[str], *, limit: int,
-                    order: str, offset: int = 0) -> list[dict]:  # fmt: skip
-        return self._call(model, "read", lambda: self._odoo.execute_kw(
-            model, "search_read", [domain],
-            {"fields": fields, "limit": limit, "offset": offset, "order": order}))  # fmt: skip
+    def search_read(
+        self,
+        model: str,
+        domain: list,
+        fields: list[str],
+        *,
+        limit: int,
+        order: str,
+        offset: int = 0,
+    ) -> list[dict]:
+        return self._call(
+            model,
+            "read",
+            lambda: self._odoo.execute_kw(
+                model,
+                "search_read",
+                [domain],
+                {"fields": fields, "limit": limit, "offset": offset, "order": order},
+            ),
+        )
 
     def search_count(self, model: str, domain: list) -> int:
-        return self._call(model, "read",
-                          lambda: self._odoo.execute_kw(model, "search_count", [domain]))  # fmt: skip
+        return self._call(
+            model, "read", lambda: self._odoo.execute_kw(model, "search_count", [domain])
+        )
 
     def read(self, model: str, ids: list[int], fields: list[str]) -> list[dict]:
-        return self._call(model, "read",
-                          lambda: self._odoo.execute_kw(model, "read", [ids, fields]))  # fmt: skip
+        return self._call(
+            model, "read", lambda: self._odoo.execute_kw(model, "read", [ids, fields])
+        )
 
     def write(self, model: str, ids: list[int], values: dict[str, Any]) -> None:
         self._call(model, "write", lambda: self._odoo.execute_kw(model, "write", [ids, values]))
 
     def create(self, model: str, values: list[dict[str, Any]]) -> list[int]:
-        return self._call(model, "create",
-                          lambda: self._odoo.execute_kw(model, "create", [values]))  # fmt: skip
+        return self._call(model, "create", lambda: self._odoo.execute_kw(model, "create", [values]))
 
     # Errors --------------------------------------------------------------------------------------
     def _call(self, model: str, operation: str, function: Callable[[], T]) -> T:
@@ -187,8 +216,9 @@ class OdooClient:
                 "check [odoo] database"
             )
         if kind == "ValueError" and "Invalid field" in first_line:
-            return OdooFieldMissing(f"Odoo's {model} refused a field the workbench asked for: "
-                                    f"{first_line}")  # fmt: skip
+            return OdooFieldMissing(
+                f"Odoo's {model} refused a field the workbench asked for: {first_line}"
+            )
         if kind in RECORD_ERRORS:
             # Odoo's text about a record may quote its data: name the kind only.
             return OdooRecordRejected(

@@ -42,8 +42,11 @@ class Position:
             return []
         if self.last_id is None:
             return [["write_date", ">=", self.second]]
-        return [["write_date", ">=", self.second], ["write_date", "<", next_second(self.second)],
-                ["id", ">", self.last_id]]  # fmt: skip
+        return [
+            ["write_date", ">=", self.second],
+            ["write_date", "<", next_second(self.second)],
+            ["id", ">", self.last_id],
+        ]
 
     @property
     def order(self) -> str:
@@ -83,20 +86,25 @@ def load(session: Session, model: str, *, now: datetime, overlap: timedelta) -> 
 def save(session: Session, model: str, position: Position, now: datetime) -> None:
     row = session.get(SyncCursor, model)
     if row is None:
-        session.add(SyncCursor(model=model, second=position.second, last_id=position.last_id,
-                               updated_at=now))  # fmt: skip
+        session.add(
+            SyncCursor(
+                model=model, second=position.second, last_id=position.last_id, updated_at=now
+            )
+        )
     elif (row.second, row.last_id) != (position.second, position.last_id):
         row.second, row.last_id, row.updated_at = position.second, position.last_id, now
 
 
-def pages(client, model: str, domain: list, fields: list[str], start: Position,
-          batch: int) -> Iterator[tuple[list[dict], Position]]:  # fmt: skip
+def pages(
+    client, model: str, domain: list, fields: list[str], start: Position, batch: int
+) -> Iterator[tuple[list[dict], Position]]:
     """Pages of rows with the position to store once each page is applied. The next page is
     fetched while the caller applies this one: Odoo works while the database does."""
 
     def fetch(position: Position) -> list[dict]:
-        return client.search_read(model, [*domain, *position.domain()], fields, limit=batch,
-                                  order=position.order)  # fmt: skip
+        return client.search_read(
+            model, [*domain, *position.domain()], fields, limit=batch, order=position.order
+        )
 
     position = start
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"odoo-{model}") as fetcher:

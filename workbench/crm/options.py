@@ -17,8 +17,12 @@ class OdooConfig:
     timeout: float
 
     def missing(self) -> list[str]:
-        named = {"[odoo] host": self.host, "[odoo] database": self.database,
-                 "[odoo] login": self.login, "WORKBENCH_ODOO_PASSWORD": self.password}  # fmt: skip
+        named = {
+            "[odoo] host": self.host,
+            "[odoo] database": self.database,
+            "[odoo] login": self.login,
+            "WORKBENCH_ODOO_PASSWORD": self.password,
+        }
         return [name for name, value in named.items() if not value]
 
     @property

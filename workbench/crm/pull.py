@@ -95,8 +95,9 @@ class Pull:
         ]
         self.client.require_fields(PARTNER, domain_fields, "[odoo] member_domain")
         if self.options.id_number_field:
-            self.client.require_fields(PARTNER, [self.options.id_number_field],
-                                       "[odoo] id_number_field")  # fmt: skip
+            self.client.require_fields(
+                PARTNER, [self.options.id_number_field], "[odoo] id_number_field"
+            )
         fields = partner_fields(self.client.fields(PARTNER), self.options)
         domain = list(self.options.member_domain)
         with self.sessions() as session:
@@ -105,8 +106,9 @@ class Pull:
         total = self.client.search_count(PARTNER, [*domain, *start.domain()])
         done = 0
         self.progress("partners", done, total)
-        for rows, position in cursor.pages(self.client, PARTNER, domain, fields, start,
-                                           self.options.batch_size):  # fmt: skip
+        for rows, position in cursor.pages(
+            self.client, PARTNER, domain, fields, start, self.options.batch_size
+        ):
             with immediate_session(self.sessions) as session:
                 self._apply_partners(session, rows, backfill)
                 cursor.save(session, PARTNER, position, self.clock.now())
@@ -137,21 +139,37 @@ class Pull:
         if not checked:
             return
         phone_of = {pid: self.registry.phone_bidx(c.phone) for pid, c in checked.items()}
-        idno_of = {pid: self.registry.id_number_bidx(c.id_number)
-                   for pid, c in checked.items() if c.id_number}  # fmt: skip
-        links = _by(session.scalars(select(PartnerLink).where(
-            PartnerLink.partner_id.in_(checked))), "partner_id")  # fmt: skip
-        by_phone = _by(session.scalars(select(Member).where(
-            Member.phone_bidx.in_(phone_of.values()))), "phone_bidx")  # fmt: skip
-        by_idno = _by(session.scalars(select(Member).where(
-            Member.id_number_bidx.in_(idno_of.values()))), "id_number_bidx") if idno_of else {}  # fmt: skip
+        idno_of = {
+            pid: self.registry.id_number_bidx(c.id_number)
+            for pid, c in checked.items()
+            if c.id_number
+        }
+        links = _by(
+            session.scalars(select(PartnerLink).where(PartnerLink.partner_id.in_(checked))),
+            "partner_id",
+        )
+        by_phone = _by(
+            session.scalars(select(Member).where(Member.phone_bidx.in_(phone_of.values()))),
+            "phone_bidx",
+        )
+        by_idno = (
+            _by(
+                session.scalars(select(Member).where(Member.id_number_bidx.in_(idno_of.values()))),
+                "id_number_bidx",
+            )
+            if idno_of
+            else {}
+        )
         members = {m.id: m for m in [*by_phone.values(), *by_idno.values()]}
         linked_ids = [link.member_id for link in links.values() if link.member_id not in members]
         if linked_ids:
-            members |= {m.id: m for m in session.scalars(select(Member).where(
-                Member.id.in_(linked_ids)))}  # fmt: skip
-        link_of_member = _by(session.scalars(select(PartnerLink).where(
-            PartnerLink.member_id.in_(list(members)))), "member_id")  # fmt: skip
+            members |= {
+                m.id: m for m in session.scalars(select(Member).where(Member.id.in_(linked_ids)))
+            }
+        link_of_member = _by(
+            session.scalars(select(PartnerLink).where(PartnerLink.member_id.in_(list(members)))),
+            "member_id",
+        )
 
         page = _Page()
         admissions: list[tuple[dict, CheckedApplication]] = []
@@ -164,11 +182,20 @@ class Pull:
                 member = members[link.member_id]
             else:
                 member = by_phone.get(phone_of[pid]) or by_idno.get(idno_of.get(pid))
-            refusal = page.refusal(pid, phone_of[pid], idno_of.get(pid), member, link,
-                                   by_phone, by_idno, link_of_member)  # fmt: skip
+            refusal = page.refusal(
+                pid,
+                phone_of[pid],
+                idno_of.get(pid),
+                member,
+                link,
+                by_phone,
+                by_idno,
+                link_of_member,
+            )
             if refusal:
-                self.recorder.skip(session, PARTNER, pid, refusal,
-                                   member_id=member.id if member else None)  # fmt: skip
+                self.recorder.skip(
+                    session, PARTNER, pid, refusal, member_id=member.id if member else None
+                )
                 continue
             if member is None:
                 admissions.append((row, checked[pid]))
@@ -181,16 +208,31 @@ class Pull:
         self._admit(session, admissions, backfill)
 
     def _admit(self, session, admissions, backfill: bool) -> None:
-        admitted = self.registry.admit(session, applications=[c for _, c in admissions],
-                                       store_id=self.store_id, source=SOURCE, actor=self.actor)  # fmt: skip
+        admitted = self.registry.admit(
+            session,
+            applications=[c for _, c in admissions],
+            store_id=self.store_id,
+            source=SOURCE,
+            actor=self.actor,
+        )
         now = self.clock.now()
         if admitted:
-            session.execute(insert(PartnerLink), [
-                {"member_id": member_id, "partner_id": row["id"],
-                 "master_digest": self._digest(checked), "partner_write_date": row["write_date"],
-                 "orders_backfill": backfill, "push_due": False, "linked_at": now,
-                 "pulled_at": now}
-                for (row, checked), member_id in zip(admissions, admitted, strict=True)])  # fmt: skip
+            session.execute(
+                insert(PartnerLink),
+                [
+                    {
+                        "member_id": member_id,
+                        "partner_id": row["id"],
+                        "master_digest": self._digest(checked),
+                        "partner_write_date": row["write_date"],
+                        "orders_backfill": backfill,
+                        "push_due": False,
+                        "linked_at": now,
+                        "pulled_at": now,
+                    }
+                    for (row, checked), member_id in zip(admissions, admitted, strict=True)
+                ],
+            )
         self.report.counts["members_created"] += len(admitted)
 
     def _link(self, session, row, checked, member: Member, backfill: bool) -> None:
@@ -200,33 +242,56 @@ class Pull:
         differing = self._differing(member, checked)
         if differing:
             self.recorder.conflict(
-                session, PARTNER, row["id"], "linked to an existing member whose contact data "
-                "differed: Odoo's is kept", field_names=",".join(differing), member_id=member.id)  # fmt: skip
-        self.registry.apply_master_data(session, member=member, checked=checked, source=SOURCE,
-                                        actor=self.actor)  # fmt: skip
-        session.add(PartnerLink(
-            member_id=member.id, partner_id=row["id"], master_digest=self._digest(checked),
-            partner_write_date=row["write_date"], orders_backfill=backfill, linked_at=now,
-            pulled_at=now,
-        ))  # fmt: skip
+                session,
+                PARTNER,
+                row["id"],
+                "linked to an existing member whose contact data differed: Odoo's is kept",
+                field_names=",".join(differing),
+                member_id=member.id,
+            )
+        self.registry.apply_master_data(
+            session, member=member, checked=checked, source=SOURCE, actor=self.actor
+        )
+        session.add(
+            PartnerLink(
+                member_id=member.id,
+                partner_id=row["id"],
+                master_digest=self._digest(checked),
+                partner_write_date=row["write_date"],
+                orders_backfill=backfill,
+                linked_at=now,
+                pulled_at=now,
+            )
+        )
         self.report.counts["members_linked"] += 1
 
     def _refresh(self, session, row, checked, member: Member, link: PartnerLink) -> None:
         if member.status == MemberStatus.TERMINATED:
-            self.recorder.skip(session, PARTNER, row["id"], f"member {member.member_no} has left "
-                               "and their data was erased: it is not taken again",
-                               member_id=member.id)  # fmt: skip
+            self.recorder.skip(
+                session,
+                PARTNER,
+                row["id"],
+                f"member {member.member_no} has left "
+                "and their data was erased: it is not taken again",
+                member_id=member.id,
+            )
             link.partner_write_date = row["write_date"]
             return
         digest = self._digest(checked)
         if digest != link.master_digest and self._member_digest(member) != link.master_digest:
             differing = self._differing(member, checked)
             self.recorder.conflict(
-                session, PARTNER, row["id"], "contact data changed both in the workbench and in "
-                "Odoo: Odoo's is kept", field_names=",".join(differing), member_id=member.id)  # fmt: skip
+                session,
+                PARTNER,
+                row["id"],
+                "contact data changed both in the workbench and in Odoo: Odoo's is kept",
+                field_names=",".join(differing),
+                member_id=member.id,
+            )
         if digest != link.master_digest or checked.id_number:
             changed = self.registry.apply_master_data(
-                session, member=member, checked=checked, source=SOURCE, actor=self.actor)  # fmt: skip
+                session, member=member, checked=checked, source=SOURCE, actor=self.actor
+            )
             self.report.counts["members_updated"] += bool(changed)
         self._notice_service_edits(session, row, link)
         link.master_digest = digest
@@ -236,17 +301,29 @@ class Pull:
     def _notice_service_edits(self, session, row: dict, link: PartnerLink) -> None:
         """Tier, points and opt-outs on the partner are ours: a value someone changed in Odoo is
         a conflict, and the next push writes ours back."""
-        pushed = {"tier": link.pushed_tier, "points": link.pushed_points,
-                  "sms_opt_out": link.pushed_sms_opt_out,
-                  "email_opt_out": link.pushed_email_opt_out,
-                  "do_not_call": link.pushed_do_not_call}  # fmt: skip
-        edited = [odoo_field for datum, odoo_field in self.options.service_fields.items()
-                  if odoo_field in row and pushed[datum] is not None
-                  and not _same(row[odoo_field], pushed[datum])]  # fmt: skip
+        pushed = {
+            "tier": link.pushed_tier,
+            "points": link.pushed_points,
+            "sms_opt_out": link.pushed_sms_opt_out,
+            "email_opt_out": link.pushed_email_opt_out,
+            "do_not_call": link.pushed_do_not_call,
+        }
+        edited = [
+            odoo_field
+            for datum, odoo_field in self.options.service_fields.items()
+            if odoo_field in row
+            and pushed[datum] is not None
+            and not _same(row[odoo_field], pushed[datum])
+        ]
         if edited:
-            self.recorder.conflict(session, PARTNER, row["id"], "changed in Odoo, but the "
-                                   "workbench owns it: written back at the next push",
-                                   field_names=",".join(edited), member_id=link.member_id)  # fmt: skip
+            self.recorder.conflict(
+                session,
+                PARTNER,
+                row["id"],
+                "changed in Odoo, but the workbench owns it: written back at the next push",
+                field_names=",".join(edited),
+                member_id=link.member_id,
+            )
             link.push_due = True
 
     def _digest(self, checked: CheckedApplication) -> str:
@@ -271,8 +348,9 @@ class Pull:
         total = self.client.search_count(model, [*domain, *start.domain()])
         done = 0
         self.progress(model, done, total)
-        for rows, position in cursor.pages(self.client, model, domain, ORDER_FIELDS, start,
-                                           self.options.batch_size):  # fmt: skip
+        for rows, position in cursor.pages(
+            self.client, model, domain, ORDER_FIELDS, start, self.options.batch_size
+        ):
             with immediate_session(self.sessions) as session:
                 self._apply_orders(session, model, rows)
                 cursor.save(session, model, position, self.clock.now())
@@ -285,26 +363,39 @@ class Pull:
         """Orders of members linked after the order cursor went past them, fetched by partner;
         the link's flag is cleared only when every model has been read for it."""
         with self.sessions() as session:
-            models = list(session.scalars(select(SyncCursor.model).where(
-                SyncCursor.model.in_(order_models), SyncCursor.second != "")))  # fmt: skip
+            models = list(
+                session.scalars(
+                    select(SyncCursor.model).where(
+                        SyncCursor.model.in_(order_models), SyncCursor.second != ""
+                    )
+                )
+            )
         batch = self.options.batch_size
         while True:
             with self.sessions() as session:
                 links = session.execute(
                     select(PartnerLink.member_id, PartnerLink.partner_id)
-                    .where(PartnerLink.orders_backfill).order_by(PartnerLink.member_id)
+                    .where(PartnerLink.orders_backfill)
+                    .order_by(PartnerLink.member_id)
                     .limit(batch)
-                ).all()  # fmt: skip
+                ).all()
             if not links:
                 return
             partner_ids = sorted(partner for _, partner in links)
             for model in models:
-                domain = [["partner_id", "in", partner_ids],
-                          ["state", "in", CONFIRMED_STATES[model]]]  # fmt: skip
+                domain = [
+                    ["partner_id", "in", partner_ids],
+                    ["state", "in", CONFIRMED_STATES[model]],
+                ]
                 last = 0
                 while True:
-                    rows = self.client.search_read(model, [*domain, ["id", ">", last]],
-                                                   ORDER_FIELDS, limit=batch, order="id asc")  # fmt: skip
+                    rows = self.client.search_read(
+                        model,
+                        [*domain, ["id", ">", last]],
+                        ORDER_FIELDS,
+                        limit=batch,
+                        order="id asc",
+                    )
                     if rows:
                         with immediate_session(self.sessions) as session:
                             self._apply_orders(session, model, rows)
@@ -314,21 +405,36 @@ class Pull:
                     if len(rows) < batch:
                         break
             with immediate_session(self.sessions) as session:
-                session.execute(update(PartnerLink).where(
-                    PartnerLink.member_id.in_([m for m, _ in links])).values(orders_backfill=False))  # fmt: skip
+                session.execute(
+                    update(PartnerLink)
+                    .where(PartnerLink.member_id.in_([m for m, _ in links]))
+                    .values(orders_backfill=False)
+                )
                 session.commit()
 
     def _apply_orders(self, session: Session, model: str, rows: list[dict]) -> None:
         refs = {row["id"]: f"odoo:{model}:{row['id']}" for row in rows}
-        known = set(session.scalars(select(Purchase.external_ref).where(
-            Purchase.external_ref.in_(refs.values()))))  # fmt: skip
+        known = set(
+            session.scalars(
+                select(Purchase.external_ref).where(Purchase.external_ref.in_(refs.values()))
+            )
+        )
         partner_of = {row["id"]: many2one_id(row.get("partner_id")) for row in rows}
-        member_of = dict(session.execute(select(PartnerLink.partner_id, PartnerLink.member_id)
-                         .where(PartnerLink.partner_id.in_(
-                             {p for p in partner_of.values() if p}))).all())  # fmt: skip
-        members = {m.id: m for m in session.execute(
-            select(Member.id, Member.tier_code, Member.status).where(
-                Member.id.in_(member_of.values())))}  # fmt: skip
+        member_of = dict(
+            session.execute(
+                select(PartnerLink.partner_id, PartnerLink.member_id).where(
+                    PartnerLink.partner_id.in_({p for p in partner_of.values() if p})
+                )
+            ).all()
+        )
+        members = {
+            m.id: m
+            for m in session.execute(
+                select(Member.id, Member.tier_code, Member.status).where(
+                    Member.id.in_(member_of.values())
+                )
+            )
+        }
         lines = []
         counts = self.report.counts
         for row in rows:
@@ -353,12 +459,20 @@ class Pull:
                     continue
                 checked_amount(amount)
             except ValidationError as exc:
-                self.recorder.skip(session, model, row["id"], str(exc), field_names=exc.field,
-                                   member_id=member.id)  # fmt: skip
+                self.recorder.skip(
+                    session, model, row["id"], str(exc), field_names=exc.field, member_id=member.id
+                )
                 continue
-            lines.append(PurchaseLine(member_id=member.id, tier_code=member.tier_code,
-                                      amount=amount, store_id=self.store_id, at=at,
-                                      external_ref=ref))  # fmt: skip
+            lines.append(
+                PurchaseLine(
+                    member_id=member.id,
+                    tier_code=member.tier_code,
+                    amount=amount,
+                    store_id=self.store_id,
+                    at=at,
+                    external_ref=ref,
+                )
+            )
             known.add(ref)
         purchases = self.ledger.record_purchases(session, lines=lines)
         counts["purchases_created"] += len(purchases)
@@ -390,8 +504,10 @@ class _Page:
                 return f"member {member.member_no} is partner {self.members[member.id]} already"
             other = link_of_member.get(member.id)
             if link is None and other is not None and other.partner_id != pid:
-                return (f"member {member.member_no} is linked to partner {other.partner_id} "
-                        "already (the same person twice in Odoo?)")  # fmt: skip
+                return (
+                    f"member {member.member_no} is linked to partner {other.partner_id} "
+                    "already (the same person twice in Odoo?)"
+                )
             self.members[member.id] = pid
         self.phones[phone] = pid
         if idno:

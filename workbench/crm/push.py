@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from workbench.clock import Clock
+from workbench.complaints.models import Complaint
 from workbench.crm.errors import (
     OdooAccessDenied,
     OdooFieldMissing,
@@ -45,7 +46,6 @@ from workbench.crm.report import Progress, Recorder, SyncReport
 from workbench.db.engine import immediate_session
 from workbench.members.models import Member, MemberStatus, PointsEntry
 from workbench.members.registry import MemberRegistry
-from workbench.tickets.models import Complaint
 
 CONTACT = ("name", "phone", "email", "address")
 
@@ -95,14 +95,18 @@ class Push:
             values = service_values(fields, data_of[key])
             for start in range(0, len(items), self.options.batch_size):
                 chunk = items[start : start + self.options.batch_size]
-                written, refused = _halving(chunk, lambda part, v=values: self.client.write(
-                    PARTNER, [partner for _, partner in part], v))  # fmt: skip
+                written, refused = _halving(
+                    chunk,
+                    lambda part, v=values: self.client.write(
+                        PARTNER, [partner for _, partner in part], v
+                    ),
+                )
                 with immediate_session(self.sessions) as session:
-                    self._mark_pushed(session, [item for item, _ in written], data_of[key],
-                                      fields)  # fmt: skip
+                    self._mark_pushed(session, [item for item, _ in written], data_of[key], fields)
                     for (member_id, partner_id), exc in refused:
-                        self.recorder.skip(session, PARTNER, partner_id, str(exc),
-                                           member_id=member_id)  # fmt: skip
+                        self.recorder.skip(
+                            session, PARTNER, partner_id, str(exc), member_id=member_id
+                        )
                     session.commit()
                 self.report.counts["partners_written"] += len(written)
                 done += len(chunk)
@@ -110,34 +114,48 @@ class Push:
 
     def _due(self, session: Session, fields: dict[str, str]) -> list[tuple[int, int, dict]]:
         """(member, partner, data) of linked members whose pushed values are out of date."""
-        balances = dict(session.execute(
-            select(PointsEntry.member_id, func.sum(PointsEntry.points))
-            .join(PartnerLink, PartnerLink.member_id == PointsEntry.member_id)
-            .group_by(PointsEntry.member_id)
-        ).all())  # fmt: skip
+        balances = dict(
+            session.execute(
+                select(PointsEntry.member_id, func.sum(PointsEntry.points))
+                .join(PartnerLink, PartnerLink.member_id == PointsEntry.member_id)
+                .group_by(PointsEntry.member_id)
+            ).all()
+        )
         rows = session.execute(
-            select(PartnerLink, Member.tier_code, Member.sms_opt_out, Member.email_opt_out,
-                   Member.do_not_call)
+            select(
+                PartnerLink,
+                Member.tier_code,
+                Member.sms_opt_out,
+                Member.email_opt_out,
+                Member.do_not_call,
+            )
             .join(Member, Member.id == PartnerLink.member_id)
             .where(Member.status != MemberStatus.TERMINATED)
             .order_by(PartnerLink.member_id)
-        ).all()  # fmt: skip
+        ).all()
         due = []
         for link, tier, sms, email, call in rows:
-            data = {"tier": tier, "points": int(balances.get(link.member_id) or 0),
-                    "sms_opt_out": sms, "email_opt_out": email, "do_not_call": call}  # fmt: skip
+            data = {
+                "tier": tier,
+                "points": int(balances.get(link.member_id) or 0),
+                "sms_opt_out": sms,
+                "email_opt_out": email,
+                "do_not_call": call,
+            }
             pushed = _pushed(link)
             if link.push_due or any(data[d] != pushed[d] for d in fields):
                 due.append((link.member_id, link.partner_id, data))
         return due
 
-    def _mark_pushed(self, session: Session, written: list[tuple[int, int]], data: dict,
-                     fields: dict[str, str]) -> None:  # fmt: skip
+    def _mark_pushed(
+        self, session: Session, written: list[tuple[int, int]], data: dict, fields: dict[str, str]
+    ) -> None:
         """Remember what was written; a datum whose field Odoo lacks stays unwritten, so it goes
         once the field exists."""
         now = self.clock.now()
-        for link in session.scalars(select(PartnerLink).where(
-                PartnerLink.member_id.in_([m for m, _ in written]))):  # fmt: skip
+        for link in session.scalars(
+            select(PartnerLink).where(PartnerLink.member_id.in_([m for m, _ in written]))
+        ):
             for datum in fields:
                 setattr(link, f"pushed_{datum}", data[datum])
             link.push_due, link.pushed_at = False, now
@@ -145,14 +163,16 @@ class Push:
     def _report_local_edits(self) -> None:
         with self.sessions() as session:
             rows = session.execute(
-                select(PartnerLink, Member).join(Member, Member.id == PartnerLink.member_id)
+                select(PartnerLink, Member)
+                .join(Member, Member.id == PartnerLink.member_id)
                 .where(Member.status != MemberStatus.TERMINATED)
-            ).all()  # fmt: skip
+            ).all()
         edited = []
         for link, member in rows:
             values = self.registry.decrypt(member, CONTACT)
             digest = self.registry.blind_index.digest(
-                "odoo_master", master_data(*(values[name] for name in CONTACT)))  # fmt: skip
+                "odoo_master", master_data(*(values[name] for name in CONTACT))
+            )
             if digest not in (link.master_digest, link.reported_digest):
                 edited.append((link.member_id, link.partner_id, digest))
         if not edited:
@@ -160,9 +180,14 @@ class Push:
         with immediate_session(self.sessions) as session:
             for member_id, partner_id, digest in edited:
                 self.recorder.conflict(
-                    session, PARTNER, partner_id, "contact data changed in the workbench; Odoo "
+                    session,
+                    PARTNER,
+                    partner_id,
+                    "contact data changed in the workbench; Odoo "
                     "owns it and its next change there overwrites ours: make the change in Odoo "
-                    "too", member_id=member_id)  # fmt: skip
+                    "too",
+                    member_id=member_id,
+                )
                 session.get(PartnerLink, member_id).reported_digest = digest
             session.commit()
 
@@ -171,44 +196,58 @@ class Push:
         if not self.options.push_complaints:
             return
         if not self.client.has_model(HELPDESK):
-            self.report.warnings.append("Odoo has no Helpdesk (helpdesk.ticket): complaints are "
-                                        "not pushed")  # fmt: skip
+            self.report.warnings.append(
+                "Odoo has no Helpdesk (helpdesk.ticket): complaints are not pushed"
+            )
             return
         available = self.client.fields(HELPDESK)
         self._recover_unknown()
         after = 0
         while True:
             with immediate_session(self.sessions) as session:
-                complaints = list(session.scalars(
-                    select(Complaint)
-                    .outerjoin(ComplaintTicket, ComplaintTicket.complaint_id == Complaint.id)
-                    .where(ComplaintTicket.complaint_id.is_(None), Complaint.id > after)
-                    .order_by(Complaint.id).limit(self.options.batch_size)))  # fmt: skip
+                complaints = list(
+                    session.scalars(
+                        select(Complaint)
+                        .outerjoin(ComplaintTicket, ComplaintTicket.complaint_id == Complaint.id)
+                        .where(ComplaintTicket.complaint_id.is_(None), Complaint.id > after)
+                        .order_by(Complaint.id)
+                        .limit(self.options.batch_size)
+                    )
+                )
                 if not complaints:
                     return
-                partner_of = dict(session.execute(
-                    select(PartnerLink.member_id, PartnerLink.partner_id).where(
-                        PartnerLink.member_id.in_({c.member_id for c in complaints if c.member_id}))
-                ).all())  # fmt: skip
+                partner_of = dict(
+                    session.execute(
+                        select(PartnerLink.member_id, PartnerLink.partner_id).where(
+                            PartnerLink.member_id.in_(
+                                {c.member_id for c in complaints if c.member_id}
+                            )
+                        )
+                    ).all()
+                )
                 now = self.clock.now()
                 for complaint in complaints:
                     session.add(ComplaintTicket(complaint_id=complaint.id, attempted_at=now))
-                tickets = [(c.id, c.complaint_no, self._ticket(c, partner_of, available))
-                           for c in complaints]  # fmt: skip
+                tickets = [
+                    (c.id, c.complaint_no, self._ticket(c, partner_of, available))
+                    for c in complaints
+                ]
                 session.commit()
             after = complaints[-1].id
-            created, refused = _halving(tickets, lambda part: self.client.create(
-                HELPDESK, [values for _, _, values in part]))  # fmt: skip
+            created, refused = _halving(
+                tickets,
+                lambda part: self.client.create(HELPDESK, [values for _, _, values in part]),
+            )
             with immediate_session(self.sessions) as session:
                 now = self.clock.now()
                 for (complaint_id, _, _), ticket_id in created:
                     row = session.get(ComplaintTicket, complaint_id)
                     row.ticket_id, row.pushed_at = ticket_id, now
                 for (complaint_id, complaint_no, _), exc in refused:  # tried again next run
-                    session.execute(delete(ComplaintTicket).where(
-                        ComplaintTicket.complaint_id == complaint_id))  # fmt: skip
-                    self.recorder.skip(session, HELPDESK, None,
-                                       f"complaint {complaint_no}: {exc}")  # fmt: skip
+                    session.execute(
+                        delete(ComplaintTicket).where(ComplaintTicket.complaint_id == complaint_id)
+                    )
+                    self.recorder.skip(session, HELPDESK, None, f"complaint {complaint_no}: {exc}")
                 session.commit()
             self.report.counts["tickets_created"] += len(created)
 
@@ -220,9 +259,11 @@ class Push:
         if "priority" in available:
             values["priority"] = TICKET_PRIORITY.get(complaint.priority, "1")
         if "description" in available:
-            text = (f"<p>Workbench complaint {complaint.complaint_no}: {complaint.category}, "
-                    f"received {complaint.received_at:%Y-%m-%d %H:%M} UTC by "
-                    f"{complaint.channel}.</p>")  # fmt: skip
+            text = (
+                f"<p>Workbench complaint {complaint.complaint_no}: {complaint.category}, "
+                f"received {complaint.received_at:%Y-%m-%d %H:%M} UTC by "
+                f"{complaint.channel}.</p>"
+            )
             if self.options.complaint_text:
                 words = self.registry.cipher.decrypt("complaint.text", complaint.description_enc)
                 text += f"<p>{html.escape(words or '')}</p>"
@@ -236,10 +277,11 @@ class Push:
                 select(ComplaintTicket.complaint_id, Complaint.complaint_no)
                 .join(Complaint, Complaint.id == ComplaintTicket.complaint_id)
                 .where(ComplaintTicket.ticket_id.is_(None))
-            ).all()  # fmt: skip
+            ).all()
         for complaint_id, complaint_no in pending:
-            found = self.client.search_read(HELPDESK, [["name", "=like", f"[{complaint_no}]%"]],
-                                            ["id"], limit=1, order="id asc")  # fmt: skip
+            found = self.client.search_read(
+                HELPDESK, [["name", "=like", f"[{complaint_no}]%"]], ["id"], limit=1, order="id asc"
+            )
             with immediate_session(self.sessions) as session:
                 row = session.get(ComplaintTicket, complaint_id)
                 if found:
@@ -251,9 +293,13 @@ class Push:
 
 
 def _pushed(link: PartnerLink) -> dict:
-    return {"tier": link.pushed_tier, "points": link.pushed_points,
-            "sms_opt_out": link.pushed_sms_opt_out, "email_opt_out": link.pushed_email_opt_out,
-            "do_not_call": link.pushed_do_not_call}  # fmt: skip
+    return {
+        "tier": link.pushed_tier,
+        "points": link.pushed_points,
+        "sms_opt_out": link.pushed_sms_opt_out,
+        "email_opt_out": link.pushed_email_opt_out,
+        "do_not_call": link.pushed_do_not_call,
+    }
 
 
 def _halving(items: list, send: Callable[[list], object]) -> tuple[list, list]:

@@ -51,8 +51,12 @@ class SyncReport:
         return "incomplete" if self.failures else "ok"
 
     def summary(self) -> dict:
-        return {"counts": dict(self.counts), "issues": dict(self.issue_counts),
-                "failures": self.failures, "warnings": self.warnings}  # fmt: skip
+        return {
+            "counts": dict(self.counts),
+            "issues": dict(self.issue_counts),
+            "failures": self.failures,
+            "warnings": self.warnings,
+        }
 
 
 class Recorder:
@@ -63,12 +67,28 @@ class Recorder:
         self.clock = clock
         self._seen: set[tuple] = set()  # a record read twice in a run is reported once
 
-    def skip(self, session: Session, model: str, odoo_id: int | None, reason: str, *,
-             field_names: str = "", member_id: int | None = None) -> None:  # fmt: skip
+    def skip(
+        self,
+        session: Session,
+        model: str,
+        odoo_id: int | None,
+        reason: str,
+        *,
+        field_names: str = "",
+        member_id: int | None = None,
+    ) -> None:
         self._add(session, "skipped", model, odoo_id, member_id, field_names, reason)
 
-    def conflict(self, session: Session, model: str, odoo_id: int | None, reason: str, *,
-                 field_names: str = "", member_id: int | None = None) -> None:  # fmt: skip
+    def conflict(
+        self,
+        session: Session,
+        model: str,
+        odoo_id: int | None,
+        reason: str,
+        *,
+        field_names: str = "",
+        member_id: int | None = None,
+    ) -> None:
         self._add(session, "conflict", model, odoo_id, member_id, field_names, reason)
 
     def _add(self, session, kind, model, odoo_id, member_id, field_names, reason) -> None:
@@ -76,11 +96,27 @@ class Recorder:
         if issue in self._seen:
             return
         self._seen.add(issue)
-        session.add(SyncIssue(run_id=self.report.run_id, at=self.clock.now(), kind=kind,
-                              model=model, odoo_id=odoo_id, member_id=member_id,
-                              field_names=issue.field_names, reason=issue.reason))  # fmt: skip
+        session.add(
+            SyncIssue(
+                run_id=self.report.run_id,
+                at=self.clock.now(),
+                kind=kind,
+                model=model,
+                odoo_id=odoo_id,
+                member_id=member_id,
+                field_names=issue.field_names,
+                reason=issue.reason,
+            )
+        )
         self.report.issue_counts[kind] += 1
         if len(self.report.issues) < SHOWN_ISSUES:
             self.report.issues.append(issue)
-        log.info("odoo %s %s %s id=%s member=%s: %s", self.report.direction, kind, model,
-                 odoo_id, member_id, issue.reason)  # fmt: skip
+        log.info(
+            "odoo %s %s %s id=%s member=%s: %s",
+            self.report.direction,
+            kind,
+            model,
+            odoo_id,
+            member_id,
+            issue.reason,
+        )

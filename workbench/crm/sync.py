@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
 
+from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.crm.errors import OdooAccessDenied, OdooSyncBusy
 from workbench.crm.mapping import HELPDESK, PARTNER, member_order_domain
@@ -28,7 +29,6 @@ from workbench.errors import ConfigError, PermissionDenied, WorkbenchError
 from workbench.members.models import Role, Staff, Store
 from workbench.members.points import PointsLedger
 from workbench.members.registry import MemberRegistry
-from workbench.permissions.audit import AuditLog
 from workbench.scheduler.leader import LeaderLock
 
 SYNC_LOCK = 0x57_42_4F44  # "WBOD": one Odoo sync per database
@@ -88,18 +88,24 @@ class OdooSync:
             return report
         partner_fields = client.fields(PARTNER)
         for setting, names in (
-            ("[odoo] member_domain", [t[0].split(".")[0] for t in self.options.member_domain
-                                      if not isinstance(t, str)]),
-            ("[odoo] id_number_field", [self.options.id_number_field] if self.options.id_number_field else []),
-        ):  # fmt: skip
+            (
+                "[odoo] member_domain",
+                [t[0].split(".")[0] for t in self.options.member_domain if not isinstance(t, str)],
+            ),
+            (
+                "[odoo] id_number_field",
+                [self.options.id_number_field] if self.options.id_number_field else [],
+            ),
+        ):
             missing = [name for name in names if name not in partner_fields]
             if missing:
-                report.problems.append(f"res.partner has no field {', '.join(missing)} "
-                                       f"({setting})")  # fmt: skip
+                report.problems.append(f"res.partner has no field {', '.join(missing)} ({setting})")
         missing = [f for f in self.options.service_fields.values() if f not in partner_fields]
         if missing:
-            report.notes.append(f"res.partner has no field {', '.join(missing)}: those are not "
-                                "pushed (create them in Odoo, or empty the [odoo] *_field settings)")  # fmt: skip
+            report.notes.append(
+                f"res.partner has no field {', '.join(missing)}: those are not "
+                "pushed (create them in Odoo, or empty the [odoo] *_field settings)"
+            )
         if not report.problems:
             self._count(client, report, PARTNER, list(self.options.member_domain), "members")
             for model in self.options.order_models:
@@ -124,37 +130,62 @@ class OdooSync:
         def body(client, report: SyncReport, recorder: Recorder) -> None:
             store_id = self._store_id()
             order_models = [m for m in self.options.order_models if client.has_model(m)]
-            Pull(client=client, sessions=self.sessions, registry=self.registry,
-                 ledger=self.ledger, clock=self.clock, options=self.options, store_id=store_id,
-                 report=report, recorder=recorder, actor=actor, progress=progress,
-                 ).run(order_models)  # fmt: skip
+            Pull(
+                client=client,
+                sessions=self.sessions,
+                registry=self.registry,
+                ledger=self.ledger,
+                clock=self.clock,
+                options=self.options,
+                store_id=store_id,
+                report=report,
+                recorder=recorder,
+                actor=actor,
+                progress=progress,
+            ).run(order_models)
 
         return self._run("pull", actor, body)
 
     def push(self, *, actor: Staff | None = None, progress: Progress = no_progress) -> SyncReport:
         def body(client, report: SyncReport, recorder: Recorder) -> None:
-            Push(client=client, sessions=self.sessions, registry=self.registry, clock=self.clock,
-                 options=self.options, report=report, recorder=recorder, progress=progress,
-                 ).run()  # fmt: skip
+            Push(
+                client=client,
+                sessions=self.sessions,
+                registry=self.registry,
+                clock=self.clock,
+                options=self.options,
+                report=report,
+                recorder=recorder,
+                progress=progress,
+            ).run()
 
         return self._run("push", actor, body)
 
-    def _run(self, direction: str, actor: Staff | None,
-             body: Callable[[object, SyncReport, Recorder], None]) -> SyncReport:  # fmt: skip
+    def _run(
+        self,
+        direction: str,
+        actor: Staff | None,
+        body: Callable[[object, SyncReport, Recorder], None],
+    ) -> SyncReport:
         if actor is not None and actor.role != Role.ADMIN:
-            raise PermissionDenied(f"only an admin may run the Odoo sync; {actor.username} is "
-                                   f"{actor.role}")  # fmt: skip
+            raise PermissionDenied(
+                f"only an admin may run the Odoo sync; {actor.username} is {actor.role}"
+            )
         lock = LeaderLock(self.engine, key=SYNC_LOCK, name="odoo-sync")
         if not lock.try_acquire():
-            raise OdooSyncBusy("another Odoo sync is running on this database: try again when "
-                               "it has finished")  # fmt: skip
+            raise OdooSyncBusy(
+                "another Odoo sync is running on this database: try again when it has finished"
+            )
         report = SyncReport(direction)
         started = time.perf_counter()
         client = None
         try:
             with self.sessions() as session:
-                run = SyncRun(direction=direction, started_at=self.clock.now(),
-                              actor_id=actor.id if actor else None)  # fmt: skip
+                run = SyncRun(
+                    direction=direction,
+                    started_at=self.clock.now(),
+                    actor_id=actor.id if actor else None,
+                )
                 session.add(run)
                 session.commit()
                 report.run_id = run.id
@@ -175,8 +206,9 @@ class OdooSync:
             lock.release()
         return report
 
-    def _finish(self, report: SyncReport, client, started: float, actor: Staff | None, *,
-                outcome: str) -> None:  # fmt: skip
+    def _finish(
+        self, report: SyncReport, client, started: float, actor: Staff | None, *, outcome: str
+    ) -> None:
         report.round_trips = client.round_trips if client is not None else 0
         report.seconds = time.perf_counter() - started
         with self.sessions() as session:
@@ -186,10 +218,17 @@ class OdooSync:
             run.round_trips = report.round_trips
             run.summary = json.dumps(report.summary(), ensure_ascii=False)
             # Last in the transaction: the audit chain's head stays locked only until commit.
-            self.audit.record(session, action=f"odoo_{report.direction}", result=outcome,
-                              actor_id=actor.id if actor else None,
-                              detail={"run": report.run_id, **dict(report.counts),
-                                      **{f"{k}_issues": v for k, v in report.issue_counts.items()}})  # fmt: skip
+            self.audit.record(
+                session,
+                action=f"odoo_{report.direction}",
+                result=outcome,
+                actor_id=actor.id if actor else None,
+                detail={
+                    "run": report.run_id,
+                    **dict(report.counts),
+                    **{f"{k}_issues": v for k, v in report.issue_counts.items()},
+                },
+            )
             session.commit()
 
     def _store_id(self) -> int:

@@ -82,15 +82,19 @@ def _reencrypt_table(sessions, cipher, table: Table, columns, batch_size, progre
     statement = (
         update(table)
         .where(key == bindparam("row_key"))
-        .values({
-            c.column.name: case(
-                (c.column == bindparam(f"old_{c.column.name}", type_=c.column.type),
-                 bindparam(f"new_{c.column.name}", type_=c.column.type)),
-                else_=c.column,
-            )
-            for c in columns
-        })
-    )  # fmt: skip
+        .values(
+            {
+                c.column.name: case(
+                    (
+                        c.column == bindparam(f"old_{c.column.name}", type_=c.column.type),
+                        bindparam(f"new_{c.column.name}", type_=c.column.type),
+                    ),
+                    else_=c.column,
+                )
+                for c in columns
+            }
+        )
+    )
     rewritten, last = 0, None
     while True:
         with sessions() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -14,13 +15,14 @@ from sqlmodel import Session
 from workbench.errors import ConfigError
 
 
-def create_db_engine(url: str, *, echo: bool = False) -> Engine:
+def create_db_engine(url: str, *, echo: bool = False, busy_timeout: float = 15.0) -> Engine:
+    """`busy_timeout`: seconds a SQLite writer waits for another process's write lock."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout})
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(busy_timeout * 1000)))
         # pysqlite's own transaction handling defers BEGIN; issue it ourselves so that
         # BEGIN IMMEDIATE (see `immediate_session`) and SAVEPOINTs behave as documented.
         event.listen(engine, "begin", _sqlite_begin)
@@ -32,13 +34,13 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, *, busy_ms: int) -> None:
     dbapi_connection.isolation_level = None  # autocommit at the driver; SQLAlchemy sends BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
 
 
@@ -62,6 +64,13 @@ def immediate_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     with factory() as session:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         yield session
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite database file, or None (PostgreSQL, or an in-memory database)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    return Path(engine.url.database).expanduser()
 
 
 def is_sqlite(engine_or_session) -> bool:

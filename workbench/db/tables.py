@@ -2,12 +2,13 @@
 
 from sqlmodel import SQLModel
 
+import workbench.audit.models  # noqa: F401
 import workbench.callbacks.models  # noqa: F401
+import workbench.complaints.models  # noqa: F401
 import workbench.crm.models  # noqa: F401
 import workbench.members.models  # noqa: F401
 import workbench.messaging.models  # noqa: F401
 import workbench.permissions.models  # noqa: F401
 import workbench.telephony.models  # noqa: F401
-import workbench.tickets.models  # noqa: F401
 
 metadata = SQLModel.metadata

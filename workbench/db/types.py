@@ -62,3 +62,7 @@ def encrypted_column(
     return Column(
         Text, nullable=nullable, info={ENCRYPTED: {"field": field, "field_from": field_from}}
     )
+
+
+def utc_column(*, nullable: bool = True, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)

@@ -20,8 +20,9 @@ def ring_hotline(wb, telephony, rng: random.Random | None = None) -> str:
     number = f"+86137{rng.randint(0, 99_999_999):08d}"  # a stranger
     if rng.random() < 0.75:
         with wb.sessions() as session:
-            active = select(Member).where(Member.status == MemberStatus.ACTIVE,
-                                          Member.phone_enc.is_not(None))  # fmt: skip
+            active = select(Member).where(
+                Member.status == MemberStatus.ACTIVE, Member.phone_enc.is_not(None)
+            )
             count = session.scalar(select(func.count()).select_from(active.subquery()))
             if count:
                 member = session.scalar(active.offset(rng.randrange(count)).limit(1))

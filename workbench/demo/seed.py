@@ -58,9 +58,16 @@ class SeedSummary:
     sample_phones: list[str] = field(default_factory=list, repr=False)  # in memory, for benches
 
 
-def seed(wb: Workbench, *, members: int, stores: int, random_seed: int = 42,
-         complaints: int | None = None, purchase_scale: float = 1.0,
-         progress: Progress | None = None) -> SeedSummary:  # fmt: skip
+def seed(
+    wb: Workbench,
+    *,
+    members: int,
+    stores: int,
+    random_seed: int = 42,
+    complaints: int | None = None,
+    purchase_scale: float = 1.0,
+    progress: Progress | None = None,
+) -> SeedSummary:
     """`purchase_scale` thins or thickens the purchase history (benchmarks use less)."""
     if members < 1 or stores < 1:
         raise WorkbenchError("seed at least 1 store and 1 member")
@@ -87,28 +94,53 @@ def seed(wb: Workbench, *, members: int, stores: int, random_seed: int = 42,
 
 
 def _stores_and_staff(wb, count: int, now: datetime, summary: SeedSummary):
-    stores = [{"id": 1, "code": "HQ", "name": "总部客服中心", "kind": StoreKind.HEADQUARTERS.value,
-               "city": "上海", "timezone": None, "requires_terminal": False}]  # fmt: skip
+    stores = [
+        {
+            "id": 1,
+            "code": "HQ",
+            "name": "总部客服中心",
+            "kind": StoreKind.HEADQUARTERS.value,
+            "city": "上海",
+            "timezone": None,
+            "requires_terminal": False,
+        }
+    ]
     per_city: dict[str, int] = {}
     for i in range(count):
         city = CITY_CODES[i % len(CITY_CODES)]
         per_city[city] = per_city.get(city, 0) + 1
         region = REGIONS[i % len(REGIONS)]
         district = region[3][per_city[city] % len(region[3])]
-        stores.append({
-            "id": i + 2, "code": f"{city}{per_city[city]:02d}",
-            "name": f"{region[2].removesuffix('市')}{district}店",
-            "kind": (StoreKind.FRANCHISE if i % 4 == 3 else StoreKind.DIRECT).value,
-            "city": region[2].removesuffix("市"), "timezone": None, "requires_terminal": False,
-        })  # fmt: skip
+        stores.append(
+            {
+                "id": i + 2,
+                "code": f"{city}{per_city[city]:02d}",
+                "name": f"{region[2].removesuffix('市')}{district}店",
+                "kind": (StoreKind.FRANCHISE if i % 4 == 3 else StoreKind.DIRECT).value,
+                "city": region[2].removesuffix("市"),
+                "timezone": None,
+                "requires_terminal": False,
+            }
+        )
     password = PasswordHasher().hash(DEMO_PASSWORD)  # one hash serves every demo login
     staff: list[dict] = []
 
     def add(username, name, role, store_id, team=None):
-        staff.append({"id": len(staff) + 1, "username": username, "display_name": name,
-                      "role": role.value, "store_id": store_id, "team": team,
-                      "password_hash": password, "failed_logins": 0, "locked_until": None,
-                      "active": True, "created_at": now})  # fmt: skip
+        staff.append(
+            {
+                "id": len(staff) + 1,
+                "username": username,
+                "display_name": name,
+                "role": role.value,
+                "store_id": store_id,
+                "team": team,
+                "password_hash": password,
+                "failed_logins": 0,
+                "locked_until": None,
+                "active": True,
+                "created_at": now,
+            }
+        )
         code = next(s["code"] for s in stores if s["id"] == store_id) if store_id else "-"
         summary.logins.append((username, role.value, code))
 
@@ -155,8 +187,10 @@ def _members(wb, rng, count, stores, staff, now, summary, report, scale) -> None
             sales_by_store.setdefault(person["store_id"], []).append(person["id"])
     branch = stores[1:]
     with wb.engine.connect() as connection:
-        ids = {t: bulk.next_id(connection, t.__table__)
-               for t in (Member, MemberCard, MemberEvent, Purchase, PointsEntry)}  # fmt: skip
+        ids = {
+            t: bulk.next_id(connection, t.__table__)
+            for t in (Member, MemberCard, MemberEvent, Purchase, PointsEntry)
+        }
     referrers: list[tuple[int, datetime]] = []
     # Its own generator, so the members, purchases and complaints stay what they were.
     activities = random.Random(count)
@@ -168,12 +202,29 @@ def _members(wb, rng, count, stores, staff, now, summary, report, scale) -> None
             person = factory.person(today, region=(store["id"] - 2) % len(REGIONS))
             if len(summary.sample_phones) < 20_000:
                 summary.sample_phones.append(person.phone)
-            _member(wb, rng, batch, ids, person, store, sales_by_store, referrers, now,
-                    next(member_numbers), card_numbers, scale, activities)  # fmt: skip
+            _member(
+                wb,
+                rng,
+                batch,
+                ids,
+                person,
+                store,
+                sales_by_store,
+                referrers,
+                now,
+                next(member_numbers),
+                card_numbers,
+                scale,
+                activities,
+            )
         with wb.engine.begin() as connection:
-            for model, rows in ((Member, batch.members), (MemberCard, batch.cards),
-                                (MemberEvent, batch.events), (Purchase, batch.purchases),
-                                (PointsEntry, batch.points)):  # fmt: skip
+            for model, rows in (
+                (Member, batch.members),
+                (MemberCard, batch.cards),
+                (MemberEvent, batch.events),
+                (Purchase, batch.purchases),
+                (PointsEntry, batch.points),
+            ):
                 bulk.bulk_insert(connection, model.__table__, rows)
         done += len(batch.members)
         report("members", done, count)
@@ -181,11 +232,31 @@ def _members(wb, rng, count, stores, staff, now, summary, report, scale) -> None
         bulk.reset_sequences(connection, [t.__table__ for t in ids])
 
 
-def _member(wb, rng, batch: _Batch, ids, person: FakePerson, store, sales_by_store, referrers,
-            now, number, card_numbers, scale, activities) -> None:  # fmt: skip
+def _member(
+    wb,
+    rng,
+    batch: _Batch,
+    ids,
+    person: FakePerson,
+    store,
+    sales_by_store,
+    referrers,
+    now,
+    number,
+    card_numbers,
+    scale,
+    activities,
+) -> None:
     draw = rng.random()
-    status = (MemberStatus.TERMINATED if draw < 0.005 else MemberStatus.PENDING_REVIEW
-              if draw < 0.02 else MemberStatus.REJECTED if draw < 0.03 else MemberStatus.ACTIVE)  # fmt: skip
+    status = (
+        MemberStatus.TERMINATED
+        if draw < 0.005
+        else MemberStatus.PENDING_REVIEW
+        if draw < 0.02
+        else MemberStatus.REJECTED
+        if draw < 0.03
+        else MemberStatus.ACTIVE
+    )
     member_id = ids[Member]
     ids[Member] += 1
     joined = now - timedelta(seconds=rng.randrange(3 * 365 * 86400))
@@ -201,16 +272,33 @@ def _member(wb, rng, batch: _Batch, ids, person: FakePerson, store, sales_by_sto
         purchases = _purchases(rng, batch, ids, member_id, store["id"], joined, now, scale)
     year_ago = now - timedelta(days=365)
     recent = [row["amount"] for row in purchases if row["occurred_at"] >= year_ago]
-    tier = wb.scheme.earned_tier(PeriodActivity(sum(recent, Decimal(0)), len(recent),
-                                                max(recent, default=Decimal(0))))  # fmt: skip
+    tier = wb.scheme.earned_tier(
+        PeriodActivity(sum(recent, Decimal(0)), len(recent), max(recent, default=Decimal(0)))
+    )
     for row in purchases:  # points at the tier the member holds now: a demo simplification
         row["points_earned"] = tier.points_for(row["amount"])
         if row["points_earned"]:
-            _points(batch, ids, member_id, PointsKind.PURCHASE, row["points_earned"],
-                    row["occurred_at"], wb, purchase_id=row["id"])  # fmt: skip
+            _points(
+                batch,
+                ids,
+                member_id,
+                PointsKind.PURCHASE,
+                row["points_earned"],
+                row["occurred_at"],
+                wb,
+                purchase_id=row["id"],
+            )
     if referrer_id is not None:
-        _points(batch, ids, referrer_id, PointsKind.REFERRAL, tier.referral_bonus, joined, wb,
-                detail=f"referred {member_no_from_int(number)}")  # fmt: skip
+        _points(
+            batch,
+            ids,
+            referrer_id,
+            PointsKind.REFERRAL,
+            tier.referral_bonus,
+            joined,
+            wb,
+            detail=f"referred {member_no_from_int(number)}",
+        )
     _redeem(rng, batch, ids, member_id, purchases, now)
     if status == MemberStatus.ACTIVE:
         _activities(activities, batch, ids, member_id, joined, now, wb)
@@ -218,9 +306,15 @@ def _member(wb, rng, batch: _Batch, ids, person: FakePerson, store, sales_by_sto
     erased = status == MemberStatus.TERMINATED
     e164 = "+86" + person.phone
     row = {
-        "id": member_id, "member_no": member_no_from_int(number), "status": status.value,
-        "store_id": store["id"], "sales_staff_id": sales, "channel": channel,
-        "referrer_id": referrer_id, "tier_code": tier.code, "tier_locked_until": None,
+        "id": member_id,
+        "member_no": member_no_from_int(number),
+        "status": status.value,
+        "store_id": store["id"],
+        "sales_staff_id": sales,
+        "channel": channel,
+        "referrer_id": referrer_id,
+        "tier_code": tier.code,
+        "tier_locked_until": None,
         "gender": None if erased else person.gender,
         "birth_month_day": None if erased else person.birthday.strftime("%m%d"),
         "name_enc": None if erased else cipher.encrypt("name", person.name),
@@ -232,17 +326,23 @@ def _member(wb, rng, batch: _Batch, ids, person: FakePerson, store, sales_by_sto
         "phone_bidx": None if erased else registry.phone_bidx(e164),
         "id_number_bidx": None if erased else registry.id_number_bidx(person.id_number),
         "consent_marketing": not erased and rng.random() < 0.85,
-        "consent_third_party": not erased and rng.random() < 0.1, "do_not_call": False, "sms_opt_out": False, "email_opt_out": False,
+        "consent_third_party": not erased and rng.random() < 0.1,
+        "do_not_call": False,
+        "sms_opt_out": False,
+        "email_opt_out": False,
         "phone_invalid": False,
         "submitted_at": joined - timedelta(hours=rng.randint(1, 48)),
         "reviewed_at": None if status == MemberStatus.PENDING_REVIEW else joined,
-        "reviewed_by_id": None, "joined_at": joined if status in (MemberStatus.ACTIVE,
-                                                                  MemberStatus.TERMINATED) else None,
-        "rejection_reason": "身份证照片不清晰，请重新上传" if status == MemberStatus.REJECTED else None,
-        "termination_reason": "voluntary" if erased else None, "termination_due_at": None,
+        "reviewed_by_id": None,
+        "joined_at": joined if status in (MemberStatus.ACTIVE, MemberStatus.TERMINATED) else None,
+        "rejection_reason": "身份证照片不清晰，请重新上传"
+        if status == MemberStatus.REJECTED
+        else None,
+        "termination_reason": "voluntary" if erased else None,
+        "termination_due_at": None,
         "terminated_at": now - timedelta(days=rng.randint(1, 200)) if erased else None,
         "erased_at": now - timedelta(days=rng.randint(1, 200)) if erased else None,
-    }  # fmt: skip
+    }
     if erased:
         row["erased_at"] = row["terminated_at"]
     batch.members.append(row)
@@ -281,12 +381,21 @@ def _purchases(rng, batch, ids, member_id, store_id, joined, now, scale) -> list
 
 def _points(batch, ids, member_id, kind, points, at, wb, purchase_id=None, detail=""):
     credit = points > 0
-    batch.points.append({
-        "id": ids[PointsEntry], "member_id": member_id, "kind": kind.value, "points": points,
-        "occurred_at": at,
-        "expires_at": add_years(at, wb.settings.members_points_expiry_years) if credit else None,
-        "purchase_id": purchase_id, "staff_id": None, "detail": detail,
-    })  # fmt: skip
+    batch.points.append(
+        {
+            "id": ids[PointsEntry],
+            "member_id": member_id,
+            "kind": kind.value,
+            "points": points,
+            "occurred_at": at,
+            "expires_at": add_years(at, wb.settings.members_points_expiry_years)
+            if credit
+            else None,
+            "purchase_id": purchase_id,
+            "staff_id": None,
+            "detail": detail,
+        }
+    )
     ids[PointsEntry] += 1
 
 
@@ -300,8 +409,16 @@ def _activities(rng, batch, ids, member_id, joined, now, wb) -> None:
     span = int((now - start).total_seconds())
     for _ in range(rng.choices([0, 1, 2, 4], [70, 18, 8, 4])[0] * span // (365 * 86400)):
         at = start + timedelta(seconds=rng.randrange(max(span, 1)))
-        _points(batch, ids, member_id, PointsKind.ACTIVITY, rng.choice(ACTIVITY_POINTS), at, wb,
-                detail="member activity")  # fmt: skip
+        _points(
+            batch,
+            ids,
+            member_id,
+            PointsKind.ACTIVITY,
+            rng.choice(ACTIVITY_POINTS),
+            at,
+            wb,
+            detail="member activity",
+        )
 
 
 def _redeem(rng, batch, ids, member_id, purchases, now) -> None:
@@ -310,25 +427,50 @@ def _redeem(rng, batch, ids, member_id, purchases, now) -> None:
     if earned >= 1500 and rng.random() < 0.3:
         last = max(row["occurred_at"] for row in purchases)
         at = last + (now - last) * rng.random()
-        batch.points.append({"id": ids[PointsEntry], "member_id": member_id,
-                             "kind": PointsKind.REDEMPTION.value, "points": -1000,
-                             "occurred_at": at, "expires_at": None, "purchase_id": None,
-                             "staff_id": None, "detail": "gift-100 x1"})  # fmt: skip
+        batch.points.append(
+            {
+                "id": ids[PointsEntry],
+                "member_id": member_id,
+                "kind": PointsKind.REDEMPTION.value,
+                "points": -1000,
+                "occurred_at": at,
+                "expires_at": None,
+                "purchase_id": None,
+                "staff_id": None,
+                "detail": "gift-100 x1",
+            }
+        )
         ids[PointsEntry] += 1
 
 
 def _history(rng, batch, ids, member, joined, now, card_numbers, wb) -> None:
     def event(kind, at, detail=""):
-        batch.events.append({"id": ids[MemberEvent], "member_id": member["id"], "kind": kind,
-                             "occurred_at": at, "staff_id": None, "approved_by_id": None,
-                             "detail": detail})  # fmt: skip
+        batch.events.append(
+            {
+                "id": ids[MemberEvent],
+                "member_id": member["id"],
+                "kind": kind,
+                "occurred_at": at,
+                "staff_id": None,
+                "approved_by_id": None,
+                "detail": detail,
+            }
+        )
         ids[MemberEvent] += 1
 
     def card(status, issued, **extra):
-        row = {"id": ids[MemberCard], "member_id": member["id"],
-               "card_no": card_no_from_int(wb.settings.members_card_prefix, next(card_numbers)),
-               "status": status.value, "issued_at": issued, "activated_at": issued,
-               "lost_at": None, "closed_at": None, "replaces_card_id": None, **extra}  # fmt: skip
+        row = {
+            "id": ids[MemberCard],
+            "member_id": member["id"],
+            "card_no": card_no_from_int(wb.settings.members_card_prefix, next(card_numbers)),
+            "status": status.value,
+            "issued_at": issued,
+            "activated_at": issued,
+            "lost_at": None,
+            "closed_at": None,
+            "replaces_card_id": None,
+            **extra,
+        }
         ids[MemberCard] += 1
         batch.cards.append(row)
         return row
@@ -356,11 +498,16 @@ def _history(rng, batch, ids, member, joined, now, card_numbers, wb) -> None:
 
 def _tally(wb, summary: SeedSummary) -> None:
     with wb.sessions() as session:
-        summary.members = dict(session.execute(
-            select(Member.status, func.count()).group_by(Member.status)).all())  # fmt: skip
-        summary.tiers = dict(session.execute(
-            select(Member.tier_code, func.count()).where(Member.status == "active")
-            .group_by(Member.tier_code)).all())  # fmt: skip
+        summary.members = dict(
+            session.execute(select(Member.status, func.count()).group_by(Member.status)).all()
+        )
+        summary.tiers = dict(
+            session.execute(
+                select(Member.tier_code, func.count())
+                .where(Member.status == "active")
+                .group_by(Member.tier_code)
+            ).all()
+        )
         summary.cards = session.scalar(select(func.count()).select_from(MemberCard))
         summary.lost_cards = session.scalar(
             select(func.count()).select_from(MemberCard).where(MemberCard.status == "lost")

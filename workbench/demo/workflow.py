@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from workbench.bootstrap import build
 from workbench.callbacks.models import CallbackTask, Reason
 from workbench.clock import FixedClock
+from workbench.complaints.escalation import sweep
+from workbench.complaints.service import ComplaintIntake
+from workbench.complaints.states import State
 from workbench.members.models import Member, MemberStatus, Role, Staff
-from workbench.tickets.escalation import sweep
-from workbench.tickets.service import ComplaintIntake
-from workbench.tickets.states import State
 
 DESCRIPTIONS = {
     "product_quality": ["买的商品有质量问题，要求退换", "收到的商品有破损"],
@@ -66,11 +66,19 @@ def _one_complaint(wb, rng, member_no, agent, supervisor, staff, now) -> None:
     category = rng.choice(list(DESCRIPTIONS))
     priority = rng.choices(["urgent", "high", "normal", "low"], [5, 20, 60, 15])[0]
     with wb.sessions() as session:
-        complaint = wb.complaints.open(session, intake=ComplaintIntake(
-            channel=rng.choices(["hotline", "online_form", "email", "social", "store"],
-                                [50, 20, 10, 10, 10])[0],
-            category=category, priority=priority, description=rng.choice(DESCRIPTIONS[category]),
-            member_no=member_no), actor=agent)  # fmt: skip
+        complaint = wb.complaints.open(
+            session,
+            intake=ComplaintIntake(
+                channel=rng.choices(
+                    ["hotline", "online_form", "email", "social", "store"], [50, 20, 10, 10, 10]
+                )[0],
+                category=category,
+                priority=priority,
+                description=rng.choice(DESCRIPTIONS[category]),
+                member_no=member_no,
+            ),
+            actor=agent,
+        )
         number = complaint.complaint_no
         session.commit()
     department = rng.choice(list(wb.complaint_policy.departments))
@@ -88,14 +96,24 @@ def _one_complaint(wb, rng, member_no, agent, supervisor, staff, now) -> None:
                 )
             elif step == "assign":
                 head = staff.get(f"head.{department}")
-                c.assign(session, complaint_no=number, department=department,
-                         handler=agent if rng.random() < 0.7 else head, actor=supervisor)  # fmt: skip
+                c.assign(
+                    session,
+                    complaint_no=number,
+                    department=department,
+                    handler=agent if rng.random() < 0.7 else head,
+                    actor=supervisor,
+                )
             elif step == "investigate":
                 c.investigate(session, complaint_no=number, actor=agent, note="调取记录核实")
             elif step == "propose":
-                c.propose(session, complaint_no=number,
-                          root_cause=rng.choice(list(wb.complaint_policy.causes)),
-                          responsible_party=department, plan="向会员致歉并给予补偿", actor=agent)  # fmt: skip
+                c.propose(
+                    session,
+                    complaint_no=number,
+                    root_cause=rng.choice(list(wb.complaint_policy.causes)),
+                    responsible_party=department,
+                    plan="向会员致歉并给予补偿",
+                    actor=agent,
+                )
             elif step == "approve":
                 c.approve(session, complaint_no=number, actor=supervisor)
             elif step == "inform":
@@ -104,8 +122,12 @@ def _one_complaint(wb, rng, member_no, agent, supervisor, staff, now) -> None:
                 score = int(step[-1])
                 c.record_satisfaction(session, complaint_no=number, score=score, actor=agent)
             elif step == "close":
-                c.close(session, complaint_no=number, actor=supervisor,
-                        reason="会员不再回应，已发送致歉短信")  # fmt: skip
+                c.close(
+                    session,
+                    complaint_no=number,
+                    actor=supervisor,
+                    reason="会员不再回应，已发送致歉短信",
+                )
             session.commit()
         with wb.sessions() as session:
             if wb.complaints.get(session, number).state == State.CLOSED.value:
@@ -135,10 +157,14 @@ def _callbacks(wb, rng, clock, now, staff) -> None:
     zone = wb.settings.timezone
     today = now.astimezone(zone).date()
     campaign = wb.campaigns.create(
-        staff["supervisor1"], name="银卡会员关怀回访", segment={"tier": "silver"},
-        starts_on=today - timedelta(days=3), ends_on=today + timedelta(days=27),
-        daily_capacity=40, team="care",
-    )  # fmt: skip
+        staff["supervisor1"],
+        name="银卡会员关怀回访",
+        segment={"tier": "silver"},
+        starts_on=today - timedelta(days=3),
+        ends_on=today + timedelta(days=27),
+        daily_capacity=40,
+        team="care",
+    )
     morning = local_morning(now, zone)
     for days_ago in (3, 2, 1, 0):
         clock.set(morning - timedelta(days=days_ago))
@@ -149,11 +175,13 @@ def _callbacks(wb, rng, clock, now, staff) -> None:
                 claim = wb.callbacks.claim_next(agent)
                 if claim is None:
                     break
-                outcome = rng.choices(["reached", "no_answer", "busy", "refused", "wrong_number"],
-                                      [60, 20, 8, 7, 5])[0]  # fmt: skip
+                outcome = rng.choices(
+                    ["reached", "no_answer", "busy", "refused", "wrong_number"], [60, 20, 8, 7, 5]
+                )[0]
                 feedback = "会员对服务表示满意" if outcome == "reached" else None
-                wb.callbacks.record_outcome(agent, task_id=claim.task_id, outcome=outcome,
-                                            feedback=feedback)  # fmt: skip
+                wb.callbacks.record_outcome(
+                    agent, task_id=claim.task_id, outcome=outcome, feedback=feedback
+                )
             clock.advance(hours=2)
     clock.set(morning)
     with wb.sessions() as session:
@@ -163,7 +191,12 @@ def _callbacks(wb, rng, clock, now, staff) -> None:
             .all()
         )
         for member_id in unhappy[:10]:
-            wb.callbacks.schedule(session, member_id=member_id, reason=Reason.SATISFACTION_CHECK,
-                                  earliest_at=morning, latest_at=morning + timedelta(days=3),
-                                  team="hotline")  # fmt: skip
+            wb.callbacks.schedule(
+                session,
+                member_id=member_id,
+                reason=Reason.SATISFACTION_CHECK,
+                earliest_at=morning,
+                latest_at=morning + timedelta(days=3),
+                team="hotline",
+            )
         session.commit()

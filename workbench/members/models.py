@@ -13,11 +13,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from workbench.db.types import Money, UTCDateTime, encrypted_column
-
-
-def utc_column(*, nullable: bool = True, index: bool = False) -> Column:
-    return Column(UTCDateTime(), nullable=nullable, index=index)
+from workbench.db.types import Money, encrypted_column, utc_column
 
 
 class StoreKind(StrEnum):

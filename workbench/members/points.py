@@ -280,21 +280,33 @@ class PointsLedger:
         rows = []
         for line in lines:
             amount = checked_amount(line.amount)
-            rows.append({
-                "member_id": line.member_id, "store_id": line.store_id, "amount": amount,
-                "occurred_at": line.at or now, "external_ref": line.external_ref,
-                "points_earned": self.scheme.get(line.tier_code).points_for(amount),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "member_id": line.member_id,
+                    "store_id": line.store_id,
+                    "amount": amount,
+                    "occurred_at": line.at or now,
+                    "external_ref": line.external_ref,
+                    "points_earned": self.scheme.get(line.tier_code).points_for(amount),
+                }
+            )
         ids = session.scalars(
             insert(Purchase).returning(Purchase.id, sort_by_parameter_order=True), rows
         ).all()
         credits = [
-            {"member_id": row["member_id"], "kind": PointsKind.PURCHASE.value,
-             "points": row["points_earned"], "occurred_at": row["occurred_at"],
-             "expires_at": add_years(row["occurred_at"], self.expiry_years),
-             "purchase_id": purchase_id, "staff_id": staff_id, "detail": ""}
-            for row, purchase_id in zip(rows, ids, strict=True) if row["points_earned"]
-        ]  # fmt: skip
+            {
+                "member_id": row["member_id"],
+                "kind": PointsKind.PURCHASE.value,
+                "points": row["points_earned"],
+                "occurred_at": row["occurred_at"],
+                "expires_at": add_years(row["occurred_at"], self.expiry_years),
+                "purchase_id": purchase_id,
+                "staff_id": staff_id,
+                "detail": "",
+            }
+            for row, purchase_id in zip(rows, ids, strict=True)
+            if row["points_earned"]
+        ]
         if credits:
             session.execute(insert(PointsEntry), credits)
         return [

@@ -8,6 +8,7 @@ and everything it causes land in one transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -16,6 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.crypto import BlindIndex, FieldCipher
 from workbench.errors import (
@@ -25,6 +27,7 @@ from workbench.errors import (
     PermissionDenied,
     ValidationError,
 )
+from workbench.masking.fields import MASKERS
 from workbench.members import rights
 from workbench.members.erasure import Eraser
 from workbench.members.identity import normalise_email, normalise_phone, parse_id_number
@@ -42,9 +45,8 @@ from workbench.members.models import (
 )
 from workbench.members.numbers import random_card_no, random_member_no
 from workbench.members.points import PointsLedger
+from workbench.members.ports import MemberNotices
 from workbench.members.tiers import TierScheme
-from workbench.permissions.audit import AuditLog
-from workbench.permissions.masking import MASKERS
 
 PERSONAL_FIELDS = ("name", "phone", "id_number", "email", "address", "birthday")
 REVIEWERS = {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
@@ -146,6 +148,8 @@ class MemberRegistry:
         phone_region: str = "CN",
         card_prefix: str = "9",
         termination_notice_days: int = 30,
+        notify: MemberNotices,
+        erasers: Sequence[Eraser],
     ) -> None:
         self.clock = clock
         self.cipher = cipher
@@ -156,12 +160,11 @@ class MemberRegistry:
         self.phone_region = phone_region
         self.card_prefix = card_prefix
         self.termination_notice_days = termination_notice_days
-        # Sends member notices (welcome, rejection, frozen card); wired by bootstrap to the
-        # messaging outbox, which depends on this package.
-        self.notify = None
-        # Erase the member's data kept by other packages (see members/erasure.py); bootstrap
-        # registers them, since this package may not import messaging or telephony.
-        self.erasers: list[Eraser] = []
+        # Member notices (welcome, rejection, frozen card) go through the messaging outbox, and
+        # the member's data kept by other packages is erased by their erasers
+        # (members/erasure.py): both depend on this package, so bootstrap hands them in.
+        self.notify = notify
+        self.erasers = tuple(erasers)
 
     # Blind index ----------------------------------------------------------------------------
     def phone_bidx(self, e164: str) -> str:
@@ -382,29 +385,57 @@ class MemberRegistry:
         rows = []
         for checked, member_no in zip(applications, numbers, strict=True):
             id_bidx = self.id_number_bidx(checked.id_number) if checked.id_number else None
-            rows.append({
-                "member_no": member_no, "status": MemberStatus.ACTIVE.value, "store_id": store_id,
-                "channel": checked.channel.value, "tier_code": self.scheme.base.code,
-                "consent_marketing": False, "consent_third_party": False, "do_not_call": False,
-                "sms_opt_out": False, "email_opt_out": False, "phone_invalid": False,
-                "submitted_at": now, "reviewed_at": now, "joined_at": now,
-                "reviewed_by_id": actor.id if actor else None,
-                **self._personal_columns(checked, self.phone_bidx(checked.phone), id_bidx),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "member_no": member_no,
+                    "status": MemberStatus.ACTIVE.value,
+                    "store_id": store_id,
+                    "channel": checked.channel.value,
+                    "tier_code": self.scheme.base.code,
+                    "consent_marketing": False,
+                    "consent_third_party": False,
+                    "do_not_call": False,
+                    "sms_opt_out": False,
+                    "email_opt_out": False,
+                    "phone_invalid": False,
+                    "submitted_at": now,
+                    "reviewed_at": now,
+                    "joined_at": now,
+                    "reviewed_by_id": actor.id if actor else None,
+                    **self._personal_columns(checked, self.phone_bidx(checked.phone), id_bidx),
+                }
+            )
         ids = session.scalars(
             insert(Member).returning(Member.id, sort_by_parameter_order=True), rows
         ).all()
         card_numbers = _unused_numbers(
             session, MemberCard.card_no, len(ids), lambda: random_card_no(self.card_prefix)
         )
-        session.execute(insert(MemberCard), [
-            {"member_id": member_id, "card_no": card_no, "status": CardStatus.ISSUED.value,
-             "issued_at": now} for member_id, card_no in zip(ids, card_numbers, strict=True)])  # fmt: skip
-        session.execute(insert(MemberEvent), [
-            {"member_id": member_id, "kind": "admitted", "occurred_at": now,
-             "staff_id": actor.id if actor else None,
-             "detail": json.dumps({"source": source, "card_no": card_no})}
-            for member_id, card_no in zip(ids, card_numbers, strict=True)])  # fmt: skip
+        session.execute(
+            insert(MemberCard),
+            [
+                {
+                    "member_id": member_id,
+                    "card_no": card_no,
+                    "status": CardStatus.ISSUED.value,
+                    "issued_at": now,
+                }
+                for member_id, card_no in zip(ids, card_numbers, strict=True)
+            ],
+        )
+        session.execute(
+            insert(MemberEvent),
+            [
+                {
+                    "member_id": member_id,
+                    "kind": "admitted",
+                    "occurred_at": now,
+                    "staff_id": actor.id if actor else None,
+                    "detail": json.dumps({"source": source, "card_no": card_no}),
+                }
+                for member_id, card_no in zip(ids, card_numbers, strict=True)
+            ],
+        )
         return list(ids)
 
     def apply_master_data(
@@ -420,8 +451,12 @@ class MemberRegistry:
         and the ID-card number when it gives one (a number we hold is never erased because that
         system has none). Returns the fields that changed; the event names them, never their
         values. The caller has refused duplicates."""
-        wanted = {"name": checked.name, "phone": checked.phone, "email": checked.email,
-                  "address": checked.address}  # fmt: skip
+        wanted = {
+            "name": checked.name,
+            "phone": checked.phone,
+            "email": checked.email,
+            "address": checked.address,
+        }
         if checked.id_number:
             wanted["id_number"] = checked.id_number
         current = self.decrypt(member, tuple(wanted))
@@ -485,9 +520,13 @@ class MemberRegistry:
             old.closed_at = self.clock.now()
         new = self._issue_card(session, member, replaces=old, status=CardStatus.ACTIVE)
         self._event(
-            session, member, "card_reissued", actor,
-            card_no=new.card_no, old_card_no=old.card_no if old else None,
-        )  # fmt: skip
+            session,
+            member,
+            "card_reissued",
+            actor,
+            card_no=new.card_no,
+            old_card_no=old.card_no if old else None,
+        )
         return new
 
     def require_usable_card(self, session: Session, member: Member) -> MemberCard:
@@ -521,8 +560,14 @@ class MemberRegistry:
         member = self._in_status(session, member_no, MemberStatus.ACTIVE, "given notice")
         member.termination_reason = reason.value
         member.termination_due_at = self.clock.now() + timedelta(days=self.termination_notice_days)
-        self._event(session, member, "termination_notice", actor, reason=reason.value,
-                    due=member.termination_due_at.isoformat())  # fmt: skip
+        self._event(
+            session,
+            member,
+            "termination_notice",
+            actor,
+            reason=reason.value,
+            due=member.termination_due_at.isoformat(),
+        )
         return member
 
     def terminate(
@@ -584,9 +629,17 @@ class MemberRegistry:
         for member in members:
             self.erase(session, member)
         if members:
-            self.audit.record(session, action="erase", result="ok", actor_id=actor.id,
-                              detail={"terminated_members": len(members),
-                                      "from_id": members[0].id, "to_id": members[-1].id})  # fmt: skip
+            self.audit.record(
+                session,
+                action="erase",
+                result="ok",
+                actor_id=actor.id,
+                detail={
+                    "terminated_members": len(members),
+                    "from_id": members[0].id,
+                    "to_id": members[-1].id,
+                },
+            )
         return [m.id for m in members]
 
     def erase_personal_data(self, member: Member) -> None:
@@ -640,18 +693,30 @@ class MemberRegistry:
                 staff_id=requested_by.id,
                 approved_by_id=approved_by.id,
                 detail=json.dumps(
-                    {"from": old, "to": tier.code, "reason": reason.strip()[:300],
-                     "until": member.tier_locked_until.isoformat()},
+                    {
+                        "from": old,
+                        "to": tier.code,
+                        "reason": reason.strip()[:300],
+                        "until": member.tier_locked_until.isoformat(),
+                    },
                     ensure_ascii=False,
                 ),
             )
-        )  # fmt: skip
+        )
         self.audit.record(
-            session, action="tier_grant", result="ok", actor_id=approved_by.id,
+            session,
+            action="tier_grant",
+            result="ok",
+            actor_id=approved_by.id,
             member_id=member.id,
-            detail={"requested_by": requested_by.id, "from": old, "to": tier.code,
-                    "until": member.tier_locked_until.isoformat(), "reason": reason.strip()[:300]},
-        )  # fmt: skip
+            detail={
+                "requested_by": requested_by.id,
+                "from": old,
+                "to": tier.code,
+                "until": member.tier_locked_until.isoformat(),
+                "reason": reason.strip()[:300],
+            },
+        )
         return member
 
     # Helpers ------------------------------------------------------------------------------------
@@ -665,8 +730,7 @@ class MemberRegistry:
         return member
 
     def _notify(self, session, member: Member, notice: str, **extra) -> None:
-        if self.notify is not None:
-            self.notify(session, member, notice, extra=extra)
+        self.notify(session, member, notice, extra=extra)
 
     def _event(self, session, member: Member, kind: str, actor: Staff | None, **detail) -> None:
         session.add(

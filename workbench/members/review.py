@@ -10,11 +10,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.members.models import Member, MemberEvent, MemberStatus, Purchase, Staff
+from workbench.members.ports import MemberNotices
 from workbench.members.registry import TIER_APPROVERS, require_role
 from workbench.members.tiers import PeriodActivity, TierScheme
-from workbench.permissions.audit import AuditLog
 
 ZERO = Decimal("0.00")
 
@@ -37,11 +38,13 @@ class TierChange:
 
 
 class TierReview:
-    def __init__(self, *, clock: Clock, scheme: TierScheme, audit: AuditLog) -> None:
+    def __init__(
+        self, *, clock: Clock, scheme: TierScheme, audit: AuditLog, notify: MemberNotices
+    ) -> None:
         self.clock = clock
         self.scheme = scheme
         self.audit = audit
-        self.notify = None  # wired by bootstrap to the messaging outbox
+        self.notify = notify
 
     def period_start(self, end: datetime) -> datetime | None:
         months = self.scheme.review_period_months
@@ -67,14 +70,19 @@ class TierReview:
         )
         query = (
             select(
-                Member.id, Member.member_no, Member.tier_code, Member.tier_locked_until,
-                activity.c.spend, activity.c.visits, activity.c.largest,
+                Member.id,
+                Member.member_no,
+                Member.tier_code,
+                Member.tier_locked_until,
+                activity.c.spend,
+                activity.c.visits,
+                activity.c.largest,
             )
             .outerjoin(activity, activity.c.member_id == Member.id)
             .where(Member.status == MemberStatus.ACTIVE)
             .order_by(Member.id)
             .execution_options(yield_per=batch_size)
-        )  # fmt: skip
+        )
         changes = []
         for mid, member_no, tier_code, locked_until, spend, visits, largest in session.execute(
             query
@@ -88,9 +96,17 @@ class TierReview:
             if new.code != tier_code:
                 old = self.scheme.get(tier_code)
                 changes.append(
-                    TierChange(mid, member_no, tier_code, new.code, period.spend, period.visits,
-                               old.rank, new.rank)
-                )  # fmt: skip
+                    TierChange(
+                        mid,
+                        member_no,
+                        tier_code,
+                        new.code,
+                        period.spend,
+                        period.visits,
+                        old.rank,
+                        new.rank,
+                    )
+                )
         return changes
 
     def apply(
@@ -113,14 +129,21 @@ class TierReview:
                     occurred_at=now,
                     staff_id=actor.id if actor else None,
                     detail=json.dumps(
-                        {"from": change.old_tier, "to": change.new_tier,
-                         "spend": str(change.spend), "visits": change.visits}
+                        {
+                            "from": change.old_tier,
+                            "to": change.new_tier,
+                            "spend": str(change.spend),
+                            "visits": change.visits,
+                        }
                     ),
                 )
-            )  # fmt: skip
-            if self.notify is not None:
-                self.notify(session, member, "tier_change")
-        self.audit.record(session, action="tier_review", result="ok",
-                          actor_id=actor.id if actor else None,
-                          detail={"changes": len(changes)})  # fmt: skip
+            )
+            self.notify(session, member, "tier_change")
+        self.audit.record(
+            session,
+            action="tier_review",
+            result="ok",
+            actor_id=actor.id if actor else None,
+            detail={"changes": len(changes)},
+        )
         return len(changes)

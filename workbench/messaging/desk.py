@@ -6,18 +6,30 @@ complaint update, a survey) are sent by the workflows that know what to say."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from workbench.audit.chain import AuditLog
+from workbench.clock import Clock
 from workbench.db.engine import immediate_session
 from workbench.errors import NotFound, ValidationError
 from workbench.members.models import CardStatus, Member, MemberCard, Staff
+from workbench.members.points import PointsLedger
 from workbench.messaging.models import Purpose
+from workbench.messaging.outbox import Outbox
 from workbench.messaging.templates import Segments, sms_segments
-from workbench.permissions.access import AccessDenied
+from workbench.permissions.access import AccessDenied, MemberAccess
 
-AGENT_TEMPLATES = ("welcome", "card_lost", "points_expiry", "tier_change", "birthday",
-                   "monthly_care")  # fmt: skip
+AGENT_TEMPLATES = (
+    "welcome",
+    "card_lost",
+    "points_expiry",
+    "tier_change",
+    "birthday",
+    "monthly_care",
+)
 MARKETING = frozenset({"points_expiry", "birthday", "monthly_care"})
 
 
@@ -31,34 +43,65 @@ class Preview:
 
 
 class DeskMessages:
-    def __init__(self, wb) -> None:
-        self.wb = wb
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        sessions: sessionmaker[Session],
+        outbox: Outbox,
+        access: MemberAccess,
+        audit: AuditLog,
+        ledger: PointsLedger,
+        zone: ZoneInfo,
+        expiry_reminder_days: int,
+    ) -> None:
+        self.clock = clock
+        self.sessions = sessions
+        self.outbox = outbox
+        self.access = access
+        self.audit = audit
+        self.ledger = ledger
+        self.zone = zone
+        self.expiry_reminder_days = expiry_reminder_days
 
     def preview(self, actor: Staff, member_id: int, template: str, channel: str) -> Preview:
-        with self.wb.sessions() as session:
+        with self.sessions() as session:
             member = self._member_in_scope(session, actor, member_id)
-            rendered = self.wb.outbox.render(session, member=member, template=template,
-                                             extra=self._occasion(session, member, template))  # fmt: skip
+            rendered = self.outbox.render(
+                session,
+                member=member,
+                template=template,
+                extra=self._occasion(session, member, template),
+            )
         if channel == "sms":
             return Preview(template, channel, None, rendered.sms, sms_segments(rendered.sms))
         return Preview(template, channel, rendered.subject, rendered.text, None)
 
     def send(self, actor: Staff, member_id: int, template: str, channel: str) -> int:
         """Queue it; returns the outbox message id. Refused with the contact policy's reason."""
-        with immediate_session(self.wb.sessions) as session:
+        with immediate_session(self.sessions) as session:
             member = self._member_in_scope(session, actor, member_id)
             purpose = Purpose.MARKETING if template in MARKETING else Purpose.TRANSACTIONAL
-            queued = self.wb.outbox.enqueue(
-                session, member=member, template=template, channel=channel, purpose=purpose,
+            queued = self.outbox.enqueue(
+                session,
+                member=member,
+                template=template,
+                channel=channel,
+                purpose=purpose,
                 extra=self._occasion(session, member, template),
-            )  # fmt: skip
+            )
             if queued.message is None:
                 raise ValidationError("message", f"not sent: {queued.reason}")
             session.flush()
-            self.wb.audit.record(session, action="message", result="queued", actor_id=actor.id,
-                                 member_id=member.id, purpose="service",
-                                 detail={"template": template, "channel": channel,
-                                         "message": queued.message.id})  # fmt: skip
+            self.audit.record(
+                session,
+                action="message",
+                result="queued",
+                actor_id=actor.id,
+                member_id=member.id,
+                purpose="service",
+                detail={"template": template, "channel": channel, "message": queued.message.id},
+            )
             session.commit()
             return queued.message.id
 
@@ -66,7 +109,7 @@ class DeskMessages:
         member = session.get(Member, member_id)
         if member is None:
             raise NotFound(f"no member with id {member_id}")
-        if self.wb.access.basis(session, actor, member) is None:
+        if self.access.basis(session, actor, member) is None:
             raise AccessDenied(f"{actor.username} may not contact member {member.member_no}")
         return member
 
@@ -74,23 +117,25 @@ class DeskMessages:
         """What the template needs beyond the member's own record."""
         if template not in AGENT_TEMPLATES:
             raise ValidationError("template", f"one of {', '.join(AGENT_TEMPLATES)}")
-        wb = self.wb
-        zone = wb.settings.timezone
+        zone = self.zone
         if template == "points_expiry":
-            days = wb.settings.members_expiry_reminder_days
-            expiring = wb.ledger.expiring_within(session, days, member_id=member.id)
+            days = self.expiry_reminder_days
+            expiring = self.ledger.expiring_within(session, days, member_id=member.id)
             if not expiring:
                 raise ValidationError("template", f"no points expire within {days} days")
             first = expiring[0].first_expiry.astimezone(zone).date()
             return {"points": expiring[0].points, "expiry_date": first.isoformat()}
         if template == "card_lost":
-            lost = session.query(MemberCard).filter(
-                MemberCard.member_id == member.id, MemberCard.status == CardStatus.LOST
-            ).order_by(MemberCard.lost_at.desc()).first()  # fmt: skip
+            lost = (
+                session.query(MemberCard)
+                .filter(MemberCard.member_id == member.id, MemberCard.status == CardStatus.LOST)
+                .order_by(MemberCard.lost_at.desc())
+                .first()
+            )
             if lost is None:
                 raise ValidationError("template", "the member has no card reported lost")
             return {"when": f"{lost.lost_at.astimezone(zone):%Y-%m-%d %H:%M}"}
         if template == "monthly_care":
-            month = wb.clock.now().astimezone(zone)
-            return {"points": wb.ledger.balance(session, member.id), "month": f"{month:%Y-%m}"}
+            month = self.clock.now().astimezone(zone)
+            return {"points": self.ledger.balance(session, member.id), "month": f"{month:%Y-%m}"}
         return {}

@@ -64,11 +64,20 @@ class RetryPolicy:
 
 
 class Dispatcher:
-    def __init__(self, *, clock: Clock, sessions, outbox: Outbox, sms: TwilioSms | None,
-                 email: SmtpEmail | None, retry: RetryPolicy = RetryPolicy(),
-                 lease: timedelta = timedelta(minutes=2), sms_per_second: float = 1.0,
-                 sleep: Callable[[float], None] = wall.sleep,
-                 rng: random.Random | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        sessions,
+        outbox: Outbox,
+        sms: TwilioSms | None,
+        email: SmtpEmail | None,
+        retry: RetryPolicy = RetryPolicy(),
+        lease: timedelta = timedelta(minutes=2),
+        sms_per_second: float = 1.0,
+        sleep: Callable[[float], None] = wall.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
         self.clock = clock
         self.sessions = sessions
         self.outbox = outbox
@@ -132,8 +141,9 @@ class Dispatcher:
             return {}
         with self.sessions() as session:
             rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
-            return {m.id: _Claimed(self.outbox.decrypt_body(m), m.created_at, m.ambiguous)
-                    for m in rows}  # fmt: skip
+            return {
+                m.id: _Claimed(self.outbox.decrypt_body(m), m.created_at, m.ambiguous) for m in rows
+            }
 
     def _send_sms(self, message_id: int, claimed: _Claimed, unsure: bool, result) -> None:
         content = claimed.content
@@ -156,9 +166,16 @@ class Dispatcher:
         self._sent(message_id, sent.provider_id, "sent", result)
 
     def _send_emails(self, claimed: dict[int, _Claimed], result: DispatchResult) -> None:
-        mails = [OutgoingEmail(message_id, c.content["to"], c.content["subject"] or "",
-                               c.content["body"], c.content["html"])
-                 for message_id, c in claimed.items()]  # fmt: skip
+        mails = [
+            OutgoingEmail(
+                message_id,
+                c.content["to"],
+                c.content["subject"] or "",
+                c.content["body"],
+                c.content["html"],
+            )
+            for message_id, c in claimed.items()
+        ]
         for message_id, error in self.email.send_batch(mails).items():
             if error is None:
                 self._sent(message_id, None, "sent", result)
@@ -170,14 +187,21 @@ class Dispatcher:
         now = self.clock.now()
         with self.sessions() as session:
             session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == message_id)
-                .values(status=MessageStatus.SENT.value, provider_id=provider_id, sent_at=now,
-                        lease_until=None, ambiguous=False,
-                        attempts=OutboxMessage.attempts + int(how == "sent"))
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(
+                    status=MessageStatus.SENT.value,
+                    provider_id=provider_id,
+                    sent_at=now,
+                    lease_until=None,
+                    ambiguous=False,
+                    attempts=OutboxMessage.attempts + int(how == "sent"),
+                )
                 .execution_options(synchronize_session=False)
-            )  # fmt: skip
-            session.add(OutboxAttempt(message_id=message_id, at=now, result=how,
-                                      detail=provider_id or ""))  # fmt: skip
+            )
+            session.add(
+                OutboxAttempt(message_id=message_id, at=now, result=how, detail=provider_id or "")
+            )
             session.commit()
         result.sent += how == "sent"
 
@@ -201,8 +225,11 @@ class Dispatcher:
                 )
                 outcome = "ambiguous" if error.ambiguous else "retry"
                 result.retried += 1
-            session.add(OutboxAttempt(message_id=message_id, at=now, result=outcome,
-                                      detail=str(error)[:300]))  # fmt: skip
+            session.add(
+                OutboxAttempt(
+                    message_id=message_id, at=now, result=outcome, detail=str(error)[:300]
+                )
+            )
             session.commit()
         result.errors.append(str(error))
         log.info("outbox %s: %s (%s)", message_id, outcome, error)
@@ -239,8 +266,7 @@ class Dispatcher:
             self.sleep(wait)
 
 
-def apply_status_callback(session: Session, *, provider_id: str, status: str,
-                          at: datetime) -> bool:  # fmt: skip
+def apply_status_callback(session: Session, *, provider_id: str, status: str, at: datetime) -> bool:
     """Twilio's status callback: sent → delivered / undelivered / failed."""
     message = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id))
     if message is None:

@@ -23,10 +23,13 @@ def erase_member_messages(
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.member_id == member.id, OutboxMessage.status.in_(NOT_GONE))
-        .values(status=MessageStatus.CANCELLED.value, lease_until=None,
-                last_error="member terminated: personal data erased")
+        .values(
+            status=MessageStatus.CANCELLED.value,
+            lease_until=None,
+            last_error="member terminated: personal data erased",
+        )
         .execution_options(synchronize_session="fetch")
-    )  # fmt: skip
+    )
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.member_id == member.id)

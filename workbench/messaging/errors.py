@@ -4,8 +4,15 @@ from __future__ import annotations
 
 
 class SendError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False, ambiguous: bool = False,
-                 retry_after: float | None = None, code: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        ambiguous: bool = False,
+        retry_after: float | None = None,
+        code: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent  # retrying cannot help
         self.ambiguous = ambiguous  # it may have gone: look it up before sending again

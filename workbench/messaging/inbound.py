@@ -12,8 +12,19 @@ from workbench.errors import InvalidPhoneNumber
 from workbench.messaging.models import OutboxMessage
 
 # Twilio's default opt-out and opt-in words, and the Chinese ones members use.
-OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
-           "退订", "TD", "T"}  # fmt: skip
+OPT_OUT = {
+    "STOP",
+    "STOPALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "REVOKE",
+    "OPTOUT",
+    "退订",
+    "TD",
+    "T",
+}
 OPT_IN = {"START", "UNSTOP", "订阅"}
 
 
@@ -44,23 +55,26 @@ def handle_inbound_sms(wb, session: Session, *, from_number: str, body: str) -> 
 
 def _satisfaction(wb, session: Session, member_id: int, score: int) -> InboundResult:
     """The score answers the latest survey sent to this member, if its complaint awaits one."""
-    from workbench.tickets.states import State
+    from workbench.complaints.states import State
 
     survey = session.scalar(
         select(OutboxMessage)
-        .where(OutboxMessage.member_id == member_id,
-               OutboxMessage.template == "satisfaction_survey",
-               OutboxMessage.complaint_id.is_not(None))
+        .where(
+            OutboxMessage.member_id == member_id,
+            OutboxMessage.template == "satisfaction_survey",
+            OutboxMessage.complaint_id.is_not(None),
+        )
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(1)
-    )  # fmt: skip
+    )
     if survey is None:
         return InboundResult("ignored")
-    from workbench.tickets.models import Complaint
+    from workbench.complaints.models import Complaint
 
     complaint = session.get(Complaint, survey.complaint_id)
     if complaint is None or complaint.state != State.MEMBER_INFORMED.value:
         return InboundResult("ignored")
-    wb.complaints.record_satisfaction(session, complaint_no=complaint.complaint_no, score=score,
-                                      actor=None, note="SMS reply")  # fmt: skip
+    wb.complaints.record_satisfaction(
+        session, complaint_no=complaint.complaint_no, score=score, actor=None, note="SMS reply"
+    )
     return InboundResult("satisfaction", complaint.complaint_no)

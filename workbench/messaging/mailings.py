@@ -39,8 +39,17 @@ class MailingResult:
 
 
 class Mailings:
-    def __init__(self, *, clock: Clock, sessions, outbox: Outbox, ledger: PointsLedger,
-                 zone: ZoneInfo, reminder_days: int, batch_size: int = 500) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        sessions,
+        outbox: Outbox,
+        ledger: PointsLedger,
+        zone: ZoneInfo,
+        reminder_days: int,
+        batch_size: int = 500,
+    ) -> None:
         self.clock = clock
         self.sessions = sessions
         self.outbox = outbox
@@ -99,11 +108,25 @@ class Mailings:
         return result
 
     # Helpers -------------------------------------------------------------------------------------
-    def _queue(self, session: Session, result: MailingResult, member: Member, template: str,
-               channel: str, extra: dict, dedupe_key: str) -> None:  # fmt: skip
-        queued = self.outbox.enqueue(session, member=member, template=template, channel=channel,
-                                     purpose=Purpose.MARKETING, extra=extra,
-                                     dedupe_key=dedupe_key)  # fmt: skip
+    def _queue(
+        self,
+        session: Session,
+        result: MailingResult,
+        member: Member,
+        template: str,
+        channel: str,
+        extra: dict,
+        dedupe_key: str,
+    ) -> None:
+        queued = self.outbox.enqueue(
+            session,
+            member=member,
+            template=template,
+            channel=channel,
+            purpose=Purpose.MARKETING,
+            extra=extra,
+            dedupe_key=dedupe_key,
+        )
         if queued.message is not None:
             result.queued += 1
         elif queued.reason == "already queued":
@@ -116,11 +139,14 @@ class Mailings:
         last = 0
         while True:
             with self.sessions() as session:
-                ids = list(session.scalars(
-                    select(Member.id)
-                    .where(Member.status == MemberStatus.ACTIVE, condition, Member.id > last)
-                    .order_by(Member.id).limit(self.batch_size)
-                ))  # fmt: skip
+                ids = list(
+                    session.scalars(
+                        select(Member.id)
+                        .where(Member.status == MemberStatus.ACTIVE, condition, Member.id > last)
+                        .order_by(Member.id)
+                        .limit(self.batch_size)
+                    )
+                )
             if not ids:
                 return
             yield ids

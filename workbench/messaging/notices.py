@@ -24,15 +24,27 @@ class Notices:
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
 
-    def __call__(self, session: Session, member: Member, notice: str, *,
-                 extra: dict | None = None, complaint_id: int | None = None) -> int:  # fmt: skip
+    def __call__(
+        self,
+        session: Session,
+        member: Member,
+        notice: str,
+        *,
+        extra: dict | None = None,
+        complaint_id: int | None = None,
+    ) -> int:
         """Queue the notice on each of its channels; returns how many messages were queued."""
         queued = 0
         for channel in CHANNELS_BY_NOTICE[notice]:
             result = self.outbox.enqueue(
-                session, member=member, template=notice, channel=channel,
-                purpose=Purpose.TRANSACTIONAL, extra=extra, complaint_id=complaint_id,
-            )  # fmt: skip
+                session,
+                member=member,
+                template=notice,
+                channel=channel,
+                purpose=Purpose.TRANSACTIONAL,
+                extra=extra,
+                complaint_id=complaint_id,
+            )
             queued += result.message is not None
         return queued
 
@@ -43,9 +55,23 @@ class StaffNotices:
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
 
-    def __call__(self, session: Session, staff: Staff, notice: str, *, extra: dict,
-                 dedupe_key: str, complaint_id: int | None = None) -> bool:  # fmt: skip
+    def __call__(
+        self,
+        session: Session,
+        staff: Staff,
+        notice: str,
+        *,
+        extra: dict,
+        dedupe_key: str,
+        complaint_id: int | None = None,
+    ) -> bool:
         """Queue the e-mail unless the same key was queued before; True if queued now."""
-        result = self.outbox.enqueue_to_staff(session, staff=staff, template=notice, extra=extra,
-                                              dedupe_key=dedupe_key, complaint_id=complaint_id)  # fmt: skip
+        result = self.outbox.enqueue_to_staff(
+            session,
+            staff=staff,
+            template=notice,
+            extra=extra,
+            dedupe_key=dedupe_key,
+            complaint_id=complaint_id,
+        )
         return result.message is not None

@@ -14,7 +14,8 @@ from workbench.clock import Clock
 from workbench.crypto import FieldCipher
 from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from workbench.members.models import Member, Role, Staff, Store
-from workbench.members.registry import MemberRegistry
+from workbench.members.rights import current_card
+from workbench.members.tiers import TierScheme
 from workbench.messaging.models import MessageStatus, OutboxAttempt, OutboxMessage, Purpose
 from workbench.messaging.policy import ContactPolicy
 from workbench.messaging.templates import Rendered, TemplateCatalogue, sms_segments
@@ -31,12 +32,20 @@ class Queued:
 
 
 class Outbox:
-    def __init__(self, *, clock: Clock, cipher: FieldCipher, registry: MemberRegistry,
-                 templates: TemplateCatalogue, policy: ContactPolicy, zone: ZoneInfo,
-                 language: str) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        cipher: FieldCipher,
+        scheme: TierScheme,
+        templates: TemplateCatalogue,
+        policy: ContactPolicy,
+        zone: ZoneInfo,
+        language: str,
+    ) -> None:
         self.clock = clock
         self.cipher = cipher
-        self.registry = registry
+        self.scheme = scheme
         self.templates = templates
         self.policy = policy
         self.zone = zone
@@ -44,64 +53,97 @@ class Outbox:
 
     def context(self, session: Session, member: Member, language: str) -> dict:
         """What templates may use. Deliberately without the ID number or the full name."""
-        fields = self.registry.decrypt(member, ("name",))
-        surname = (fields["name"] or "")[:1]
+        surname = (self.cipher.decrypt("name", member.name_enc) or "")[:1]
         if language == "en":
             call_name = f"{'Mr' if member.gender == 'M' else 'Ms'} {surname}".strip()
         else:
             call_name = surname + ("先生" if member.gender == "M" else "女士")
-        card = self.registry.current_card(session, member.id)
-        tier = self.registry.scheme.get(member.tier_code)
+        card = current_card(session, member.id)
+        tier = self.scheme.get(member.tier_code)
         return {
-            "call_name": call_name, "member_no": member.member_no,
-            "card_last4": card.card_no[-4:] if card else "-", "tier": tier.label(language),
-        }  # fmt: skip
+            "call_name": call_name,
+            "member_no": member.member_no,
+            "card_last4": card.card_no[-4:] if card else "-",
+            "tier": tier.label(language),
+        }
 
-    def render(self, session: Session, *, member: Member, template: str,
-               language: str | None = None, extra: dict | None = None) -> Rendered:  # fmt: skip
+    def render(
+        self,
+        session: Session,
+        *,
+        member: Member,
+        template: str,
+        language: str | None = None,
+        extra: dict | None = None,
+    ) -> Rendered:
         language = language or self.language
         return self.templates.render(
             template, language, {**self.context(session, member, language), **(extra or {})}
         )
 
-    def enqueue(self, session: Session, *, member: Member, template: str, channel: str,
-                purpose: Purpose | str, extra: dict | None = None,
-                dedupe_key: str | None = None, complaint_id: int | None = None,
-                language: str | None = None) -> Queued:  # fmt: skip
+    def enqueue(
+        self,
+        session: Session,
+        *,
+        member: Member,
+        template: str,
+        channel: str,
+        purpose: Purpose | str,
+        extra: dict | None = None,
+        dedupe_key: str | None = None,
+        complaint_id: int | None = None,
+        language: str | None = None,
+    ) -> Queued:
         if channel not in CHANNELS:
             raise ValidationError("channel", "sms or email")
         purpose = Purpose(purpose)
         now = self.clock.now()
         store = session.get(Store, member.store_id)
         zone = ZoneInfo(store.timezone) if store and store.timezone else self.zone
-        decision = self.policy.check(session, member=member, channel=channel,
-                                     purpose=purpose.value, now=now, zone=zone)  # fmt: skip
+        decision = self.policy.check(
+            session, member=member, channel=channel, purpose=purpose.value, now=now, zone=zone
+        )
         if not decision.allowed:
             return Queued(None, decision.reason)
-        recipient = self.registry.decrypt(member, ("phone" if channel == "sms" else "email",))
-        address = next(iter(recipient.values()))
+        field = "phone" if channel == "sms" else "email"
+        address = self.cipher.decrypt(field, getattr(member, f"{field}_enc"))
         if not address:
             return Queued(None, f"no {'phone' if channel == 'sms' else 'e-mail'} on file")
         language = language or self.language
-        rendered = self.render(session, member=member, template=template, language=language,
-                               extra=extra)  # fmt: skip
+        rendered = self.render(
+            session, member=member, template=template, language=language, extra=extra
+        )
         enc = self.cipher.encrypt
         message = OutboxMessage(
-            member_id=member.id, channel=channel, template=template, language=language,
-            purpose=purpose.value, recipient_enc=enc("outbox.recipient", address),
+            member_id=member.id,
+            channel=channel,
+            template=template,
+            language=language,
+            purpose=purpose.value,
+            recipient_enc=enc("outbox.recipient", address),
             subject_enc=enc("outbox.subject", rendered.subject) if channel == "email" else None,
             body_enc=enc("outbox.body", rendered.sms if channel == "sms" else rendered.text),
             html_enc=enc("outbox.html", rendered.html) if channel == "email" else None,
             segments=sms_segments(rendered.sms).count if channel == "sms" else 1,
-            status=MessageStatus.QUEUED.value, next_attempt_at=decision.send_at or now,
-            dedupe_key=dedupe_key, complaint_id=complaint_id, created_at=now,
-        )  # fmt: skip
+            status=MessageStatus.QUEUED.value,
+            next_attempt_at=decision.send_at or now,
+            dedupe_key=dedupe_key,
+            complaint_id=complaint_id,
+            created_at=now,
+        )
         return self._insert(session, message)
 
-    def enqueue_to_staff(self, session: Session, *, staff: Staff, template: str,
-                         extra: dict | None = None, dedupe_key: str | None = None,
-                         complaint_id: int | None = None,
-                         language: str | None = None) -> Queued:  # fmt: skip
+    def enqueue_to_staff(
+        self,
+        session: Session,
+        *,
+        staff: Staff,
+        template: str,
+        extra: dict | None = None,
+        dedupe_key: str | None = None,
+        complaint_id: int | None = None,
+        language: str | None = None,
+    ) -> Queued:
         """An e-mail to a staff member (an escalation). Work mail: the members' contact policy
         (opt-outs, quiet hours, caps) does not apply; it goes as soon as a sender runs."""
         if not staff.active:
@@ -115,13 +157,21 @@ class Outbox:
         )
         enc, now = self.cipher.encrypt, self.clock.now()
         message = OutboxMessage(
-            staff_id=staff.id, channel="email", template=template, language=language,
-            purpose=Purpose.TRANSACTIONAL.value, recipient_enc=enc("outbox.recipient", address),
+            staff_id=staff.id,
+            channel="email",
+            template=template,
+            language=language,
+            purpose=Purpose.TRANSACTIONAL.value,
+            recipient_enc=enc("outbox.recipient", address),
             subject_enc=enc("outbox.subject", rendered.subject),
-            body_enc=enc("outbox.body", rendered.text), html_enc=enc("outbox.html", rendered.html),
-            status=MessageStatus.QUEUED.value, next_attempt_at=now, dedupe_key=dedupe_key,
-            complaint_id=complaint_id, created_at=now,
-        )  # fmt: skip
+            body_enc=enc("outbox.body", rendered.text),
+            html_enc=enc("outbox.html", rendered.html),
+            status=MessageStatus.QUEUED.value,
+            next_attempt_at=now,
+            dedupe_key=dedupe_key,
+            complaint_id=complaint_id,
+            created_at=now,
+        )
         return self._insert(session, message)
 
     def _insert(self, session: Session, message: OutboxMessage) -> Queued:
@@ -149,42 +199,71 @@ class Outbox:
     def status_counts(self, session: Session) -> dict[tuple[str, str], int]:
         """(channel, status) → how many messages."""
         rows = session.execute(
-            select(OutboxMessage.channel, OutboxMessage.status, func.count())
-            .group_by(OutboxMessage.channel, OutboxMessage.status)
-        )  # fmt: skip
+            select(OutboxMessage.channel, OutboxMessage.status, func.count()).group_by(
+                OutboxMessage.channel, OutboxMessage.status
+            )
+        )
         return {(channel, status): count for channel, status, count in rows}
 
     def retry(self, session: Session, message_id: int, *, actor: Staff) -> None:
         """Send a failed or cancelled message again, now; its earlier attempts stay recorded."""
-        self._transition(session, message_id, actor, "requeued",
-                         allowed=(MessageStatus.FAILED, MessageStatus.CANCELLED),
-                         status=MessageStatus.QUEUED, next_attempt_at=self.clock.now())  # fmt: skip
+        self._transition(
+            session,
+            message_id,
+            actor,
+            "requeued",
+            allowed=(MessageStatus.FAILED, MessageStatus.CANCELLED),
+            status=MessageStatus.QUEUED,
+            next_attempt_at=self.clock.now(),
+        )
 
     def cancel(self, session: Session, message_id: int, *, actor: Staff) -> None:
         """Stop a message that has not gone yet (queued, or failed and waiting to be retried)."""
-        self._transition(session, message_id, actor, "cancelled",
-                         allowed=(MessageStatus.QUEUED, MessageStatus.FAILED),
-                         status=MessageStatus.CANCELLED)  # fmt: skip
+        self._transition(
+            session,
+            message_id,
+            actor,
+            "cancelled",
+            allowed=(MessageStatus.QUEUED, MessageStatus.FAILED),
+            status=MessageStatus.CANCELLED,
+        )
 
-    def _transition(self, session: Session, message_id: int, actor: Staff, what: str, *,
-                    allowed: tuple[MessageStatus, ...], **values) -> None:  # fmt: skip
+    def _transition(
+        self,
+        session: Session,
+        message_id: int,
+        actor: Staff,
+        what: str,
+        *,
+        allowed: tuple[MessageStatus, ...],
+        **values,
+    ) -> None:
         """A conditional update, so a sender claiming the row at the same moment wins cleanly."""
         if actor.role not in OPERATOR_ROLES:
             raise PermissionDenied(f"{actor.username} ({actor.role}) may not change messages")
         changed = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id,
-                   OutboxMessage.status.in_([a.value for a in allowed]))
+            .where(
+                OutboxMessage.id == message_id, OutboxMessage.status.in_([a.value for a in allowed])
+            )
             .values(**{k: getattr(v, "value", v) for k, v in values.items()})
             .execution_options(synchronize_session=False)
-        ).rowcount  # fmt: skip
+        ).rowcount
         if not changed:
             status = session.scalar(
                 select(OutboxMessage.status).where(OutboxMessage.id == message_id)
             )
             if status is None:
                 raise NotFound(f"no message {message_id} in the outbox")
-            raise InvalidState(f"message {message_id} is {status}; {what} needs "
-                               f"{' or '.join(a.value for a in allowed)}")  # fmt: skip
-        session.add(OutboxAttempt(message_id=message_id, at=self.clock.now(), result=what,
-                                  detail=f"by staff {actor.id}"))  # fmt: skip
+            raise InvalidState(
+                f"message {message_id} is {status}; {what} needs "
+                f"{' or '.join(a.value for a in allowed)}"
+            )
+        session.add(
+            OutboxAttempt(
+                message_id=message_id,
+                at=self.clock.now(),
+                result=what,
+                detail=f"by staff {actor.id}",
+            )
+        )

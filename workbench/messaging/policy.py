@@ -28,8 +28,16 @@ class ContactPolicy:
     quiet_end: time  # e.g. 09:00
     marketing_per_week: int
 
-    def check(self, session: Session, *, member: Member, channel: str, purpose: str,
-              now: datetime, zone: ZoneInfo) -> Decision:  # fmt: skip
+    def check(
+        self,
+        session: Session,
+        *,
+        member: Member,
+        channel: str,
+        purpose: str,
+        now: datetime,
+        zone: ZoneInfo,
+    ) -> Decision:
         if member.status == MemberStatus.TERMINATED or member.erased_at is not None:
             return Decision(False, reason="member terminated")
         if channel == "sms" and member.phone_invalid:
@@ -44,14 +52,16 @@ class ContactPolicy:
             return Decision(False, reason=f"opted out of {channel}")
         week_ago = now - timedelta(days=7)
         recent = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
                 OutboxMessage.member_id == member.id,
                 OutboxMessage.channel == channel,
                 OutboxMessage.purpose == Purpose.MARKETING.value,
                 OutboxMessage.created_at >= week_ago,
                 OutboxMessage.status != MessageStatus.CANCELLED.value,
             )
-        )  # fmt: skip
+        )
         if recent >= self.marketing_per_week:
             return Decision(False, reason="frequency cap reached")
         return Decision(True, self.after_quiet_hours(now, zone))
@@ -59,8 +69,11 @@ class ContactPolicy:
     def after_quiet_hours(self, now: datetime, zone: ZoneInfo) -> datetime:
         local = now.astimezone(zone)
         clock = local.time()
-        in_quiet = (clock >= self.quiet_start or clock < self.quiet_end) \
-            if self.quiet_start > self.quiet_end else self.quiet_start <= clock < self.quiet_end  # fmt: skip
+        in_quiet = (
+            (clock >= self.quiet_start or clock < self.quiet_end)
+            if self.quiet_start > self.quiet_end
+            else self.quiet_start <= clock < self.quiet_end
+        )
         if not in_quiet:
             return now
         morning = datetime.combine(local.date(), self.quiet_end, tzinfo=zone)

@@ -26,9 +26,17 @@ class Sent:
 
 
 class TwilioSms:
-    def __init__(self, *, account_sid: str, auth_token: str, from_number: str = "",
-                 messaging_service_sid: str = "", status_callback: str | None = None,
-                 api_base: str | None = None, timeout: float = 10.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        from_number: str = "",
+        messaging_service_sid: str = "",
+        status_callback: str | None = None,
+        api_base: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         if not (from_number or messaging_service_sid):
             raise ValueError("a from number or a Messaging Service SID is needed")
         self.client = twilio_client(account_sid, auth_token, api_base=api_base, timeout=timeout)
@@ -39,8 +47,11 @@ class TwilioSms:
         self.sender_key = f"sms:{messaging_service_sid or from_number}"
 
     def send(self, to: str, body: str) -> Sent:
-        sender = ({"messaging_service_sid": self.messaging_service_sid}
-                  if self.messaging_service_sid else {"from_": self.from_number})  # fmt: skip
+        sender = (
+            {"messaging_service_sid": self.messaging_service_sid}
+            if self.messaging_service_sid
+            else {"from_": self.from_number}
+        )
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
         try:
             message = self.client.messages.create(to=to, body=body, **sender, **extra)

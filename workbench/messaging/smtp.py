@@ -39,9 +39,18 @@ def build_message(mail: OutgoingEmail, sender: str, unsubscribe: str) -> EmailMe
 
 
 class SmtpEmail:
-    def __init__(self, *, host: str, port: int, security: str, username: str = "",
-                 password: str | None = None, sender: str, timeout: float = 20.0,
-                 ca_file: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        security: str,
+        username: str = "",
+        password: str | None = None,
+        sender: str,
+        timeout: float = 20.0,
+        ca_file: str | None = None,
+    ) -> None:
         self.host, self.port, self.security = host, port, security
         self.ca_file = ca_file or None  # a company CA that signed the relay's certificate
         self.username, self.password = username, password
@@ -58,22 +67,28 @@ class SmtpEmail:
     async def _send_batch(self, mails: list[OutgoingEmail]) -> dict[int, SendError | None]:
         results: dict[int, SendError | None] = {}
         client = aiosmtplib.SMTP(
-            hostname=self.host, port=self.port, timeout=self.timeout,
-            use_tls=self.security == "tls", start_tls=self.security == "starttls",
+            hostname=self.host,
+            port=self.port,
+            timeout=self.timeout,
+            use_tls=self.security == "tls",
+            start_tls=self.security == "starttls",
             cert_bundle=self.ca_file,
-        )  # fmt: skip
+        )
         try:
             await client.connect()
             if self.username:
                 await client.login(self.username, self.password or "")
         except aiosmtplib.SMTPAuthenticationError as error:
-            return {m.key: SendError(f"SMTP login refused: {error.code}", permanent=False)
-                    for m in mails}  # fmt: skip
+            return {
+                m.key: SendError(f"SMTP login refused: {error.code}", permanent=False)
+                for m in mails
+            }
         except (aiosmtplib.SMTPException, OSError) as error:
             # The server's own words help the operator (no member data is sent before this).
             reason = f"{type(error).__name__}: {str(error)[:120]}"
-            return {m.key: SendError(f"SMTP server unreachable or refused: {reason}")
-                    for m in mails}  # fmt: skip
+            return {
+                m.key: SendError(f"SMTP server unreachable or refused: {reason}") for m in mails
+            }
         try:
             for mail in mails:
                 results[mail.key] = await self._send_one(client, mail)

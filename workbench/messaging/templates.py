@@ -10,9 +10,18 @@ from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError, sele
 
 from workbench.errors import ConfigError, ValidationError
 
-NOTICES = ("welcome", "rejection", "card_lost", "points_expiry", "birthday", "tier_change",
-           "complaint_update", "satisfaction_survey", "monthly_care",
-           "complaint_escalation")  # fmt: skip
+NOTICES = (
+    "welcome",
+    "rejection",
+    "card_lost",
+    "points_expiry",
+    "birthday",
+    "tier_change",
+    "complaint_update",
+    "satisfaction_survey",
+    "monthly_care",
+    "complaint_escalation",
+)
 PARTS = ("sms", "subject", "text", "html")
 
 # GSM 03.38: the basic set costs one septet, the extension set two; anything else means UCS-2.
@@ -80,8 +89,10 @@ class TemplateCatalogue:
         if language not in self.languages:
             language = self.languages[0]
         try:
-            parts = {p: self.env.get_template(f"{language}/{notice}.{p}").render(**context)
-                     for p in PARTS}  # fmt: skip
+            parts = {
+                p: self.env.get_template(f"{language}/{notice}.{p}").render(**context)
+                for p in PARTS
+            }
         except TemplateError as exc:
             raise ValidationError("template", f"{notice} ({language}): {exc}") from None
         return Rendered(**{p: v.strip() for p, v in parts.items()})

@@ -25,7 +25,7 @@ class RecordingHttpClient(TwilioHttpClient):
         return self.last
 
 
-def twilio_client(account_sid: str, auth_token: str, *, api_base: str | None = None,
-                  timeout: float = 10.0) -> Client:  # fmt: skip
-    return Client(account_sid, auth_token,
-                  http_client=RecordingHttpClient(api_base, timeout))  # fmt: skip
+def twilio_client(
+    account_sid: str, auth_token: str, *, api_base: str | None = None, timeout: float = 10.0
+) -> Client:
+    return Client(account_sid, auth_token, http_client=RecordingHttpClient(api_base, timeout))

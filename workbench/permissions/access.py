@@ -20,14 +20,14 @@ from enum import StrEnum
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
+from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
 from workbench.errors import NotFound, PermissionDenied, ValidationError
+from workbench.masking.fields import MASKERS
 from workbench.members.identity import normalise_phone
 from workbench.members.models import Member, Role, Staff, Store, StoreKind
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
-from workbench.permissions.audit import AuditLog
-from workbench.permissions.masking import MASKERS
 from workbench.permissions.models import AccessGrant, GrantSource, Reveal
 
 log = logging.getLogger(__name__)
@@ -197,22 +197,41 @@ class MemberAccess:
         if actor.role == Role.ANALYST or not actor.active:
             self._deny(session, actor, member, purpose, "lookup", "role has aggregates only")
         if member is None:
-            self.audit.record(session, action="lookup", result="not_found", actor_id=actor.id,
-                              purpose=purpose.value, detail={"by": by})  # fmt: skip
+            self.audit.record(
+                session,
+                action="lookup",
+                result="not_found",
+                actor_id=actor.id,
+                purpose=purpose.value,
+                detail={"by": by},
+            )
             session.commit()
             return None
         if actor.role in SERVING_ROLES and self._same_branch(session, actor, member):
             now = self.clock.now()
             self._add_grant(
-                session, staff_id=actor.id, member_id=member.id, fields=ALL_FIELDS,
-                source=GrantSource.LOOKUP, source_ref=by, starts_at=now,
-                ends_at=now + self.lookup_window, created_by_id=actor.id, reason=f"search by {by}",
-            )  # fmt: skip
+                session,
+                staff_id=actor.id,
+                member_id=member.id,
+                fields=ALL_FIELDS,
+                source=GrantSource.LOOKUP,
+                source_ref=by,
+                starts_at=now,
+                ends_at=now + self.lookup_window,
+                created_by_id=actor.id,
+                reason=f"search by {by}",
+            )
             session.flush()
         if self.basis(session, actor, member) is None:
-            self.audit.record(session, action="lookup", result="denied", actor_id=actor.id,
-                              member_id=member.id, purpose=purpose.value,
-                              detail={"by": by})  # fmt: skip
+            self.audit.record(
+                session,
+                action="lookup",
+                result="denied",
+                actor_id=actor.id,
+                member_id=member.id,
+                purpose=purpose.value,
+                detail={"by": by},
+            )
             session.commit()
             return None
         return self._view(session, actor, member, purpose)
@@ -237,10 +256,18 @@ class MemberAccess:
             else:
                 fields[name] = FieldView(name, MASKERS[name](clear[name]), True)
         self.audit.record(
-            session, action="view", result="allowed", actor_id=actor.id, member_id=member.id,
+            session,
+            action="view",
+            result="allowed",
+            actor_id=actor.id,
+            member_id=member.id,
             purpose=purpose.value,
-            detail={"basis": basis.kind, "grants": list(basis.grant_ids), "clear": sorted(revealed)},
-        )  # fmt: skip
+            detail={
+                "basis": basis.kind,
+                "grants": list(basis.grant_ids),
+                "clear": sorted(revealed),
+            },
+        )
         session.commit()
         return MemberView(
             member_id=member.id,
@@ -273,12 +300,22 @@ class MemberAccess:
 
     def _deny(self, session, actor: Staff, member: Member | None, purpose, action: str, why: str):
         self.audit.record(
-            session, action=action, result="denied", actor_id=actor.id,
-            member_id=member.id if member else None, purpose=str(purpose), detail={"why": why},
-        )  # fmt: skip
+            session,
+            action=action,
+            result="denied",
+            actor_id=actor.id,
+            member_id=member.id if member else None,
+            purpose=str(purpose),
+            detail={"why": why},
+        )
         session.commit()
-        log.info("%s refused: staff %s, member %s: %s", action, actor.id,
-                 member.id if member else "-", why)  # fmt: skip
+        log.info(
+            "%s refused: staff %s, member %s: %s",
+            action,
+            actor.id,
+            member.id if member else "-",
+            why,
+        )
         who = f"member {member.member_no}" if member else "members"
         raise AccessDenied(f"{actor.username} ({actor.role}) may not see {who}: {why}")
 
@@ -294,8 +331,14 @@ class MemberAccess:
             member = self.registry.get(session, member_no)
             allowed = self.id_number_reveal_roles if field == "id_number" else self.reveal_roles
             if str(actor.role) not in allowed:
-                self._deny(session, actor, member, Purpose.SERVICE, "reveal",
-                           f"role may not reveal {field}")  # fmt: skip
+                self._deny(
+                    session,
+                    actor,
+                    member,
+                    Purpose.SERVICE,
+                    "reveal",
+                    f"role may not reveal {field}",
+                )
             basis = self.basis(session, actor, member)
             if basis is None or field not in basis.fields:
                 self._deny(session, actor, member, Purpose.SERVICE, "reveal", "not in scope")
@@ -303,13 +346,25 @@ class MemberAccess:
             until = now + self.reveal_window
             if basis.until is not None:
                 until = min(until, basis.until)  # a reveal never outlives the grant behind it
-            session.add(Reveal(staff_id=actor.id, member_id=member.id, field=field,
-                               reason=reason[:300], since=now, until=until))  # fmt: skip
+            session.add(
+                Reveal(
+                    staff_id=actor.id,
+                    member_id=member.id,
+                    field=field,
+                    reason=reason[:300],
+                    since=now,
+                    until=until,
+                )
+            )
             self.audit.record(
-                session, action="reveal", result="allowed", actor_id=actor.id,
-                member_id=member.id, purpose=Purpose.SERVICE.value,
+                session,
+                action="reveal",
+                result="allowed",
+                actor_id=actor.id,
+                member_id=member.id,
+                purpose=Purpose.SERVICE.value,
                 detail={"field": field, "reason": reason[:300]},
-            )  # fmt: skip
+            )
             value = self.registry.decrypt(member, (field,))[field]
             session.commit()
             return FieldView(field, value, True, until)
@@ -341,13 +396,29 @@ class MemberAccess:
         """For the services that grant access as part of their work (callbacks, calls, tickets),
         inside their own transaction."""
         grant = self._add_grant(
-            session, staff_id=staff_id, member_id=member_id, fields=fields, source=source,
-            source_ref=source_ref, starts_at=starts_at, ends_at=ends_at, reason=reason,
-        )  # fmt: skip
+            session,
+            staff_id=staff_id,
+            member_id=member_id,
+            fields=fields,
+            source=source,
+            source_ref=source_ref,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=reason,
+        )
         session.flush()
-        self.audit.record(session, action="grant", result="ok", member_id=member_id,
-                          detail={"grant": grant.id, "staff": staff_id, "source": str(source),
-                                  "until": ends_at.isoformat()})  # fmt: skip
+        self.audit.record(
+            session,
+            action="grant",
+            result="ok",
+            member_id=member_id,
+            detail={
+                "grant": grant.id,
+                "staff": staff_id,
+                "source": str(source),
+                "until": ends_at.isoformat(),
+            },
+        )
         return grant
 
     def end_grants(self, session: Session, *, source: GrantSource, source_ref: str) -> int:
@@ -384,17 +455,33 @@ class MemberAccess:
         with immediate_session(self.sessions) as session:
             member = self.registry.get(session, member_no)
             grant = self._add_grant(
-                session, staff_id=staff.id, member_id=member.id, fields=frozenset(fields),
-                source=GrantSource.MANUAL, source_ref=None, starts_at=starts_at, ends_at=ends_at,
-                created_by_id=actor.id, reason=reason.strip()[:300],
-            )  # fmt: skip
+                session,
+                staff_id=staff.id,
+                member_id=member.id,
+                fields=frozenset(fields),
+                source=GrantSource.MANUAL,
+                source_ref=None,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                created_by_id=actor.id,
+                reason=reason.strip()[:300],
+            )
             session.flush()
             self.audit.record(
-                session, action="grant", result="ok", actor_id=actor.id, member_id=member.id,
-                detail={"grant": grant.id, "staff": staff.id, "source": "manual",
-                        "from": starts_at.isoformat(), "until": ends_at.isoformat(),
-                        "reason": reason.strip()[:300]},
-            )  # fmt: skip
+                session,
+                action="grant",
+                result="ok",
+                actor_id=actor.id,
+                member_id=member.id,
+                detail={
+                    "grant": grant.id,
+                    "staff": staff.id,
+                    "source": "manual",
+                    "from": starts_at.isoformat(),
+                    "until": ends_at.isoformat(),
+                    "reason": reason.strip()[:300],
+                },
+            )
             session.commit()
             return grant
 
@@ -407,8 +494,14 @@ class MemberAccess:
                 raise NotFound(f"no grant {grant_id}")
             grant.revoked_at = grant.revoked_at or self.clock.now()
             grant.revoked_by_id = actor.id
-            self.audit.record(session, action="grant_revoke", result="ok", actor_id=actor.id,
-                              member_id=grant.member_id, detail={"grant": grant.id})  # fmt: skip
+            self.audit.record(
+                session,
+                action="grant_revoke",
+                result="ok",
+                actor_id=actor.id,
+                member_id=grant.member_id,
+                detail={"grant": grant.id},
+            )
             session.commit()
             return grant
 

@@ -16,12 +16,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlmodel import Session
 
+from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.crypto.fields import b64_digest
 from workbench.crypto.keyring import write_private_file
 from workbench.errors import NotFound, PermissionDenied, ValidationError, WorkbenchError
 from workbench.members.models import Role, Staff, Store
-from workbench.permissions.audit import AuditLog
 from workbench.permissions.models import StaffSession, Terminal
 
 log = logging.getLogger(__name__)
@@ -109,9 +109,11 @@ class Authenticator:
                 staff.locked_until = now + self.lockout
                 staff.failed_logins = 0
                 self._refuse(
-                    session, staff, "locked after failures",
+                    session,
+                    staff,
+                    "locked after failures",
                     f"too many wrong passwords: locked for {self.lockout.seconds // 60} minutes",
-                )  # fmt: skip
+                )
             self._refuse(session, staff, "wrong password")
         terminal_id = self._check_terminal(session, staff, terminal)
         staff.failed_logins = 0
@@ -119,14 +121,20 @@ class Authenticator:
         token = secrets.token_urlsafe(32)
         session.add(
             StaffSession(
-                token_hash=_sha256(token), staff_id=staff.id, terminal_id=terminal_id,
-                started_at=now, last_seen_at=now,
+                token_hash=_sha256(token),
+                staff_id=staff.id,
+                terminal_id=terminal_id,
+                started_at=now,
+                last_seen_at=now,
             )
-        )  # fmt: skip
+        )
         self.audit.record(
-            session, action="sign_in", result="ok", actor_id=staff.id,
+            session,
+            action="sign_in",
+            result="ok",
+            actor_id=staff.id,
             detail={"terminal": terminal_id},
-        )  # fmt: skip
+        )
         session.commit()
         log.info("staff %s signed in (terminal %s)", staff.id, terminal_id)
         return SignedIn(staff, token)
@@ -150,15 +158,22 @@ class Authenticator:
             if valid:
                 return row.id
         if store is not None and store.requires_terminal:
-            self._refuse(session, staff, "unregistered terminal",
-                         "this store allows sign-in only from its registered terminals")  # fmt: skip
+            self._refuse(
+                session,
+                staff,
+                "unregistered terminal",
+                "this store allows sign-in only from its registered terminals",
+            )
         return None
 
     def _refuse(self, session, staff: Staff | None, why: str, message: str | None = None):
         self.audit.record(
-            session, action="sign_in", result="denied",
-            actor_id=staff.id if staff else None, detail={"why": why},
-        )  # fmt: skip
+            session,
+            action="sign_in",
+            result="denied",
+            actor_id=staff.id if staff else None,
+            detail={"why": why},
+        )
         session.commit()
         log.info("sign-in refused for staff %s: %s", staff.id if staff else "-", why)
         raise SignInRefused(message or "wrong username or password")
@@ -197,13 +212,21 @@ class Authenticator:
             raise ValidationError("name", "a terminal needs a name")
         secret = secrets.token_urlsafe(32)
         terminal = Terminal(
-            name=name.strip(), store_id=store.id if store else None, secret_hash=_sha256(secret),
-            registered_at=self.clock.now(), registered_by_id=actor.id,
-        )  # fmt: skip
+            name=name.strip(),
+            store_id=store.id if store else None,
+            secret_hash=_sha256(secret),
+            registered_at=self.clock.now(),
+            registered_by_id=actor.id,
+        )
         session.add(terminal)
         session.flush()
-        self.audit.record(session, action="terminal_register", result="ok", actor_id=actor.id,
-                          detail={"terminal": terminal.id})  # fmt: skip
+        self.audit.record(
+            session,
+            action="terminal_register",
+            result="ok",
+            actor_id=actor.id,
+            detail={"terminal": terminal.id},
+        )
         return TerminalCredential(terminal.id, secret)
 
     def revoke_terminal(self, session: Session, *, terminal_id: int, actor: Staff) -> Terminal:
@@ -212,8 +235,13 @@ class Authenticator:
         if terminal is None:
             raise ValidationError("terminal", f"no terminal {terminal_id}")
         terminal.revoked_at = terminal.revoked_at or self.clock.now()
-        self.audit.record(session, action="terminal_revoke", result="ok", actor_id=actor.id,
-                          detail={"terminal": terminal.id})  # fmt: skip
+        self.audit.record(
+            session,
+            action="terminal_revoke",
+            result="ok",
+            actor_id=actor.id,
+            detail={"terminal": terminal.id},
+        )
         return terminal
 
     def require_terminals(
@@ -226,8 +254,13 @@ class Authenticator:
         if store is None:
             raise NotFound(f"no store {store_code.strip()!r}")
         store.requires_terminal = required
-        self.audit.record(session, action="terminal_rule", result="ok", actor_id=actor.id,
-                          detail={"store": store.code, "requires_terminal": required})  # fmt: skip
+        self.audit.record(
+            session,
+            action="terminal_rule",
+            result="ok",
+            actor_id=actor.id,
+            detail={"store": store.code, "requires_terminal": required},
+        )
         return store
 
     def live_terminals(self, session: Session, store: Store) -> int:

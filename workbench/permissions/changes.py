@@ -7,9 +7,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
 from workbench.errors import InvalidState, MemberNotActive, NotFound, ValidationError
+from workbench.masking.fields import MASKERS
 from workbench.members.identity import normalise_email, normalise_phone, parse_id_number
 from workbench.members.models import Member, MemberStatus, Role, Staff
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
@@ -19,8 +21,6 @@ from workbench.permissions.access import (
     serves_all_stores,
     standing_scope,
 )
-from workbench.permissions.audit import AuditLog
-from workbench.permissions.masking import MASKERS
 from workbench.permissions.models import ChangeRequest, ChangeStatus
 
 APPROVERS = {Role.SUPERVISOR, Role.ADMIN, Role.STORE_MANAGER}
@@ -67,8 +67,9 @@ class ChangeRequests:
                 raise ValidationError("birthday", "a date as YYYY-MM-DD") from None
         raise ValidationError("field", f"one of {', '.join(PERSONAL_FIELDS)}")
 
-    def request(self, actor: Staff, *, member_no: str, field: str, new_value: str | None,
-                reason: str) -> ChangeRequest:  # fmt: skip
+    def request(
+        self, actor: Staff, *, member_no: str, field: str, new_value: str | None, reason: str
+    ) -> ChangeRequest:
         value = self._checked(field, new_value)
         with immediate_session(self.sessions) as session:
             member = self.registry.get(session, member_no)
@@ -76,9 +77,14 @@ class ChangeRequests:
             basis = self.access.basis(session, actor, member)
             # The request shows the old value (masked): only for a field the requester may see.
             if basis is None or field not in basis.fields:
-                self.audit.record(session, action="change_request", result="denied",
-                                  actor_id=actor.id, member_id=member.id,
-                                  detail={"field": field})  # fmt: skip
+                self.audit.record(
+                    session,
+                    action="change_request",
+                    result="denied",
+                    actor_id=actor.id,
+                    member_id=member.id,
+                    detail={"field": field},
+                )
                 session.commit()
                 raise AccessDenied(
                     f"{actor.username} may not change the {field} of member {member.member_no}"
@@ -86,16 +92,26 @@ class ChangeRequests:
             self._refuse_duplicate(session, member, field, value)
             old = self.registry.decrypt(member, (field,))[field]
             change = ChangeRequest(
-                member_id=member.id, field=field, old_value_masked=MASKERS[field](old),
+                member_id=member.id,
+                field=field,
+                old_value_masked=MASKERS[field](old),
                 new_value_masked=MASKERS[field](value),
                 new_value_enc=self.registry.cipher.encrypt(field, value),
-                reason=(reason or "").strip()[:300], status=ChangeStatus.PENDING,
-                requested_by_id=actor.id, requested_at=self.clock.now(),
-            )  # fmt: skip
+                reason=(reason or "").strip()[:300],
+                status=ChangeStatus.PENDING,
+                requested_by_id=actor.id,
+                requested_at=self.clock.now(),
+            )
             session.add(change)
             session.flush()
-            self.audit.record(session, action="change_request", result="ok", actor_id=actor.id,
-                              member_id=member.id, detail={"request": change.id, "field": field})  # fmt: skip
+            self.audit.record(
+                session,
+                action="change_request",
+                result="ok",
+                actor_id=actor.id,
+                member_id=member.id,
+                detail={"request": change.id, "field": field},
+            )
             session.commit()
             return change
 
@@ -117,9 +133,14 @@ class ChangeRequests:
             elif actor.store_id != member.store_id and not serves_all_stores(session, actor):
                 why = f"a {actor.role} of a branch decides changes for their own store only"
             if why:
-                self.audit.record(session, action="change_decision", result="denied",
-                                  actor_id=actor.id, member_id=member.id,
-                                  detail={"request": change.id, "why": why})  # fmt: skip
+                self.audit.record(
+                    session,
+                    action="change_decision",
+                    result="denied",
+                    actor_id=actor.id,
+                    member_id=member.id,
+                    detail={"request": change.id, "why": why},
+                )
                 session.commit()
                 raise AccessDenied(why)
             if approve:
@@ -133,10 +154,14 @@ class ChangeRequests:
             change.decided_at = self.clock.now()
             change.decision_note = (note or "").strip()[:300] or None
             change.new_value_enc = None  # the value now lives on the member, or nowhere
-            self.audit.record(session, action="change_decision", result="ok", actor_id=actor.id,
-                              member_id=member.id,
-                              detail={"request": change.id, "field": change.field,
-                                      "approved": approve})  # fmt: skip
+            self.audit.record(
+                session,
+                action="change_decision",
+                result="ok",
+                actor_id=actor.id,
+                member_id=member.id,
+                detail={"request": change.id, "field": change.field, "approved": approve},
+            )
             session.commit()
             return change
 
@@ -159,8 +184,14 @@ class ChangeRequests:
     def _refuse_erased(self, session, actor: Staff, member: Member, action: str, **detail):
         if member.status != MemberStatus.TERMINATED and member.erased_at is None:
             return
-        self.audit.record(session, action=action, result="denied", actor_id=actor.id,
-                          member_id=member.id, detail={**detail, "why": "member erased"})  # fmt: skip
+        self.audit.record(
+            session,
+            action=action,
+            result="denied",
+            actor_id=actor.id,
+            member_id=member.id,
+            detail={**detail, "why": "member erased"},
+        )
         session.commit()
         raise MemberNotActive(
             f"member {member.member_no} is terminated and their personal data erased: "

@@ -18,12 +18,16 @@ def erase_member_change_requests(
 ) -> None:
     session.execute(
         update(ChangeRequest)
-        .where(ChangeRequest.member_id == member.id,
-               ChangeRequest.status == ChangeStatus.PENDING.value)
-        .values(status=ChangeStatus.REJECTED.value, decided_at=now,
-                decision_note="member terminated: personal data erased")
+        .where(
+            ChangeRequest.member_id == member.id, ChangeRequest.status == ChangeStatus.PENDING.value
+        )
+        .values(
+            status=ChangeStatus.REJECTED.value,
+            decided_at=now,
+            decision_note="member terminated: personal data erased",
+        )
         .execution_options(synchronize_session="fetch")
-    )  # fmt: skip
+    )
     session.execute(
         update(ChangeRequest)
         .where(ChangeRequest.member_id == member.id)

@@ -11,16 +11,16 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
 from workbench.errors import ValidationError
+from workbench.masking.fields import MASKERS
+from workbench.masking.groups import Rules, protect
 from workbench.members.models import Member, MemberStatus, Staff, Store
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
 from workbench.permissions.access import AccessDenied, Purpose, standing_scope
-from workbench.permissions.audit import AuditLog
-from workbench.permissions.masking import MASKERS
 from workbench.permissions.models import ThirdPartyShare
-from workbench.statistics.protection import Rules, protect
 
 SUPPRESSED = None  # the count shown for a hidden group
 MEMBERS = "members"  # a store's members over all its tiers
@@ -32,8 +32,9 @@ class GroupCount:
     count: int | None  # None: suppressed, fewer than the minimum group size
 
 
-def counts_view(cells: dict[tuple[str, str], int], min_size: int, *, by_store: bool,
-                by_tier: bool) -> list[GroupCount]:  # fmt: skip
+def counts_view(
+    cells: dict[tuple[str, str], int], min_size: int, *, by_store: bool, by_tier: bool
+) -> list[GroupCount]:
     """The (store, tier) counts as one view, hidden cells protected across every view."""
     stores = sorted({store for store, _ in cells})
     tiers = sorted({tier for _, tier in cells})
@@ -49,8 +50,12 @@ def counts_view(cells: dict[tuple[str, str], int], min_size: int, *, by_store: b
         return SUPPRESSED if name in hidden.of(index) else row[name]
 
     if by_store and by_tier:
-        return [GroupCount((s, t), shown(i, t)) for i, s in enumerate(stores) for t in tiers
-                if rows[i][t] > 0]  # fmt: skip
+        return [
+            GroupCount((s, t), shown(i, t))
+            for i, s in enumerate(stores)
+            for t in tiers
+            if rows[i][t] > 0
+        ]
     if by_store:
         return [GroupCount((s,), shown(i, MEMBERS)) for i, s in enumerate(stores)]
     return [GroupCount((t,), shown(-1, t)) for t in tiers if total[t] > 0]
@@ -104,8 +109,13 @@ class DataSharing:
             if scope is not None:
                 query = query.where(scope)
             cells = {(store, tier): int(n) for store, tier, n in session.execute(query)}
-            self.audit.record(session, action="aggregate", result="allowed", actor_id=actor.id,
-                              detail={"report": "member_counts", "groups": len(cells)})  # fmt: skip
+            self.audit.record(
+                session,
+                action="aggregate",
+                result="allowed",
+                actor_id=actor.id,
+                detail={"report": "member_counts", "groups": len(cells)},
+            )
             session.commit()
         return counts_view(cells, self.min_group_size, by_store=by_store, by_tier=by_tier)
 
@@ -114,8 +124,13 @@ class DataSharing:
         """A masked member list, headed with who exported it and when."""
         with immediate_session(self.sessions) as session:
             if str(actor.role) not in self.export_roles:
-                self.audit.record(session, action="export", result="denied", actor_id=actor.id,
-                                  detail={"why": "role may not export"})  # fmt: skip
+                self.audit.record(
+                    session,
+                    action="export",
+                    result="denied",
+                    actor_id=actor.id,
+                    detail={"why": "role may not export"},
+                )
                 session.commit()
                 raise AccessDenied(f"{actor.username} ({actor.role}) may not export member lists")
             query = (
@@ -139,9 +154,14 @@ class DataSharing:
                 writer.writerow([member.member_no, code, member.status, member.tier_code, *masked])
                 count += 1
             now = self.clock.now()
-            self.audit.record(session, action="export", result="allowed", actor_id=actor.id,
-                              purpose=Purpose.EXPORT.value,
-                              detail={"what": "members", "store": store_code, "rows": count})  # fmt: skip
+            self.audit.record(
+                session,
+                action="export",
+                result="allowed",
+                actor_id=actor.id,
+                purpose=Purpose.EXPORT.value,
+                detail={"what": "members", "store": store_code, "rows": count},
+            )
             session.commit()
         header = (
             f"# member export by {actor.username} ({actor.role}) at {now.isoformat()}; "
@@ -173,19 +193,36 @@ class DataSharing:
             elif not member.consent_third_party:
                 why = "the member has not consented to sharing"
             if why:
-                self.audit.record(session, action="share", result="denied", actor_id=actor.id,
-                                  member_id=member.id, detail={"partner": partner, "why": why})  # fmt: skip
+                self.audit.record(
+                    session,
+                    action="share",
+                    result="denied",
+                    actor_id=actor.id,
+                    member_id=member.id,
+                    detail={"partner": partner, "why": why},
+                )
                 session.commit()
                 raise AccessDenied(why)
             now: datetime = self.clock.now()
-            session.add(ThirdPartyShare(member_id=member.id, partner=partner.strip(),
-                                        agreement_ref=agreement_ref.strip(),
-                                        fields=",".join(fields), shared_by_id=actor.id,
-                                        shared_at=now))  # fmt: skip
-            self.audit.record(session, action="share", result="allowed", actor_id=actor.id,
-                              member_id=member.id, purpose=Purpose.SHARE.value,
-                              detail={"partner": partner, "agreement": agreement_ref,
-                                      "fields": fields})  # fmt: skip
+            session.add(
+                ThirdPartyShare(
+                    member_id=member.id,
+                    partner=partner.strip(),
+                    agreement_ref=agreement_ref.strip(),
+                    fields=",".join(fields),
+                    shared_by_id=actor.id,
+                    shared_at=now,
+                )
+            )
+            self.audit.record(
+                session,
+                action="share",
+                result="allowed",
+                actor_id=actor.id,
+                member_id=member.id,
+                purpose=Purpose.SHARE.value,
+                detail={"partner": partner, "agreement": agreement_ref, "fields": fields},
+            )
             values = self.registry.decrypt(member, tuple(fields))
             session.commit()
             return values

@@ -8,12 +8,12 @@ import re
 from sqlalchemy import select
 from sqlmodel import Session
 
+from workbench.audit.chain import AuditLog
 from workbench.crypto import FieldCipher
 from workbench.errors import NotFound, ValidationError
 from workbench.members.identity import normalise_email
 from workbench.members.models import Role, Staff, Store
 from workbench.permissions.access import AccessDenied
-from workbench.permissions.audit import AuditLog
 from workbench.permissions.auth import Authenticator
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
@@ -23,8 +23,7 @@ EMAIL_FIELD = "staff.email"
 
 
 class StaffDirectory:
-    def __init__(self, *, clock, auth: Authenticator, audit: AuditLog,
-                 cipher: FieldCipher) -> None:  # fmt: skip
+    def __init__(self, *, clock, auth: Authenticator, audit: AuditLog, cipher: FieldCipher) -> None:
         self.clock = clock
         self.auth = auth
         self.audit = audit
@@ -70,16 +69,24 @@ class StaffDirectory:
         elif role in (Role.SALES, Role.STORE_MANAGER):
             raise ValidationError("store", f"a {role.value} belongs to a store")
         staff = Staff(
-            username=username, display_name=display_name.strip() or username, role=role,
-            store_id=store_id, team=team, password_hash=self.auth.hash_password(password),
+            username=username,
+            display_name=display_name.strip() or username,
+            role=role,
+            store_id=store_id,
+            team=team,
+            password_hash=self.auth.hash_password(password),
             email_enc=self.cipher.encrypt(EMAIL_FIELD, normalise_email(email)),
             created_at=self.clock.now(),
-        )  # fmt: skip
+        )
         session.add(staff)
         session.flush()
-        self.audit.record(session, action="staff_add", result="ok",
-                          actor_id=actor.id if actor else staff.id,
-                          detail={"staff": staff.id, "role": role.value})  # fmt: skip
+        self.audit.record(
+            session,
+            action="staff_add",
+            result="ok",
+            actor_id=actor.id if actor else staff.id,
+            detail={"staff": staff.id, "role": role.value},
+        )
         return staff
 
     def _target(self, session: Session, actor: Staff, username: str) -> Staff:
@@ -93,17 +100,28 @@ class StaffDirectory:
     def set_password(self, session: Session, *, actor: Staff, username: str, password: str):
         staff = self._target(session, actor, username)
         staff.password_hash = self.auth.hash_password(password)
-        self.audit.record(session, action="staff_password", result="ok", actor_id=actor.id,
-                          detail={"staff": staff.id})  # fmt: skip
+        self.audit.record(
+            session,
+            action="staff_password",
+            result="ok",
+            actor_id=actor.id,
+            detail={"staff": staff.id},
+        )
         return staff
 
-    def set_email(self, session: Session, *, actor: Staff, username: str,
-                  email: str | None) -> Staff:  # fmt: skip
+    def set_email(
+        self, session: Session, *, actor: Staff, username: str, email: str | None
+    ) -> Staff:
         """Where this staff member's escalations are e-mailed; None or empty removes it."""
         staff = self._target(session, actor, username)
         staff.email_enc = self.cipher.encrypt(EMAIL_FIELD, normalise_email(email))
-        self.audit.record(session, action="staff_email", result="ok", actor_id=actor.id,
-                          detail={"staff": staff.id, "set": staff.email_enc is not None})  # fmt: skip
+        self.audit.record(
+            session,
+            action="staff_email",
+            result="ok",
+            actor_id=actor.id,
+            detail={"staff": staff.id, "set": staff.email_enc is not None},
+        )
         return staff
 
     def email(self, staff: Staff) -> str | None:
@@ -113,8 +131,13 @@ class StaffDirectory:
         staff = self._target(session, actor, username)
         staff.locked_until = None
         staff.failed_logins = 0
-        self.audit.record(session, action="staff_unlock", result="ok", actor_id=actor.id,
-                          detail={"staff": staff.id})  # fmt: skip
+        self.audit.record(
+            session,
+            action="staff_unlock",
+            result="ok",
+            actor_id=actor.id,
+            detail={"staff": staff.id},
+        )
         return staff
 
     def deactivate(self, session: Session, *, actor: Staff, username: str) -> Staff:
@@ -122,6 +145,11 @@ class StaffDirectory:
         if staff.id == actor.id:
             raise ValidationError("username", "an administrator cannot deactivate themselves")
         staff.active = False
-        self.audit.record(session, action="staff_deactivate", result="ok", actor_id=actor.id,
-                          detail={"staff": staff.id})  # fmt: skip
+        self.audit.record(
+            session,
+            action="staff_deactivate",
+            result="ok",
+            actor_id=actor.id,
+            detail={"staff": staff.id},
+        )
         return staff

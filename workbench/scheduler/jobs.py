@@ -24,7 +24,7 @@ def _wb() -> Workbench:
 
 
 def escalation_sweep() -> None:
-    from workbench.tickets.escalation import sweep
+    from workbench.complaints.escalation import sweep
 
     result = sweep(_wb().sessions, _wb().complaints)
     if result.escalations:
@@ -69,8 +69,13 @@ def tier_review() -> None:
 def send_outbox() -> None:
     result = _wb().dispatcher.run_once()
     if result.sent or result.retried or result.failed:
-        log.info("outbox: %d sent, %d to retry, %d failed, %d found already sent",
-                 result.sent, result.retried, result.failed, result.found)  # fmt: skip
+        log.info(
+            "outbox: %d sent, %d to retry, %d failed, %d found already sent",
+            result.sent,
+            result.retried,
+            result.failed,
+            result.found,
+        )
 
 
 def points_expiry_reminders() -> None:
@@ -96,8 +101,13 @@ def odoo_sync() -> None:
     try:
         for run in (wb.odoo.pull, wb.odoo.push):
             report = run()
-            log.info("odoo %s run %s: %s, %s", report.direction, report.run_id, report.outcome,
-                     dict(report.counts))  # fmt: skip
+            log.info(
+                "odoo %s run %s: %s, %s",
+                report.direction,
+                report.run_id,
+                report.outcome,
+                dict(report.counts),
+            )
     except OdooSyncBusy:
         log.info("odoo sync skipped: another sync is running")
     except OdooError as exc:
@@ -110,6 +120,7 @@ def backup() -> None:
     wb = _wb()
     now = wb.clock.now()
     target = wb.settings.effective_backup_directory / f"workbench-{now:%Y%m%dT%H%M%SZ}.wbk"
-    info = create_backup(url=wb.settings.effective_database_url, keyring=wb.keyring,
-                         target=target, now=now)  # fmt: skip
+    info = create_backup(
+        url=wb.settings.effective_database_url, keyring=wb.keyring, target=target, now=now
+    )
     log.info("backup written: %s", info.path.name)

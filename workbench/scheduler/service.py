@@ -46,22 +46,40 @@ def job_plan(wb: Workbench) -> list[tuple[str, Callable[[], None], BaseTrigger]]
         ("escalation_sweep", jobs.escalation_sweep, IntervalTrigger(seconds=every)),
         ("return_lapsed_leases", jobs.return_lapsed_leases, IntervalTrigger(seconds=every)),
         ("expire_callback_tasks", jobs.expire_callback_tasks, IntervalTrigger(seconds=every)),
-        ("materialise_campaigns", jobs.materialise_campaigns,
-         IntervalTrigger(minutes=s.scheduler_materialise_minutes)),
-        ("expire_points", jobs.expire_points,
-         CronTrigger.from_crontab(s.scheduler_points_expiry_cron, timezone=zone)),
-        ("tier_review", jobs.tier_review,
-         CronTrigger.from_crontab(s.scheduler_tier_review_cron, timezone=zone)),
+        (
+            "materialise_campaigns",
+            jobs.materialise_campaigns,
+            IntervalTrigger(minutes=s.scheduler_materialise_minutes),
+        ),
+        (
+            "expire_points",
+            jobs.expire_points,
+            CronTrigger.from_crontab(s.scheduler_points_expiry_cron, timezone=zone),
+        ),
+        (
+            "tier_review",
+            jobs.tier_review,
+            CronTrigger.from_crontab(s.scheduler_tier_review_cron, timezone=zone),
+        ),
         ("backup", jobs.backup, CronTrigger.from_crontab(s.scheduler_backup_cron, timezone=zone)),
         ("send_outbox", jobs.send_outbox, IntervalTrigger(seconds=s.messaging_send_seconds)),
-        ("points_expiry_reminders", jobs.points_expiry_reminders,
-         CronTrigger.from_crontab(s.scheduler_reminders_cron, timezone=zone)),
-        ("birthday_greetings", jobs.birthday_greetings,
-         CronTrigger.from_crontab(s.scheduler_birthday_cron, timezone=zone)),
-        ("monthly_care", jobs.monthly_care,
-         CronTrigger.from_crontab(s.scheduler_care_cron, timezone=zone)),
+        (
+            "points_expiry_reminders",
+            jobs.points_expiry_reminders,
+            CronTrigger.from_crontab(s.scheduler_reminders_cron, timezone=zone),
+        ),
+        (
+            "birthday_greetings",
+            jobs.birthday_greetings,
+            CronTrigger.from_crontab(s.scheduler_birthday_cron, timezone=zone),
+        ),
+        (
+            "monthly_care",
+            jobs.monthly_care,
+            CronTrigger.from_crontab(s.scheduler_care_cron, timezone=zone),
+        ),
         *(odoo if s.odoo_host else []),  # only where Odoo is configured
-    ]  # fmt: skip
+    ]
 
 
 def misfire_grace(trigger: BaseTrigger) -> int | None:
@@ -191,8 +209,7 @@ def _wait_for_lock(lock: LeaderLock, stop: threading.Event, poll: float) -> bool
             if lock.try_acquire():
                 return True
         except SQLAlchemyError as error:  # the database is away: keep waiting for it
-            log.warning("cannot reach the database for the leader lock: %s",
-                        type(error).__name__)  # fmt: skip
+            log.warning("cannot reach the database for the leader lock: %s", type(error).__name__)
         if not announced:
             log.warning("another scheduler is active on this database: standing by")
             print("scheduler: standby", flush=True)

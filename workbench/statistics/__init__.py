@@ -2,8 +2,8 @@
 hidden, every report audited.
 
 Its own package because it reads across members, callbacks and complaints; the permissions
-package sits below tickets and callbacks and cannot import them. Complaint analysis itself stays
-in tickets/analytics.py (the dashboard shows that report); here only what it does not give:
+package sits below complaints and callbacks and cannot import them. Complaint analysis itself stays
+in complaints/analytics.py (the dashboard shows that report); here only what it does not give:
 complaints by store and by handler.
 
 Definitions (a period is [first day, day after the last) in local days; default the last 12

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from workbench.statistics.protection import Rules, protect
+from workbench.masking.groups import Rules, protect
 
 CENT = Decimal("0.01")
 TOTAL = "*"  # the store code of the row over every store in the report
@@ -108,81 +108,162 @@ MEMBER_SECTIONS: dict[str, tuple[str, ...]] = {
     "members": ("members", "joined", "ended", "active", "active_pct"),
     "tiers": (),  # one column per tier
     "spend": ("active", "spend", "spend_per_active", "visits", "visits_per_active"),
-    "points": ("points_issued", "points_redeemed", "points_expired", "participants",
-               "participation_pct"),
-    "retention": ("retention_cohort", "retention_pct", "churn_pct", "satisfaction_scores",
-                  "satisfaction_average"),
-}  # fmt: skip
-BRANCH_FIELDS = ("cards_issued", "members", "active", "active_pct", "complaints",
-                 "complaint_rate", "satisfaction_scores", "satisfaction_average")  # fmt: skip
-AGENT_FIELDS = ("calls", "reached", "reach_rate_pct", "callbacks_done", "complaints_closed",
-                "complaints_resolved", "satisfaction_scores", "satisfaction_average")  # fmt: skip
+    "points": (
+        "points_issued",
+        "points_redeemed",
+        "points_expired",
+        "participants",
+        "participation_pct",
+    ),
+    "retention": (
+        "retention_cohort",
+        "retention_pct",
+        "churn_pct",
+        "satisfaction_scores",
+        "satisfaction_average",
+    ),
+}
+BRANCH_FIELDS = (
+    "cards_issued",
+    "members",
+    "active",
+    "active_pct",
+    "complaints",
+    "complaint_rate",
+    "satisfaction_scores",
+    "satisfaction_average",
+)
+AGENT_FIELDS = (
+    "calls",
+    "reached",
+    "reach_rate_pct",
+    "callbacks_done",
+    "complaints_closed",
+    "complaints_resolved",
+    "satisfaction_scores",
+    "satisfaction_average",
+)
 # Figures that count members: hidden ones show as "<minimum"; other hidden figures as "-".
-COUNT_FIELDS = frozenset({"members", "joined", "ended", "active", "participants",
-                          "retention_cohort", "satisfaction_scores", "cards_issued",
-                          "complaints"})  # fmt: skip
+COUNT_FIELDS = frozenset(
+    {
+        "members",
+        "joined",
+        "ended",
+        "active",
+        "participants",
+        "retention_cohort",
+        "satisfaction_scores",
+        "cards_issued",
+        "complaints",
+    }
+)
 
 
 # Member statistics ------------------------------------------------------------------------------
-MEMBER_COUNTS = ("members", "joined", "ended", "active", "participants", "cohort", "retained",
-                 "earners", "redeemers", "expirers", "scores")  # fmt: skip
-MEMBER_SUMS = {"spend_fen": "active", "visits": "active", "points_issued": "earners",
-               "points_redeemed": "redeemers", "points_expired": "expirers",
-               "score_sum": "scores"}  # fmt: skip
+MEMBER_COUNTS = (
+    "members",
+    "joined",
+    "ended",
+    "active",
+    "participants",
+    "cohort",
+    "retained",
+    "earners",
+    "redeemers",
+    "expirers",
+    "scores",
+)
+MEMBER_SUMS = {
+    "spend_fen": "active",
+    "visits": "active",
+    "points_issued": "earners",
+    "points_redeemed": "redeemers",
+    "points_expired": "expirers",
+    "score_sum": "scores",
+}
 
 
-def member_statistics(*, start: datetime, end: datetime, stores: list[StoreLabel],
-                      raw: list[dict[str, int]], tiers: tuple[str, ...],
-                      minimum: int) -> MemberStatistics:  # fmt: skip
+def member_statistics(
+    *,
+    start: datetime,
+    end: datetime,
+    stores: list[StoreLabel],
+    raw: list[dict[str, int]],
+    tiers: tuple[str, ...],
+    minimum: int,
+) -> MemberStatistics:
     cells = tuple(f"tier:{t}" for t in tiers)
     names = (*MEMBER_COUNTS, *MEMBER_SUMS, *cells)
     rows = [{n: row.get(n, 0) for n in names} for row in raw]
     total = {n: sum(row[n] for row in rows) for n in names}
-    rules = Rules(counts=(*MEMBER_COUNTS, *cells),
-                  parts={"active": "members", "participants": "members", "retained": "cohort"},
-                  sums=MEMBER_SUMS, breakdowns={"members": cells})  # fmt: skip
+    rules = Rules(
+        counts=(*MEMBER_COUNTS, *cells),
+        parts={"active": "members", "participants": "members", "retained": "cohort"},
+        sums=MEMBER_SUMS,
+        breakdowns={"members": cells},
+    )
     hidden = protect(rows, total, rules, minimum)
     figures = [_store_figures(s, rows[i], hidden.of(i), tiers) for i, s in enumerate(stores)]
     return MemberStatistics(
-        start=start, end=end, min_group_size=minimum, tiers=tiers, stores=tuple(figures),
+        start=start,
+        end=end,
+        min_group_size=minimum,
+        tiers=tiers,
+        stores=tuple(figures),
         total=_store_figures(StoreLabel(TOTAL, ""), total, hidden.of(-1), tiers),
-    )  # fmt: skip
+    )
 
 
-def _store_figures(store: StoreLabel, row: Mapping[str, int], hidden: set[str],
-                   tiers: tuple[str, ...]) -> StoreFigures:  # fmt: skip
+def _store_figures(
+    store: StoreLabel, row: Mapping[str, int], hidden: set[str], tiers: tuple[str, ...]
+) -> StoreFigures:
     f = _Shown(row, hidden)
     spend = f.get("spend_fen")
     return StoreFigures(
-        store=store.code, store_name=store.name, members=f.get("members"),
-        tiers={t: f.get(f"tier:{t}") for t in tiers}, joined=f.get("joined"),
-        ended=f.get("ended"), active=f.get("active"), active_pct=f.share("active", "members"),
+        store=store.code,
+        store_name=store.name,
+        members=f.get("members"),
+        tiers={t: f.get(f"tier:{t}") for t in tiers},
+        joined=f.get("joined"),
+        ended=f.get("ended"),
+        active=f.get("active"),
+        active_pct=f.share("active", "members"),
         spend=None if spend is None else _yuan(spend),
-        spend_per_active=_yuan_mean(f, "spend_fen", "active"), visits=f.get("visits"),
+        spend_per_active=_yuan_mean(f, "spend_fen", "active"),
+        visits=f.get("visits"),
         visits_per_active=f.mean("visits", "active", 2),
-        points_issued=f.get("points_issued"), points_redeemed=f.get("points_redeemed"),
-        points_expired=f.get("points_expired"), participants=f.get("participants"),
+        points_issued=f.get("points_issued"),
+        points_redeemed=f.get("points_redeemed"),
+        points_expired=f.get("points_expired"),
+        participants=f.get("participants"),
         participation_pct=f.share("participants", "members"),
-        retention_cohort=f.get("cohort"), retention_pct=f.share("retained", "cohort"),
-        churn_pct=f.rest_share("retained", "cohort"), satisfaction_scores=f.get("scores"),
+        retention_cohort=f.get("cohort"),
+        retention_pct=f.share("retained", "cohort"),
+        churn_pct=f.rest_share("retained", "cohort"),
+        satisfaction_scores=f.get("scores"),
         satisfaction_average=f.mean("score_sum", "scores", 2),
-    )  # fmt: skip
+    )
 
 
 # KPIs -------------------------------------------------------------------------------------------
 BRANCH_COUNTS = ("cards", "members", "active", "complaints", "scores")
 
 
-def branch_kpis(stores: list[StoreLabel], raw: list[dict[str, int]], minimum: int,
-                tiers: tuple[str, ...] = ()) -> tuple[list[BranchKpis], BranchKpis]:  # fmt: skip
+def branch_kpis(
+    stores: list[StoreLabel], raw: list[dict[str, int]], minimum: int, tiers: tuple[str, ...] = ()
+) -> tuple[list[BranchKpis], BranchKpis]:
     """The tiers are not shown here but hide what they hide in the member statistics, so the
     two tables side by side give nothing more away than each alone."""
     cells = tuple(f"tier:{t}" for t in tiers)
     names = (*BRANCH_COUNTS, "score_sum", *cells)
     rows = [{n: row.get(n, 0) for n in names} for row in raw]
     total = {n: sum(row[n] for row in rows) for n in names}
-    rules = Rules(counts=(*BRANCH_COUNTS, *cells), parts={"active": "members"},
-                  sums={"score_sum": "scores"}, breakdowns={"members": cells})  # fmt: skip
+    rules = Rules(
+        counts=(*BRANCH_COUNTS, *cells),
+        parts={"active": "members"},
+        sums={"score_sum": "scores"},
+        breakdowns={"members": cells},
+    )
     hidden = protect(rows, total, rules, minimum)
     branches = [_branch(s, rows[i], hidden.of(i)) for i, s in enumerate(stores)]
     return branches, _branch(StoreLabel(TOTAL, ""), total, hidden.of(-1))
@@ -191,12 +272,17 @@ def branch_kpis(stores: list[StoreLabel], raw: list[dict[str, int]], minimum: in
 def _branch(store: StoreLabel, row: Mapping[str, int], hidden: set[str]) -> BranchKpis:
     f = _Shown(row, hidden)
     return BranchKpis(
-        store=store.code, store_name=store.name, cards_issued=f.get("cards"),
-        members=f.get("members"), active=f.get("active"), active_pct=f.share("active", "members"),
+        store=store.code,
+        store_name=store.name,
+        cards_issued=f.get("cards"),
+        members=f.get("members"),
+        active=f.get("active"),
+        active_pct=f.share("active", "members"),
         complaints=f.get("complaints"),
         complaint_rate=f.per_thousand("complaints", "members"),
-        satisfaction_scores=f.get("scores"), satisfaction_average=f.mean("score_sum", "scores", 2),
-    )  # fmt: skip
+        satisfaction_scores=f.get("scores"),
+        satisfaction_average=f.mean("score_sum", "scores", 2),
+    )
 
 
 def agent_kpis(staff, row: Mapping[str, int], minimum: int) -> AgentKpis:
@@ -205,13 +291,18 @@ def agent_kpis(staff, row: Mapping[str, int], minimum: int) -> AgentKpis:
     scores = row["scores"]
     average = round(row["score_sum"] / scores, 2) if scores >= max(minimum, 1) else None
     return AgentKpis(
-        username=staff.username, name=staff.display_name, role=str(staff.role),
-        calls=row["calls"], reached=row["reached"],
+        username=staff.username,
+        name=staff.display_name,
+        role=str(staff.role),
+        calls=row["calls"],
+        reached=row["reached"],
         reach_rate_pct=round(100 * row["reached"] / row["calls"], 1) if row["calls"] else None,
-        callbacks_done=row["callbacks_done"], complaints_closed=row["complaints_closed"],
-        complaints_resolved=row["complaints_resolved"], satisfaction_scores=scores,
+        callbacks_done=row["callbacks_done"],
+        complaints_closed=row["complaints_closed"],
+        complaints_resolved=row["complaints_resolved"],
+        satisfaction_scores=scores,
         satisfaction_average=average,
-    )  # fmt: skip
+    )
 
 
 # Helpers ----------------------------------------------------------------------------------------

@@ -9,14 +9,21 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from workbench.callbacks.models import CallbackAttempt, Outcome
+from workbench.complaints.models import Complaint
+from workbench.complaints.states import State
 from workbench.statistics.period import Period
-from workbench.tickets.models import Complaint
-from workbench.tickets.states import State
 
 # The outcomes that finish a task with the member spoken to (TaskStatus.DONE in callbacks).
 DONE_OUTCOMES = (Outcome.REACHED.value, Outcome.REFUSED.value)
-FIGURES = ("calls", "reached", "callbacks_done", "complaints_closed", "complaints_resolved",
-           "scores", "score_sum")  # fmt: skip
+FIGURES = (
+    "calls",
+    "reached",
+    "callbacks_done",
+    "complaints_closed",
+    "complaints_resolved",
+    "scores",
+    "score_sum",
+)
 
 
 def agent_figures(session: Session, period: Period) -> dict[int, dict[str, int]]:

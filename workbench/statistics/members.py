@@ -12,9 +12,9 @@ from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
+from workbench.complaints.models import Complaint
 from workbench.members.models import Member, MemberCard, PointsEntry, PointsKind, Purchase
 from workbench.statistics.period import Period
-from workbench.tickets.models import Complaint
 
 Raw = dict[int, dict[str, int]]  # store id -> figure -> number
 
@@ -68,8 +68,9 @@ def membership(session: Session, period: Period, stores: list[int] | None) -> tu
     return totals, tiers
 
 
-def purchases(session: Session, period: Period, stores: list[int] | None, *,
-              retention: bool = True) -> Raw:  # fmt: skip
+def purchases(
+    session: Session, period: Period, stores: list[int] | None, *, retention: bool = True
+) -> Raw:
     """Active members, their spend (fen) and visits; the retention cohort (bought in the
     previous period and were members at its end) and how many of it bought again."""
     before = period.previous() if retention else period
@@ -151,7 +152,7 @@ def points(session: Session, period: Period, stores: list[int] | None) -> Raw:
 
 def satisfaction(session: Session, period: Period, stores: list[int] | None) -> Raw:
     """Complaints received in the period by the store they belong to, with their satisfaction
-    scores: the complaint analysis's own scope (tickets/analytics.py), grouped by store."""
+    scores: the complaint analysis's own scope (complaints/analytics.py), grouped by store."""
     query = (
         select(
             Complaint.store_id,

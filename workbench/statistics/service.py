@@ -18,13 +18,13 @@ from functools import cached_property
 from sqlalchemy import select, text
 from sqlmodel import Session
 
+from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
 from workbench.errors import ValidationError
 from workbench.members.models import Role, Staff, Store, StoreKind
 from workbench.members.tiers import TierScheme
 from workbench.permissions.access import AccessDenied, Purpose, serves_all_stores
-from workbench.permissions.audit import AuditLog
 from workbench.statistics import figures, kpis, members
 from workbench.statistics.figures import Kpis, MemberStatistics, StoreLabel
 from workbench.statistics.period import DEFAULT_MONTHS, Period, period_of_days
@@ -94,8 +94,17 @@ class _Queries:
 
 
 class Statistics:
-    def __init__(self, *, clock: Clock, sessions, audit: AuditLog, scheme: TierScheme,
-                 zone: tzinfo, min_group_size: int, export_roles: set[str]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        sessions,
+        audit: AuditLog,
+        scheme: TierScheme,
+        zone: tzinfo,
+        min_group_size: int,
+        export_roles: set[str],
+    ) -> None:
         self.clock = clock
         self.sessions = sessions
         self.audit = audit
@@ -104,14 +113,21 @@ class Statistics:
         self.min_group_size = min_group_size
         self.export_roles = set(export_roles)
 
-    def period(self, *, first: date | None = None, after_last: date | None = None,
-               months: int = DEFAULT_MONTHS) -> Period:  # fmt: skip
-        return period_of_days(self.clock, self.zone, first=first, after_last=after_last,
-                              months=months)  # fmt: skip
+    def period(
+        self,
+        *,
+        first: date | None = None,
+        after_last: date | None = None,
+        months: int = DEFAULT_MONTHS,
+    ) -> Period:
+        return period_of_days(
+            self.clock, self.zone, first=first, after_last=after_last, months=months
+        )
 
     # Reports ------------------------------------------------------------------------------------
-    def members(self, actor: Staff, period: Period, *, store_code: str | None = None,
-                export: bool = False) -> MemberStatistics:  # fmt: skip
+    def members(
+        self, actor: Staff, period: Period, *, store_code: str | None = None, export: bool = False
+    ) -> MemberStatistics:
         """Member counts, tiers, spend, visits, points, activity, retention and satisfaction by
         store. Managers, analysts and store managers (their own store) only."""
         with self._reading() as session:
@@ -121,8 +137,15 @@ class Statistics:
         self._audit(actor, "member_statistics", period, store_code, export, why)
         return stats
 
-    def kpis(self, actor: Staff, period: Period, *, store_code: str | None = None,
-             export: bool = False, branches: bool = True) -> Kpis:  # fmt: skip
+    def kpis(
+        self,
+        actor: Staff,
+        period: Period,
+        *,
+        store_code: str | None = None,
+        export: bool = False,
+        branches: bool = True,
+    ) -> Kpis:
         """Agents' KPIs and (unless `branches` is False) branches' KPIs. An agent gets their
         own figures only."""
         with self._reading() as session:
@@ -160,10 +183,13 @@ class Statistics:
             raw.append(row)
         period = queries.period
         return figures.member_statistics(
-            start=period.start, end=period.end, stores=[_label(s) for s in stores], raw=raw,
+            start=period.start,
+            end=period.end,
+            stores=[_label(s) for s in stores],
+            raw=raw,
             tiers=self._tier_codes({t for by_tier in tiers.values() for t in by_tier}),
             minimum=self.min_group_size,
-        )  # fmt: skip
+        )
 
     def _kpis(self, session: Session, actor: Staff, scope: _Scope, queries: _Queries) -> Kpis:
         period = queries.period
@@ -179,10 +205,17 @@ class Statistics:
                 row.update({f"tier:{t}": n for t, n in tiers.get(store.id, {}).items()})
                 raw.append(row)
             codes = self._tier_codes({t for by_tier in tiers.values() for t in by_tier})
-            branches, total = figures.branch_kpis([_label(s) for s in stores], raw,
-                                                  self.min_group_size, codes)  # fmt: skip
-        return Kpis(start=period.start, end=period.end, min_group_size=self.min_group_size,
-                    agents=tuple(agents), branches=tuple(branches), total=total)  # fmt: skip
+            branches, total = figures.branch_kpis(
+                [_label(s) for s in stores], raw, self.min_group_size, codes
+            )
+        return Kpis(
+            start=period.start,
+            end=period.end,
+            min_group_size=self.min_group_size,
+            agents=tuple(agents),
+            branches=tuple(branches),
+            total=total,
+        )
 
     @contextmanager
     def _reading(self) -> Iterator[Session]:
@@ -195,8 +228,9 @@ class Statistics:
             yield session
 
     # Scope --------------------------------------------------------------------------------------
-    def _scope(self, session: Session, actor: Staff, store_code: str | None, export: bool,
-               what: str) -> tuple[_Scope | None, str | None]:  # fmt: skip
+    def _scope(
+        self, session: Session, actor: Staff, store_code: str | None, export: bool, what: str
+    ) -> tuple[_Scope | None, str | None]:
         """The stores and staff `actor` may see, or why not."""
         rights = access_of(actor.role)
         if not actor.active:
@@ -227,40 +261,61 @@ class Statistics:
     def _shown_stores(self, scope: _Scope, parts: list[dict]) -> list[Store]:
         """Every branch in scope; head office only where it has figures of its own."""
         with_data = {store_id for part in parts for store_id in part}
-        return [s for s in scope.stores
-                if s.kind != StoreKind.HEADQUARTERS or s.id in with_data
-                or scope.store_ids is not None]  # fmt: skip
+        return [
+            s
+            for s in scope.stores
+            if s.kind != StoreKind.HEADQUARTERS or s.id in with_data or scope.store_ids is not None
+        ]
 
     def _agents(self, session: Session, actor: Staff, scope: _Scope, period: Period):
         found = kpis.agent_figures(session, period)
         if scope.all_staff:
             ids = set(found)
         elif scope.staff_store_id is not None:
-            ids = set(session.scalars(select(Staff.id).where(
-                Staff.store_id == scope.staff_store_id, Staff.id.in_(list(found)))))  # fmt: skip
+            ids = set(
+                session.scalars(
+                    select(Staff.id).where(
+                        Staff.store_id == scope.staff_store_id, Staff.id.in_(list(found))
+                    )
+                )
+            )
         else:
             ids = {actor.id}
         people = session.scalars(select(Staff).where(Staff.id.in_(ids)).order_by(Staff.username))
         empty = dict.fromkeys(kpis.FIGURES, 0)
-        return [figures.agent_kpis(p, found.get(p.id, empty), self.min_group_size)
-                for p in people]  # fmt: skip
+        return [figures.agent_kpis(p, found.get(p.id, empty), self.min_group_size) for p in people]
 
     def _tier_codes(self, seen: set[str]) -> tuple[str, ...]:
         scheme = tuple(t.code for t in self.scheme.tiers)
         return scheme + tuple(sorted(seen - set(scheme)))
 
     # Audit --------------------------------------------------------------------------------------
-    def _audit(self, actor: Staff, report: str, period: Period, store_code: str | None,
-               export: bool, why: str | None) -> None:  # fmt: skip
-        detail = {"report": report, "store": store_code, "from": period.start.isoformat(),
-                  "to": period.end.isoformat()}  # fmt: skip
+    def _audit(
+        self,
+        actor: Staff,
+        report: str,
+        period: Period,
+        store_code: str | None,
+        export: bool,
+        why: str | None,
+    ) -> None:
+        detail = {
+            "report": report,
+            "store": store_code,
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+        }
         if why:
             detail["why"] = why
         with immediate_session(self.sessions) as session:
-            self.audit.record(session, action="export" if export else "aggregate",
-                              result="denied" if why else "allowed", actor_id=actor.id,
-                              purpose=Purpose.EXPORT.value if export else "",
-                              detail=detail)  # fmt: skip
+            self.audit.record(
+                session,
+                action="export" if export else "aggregate",
+                result="denied" if why else "allowed",
+                actor_id=actor.id,
+                purpose=Purpose.EXPORT.value if export else "",
+                detail=detail,
+            )
             session.commit()
         if why:
             raise AccessDenied(why)

@@ -10,19 +10,29 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
 
 from workbench.callbacks.models import CallbackTask, TaskStatus
+from workbench.clock import Clock
+from workbench.complaints.models import Complaint
+from workbench.crypto import FieldCipher
 from workbench.db.engine import immediate_session
 from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
+from workbench.masking.fields import MASKERS
 from workbench.members.models import Member, Role, Staff
-from workbench.members.registry import MemberApplication
-from workbench.permissions.access import serves_all_stores
-from workbench.permissions.masking import MASKERS
+from workbench.members.registry import MemberApplication, MemberRegistry
+from workbench.permissions.access import MemberAccess, serves_all_stores
 from workbench.permissions.models import GrantSource
+from workbench.telephony.events import CallEvents
 from workbench.telephony.models import ENDED, Call, Direction
-from workbench.tickets.models import Complaint
+
+if TYPE_CHECKING:
+    from workbench.telephony import twiml
+    from workbench.telephony.voice import TwilioVoice
 
 CALL_ROLES = (Role.AGENT, Role.SUPERVISOR)
 WAITING_HORIZON = timedelta(hours=4)  # no caller waits longer: an older open call lost its end
@@ -50,11 +60,27 @@ class TakenCall:
 
 
 class CallDesk:
-    def __init__(self, *, wb, voice, hotline_voice, events, transfer_queues: tuple[str, ...],
-                 grant_minutes: int) -> None:  # fmt: skip
-        self.wb = wb
-        self.clock = wb.clock
-        self.sessions = wb.sessions
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        sessions: sessionmaker[Session],
+        cipher: FieldCipher,
+        registry: MemberRegistry,
+        access: MemberAccess,
+        voice: TwilioVoice | None,
+        hotline_voice: twiml.Voice,
+        events: CallEvents,
+        transfer_queues: tuple[str, ...],
+        grant_minutes: int,
+        agent_endpoint: str,
+    ) -> None:
+        self.clock = clock
+        self.sessions = sessions
+        self.cipher = cipher
+        self.registry = registry
+        self.access = access
+        self.agent_endpoint = agent_endpoint
         self.voice = voice  # TwilioVoice, or None where no Twilio account is configured
         self.urls = hotline_voice  # twiml.Voice: the public URLs
         self.events = events
@@ -66,12 +92,19 @@ class CallDesk:
         with self.sessions() as session:
             call = self._get(session, call_id)
             if call.direction == Direction.INBOUND.value:
-                number = self.wb.cipher.decrypt("call.from", call.from_enc)
+                number = self.cipher.decrypt("call.from", call.from_enc)
             else:
-                number = self.wb.cipher.decrypt("call.to", call.to_enc)
+                number = self.cipher.decrypt("call.to", call.to_enc)
             caller = MASKERS["phone"](number) if number and number[-1:].isdigit() else "withheld"
-            return CallView(call.id, caller, call.member_id is not None, call.queue,
-                            call.status, call.started_at, call.agent_id)  # fmt: skip
+            return CallView(
+                call.id,
+                caller,
+                call.member_id is not None,
+                call.queue,
+                call.status,
+                call.started_at,
+                call.agent_id,
+            )
 
     def waiting(self, actor: Staff) -> list[CallView]:
         """Incoming calls of the last hours nobody has taken yet, oldest first."""
@@ -79,12 +112,17 @@ class CallDesk:
         since = self.clock.now() - WAITING_HORIZON
         with self.sessions() as session:
             ids = session.scalars(
-                select(Call.id).where(Call.started_at >= since,
-                                      Call.direction == Direction.INBOUND.value,
-                                      Call.agent_id.is_(None), Call.status.not_in(ENDED),
-                                      Call.voicemail.is_(False))
-                .order_by(Call.started_at).limit(50)
-            ).all()  # fmt: skip
+                select(Call.id)
+                .where(
+                    Call.started_at >= since,
+                    Call.direction == Direction.INBOUND.value,
+                    Call.agent_id.is_(None),
+                    Call.status.not_in(ENDED),
+                    Call.voicemail.is_(False),
+                )
+                .order_by(Call.started_at)
+                .limit(50)
+            ).all()
         return [self.view(actor, call_id) for call_id in ids]
 
     def take(self, actor: Staff, call_id: int) -> TakenCall:
@@ -96,7 +134,7 @@ class CallDesk:
                 .where(Call.id == call_id, Call.agent_id.is_(None), Call.status.not_in(ENDED))
                 .values(agent_id=actor.id)
                 .execution_options(synchronize_session=False)
-            ).rowcount  # fmt: skip
+            ).rowcount
             call = self._get(session, call_id)
             if not taken:
                 raise InvalidState(f"call {call_id} was taken by someone else or has ended")
@@ -104,19 +142,29 @@ class CallDesk:
             grant_until = None
             if member is not None and self._may_serve(session, actor, member):
                 grant_until = now + self.grant_window
-                self.wb.access.open_grant(
-                    session, staff_id=actor.id, member_id=member.id, source=GrantSource.CALL,
-                    source_ref=call.call_sid, starts_at=now, ends_at=grant_until,
+                self.access.open_grant(
+                    session,
+                    staff_id=actor.id,
+                    member_id=member.id,
+                    source=GrantSource.CALL,
+                    source_ref=call.call_sid,
+                    starts_at=now,
+                    ends_at=grant_until,
                     reason="serving the caller",
-                )  # fmt: skip
-            self.events.publish(session, {"type": "taken", "call_id": call.id,
-                                          "agent_id": actor.id})  # fmt: skip
+                )
+            self.events.publish(
+                session, {"type": "taken", "call_id": call.id, "agent_id": actor.id}
+            )
             session.commit()
             call_sid = call.call_sid
         if self.voice is not None:
             self.voice.redirect(call_sid, self.urls.url(f"/voice/connect?call={call_id}"))
-        return TakenCall(call_id, member.id if member else None,
-                         member.member_no if member else None, grant_until)  # fmt: skip
+        return TakenCall(
+            call_id,
+            member.id if member else None,
+            member.member_no if member else None,
+            grant_until,
+        )
 
     def transfer(self, actor: Staff, call_id: int, queue: str) -> None:
         """Hand the caller to the supervisor or a department queue; the agent's scope ends."""
@@ -125,7 +173,7 @@ class CallDesk:
         with immediate_session(self.sessions) as session:
             call = self._own_live_call(session, actor, call_id)
             call.queue, call.agent_id = queue, None
-            self.wb.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
+            self.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
             self.events.publish(session, {"type": "incoming", "call_id": call.id})
             session.commit()
             call_sid = call.call_sid
@@ -140,32 +188,40 @@ class CallDesk:
             call = self._own_live_call(session, actor, call_id)
             if call.member_id is not None:
                 raise InvalidState("the caller is a member already")
-            number = self.wb.cipher.decrypt("call.from", call.from_enc)
+            number = self.cipher.decrypt("call.from", call.from_enc)
             if call.party_bidx is None:
-                raise InvalidState("the caller's number is withheld: ask for a mobile number "
-                                   "and register them by search instead")  # fmt: skip
-            member = self.wb.registry.apply(
-                session, application=MemberApplication(phone=number, channel="hotline",
-                                                       **application), actor=actor)  # fmt: skip
+                raise InvalidState(
+                    "the caller's number is withheld: ask for a mobile number "
+                    "and register them by search instead"
+                )
+            member = self.registry.apply(
+                session,
+                application=MemberApplication(phone=number, channel="hotline", **application),
+                actor=actor,
+            )
             call.member_id = member.id
             now = self.clock.now()
-            self.wb.access.open_grant(session, staff_id=actor.id, member_id=member.id,
-                                      source=GrantSource.CALL, source_ref=call.call_sid,
-                                      starts_at=now, ends_at=now + self.grant_window,
-                                      reason="registering the caller")  # fmt: skip
+            self.access.open_grant(
+                session,
+                staff_id=actor.id,
+                member_id=member.id,
+                source=GrantSource.CALL,
+                source_ref=call.call_sid,
+                starts_at=now,
+                ends_at=now + self.grant_window,
+                reason="registering the caller",
+            )
             session.commit()
             return member.member_no
 
     def link_complaint(self, actor: Staff, call_id: int, complaint_no: str) -> None:
         with immediate_session(self.sessions) as session:
-            call = self._get(session, call_id)
-            if call.agent_id != actor.id:
-                raise PermissionDenied(f"call {call_id} is not {actor.username}'s")
-            complaint = session.scalar(select(Complaint).where(
-                Complaint.complaint_no == complaint_no))  # fmt: skip
+            complaint = session.scalar(
+                select(Complaint).where(Complaint.complaint_no == complaint_no)
+            )
             if complaint is None:
                 raise NotFound(f"no complaint {complaint_no}")
-            call.complaint_id = complaint.id
+            attach_call(session, actor, call_id, complaint)
             session.commit()
 
     def place_callback(self, actor: Staff, task_id: int) -> int:
@@ -179,28 +235,37 @@ class CallDesk:
             if task is None:
                 raise NotFound(f"no callback task {task_id}")
             if task.status != TaskStatus.CLAIMED.value or task.claimed_by_id != actor.id:
-                raise PermissionDenied(f"callback task {task_id} is not claimed by "
-                                       f"{actor.username}")  # fmt: skip
+                raise PermissionDenied(
+                    f"callback task {task_id} is not claimed by {actor.username}"
+                )
             member = session.get(Member, task.member_id)
-            number = self.wb.registry.decrypt(member, ("phone",))["phone"]
+            number = self.registry.decrypt(member, ("phone",))["phone"]
             if not number:
                 raise InvalidState(f"member {member.member_no} has no phone number")
-            cipher = self.wb.cipher
+            cipher = self.cipher
             call = Call(
-                call_sid=f"pending-{uuid.uuid4().hex}", direction=Direction.OUTBOUND.value,
+                call_sid=f"pending-{uuid.uuid4().hex}",
+                direction=Direction.OUTBOUND.value,
                 from_enc=cipher.encrypt("call.from", self.urls.caller_id),
-                to_enc=cipher.encrypt("call.to", number), party_bidx=member.phone_bidx,
-                member_id=member.id, status="initiated", agent_id=actor.id,
-                callback_task_id=task.id, started_at=now,
-            )  # fmt: skip
+                to_enc=cipher.encrypt("call.to", number),
+                party_bidx=member.phone_bidx,
+                member_id=member.id,
+                status="initiated",
+                agent_id=actor.id,
+                callback_task_id=task.id,
+                started_at=now,
+            )
             session.add(call)
             session.commit()
             call_id = call.id
-        endpoint = self.wb.settings.telephony_agent_endpoint.format(username=actor.username)
+        endpoint = self.agent_endpoint.format(username=actor.username)
         try:
-            sid = self.voice.call(to=endpoint, from_=self.urls.caller_id,
-                                  url=self.urls.url(f"/voice/outbound/connect?call={call_id}"),
-                                  status_callback=self.urls.url("/voice/status"))  # fmt: skip
+            sid = self.voice.call(
+                to=endpoint,
+                from_=self.urls.caller_id,
+                url=self.urls.url(f"/voice/outbound/connect?call={call_id}"),
+                status_callback=self.urls.url("/voice/status"),
+            )
         except Exception:
             self._set(call_id, status="failed", ended_at=self.clock.now())
             raise
@@ -218,10 +283,14 @@ class CallDesk:
         """The member's calls, for a profile the access layer already let `actor` open."""
         _require_call_role(actor)
         with self.sessions() as session:
-            return list(session.scalars(
-                select(Call).where(Call.member_id == member_id)
-                .order_by(Call.started_at.desc()).limit(limit)
-            ))  # fmt: skip
+            return list(
+                session.scalars(
+                    select(Call)
+                    .where(Call.member_id == member_id)
+                    .order_by(Call.started_at.desc())
+                    .limit(limit)
+                )
+            )
 
     # Helpers -----------------------------------------------------------------------------------
     def _get(self, session, call_id: int) -> Call:
@@ -252,3 +321,13 @@ class CallDesk:
 def _require_call_role(actor: Staff) -> None:
     if actor.role not in CALL_ROLES or not actor.active:
         raise PermissionDenied(f"{actor.username} ({actor.role}) does not take calls")
+
+
+def attach_call(session: Session, actor: Staff, call_id: int, complaint: Complaint) -> None:
+    """Links the call the actor has taken to the complaint, in the caller's transaction."""
+    call = session.get(Call, call_id)
+    if call is None:
+        raise NotFound(f"no call {call_id}")
+    if call.agent_id != actor.id:
+        raise PermissionDenied(f"call {call_id} is not {actor.username}'s")
+    call.complaint_id = complaint.id

@@ -36,8 +36,12 @@ class LocalCallEvents:
 
         event.listen(session, "after_commit", deliver, once=True)
 
-    def listen(self, handler: Callable[[dict], None], stop: threading.Event,
-               ready: threading.Event | None = None) -> None:  # fmt: skip
+    def listen(
+        self,
+        handler: Callable[[dict], None],
+        stop: threading.Event,
+        ready: threading.Event | None = None,
+    ) -> None:
         inbox: queue.Queue = queue.Queue()
         with self._lock:
             self._queues.append(inbox)
@@ -62,11 +66,17 @@ class PostgresCallEvents:
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
     def publish(self, session: Session, payload: dict) -> None:
-        session.execute(text("SELECT pg_notify(:channel, :payload)"),
-                        {"channel": CHANNEL, "payload": json.dumps(payload)})  # fmt: skip
+        session.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": CHANNEL, "payload": json.dumps(payload)},
+        )
 
-    def listen(self, handler: Callable[[dict], None], stop: threading.Event,
-               ready: threading.Event | None = None) -> None:  # fmt: skip
+    def listen(
+        self,
+        handler: Callable[[dict], None],
+        stop: threading.Event,
+        ready: threading.Event | None = None,
+    ) -> None:
         """Until `stop`: a lost connection (a database restart, a network blip) is reopened,
         so pops resume; the workbench's poll of waiting calls covers the gap."""
         import psycopg
@@ -102,7 +112,10 @@ _local_buses: dict[str, LocalCallEvents] = {}
 _local_lock = threading.Lock()
 
 
-def call_events_for(engine: Engine) -> LocalCallEvents | PostgresCallEvents:
+CallEvents = LocalCallEvents | PostgresCallEvents
+
+
+def call_events_for(engine: Engine) -> CallEvents:
     url = engine.url
     if url.get_backend_name() == "postgresql":
         return PostgresCallEvents(url.render_as_string(hide_password=False))

@@ -20,23 +20,33 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from workbench.callbacks.models import Outcome, Reason
-from workbench.callbacks.service import DuplicateTask
+from workbench.callbacks.service import CallbackService, DuplicateTask
+from workbench.clock import Clock
+from workbench.crypto import FieldCipher
 from workbench.db.engine import immediate_session
 from workbench.errors import InvalidPhoneNumber, NotFound, WorkbenchError
 from workbench.members.identity import normalise_phone
 from workbench.members.models import Member, Staff
+from workbench.members.points import PointsLedger
+from workbench.members.registry import MemberRegistry
+from workbench.permissions.access import MemberAccess
 from workbench.permissions.models import GrantSource
 from workbench.telephony import twiml
+from workbench.telephony.events import CallEvents
 from workbench.telephony.models import ENDED, Call, Direction, WebhookReceipt
 
 log = logging.getLogger(__name__)
 
 # A callback's member leg, as Dial reports it, and what it means for the task.
-DIAL_OUTCOMES = {"busy": Outcome.BUSY, "no-answer": Outcome.NO_ANSWER,
-                 "failed": Outcome.WRONG_NUMBER}  # fmt: skip
+DIAL_OUTCOMES = {
+    "busy": Outcome.BUSY,
+    "no-answer": Outcome.NO_ANSWER,
+    "failed": Outcome.WRONG_NUMBER,
+}
 
 
 @dataclass(frozen=True)
@@ -55,11 +65,33 @@ class Hours:
 
 
 class Hotline:
-    def __init__(self, *, wb, voice: twiml.Voice, events, hours: Hours, agent_queue: str,
-                 complaint_queue: str) -> None:  # fmt: skip
-        self.wb = wb
-        self.clock = wb.clock
-        self.sessions = wb.sessions
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        sessions: sessionmaker[Session],
+        cipher: FieldCipher,
+        registry: MemberRegistry,
+        ledger: PointsLedger,
+        access: MemberAccess,
+        callbacks: CallbackService,
+        voice: twiml.Voice,
+        events: CallEvents,
+        hours: Hours,
+        agent_queue: str,
+        complaint_queue: str,
+        agent_endpoint: str,
+        expiry_reminder_days: int,
+    ) -> None:
+        self.clock = clock
+        self.sessions = sessions
+        self.cipher = cipher
+        self.registry = registry
+        self.ledger = ledger
+        self.access = access
+        self.callbacks = callbacks
+        self.agent_endpoint = agent_endpoint
+        self.expiry_reminder_days = expiry_reminder_days
         self.voice = voice
         self.events = events
         self.hours = hours
@@ -70,17 +102,21 @@ class Hotline:
     def incoming(self, *, call_sid: str, from_number: str, to_number: str) -> str:
         """Store the call and pop it, once per CallSid: one INSERT that does nothing for a
         repeated webhook (this path is the hotline's busiest, so it stays a single statement)."""
-        cipher, registry = self.wb.cipher, self.wb.registry
+        cipher, registry = self.cipher, self.registry
         with immediate_session(self.sessions) as session:
             e164, member_id = self._caller(session, from_number)
             values = dict(
-                call_sid=call_sid, direction=Direction.INBOUND.value,
+                call_sid=call_sid,
+                direction=Direction.INBOUND.value,
                 from_enc=cipher.encrypt("call.from", e164 or from_number),
                 to_enc=cipher.encrypt("call.to", to_number),
-                party_bidx=registry.phone_bidx(e164) if e164 else None, member_id=member_id,
-                status="ringing", queue=self.agent_queue, voicemail=False,
+                party_bidx=registry.phone_bidx(e164) if e164 else None,
+                member_id=member_id,
+                status="ringing",
+                queue=self.agent_queue,
+                voicemail=False,
                 started_at=self.clock.now(),
-            )  # fmt: skip
+            )
             insert = _insert_for(session)(Call).values(**values)
             call_id = session.scalar(
                 insert.on_conflict_do_nothing(index_elements=["call_sid"]).returning(Call.id)
@@ -93,10 +129,10 @@ class Hotline:
     def _caller(self, session: Session, number: str) -> tuple[str | None, int | None]:
         """E.164 and the id of the member with that number; (None, None) when withheld."""
         try:
-            e164 = normalise_phone(number, self.wb.registry.phone_region, mobile_only=False)
+            e164 = normalise_phone(number, self.registry.phone_region, mobile_only=False)
         except InvalidPhoneNumber:
             return None, None
-        bidx = self.wb.registry.phone_bidx(e164)
+        bidx = self.registry.phone_bidx(e164)
         return e164, session.scalar(select(Member.id).where(Member.phone_bidx == bidx))
 
     def menu(self, *, call_sid: str, digits: str) -> str:
@@ -113,21 +149,22 @@ class Hotline:
             elif self.hours.open_at(now):
                 answer = self._enqueue(call, self.agent_queue)
             else:
-                answer = twiml.voicemail(self.voice, f"{self.hours.opens:%H:%M}",
-                                         f"{self.hours.closes:%H:%M}")  # fmt: skip
+                answer = twiml.voicemail(
+                    self.voice, f"{self.hours.opens:%H:%M}", f"{self.hours.closes:%H:%M}"
+                )
             session.commit()
         return answer
 
     def _points(self, session: Session, call: Call | None) -> str:
         if call is None or call.member_id is None:
             return self._enqueue(call, self.agent_queue, prompt="not_member")
-        wb = self.wb
-        balance = wb.ledger.balance(session, call.member_id)
-        days = wb.settings.members_expiry_reminder_days
-        expiring = wb.ledger.expiring_within(session, days, member_id=call.member_id)
+        balance = self.ledger.balance(session, call.member_id)
+        days = self.expiry_reminder_days
+        expiring = self.ledger.expiring_within(session, days, member_id=call.member_id)
         first = expiring[0].first_expiry.astimezone(self.hours.zone).date() if expiring else None
-        return twiml.points_balance(self.voice, balance, expiring[0].points if expiring else 0,
-                                    first)  # fmt: skip
+        return twiml.points_balance(
+            self.voice, balance, expiring[0].points if expiring else 0, first
+        )
 
     def _enqueue(self, call: Call | None, queue: str, prompt: str = "queue") -> str:
         if call is not None:
@@ -156,8 +193,9 @@ class Hotline:
 
     def _request_callback(self, session: Session, call: Call) -> None:
         try:
-            task = self.wb.callbacks.schedule(session, member_id=call.member_id,
-                                              reason=Reason.MEMBER_REQUEST)  # fmt: skip
+            task = self.callbacks.schedule(
+                session, member_id=call.member_id, reason=Reason.MEMBER_REQUEST
+            )
             call.callback_task_id = task.id
         except DuplicateTask:
             pass  # one open request per member is enough
@@ -172,7 +210,7 @@ class Hotline:
             agent = session.get(Staff, call.agent_id) if call and call.agent_id else None
         if agent is None:  # nobody took it after all: back to the queue
             return twiml.to_queue(self.voice, self.agent_queue)
-        endpoint = self.wb.settings.telephony_agent_endpoint.format(username=agent.username)
+        endpoint = self.agent_endpoint.format(username=agent.username)
         return twiml.connect_agent(self.voice, endpoint, call_id)
 
     def after_agent(self, *, call_id: int, dial_status: str) -> str:
@@ -183,8 +221,7 @@ class Hotline:
             call = session.get(Call, call_id)
             queue = call.queue if call and call.queue else self.agent_queue
             if call is not None and call.agent_id is not None:
-                self.wb.access.end_grants(session, source=GrantSource.CALL,
-                                          source_ref=call.call_sid)  # fmt: skip
+                self.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
                 call.agent_id = None
                 self.events.publish(session, {"type": "incoming", "call_id": call.id})
             session.commit()
@@ -203,11 +240,12 @@ class Hotline:
             call = session.get(Call, call_id)
             if call is None or call.direction != Direction.OUTBOUND.value:
                 raise NotFound(f"no outbound call {call_id}")
-            number = self.wb.cipher.decrypt("call.to", call.to_enc)
+            number = self.cipher.decrypt("call.to", call.to_enc)
         return twiml.connect_member(self.voice, number, call_id)
 
-    def member_leg_done(self, *, call_id: int, dial_status: str, dial_sid: str,
-                        seconds: str) -> str:  # fmt: skip
+    def member_leg_done(
+        self, *, call_id: int, dial_status: str, dial_sid: str, seconds: str
+    ) -> str:
         """The member's leg ended: an unanswered call is the task's outcome."""
         now = self.clock.now()
         outcome = None
@@ -220,14 +258,15 @@ class Hotline:
                 if dial_status == "completed":
                     call.answered_at = call.answered_at or now - timedelta(seconds=_int(seconds))
                 outcome = DIAL_OUTCOMES.get(dial_status)
-                self.events.publish(session, {"type": "member_leg", "call_id": call.id,
-                                              "status": dial_status})  # fmt: skip
+                self.events.publish(
+                    session, {"type": "member_leg", "call_id": call.id, "status": dial_status}
+                )
             agent = session.get(Staff, call.agent_id) if call.agent_id else None
             task_id = call.callback_task_id
             session.commit()
         if outcome is not None and agent is not None and task_id is not None:
             try:
-                self.wb.callbacks.record_outcome(agent, task_id=task_id, outcome=outcome)
+                self.callbacks.record_outcome(agent, task_id=task_id, outcome=outcome)
             except WorkbenchError as error:  # e.g. the agent recorded one meanwhile
                 log.info("call %s: outcome not recorded: %s", call_id, error)
         return twiml.ended(self.voice)
@@ -246,8 +285,7 @@ class Hotline:
             if status in ENDED:
                 call.ended_at = call.ended_at or now
                 call.duration_seconds = _int(duration)
-                self.wb.access.end_grants(session, source=GrantSource.CALL,
-                                          source_ref=call.call_sid)  # fmt: skip
+                self.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
                 self.events.publish(session, {"type": "ended", "call_id": call.id})
             session.commit()
 

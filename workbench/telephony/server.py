@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -25,12 +26,17 @@ from workbench.messaging.inbound import OPT_IN, OPT_OUT, handle_inbound_sms
 from workbench.telephony import twiml
 from workbench.telephony.hotline import first_time
 
+if TYPE_CHECKING:
+    from workbench.bootstrap import Services, Telephony
+
 log = logging.getLogger(__name__)
 XML = "application/xml"
 # Twilio answers its own opt-out words; the Chinese ones are ours to confirm.
-CONFIRM = {"opted_out": "您已退订会员营销短信。回复“订阅”可重新订阅。",
-           "opted_in": "您已重新订阅会员短信。回复“退订”可退订。",
-           "satisfaction": "感谢您的评价！"}  # fmt: skip
+CONFIRM = {
+    "opted_out": "您已退订会员营销短信。回复“订阅”可重新订阅。",
+    "opted_in": "您已重新订阅会员短信。回复“退订”可退订。",
+    "satisfaction": "感谢您的评价！",
+}
 TWILIO_WORDS = {w for w in OPT_OUT | OPT_IN if w.isascii()}
 
 
@@ -38,8 +44,10 @@ class BadRequest(Exception):
     pass
 
 
-def create_app(telephony, *, auth_token: str, public_url: str) -> Starlette:
-    hotline, wb = telephony.hotline, telephony.wb
+def create_app(
+    telephony: Telephony, wb: Services, *, auth_token: str, public_url: str
+) -> Starlette:
+    hotline = telephony.hotline
     validator = RequestValidator(auth_token)
     public_url = public_url.rstrip("/")
 
@@ -49,12 +57,19 @@ def create_app(telephony, *, auth_token: str, public_url: str) -> Starlette:
                 params = await _form(request)
             except BadRequest as error:
                 return PlainTextResponse(str(error), status_code=400)
-            url = public_url + request.url.path + (f"?{request.url.query}" if request.url.query
-                                                   else "")  # fmt: skip
+            url = (
+                public_url
+                + request.url.path
+                + (f"?{request.url.query}" if request.url.query else "")
+            )
             signature = request.headers.get("X-Twilio-Signature")
             if not signature or not validator.validate(url, params, signature):
-                log.warning("refused %s %s: %s signature", request.method, request.url.path,
-                            "invalid" if signature else "no")  # fmt: skip
+                log.warning(
+                    "refused %s %s: %s signature",
+                    request.method,
+                    request.url.path,
+                    "invalid" if signature else "no",
+                )
                 return PlainTextResponse("signature required", status_code=403)
             missing = [name for name in required if not params.get(name)]
             if missing:
@@ -85,48 +100,91 @@ def create_app(telephony, *, auth_token: str, public_url: str) -> Starlette:
 
     def sms_status(p: dict, _q: dict) -> None:
         with wb.sessions() as session:
-            apply_status_callback(session, provider_id=p["MessageSid"],
-                                  status=p["MessageStatus"], at=wb.clock.now())  # fmt: skip
+            apply_status_callback(
+                session, provider_id=p["MessageSid"], status=p["MessageStatus"], at=wb.clock.now()
+            )
             session.commit()
 
     routes = [
-        ("/voice/incoming", lambda p, q: hotline.incoming(
-            call_sid=p["CallSid"], from_number=p["From"], to_number=p.get("To", "")),
-         ("CallSid", "From")),
-        ("/voice/menu", lambda p, q: hotline.menu(call_sid=p["CallSid"],
-                                                  digits=p.get("Digits", "")), ("CallSid",)),
-        ("/voice/wait", lambda p, q: hotline.waiting(queue_position=p.get("QueuePosition", "")),
-         ()),
-        ("/voice/voicemail", lambda p, q: hotline.voicemail(
-            call_sid=p["CallSid"], recording_sid=p.get("RecordingSid", ""),
-            seconds=p.get("RecordingDuration", "")), ("CallSid",)),
-        ("/voice/recording", lambda p, q: hotline.recording(
-            call_sid=p["CallSid"], recording_sid=p["RecordingSid"],
-            seconds=p.get("RecordingDuration", ""), status=p.get("RecordingStatus", "")),
-         ("CallSid", "RecordingSid")),
-        ("/voice/status", lambda p, q: hotline.status(
-            call_sid=p["CallSid"], status=p["CallStatus"], duration=p.get("CallDuration", "")),
-         ("CallSid", "CallStatus")),
+        (
+            "/voice/incoming",
+            lambda p, q: hotline.incoming(
+                call_sid=p["CallSid"], from_number=p["From"], to_number=p.get("To", "")
+            ),
+            ("CallSid", "From"),
+        ),
+        (
+            "/voice/menu",
+            lambda p, q: hotline.menu(call_sid=p["CallSid"], digits=p.get("Digits", "")),
+            ("CallSid",),
+        ),
+        (
+            "/voice/wait",
+            lambda p, q: hotline.waiting(queue_position=p.get("QueuePosition", "")),
+            (),
+        ),
+        (
+            "/voice/voicemail",
+            lambda p, q: hotline.voicemail(
+                call_sid=p["CallSid"],
+                recording_sid=p.get("RecordingSid", ""),
+                seconds=p.get("RecordingDuration", ""),
+            ),
+            ("CallSid",),
+        ),
+        (
+            "/voice/recording",
+            lambda p, q: hotline.recording(
+                call_sid=p["CallSid"],
+                recording_sid=p["RecordingSid"],
+                seconds=p.get("RecordingDuration", ""),
+                status=p.get("RecordingStatus", ""),
+            ),
+            ("CallSid", "RecordingSid"),
+        ),
+        (
+            "/voice/status",
+            lambda p, q: hotline.status(
+                call_sid=p["CallSid"], status=p["CallStatus"], duration=p.get("CallDuration", "")
+            ),
+            ("CallSid", "CallStatus"),
+        ),
         ("/voice/connect", lambda p, q: hotline.connect_agent(call_id=q["call"]), ()),
-        ("/voice/after-agent", lambda p, q: hotline.after_agent(
-            call_id=q["call"], dial_status=p.get("DialCallStatus", "")), ()),
+        (
+            "/voice/after-agent",
+            lambda p, q: hotline.after_agent(
+                call_id=q["call"], dial_status=p.get("DialCallStatus", "")
+            ),
+            (),
+        ),
         ("/voice/transfer", lambda p, q: hotline.transferred(call_id=q["call"]), ()),
         ("/voice/outbound/connect", lambda p, q: hotline.connect_member(call_id=q["call"]), ()),
-        ("/voice/outbound/done", lambda p, q: hotline.member_leg_done(
-            call_id=q["call"], dial_status=p.get("DialCallStatus", ""),
-            dial_sid=p.get("DialCallSid", ""), seconds=p.get("DialCallDuration", "")), ()),
+        (
+            "/voice/outbound/done",
+            lambda p, q: hotline.member_leg_done(
+                call_id=q["call"],
+                dial_status=p.get("DialCallStatus", ""),
+                dial_sid=p.get("DialCallSid", ""),
+                seconds=p.get("DialCallDuration", ""),
+            ),
+            (),
+        ),
         ("/sms/incoming", inbound_sms, ("MessageSid", "From")),
         ("/sms/status", sms_status, ("MessageSid", "MessageStatus")),
-    ]  # fmt: skip
+    ]
 
     async def health(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
-    return Starlette(routes=[
-        *(Route(path, webhook(handler, *required), methods=["POST"])
-          for path, handler, required in routes),
-        Route("/health", health, methods=["GET"]),
-    ])  # fmt: skip
+    return Starlette(
+        routes=[
+            *(
+                Route(path, webhook(handler, *required), methods=["POST"])
+                for path, handler, required in routes
+            ),
+            Route("/health", health, methods=["GET"]),
+        ]
+    )
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -157,18 +215,20 @@ def _query_ids(request: Request) -> dict[str, int]:
     return ids
 
 
-def server_app(wb) -> Starlette:
+def server_app(wb: Services) -> Starlette:
     """The app for a workbench: needs the public URL and the Twilio auth token to check
     signatures, so it refuses to start without them."""
+    from workbench.bootstrap import build_telephony
     from workbench.errors import ConfigError
-    from workbench.telephony.build import build_telephony
 
     s = wb.settings
     token = s.twilio_auth_token.get_secret_value() if s.twilio_auth_token else ""
     if not s.telephony_public_url or not token:
-        raise ConfigError("the webhook server needs [telephony] public_url and the Twilio auth "
-                          "token (WORKBENCH_TWILIO_AUTH_TOKEN) to check Twilio's signatures")  # fmt: skip
-    return create_app(build_telephony(wb), auth_token=token, public_url=s.telephony_public_url)
+        raise ConfigError(
+            "the webhook server needs [telephony] public_url and the Twilio auth "
+            "token (WORKBENCH_TWILIO_AUTH_TOKEN) to check Twilio's signatures"
+        )
+    return create_app(build_telephony(wb), wb, auth_token=token, public_url=s.telephony_public_url)
 
 
 def app_from_environment() -> Starlette:

@@ -67,8 +67,11 @@ class Voice:
         return table[key].format(**values)
 
     def say(self, response, key: str | None = None, *, text: str | None = None, **values):
-        response.say(text if text is not None else self.prompt(key, **values),
-                     language=self.language, voice=self.voice)  # fmt: skip
+        response.say(
+            text if text is not None else self.prompt(key, **values),
+            language=self.language,
+            voice=self.voice,
+        )
 
 
 @lru_cache(maxsize=8)
@@ -128,8 +131,13 @@ def waiting(v: Voice, ahead: int) -> str:
 def voicemail(v: Voice, opens: str, closes: str) -> str:
     response = VoiceResponse()
     v.say(response, "closed", opens=opens, closes=closes)
-    response.record(max_length=120, play_beep=True, action=v.url("/voice/voicemail"),
-                    method="POST", recording_status_callback=v.url("/voice/recording"))  # fmt: skip
+    response.record(
+        max_length=120,
+        play_beep=True,
+        action=v.url("/voice/voicemail"),
+        method="POST",
+        recording_status_callback=v.url("/voice/recording"),
+    )
     v.say(response, "no_message")
     response.hangup()
     return str(response)
@@ -156,8 +164,13 @@ def connect_member(v: Voice, member_number: str, call_id: int) -> str:
     """An outbound callback: the agent answered their leg; now dial the member."""
     response = VoiceResponse()
     v.say(response, "connect_member")
-    dial = Dial(caller_id=v.caller_id or None, timeout=30, **_recording(v),
-                action=v.url(f"/voice/outbound/done?call={call_id}"), method="POST")  # fmt: skip
+    dial = Dial(
+        caller_id=v.caller_id or None,
+        timeout=30,
+        **_recording(v),
+        action=v.url(f"/voice/outbound/done?call={call_id}"),
+        method="POST",
+    )
     dial.number(member_number)
     response.append(dial)
     return str(response)
@@ -186,8 +199,10 @@ def sms_reply(text: str | None) -> str:
 def _recording(v: Voice) -> dict:
     if not v.record_calls:
         return {}
-    return {"record": "record-from-answer-dual",
-            "recording_status_callback": v.url("/voice/recording")}  # fmt: skip
+    return {
+        "record": "record-from-answer-dual",
+        "recording_status_callback": v.url("/voice/recording"),
+    }
 
 
 def _endpoint(dial: Dial, endpoint: str) -> None:

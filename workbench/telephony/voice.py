@@ -15,29 +15,46 @@ class TelephonyError(WorkbenchError):
 
 
 class TwilioVoice:
-    def __init__(self, *, account_sid: str, auth_token: str, api_base: str | None = None,
-                 timeout: float = 10.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        api_base: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         self.client = twilio_client(account_sid, auth_token, api_base=api_base, timeout=timeout)
 
     def call(self, *, to: str, from_: str, url: str, status_callback: str) -> str:
         """Start a call; Twilio fetches `url` for its TwiML when it is answered."""
-        return self._do("place the call", lambda: self.client.calls.create(
-            to=to, from_=from_, url=url, method="POST", status_callback=status_callback,
-            status_callback_method="POST",
-            status_callback_event=["initiated", "ringing", "answered", "completed"],
-        ).sid)  # fmt: skip
+        return self._do(
+            "place the call",
+            lambda: (
+                self.client.calls.create(
+                    to=to,
+                    from_=from_,
+                    url=url,
+                    method="POST",
+                    status_callback=status_callback,
+                    status_callback_method="POST",
+                    status_callback_event=["initiated", "ringing", "answered", "completed"],
+                ).sid
+            ),
+        )
 
     def redirect(self, call_sid: str, url: str) -> None:
         """Give a live call new TwiML (it leaves a queue, or what it was doing)."""
-        self._do("redirect the call",
-                 lambda: self.client.calls(call_sid).update(url=url, method="POST"))  # fmt: skip
+        self._do(
+            "redirect the call", lambda: self.client.calls(call_sid).update(url=url, method="POST")
+        )
 
     @staticmethod
     def _do(what: str, action):
         try:
             return action()
         except TwilioRestException as error:
-            raise TelephonyError(f"Twilio could not {what}: {error.status} error {error.code}") \
-                from None  # fmt: skip
+            raise TelephonyError(
+                f"Twilio could not {what}: {error.status} error {error.code}"
+            ) from None
         except requests.RequestException:
             raise TelephonyError(f"Twilio could not be reached to {what}") from None

@@ -11,14 +11,20 @@ import threading
 from collections.abc import Iterable
 from functools import partial
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
-from workbench.bootstrap import Workbench
+from workbench.bootstrap import Telephony, Workbench
+from workbench.errors import WorkbenchError
+from workbench.incidents import person_facing
 from workbench.members.models import Role, Staff
 from workbench.permissions.auth import SessionExpired, SignedIn
 from workbench.tui.labels import Labels
+from workbench.usecases import UseCases
+from workbench.usecases.calls import HotlineDesk
 
 log = logging.getLogger(__name__)
 
@@ -31,25 +37,34 @@ class WorkbenchApp(App):
         Binding("ctrl+l", "toggle_language", "中/EN"),
     ]
 
-    def __init__(self, wb: Workbench, *, sign_in_hint: str | None = None,
-                 demo: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self, wb: Workbench, *, sign_in_hint: str | None = None, demo: bool = False
+    ) -> None:
         super().__init__()
         self.wb = wb
         self.sign_in_hint = sign_in_hint  # e.g. the demo logins
         self.demo = demo  # F9 rings the hotline from a demo caller
         self.labels = Labels(wb.settings.locale_language)
         self.signed_in: SignedIn | None = None
-        self._telephony = None
         self._stop_listening = threading.Event()
 
     @property
-    def telephony(self):
-        """The hotline's call desk and events (twilio is loaded only when first needed)."""
-        if self._telephony is None:
-            from workbench.telephony.build import build_telephony
+    def usecases(self) -> UseCases:
+        return self.wb.usecases
 
-            self._telephony = build_telephony(self.wb)
-        return self._telephony
+    @property
+    def calls(self) -> HotlineDesk:
+        """The hotline's use cases (the TUI's workbench is built with the hotline)."""
+        if self.wb.usecases.calls is None:
+            raise WorkbenchError("this workbench was built without the hotline")
+        return self.wb.usecases.calls
+
+    @property
+    def telephony(self) -> Telephony:
+        """The hotline's call desk and events: the workbench is built with them for the TUI."""
+        if self.wb.telephony is None:
+            raise WorkbenchError("this workbench was built without the hotline")
+        return self.wb.telephony
 
     @property
     def staff(self) -> Staff:
@@ -72,8 +87,12 @@ class WorkbenchApp(App):
         if signed_in.staff.role in (Role.AGENT, Role.SUPERVISOR):
             self._stop_listening = threading.Event()
             # A thread of its own, not a worker: it runs for the whole session.
-            threading.Thread(target=self._listen_for_calls, args=(self._stop_listening,),
-                             name="call-events", daemon=True).start()  # fmt: skip
+            threading.Thread(
+                target=self._listen_for_calls,
+                args=(self._stop_listening,),
+                name="call-events",
+                daemon=True,
+            ).start()
         if signed_in.staff.role == Role.ANALYST:
             self.switch_screen(StatisticsScreen())
         else:
@@ -103,10 +122,23 @@ class WorkbenchApp(App):
 
     def report_error(self, error: Exception) -> None:
         """Show a service's message; an expired session sends the user back to sign in."""
-        if isinstance(error, SessionExpired):
-            self.end_session(str(error))
+        self.report_failure(error, "screen")
+
+    def report_failure(self, error: BaseException, where: str) -> None:
+        """Any failure of a use case: a typed error shows its message (an expired session sends
+        the user back to sign in); anything else is logged with an incident id, which is all
+        the screen shows."""
+        typed, message = person_facing(error, where=where)
+        if isinstance(typed, SessionExpired):
+            self.end_session(message)
         else:
-            self.notify(str(error), severity="error", markup=False)
+            self.notify(message, severity="error", markup=False, timeout=10)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """What slips past `desk_work`: a worker that raised is reported, not dropped."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_failure(event.worker.error, f"worker {event.worker.name}")
 
     # Calls --------------------------------------------------------------------------------------
     def _listen_for_calls(self, stop: threading.Event) -> None:

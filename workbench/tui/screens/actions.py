@@ -64,10 +64,18 @@ class MessageScreen(_Modal):
         labels = self.app.labels
         with Vertical(classes="modal-form", id="message-form"):
             yield Label(labels("message.title"))
-            yield Select([(labels(f"template.{t}"), t) for t in AGENT_TEMPLATES],
-                         value="welcome", allow_blank=False, id="message-template")  # fmt: skip
-            yield Select([(labels("message.sms"), "sms"), (labels("message.email"), "email")],
-                         value="sms", allow_blank=False, id="message-channel")  # fmt: skip
+            yield Select(
+                [(labels(f"template.{t}"), t) for t in AGENT_TEMPLATES],
+                value="welcome",
+                allow_blank=False,
+                id="message-template",
+            )
+            yield Select(
+                [(labels("message.sms"), "sms"), (labels("message.email"), "email")],
+                value="sms",
+                allow_blank=False,
+                id="message-channel",
+            )
             yield Static("", id="message-preview", markup=False)
             yield from self.buttons("message.send")
 
@@ -102,8 +110,12 @@ class MessageScreen(_Modal):
 
     @on(Button.Pressed, "#modal-submit")
     def _send(self) -> None:
-        self.dismiss((str(self.query_one("#message-template", Select).value),
-                      str(self.query_one("#message-channel", Select).value)))  # fmt: skip
+        self.dismiss(
+            (
+                str(self.query_one("#message-template", Select).value),
+                str(self.query_one("#message-channel", Select).value),
+            )
+        )
 
 
 class ScheduleCallbackScreen(_Modal):
@@ -113,11 +125,19 @@ class ScheduleCallbackScreen(_Modal):
         labels = self.app.labels
         with Vertical(classes="modal-form"):
             yield Label(labels("schedule.title"))
-            yield Select([(labels(f"reason.{r.value}"), r.value) for r in Reason],
-                         value=Reason.MEMBER_REQUEST.value, allow_blank=False,
-                         id="schedule-reason")  # fmt: skip
-            yield Input(value="3", placeholder=labels("schedule.days"), id="schedule-days",
-                        restrict=r"[0-9]*", max_length=2)  # fmt: skip
+            yield Select(
+                [(labels(f"reason.{r.value}"), r.value) for r in Reason],
+                value=Reason.MEMBER_REQUEST.value,
+                allow_blank=False,
+                id="schedule-reason",
+            )
+            yield Input(
+                value="3",
+                placeholder=labels("schedule.days"),
+                id="schedule-days",
+                restrict=r"[0-9]*",
+                max_length=2,
+            )
             yield Static("", id="schedule-error", markup=False)
             yield from self.buttons("schedule.submit")
 
@@ -142,8 +162,12 @@ class TransferScreen(_Modal):
         labels = self.app.labels
         with Vertical(classes="modal-form"):
             yield Label(labels("transfer.title"))
-            yield Select([(q, q) for q in self.queues], value=self.queues[0], allow_blank=False,
-                         id="transfer-queue")  # fmt: skip
+            yield Select(
+                [(q, q) for q in self.queues],
+                value=self.queues[0],
+                allow_blank=False,
+                id="transfer-queue",
+            )
             yield from self.buttons("transfer.submit", variant="warning")
 
     @on(Button.Pressed, "#modal-submit")

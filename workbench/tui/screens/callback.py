@@ -18,15 +18,24 @@ from workbench.permissions.access import MemberView
 from workbench.tui.screens.profile import ProfileScreen
 
 OUTCOME_KEYS = {
-    "1": "reached", "2": "no_answer", "3": "busy", "4": "wrong_number",
-    "5": "call_back_later", "6": "refused", "7": "do_not_call",
-}  # fmt: skip
+    "1": "reached",
+    "2": "no_answer",
+    "3": "busy",
+    "4": "wrong_number",
+    "5": "call_back_later",
+    "6": "refused",
+    "7": "do_not_call",
+}
 
 
 class CallbackScreen(ProfileScreen):
-    BINDINGS = [Binding("d", "dial", "Dial"),
-                *(Binding(key, f"outcome('{outcome}')", outcome, show=False)
-                  for key, outcome in OUTCOME_KEYS.items())]  # fmt: skip
+    BINDINGS = [
+        Binding("d", "dial", "Dial"),
+        *(
+            Binding(key, f"outcome('{outcome}')", outcome, show=False)
+            for key, outcome in OUTCOME_KEYS.items()
+        ),
+    ]
 
     def __init__(self, view: MemberView, claim: Claim) -> None:
         super().__init__(view)
@@ -65,8 +74,7 @@ class CallbackScreen(ProfileScreen):
         if status == "completed":
             self.notify(labels("callback.answered"), markup=False)
             return
-        self.notify(labels("callback.unanswered", status=status), severity="warning",
-                    markup=False)  # fmt: skip
+        self.notify(labels("callback.unanswered", status=status), severity="warning", markup=False)
         self.app.pop_screen()
 
     def action_outcome(self, outcome: str) -> None:
@@ -95,8 +103,13 @@ class CallbackScreen(ProfileScreen):
         app = self.app
         try:
             staff = app.touch_session()
-            app.wb.callbacks.record_outcome(staff, task_id=self.claim.task_id, outcome=outcome,
-                                            feedback=feedback, call_back_at=call_back_at)  # fmt: skip
+            app.wb.callbacks.record_outcome(
+                staff,
+                task_id=self.claim.task_id,
+                outcome=outcome,
+                feedback=feedback,
+                call_back_at=call_back_at,
+            )
         except WorkbenchError as error:
             app.call_from_thread(app.report_error, error)
             return

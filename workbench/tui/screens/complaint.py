@@ -4,19 +4,21 @@ tasks, and only the steps allowed now."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Static
 
-from workbench.errors import WorkbenchError
-from workbench.tickets.views import ComplaintCard, complaint_card, urgency
-from workbench.tui.screens.step_form import STEP_FIELDS, StepFormScreen, perform_step
+from workbench.complaints.queries import urgency
+from workbench.tui.screens.step_form import StepFormScreen
 from workbench.tui.widgets.complaint_table import URGENCY_STYLE, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
+from workbench.tui.work import desk_work
+from workbench.usecases.complaints import STEP_FIELDS
+from workbench.views.complaints import ComplaintCard
 
 TIMELINE_COLUMNS = ("time", "step", "state", "round", "staff", "note")
 
@@ -55,16 +57,10 @@ class ComplaintScreen(Screen):
     def action_reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="complaint", exit_on_error=False)
+    @desk_work(exclusive=True, group="complaint")
     def load(self) -> None:
         app = self.app
-        try:
-            staff = app.touch_session()
-            with app.wb.sessions() as session:
-                card = complaint_card(app.wb.complaints, session, self.complaint_no, staff)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        card = app.usecases.complaints.card(app.touch_session(), self.complaint_no)
         app.call_from_thread(self._show, card)
 
     def _show(self, card: ComplaintCard) -> None:
@@ -72,11 +68,13 @@ class ComplaintScreen(Screen):
         labels, policy = self.app.labels, self.app.wb.complaint_policy
         category = policy.categories[card.category].label(labels.language)
         self.query_one("#complaint-header", Static).update(
-            Text(f"{labels('complaint.title')} {card.complaint_no} · {card.state} · "
-                 f"{labels('complaint.round', n=card.round)} · {category} · {card.priority} · "
-                 f"{labels('complaint.member')} {card.member_no or '-'} · "
-                 f"{card.department or '-'} / {card.handler or '-'}")
-        )  # fmt: skip
+            Text(
+                f"{labels('complaint.title')} {card.complaint_no} · {card.state} · "
+                f"{labels('complaint.round', n=card.round)} · {category} · {card.priority} · "
+                f"{labels('complaint.member')} {card.member_no or '-'} · "
+                f"{card.department or '-'} / {card.handler or '-'}"
+            )
+        )
         self.query_one("#complaint-description", Static).update(Text(card.description or "…"))
         actions = self.query_one("#complaint-actions", Horizontal)
         actions.remove_children()
@@ -91,12 +89,24 @@ class ComplaintScreen(Screen):
         # Buttons carry their step as a name: ids could clash with the ones being removed.
         actions.mount_all(Button(labels(f"step.{key}"), name=key) for key in keys)
         zone = self.app.wb.settings.timezone
-        fill_table(self.query_one("#complaint-timeline", DataTable), TIMELINE_COLUMNS, [
-            (None, [Text(entry.at.astimezone(zone).strftime("%m-%d %H:%M")), Text(entry.action),
-                    Text(entry.to_state), Text(str(entry.round)), Text(entry.staff),
-                    Text(entry.note or "")])
-            for entry in card.timeline
-        ])  # fmt: skip
+        fill_table(
+            self.query_one("#complaint-timeline", DataTable),
+            TIMELINE_COLUMNS,
+            [
+                (
+                    None,
+                    [
+                        Text(entry.at.astimezone(zone).strftime("%m-%d %H:%M")),
+                        Text(entry.action),
+                        Text(entry.to_state),
+                        Text(str(entry.round)),
+                        Text(entry.staff),
+                        Text(entry.note or ""),
+                    ],
+                )
+                for entry in card.timeline
+            ],
+        )
         self._show_links(card)
         self._tick()
 
@@ -104,12 +114,22 @@ class ComplaintScreen(Screen):
         labels, zone = self.app.labels, self.app.wb.settings.timezone
         title = "complaint.links" if card.links else "complaint.links_none"
         self.query_one("#complaint-links-title", Static).update(labels(title))
-        fill_table(self.query_one("#complaint-links", DataTable),
-                   [labels(f"link.{c}") for c in ("time", "kind", "ref", "what")], [
-            (None, [Text(record.at.astimezone(zone).strftime("%m-%d %H:%M")),
-                    Text(labels(f"link.{record.kind}")), Text(record.ref), Text(record.summary)])
-            for record in card.links
-        ])  # fmt: skip
+        fill_table(
+            self.query_one("#complaint-links", DataTable),
+            [labels(f"link.{c}") for c in ("time", "kind", "ref", "what")],
+            [
+                (
+                    None,
+                    [
+                        Text(record.at.astimezone(zone).strftime("%m-%d %H:%M")),
+                        Text(labels(f"link.{record.kind}")),
+                        Text(record.ref),
+                        Text(record.summary),
+                    ],
+                )
+                for record in card.links
+            ],
+        )
 
     def _tick(self) -> None:
         card, labels = self.card, self.app.labels
@@ -125,11 +145,15 @@ class ComplaintScreen(Screen):
         if card.resolution_due is None:
             text = labels("complaint.paused")
         elif level == "overdue":
-            text = f"{labels('complaint.due')}: {labels('complaint.overdue')} " \
-                   f"{time_left(now, card.resolution_due)}"  # fmt: skip
+            text = (
+                f"{labels('complaint.due')}: {labels('complaint.overdue')} "
+                f"{time_left(now, card.resolution_due)}"
+            )
         else:
-            text = f"{labels('complaint.due')}: {labels('complaint.left')} " \
-                   f"{time_left(card.resolution_due, now)}"  # fmt: skip
+            text = (
+                f"{labels('complaint.due')}: {labels('complaint.left')} "
+                f"{time_left(card.resolution_due, now)}"
+            )
         clock.update(Text(text, style=URGENCY_STYLE[level]))
 
     @on(Button.Pressed)
@@ -146,15 +170,9 @@ class ComplaintScreen(Screen):
         if values is not None:
             self.run_step(step, values)
 
-    @work(thread=True, exclusive=True, group="complaint", exit_on_error=False)
+    @desk_work(exclusive=True, group="complaint")
     def run_step(self, step: str, values: dict) -> None:
         app = self.app
-        try:
-            staff = app.touch_session()
-            perform_step(app.wb, staff, self.complaint_no, step, values)
-            with app.wb.sessions() as session:
-                card = complaint_card(app.wb.complaints, session, self.complaint_no, staff)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        staff = app.touch_session()
+        card = app.usecases.complaints.take_step(staff, self.complaint_no, step, values)
         app.call_from_thread(self._show, card)

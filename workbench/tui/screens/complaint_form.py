@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Header, Label, Select, Static, TextArea
 
-from workbench.errors import ValidationError, WorkbenchError
-from workbench.tickets.service import CHANNELS, ComplaintIntake
+from workbench.complaints.service import CHANNELS, ComplaintIntake
+from workbench.errors import ValidationError
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.form import show_invalid
+from workbench.tui.work import desk_work
 
 FIELD_WIDGETS = {
     "channel": "#complaint-channel",
@@ -35,17 +36,30 @@ class ComplaintFormScreen(Screen):
         language = labels.language
         yield Header()
         with VerticalScroll(id="complaint-form"):
-            yield Label(f"{labels('complaint.new')} · {labels('complaint.member')} "
-                        f"{self.member_no or '-'}", markup=False)  # fmt: skip
+            yield Label(
+                f"{labels('complaint.new')} · {labels('complaint.member')} {self.member_no or '-'}",
+                markup=False,
+            )
             yield Label(labels("complaint.channel"))
-            yield Select([(c, c) for c in CHANNELS], value="hotline", allow_blank=False,
-                         id="complaint-channel")  # fmt: skip
+            yield Select(
+                [(c, c) for c in CHANNELS],
+                value="hotline",
+                allow_blank=False,
+                id="complaint-channel",
+            )
             yield Label(labels("complaint.category"))
-            yield Select([(c.label(language), c.code) for c in policy.categories.values()],
-                         prompt=labels("complaint.category"), id="complaint-category")  # fmt: skip
+            yield Select(
+                [(c.label(language), c.code) for c in policy.categories.values()],
+                prompt=labels("complaint.category"),
+                id="complaint-category",
+            )
             yield Label(labels("complaint.priority"))
-            yield Select([(p, p) for p in policy.priorities], value="normal", allow_blank=False,
-                         id="complaint-priority")  # fmt: skip
+            yield Select(
+                [(p, p) for p in policy.priorities],
+                value="normal",
+                allow_blank=False,
+                id="complaint-priority",
+            )
             yield Label(labels("complaint.description"))
             yield TextArea(id="complaint-description")
             yield Static("", id="complaint-error", markup=False)
@@ -70,22 +84,14 @@ class ComplaintFormScreen(Screen):
     def action_cancel(self) -> None:
         self.app.pop_screen()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @desk_work(exclusive=True)
     def submit(self, intake: ComplaintIntake) -> None:
         app = self.app
+        staff = app.touch_session()
         try:
-            staff = app.touch_session()
-            with app.wb.sessions() as session:
-                complaint = app.wb.complaints.open(session, intake=intake, actor=staff)
-                session.commit()
-                number = complaint.complaint_no
-            if self.call_id is not None:
-                app.telephony.desk.link_complaint(staff, self.call_id, number)
-        except ValidationError as error:
+            number = app.usecases.complaints.open(staff, intake, call_id=self.call_id)
+        except ValidationError as error:  # the form stays open with what was typed
             app.call_from_thread(self._invalid, error)
-            return
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
             return
         app.call_from_thread(self._created, number)
 

@@ -4,20 +4,15 @@ department heads). Enter opens one. Up to 10,000 rows: the table redraws only wh
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from workbench.errors import PermissionDenied, WorkbenchError
-from workbench.members.models import Role
-from workbench.tickets.views import open_complaints
 from workbench.tui.widgets.complaint_table import ComplaintTable
 from workbench.tui.widgets.footer import TranslatedFooter
-
-LIST_ROLES = (Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.ADMIN)
-MOST = 10_000
+from workbench.tui.work import desk_work
 
 
 class ComplaintListScreen(Screen):
@@ -37,18 +32,10 @@ class ComplaintListScreen(Screen):
     def action_reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @desk_work(exclusive=True)
     def load(self) -> None:
         app = self.app
-        try:
-            staff = app.touch_session()
-            if staff.role not in LIST_ROLES:
-                raise PermissionDenied(f"{staff.username} ({staff.role}) cannot list complaints")
-            with app.wb.sessions() as session:
-                complaints = open_complaints(session, limit=MOST)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        complaints = app.usecases.complaints.open_list(app.touch_session())
         app.call_from_thread(self._show, complaints)
 
     def _show(self, complaints) -> None:

@@ -28,8 +28,13 @@ from workbench.tui.widgets.tables import fill_table
 PERIOD = timedelta(days=90)
 RUNNING = (CampaignStatus.ACTIVE.value, CampaignStatus.PAUSED.value)
 # The agents' figures a supervisor watches, in the dashboard's narrow table.
-DASHBOARD_AGENT_FIELDS = ("calls", "reach_rate_pct", "callbacks_done", "complaints_resolved",
-                          "satisfaction_average")  # fmt: skip
+DASHBOARD_AGENT_FIELDS = (
+    "calls",
+    "reach_rate_pct",
+    "callbacks_done",
+    "complaints_resolved",
+    "satisfaction_average",
+)
 PANELS = {  # panel id -> its title's label
     "panel-states": "dashboard.by_state",
     "panel-compliance": "dashboard.compliance",
@@ -42,12 +47,25 @@ PANELS = {  # panel id -> its title's label
 
 COLUMNS = {  # each table's column labels
     "#by-state": ("dashboard.state", "dashboard.count"),
-    "#breached": ("column.complaint", "complaint.state", "column.category", "column.priority",
-                  "column.level", "column.due"),
-    "#campaigns": ("column.campaign", "column.status", "column.tasks", "column.open",
-                   "column.done", "stats.col.reach_rate_pct", "column.today"),
+    "#breached": (
+        "column.complaint",
+        "complaint.state",
+        "column.category",
+        "column.priority",
+        "column.level",
+        "column.due",
+    ),
+    "#campaigns": (
+        "column.campaign",
+        "column.status",
+        "column.tasks",
+        "column.open",
+        "column.done",
+        "stats.col.reach_rate_pct",
+        "column.today",
+    ),
     "#agents": ("stats.agent", *[f"stats.col.{f}" for f in DASHBOARD_AGENT_FIELDS]),
-}  # fmt: skip
+}
 
 
 class DashboardScreen(Screen):
@@ -103,8 +121,11 @@ class DashboardScreen(Screen):
             report = app.wb.complaint_reports.report(staff, start=now - PERIOD, end=now)
             kpis = app.wb.statistics.kpis(staff, Period(now - PERIOD, now), branches=False)
             states, breached = app.wb.complaint_reports.board(staff)
-            campaigns = [app.wb.campaigns.progress(c.id) for c in app.wb.campaigns.list()
-                         if c.status in RUNNING]  # fmt: skip
+            campaigns = [
+                app.wb.campaigns.progress(c.id)
+                for c in app.wb.campaigns.list()
+                if c.status in RUNNING
+            ]
         except WorkbenchError as error:
             app.call_from_thread(app.report_error, error)
             return
@@ -117,56 +138,101 @@ class DashboardScreen(Screen):
         labels = self.app.labels
         zone = self.app.wb.settings.timezone
         first, last = Period(report.start, report.end).days(zone)
-        self.query_one("#dashboard-title", Static).update(Text(
-            f"{labels('dashboard.title')} · "
-            f"{labels('dashboard.period', days=PERIOD.days, first=first, last=last)}"
-        ))  # fmt: skip
-        self._fill("#by-state",
-                   [(state, [Text(state), _number(n)]) for state, n in sorted(states.items())])  # fmt: skip
+        self.query_one("#dashboard-title", Static).update(
+            Text(
+                f"{labels('dashboard.title')} · "
+                f"{labels('dashboard.period', days=PERIOD.days, first=first, last=last)}"
+            )
+        )
+        self._fill(
+            "#by-state", [(state, [Text(state), _number(n)]) for state, n in sorted(states.items())]
+        )
         self.query_one("#compliance", Static).update(Text("\n".join(self._compliance(report))))
         self._trend(report.weekly)
         rows = []
         for c in breached:
-            due = c.resolution_due.astimezone(zone).strftime("%m-%d %H:%M") if c.resolution_due \
-                else "-"  # fmt: skip
-            rows.append((c.complaint_no, [Text(c.complaint_no), Text(c.state), Text(c.category),
-                                          Text(c.priority), _number(c.escalation_level),
-                                          Text(due, style="red")]))  # fmt: skip
+            due = (
+                c.resolution_due.astimezone(zone).strftime("%m-%d %H:%M")
+                if c.resolution_due
+                else "-"
+            )
+            rows.append(
+                (
+                    c.complaint_no,
+                    [
+                        Text(c.complaint_no),
+                        Text(c.state),
+                        Text(c.category),
+                        Text(c.priority),
+                        _number(c.escalation_level),
+                        Text(due, style="red"),
+                    ],
+                )
+            )
         self._fill("#breached", rows)
         self.query_one("#panel-campaigns").border_subtitle = (
             "" if campaigns else Text(labels("dashboard.no_campaigns"))
         )
-        self._fill("#campaigns", [
-            (str(p.campaign_id), [Text(p.name), Text(p.status), _number(p.tasks),
-                                  _number(p.open), _number(p.done), _number(p.reached_rate_pct),
-                                  _number(f"{p.made_today}/{p.daily_capacity}")])
-            for p in campaigns
-        ])  # fmt: skip
-        self._fill("#agents", [
-            (a.username, [Text(a.username), *[_number(getattr(a, f)) for f in
-                                              DASHBOARD_AGENT_FIELDS]])
-            for a in kpis.agents
-        ])  # fmt: skip
+        self._fill(
+            "#campaigns",
+            [
+                (
+                    str(p.campaign_id),
+                    [
+                        Text(p.name),
+                        Text(p.status),
+                        _number(p.tasks),
+                        _number(p.open),
+                        _number(p.done),
+                        _number(p.reached_rate_pct),
+                        _number(f"{p.made_today}/{p.daily_capacity}"),
+                    ],
+                )
+                for p in campaigns
+            ],
+        )
+        self._fill(
+            "#agents",
+            [
+                (
+                    a.username,
+                    [Text(a.username), *[_number(getattr(a, f)) for f in DASHBOARD_AGENT_FIELDS]],
+                )
+                for a in kpis.agents
+            ],
+        )
 
     def _fill(self, selector: str, rows: list[tuple[str, list[Text]]]) -> None:
         labels = self.app.labels
-        fill_table(self.query_one(selector, DataTable),
-                   [Text(labels(k)) for k in COLUMNS[selector]], rows)  # fmt: skip
+        fill_table(
+            self.query_one(selector, DataTable), [Text(labels(k)) for k in COLUMNS[selector]], rows
+        )
 
     def _compliance(self, report) -> list[str]:
         labels = self.app.labels
         scored = sum(n or 0 for n in report.satisfaction_scores.values())
         return [
-            labels("dashboard.received", total=report.total, closed=report.closed,
-                   reopen=_pct(report.reopen_rate_pct), repeat=report.repeat_complainers),
-            f"{labels('dashboard.compliance')}: " + labels(
-                "dashboard.on_time", first=_pct(report.first_response_on_time_pct),
-                resolution=_pct(report.resolution_on_time_pct)),
-            f"{labels('dashboard.satisfaction')}: " + labels(
-                "dashboard.scores", average=_dash(report.satisfaction_average), n=scored),
-            labels("dashboard.hours", median=_dash(report.resolution_hours_median),
-                   p90=_dash(report.resolution_hours_p90)),
-        ]  # fmt: skip
+            labels(
+                "dashboard.received",
+                total=report.total,
+                closed=report.closed,
+                reopen=_pct(report.reopen_rate_pct),
+                repeat=report.repeat_complainers,
+            ),
+            f"{labels('dashboard.compliance')}: "
+            + labels(
+                "dashboard.on_time",
+                first=_pct(report.first_response_on_time_pct),
+                resolution=_pct(report.resolution_on_time_pct),
+            ),
+            f"{labels('dashboard.satisfaction')}: "
+            + labels("dashboard.scores", average=_dash(report.satisfaction_average), n=scored),
+            labels(
+                "dashboard.hours",
+                median=_dash(report.resolution_hours_median),
+                p90=_dash(report.resolution_hours_p90),
+            ),
+        ]
 
     def _trend(self, weekly: dict[str, int | None]) -> None:
         """Complaints per week as bars, labelled by the week's Monday."""

@@ -13,10 +13,10 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
+from workbench.complaints.queries import open_complaints
 from workbench.errors import WorkbenchError
 from workbench.members.models import Role
 from workbench.permissions.access import MemberView, Purpose
-from workbench.tickets.views import open_complaints
 from workbench.tui.widgets.complaint_table import ComplaintTable, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
@@ -140,8 +140,9 @@ class HomeScreen(Screen):
             line.update(Text(self.app.labels("home.callbacks_due", n=due)))
 
     def _show_grants(self, grants) -> None:
-        self.grants = [(g.id, g.member_id, member_no, str(g.source), g.ends_at)
-                       for g, member_no in grants]  # fmt: skip
+        self.grants = [
+            (g.id, g.member_id, member_no, str(g.source), g.ends_at) for g, member_no in grants
+        ]
         self._tick()
 
     def _show_complaints(self, complaints) -> None:
@@ -151,12 +152,22 @@ class HomeScreen(Screen):
         now = self.app.wb.clock.now()
         zone = self.app.wb.settings.timezone
         live = [g for g in self.grants if g[4] > now]
-        fill_table(self.query_one("#grants", DataTable), GRANT_COLUMNS, [
-            (f"{grant_id}:{member_id}",
-             [Text(member_no), Text(source), Text(ends_at.astimezone(zone).strftime("%H:%M:%S")),
-              Text(time_left(ends_at, now))])
-            for grant_id, member_id, member_no, source, ends_at in live
-        ])  # fmt: skip
+        fill_table(
+            self.query_one("#grants", DataTable),
+            GRANT_COLUMNS,
+            [
+                (
+                    f"{grant_id}:{member_id}",
+                    [
+                        Text(member_no),
+                        Text(source),
+                        Text(ends_at.astimezone(zone).strftime("%H:%M:%S")),
+                        Text(time_left(ends_at, now)),
+                    ],
+                )
+                for grant_id, member_id, member_no, source, ends_at in live
+            ],
+        )
         self.query_one("#my-complaints", ComplaintTable).tick(now)
         self._tick_calls(now)
 
@@ -208,8 +219,13 @@ class HomeScreen(Screen):
         labels, call = self.app.labels, self.waiting_calls[0]
         who = labels("call.member") if call.known_member else labels("call.new_caller")
         more = len(self.waiting_calls) - 1
-        text = labels("call.banner", caller=call.caller, who=who, queue=call.queue or "-",
-                      waited=time_left(now, call.started_at) if now > call.started_at else "0:00")  # fmt: skip
+        text = labels(
+            "call.banner",
+            caller=call.caller,
+            who=who,
+            queue=call.queue or "-",
+            waited=time_left(now, call.started_at) if now > call.started_at else "0:00",
+        )
         if more:
             text += " " + labels("call.more", n=more)
         banner.update(Text(text))

@@ -17,14 +17,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from workbench.errors import WorkbenchError
-from workbench.members.history import MemberHistory, member_history
 from workbench.members.models import Role
-from workbench.members.profile import MemberProfile, member_profile
 from workbench.members.registry import PERSONAL_FIELDS
 from workbench.permissions.access import MemberView, Purpose
 from workbench.tui.widgets.complaint_table import time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
+from workbench.views.history import MemberHistory, member_history
+from workbench.views.profile import MemberProfile, member_profile
 
 # The columns of each history tab (labels column.<name>).
 FIELD_COLUMNS = ("field", "value", "shown until")
@@ -68,8 +68,7 @@ class ProfileScreen(Screen):
             with TabbedContent(id="history"):
                 for name in self.HISTORY:
                     with TabPane(labels(f"history.{name}"), id=f"tab-{name}"):
-                        yield DataTable(id=f"history-{name}", zebra_stripes=True,
-                                        cursor_type="row")  # fmt: skip
+                        yield DataTable(id=f"history-{name}", zebra_stripes=True, cursor_type="row")
         yield TranslatedFooter()
 
     def compose_extra(self) -> ComposeResult:
@@ -136,9 +135,17 @@ class ProfileScreen(Screen):
         if self.call_id is not None:
             lines.append(labels("call.on_call", call_id=self.call_id))
         self.query_one("#service-data", Static).update(Text("\n".join(lines)))
-        rows = {"messages": [(f"{m.created_at.astimezone(zone):%Y-%m-%d %H:%M}", m.channel,
-                              labels(f"template.{m.template}"), m.status)
-                             for m in profile.messages]}  # fmt: skip
+        rows = {
+            "messages": [
+                (
+                    f"{m.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
+                    m.channel,
+                    labels(f"template.{m.template}"),
+                    m.status,
+                )
+                for m in profile.messages
+            ]
+        }
         self._fill(rows)
 
     def _render_history(self, history: MemberHistory, calls) -> None:
@@ -147,24 +154,55 @@ class ProfileScreen(Screen):
         def local(at):
             return f"{at.astimezone(zone):%Y-%m-%d %H:%M}" if at else "-"
 
-        self._fill({
-            "purchases": [(local(p.occurred_at), f"{p.amount:.2f}", str(p.points), p.store_code)
-                          for p in history.purchases],
-            "complaints": [(c.complaint_no, c.state, c.category, c.priority, local(c.received_at),
-                            str(c.satisfaction or "-")) for c in history.complaints],
-            "callbacks": [(str(t.task_id), labels(f"reason.{t.reason}"), t.status,
-                           t.outcome or "-", str(t.attempts), local(t.latest_at))
-                          for t in history.callbacks],
-            "calls": [(local(c.started_at), c.direction, c.status, str(c.duration_seconds or "-"),
-                       "●" if c.recording_sid else "") for c in calls],
-        })  # fmt: skip
+        self._fill(
+            {
+                "purchases": [
+                    (local(p.occurred_at), f"{p.amount:.2f}", str(p.points), p.store_code)
+                    for p in history.purchases
+                ],
+                "complaints": [
+                    (
+                        c.complaint_no,
+                        c.state,
+                        c.category,
+                        c.priority,
+                        local(c.received_at),
+                        str(c.satisfaction or "-"),
+                    )
+                    for c in history.complaints
+                ],
+                "callbacks": [
+                    (
+                        str(t.task_id),
+                        labels(f"reason.{t.reason}"),
+                        t.status,
+                        t.outcome or "-",
+                        str(t.attempts),
+                        local(t.latest_at),
+                    )
+                    for t in history.callbacks
+                ],
+                "calls": [
+                    (
+                        local(c.started_at),
+                        c.direction,
+                        c.status,
+                        str(c.duration_seconds or "-"),
+                        "●" if c.recording_sid else "",
+                    )
+                    for c in calls
+                ],
+            }
+        )
 
     def _fill(self, rows: dict[str, list[tuple]]) -> None:
         labels = self.app.labels
         for name, lines in rows.items():
-            fill_table(self.query_one(f"#history-{name}", DataTable),
-                       [labels(f"column.{c}") for c in HISTORY_COLUMNS[name]],
-                       [(None, [Text(str(cell)) for cell in line]) for line in lines])  # data, never markup  # fmt: skip
+            fill_table(
+                self.query_one(f"#history-{name}", DataTable),
+                [labels(f"column.{c}") for c in HISTORY_COLUMNS[name]],
+                [(None, [Text(str(cell)) for cell in line]) for line in lines],
+            )  # data, never markup
 
     # Time ----------------------------------------------------------------------------------------
     def _tick(self) -> None:
@@ -180,8 +218,10 @@ class ProfileScreen(Screen):
             countdown.update(Text(labels("profile.access_standing")))
         else:
             countdown.update(Text(f"{labels('profile.access_until')} {time_left(until, now)}"))
-        if any(f.revealed_until is not None and now >= f.revealed_until
-               for f in self.view.fields.values()):  # fmt: skip
+        if any(
+            f.revealed_until is not None and now >= f.revealed_until
+            for f in self.view.fields.values()
+        ):
             self.reload()
 
     def _access_ended(self) -> None:
@@ -321,14 +361,19 @@ class ProfileScreen(Screen):
                 reason, days = args
                 now = app.wb.clock.now()
                 with app.wb.sessions() as session:
-                    app.wb.callbacks.schedule(session, member_id=view.member_id, reason=reason,
-                                              latest_at=now + timedelta(days=days))  # fmt: skip
+                    app.wb.callbacks.schedule(
+                        session,
+                        member_id=view.member_id,
+                        reason=reason,
+                        latest_at=now + timedelta(days=days),
+                    )
                     session.commit()
                 done = app.labels("schedule.done", days=days)
             elif what == "lost":
                 with app.wb.sessions() as session:
-                    card = app.wb.registry.report_lost(session, member_no=view.member_no,
-                                                       actor=staff)  # fmt: skip
+                    card = app.wb.registry.report_lost(
+                        session, member_no=view.member_no, actor=staff
+                    )
                     session.commit()
                 done = app.labels("lost.done", last4=card.card_no[-4:])
             else:

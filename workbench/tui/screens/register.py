@@ -20,8 +20,13 @@ from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.form import show_invalid
 
 # A field's error message puts the cursor on its input.
-FIELD_INPUTS = {"name": "#register-name", "id_number": "#register-id", "email": "#register-email",
-                "address": "#register-address", "store_code": "#register-store"}  # fmt: skip
+FIELD_INPUTS = {
+    "name": "#register-name",
+    "id_number": "#register-id",
+    "email": "#register-email",
+    "address": "#register-address",
+    "store_code": "#register-store",
+}
 
 
 class RegisterCallerScreen(Screen):
@@ -55,8 +60,9 @@ class RegisterCallerScreen(Screen):
         with app.wb.sessions() as session:
             stores = session.execute(
                 select(Store.id, Store.code, Store.name)
-                .where(Store.kind != StoreKind.HEADQUARTERS).order_by(Store.code)
-            ).all()  # fmt: skip
+                .where(Store.kind != StoreKind.HEADQUARTERS)
+                .order_by(Store.code)
+            ).all()
         own = next((code for id_, code, _ in stores if id_ == app.staff.store_id), None)
         app.call_from_thread(self._show_stores, stores, own)
 
@@ -72,10 +78,12 @@ class RegisterCallerScreen(Screen):
 
         store = self.query_one("#register-store", Select).value
         application = {
-            "name": value("#register-name"), "id_number": value("#register-id"),
-            "email": value("#register-email") or None, "address": value("#register-address") or None,
+            "name": value("#register-name"),
+            "id_number": value("#register-id"),
+            "email": value("#register-email") or None,
+            "address": value("#register-address") or None,
             "store_code": "" if store is Select.BLANK else str(store),
-        }  # fmt: skip
+        }
         for widget in self.query(".invalid"):
             widget.remove_class("invalid")
         self.register(application)

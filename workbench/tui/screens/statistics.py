@@ -115,15 +115,18 @@ class StatisticsScreen(Screen):
     def _show(self) -> None:
         labels = self.app.labels
         minimum = self.app.wb.settings.protection_min_group_size
-        self.query_one("#stats-note", Static).update(Text(labels("stats.note", n=minimum),
-                                                          style="dim"))  # fmt: skip
+        self.query_one("#stats-note", Static).update(
+            Text(labels("stats.note", n=minimum), style="dim")
+        )
         if self.kpis is None:
             return
         first, last = self.period.days(self.app.wb.settings.timezone)
         span = labels("stats.months", n=self.months)
-        self.query_one("#stats-title", Static).update(Text(
-            f"{labels('stats.heading')} · {labels('stats.period', months=span, first=first, last=last)}"
-        ))  # fmt: skip
+        self.query_one("#stats-title", Static).update(
+            Text(
+                f"{labels('stats.heading')} · {labels('stats.period', months=span, first=first, last=last)}"
+            )
+        )
         if self.members is not None:
             self._show_members(self.members)
         self._show_agents(self.kpis)
@@ -134,38 +137,68 @@ class StatisticsScreen(Screen):
         for section, names in MEMBER_SECTIONS.items():
             columns = names or tuple(f"tier:{t}" for t in stats.tiers)
             headers = [
-                _tier_label(scheme, c[5:], labels.language) if c.startswith("tier:")
-                else labels(f"stats.col.{c}") for c in columns
-            ]  # fmt: skip
+                _tier_label(scheme, c[5:], labels.language)
+                if c.startswith("tier:")
+                else labels(f"stats.col.{c}")
+                for c in columns
+            ]
             rows = []
             for row in (*stats.stores, stats.total):
                 values = {**asdict(row), **{f"tier:{t}": n for t, n in row.tiers.items()}}
-                rows.append((row.store, self._store(row.store, row.store_name),
-                             [_cell(values[c], c, stats.min_group_size) for c in columns]))  # fmt: skip
+                rows.append(
+                    (
+                        row.store,
+                        self._store(row.store, row.store_name),
+                        [_cell(values[c], c, stats.min_group_size) for c in columns],
+                    )
+                )
             self._fill(f"#stats-{section}", [labels("stats.store"), *headers], rows)
 
     def _show_agents(self, kpis: Kpis) -> None:
         labels = self.app.labels
-        headers = [labels("stats.agent"), labels("stats.name"),
-                   *[labels(f"stats.col.{f}") for f in AGENT_FIELDS]]  # fmt: skip
-        fill_table(self.query_one("#stats-agents", DataTable), headers, [
-            (a.username, [Text(a.username), Text(a.name),
-                          *[_cell(getattr(a, f), f, kpis.min_group_size) for f in AGENT_FIELDS]])
-            for a in kpis.agents
-        ])  # fmt: skip
+        headers = [
+            labels("stats.agent"),
+            labels("stats.name"),
+            *[labels(f"stats.col.{f}") for f in AGENT_FIELDS],
+        ]
+        fill_table(
+            self.query_one("#stats-agents", DataTable),
+            headers,
+            [
+                (
+                    a.username,
+                    [
+                        Text(a.username),
+                        Text(a.name),
+                        *[_cell(getattr(a, f), f, kpis.min_group_size) for f in AGENT_FIELDS],
+                    ],
+                )
+                for a in kpis.agents
+            ],
+        )
 
     def _show_branches(self, kpis: Kpis) -> None:
         labels = self.app.labels
-        rows = [(b.store, self._store(b.store, b.store_name),
-                 [_cell(getattr(b, f), f, kpis.min_group_size) for f in BRANCH_FIELDS])
-                for b in (*kpis.branches, *([kpis.total] if kpis.total else []))]  # fmt: skip
-        self._fill("#stats-branches",
-                   [labels("stats.store"), *[labels(f"stats.col.{f}") for f in BRANCH_FIELDS]],
-                   rows)  # fmt: skip
+        rows = [
+            (
+                b.store,
+                self._store(b.store, b.store_name),
+                [_cell(getattr(b, f), f, kpis.min_group_size) for f in BRANCH_FIELDS],
+            )
+            for b in (*kpis.branches, *([kpis.total] if kpis.total else []))
+        ]
+        self._fill(
+            "#stats-branches",
+            [labels("stats.store"), *[labels(f"stats.col.{f}") for f in BRANCH_FIELDS]],
+            rows,
+        )
 
     def _fill(self, selector: str, headers: list[str], rows) -> None:
-        fill_table(self.query_one(selector, DataTable), headers,
-                   [(key, [store, *cells]) for key, store, cells in rows])  # fmt: skip
+        fill_table(
+            self.query_one(selector, DataTable),
+            headers,
+            [(key, [store, *cells]) for key, store, cells in rows],
+        )
 
     def _store(self, code: str, name: str) -> Text:
         if code == TOTAL:

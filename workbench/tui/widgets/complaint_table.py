@@ -9,7 +9,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import DataTable
 
-from workbench.tickets.views import OpenComplaint, urgency
+from workbench.complaints.queries import OpenComplaint, urgency
 
 URGENCY_STYLE = {"ok": "green", "soon": "yellow", "overdue": "bold red", "paused": "dim"}
 COLUMNS = ("complaint", "state", "category", "priority", "due")
@@ -41,8 +41,14 @@ class ComplaintTable(DataTable):
         self.complaints = complaints
         self.clear()
         for c in complaints:
-            self.add_row(Text(c.complaint_no), Text(c.state), Text(c.category),
-                         Text(c.priority), self._due(c, now), key=c.complaint_no)  # fmt: skip
+            self.add_row(
+                Text(c.complaint_no),
+                Text(c.state),
+                Text(c.category),
+                Text(c.priority),
+                self._due(c, now),
+                key=c.complaint_no,
+            )
 
     def tick(self, now: datetime) -> None:
         """Redraw the time left of the rows in view."""

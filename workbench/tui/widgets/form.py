@@ -9,8 +9,9 @@ from textual.widgets import Static
 from workbench.errors import ValidationError
 
 
-def show_invalid(screen: Screen, error: ValidationError, *, message: str,
-                 inputs: dict[str, str]) -> None:  # fmt: skip
+def show_invalid(
+    screen: Screen, error: ValidationError, *, message: str, inputs: dict[str, str]
+) -> None:
     """The message (as text: it may quote what was typed) in the `message` widget, and the
     cursor on the input of the field it names, marked invalid."""
     screen.query_one(message, Static).update(Text(str(error)))

@@ -18,8 +18,11 @@ def _width(cell) -> int:
     return max((cell_len(line) for line in text.plain.splitlines()), default=0)
 
 
-def fill_table(table: DataTable, headers: Sequence[str | Text],
-               rows: Sequence[tuple[str | None, Sequence[Text | str]]]) -> None:  # fmt: skip
+def fill_table(
+    table: DataTable,
+    headers: Sequence[str | Text],
+    rows: Sequence[tuple[str | None, Sequence[Text | str]]],
+) -> None:
     """Replace the table's columns and rows; `rows` are (key or None, cells) pairs."""
     labels = [h if isinstance(h, Text) else Text(h) for h in headers]
     widths = [_width(label) for label in labels]

@@ -8,12 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from workbench.audit.chain import AuditLog
+from workbench.complaints.analytics import ComplaintReport, complaint_report
+from workbench.complaints.queries import OpenComplaint, counts_by_state, open_complaints
 from workbench.db.engine import immediate_session
 from workbench.members.models import Role, Staff, Store
 from workbench.permissions.access import AccessDenied
-from workbench.permissions.audit import AuditLog
-from workbench.tickets.analytics import ComplaintReport, complaint_report
-from workbench.tickets.views import OpenComplaint, counts_by_state, open_complaints
 
 REPORT_ROLES = {Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT_HEAD, Role.ANALYST, Role.STORE_MANAGER}
 AGGREGATE_ONLY = {Role.ANALYST, Role.STORE_MANAGER}
@@ -21,15 +21,23 @@ GROUPED = ("by_category", "by_cause", "by_department", "by_store", "by_channel",
 
 
 class ComplaintReports:
-    def __init__(self, *, sessions, audit: AuditLog, min_group_size: int,
-                 export_roles: set[str]) -> None:  # fmt: skip
+    def __init__(
+        self, *, sessions, audit: AuditLog, min_group_size: int, export_roles: set[str]
+    ) -> None:
         self.sessions = sessions
         self.audit = audit
         self.min_group_size = min_group_size
         self.export_roles = set(export_roles)
 
-    def report(self, actor: Staff, *, start: datetime, end: datetime,
-               store_code: str | None = None, export: bool = False) -> ComplaintReport:  # fmt: skip
+    def report(
+        self,
+        actor: Staff,
+        *,
+        start: datetime,
+        end: datetime,
+        store_code: str | None = None,
+        export: bool = False,
+    ) -> ComplaintReport:
         with immediate_session(self.sessions) as session:
             why = None
             if actor.role not in REPORT_ROLES:
@@ -43,14 +51,28 @@ class ComplaintReports:
                 store_code = own
             action = "export" if export else "aggregate"
             if why:
-                self.audit.record(session, action=action, result="denied", actor_id=actor.id,
-                                  detail={"report": "complaints", "why": why})  # fmt: skip
+                self.audit.record(
+                    session,
+                    action=action,
+                    result="denied",
+                    actor_id=actor.id,
+                    detail={"report": "complaints", "why": why},
+                )
                 session.commit()
                 raise AccessDenied(why)
             report = complaint_report(session, start=start, end=end, store_code=store_code)
-            self.audit.record(session, action=action, result="allowed", actor_id=actor.id,
-                              detail={"report": "complaints", "store": store_code,
-                                      "from": start.isoformat(), "to": end.isoformat()})  # fmt: skip
+            self.audit.record(
+                session,
+                action=action,
+                result="allowed",
+                actor_id=actor.id,
+                detail={
+                    "report": "complaints",
+                    "store": store_code,
+                    "from": start.isoformat(),
+                    "to": end.isoformat(),
+                },
+            )
             session.commit()
         if actor.role in AGGREGATE_ONLY:
             report = self._suppress(report)
@@ -65,11 +87,15 @@ class ComplaintReports:
         store_id = actor.store_id if actor.role == Role.STORE_MANAGER else None
         with self.sessions() as session:
             states = counts_by_state(session, store_id=store_id)
-            escalated = [] if actor.role == Role.ANALYST else open_complaints(
-                session, min_escalation=2, store_id=store_id, limit=limit)  # fmt: skip
+            escalated = (
+                []
+                if actor.role == Role.ANALYST
+                else open_complaints(session, min_escalation=2, store_id=store_id, limit=limit)
+            )
         if actor.role in AGGREGATE_ONLY:
-            states = {state: (n if n >= self.min_group_size else None)
-                      for state, n in states.items()}  # fmt: skip
+            states = {
+                state: (n if n >= self.min_group_size else None) for state, n in states.items()
+            }
         return states, escalated
 
     def _suppress(self, report: ComplaintReport) -> ComplaintReport:
@@ -81,21 +107,30 @@ class ComplaintReports:
         grouped = {
             name: {k: (n if n >= minimum else None) for k, n in getattr(report, name).items()}
             for name in GROUPED
-        }  # fmt: skip
-        scores = {k: (n if n >= minimum else None)
-                  for k, n in report.satisfaction_scores.items()}  # fmt: skip
+        }
+        scores = {k: (n if n >= minimum else None) for k, n in report.satisfaction_scores.items()}
         bases = {
-            "total": report.total, "closed": report.closed, "open": report.open,
-            "responded": report.responded, "resolved": report.resolved,
-            "reopen_rate_pct": report.total, "repeat_complainers": report.repeat_complainers,
+            "total": report.total,
+            "closed": report.closed,
+            "open": report.open,
+            "responded": report.responded,
+            "resolved": report.resolved,
+            "reopen_rate_pct": report.total,
+            "repeat_complainers": report.repeat_complainers,
             "first_response_hours_median": report.responded,
             "first_response_hours_p90": report.responded,
             "first_response_on_time_pct": report.responded,
-            "resolution_hours_median": report.resolved, "resolution_hours_p90": report.resolved,
+            "resolution_hours_median": report.resolved,
+            "resolution_hours_p90": report.resolved,
             "resolution_on_time_pct": report.resolved,
             "satisfaction_average": sum(report.satisfaction_scores.values()),
-        }  # fmt: skip
+        }
         # A zero is no one: nothing to hide (and "none" is worth knowing).
         hidden = [name for name, base in bases.items() if base and base < minimum]
-        return replace(report, satisfaction_scores=scores, hidden=hidden,
-                       **{name: None for name in hidden}, **grouped)  # fmt: skip
+        return replace(
+            report,
+            satisfaction_scores=scores,
+            hidden=hidden,
+            **{name: None for name in hidden},
+            **grouped,
+        )

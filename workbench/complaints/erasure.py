@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from workbench.complaints.models import Complaint, ComplaintEvent
 from workbench.crypto import FieldCipher
 from workbench.members.erasure import ERASED_TEXT
 from workbench.members.models import Member
-from workbench.tickets.models import Complaint, ComplaintEvent
 
 
 def erase_member_complaints(

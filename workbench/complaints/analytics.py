@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, case, func, literal_column, select
 from sqlmodel import Session
 
+from workbench.complaints.models import Complaint
 from workbench.members.models import Store
-from workbench.tickets.models import Complaint
 
 
 @dataclass
@@ -63,8 +63,9 @@ def _quantiles(hours: list[float]) -> tuple[float | None, float | None]:
     return round(statistics.median(hours), 1), round(deciles[8], 1)
 
 
-def complaint_report(session: Session, *, start: datetime, end: datetime,
-                     store_code: str | None = None) -> ComplaintReport:  # fmt: skip
+def complaint_report(
+    session: Session, *, start: datetime, end: datetime, store_code: str | None = None
+) -> ComplaintReport:
     """Complaints received in [start, end), optionally of one store."""
     report = ComplaintReport(start=start, end=end, store_code=store_code)
     scope = [Complaint.received_at >= start, Complaint.received_at < end]
@@ -99,17 +100,27 @@ def _counts(session: Session, scope, report: ComplaintReport) -> None:
         func.sum(case((Complaint.first_response_at.is_not(None), 1), else_=0)),
         func.sum(case((and_(closed, Complaint.sla_breached.is_(False)), 1), else_=0)),
     ]
-    dimensions = [Complaint.category, Complaint.root_cause, Complaint.department,
-                  Complaint.store_id, Complaint.channel, Complaint.satisfaction]  # fmt: skip
+    dimensions = [
+        Complaint.category,
+        Complaint.root_cause,
+        Complaint.department,
+        Complaint.store_id,
+        Complaint.channel,
+        Complaint.satisfaction,
+    ]
     rows = session.execute(
         select(*dimensions, func.count(), *flags).where(*scope).group_by(*dimensions)
     ).all()
     codes = dict(session.execute(select(Store.id, Store.code)).all())
     totals = [0] * 5
     for category, cause, department, store_id, channel, score, n, *sums in rows:
-        for name, key in (("by_category", category), ("by_cause", cause),
-                          ("by_department", department), ("by_store", codes.get(store_id)),
-                          ("by_channel", channel)):  # fmt: skip
+        for name, key in (
+            ("by_category", category),
+            ("by_cause", cause),
+            ("by_department", department),
+            ("by_store", codes.get(store_id)),
+            ("by_channel", channel),
+        ):
             bucket = getattr(report, name)
             bucket[key or "-"] = bucket.get(key or "-", 0) + n
         if score is not None:

@@ -35,7 +35,7 @@ class Complaint(SQLModel, table=True):
             "first_response_at",
             "first_response_due",
             "closed_at",
-        ),  # fmt: skip
+        ),
         Index("ix_complaint_state_store", "state", "store_id"),
     )
 
@@ -64,7 +64,7 @@ class Complaint(SQLModel, table=True):
     last_reply_at: datetime | None = Field(default=None, sa_column=utc_column())
     closed_at: datetime | None = Field(default=None, sa_column=utc_column())
     closed_reason: str | None = Field(default=None, max_length=300)
-    # SLA clocks (business time) and the escalation ladder (see tickets/sla.py).
+    # SLA clocks (business time) and the escalation ladder (see complaints/sla.py).
     sla_paused_seconds: int = 0  # this round's time waiting on the member (resolution clock)
     paused_since: datetime | None = Field(default=None, sa_column=utc_column())
     first_response_due: datetime | None = Field(default=None, sa_column=utc_column())

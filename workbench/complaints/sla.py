@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from workbench.tickets.calendar import BusinessCalendar
-from workbench.tickets.policy import Ladder
+from workbench.complaints.calendar import BusinessCalendar
+from workbench.complaints.policy import Ladder
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from workbench.audit.models import AuditEntry, AuditHead
 from workbench.clock import Clock
 from workbench.crypto.fields import b64_digest
 from workbench.errors import WorkbenchError
-from workbench.permissions.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 
@@ -25,8 +25,9 @@ GENESIS = "0" * 64
 HASHED = ("seq", "at", "actor_id", "action", "member_id", "purpose", "result", "detail")
 
 
-def chain_hash(prev_hash: str, seq, at: datetime, actor_id, action, member_id, purpose, result,
-               detail) -> str:  # fmt: skip
+def chain_hash(
+    prev_hash: str, seq, at: datetime, actor_id, action, member_id, purpose, result, detail
+) -> str:
     content = [seq, at.isoformat(), actor_id, action, member_id, purpose, result, detail]
     canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return b64_digest(hashlib.sha256((prev_hash + canonical).encode()).digest())
@@ -118,8 +119,13 @@ def verify(session: Session, *, batch_size: int = 20_000) -> VerifyReport:
     return VerifyReport(checked, None)
 
 
-def audit_rows(session: Session, *, member_id: int | None = None, since: datetime | None = None,
-               limit: int = 100) -> list[AuditEntry]:  # fmt: skip
+def audit_rows(
+    session: Session,
+    *,
+    member_id: int | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
     if member_id is not None:
         query = query.where(AuditEntry.member_id == member_id)

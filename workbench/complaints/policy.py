@@ -9,8 +9,8 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from workbench.complaints.calendar import BusinessCalendar
 from workbench.errors import ConfigError, ValidationError
-from workbench.tickets.calendar import BusinessCalendar
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,13 @@ class ComplaintPolicy:
         if not timezone or timezone == self.calendar.zone.key:
             return self.calendar
         return BusinessCalendar(
-            zone=ZoneInfo(timezone), workdays=self.calendar.workdays, opens=self.calendar.opens,
-            closes=self.calendar.closes, holidays=self.calendar.holidays,
+            zone=ZoneInfo(timezone),
+            workdays=self.calendar.workdays,
+            opens=self.calendar.opens,
+            closes=self.calendar.closes,
+            holidays=self.calendar.holidays,
             extra_workdays=self.calendar.extra_workdays,
-        )  # fmt: skip
+        )
 
 
 def _codes(doc: dict, key: str, path: Path) -> dict[str, Code]:

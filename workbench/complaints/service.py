@@ -5,27 +5,27 @@ commits, so a step and everything it causes land together."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from workbench.clock import Clock
+from workbench.complaints.models import Complaint, ComplaintEvent, ComplaintLink, Notification
+from workbench.complaints.policy import ComplaintPolicy
+from workbench.complaints.sla import ClockName, RunningClock, SlaClock, next_rung_at
+from workbench.complaints.states import OPEN_STATES, Action, State, allowed_actions, next_state
 from workbench.crypto import FieldCipher
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.members.identity import normalise_email, normalise_phone
 from workbench.members.models import Member, Role, Staff, Store
 from workbench.members.numbers import random_complaint_no
+from workbench.members.ports import MemberNotices, StaffNotices
 from workbench.members.registry import MemberRegistry
 from workbench.permissions.access import MemberAccess
 from workbench.permissions.models import GrantSource
-from workbench.tickets.models import Complaint, ComplaintEvent, ComplaintLink, Notification
-from workbench.tickets.policy import ComplaintPolicy
-from workbench.tickets.sla import ClockName, RunningClock, SlaClock, next_rung_at
-from workbench.tickets.states import OPEN_STATES, Action, State, allowed_actions, next_state
-from workbench.tickets.story import LinkedRecord, LinkSource
 
 CHANNELS = ("hotline", "online_form", "email", "social", "store")
 LINK_KINDS = ("call", "message", "callback")
@@ -46,6 +46,13 @@ class ComplaintIntake:
     store_code: str | None = None
 
 
+class FollowUp(Protocol):
+    """Schedules the follow-up call after a low score (the callback service); the task's id, or
+    None where the member may not be called."""
+
+    def __call__(self, session: Session, complaint: Complaint) -> int | None: ...
+
+
 class ComplaintService:
     def __init__(
         self,
@@ -55,6 +62,9 @@ class ComplaintService:
         registry: MemberRegistry,
         access: MemberAccess,
         policy: ComplaintPolicy,
+        notify: MemberNotices,
+        notify_staff: StaffNotices,
+        follow_up: FollowUp,
         phone_region: str = "CN",
     ) -> None:
         self.clock = clock
@@ -63,15 +73,11 @@ class ComplaintService:
         self.access = access
         self.policy = policy
         self.phone_region = phone_region
-        # Schedules the follow-up call after a low score; wired by bootstrap to the callback
-        # service (which depends on this package, not the other way round). Returns a task id.
-        self.follow_up: Callable[[Session, Complaint], int | None] | None = None
-        self.notify = None  # member notices, wired by bootstrap to the messaging outbox
-        # E-mails to staff (escalations), wired by bootstrap to the outbox as well:
-        # (session, staff, notice, extra=, dedupe_key=, complaint_id=) -> queued or not.
-        self.notify_staff: Callable[..., bool] | None = None
-        # Where the calls, messages and callback tasks of a complaint are found, by kind.
-        self.link_sources: dict[str, LinkSource] = {}
+        # Member notices and staff e-mails go through the messaging outbox; the follow-up call
+        # after a low score is scheduled by the callback service. Both depend on this package.
+        self.notify = notify
+        self.notify_staff = notify_staff
+        self.follow_up = follow_up
 
     # Reading ------------------------------------------------------------------------------------
     def get(self, session: Session, complaint_no: str) -> Complaint:
@@ -96,8 +102,9 @@ class ComplaintService:
             complaint.received_by_id,
         )
 
-    def read_text(self, actor: Staff, complaint: Complaint, stored: str | None,
-                  field: str = "complaint.text") -> str | None:  # fmt: skip
+    def read_text(
+        self, actor: Staff, complaint: Complaint, stored: str | None, field: str = "complaint.text"
+    ) -> str | None:
         if not self.can_read_text(actor, complaint):
             raise PermissionDenied("only the handler and managers read a complaint's text")
         return self.cipher.decrypt(field, stored)
@@ -129,11 +136,16 @@ class ComplaintService:
             complaint_no=self._new_number(session),
             member_id=member.id if member else None,
             contact_enc=self.cipher.encrypt("complaint.contact", contact),
-            channel=intake.channel, category=category, priority=priority, store_id=store_id,
+            channel=intake.channel,
+            category=category,
+            priority=priority,
+            store_id=store_id,
             description_enc=self.cipher.encrypt("complaint.text", description),
-            state=State.RECEIVED.value, received_at=now, received_by_id=actor.id,
+            state=State.RECEIVED.value,
+            received_at=now,
+            received_by_id=actor.id,
             round_started_at=now,
-        )  # fmt: skip
+        )
         session.add(complaint)
         session.flush()
         self._reschedule(session, complaint)
@@ -155,14 +167,28 @@ class ComplaintService:
                 return number
 
     # Workflow steps -----------------------------------------------------------------------------
-    def assign(self, session: Session, *, complaint_no: str, department: str, actor: Staff,
-               handler: Staff | None = None, note: str = "") -> Complaint:  # fmt: skip
+    def assign(
+        self,
+        session: Session,
+        *,
+        complaint_no: str,
+        department: str,
+        actor: Staff,
+        handler: Staff | None = None,
+        note: str = "",
+    ) -> Complaint:
         department = self.policy.check("department", department)
         if handler is not None and (handler.role not in HANDLERS or not handler.active):
             raise ValidationError("handler", f"{handler.username} cannot handle complaints")
         complaint = self.get(session, complaint_no)
-        self._step(session, complaint, Action.ASSIGN, actor, note,
-                   data={"department": department, "handler": handler.id if handler else None})  # fmt: skip
+        self._step(
+            session,
+            complaint,
+            Action.ASSIGN,
+            actor,
+            note,
+            data={"department": department, "handler": handler.id if handler else None},
+        )
         complaint.department = department
         if handler is not None and handler.id != complaint.handler_id:
             self._end_handler_grant(session, complaint)
@@ -170,20 +196,34 @@ class ComplaintService:
             if complaint.member_id is not None:
                 now = self.clock.now()
                 self.access.open_grant(
-                    session, staff_id=handler.id, member_id=complaint.member_id,
-                    source=GrantSource.TICKET, source_ref=complaint.complaint_no, starts_at=now,
-                    ends_at=now + HANDLER_GRANT, reason=f"complaint {complaint.complaint_no}",
-                )  # fmt: skip
+                    session,
+                    staff_id=handler.id,
+                    member_id=complaint.member_id,
+                    source=GrantSource.TICKET,
+                    source_ref=complaint.complaint_no,
+                    starts_at=now,
+                    ends_at=now + HANDLER_GRANT,
+                    reason=f"complaint {complaint.complaint_no}",
+                )
         return complaint
 
-    def investigate(self, session: Session, *, complaint_no: str, actor: Staff,
-                    note: str = "") -> Complaint:  # fmt: skip
+    def investigate(
+        self, session: Session, *, complaint_no: str, actor: Staff, note: str = ""
+    ) -> Complaint:
         complaint = self.get(session, complaint_no)
         self._step(session, complaint, Action.INVESTIGATE, actor, note)
         return complaint
 
-    def propose(self, session: Session, *, complaint_no: str, root_cause: str,
-                responsible_party: str, plan: str, actor: Staff) -> Complaint:  # fmt: skip
+    def propose(
+        self,
+        session: Session,
+        *,
+        complaint_no: str,
+        root_cause: str,
+        responsible_party: str,
+        plan: str,
+        actor: Staff,
+    ) -> Complaint:
         """Leaving the investigation needs the root cause and the responsible party."""
         cause = self.policy.check("cause", root_cause)
         party = (responsible_party or "").strip()
@@ -193,15 +233,22 @@ class ComplaintService:
         if not plan:
             raise ValidationError("plan", "write the resolution plan")
         complaint = self.get(session, complaint_no)
-        self._step(session, complaint, Action.PROPOSE, actor, plan,
-                   data={"root_cause": cause, "responsible_party": party[:100]})  # fmt: skip
+        self._step(
+            session,
+            complaint,
+            Action.PROPOSE,
+            actor,
+            plan,
+            data={"root_cause": cause, "responsible_party": party[:100]},
+        )
         complaint.root_cause = cause
         complaint.responsible_party = party[:100]
         complaint.resolution_enc = self.cipher.encrypt("complaint.text", plan)
         return complaint
 
-    def approve(self, session: Session, *, complaint_no: str, actor: Staff,
-                note: str = "") -> Complaint:  # fmt: skip
+    def approve(
+        self, session: Session, *, complaint_no: str, actor: Staff, note: str = ""
+    ) -> Complaint:
         _require(actor, SUPERVISORS, "approve a resolution")
         complaint = self.get(session, complaint_no)
         self._step(session, complaint, Action.APPROVE, actor, note)
@@ -215,22 +262,42 @@ class ComplaintService:
         self._step(session, complaint, Action.REJECT, actor, note)
         return complaint
 
-    def inform(self, session: Session, *, complaint_no: str, actor: Staff,
-               note: str = "") -> Complaint:  # fmt: skip
+    def inform(
+        self, session: Session, *, complaint_no: str, actor: Staff, note: str = ""
+    ) -> Complaint:
         complaint = self.get(session, complaint_no)
         self._step(session, complaint, Action.INFORM, actor, note)
         self._member_contacted(session, complaint)
-        if self.notify is not None and complaint.member_id is not None:
+        if complaint.member_id is not None:
             member = session.get(Member, complaint.member_id)
-            self.notify(session, member, "complaint_update", complaint_id=complaint.id,
-                        extra={"complaint_no": complaint.complaint_no,
-                               "update": (note or "").strip()[:200] or "-"})  # fmt: skip
-            self.notify(session, member, "satisfaction_survey", complaint_id=complaint.id,
-                        extra={"complaint_no": complaint.complaint_no})  # fmt: skip
+            self.notify(
+                session,
+                member,
+                "complaint_update",
+                complaint_id=complaint.id,
+                extra={
+                    "complaint_no": complaint.complaint_no,
+                    "update": (note or "").strip()[:200] or "-",
+                },
+            )
+            self.notify(
+                session,
+                member,
+                "satisfaction_survey",
+                complaint_id=complaint.id,
+                extra={"complaint_no": complaint.complaint_no},
+            )
         return complaint
 
-    def record_satisfaction(self, session: Session, *, complaint_no: str, score: int,
-                            actor: Staff | None, note: str = "") -> Complaint:  # fmt: skip
+    def record_satisfaction(
+        self,
+        session: Session,
+        *,
+        complaint_no: str,
+        score: int,
+        actor: Staff | None,
+        note: str = "",
+    ) -> Complaint:
         """A score from the agent's call or the member's SMS reply (1–5). Satisfied closes the
         complaint; not satisfied handles it again in a new round, with a follow-up asked for."""
         if not isinstance(score, int) or not 1 <= score <= 5:
@@ -248,10 +315,15 @@ class ComplaintService:
             complaint.paused_since = None
             self._restart_reply_clock(complaint)  # the member's verdict wants an answer
             self._reschedule(session, complaint)
-            self._notify(session, complaint.handler_id, complaint, "follow_up",
-                         f"{complaint.complaint_no}: member not satisfied (score {score}); "
-                         f"round {complaint.round}: call the member back")  # fmt: skip
-            if self.follow_up is not None and complaint.member_id is not None:
+            self._notify(
+                session,
+                complaint.handler_id,
+                complaint,
+                "follow_up",
+                f"{complaint.complaint_no}: member not satisfied (score {score}); "
+                f"round {complaint.round}: call the member back",
+            )
+            if complaint.member_id is not None:
                 self._follow_up(session, complaint, actor)
         return complaint
 
@@ -262,11 +334,21 @@ class ComplaintService:
         if task_id is not None:
             self.link(session, complaint=complaint, kind="callback", ref=str(task_id))
             return
-        self._record(session, complaint, "follow_up_not_scheduled", complaint.state, None,
-                     data={"why": "do_not_call"})  # fmt: skip
-        self._notify(session, complaint.handler_id, complaint, "follow_up",
-                     f"{complaint.complaint_no}: the member asked not to be called; "
-                     "follow up in writing")  # fmt: skip
+        self._record(
+            session,
+            complaint,
+            "follow_up_not_scheduled",
+            complaint.state,
+            None,
+            data={"why": "do_not_call"},
+        )
+        self._notify(
+            session,
+            complaint.handler_id,
+            complaint,
+            "follow_up",
+            f"{complaint.complaint_no}: the member asked not to be called; follow up in writing",
+        )
 
     def close(self, session: Session, *, complaint_no: str, actor: Staff, reason: str) -> Complaint:
         """A supervisor closes a complaint that will not be settled, with the reason recorded."""
@@ -288,8 +370,9 @@ class ComplaintService:
         self._record(session, complaint, "reply", complaint.state, actor, note)
         return complaint
 
-    def wait_on_member(self, session: Session, *, complaint_no: str, actor: Staff,
-                       note: str) -> Complaint:  # fmt: skip
+    def wait_on_member(
+        self, session: Session, *, complaint_no: str, actor: Staff, note: str
+    ) -> Complaint:
         complaint = self._open(session, complaint_no)
         if complaint.paused_since is not None:
             raise ValidationError("state", "the complaint is already waiting on the member")
@@ -298,8 +381,9 @@ class ComplaintService:
         self._record(session, complaint, "waiting_on_member", complaint.state, actor, note)
         return complaint
 
-    def resume(self, session: Session, *, complaint_no: str, actor: Staff,
-               note: str = "") -> Complaint:  # fmt: skip
+    def resume(
+        self, session: Session, *, complaint_no: str, actor: Staff, note: str = ""
+    ) -> Complaint:
         complaint = self._open(session, complaint_no)
         if complaint.paused_since is None:
             raise ValidationError("state", "the complaint is not waiting on the member")
@@ -311,20 +395,34 @@ class ComplaintService:
             # The wait is over (the member got back to us): the next reply is due from now.
             self._restart_reply_clock(complaint)
         self._reschedule(session, complaint)
-        self._record(session, complaint, "resumed", complaint.state, actor, note,
-                     data={"paused_seconds": int(paused.total_seconds())})  # fmt: skip
+        self._record(
+            session,
+            complaint,
+            "resumed",
+            complaint.state,
+            actor,
+            note,
+            data={"paused_seconds": int(paused.total_seconds())},
+        )
         return complaint
 
-    def change_priority(self, session: Session, *, complaint_no: str, priority: str,
-                        actor: Staff) -> Complaint:  # fmt: skip
+    def change_priority(
+        self, session: Session, *, complaint_no: str, priority: str, actor: Staff
+    ) -> Complaint:
         """New targets from the same start; paused time already counted is kept."""
         priority = self.policy.check("priority", priority)
         complaint = self._open(session, complaint_no)
         old = complaint.priority
         complaint.priority = priority
         self._reschedule(session, complaint)
-        self._record(session, complaint, "priority", complaint.state, actor,
-                     data={"from": old, "to": priority})  # fmt: skip
+        self._record(
+            session,
+            complaint,
+            "priority",
+            complaint.state,
+            actor,
+            data={"from": old, "to": priority},
+        )
         return complaint
 
     def link(self, session: Session, *, complaint: Complaint, kind: str, ref: str) -> ComplaintLink:
@@ -332,28 +430,20 @@ class ComplaintService:
         if kind not in LINK_KINDS:
             raise ValidationError("kind", f"one of {', '.join(LINK_KINDS)}")
         ref = str(ref)[:64]
-        existing = session.scalar(select(ComplaintLink).where(
-            ComplaintLink.complaint_id == complaint.id, ComplaintLink.kind == kind,
-            ComplaintLink.ref == ref))  # fmt: skip
+        existing = session.scalar(
+            select(ComplaintLink).where(
+                ComplaintLink.complaint_id == complaint.id,
+                ComplaintLink.kind == kind,
+                ComplaintLink.ref == ref,
+            )
+        )
         if existing is not None:
             return existing
-        link = ComplaintLink(complaint_id=complaint.id, kind=kind, ref=ref,
-                             created_at=self.clock.now())  # fmt: skip
+        link = ComplaintLink(
+            complaint_id=complaint.id, kind=kind, ref=ref, created_at=self.clock.now()
+        )
         session.add(link)
         return link
-
-    def links(self, session: Session, complaint: Complaint) -> list[LinkedRecord]:
-        """Everything that belongs to the complaint's story, oldest first: the calls, messages
-        and callback tasks that carry its id, and whatever was linked to it by hand."""
-        query = select(ComplaintLink).where(ComplaintLink.complaint_id == complaint.id)
-        by_hand = list(session.scalars(query.order_by(ComplaintLink.id)))
-        found: list[LinkedRecord] = []
-        for kind, source in self.link_sources.items():
-            found += source(session, complaint.id, {x.ref for x in by_hand if x.kind == kind})
-        known = {(record.kind, record.ref) for record in found}
-        bare = [LinkedRecord(x.kind, x.ref, x.created_at) for x in by_hand
-                if (x.kind, x.ref) not in known]  # fmt: skip
-        return sorted(bare + found, key=lambda record: record.at)
 
     # Internals ---------------------------------------------------------------------------------------
     def _open(self, session: Session, complaint_no: str) -> Complaint:
@@ -373,18 +463,30 @@ class ComplaintService:
         self._reschedule(session, complaint)
         self._record(session, complaint, action.value, before.value, actor, note, data=data)
 
-    def _record(self, session, complaint: Complaint, action: str, before: str | None,
-                actor: Staff | None, note: str = "", data: dict | None = None) -> None:  # fmt: skip
+    def _record(
+        self,
+        session,
+        complaint: Complaint,
+        action: str,
+        before: str | None,
+        actor: Staff | None,
+        note: str = "",
+        data: dict | None = None,
+    ) -> None:
         note = (note or "").strip()
         session.add(
             ComplaintEvent(
-                complaint_id=complaint.id, action=action, from_state=before,
-                to_state=complaint.state, round=complaint.round, at=self.clock.now(),
+                complaint_id=complaint.id,
+                action=action,
+                from_state=before,
+                to_state=complaint.state,
+                round=complaint.round,
+                at=self.clock.now(),
                 staff_id=actor.id if actor else None,
                 note_enc=self.cipher.encrypt("complaint.text", note[:4000]) if note else None,
                 data=json.dumps(data, ensure_ascii=False) if data else "",
             )
-        )  # fmt: skip
+        )
 
     def _member_contacted(self, session, complaint: Complaint) -> None:
         """A contact stops the first-response clock and (re)starts the next-reply one."""
@@ -431,34 +533,60 @@ class ComplaintService:
         targets = self.policy.targets_for(complaint.priority, complaint.category)
         clocks = []
         if complaint.first_response_at is None:
-            clocks.append(RunningClock(
-                ClockName.FIRST_RESPONSE,
-                SlaClock(complaint.received_at, targets.first_response),
-                complaint.first_response_level))  # fmt: skip
+            clocks.append(
+                RunningClock(
+                    ClockName.FIRST_RESPONSE,
+                    SlaClock(complaint.received_at, targets.first_response),
+                    complaint.first_response_level,
+                )
+            )
         if complaint.reply_clock_start is not None and state != State.MEMBER_INFORMED:
-            clocks.append(RunningClock(
-                ClockName.NEXT_REPLY,
-                SlaClock(complaint.reply_clock_start, targets.next_reply,
-                         paused_since=complaint.paused_since),
-                complaint.next_reply_level))  # fmt: skip
-        clocks.append(RunningClock(ClockName.RESOLUTION, self._resolution(complaint, targets),
-                                   complaint.resolution_level))  # fmt: skip
+            clocks.append(
+                RunningClock(
+                    ClockName.NEXT_REPLY,
+                    SlaClock(
+                        complaint.reply_clock_start,
+                        targets.next_reply,
+                        paused_since=complaint.paused_since,
+                    ),
+                    complaint.next_reply_level,
+                )
+            )
+        clocks.append(
+            RunningClock(
+                ClockName.RESOLUTION,
+                self._resolution(complaint, targets),
+                complaint.resolution_level,
+            )
+        )
         return clocks
 
     def _resolution(self, complaint: Complaint, targets) -> SlaClock:
-        return SlaClock(complaint.round_started_at, targets.resolution,
-                        timedelta(seconds=complaint.sla_paused_seconds), complaint.paused_since)  # fmt: skip
+        return SlaClock(
+            complaint.round_started_at,
+            targets.resolution,
+            timedelta(seconds=complaint.sla_paused_seconds),
+            complaint.paused_since,
+        )
 
     def _end_handler_grant(self, session, complaint: Complaint) -> None:
         self.access.end_grants(
             session, source=GrantSource.TICKET, source_ref=complaint.complaint_no
         )
 
-    def _notify(self, session, staff_id: int | None, complaint: Complaint, kind: str,
-                message: str) -> None:  # fmt: skip
+    def _notify(
+        self, session, staff_id: int | None, complaint: Complaint, kind: str, message: str
+    ) -> None:
         if staff_id is not None:
-            session.add(Notification(staff_id=staff_id, kind=kind, complaint_id=complaint.id,
-                                     message=message[:300], created_at=self.clock.now()))  # fmt: skip
+            session.add(
+                Notification(
+                    staff_id=staff_id,
+                    kind=kind,
+                    complaint_id=complaint.id,
+                    message=message[:300],
+                    created_at=self.clock.now(),
+                )
+            )
 
 
 def _require(actor: Staff, roles: set[Role], action: str) -> None:

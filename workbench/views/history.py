@@ -54,7 +54,7 @@ def member_history(wb, view: MemberView, *, limit: int = 20) -> MemberHistory:
     # Complaints and callbacks build on members; imported here, not at the top, to keep the
     # packages' import order one-way.
     from workbench.callbacks.models import CallbackTask
-    from workbench.tickets.models import Complaint
+    from workbench.complaints.models import Complaint
 
     member_id = view.member_id
     with wb.sessions() as session:
@@ -62,20 +62,35 @@ def member_history(wb, view: MemberView, *, limit: int = 20) -> MemberHistory:
             select(Purchase.occurred_at, Purchase.amount, Purchase.points_earned, Store.code)
             .join(Store, Store.id == Purchase.store_id)
             .where(Purchase.member_id == member_id)
-            .order_by(Purchase.occurred_at.desc()).limit(limit)
-        ).all()  # fmt: skip
+            .order_by(Purchase.occurred_at.desc())
+            .limit(limit)
+        ).all()
         complaints = session.execute(
-            select(Complaint.complaint_no, Complaint.state, Complaint.category,
-                   Complaint.priority, Complaint.received_at, Complaint.satisfaction)
+            select(
+                Complaint.complaint_no,
+                Complaint.state,
+                Complaint.category,
+                Complaint.priority,
+                Complaint.received_at,
+                Complaint.satisfaction,
+            )
             .where(Complaint.member_id == member_id)
-            .order_by(Complaint.received_at.desc()).limit(limit)
-        ).all()  # fmt: skip
+            .order_by(Complaint.received_at.desc())
+            .limit(limit)
+        ).all()
         callbacks = session.execute(
-            select(CallbackTask.id, CallbackTask.reason, CallbackTask.status,
-                   CallbackTask.outcome, CallbackTask.attempts, CallbackTask.latest_at)
+            select(
+                CallbackTask.id,
+                CallbackTask.reason,
+                CallbackTask.status,
+                CallbackTask.outcome,
+                CallbackTask.attempts,
+                CallbackTask.latest_at,
+            )
             .where(CallbackTask.member_id == member_id)
-            .order_by(CallbackTask.created_at.desc()).limit(limit)
-        ).all()  # fmt: skip
+            .order_by(CallbackTask.created_at.desc())
+            .limit(limit)
+        ).all()
     return MemberHistory(
         purchases=tuple(PurchaseLine(*row) for row in purchases),
         complaints=tuple(ComplaintLine(*row) for row in complaints),

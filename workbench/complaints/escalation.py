@@ -1,5 +1,5 @@
 """The escalation sweep: one indexed query for open complaints whose next rung is due, on any
-of their SLA clocks (first response, next reply, resolution; see tickets/sla.py).
+of their SLA clocks (first response, next reply, resolution; see complaints/sla.py).
 
 Idempotent: escalating records the rung reached on that clock and moves `next_escalation_at`
 to the earliest next rung of any clock in the same transaction, so a second run finds nothing
@@ -16,11 +16,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from workbench.complaints.models import Complaint, ComplaintEvent, Notification
+from workbench.complaints.service import ComplaintService
+from workbench.complaints.sla import ClockName, next_rung_at, reached_levels
 from workbench.db.engine import immediate_session
 from workbench.members.models import Role, Staff, Store
-from workbench.tickets.models import Complaint, ComplaintEvent, Notification
-from workbench.tickets.service import ComplaintService
-from workbench.tickets.sla import ClockName, next_rung_at, reached_levels
 
 RUNGS = {1: "warn_handler", 2: "to_supervisor", 3: "to_department_head"}
 
@@ -104,8 +104,14 @@ def _sweep_batch(session: Session, service: ComplaintService, batch_size: int) -
                 due = _local(running.clock.due(calendar), calendar.zone)
                 for level in reached_levels(running.clock, calendar, ladder, running.level, now):
                     notified = recipients.of(complaint, level)
-                    escalation = Escalation(complaint, running.name, level, running.clock.start,
-                                            f"{ladder.warn_handler:.0%}", due)  # fmt: skip
+                    escalation = Escalation(
+                        complaint,
+                        running.name,
+                        level,
+                        running.clock.start,
+                        f"{ladder.warn_handler:.0%}",
+                        due,
+                    )
                     _escalate(session, escalation, notified, now)
                     _email(session, service, escalation, [recipients.staff[i] for i in notified])
                     steps += 1
@@ -155,34 +161,63 @@ def _escalate(session: Session, escalation: Escalation, recipients: list[int], n
         complaint.sla_breached = True
     session.add(
         ComplaintEvent(
-            complaint_id=complaint.id, action="escalated", from_state=complaint.state,
-            to_state=complaint.state, round=complaint.round, at=now,
-            data=json.dumps({"clock": clock.value, "level": level, "rung": escalation.rung,
-                             "notified": recipients}),
+            complaint_id=complaint.id,
+            action="escalated",
+            from_state=complaint.state,
+            to_state=complaint.state,
+            round=complaint.round,
+            at=now,
+            data=json.dumps(
+                {
+                    "clock": clock.value,
+                    "level": level,
+                    "rung": escalation.rung,
+                    "notified": recipients,
+                }
+            ),
         )
-    )  # fmt: skip
-    message = MESSAGES[level].format(no=complaint.complaint_no, clock=CLOCKS[clock],
-                                     share=escalation.share, due=escalation.due)  # fmt: skip
+    )
+    message = MESSAGES[level].format(
+        no=complaint.complaint_no, clock=CLOCKS[clock], share=escalation.share, due=escalation.due
+    )
     session.add_all(
-        Notification(staff_id=staff_id, kind=escalation.rung, complaint_id=complaint.id,
-                     message=message, created_at=now)
+        Notification(
+            staff_id=staff_id,
+            kind=escalation.rung,
+            complaint_id=complaint.id,
+            message=message,
+            created_at=now,
+        )
         for staff_id in recipients
-    )  # fmt: skip
+    )
 
 
-def _email(session: Session, service: ComplaintService, escalation: Escalation,
-           recipients: list[Staff]) -> None:  # fmt: skip
+def _email(
+    session: Session, service: ComplaintService, escalation: Escalation, recipients: list[Staff]
+) -> None:
     """An e-mail to each recipient with an address, queued in the sweep's transaction. The
     key names the complaint, the clock's run, the rung and the person, so however often the
     sweep runs (or a crash makes it run again) nobody gets the same escalation twice."""
-    if service.notify_staff is None:
-        return
     complaint = escalation.complaint
-    extra = {"complaint_no": complaint.complaint_no, "category": complaint.category,
-             "priority": complaint.priority, "clock": escalation.clock.value,
-             "rung": escalation.rung, "share": escalation.share, "due": escalation.due}  # fmt: skip
+    extra = {
+        "complaint_no": complaint.complaint_no,
+        "category": complaint.category,
+        "priority": complaint.priority,
+        "clock": escalation.clock.value,
+        "rung": escalation.rung,
+        "share": escalation.share,
+        "due": escalation.due,
+    }
     for staff in recipients:
-        key = (f"escalation:{complaint.id}:{escalation.clock.value}:"
-               f"{int(escalation.clock_start.timestamp())}:{escalation.level}:{staff.id}")  # fmt: skip
-        service.notify_staff(session, staff, "complaint_escalation", extra=extra,
-                             dedupe_key=key, complaint_id=complaint.id)  # fmt: skip
+        key = (
+            f"escalation:{complaint.id}:{escalation.clock.value}:"
+            f"{int(escalation.clock_start.timestamp())}:{escalation.level}:{staff.id}"
+        )
+        service.notify_staff(
+            session,
+            staff,
+            "complaint_escalation",
+            extra=extra,
+            dedupe_key=key,
+            complaint_id=complaint.id,
+        )

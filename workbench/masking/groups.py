@@ -41,8 +41,9 @@ class Hidden:
         return self.total if index == -1 else self.rows[index]
 
 
-def protect(rows: Sequence[Mapping[str, int]], total: Mapping[str, int], rules: Rules,
-            minimum: int) -> Hidden:  # fmt: skip
+def protect(
+    rows: Sequence[Mapping[str, int]], total: Mapping[str, int], rules: Rules, minimum: int
+) -> Hidden:
     table = {-1: total, **dict(enumerate(rows))}
     hidden: dict[int, set[str]] = {i: set() for i in table}
 

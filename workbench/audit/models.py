@@ -1,0 +1,38 @@
+"""The audit chain's tables: the entries and the one-row head that writers lock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from workbench.db.types import utc_column
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only and hash-chained: each row's hash covers its content and the previous hash,
+    so an edited, deleted or inserted row breaks the chain from there on."""
+
+    __tablename__ = "audit_entry"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    actor_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=32)
+    member_id: int | None = Field(default=None, index=True)
+    purpose: str = Field(default="", max_length=32)
+    result: str = Field(max_length=16)  # allowed, denied, ok, failed
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's head in one row: writers lock it, so concurrent writers take turns."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(default="0" * 64, max_length=64)

@@ -1,0 +1,159 @@
+"""What staff do with complaints: open one (with the call it came on, in the same transaction),
+read its card, take a step of the workflow, list the open ones, run the escalation sweep and
+read the figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from workbench.complaints.analytics import ComplaintReport
+from workbench.complaints.escalation import SweepResult, sweep
+from workbench.complaints.queries import OpenComplaint, open_complaints
+from workbench.complaints.reports import ComplaintReports
+from workbench.complaints.service import ComplaintIntake, ComplaintService
+from workbench.errors import NotFound, ValidationError
+from workbench.members.models import Role, Staff
+from workbench.telephony.desk import attach_call
+from workbench.usecases.base import UnitOfWork, require_role
+from workbench.views.complaints import ComplaintCard, complaint_card
+
+LIST_ROLES = (Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.ADMIN)
+MOST = 10_000
+
+# A step of the workflow -> the inputs it takes (empty: none). The screens build their forms
+# from this; `take_step` checks what it is given against it.
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "assign": ("department", "handler", "note"),
+    "investigate": (),
+    "propose_resolution": ("cause", "party", "plan"),
+    "approve_resolution": (),
+    "reject_resolution": ("note",),
+    "inform_member": ("note",),
+    "satisfaction": ("score", "note"),
+    "supervisor_close": ("reason",),
+    "reply": ("note",),
+    "wait": ("note",),
+    "resume": (),
+}
+
+
+class ComplaintDesk:
+    def __init__(
+        self, *, uow: UnitOfWork, complaints: ComplaintService, reports: ComplaintReports
+    ) -> None:
+        self.uow = uow
+        self.complaints = complaints
+        self.reports = reports
+
+    def open(self, actor: Staff, intake: ComplaintIntake, *, call_id: int | None = None) -> str:
+        """Opens the complaint and, where it came on a call the actor has taken, links that
+        call: both commit together or neither does. Returns the complaint's number."""
+        with self.uow.write() as session:
+            complaint = self.complaints.open(session, intake=intake, actor=actor)
+            if call_id is not None:
+                attach_call(session, actor, call_id, complaint)
+            return complaint.complaint_no
+
+    def card(self, actor: Staff, complaint_no: str) -> ComplaintCard:
+        with self.uow.read() as session:
+            return complaint_card(self.complaints, session, complaint_no, actor)
+
+    def take_step(
+        self, actor: Staff, complaint_no: str, step: str, values: Mapping[str, Any]
+    ) -> ComplaintCard:
+        """One step of the workflow (the service checks the state and the actor's role), then
+        the complaint as it now stands."""
+        if step not in STEP_FIELDS:
+            raise ValidationError("step", f"one of {', '.join(STEP_FIELDS)}")
+        with self.uow.write() as session:
+            self._step(session, actor, complaint_no, step, values)
+        return self.card(actor, complaint_no)
+
+    def open_list(self, actor: Staff, *, limit: int = MOST) -> list[OpenComplaint]:
+        """Every open complaint, most urgent first: supervisors and department heads."""
+        require_role(actor, LIST_ROLES, "list every open complaint")
+        with self.uow.read() as session:
+            return open_complaints(session, limit=limit)
+
+    def mine(self, actor: Staff) -> list[OpenComplaint]:
+        """The open complaints the actor handles."""
+        with self.uow.read() as session:
+            return open_complaints(session, handler_id=actor.id)
+
+    def report(
+        self,
+        actor: Staff,
+        *,
+        start: datetime,
+        end: datetime,
+        store_code: str | None = None,
+        export: bool = False,
+    ) -> ComplaintReport:
+        return self.reports.report(
+            actor, start=start, end=end, store_code=store_code, export=export
+        )
+
+    def board(self, actor: Staff) -> tuple[dict, list[OpenComplaint]]:
+        return self.reports.board(actor)
+
+    def sweep(self) -> SweepResult:
+        """Escalates the complaints whose next rung is due; run by the scheduler (and by hand),
+        safe to run again or twice at once."""
+        return sweep(self.uow.sessions, self.complaints)
+
+    def _step(
+        self, session: Session, actor: Staff, number: str, step: str, values: Mapping[str, Any]
+    ) -> None:
+        service = self.complaints
+        note = (values.get("note") or "").strip()
+        if step == "assign":
+            handler = None
+            if values.get("handler"):
+                handler = session.scalar(select(Staff).where(Staff.username == values["handler"]))
+                if handler is None:
+                    raise NotFound(f"no staff member {values['handler']!r}")
+            service.assign(
+                session,
+                complaint_no=number,
+                department=values.get("department"),
+                handler=handler,
+                actor=actor,
+                note=note,
+            )
+        elif step == "investigate":
+            service.investigate(session, complaint_no=number, actor=actor)
+        elif step == "propose_resolution":
+            service.propose(
+                session,
+                complaint_no=number,
+                root_cause=values.get("cause"),
+                responsible_party=values.get("party") or "",
+                plan=values.get("plan") or "",
+                actor=actor,
+            )
+        elif step == "approve_resolution":
+            service.approve(session, complaint_no=number, actor=actor)
+        elif step == "reject_resolution":
+            service.reject(session, complaint_no=number, actor=actor, note=note)
+        elif step == "inform_member":
+            service.inform(session, complaint_no=number, actor=actor, note=note)
+        elif step == "satisfaction":
+            if values.get("score") is None:
+                raise ValidationError("score", "choose a score from 1 to 5")
+            service.record_satisfaction(
+                session, complaint_no=number, score=int(values["score"]), actor=actor, note=note
+            )
+        elif step == "supervisor_close":
+            reason = values.get("reason") or ""
+            service.close(session, complaint_no=number, actor=actor, reason=reason)
+        elif step == "reply":
+            service.reply(session, complaint_no=number, actor=actor, note=note)
+        elif step == "wait":
+            service.wait_on_member(session, complaint_no=number, actor=actor, note=note)
+        elif step == "resume":
+            service.resume(session, complaint_no=number, actor=actor, note=note)
