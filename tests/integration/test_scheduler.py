@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from workbench.complaints.service import ComplaintIntake
 from workbench.scheduler import jobs
-from workbench.scheduler.leader import ADVISORY_KEY
+from workbench.db.leader import ADVISORY_KEY
 from workbench.scheduler.service import job_plan
 
 

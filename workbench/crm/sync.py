@@ -29,7 +29,7 @@ from workbench.errors import ConfigError, PermissionDenied, WorkbenchError
 from workbench.members.models import Role, Staff, Store
 from workbench.members.points import PointsLedger
 from workbench.members.registry import MemberRegistry
-from workbench.scheduler.leader import LeaderLock
+from workbench.db.leader import LeaderLock
 
 SYNC_LOCK = 0x57_42_4F44  # "WBOD": one Odoo sync per database
 

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from workbench.bootstrap import Workbench
 from workbench.scheduler import jobs
-from workbench.scheduler.leader import LeaderLock
+from workbench.db.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
