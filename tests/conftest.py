@@ -98,6 +98,12 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _log_file_of_the_test(tmp_path, monkeypatch):
+    """Commands and the TUI log to the test's own file, never to the user's log directory."""
+    monkeypatch.setenv("WORKBENCH_LOGGING_FILE", str(tmp_path / "workbench.log"))
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)

@@ -38,6 +38,19 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class OneLineFormatter(RedactingFormatter):
+    """The console's: the message without its traceback, which goes to the log file only (a
+    command or a screen shows an incident id instead)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
 FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 
 
@@ -50,7 +63,7 @@ def configure_logging(
     handlers: list[logging.Handler] = []
     if console:
         stream = logging.StreamHandler()
-        stream.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        stream.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         stream.addFilter(RedactPersonalData())
         stream.setLevel(level.upper())
         handlers.append(stream)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from workbench.errors import ConfigError
@@ -204,8 +204,8 @@ class Settings(BaseSettings):
 
     @field_validator("*")
     @classmethod
-    def _cron_expression(cls, value, info):
-        if not info.field_name.endswith("_cron"):
+    def _cron_expression(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is None or not info.field_name.endswith("_cron"):
             return value
         from apscheduler.triggers.cron import CronTrigger  # only when a cron setting is read
 
@@ -219,7 +219,7 @@ class Settings(BaseSettings):
 
     @field_validator("callbacks_calling_end")
     @classmethod
-    def _calling_hours_within_a_day(cls, value: str, info) -> str:
+    def _calling_hours_within_a_day(cls, value: str, info: ValidationInfo) -> str:
         # Unlike quiet hours, calling hours never run past midnight: nobody is called at night.
         start = info.data.get("callbacks_calling_start")  # absent when it was itself wrong
         if start is not None and value <= start:

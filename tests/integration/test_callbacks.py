@@ -333,3 +333,20 @@ def test_due_count_is_what_the_agent_could_claim(wb, world, clock):
     assert wb.callbacks.due_count(agent) == 1 + (agent.team == "care")
     claim = wb.callbacks.claim_next(agent)
     assert claim is not None and wb.callbacks.due_count(agent) == (agent.team == "care")
+
+
+def test_the_callback_desk_schedules_claims_with_the_profile_and_records(wb, world, clock):
+    """The use cases the screens call: one task scheduled, claimed with the member's profile
+    read through the claim's grant, listed as the agent's, then done."""
+    desk, agent = wb.usecases.callbacks, world.staff["agent"]
+    task_id = desk.schedule(agent, world.member_id, "satisfaction_check", within=timedelta(days=2))
+    with pytest.raises(DuplicateTask):
+        desk.schedule(agent, world.member_id, "satisfaction_check", within=timedelta(days=2))
+    assert desk.due_count(agent) == 1 and desk.due_count(world.staff["sales_own"]) is None
+    claimed = desk.claim_next_with_view(agent)
+    assert claimed is not None and claimed.claim.task_id == task_id
+    assert claimed.view.member_no == world.member_no and claimed.view.basis == "grant"
+    assert [t.task_id for t in desk.my_tasks(agent)] == [task_id]
+    recorded = desk.record_outcome(agent, task_id, "reached", feedback="满意")
+    assert (recorded.status, recorded.outcome) == ("done", "reached")
+    assert desk.my_tasks(agent) == [] and desk.claim_next_with_view(agent) is None

@@ -265,3 +265,33 @@ def test_two_sweeper_processes_on_postgresql(wb, world, clock, keyring, db_url, 
     assert len(escalations) == len(set(escalations)) == 360
     with wb.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Notification)) == 360
+
+
+def test_the_use_case_sweeps_batch_by_batch_and_once(wb, world, clock):
+    """`usecases.complaints.sweep` (what the command and the scheduler run): one transaction
+    per batch, every due complaint escalated once, nothing on a second run."""
+    _open_many(wb, world, 5)
+    clock.set(datetime(2026, 3, 2, 9, 45, tzinfo=SHANGHAI))
+    result = wb.usecases.complaints.sweep(batch_size=2)
+    assert (result.complaints, result.escalations) == (5, 5)
+    assert wb.usecases.complaints.sweep(batch_size=2).escalations == 0
+    assert len(_escalations(wb)) == 5
+
+
+def test_sweep_on_a_database_without_tables_says_what_to_do(tmp_path, keyring, monkeypatch, capsys):
+    """An empty database file: one line naming the fix and exit code 2, not a traceback."""
+    from workbench.cli import main
+    from workbench.cli.state import state
+
+    monkeypatch.setattr(state, "clock", None)
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
+    with pytest.raises(SystemExit) as exited:
+        main(["complaints", "sweep"])
+    out, err = capsys.readouterr()
+    assert exited.value.code == 2
+    assert err.strip().splitlines() == [
+        "error: the database has no workbench tables (or an older version of them): "
+        "run `workbench db upgrade`"
+    ]
+    assert "Traceback" not in out + err

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from workbench.complaints.service import ComplaintIntake
-from workbench.scheduler import jobs
 from workbench.db.leader import ADVISORY_KEY
+from workbench.scheduler import jobs
 from workbench.scheduler.service import job_plan
 
 

@@ -131,8 +131,8 @@ def test_grace_is_unbounded_for_calendar_jobs_and_one_interval_for_interval_jobs
 
 
 def test_a_scheduler_that_fails_to_start_lets_the_lock_go(store, monkeypatch):
-    from workbench.scheduler import service
     from workbench.db.leader import LeaderLock
+    from workbench.scheduler import service
 
     wb = store
 

@@ -206,3 +206,14 @@ def test_a_complaint_registered_on_a_call_links_to_it(twilio, telephony, wb, wor
     telephony.desk.link_complaint(agent, call_id, complaint.complaint_no)
     with wb.sessions() as session:
         assert session.get(Call, call_id).complaint_id == complaint.id
+
+
+def test_the_call_log_lists_calls_with_numbers_masked(twilio, telephony, wb, world, run_cli):
+    call_id = _ring(twilio, wb, world.app.phone)
+    [line] = wb.usecases.calls.call_log(world.staff["agent"])
+    assert (line.call_id, line.direction, line.known_member) == (call_id, "inbound", True)
+    assert line.caller == world.app.phone[:3] + "****" + world.app.phone[-4:]
+    code, out, _ = run_cli("telephony", "calls", user="agent")
+    assert code == 0 and "number" in out and world.app.phone not in out
+    code, _, err = run_cli("telephony", "calls", user="sales_own")
+    assert code == 2 and "error:" in err

@@ -50,7 +50,7 @@ def _caller(wb, world) -> None:
 def _ringing(*keys: str):
     async def run_before(pilot) -> None:
         await _sign_in(pilot, "agent")
-        pilot.app.telephony.hotline.incoming(
+        pilot.app.wb.telephony.hotline.incoming(
             call_sid="CA" + "5" * 32, from_number=PHONE, to_number="+864008000800"
         )
         await _wait_for_banner(pilot)

@@ -44,7 +44,7 @@ async def _wait_for_banner(pilot) -> Static:
 
 async def _ring(pilot, app, caller: str, sid: str = "CA" + "1" * 32):
     await pilot.pause(0.3)  # the listener is listening
-    app.telephony.hotline.incoming(call_sid=sid, from_number=caller, to_number=HOTLINE)
+    app.wb.telephony.hotline.incoming(call_sid=sid, from_number=caller, to_number=HOTLINE)
     return await _wait_for_banner(pilot)
 
 

@@ -10,9 +10,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.audit.models import AuditEntry, AuditHead
 from workbench.clock import Clock
@@ -26,7 +27,15 @@ HASHED = ("seq", "at", "actor_id", "action", "member_id", "purpose", "result", "
 
 
 def chain_hash(
-    prev_hash: str, seq, at: datetime, actor_id, action, member_id, purpose, result, detail
+    prev_hash: str,
+    seq: int,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    member_id: int | None,
+    purpose: str,
+    result: str,
+    detail: str,
 ) -> str:
     content = [seq, at.isoformat(), actor_id, action, member_id, purpose, result, detail]
     canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
@@ -50,14 +59,14 @@ class AuditLog:
         actor_id: int | None = None,
         member_id: int | None = None,
         purpose: str = "",
-        detail: dict | str = "",
+        detail: dict[str, Any] | str = "",
     ) -> AuditEntry:
         """Append one entry in the caller's transaction; it holds the chain head until commit."""
         head = session.execute(
             update(AuditHead)
-            .where(AuditHead.id == 1)
-            .values(seq=AuditHead.seq + 1)
-            .returning(AuditHead.seq, AuditHead.hash)
+            .where(col(AuditHead.id) == 1)
+            .values(seq=col(AuditHead.seq) + 1)
+            .returning(col(AuditHead.seq), col(AuditHead.hash))
         ).first()
         if head is None:
             raise WorkbenchError("the audit log has no chain head: run `workbench db upgrade`")
@@ -77,7 +86,7 @@ class AuditLog:
         )
         entry.hash = entry_hash(prev_hash, entry)
         session.add(entry)
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=entry.hash))
+        session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(hash=entry.hash))
         return entry
 
 
@@ -98,9 +107,9 @@ def verify(session: Session, *, batch_size: int = 20_000) -> VerifyReport:
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     while True:
         rows = session.execute(
-            select(*columns, AuditEntry.prev_hash, AuditEntry.hash)
-            .where(AuditEntry.seq >= expected_seq)
-            .order_by(AuditEntry.seq)
+            select(*columns, col(AuditEntry.prev_hash), col(AuditEntry.hash))
+            .where(col(AuditEntry.seq) >= expected_seq)
+            .order_by(col(AuditEntry.seq))
             .limit(batch_size)
         ).all()
         if not rows:
@@ -126,9 +135,9 @@ def audit_rows(
     since: datetime | None = None,
     limit: int = 100,
 ) -> list[AuditEntry]:
-    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    query = select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(limit)
     if member_id is not None:
-        query = query.where(AuditEntry.member_id == member_id)
+        query = query.where(col(AuditEntry.member_id) == member_id)
     if since is not None:
-        query = query.where(AuditEntry.at >= since)
+        query = query.where(col(AuditEntry.at) >= since)
     return list(session.scalars(query))

@@ -10,7 +10,7 @@ import json
 import os
 import struct
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -30,7 +30,7 @@ def _aad(header: bytes, index: int, last: bool) -> bytes:
     return header + struct.pack(">Q?", index, last)
 
 
-def write_encrypted(source: BinaryIO, target: BinaryIO, *, key: bytes, meta: dict) -> int:
+def write_encrypted(source: BinaryIO, target: BinaryIO, *, key: bytes, meta: dict[str, Any]) -> int:
     """Encrypt `source` into `target`; returns the plaintext size."""
     aead = AESGCM(key)
     header = json.dumps(meta, sort_keys=True).encode() + b"\n"
@@ -49,7 +49,7 @@ def write_encrypted(source: BinaryIO, target: BinaryIO, *, key: bytes, meta: dic
         chunk, index = following, index + 1
 
 
-def read_header(source: BinaryIO) -> tuple[dict, bytes]:
+def read_header(source: BinaryIO) -> tuple[dict[str, Any], bytes]:
     if source.read(len(MAGIC)) != MAGIC:
         raise BackupError("not a workbench backup file")
     header = source.readline()

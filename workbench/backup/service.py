@@ -47,7 +47,8 @@ def create_backup(*, url: str, keyring: Keyring, target: Path, now: datetime) ->
         revision = current_revision(engine)
     finally:
         engine.dispose()
-    meta = {"backend": backend, "revision": revision, "created_at": now.isoformat()}
+    created_at = now.isoformat()
+    meta = {"backend": backend, "revision": revision, "created_at": created_at}
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".partial")
     with tempfile.TemporaryDirectory() as scratch:
@@ -68,7 +69,7 @@ def create_backup(*, url: str, keyring: Keyring, target: Path, now: datetime) ->
         with snapshot.open("rb") as source, partial.open("wb") as out:
             size = write_encrypted(source, out, key=keyring.backup_key, meta=meta)
     partial.replace(target)  # only a complete backup gets the final name
-    return BackupInfo(target, backend, revision, meta["created_at"], size)
+    return BackupInfo(target, backend, revision, created_at, size)
 
 
 def _sqlite_snapshot(database: Path, snapshot: Path) -> None:

@@ -5,14 +5,16 @@ and never makes a task twice (the open-task-per-reason index refuses a second on
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.callbacks.models import (
     CallbackTask,
@@ -24,6 +26,7 @@ from workbench.callbacks.models import (
 from workbench.callbacks.segments import parse_segment, segment_conditions
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session, refresh_planner_statistics
+from workbench.db.ids import saved_id
 from workbench.errors import InvalidState, NotFound, ValidationError
 from workbench.members.models import Member, Role, Staff
 from workbench.permissions.access import AccessDenied
@@ -50,7 +53,13 @@ class CampaignProgress:
 
 class Campaigns:
     def __init__(
-        self, *, clock: Clock, sessions, zone, batch_size: int, window: time = time(21)
+        self,
+        *,
+        clock: Clock,
+        sessions: sessionmaker[Session],
+        zone: tzinfo,
+        batch_size: int,
+        window: time = time(21),
     ) -> None:
         self.clock = clock
         self.sessions = sessions
@@ -63,7 +72,7 @@ class Campaigns:
         actor: Staff,
         *,
         name: str,
-        segment: str | dict,
+        segment: str | dict[str, Any],
         starts_on: date,
         ends_on: date,
         daily_capacity: int,
@@ -111,7 +120,7 @@ class Campaigns:
 
     def list(self) -> list[Campaign]:
         with self.sessions() as session:
-            return list(session.scalars(select(Campaign).order_by(Campaign.id)))
+            return list(session.scalars(select(Campaign).order_by(col(Campaign.id))))
 
     def _get(self, session: Session, campaign_id: int) -> Campaign:
         campaign = session.get(Campaign, campaign_id)
@@ -122,9 +131,14 @@ class Campaigns:
     # Materialisation ------------------------------------------------------------------------------
     def materialise_all(self, progress: Callable[[int, int], None] | None = None) -> int:
         with self.sessions() as session:
-            ids = session.scalars(
-                select(Campaign.id).where(Campaign.status == CampaignStatus.ACTIVE.value)
-            ).all()
+            ids = cast(  # read from the table: an id is never NULL
+                Sequence[int],
+                session.scalars(
+                    select(col(Campaign.id)).where(
+                        col(Campaign.status) == CampaignStatus.ACTIVE.value
+                    )
+                ).all(),
+            )
         return sum(self.materialise(campaign_id, progress) for campaign_id in ids)
 
     def materialise(
@@ -136,7 +150,7 @@ class Campaigns:
             refresh_planner_statistics(self.sessions, "callback_task")
         return made
 
-    def _materialise(self, campaign_id: int, progress) -> int:
+    def _materialise(self, campaign_id: int, progress: Callable[[int, int], None] | None) -> int:
         made = 0
         while True:
             with immediate_session(self.sessions) as session:
@@ -163,15 +177,16 @@ class Campaigns:
 
     def _made_on(self, session: Session, campaign: Campaign, day: date) -> int:
         start = datetime.combine(day, time(0), tzinfo=self.zone)
-        return session.scalar(
+        count = session.execute(
             select(func.count())
             .select_from(CallbackTask)
             .where(
-                CallbackTask.campaign_id == campaign.id,
-                CallbackTask.created_at >= start,
-                CallbackTask.created_at < start + timedelta(days=1),
+                col(CallbackTask.campaign_id) == campaign.id,
+                col(CallbackTask.created_at) >= start,
+                col(CallbackTask.created_at) < start + timedelta(days=1),
             )
-        )
+        ).scalar_one()
+        return int(count)
 
     def _batch(
         self, session: Session, campaign: Campaign, limit: int, today: date
@@ -180,12 +195,15 @@ class Campaigns:
         (from another campaign, say) is passed over, and the run goes on past them."""
         now = self.clock.now()
         conditions = segment_conditions(session, json.loads(campaign.segment), now)
-        ids = session.scalars(
-            select(Member.id)
-            .where(Member.id > campaign.cursor_member_id, *conditions)
-            .order_by(Member.id)
-            .limit(limit)
-        ).all()
+        ids = cast(  # read from the table: a member's id is never NULL
+            Sequence[int],
+            session.scalars(
+                select(col(Member.id))
+                .where(col(Member.id) > campaign.cursor_member_id, *conditions)
+                .order_by(col(Member.id))
+                .limit(limit)
+            ).all(),
+        )
         if not ids:
             return 0, 0
         day_end = datetime.combine(today, self.day_ends, tzinfo=self.zone)
@@ -210,7 +228,10 @@ class Campaigns:
         # is counted from RETURNING: psycopg reports no rowcount for this statement (-1), and
         # counting the members asked for would claim tasks that were skipped.
         made = session.execute(
-            insert(CallbackTask).values(rows).on_conflict_do_nothing().returning(CallbackTask.id)
+            insert(CallbackTask)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(col(CallbackTask.id))
         ).all()
         campaign.cursor_member_id = ids[-1]
         return len(ids), len(made)
@@ -220,9 +241,9 @@ class Campaigns:
         with self.sessions() as session:
             campaign = self._get(session, campaign_id)
             rows = session.execute(
-                select(CallbackTask.status, CallbackTask.outcome, func.count())
-                .where(CallbackTask.campaign_id == campaign_id)
-                .group_by(CallbackTask.status, CallbackTask.outcome)
+                select(col(CallbackTask.status), col(CallbackTask.outcome), func.count())
+                .where(col(CallbackTask.campaign_id) == campaign_id)
+                .group_by(col(CallbackTask.status), col(CallbackTask.outcome))
             ).all()
             today = self.clock.now().astimezone(self.zone).date()
             made_today = self._made_on(session, campaign, today)
@@ -235,7 +256,7 @@ class Campaigns:
         done = tasks - open_
         reached = outcomes.get("reached", 0)
         return CampaignProgress(
-            campaign_id=campaign.id,
+            campaign_id=saved_id(campaign),
             name=campaign.name,
             status=campaign.status,
             tasks=tasks,

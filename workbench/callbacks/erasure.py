@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.callbacks.models import OPEN_STATUSES, CallbackAttempt, CallbackTask, TaskStatus
 from workbench.crypto import FieldCipher
@@ -16,10 +16,12 @@ from workbench.members.models import Member
 def erase_member_callbacks(
     session: Session, member: Member, *, cipher: FieldCipher, now: datetime
 ) -> None:
-    tasks = select(CallbackTask.id).where(CallbackTask.member_id == member.id)
+    tasks = select(col(CallbackTask.id)).where(col(CallbackTask.member_id) == member.id)
     session.execute(
         update(CallbackTask)
-        .where(CallbackTask.member_id == member.id, CallbackTask.status.in_(OPEN_STATUSES))
+        .where(
+            col(CallbackTask.member_id) == member.id, col(CallbackTask.status).in_(OPEN_STATUSES)
+        )
         .values(
             status=TaskStatus.CANCELLED.value, closed_at=now, claimed_by_id=None, lease_until=None
         )
@@ -27,13 +29,13 @@ def erase_member_callbacks(
     )
     session.execute(
         update(CallbackTask)
-        .where(CallbackTask.member_id == member.id)
+        .where(col(CallbackTask.member_id) == member.id)
         .values(feedback_enc=None)
         .execution_options(synchronize_session="fetch")
     )
     session.execute(
         update(CallbackAttempt)
-        .where(CallbackAttempt.task_id.in_(tasks))
+        .where(col(CallbackAttempt.task_id).in_(tasks))
         .values(feedback_enc=None)
         .execution_options(synchronize_session="fetch")
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, and_, exists, select
+from sqlmodel import Session, col
 
 from workbench.errors import ValidationError
 from workbench.members.models import Member, MemberStatus, PointsEntry, Purchase, Store
@@ -22,7 +23,7 @@ KEYS = {
 }
 
 
-def parse_segment(text: str | dict) -> dict:
+def parse_segment(text: str | dict[str, Any]) -> dict[str, Any]:
     try:
         segment = json.loads(text) if isinstance(text, str) else dict(text)
     except ValueError:
@@ -33,45 +34,51 @@ def parse_segment(text: str | dict) -> dict:
         kind = KEYS.get(key)
         if kind is None:
             raise ValidationError("segment", f"unknown key {key!r}; known: {', '.join(KEYS)}")
-        if not isinstance(value, kind) or (kind is int and value <= 0):
+        if not isinstance(value, kind) or (isinstance(value, int) and kind is int and value <= 0):
             raise ValidationError("segment", f"{key} must be a positive {kind.__name__}")
     if "birthday_month" in segment and not 1 <= segment["birthday_month"] <= 12:
         raise ValidationError("segment", "birthday_month is 1 to 12")
     return segment
 
 
-def segment_conditions(session: Session, segment: dict, now: datetime) -> list:
+def segment_conditions(
+    session: Session, segment: dict[str, Any], now: datetime
+) -> list[ColumnElement[bool]]:
     """SQL conditions on Member for a parsed segment (active, callable members only)."""
     from workbench.complaints.models import Complaint  # the segment spans packages by design
 
-    conditions = [Member.status == MemberStatus.ACTIVE, Member.do_not_call.is_(False)]
+    conditions = [col(Member.status) == MemberStatus.ACTIVE, col(Member.do_not_call).is_(False)]
     if "tier" in segment:
-        conditions.append(Member.tier_code == segment["tier"])
+        conditions.append(col(Member.tier_code) == segment["tier"])
     if "store" in segment:
-        store_id = session.scalar(select(Store.id).where(Store.code == segment["store"]))
+        store_id = session.scalar(select(col(Store.id)).where(col(Store.code) == segment["store"]))
         if store_id is None:
             raise ValidationError("segment", f"no store {segment['store']!r}")
-        conditions.append(Member.store_id == store_id)
+        conditions.append(col(Member.store_id) == store_id)
     if "birthday_month" in segment:
-        conditions.append(Member.birth_month_day.like(f"{segment['birthday_month']:02d}%"))
+        conditions.append(col(Member.birth_month_day).like(f"{segment['birthday_month']:02d}%"))
     if "points_expiring_days" in segment:
         horizon = now + timedelta(days=segment["points_expiring_days"])
         conditions.append(
             exists().where(
-                PointsEntry.member_id == Member.id,
-                PointsEntry.points > 0,
-                PointsEntry.expires_at > now,
-                PointsEntry.expires_at <= horizon,
+                col(PointsEntry.member_id) == col(Member.id),
+                col(PointsEntry.points) > 0,
+                col(PointsEntry.expires_at) > now,
+                col(PointsEntry.expires_at) <= horizon,
             )
         )
     if "no_purchase_days" in segment:
         since = now - timedelta(days=segment["no_purchase_days"])
         conditions.append(
-            ~exists().where(Purchase.member_id == Member.id, Purchase.occurred_at > since)
+            ~exists().where(
+                col(Purchase.member_id) == col(Member.id), col(Purchase.occurred_at) > since
+            )
         )
     if "complaint_closed_days" in segment:
         since = now - timedelta(days=segment["complaint_closed_days"])
         conditions.append(
-            exists().where(and_(Complaint.member_id == Member.id, Complaint.closed_at >= since))
+            exists().where(
+                and_(col(Complaint.member_id) == col(Member.id), col(Complaint.closed_at) >= since)
+            )
         )
     return conditions

@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.callbacks.models import (
     OPEN_STATUSES,
@@ -23,10 +25,14 @@ from workbench.callbacks.models import (
 from workbench.clock import Clock
 from workbench.crypto import FieldCipher
 from workbench.db.engine import immediate_session, is_sqlite
+from workbench.db.ids import saved_id
 from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from workbench.members.models import Member, Staff, Store
 from workbench.permissions.access import MemberAccess
 from workbench.permissions.models import GrantSource
+
+if TYPE_CHECKING:
+    from workbench.complaints.models import Complaint
 
 log = logging.getLogger(__name__)
 RETRY_OUTCOMES = {Outcome.NO_ANSWER, Outcome.BUSY}
@@ -76,7 +82,7 @@ class RetryPolicy:
 
     def delay(self, attempts: int) -> timedelta:
         """After the n-th unanswered call: base, 2 x base, 4 x base … up to the ceiling."""
-        return min(self.base * (2 ** max(attempts - 1, 0)), self.ceiling)
+        return min(self.base * (1 << max(attempts - 1, 0)), self.ceiling)  # 2 ** (n - 1)
 
 
 class CallbackService:
@@ -84,7 +90,7 @@ class CallbackService:
         self,
         *,
         clock: Clock,
-        sessions,
+        sessions: sessionmaker[Session],
         cipher: FieldCipher,
         access: MemberAccess,
         calling_hours: CallingHours,
@@ -135,7 +141,10 @@ class CallbackService:
         if latest <= earliest:
             raise ValidationError("latest_at", "the window must end after it starts")
         self._close_past_windows(
-            session, now, CallbackTask.member_id == member_id, CallbackTask.reason == reason.value
+            session,
+            now,
+            col(CallbackTask.member_id) == member_id,
+            col(CallbackTask.reason) == reason.value,
         )
         task = CallbackTask(
             member_id=member_id,
@@ -158,7 +167,7 @@ class CallbackService:
             raise DuplicateTask(reason.value) from None
         return task
 
-    def schedule_complaint_follow_up(self, session: Session, complaint) -> int | None:
+    def schedule_complaint_follow_up(self, session: Session, complaint: Complaint) -> int | None:
         """After a low satisfaction score the member is called back within 3 days. Returns the
         task that will make that call, to link to the complaint:
         - a new task for the handler (an expired follow-up is closed and replaced);
@@ -166,12 +175,15 @@ class CallbackService:
           for another complaint): one call covers both, so that task is kept, raised to the
           follow-up priority and its window stretched to the new deadline.
         None only when the member asked never to be called; the complaint records that."""
+        member_id = complaint.member_id
+        if member_id is None:
+            raise InvalidState(f"complaint {complaint.complaint_no} has no member to call back")
         now = self.clock.now()
         for _ in range(2):  # the open task may close between the refusal and the look-up
             try:
                 task = self.schedule(
                     session,
-                    member_id=complaint.member_id,
+                    member_id=member_id,
                     reason=Reason.COMPLAINT_FOLLOW_UP,
                     earliest_at=now,
                     latest_at=now + FOLLOW_UP_WINDOW,
@@ -182,7 +194,7 @@ class CallbackService:
             except DoNotCall:
                 return None
             except DuplicateTask:
-                live = self._open_task(session, complaint.member_id, Reason.COMPLAINT_FOLLOW_UP)
+                live = self._open_task(session, member_id, Reason.COMPLAINT_FOLLOW_UP)
                 if live is None:
                     continue
                 live.priority = max(live.priority, FOLLOW_UP_PRIORITY)
@@ -195,9 +207,9 @@ class CallbackService:
 
     def _open_task(self, session: Session, member_id: int, reason: Reason) -> CallbackTask | None:
         query = select(CallbackTask).where(
-            CallbackTask.member_id == member_id,
-            CallbackTask.reason == reason.value,
-            CallbackTask.status.in_(OPEN_STATUSES),
+            col(CallbackTask.member_id) == member_id,
+            col(CallbackTask.reason) == reason.value,
+            col(CallbackTask.status).in_(OPEN_STATUSES),
         )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()  # a claim may be changing it right now
@@ -211,29 +223,36 @@ class CallbackService:
             session.commit()
             return closed
 
-    def _close_past_windows(self, session: Session, now: datetime, *scope) -> int:
+    def _close_past_windows(
+        self, session: Session, now: datetime, *scope: ColumnElement[bool]
+    ) -> int:
         """Queued tasks past their window, and claimed ones whose agent's lease lapsed too, close
         as expired. A live claim is left to its agent, who records the outcome."""
-        past = (CallbackTask.latest_at <= now) & (
-            (CallbackTask.status == TaskStatus.QUEUED.value)
+        past = (col(CallbackTask.latest_at) <= now) & (
+            (col(CallbackTask.status) == TaskStatus.QUEUED.value)
             | (
-                (CallbackTask.status == TaskStatus.CLAIMED.value)
-                & (CallbackTask.lease_until <= now)
+                (col(CallbackTask.status) == TaskStatus.CLAIMED.value)
+                & (col(CallbackTask.lease_until) <= now)
             )
         )
         lapsed_claims = session.scalars(
-            select(CallbackTask.id).where(
-                past, CallbackTask.status == TaskStatus.CLAIMED.value, *scope
+            select(col(CallbackTask.id)).where(
+                past, col(CallbackTask.status) == TaskStatus.CLAIMED.value, *scope
             )
         ).all()
-        closed = session.execute(
-            update(CallbackTask)
-            .where(past, *scope)
-            .values(
-                status=TaskStatus.EXPIRED.value, closed_at=now, claimed_by_id=None, lease_until=None
+        closed = _rowcount(
+            session.execute(
+                update(CallbackTask)
+                .where(past, *scope)
+                .values(
+                    status=TaskStatus.EXPIRED.value,
+                    closed_at=now,
+                    claimed_by_id=None,
+                    lease_until=None,
+                )
+                .execution_options(synchronize_session="fetch")
             )
-            .execution_options(synchronize_session="fetch")
-        ).rowcount
+        )
         for task_id in lapsed_claims:
             self.access.end_grants(session, source=GrantSource.CALLBACK, source_ref=str(task_id))
         return closed
@@ -253,12 +272,14 @@ class CallbackService:
             if callable_now is None:
                 return None
             query = (
-                select(CallbackTask, Member.member_no)
-                .join(Member, Member.id == CallbackTask.member_id)
-                .join(Store, Store.id == Member.store_id)
+                select(CallbackTask, col(Member.member_no))
+                .join(Member, col(Member.id) == col(CallbackTask.member_id))
+                .join(Store, col(Store.id) == col(Member.store_id))
                 .where(*_due_for(staff, team, now, sqlite=is_sqlite(session)), callable_now)
                 .order_by(
-                    CallbackTask.priority.desc(), CallbackTask.next_attempt_at, CallbackTask.id
+                    col(CallbackTask.priority).desc(),
+                    col(CallbackTask.next_attempt_at),
+                    col(CallbackTask.id),
                 )
                 .limit(1)
             )
@@ -269,17 +290,17 @@ class CallbackService:
                 return None
             return self._claim(session, row[0], row[1], staff, now)
 
-    def _in_calling_hours(self, session: Session, now: datetime):
+    def _in_calling_hours(self, session: Session, now: datetime) -> ColumnElement[bool] | None:
         """A condition on Store: its members may be called now (it is not quiet time in the
         store's zone); None when it is quiet time everywhere. Stores use few distinct zones, so
         this is decided here per zone, not per row."""
-        zones = {name or "" for name in session.scalars(select(Store.timezone).distinct())}
+        zones = {name or "" for name in session.scalars(select(col(Store.timezone)).distinct())}
         allowed = [name for name in zones if self.calling_hours.allows(now, self._zone(name))]
         if not allowed:
             return None
-        condition = Store.timezone.in_(allowed)
+        condition: ColumnElement[bool] = col(Store.timezone).in_(allowed)
         if "" in allowed:  # a store without a zone of its own uses the default one
-            condition = condition | Store.timezone.is_(None)
+            condition = condition | col(Store.timezone).is_(None)
         return condition
 
     def _zone(self, name: str) -> ZoneInfo:
@@ -289,23 +310,30 @@ class CallbackService:
             log.warning("store time zone %r is unknown: using %s", name, self.default_zone.key)
             return self.default_zone
 
-    def _claim(self, session, task: CallbackTask, member_no: str, staff: Staff, now) -> Claim:
-        claimed = session.execute(
-            update(CallbackTask)
-            .where(CallbackTask.id == task.id, CallbackTask.status == TaskStatus.QUEUED.value)
-            .values(
-                status=TaskStatus.CLAIMED.value,
-                claimed_by_id=staff.id,
-                lease_until=now + self.lease,
+    def _claim(
+        self, session: Session, task: CallbackTask, member_no: str, staff: Staff, now: datetime
+    ) -> Claim:
+        claimed = _rowcount(
+            session.execute(
+                update(CallbackTask)
+                .where(
+                    col(CallbackTask.id) == task.id,
+                    col(CallbackTask.status) == TaskStatus.QUEUED.value,
+                )
+                .values(
+                    status=TaskStatus.CLAIMED.value,
+                    claimed_by_id=staff.id,
+                    lease_until=now + self.lease,
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if claimed != 1:  # cannot happen under the lock; refuse rather than double-claim
             raise InvalidState(f"callback task {task.id} was claimed by someone else")
         grant_until = min(task.latest_at, now + self.call_window) + self.grant_grace
         self.access.open_grant(
             session,
-            staff_id=staff.id,
+            staff_id=saved_id(staff),
             member_id=task.member_id,
             source=GrantSource.CALLBACK,
             source_ref=str(task.id),
@@ -315,7 +343,7 @@ class CallbackService:
         )
         session.commit()
         return Claim(
-            task.id,
+            saved_id(task),
             task.member_id,
             member_no,
             task.reason,
@@ -362,8 +390,8 @@ class CallbackService:
             )
             session.add(
                 CallbackAttempt(
-                    task_id=task.id,
-                    staff_id=staff.id,
+                    task_id=saved_id(task),
+                    staff_id=saved_id(staff),
                     at=now,
                     outcome=outcome.value,
                     call_back_at=call_back_at,
@@ -380,23 +408,34 @@ class CallbackService:
             session.commit()
             return task
 
-    def _after(self, session, task: CallbackTask, outcome: Outcome, call_back_at, now) -> None:
+    def _after(
+        self,
+        session: Session,
+        task: CallbackTask,
+        outcome: Outcome,
+        call_back_at: datetime | None,
+        now: datetime,
+    ) -> None:
         if outcome in (Outcome.REACHED, Outcome.REFUSED):
             task.status, task.closed_at = TaskStatus.DONE.value, now
         elif outcome == Outcome.WRONG_NUMBER:
             task.status, task.closed_at = TaskStatus.UNREACHED.value, now
         elif outcome == Outcome.CALL_BACK_LATER:
+            if call_back_at is None:  # record_outcome asks for one first
+                raise ValidationError("call_back_at", "a time to call back")
             task.status, task.next_attempt_at = TaskStatus.QUEUED.value, call_back_at
         elif outcome == Outcome.DO_NOT_CALL:
             member = session.get(Member, task.member_id)
+            if member is None:  # members are never deleted: only a damaged database gets here
+                raise NotFound(f"no member {task.member_id} for callback task {task.id}")
             member.do_not_call = True
             task.status, task.closed_at = TaskStatus.CANCELLED.value, now
             session.execute(
                 update(CallbackTask)
                 .where(
-                    CallbackTask.member_id == task.member_id,
-                    CallbackTask.status.in_(OPEN_STATUSES),
-                    CallbackTask.id != task.id,
+                    col(CallbackTask.member_id) == task.member_id,
+                    col(CallbackTask.status).in_(OPEN_STATUSES),
+                    col(CallbackTask.id) != task.id,
                 )
                 .values(status=TaskStatus.CANCELLED.value, closed_at=now, outcome="do_not_call")
                 .execution_options(synchronize_session=False)
@@ -417,7 +456,8 @@ class CallbackService:
         with immediate_session(self.sessions) as session:
             lapsed = session.scalars(
                 select(CallbackTask).where(
-                    CallbackTask.status == TaskStatus.CLAIMED.value, CallbackTask.lease_until <= now
+                    col(CallbackTask.status) == TaskStatus.CLAIMED.value,
+                    col(CallbackTask.lease_until) <= now,
                 )
             ).all()
             for task in lapsed:
@@ -436,10 +476,10 @@ class CallbackService:
     def my_tasks(self, staff: Staff) -> list[CallbackTask]:
         with self.sessions() as session:
             query = select(CallbackTask).where(
-                CallbackTask.claimed_by_id == staff.id,
-                CallbackTask.status == TaskStatus.CLAIMED.value,
+                col(CallbackTask.claimed_by_id) == staff.id,
+                col(CallbackTask.status) == TaskStatus.CLAIMED.value,
             )
-            return list(session.scalars(query.order_by(CallbackTask.lease_until)))
+            return list(session.scalars(query.order_by(col(CallbackTask.lease_until))))
 
     def feedback(self, task: CallbackTask) -> str | None:
         return self.cipher.decrypt("callback.feedback", task.feedback_enc)
@@ -449,25 +489,34 @@ class CallbackService:
         for the agent's team or assigned to them (calling hours aside)."""
         now = self.clock.now()
         with self.sessions() as session:
-            return session.scalar(
+            count = session.execute(
                 select(func.count())
                 .select_from(CallbackTask)
-                .join(Member, Member.id == CallbackTask.member_id)
+                .join(Member, col(Member.id) == col(CallbackTask.member_id))
                 .where(*_due_for(staff, staff.team, now))
-            )
+            ).scalar_one()
+            return int(count)
 
     def queue_size(self, session: Session, team: str | None = None) -> int:
         query = (
             select(func.count())
             .select_from(CallbackTask)
-            .where(CallbackTask.status == TaskStatus.QUEUED.value)
+            .where(col(CallbackTask.status) == TaskStatus.QUEUED.value)
         )
         if team is not None:
-            query = query.where(CallbackTask.team == team)
-        return session.scalar(query)
+            query = query.where(col(CallbackTask.team) == team)
+        return int(session.execute(query).scalar_one())
 
 
-def _due_for(staff: Staff, team: str | None, now: datetime, *, sqlite: bool = False) -> list:
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE matched. Session.execute is typed to return a Result; for an UPDATE it
+    is a CursorResult, which has the count."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _due_for(
+    staff: Staff, team: str | None, now: datetime, *, sqlite: bool = False
+) -> list[ColumnElement[bool]]:
     """The tasks `staff` may take now: queued, due, inside their window, a member who may be
     called, for their team (or no team) unless assigned to someone else.
 
@@ -476,14 +525,14 @@ def _due_for(staff: Staff, team: str | None, now: datetime, *, sqlite: bool = Fa
     order and stops at the first callable task instead of sorting every queued one."""
     mostly = func.likely if sqlite else (lambda condition: condition)
     return [
-        CallbackTask.status == TaskStatus.QUEUED.value,
-        mostly(CallbackTask.next_attempt_at <= now),
-        mostly(CallbackTask.latest_at > now),
-        Member.do_not_call.is_(False),
-        (CallbackTask.assigned_staff_id == staff.id)
+        col(CallbackTask.status) == TaskStatus.QUEUED.value,
+        mostly(col(CallbackTask.next_attempt_at) <= now),
+        mostly(col(CallbackTask.latest_at) > now),
+        col(Member.do_not_call).is_(False),
+        (col(CallbackTask.assigned_staff_id) == staff.id)
         | (
-            (CallbackTask.assigned_staff_id.is_(None))
-            & ((CallbackTask.team == team) | CallbackTask.team.is_(None))
+            (col(CallbackTask.assigned_staff_id).is_(None))
+            & ((col(CallbackTask.team) == team) | col(CallbackTask.team).is_(None))
         ),
     ]
 

@@ -1,9 +1,13 @@
-"""The `workbench` command. Each group lives in its own module; errors a person can act on are
-printed as one line, never as a traceback."""
+"""The `workbench` command. Each group lives in its own module. It never prints a traceback: an
+error a person can act on (a refusal, a missing schema, a locked or unreachable database) is one
+line on stderr and exit code 2; anything else is "something went wrong" with an incident id and
+exit code 1, its traceback in the log file only."""
 
 from __future__ import annotations
 
+import logging
 import sys
+from pathlib import Path
 
 import typer
 
@@ -28,7 +32,10 @@ from workbench.cli import tiers as tiers_commands
 from workbench.cli import tui as tui_commands
 from workbench.cli.state import state
 from workbench.errors import WorkbenchError
+from workbench.incidents import person_facing
 from workbench.logs import configure_logging
+from workbench.settings import Settings
+from workbench.usecases.admin import DatabaseSetup
 
 app = typer.Typer(
     name="workbench",
@@ -41,6 +48,7 @@ app = typer.Typer(
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
     config: str = typer.Option(
         None, "--config", help="Settings file to read instead of config/workbench.toml."
     ),
@@ -49,9 +57,11 @@ def _options(
     ),
     log_level: str = typer.Option("WARNING", "--log-level", help="DEBUG, INFO, WARNING…"),
 ) -> None:
-    configure_logging(log_level)
     state.config_file = config
     state.username = user
+    _logging.level = log_level
+    _logging.command = " ".join(["workbench", *filter(None, [ctx.invoked_subcommand])])
+    set_up_logging()
 
 
 app.add_typer(db_commands.app, name="db")
@@ -75,11 +85,64 @@ seed_commands.register(app)
 tui_commands.register(app)
 
 
+class _Logging:
+    """What the command line chose: the level, and the command (named in incidents)."""
+
+    level: str = "WARNING"
+    command: str = "workbench"
+
+
+_logging = _Logging()
+
+
+def set_up_logging(*, console: bool = True) -> Path | None:
+    """Console lines at the chosen level and the log file (every error's traceback) for every
+    command. Settings that do not load still leave a log: the default file (the command itself
+    then says what is wrong with them). The TUI passes console=False: stderr would paint over
+    its screen."""
+    try:
+        file = state.settings().effective_log_file
+    except Exception:  # any failure to read them: the command reports it
+        file = Settings.model_construct().effective_log_file
+    written = configure_logging(_logging.level, file=file, console=console)
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler, logging.FileHandler):
+            handler.addFilter(_not_an_incident)
+    return written
+
+
+def _not_an_incident(record: logging.LogRecord) -> bool:
+    """Incidents stay off the console: the command says "something went wrong" with the id."""
+    return record.name != "workbench.incidents"
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv)
     except WorkbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        _refuse(exc)
+    except Exception as exc:  # nothing reaches the person as a traceback
+        typed, message = _explain(exc)
+        if typed is not None:
+            _refuse(typed)
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(1)
     finally:
         state.close()
+
+
+def _refuse(error: WorkbenchError) -> None:
+    print(f"error: {error}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _explain(error: Exception) -> tuple[WorkbenchError | None, str]:
+    """A driver error a person can act on (a missing schema, a locked or unreachable database)
+    as its typed error; anything else logged as an incident, with its id in the message."""
+    try:
+        setup: DatabaseSetup | None = DatabaseSetup(state.settings())
+    except Exception:  # no settings: no SQLite file to name holders of
+        setup = None
+    if setup is not None:
+        return setup.explain(error, where=_logging.command)
+    return person_facing(error, where=_logging.command)

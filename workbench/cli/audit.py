@@ -7,10 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from workbench.audit.chain import audit_rows, verify
 from workbench.cli.state import state
-from workbench.members.models import Role
-from workbench.permissions.access import AccessDenied
 
 app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -19,9 +16,7 @@ console = Console(highlight=False)
 @app.command("verify")
 def verify_command() -> None:
     """Walk the chain; report the first missing or altered entry (exit 1)."""
-    wb = state.workbench()
-    with wb.sessions() as session:
-        report = verify(session)
+    report = state.workbench().usecases.protection.verify_audit()
     if report.ok:
         console.print(f"{report.checked} entries checked; the chain is intact", markup=False)
         return
@@ -36,12 +31,7 @@ def show_command(
 ) -> None:
     """Recent entries (supervisors and administrators)."""
     wb = state.workbench()
-    staff = state.staff()
-    if staff.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise AccessDenied("only supervisors and administrators read the audit log")
-    with wb.sessions() as session:
-        member_id = wb.registry.get(session, member_no).id if member_no else None
-        rows = audit_rows(session, member_id=member_id, limit=limit)
+    rows = wb.usecases.protection.audit_entries(state.staff(), member_no=member_no, limit=limit)
     zone = wb.settings.timezone
     table = Table()
     for column in ("seq", "time", "actor", "action", "member", "purpose", "result", "detail"):

@@ -41,7 +41,7 @@ def create_command(
 ) -> None:
     """Create a campaign (supervisors and administrators)."""
     wb = state.workbench()
-    campaign = wb.campaigns.create(
+    campaign = wb.usecases.callbacks.create_campaign(
         state.staff(),
         name=name,
         segment=segment,
@@ -51,7 +51,7 @@ def create_command(
         team=team,
         priority=priority,
     )
-    console.print(f"campaign {campaign.id} created", markup=False)
+    console.print(f"campaign {campaign.campaign_id} created", markup=False)
 
 
 @app.command("list")
@@ -60,9 +60,9 @@ def list_command() -> None:
     table = Table()
     for column in ("id", "name", "status", "from", "to", "capacity", "team", "segment"):
         table.add_column(column)
-    for c in wb.campaigns.list():
+    for c in wb.usecases.callbacks.campaign_list():
         table.add_row(
-            str(c.id),
+            str(c.campaign_id),
             Text(c.name),
             c.status,
             str(c.starts_on),
@@ -77,7 +77,7 @@ def list_command() -> None:
 @app.command("show")
 def show_command(campaign_id: int = typer.Argument(...)) -> None:
     """Progress: tasks made, done, reached rate, outcomes."""
-    p = state.workbench().campaigns.progress(campaign_id)
+    p = state.workbench().usecases.callbacks.progress(campaign_id)
     console.print(Text(f"campaign {p.campaign_id} {p.name} ({p.status})"))
     console.print(
         f"tasks {p.tasks}, open {p.open}, done {p.done}, reached {p.reached} "
@@ -91,20 +91,22 @@ def show_command(campaign_id: int = typer.Argument(...)) -> None:
 
 @app.command("pause")
 def pause_command(campaign_id: int = typer.Argument(...)) -> None:
-    state.workbench().campaigns.set_status(state.staff(), campaign_id, CampaignStatus.PAUSED)
+    desk = state.workbench().usecases.callbacks
+    desk.set_campaign_status(state.staff(), campaign_id, CampaignStatus.PAUSED)
     console.print(f"campaign {campaign_id} paused", markup=False)
 
 
 @app.command("resume")
 def resume_command(campaign_id: int = typer.Argument(...)) -> None:
-    state.workbench().campaigns.set_status(state.staff(), campaign_id, CampaignStatus.ACTIVE)
+    desk = state.workbench().usecases.callbacks
+    desk.set_campaign_status(state.staff(), campaign_id, CampaignStatus.ACTIVE)
     console.print(f"campaign {campaign_id} resumed", markup=False)
 
 
 @app.command("materialise")
 def materialise_command(campaign_id: int = typer.Argument(None)) -> None:
     """Make today's tasks now (the scheduler does this on its own every few minutes)."""
-    wb = state.workbench()
+    desk = state.workbench().usecases.callbacks
     with Progress(console=console, transient=True) as bar:
         job = bar.add_task("making callback tasks", total=None)
 
@@ -112,8 +114,6 @@ def materialise_command(campaign_id: int = typer.Argument(None)) -> None:
             bar.update(job, completed=done, total=total)
 
         made = (
-            wb.campaigns.materialise(campaign_id, report)
-            if campaign_id
-            else wb.campaigns.materialise_all(report)
+            desk.materialise(campaign_id, report) if campaign_id else desk.materialise_all(report)
         )
     console.print(f"{made} callback tasks made", markup=False)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -19,8 +21,7 @@ from workbench.cli.reports import (
     report_app,
 )
 from workbench.cli.state import state
-from workbench.complaints.escalation import sweep
-from workbench.views.complaint_story import story
+from workbench.views.complaints import ComplaintCard
 
 app = typer.Typer(help="Complaint tickets.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -29,8 +30,7 @@ console = Console(highlight=False)
 @app.command("sweep")
 def sweep_command() -> None:
     """Escalate complaints whose next rung is due (safe to run again, or twice at once)."""
-    wb = state.workbench()
-    result = sweep(wb.sessions, wb.complaints)
+    result = state.workbench().usecases.complaints.sweep()
     console.print(
         f"{result.escalations} escalations on {result.complaints} complaints", markup=False
     )
@@ -41,67 +41,56 @@ def show_command(complaint_no: str = typer.Argument(...)) -> None:
     """A complaint's state, SLA due times, timeline (text for its handler and managers) and its
     calls, messages and callback tasks."""
     wb = state.workbench()
-    staff = state.staff()
+    card = wb.usecases.complaints.card(state.staff(), complaint_no)
     zone = wb.settings.timezone
-    with wb.sessions() as session:
-        complaint = wb.complaints.get(session, complaint_no)
-        events = wb.complaints.history(session, complaint)
-        readable = wb.complaints.can_read_text(staff, complaint)
-        console.print(
-            Text(
-                f"{complaint.complaint_no} · {complaint.state} · round {complaint.round} · "
-                f"{complaint.category} · {complaint.priority}"
-            )
+    console.print(
+        Text(
+            f"{card.complaint_no} · {card.state} · round {card.round} · "
+            f"{card.category} · {card.priority}"
         )
-        console.print(Text(_due_line(complaint, zone)))
-        allowed = ", ".join(a.value for a in wb.complaints.allowed(complaint)) or "-"
-        console.print(Text(f"next steps: {allowed}"))
-        table = Table()
-        for column in ("time", "step", "state", "round", "staff", "note"):
-            table.add_column(column)
-        for event in events:
-            note = "-"
-            if event.note_enc:
-                note = (
-                    wb.complaints.read_text(staff, complaint, event.note_enc) if readable else "…"
-                )
-            table.add_row(
-                f"{event.at.astimezone(zone):%Y-%m-%d %H:%M}",
-                event.action,
-                event.to_state,
-                str(event.round),
-                str(event.staff_id or "-"),
-                Text(note),
-            )
-        console.print(table)
-        links = story(session, complaint)
+    )
+    console.print(Text(_due_line(card, zone)))
+    console.print(Text(f"next steps: {', '.join(card.allowed) or '-'}"))
+    table = Table()
+    for column in ("time", "step", "state", "round", "staff", "note"):
+        table.add_column(column)
+    for entry in card.timeline:
+        table.add_row(
+            f"{entry.at.astimezone(zone):%Y-%m-%d %H:%M}",
+            entry.action,
+            entry.to_state,
+            str(entry.round),
+            str(entry.staff_id or "-"),
+            Text("-" if entry.note is None else entry.note),
+        )
+    console.print(table)
     linked = Table(title="calls, messages and callbacks")
     for column in ("time", "kind", "ref", "what"):
         linked.add_column(column)
-    for record in links:
+    for record in card.links:
         linked.add_row(
             f"{record.at.astimezone(zone):%Y-%m-%d %H:%M}",
             record.kind,
             Text(record.ref),
             Text(record.summary or "-"),
         )
-    console.print(linked if links else Text("no calls, messages or callbacks linked"))
+    console.print(linked if card.links else Text("no calls, messages or callbacks linked"))
 
 
-def _due_line(complaint, zone) -> str:
+def _due_line(card: ComplaintCard, zone: tzinfo) -> str:
     """The SLA clocks: when each is due, or that it is met, stopped or not running."""
 
-    def at(value) -> str:
-        return f"{value.astimezone(zone):%Y-%m-%d %H:%M}"
+    def at(value: datetime | None) -> str:
+        return f"{value.astimezone(zone):%Y-%m-%d %H:%M}" if value is not None else "-"
 
-    if complaint.first_response_at is not None:
-        first = f"given {at(complaint.first_response_at)}"
+    if card.first_response_at is not None:
+        first = f"given {at(card.first_response_at)}"
     else:
-        first = f"due {at(complaint.first_response_due)}"
-    if complaint.closed_at is not None:
-        return f"first response {first} · closed {at(complaint.closed_at)}"
-    reply = f"due {at(complaint.next_reply_due)}" if complaint.next_reply_due else "-"
-    resolution = f"due {at(complaint.resolution_due)}" if complaint.resolution_due else "paused"
+        first = f"due {at(card.first_response_due)}"
+    if card.closed_at is not None:
+        return f"first response {first} · closed {at(card.closed_at)}"
+    reply = f"due {at(card.next_reply_due)}" if card.next_reply_due else "-"
+    resolution = f"due {at(card.resolution_due)}" if card.resolution_due else "paused"
     return f"first response {first} · next reply {reply} · resolution {resolution}"
 
 
@@ -117,7 +106,7 @@ def report_complaints(
     wb = state.workbench()
     period = period_from_options(wb, start, end)
     staff = state.staff()
-    report = wb.complaint_reports.report(
+    report = wb.usecases.complaints.report(
         staff, start=period.start, end=period.end, store_code=store, export=export
     )
     data = report.to_dict()

@@ -7,22 +7,13 @@ from datetime import datetime, timedelta
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from workbench.cli.state import state
-from workbench.errors import NotFound, ValidationError
-from workbench.members.models import Staff
+from workbench.errors import ValidationError
 from workbench.members.registry import PERSONAL_FIELDS
 
 app = typer.Typer(help="Time-limited access grants.", no_args_is_help=True)
 console = Console(highlight=False)
-
-
-def _staff(session, username: str) -> Staff:
-    staff = session.scalar(select(Staff).where(Staff.username == username))
-    if staff is None:
-        raise NotFound(f"no staff member {username!r}")
-    return staff
 
 
 @app.command("create")
@@ -45,11 +36,9 @@ def create_command(
             raise ValidationError("start", "an ISO time such as 2026-03-02T09:00+08:00") from None
         if starts.tzinfo is None:
             starts = starts.replace(tzinfo=wb.settings.timezone)
-    with wb.sessions() as session:
-        staff = _staff(session, to)
-    grant = wb.access.create_grant(
+    grant = wb.usecases.protection.create_grant(
         actor,
-        staff=staff,
+        to=to,
         member_no=member_no,
         fields={f.strip() for f in fields.split(",")},
         starts_at=starts,
@@ -63,9 +52,7 @@ def create_command(
 def list_command(to: str = typer.Option(..., "--to", help="Username.")) -> None:
     """Live grants of one staff member."""
     wb = state.workbench()
-    state.staff()
-    with wb.sessions() as session:
-        grants = wb.access.grants_of(session, _staff(session, to).id)
+    grants = wb.usecases.protection.grants_of(state.staff(), to)
     table = Table()
     for column in ("id", "member id", "fields", "source", "from", "until"):
         table.add_column(column)
@@ -84,5 +71,5 @@ def list_command(to: str = typer.Option(..., "--to", help="Username.")) -> None:
 @app.command("revoke")
 def revoke_command(grant_id: int = typer.Argument(...)) -> None:
     wb = state.workbench()
-    wb.access.revoke_grant(state.staff(), grant_id)
+    wb.usecases.protection.revoke_grant(state.staff(), grant_id)
     console.print(f"grant {grant_id} revoked", markup=False)

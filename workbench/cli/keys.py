@@ -40,10 +40,9 @@ def rotate_command(
         raise KeyringError(
             "keys come from WORKBENCH_KEYS_KEYRING: rotate the key file, then update it"
         )
-    wb = state.workbench()
-    rotated = wb.keyring.rotated()
-    rotated.save(path)  # saved first: a crash mid-way leaves values readable under either key
-    state.close()
+    # The key file is saved first: a crash mid-way leaves values readable under either key.
+    state.workbench().usecases.protection.add_data_key(path)
+    state.close()  # the next workbench encrypts with the new key
     _reencrypt(batch_size)
 
 
@@ -56,11 +55,7 @@ def reencrypt_command(
 
 
 def _reencrypt(batch_size: int) -> None:
-    from workbench.crypto.rotation import reencrypt_all
-    from workbench.db.tables import metadata
-
-    wb = state.workbench()
-    report = reencrypt_all(wb.sessions, wb.cipher, metadata.sorted_tables, batch_size=batch_size)
+    report = state.workbench().usecases.protection.reencrypt(batch_size=batch_size)
     tables = ", ".join(f"{name} {n}" for name, n in report.values.items() if n) or "none"
     console.print(
         f"active key is now {report.key_id}; {report.total} values re-encrypted ({tables})",

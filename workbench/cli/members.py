@@ -15,7 +15,7 @@ from rich.text import Text
 from workbench.cli.state import state
 from workbench.errors import NotFound, ValidationError
 from workbench.permissions.access import Purpose
-from workbench.views.profile import MemberProfile, member_profile
+from workbench.views.profile import MemberProfile
 
 app = typer.Typer(help="Members: find, show, reveal, export, changes.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -40,15 +40,15 @@ def find_command(
     """Find one member by exact phone or card number and print the profile."""
     if bool(phone) == bool(card):
         raise ValidationError("search", "give exactly one of --phone or --card")
-    wb = state.workbench()
+    members = state.workbench().usecases.members
     staff = state.staff()
     if phone:
-        view = wb.access.lookup_by_phone(staff, phone, purpose)
+        view = members.find_by_phone(staff, phone, purpose)
     else:
-        view = wb.access.lookup_by_card(staff, card, purpose)
+        view = members.find_by_card(staff, card, purpose)
     if view is None:
         raise NotFound("no member with that " + ("phone number" if phone else "card number"))
-    _print(member_profile(wb, view), as_json)
+    _print(members.profile(staff, view), as_json)
 
 
 @app.command("show")
@@ -58,9 +58,9 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Print the profile of a member you may see (own customer, own store, or granted)."""
-    wb = state.workbench()
-    view = wb.access.view(state.staff(), member_no, purpose)
-    _print(member_profile(wb, view), as_json)
+    members = state.workbench().usecases.members
+    staff = state.staff()
+    _print(members.profile(staff, members.view(staff, member_no, purpose)), as_json)
 
 
 @app.command("reveal")
@@ -71,7 +71,7 @@ def reveal_command(
 ) -> None:
     """Show one field unmasked for a few minutes; recorded in the audit log."""
     wb = state.workbench()
-    shown = wb.access.reveal(state.staff(), member_no, field, reason)
+    shown = wb.usecases.members.reveal(state.staff(), member_no, field, reason)
     until = shown.revealed_until.astimezone(wb.settings.timezone).strftime("%H:%M:%S")
     console.print(Text(f"{FIELD_LABELS[field]}: {shown.value or '-'} (until {until})"))
 
@@ -83,7 +83,7 @@ def export_command(
 ) -> None:
     """A masked member list as CSV, for roles allowed to export (audited)."""
     wb = state.workbench()
-    export = wb.sharing.export_members(state.staff(), store_code=store)
+    export = wb.usecases.members.export(state.staff(), store_code=store)
     if output == "-":
         sys.stdout.write(export.text)
     else:
@@ -101,7 +101,7 @@ def counts_command(
     if not parts or parts - {"store", "tier"}:
         raise ValidationError("by", "store, tier or store,tier")
     wb = state.workbench()
-    rows = wb.sharing.member_counts(
+    rows = wb.usecases.members.counts(
         state.staff(), by_store="store" in parts, by_tier="tier" in parts
     )
     table = Table()
@@ -122,9 +122,7 @@ def change_command(
 ) -> None:
     """Ask for a change to a member's data; a second person approves it."""
     wb = state.workbench()
-    change = wb.changes.request(
-        state.staff(), member_no=member_no, field=field, new_value=value, reason=reason
-    )
+    change = wb.usecases.members.request_change(state.staff(), member_no, field, value, reason)
     console.print(
         Text(
             f"change request {change.id}: {field} {change.old_value_masked} → "
@@ -140,7 +138,7 @@ def changes_command() -> None:
     table = Table()
     for column in ("id", "member id", "field", "old", "new", "reason", "requested"):
         table.add_column(column)
-    for change in wb.changes.pending(state.staff()):
+    for change in wb.usecases.members.pending_changes(state.staff()):
         table.add_row(
             str(change.id),
             str(change.member_id),
@@ -161,7 +159,9 @@ def decide_command(
 ) -> None:
     """Approve or reject a change request made by someone else."""
     wb = state.workbench()
-    change = wb.changes.decide(state.staff(), request_id=request_id, approve=approve, note=note)
+    change = wb.usecases.members.decide_change(
+        state.staff(), request_id, approve=approve, note=note
+    )
     console.print(f"change request {change.id} {change.status}", markup=False)
 
 
@@ -172,17 +172,7 @@ def erase_terminated_command(
     """Erase what complaints, callbacks, messages, calls and change requests still hold of
     members terminated before erasure covered them (administrators; safe to run again)."""
     wb = state.workbench()
-    admin = state.staff()
-    done, last = 0, 0
-    while True:
-        with wb.sessions() as session:
-            ids = wb.registry.erase_terminated(
-                session, actor=admin, after_id=last, limit=batch_size
-            )
-            session.commit()
-        if not ids:
-            break
-        done, last = done + len(ids), ids[-1]
+    done = wb.usecases.members.erase_terminated(state.staff(), batch_size=batch_size)
     console.print(f"{done} terminated members erased everywhere", markup=False)
 
 

@@ -4,50 +4,34 @@ are for admins; `check` shows no member data and needs no sign-in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
 
 from workbench.cli.state import state
-from workbench.crm.errors import OdooError, OdooNotConfigured, OdooSyncIncomplete
-from workbench.crm.models import SyncIssue, SyncRun
+from workbench.crm.errors import OdooError, OdooSyncIncomplete
+from workbench.crm.report import Progress as Advance
 from workbench.crm.report import SyncReport
-from workbench.errors import PermissionDenied
-from workbench.members.models import Role
+from workbench.usecases.odoo import OdooDesk
 
 app = typer.Typer(help="Odoo sync: check, pull, push.", no_args_is_help=True)
 console = Console(highlight=False)
 SHOWN = 10
 
 
-def _sync():
-    wb = state.workbench()
-    if wb.odoo is None:
-        raise OdooNotConfigured(
-            "Odoo is not configured: set [odoo] host (WORKBENCH_ODOO_HOST), database and login, "
-            "and the password or API key in WORKBENCH_ODOO_PASSWORD"
-        )
-    return wb.odoo
-
-
-def _admin():
-    staff = state.staff()
-    if staff.role != Role.ADMIN:
-        raise PermissionDenied(
-            f"only an admin may run the Odoo sync; {staff.username} is {staff.role}"
-        )
-    return staff
+def _desk() -> OdooDesk:
+    return state.workbench().usecases.odoo
 
 
 @app.command("check")
 def check_command() -> None:
     """The server's version, the user the sync logs in as, which models exist, and what in the
     settings does not fit this Odoo."""
-    report = _sync().check()
+    report = _desk().check()
     console.print(
         f"Odoo {report.version} at {report.where}, database {report.database}", markup=False
     )
@@ -68,18 +52,22 @@ def check_command() -> None:
 @app.command("pull")
 def pull_command() -> None:
     """Members and their confirmed orders from Odoo, from where the last pull ended."""
-    sync, actor = _sync(), _admin()
+    desk = _desk()
+    desk.require_configured()  # before asking anyone to sign in
+    actor = state.staff()
     with _bars() as progress:
-        report = sync.pull(actor=actor, progress=progress)
+        report = desk.pull(actor, progress=progress)
     _summary(report)
 
 
 @app.command("push")
 def push_command() -> None:
     """Tier, points and opt-outs to the members' partners; new complaints to Helpdesk."""
-    sync, actor = _sync(), _admin()
+    desk = _desk()
+    desk.require_configured()
+    actor = state.staff()
     with _bars() as progress:
-        report = sync.push(actor=actor, progress=progress)
+        report = desk.push(actor, progress=progress)
     _summary(report)
 
 
@@ -89,34 +77,19 @@ def issues_command(
     limit: int = typer.Option(50, help="How many to list."),
 ) -> None:
     """Records a run skipped and the conflicts it met (ids and field names, never values)."""
-    _admin()
-    wb = state.workbench()
-    with wb.sessions() as session:
-        run_row = (
-            session.get(SyncRun, run)
-            if run
-            else session.scalar(select(SyncRun).order_by(SyncRun.id.desc()).limit(1))
-        )
-        if run_row is None:
-            console.print("no Odoo sync has run yet" if not run else f"no run {run}", markup=False)
-            return
-        issues = list(
-            session.scalars(
-                select(SyncIssue)
-                .where(SyncIssue.run_id == run_row.id)
-                .order_by(SyncIssue.id)
-                .limit(limit)
-            )
-        )
+    found = _desk().issues(state.staff(), run_id=run, limit=limit)
+    if found.run is None:
+        console.print("no Odoo sync has run yet" if not run else f"no run {run}", markup=False)
+        return
     console.print(
-        f"run {run_row.id}: {run_row.direction}, {run_row.outcome}, started "
-        f"{run_row.started_at:%Y-%m-%d %H:%M} UTC",
+        f"run {found.run.id}: {found.run.direction}, {found.run.outcome}, started "
+        f"{found.run.started_at:%Y-%m-%d %H:%M} UTC",
         markup=False,
     )
     table = Table()
     for column in ("kind", "model", "odoo id", "member id", "fields", "reason"):
         table.add_column(column)
-    for issue in issues:
+    for issue in found.issues:
         table.add_row(
             issue.kind,
             issue.model,
@@ -129,7 +102,7 @@ def issues_command(
 
 
 @contextmanager
-def _bars():
+def _bars() -> Iterator[Advance]:
     bars = Progress(
         TextColumn("{task.description:>16}"),
         BarColumn(),
@@ -169,5 +142,5 @@ def _summary(report: SyncReport) -> None:
         raise OdooSyncIncomplete(f"{report.direction} incomplete: " + "; ".join(report.failures))
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return "" if value is None else str(value)

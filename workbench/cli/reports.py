@@ -35,7 +35,7 @@ def check_format(fmt: str) -> bool:
 
 
 def period_from_options(wb: Workbench, start: str | None, end: str | None) -> Period:
-    return wb.statistics.period(first=_day(start, "from"), after_last=_day(end, "to"))
+    return wb.usecases.dashboard.period(first=_day(start, "from"), after_last=_day(end, "to"))
 
 
 def _day(value: str | None, name: str) -> date | None:

@@ -9,14 +9,14 @@ from rich.table import Table
 
 from workbench.cli.state import state
 from workbench.crypto import Keyring
-from workbench.db.migrate import is_up_to_date, upgrade
 from workbench.demo.seed import DEMO_PASSWORD, SeedSummary, seed
+from workbench.usecases.admin import AdminDesk
 
 console = Console(highlight=False)
 
 
 def _seed_with_progress(
-    wb, members: int, stores: int, random_seed: int, complaints: int | None
+    desk: AdminDesk, members: int, stores: int, random_seed: int, complaints: int | None
 ) -> SeedSummary:
     columns = (
         TextColumn("{task.description}"),
@@ -32,19 +32,14 @@ def _seed_with_progress(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done)
 
-        return seed(
-            wb,
+        return desk.seed_demo(
+            seed,
             members=members,
             stores=stores,
             random_seed=random_seed,
             complaints=complaints,
             progress=report,
         )
-
-
-def _ensure_schema(wb) -> None:
-    if not is_up_to_date(wb.engine):
-        upgrade(wb.engine)
 
 
 def seed_command(
@@ -56,9 +51,8 @@ def seed_command(
     ),
 ) -> None:
     """Fill an empty database with realistic fake members, purchases, complaints, callbacks."""
-    wb = state.workbench()  # fails with a clear message when the key file is missing
-    _ensure_schema(wb)
-    summary = _seed_with_progress(wb, members, stores, random_seed, complaints)
+    desk = state.workbench().usecases.admin  # a clear message when the key file is missing
+    summary = _seed_with_progress(desk, members, stores, random_seed, complaints)
     _print_summary(summary)
 
 
@@ -71,23 +65,18 @@ def demo_command(
     if settings.keys_keyring is None and not key_file.exists():
         Keyring.generate().save(key_file)
         console.print(f"made a new key file: {key_file}", markup=False)
-    wb = state.workbench()
-    _ensure_schema(wb)
-    from sqlalchemy import func, select
-
-    from workbench.members.models import Member
-
-    with wb.sessions() as session:
-        empty = not session.scalar(select(func.count()).select_from(Member))
+    desk = state.workbench().usecases.admin
+    desk.ensure_schema()
+    empty = not desk.has_members()
     console.print(f"database: {settings.effective_database_url}", markup=False)
     if empty:
         console.print("seeding the demo database (2,000 fake members)…", markup=False)
-        summary = _seed_with_progress(wb, 2000, 8, 42, None)
+        summary = _seed_with_progress(desk, 2000, 8, 42, None)
         _print_summary(summary)
     else:
         console.print("the demo database is already filled", markup=False)
         _print_logins_hint()
-    hint = _demo_hint(wb)
+    hint = _demo_hint(desk)
     console.print(hint, markup=False)
     if tui:
         from workbench.cli.tui import run_tui
@@ -126,19 +115,9 @@ def _print_summary(summary: SeedSummary) -> None:
     console.print(figures)
 
 
-def _demo_hint(wb) -> str:
+def _demo_hint(desk: AdminDesk) -> str:
     """Demo logins and a few card numbers to search for (card numbers are not personal data)."""
-    from sqlalchemy import select
-
-    from workbench.members.models import MemberCard
-
-    with wb.sessions() as session:
-        cards = session.scalars(
-            select(MemberCard.card_no)
-            .where(MemberCard.status == "active")
-            .order_by(MemberCard.id)
-            .limit(3)
-        ).all()
+    cards = desk.demo_cards(3)
     return (
         f"demo: agent1 · supervisor1 · manager.sh01 · sales.sh01.1 · analyst1 · admin — "
         f"password {DEMO_PASSWORD}\nsearch for a card: {', '.join(cards)}"
@@ -153,6 +132,6 @@ def _print_logins_hint() -> None:
     )
 
 
-def register(app) -> None:
+def register(app: typer.Typer) -> None:
     app.command("seed")(seed_command)
     app.command("demo")(demo_command)

@@ -10,7 +10,6 @@ import typer
 from workbench.bootstrap import Workbench, build
 from workbench.clock import Clock
 from workbench.members.models import Staff
-from workbench.permissions.auth import TerminalCredential
 from workbench.settings import Settings, load_settings
 
 
@@ -30,7 +29,7 @@ class CliState:
 
     def workbench(self, *, telephony: bool = False) -> Workbench:
         """Built once; `telephony=True` (the TUI, call commands) also builds the hotline."""
-        if self._workbench is not None and telephony and self._workbench.telephony is None:
+        if self._workbench is not None and telephony and self._workbench.usecases.calls is None:
             self._workbench.dispose()
             self._workbench = None
         if self._workbench is None:
@@ -46,12 +45,7 @@ class CliState:
             password = os.environ.get("WORKBENCH_PASSWORD") or typer.prompt(
                 "password", hide_input=True
             )
-            terminal = TerminalCredential.load(wb.settings.effective_terminal_file)
-            with wb.sessions() as session:
-                signed_in = wb.auth.sign_in(
-                    session, username=username, password=password, terminal=terminal
-                )
-            self._staff = signed_in.staff
+            self._staff = wb.usecases.sign_in.sign_in(username, password).staff
         return self._staff
 
     def close(self) -> None:

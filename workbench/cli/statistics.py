@@ -4,6 +4,7 @@ a table, csv or json (the same figures in each; csv and json are exports)."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -15,7 +16,6 @@ from workbench.cli.reports import (
     TO_HELP,
     check_format,
     console,
-    period_from_options,
     print_csv,
     print_json,
     report_app,
@@ -43,9 +43,10 @@ def report_members(
     """Members, tiers, spend, visits, points, activity, retention and satisfaction by store."""
     export = check_format(fmt)
     wb = state.workbench()
-    period = period_from_options(wb, start, end)
+    desk = wb.usecases.statistics
+    period = desk.period_between(start, end)
     staff = state.staff()
-    stats = wb.statistics.members(staff, period, store_code=store, export=export)
+    stats = desk.members(staff, period, store_code=store, export=export)
     if fmt == "json":
         print_json(stats.to_dict(), staff, wb)
     elif fmt == "csv":
@@ -81,9 +82,10 @@ def report_kpis(
     active members, complaint rate, satisfaction."""
     export = check_format(fmt)
     wb = state.workbench()
-    period = period_from_options(wb, start, end)
+    desk = wb.usecases.statistics
+    period = desk.period_between(start, end)
     staff = state.staff()
-    kpis = wb.statistics.kpis(staff, period, store_code=store, export=export)
+    kpis = desk.kpis(staff, period, store_code=store, export=export)
     branches = (*kpis.branches, kpis.total) if kpis.total else ()
     if fmt == "json":
         print_json(kpis.to_dict(), staff, wb)
@@ -114,7 +116,7 @@ def report_kpis(
         _legend(minimum)
 
 
-def _figures(row) -> list[tuple[str, object]]:
+def _figures(row: Any) -> list[tuple[str, object]]:
     """A row as (figure, value) pairs, tiers flattened to tier:<code>."""
     pairs = []
     for name, value in asdict(row).items():
@@ -138,7 +140,7 @@ def _store(code: str, name: str) -> Text:
     return Text("all" if code == TOTAL else f"{code} {name}")
 
 
-def _cell(value, name: str, minimum: int) -> str:
+def _cell(value: object, name: str, minimum: int) -> str:
     return shown(value, minimum, count=name in COUNT_FIELDS or name.startswith("tier:"))
 
 

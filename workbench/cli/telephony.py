@@ -26,17 +26,12 @@ def serve_command(
     """Serve Twilio's voice and messaging webhooks (behind a TLS proxy; see docs/telephony.md)."""
     import uvicorn
 
-    from workbench.errors import ConfigError
-    from workbench.telephony.server import server_app
+    from workbench.telephony.server import check_workers, server_app
 
     wb = state.workbench()
     app_for_checks = server_app(wb)  # fails here, with the reason, if misconfigured
     if workers > 1:
-        if wb.engine.dialect.name != "postgresql":
-            raise ConfigError(
-                "several server processes need PostgreSQL: screen pops cross "
-                "processes by LISTEN/NOTIFY, which SQLite does not have"
-            )
+        check_workers(wb, workers)
         if state.config_file:
             os.environ["WORKBENCH_CONFIG"] = state.config_file
         uvicorn.run(
@@ -57,23 +52,23 @@ def serve_command(
 def calls_command(limit: int = typer.Option(20, "--limit")) -> None:
     """The latest calls, numbers masked (agents and supervisors)."""
     wb = state.workbench(telephony=True)
-    assert wb.telephony is not None
-    desk = wb.telephony.desk
+    calls = wb.usecases.calls
+    assert calls is not None
     staff = state.staff()
     table = Table(
         "id", "direction", "number", "member", "status", "queue", "started", "seconds", "recording"
     )
     zone = wb.settings.timezone
-    for view, call in desk.recent(staff, limit):
+    for line in calls.call_log(staff, limit):
         table.add_row(
-            str(call.id),
-            call.direction,
-            Text(view.caller),
-            "yes" if view.known_member else "new caller",
-            call.status,
-            call.queue or "-",
-            f"{call.started_at.astimezone(zone):%Y-%m-%d %H:%M}",
-            str(call.duration_seconds or "-"),
-            call.recording_sid or "-",
+            str(line.call_id),
+            line.direction,
+            Text(line.caller),
+            "yes" if line.known_member else "new caller",
+            line.status,
+            line.queue or "-",
+            f"{line.started_at.astimezone(zone):%Y-%m-%d %H:%M}",
+            str(line.duration_seconds or "-"),
+            line.recording_sid or "-",
         )
     console.print(table)

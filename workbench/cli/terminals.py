@@ -5,24 +5,12 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from workbench.cli.state import state
-from workbench.errors import NotFound
-from workbench.members.models import Role, Store
-from workbench.permissions.access import AccessDenied
-from workbench.permissions.models import Terminal
 
 app = typer.Typer(help="Registered terminals (administrators).", no_args_is_help=True)
 console = Console(highlight=False)
 warnings = Console(highlight=False, stderr=True)
-
-
-def _admin():
-    staff = state.staff()
-    if staff.role != Role.ADMIN:
-        raise AccessDenied("only administrators manage terminals")
-    return staff
 
 
 @app.command("register")
@@ -32,19 +20,9 @@ def register_command(
 ) -> None:
     """Register THIS workstation and save its credential in the terminal file."""
     wb = state.workbench()
-    admin = _admin()
-    with wb.sessions() as session:
-        store_row = None
-        if store:
-            store_row = session.scalar(select(Store).where(Store.code == store))
-            if store_row is None:
-                raise NotFound(f"no store {store!r}")
-        credential = wb.auth.register_terminal(session, name=name, store=store_row, actor=admin)
-        session.commit()
-    path = wb.settings.effective_terminal_file
-    credential.save(path)
+    registered = wb.usecases.protection.register_terminal(state.staff(), name, store)
     console.print(  # soft wrap: a path broken across lines cannot be copied
-        f"terminal {credential.terminal_id} registered; credential in {path}",
+        f"terminal {registered.terminal_id} registered; credential in {registered.credential_file}",
         markup=False,
         soft_wrap=True,
     )
@@ -53,38 +31,29 @@ def register_command(
 @app.command("list")
 def list_command() -> None:
     wb = state.workbench()
-    _admin()
-    with wb.sessions() as session:
-        rows = session.execute(
-            select(Terminal, Store.code).outerjoin(Store, Store.id == Terminal.store_id)
-        ).all()
-        bound = session.scalars(
-            select(Store.code).where(Store.requires_terminal.is_(True)).order_by(Store.code)
-        ).all()
+    listing = wb.usecases.protection.terminals(state.staff())
     table = Table()
     for column in ("id", "name", "store", "registered", "revoked"):
         table.add_column(column)
-    for terminal, code in rows:
+    for terminal in listing.terminals:
         table.add_row(
             str(terminal.id),
             terminal.name,
-            code or "-",
+            terminal.store_code or "-",
             f"{terminal.registered_at:%Y-%m-%d}",
             f"{terminal.revoked_at:%Y-%m-%d}" if terminal.revoked_at else "-",
         )
     console.print(table)
     console.print(
-        "stores requiring a registered terminal: " + (", ".join(bound) or "none"), markup=False
+        "stores requiring a registered terminal: " + (", ".join(listing.bound_stores) or "none"),
+        markup=False,
     )
 
 
 @app.command("revoke")
 def revoke_command(terminal_id: int = typer.Argument(...)) -> None:
     wb = state.workbench()
-    admin = _admin()
-    with wb.sessions() as session:
-        wb.auth.revoke_terminal(session, terminal_id=terminal_id, actor=admin)
-        session.commit()
+    wb.usecases.protection.revoke_terminal(state.staff(), terminal_id)
     console.print(f"terminal {terminal_id} revoked", markup=False)
 
 
@@ -102,24 +71,20 @@ def unrequire_command(store: str = typer.Argument(..., help="Store code, e.g. SH
 
 def _set_rule(store_code: str, *, required: bool) -> None:
     wb = state.workbench()
-    admin = _admin()
-    with wb.sessions() as session:
-        store = wb.auth.require_terminals(
-            session, store_code=store_code, required=required, actor=admin
-        )
-        live = wb.auth.live_terminals(session, store)
-        session.commit()
+    rule = wb.usecases.protection.require_terminals(state.staff(), store_code, required=required)
+    code = rule.store_code
     if not required:
-        console.print(f"{store.code}: staff may sign in from any workstation", markup=False)
+        console.print(f"{code}: staff may sign in from any workstation", markup=False)
         return
     console.print(
-        f"{store.code}: staff sign in only from its registered terminals ({live} registered)",
+        f"{code}: staff sign in only from its registered terminals "
+        f"({rule.live_terminals} registered)",
         markup=False,
     )
-    if live == 0:
+    if rule.live_terminals == 0:
         warnings.print(
-            f"warning: {store.code} has no registered terminal yet; its staff cannot sign in "
-            f"until one is registered with `workbench terminals register NAME --store {store.code}`",
+            f"warning: {code} has no registered terminal yet; its staff cannot sign in "
+            f"until one is registered with `workbench terminals register NAME --store {code}`",
             markup=False,
             soft_wrap=True,
         )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import typer
+
 from workbench.cli.state import state
-from workbench.db.migrate import is_up_to_date
 from workbench.errors import WorkbenchError
 
 
 def run_tui(sign_in_hint: str | None = None, *, demo: bool = False) -> None:
+    from workbench.cli import set_up_logging
     from workbench.tui.app import WorkbenchApp  # textual is loaded only for the TUI
 
     wb = state.workbench(telephony=True)
-    if not is_up_to_date(wb.engine):
+    set_up_logging(console=False)  # to the file only: stderr would paint over the screen
+    if not wb.usecases.admin.schema_is_current():
         raise WorkbenchError("the database schema is not current: run `workbench db upgrade`")
     WorkbenchApp(wb, sign_in_hint=sign_in_hint, demo=demo).run()
 
@@ -21,5 +24,5 @@ def tui_command() -> None:
     run_tui()
 
 
-def register(app) -> None:
+def register(app: typer.Typer) -> None:
     app.command("tui")(tui_command)

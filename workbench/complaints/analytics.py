@@ -7,9 +7,12 @@ from __future__ import annotations
 import statistics
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, case, func, literal_column, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col
 
 from workbench.complaints.models import Complaint
 from workbench.members.models import Store
@@ -44,7 +47,7 @@ class ComplaintReport:
     resolved: int | None = 0  # complaints closed
     hidden: list[str] = field(default_factory=list)  # figures withheld: too few behind them
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
         return data
@@ -68,16 +71,16 @@ def complaint_report(
 ) -> ComplaintReport:
     """Complaints received in [start, end), optionally of one store."""
     report = ComplaintReport(start=start, end=end, store_code=store_code)
-    scope = [Complaint.received_at >= start, Complaint.received_at < end]
+    scope = [col(Complaint.received_at) >= start, col(Complaint.received_at) < end]
     if store_code:
-        store_id = session.scalar(select(Store.id).where(Store.code == store_code))
-        scope.append(Complaint.store_id == (store_id if store_id is not None else -1))
+        store_id = session.scalar(select(col(Store.id)).where(col(Store.code) == store_code))
+        scope.append(col(Complaint.store_id) == (store_id if store_id is not None else -1))
 
     _counts(session, scope, report)
     repeaters = (
-        select(Complaint.member_id)
-        .where(*scope, Complaint.member_id.is_not(None))
-        .group_by(Complaint.member_id)
+        select(col(Complaint.member_id))
+        .where(*scope, col(Complaint.member_id).is_not(None))
+        .group_by(col(Complaint.member_id))
         .having(func.count() >= 2)
         .subquery()
     )
@@ -90,29 +93,33 @@ def complaint_report(
     return report
 
 
-def _counts(session: Session, scope, report: ComplaintReport) -> None:
+def _counts(session: Session, scope: list[ColumnElement[bool]], report: ComplaintReport) -> None:
     """Every count in one pass: grouped by the report's dimensions, summed here."""
-    closed = Complaint.state == "closed"
+    closed = col(Complaint.state) == "closed"
     flags = [
         func.sum(case((closed, 1), else_=0)),
-        func.sum(case((Complaint.round > 1, 1), else_=0)),
-        func.sum(case((Complaint.first_response_at <= Complaint.first_response_due, 1), else_=0)),
-        func.sum(case((Complaint.first_response_at.is_not(None), 1), else_=0)),
-        func.sum(case((and_(closed, Complaint.sla_breached.is_(False)), 1), else_=0)),
+        func.sum(case((col(Complaint.round) > 1, 1), else_=0)),
+        func.sum(
+            case(
+                (col(Complaint.first_response_at) <= col(Complaint.first_response_due), 1), else_=0
+            )
+        ),
+        func.sum(case((col(Complaint.first_response_at).is_not(None), 1), else_=0)),
+        func.sum(case((and_(closed, col(Complaint.sla_breached).is_(False)), 1), else_=0)),
     ]
     dimensions = [
-        Complaint.category,
-        Complaint.root_cause,
-        Complaint.department,
-        Complaint.store_id,
-        Complaint.channel,
-        Complaint.satisfaction,
+        col(Complaint.category),
+        col(Complaint.root_cause),
+        col(Complaint.department),
+        col(Complaint.store_id),
+        col(Complaint.channel),
+        col(Complaint.satisfaction),
     ]
     rows = session.execute(
         select(*dimensions, func.count(), *flags).where(*scope).group_by(*dimensions)
     ).all()
-    codes = dict(session.execute(select(Store.id, Store.code)).all())
-    totals = [0] * 5
+    codes = dict(session.execute(select(col(Store.id), col(Store.code))).all())
+    totals, total = [0] * 5, 0
     for category, cause, department, store_id, channel, score, n, *sums in rows:
         for name, key in (
             ("by_category", category),
@@ -126,13 +133,14 @@ def _counts(session: Session, scope, report: ComplaintReport) -> None:
         if score is not None:
             report.satisfaction_scores[score] = report.satisfaction_scores.get(score, 0) + n
         totals = [t + int(x or 0) for t, x in zip(totals, sums, strict=True)]
-        report.total += n
+        total += n
+    report.total = total
     for name in ("by_category", "by_cause", "by_department", "by_store", "by_channel"):
         setattr(report, name, dict(sorted(getattr(report, name).items())))
     report.satisfaction_scores = dict(sorted(report.satisfaction_scores.items()))
     closed_n, reopened, fr_on_time, responded, closed_on_time = totals
-    report.closed, report.open = closed_n, report.total - closed_n
-    report.reopen_rate_pct = _pct(reopened, report.total)
+    report.closed, report.open = closed_n, total - closed_n
+    report.reopen_rate_pct = _pct(reopened, total)
     report.first_response_on_time_pct = _pct(fr_on_time, responded)
     report.resolution_on_time_pct = _pct(closed_on_time, closed_n)
     scored = sum(report.satisfaction_scores.values())
@@ -141,22 +149,25 @@ def _counts(session: Session, scope, report: ComplaintReport) -> None:
         report.satisfaction_average = round(total_score / scored, 2)
 
 
-def _hours(session: Session, scope) -> tuple[list[float], list[float]]:
+def _hours(session: Session, scope: list[ColumnElement[bool]]) -> tuple[list[float], list[float]]:
     """Hours from receipt to first response and to closing, computed by the database (no
     datetime parsing here)."""
     if session.get_bind().dialect.name == "postgresql":
 
-        def hours(until):
-            return func.extract("epoch", until - Complaint.received_at) / 3600.0
+        def hours(until: Mapped[datetime | None]) -> ColumnElement[float | Decimal]:
+            return func.extract("epoch", until - col(Complaint.received_at)) / 3600.0
     else:
 
-        def hours(until):
-            return (func.julianday(until) - func.julianday(Complaint.received_at)) * 24.0
+        def hours(until: Mapped[datetime | None]) -> ColumnElement[float | Decimal]:
+            return (func.julianday(until) - func.julianday(col(Complaint.received_at))) * 24.0
 
     rows = session.execute(
-        select(hours(Complaint.first_response_at), hours(Complaint.closed_at)).where(*scope)
+        select(hours(col(Complaint.first_response_at)), hours(col(Complaint.closed_at))).where(
+            *scope
+        )
     )
-    first, resolved = [], []
+    first: list[float] = []
+    resolved: list[float] = []
     for to_first, to_close in rows:
         if to_first is not None:
             first.append(float(to_first))
@@ -171,10 +182,13 @@ SQLITE_WEEK = (
 )
 
 
-def _weekly(session: Session, scope, start: datetime, end: datetime) -> dict[str, int]:
+def _weekly(
+    session: Session, scope: list[ColumnElement[bool]], start: datetime, end: datetime
+) -> dict[str, int]:
     """Counts per week (weeks start on Monday, UTC), every week of the period listed."""
+    week: ColumnElement[str]
     if session.get_bind().dialect.name == "postgresql":
-        week = func.to_char(func.date_trunc("week", Complaint.received_at), "YYYY-MM-DD")
+        week = func.to_char(func.date_trunc("week", col(Complaint.received_at)), "YYYY-MM-DD")
     else:
         week = literal_column(SQLITE_WEEK)
     rows = session.execute(select(week, func.count()).where(*scope).group_by(week).order_by(week))

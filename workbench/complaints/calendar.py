@@ -7,6 +7,7 @@ offset changes is still counted by real elapsed time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -43,7 +44,7 @@ class BusinessCalendar:
         end = datetime.combine(day, self.closes, tzinfo=self.zone).astimezone(UTC)
         return start, end
 
-    def _windows_from(self, at: datetime):
+    def _windows_from(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
         day = at.astimezone(self.zone).date()
         for offset in range(MAX_DAYS):
             window = self.window(day + timedelta(days=offset))

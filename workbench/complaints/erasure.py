@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.complaints.models import Complaint, ComplaintEvent
 from workbench.crypto import FieldCipher
@@ -18,22 +18,24 @@ def erase_member_complaints(
     session: Session, member: Member, *, cipher: FieldCipher, now: datetime
 ) -> None:
     erased = cipher.encrypt("complaint.text", ERASED_TEXT)
-    mine = select(Complaint.id).where(Complaint.member_id == member.id)
+    mine = select(col(Complaint.id)).where(col(Complaint.member_id) == member.id)
     session.execute(
         update(Complaint)
-        .where(Complaint.member_id == member.id)
+        .where(col(Complaint.member_id) == member.id)
         .values(contact_enc=None, description_enc=erased)
         .execution_options(synchronize_session="fetch")
     )
     session.execute(
         update(Complaint)
-        .where(Complaint.member_id == member.id, Complaint.resolution_enc.is_not(None))
+        .where(col(Complaint.member_id) == member.id, col(Complaint.resolution_enc).is_not(None))
         .values(resolution_enc=erased)
         .execution_options(synchronize_session="fetch")
     )
     session.execute(
         update(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id.in_(mine), ComplaintEvent.note_enc.is_not(None))
+        .where(
+            col(ComplaintEvent.complaint_id).in_(mine), col(ComplaintEvent.note_enc).is_not(None)
+        )
         .values(note_enc=erased)
         .execution_options(synchronize_session="fetch")
     )

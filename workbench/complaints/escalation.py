@@ -10,16 +10,19 @@ holds (FOR UPDATE SKIP LOCKED); on SQLite the write lock is taken before the que
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.complaints.models import Complaint, ComplaintEvent, Notification
 from workbench.complaints.service import ComplaintService
 from workbench.complaints.sla import ClockName, next_rung_at, reached_levels
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.members.models import Role, Staff, Store
 
 RUNGS = {1: "warn_handler", 2: "to_supervisor", 3: "to_department_head"}
@@ -31,7 +34,9 @@ class SweepResult:
     escalations: int
 
 
-def sweep(sessions, service: ComplaintService, *, batch_size: int = 500) -> SweepResult:
+def sweep(
+    sessions: sessionmaker[Session], service: ComplaintService, *, batch_size: int = 500
+) -> SweepResult:
     complaints = escalations = 0
     while True:
         with immediate_session(sessions) as session:
@@ -43,11 +48,17 @@ def sweep(sessions, service: ComplaintService, *, batch_size: int = 500) -> Swee
             return SweepResult(complaints, escalations)
 
 
-def due_query(now, batch_size: int, for_update: bool):
+def sweep_batch(session: Session, service: ComplaintService, batch_size: int) -> tuple[int, int]:
+    """One batch in the caller's transaction (a use case's unit of work), which must hold the
+    write lock on SQLite: (complaints escalated, escalations)."""
+    return _sweep_batch(session, service, batch_size)
+
+
+def due_query(now: datetime, batch_size: int, for_update: bool) -> Select[Complaint]:
     query = (
         select(Complaint)
-        .where(Complaint.next_escalation_at <= now)
-        .order_by(Complaint.next_escalation_at, Complaint.id)
+        .where(col(Complaint.next_escalation_at) <= now)
+        .order_by(col(Complaint.next_escalation_at), col(Complaint.id))
         .limit(batch_size)
     )
     return query.with_for_update(skip_locked=True) if for_update else query
@@ -62,20 +73,20 @@ class _Recipients:
     staff: dict[int, Staff]  # everyone above and the batch's handlers (for their e-mail)
 
     @classmethod
-    def load(cls, session: Session, complaints: list[Complaint]) -> _Recipients:
+    def load(cls, session: Session, complaints: Sequence[Complaint]) -> _Recipients:
         handlers = {c.handler_id for c in complaints if c.handler_id is not None}
-        managers = Staff.role.in_([Role.SUPERVISOR, Role.DEPARTMENT_HEAD])
-        people = session.scalars(select(Staff).where(managers | Staff.id.in_(handlers))).all()
+        managers = col(Staff.role).in_([Role.SUPERVISOR, Role.DEPARTMENT_HEAD])
+        people = session.scalars(select(Staff).where(managers | col(Staff.id).in_(handlers))).all()
         heads: dict[str, list[int]] = {}
-        supervisors = []
+        supervisors: list[int] = []
         for person in people:
             if not person.active:
                 continue
             if person.role == Role.DEPARTMENT_HEAD and person.team:
-                heads.setdefault(person.team, []).append(person.id)
+                heads.setdefault(person.team, []).append(saved_id(person))
             elif person.role == Role.SUPERVISOR:
-                supervisors.append(person.id)
-        return cls(sorted(supervisors), heads, {person.id: person for person in people})
+                supervisors.append(saved_id(person))
+        return cls(sorted(supervisors), heads, {saved_id(person): person for person in people})
 
     def of(self, complaint: Complaint, level: int) -> list[int]:
         """The handler is warned; supervisors hear of a breach; the department's head after
@@ -83,7 +94,7 @@ class _Recipients:
         if level == 1 and complaint.handler_id is not None:
             return [complaint.handler_id]
         if level == 3 and self.heads_by_department.get(complaint.department or ""):
-            return self.heads_by_department[complaint.department]
+            return self.heads_by_department[complaint.department or ""]
         return self.supervisors
 
 
@@ -94,7 +105,7 @@ def _sweep_batch(session: Session, service: ComplaintService, batch_size: int) -
     if not rows:
         return 0, 0
     recipients = _Recipients.load(session, rows)
-    zones = dict(session.execute(select(Store.id, Store.timezone)).all())
+    zones = dict(session.execute(select(col(Store.id), col(Store.timezone))).all())
     ladder = service.policy.ladder
     steps = 0
     with session.no_autoflush:
@@ -137,7 +148,7 @@ class Escalation:
         return RUNGS[self.level]
 
 
-def _local(at: datetime | None, zone) -> str:
+def _local(at: datetime | None, zone: tzinfo) -> str:
     return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at else "-"
 
 
@@ -153,7 +164,9 @@ MESSAGES = {
 }
 
 
-def _escalate(session: Session, escalation: Escalation, recipients: list[int], now) -> None:
+def _escalate(
+    session: Session, escalation: Escalation, recipients: list[int], now: datetime
+) -> None:
     complaint, clock, level = escalation.complaint, escalation.clock, escalation.level
     setattr(complaint, f"{clock.value}_level", level)
     complaint.escalation_level = max(complaint.escalation_level, level)
@@ -161,7 +174,7 @@ def _escalate(session: Session, escalation: Escalation, recipients: list[int], n
         complaint.sla_breached = True
     session.add(
         ComplaintEvent(
-            complaint_id=complaint.id,
+            complaint_id=saved_id(complaint),
             action="escalated",
             from_state=complaint.state,
             to_state=complaint.state,

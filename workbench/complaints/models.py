@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from workbench.db.types import encrypted_column
-from workbench.members.models import utc_column
+from workbench.db.types import encrypted_column, utc_column
 
 
 class Complaint(SQLModel, table=True):

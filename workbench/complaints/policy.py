@@ -4,9 +4,11 @@ SLA targets per priority and category, the business calendar and the escalation 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from workbench.complaints.calendar import BusinessCalendar
@@ -60,12 +62,13 @@ class ComplaintPolicy:
 
     def check(self, kind: str, value: str | None) -> str:
         """A valid code of `kind` (category, cause, department, priority) or ValidationError."""
-        known = {
+        tables: dict[str, Mapping[str, object]] = {
             "category": self.categories,
             "cause": self.causes,
             "department": self.departments,
             "priority": dict.fromkeys(self.priorities),
-        }[kind]
+        }
+        known = tables[kind]
         if not value or value not in known:
             raise ValidationError(kind, f"one of {', '.join(known)}")
         return value
@@ -84,7 +87,7 @@ class ComplaintPolicy:
         )
 
 
-def _codes(doc: dict, key: str, path: Path) -> dict[str, Code]:
+def _codes(doc: dict[str, Any], key: str, path: Path) -> dict[str, Code]:
     try:
         return {
             row["code"]: Code(row["code"], row["label_zh"], row["label_en"]) for row in doc[key]
@@ -93,7 +96,7 @@ def _codes(doc: dict, key: str, path: Path) -> dict[str, Code]:
         raise ConfigError(f"{path}: [[{key}]] entries need code, label_zh and label_en") from None
 
 
-def _hours(value: object, where: str) -> timedelta:
+def _hours(value: Any, where: str) -> timedelta:  # a TOML value: whatever the file holds
     try:
         hours = float(value)
     except (TypeError, ValueError):

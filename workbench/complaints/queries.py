@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.complaints.models import Complaint
 from workbench.complaints.states import OPEN_STATES
@@ -32,16 +32,16 @@ def open_complaints(
     limit: int = 200,
 ) -> list[OpenComplaint]:
     """Open complaints, most urgent first (paused ones last)."""
-    query = select(Complaint).where(Complaint.state.in_([s.value for s in OPEN_STATES]))
+    query = select(Complaint).where(col(Complaint.state).in_([s.value for s in OPEN_STATES]))
     if handler_id is not None:
-        query = query.where(Complaint.handler_id == handler_id)
+        query = query.where(col(Complaint.handler_id) == handler_id)
     if store_id is not None:
-        query = query.where(Complaint.store_id == store_id)
+        query = query.where(col(Complaint.store_id) == store_id)
     if min_escalation:
-        query = query.where(Complaint.escalation_level >= min_escalation)
-    query = query.order_by(Complaint.resolution_due.is_(None), Complaint.resolution_due).limit(
-        limit
-    )
+        query = query.where(col(Complaint.escalation_level) >= min_escalation)
+    query = query.order_by(
+        col(Complaint.resolution_due).is_(None), col(Complaint.resolution_due)
+    ).limit(limit)
     return [
         OpenComplaint(
             c.complaint_no, c.state, c.category, c.priority, c.resolution_due, c.escalation_level
@@ -51,9 +51,9 @@ def open_complaints(
 
 
 def counts_by_state(session: Session, *, store_id: int | None = None) -> dict[str, int]:
-    query = select(Complaint.state, func.count()).group_by(Complaint.state)
+    query = select(col(Complaint.state), func.count()).group_by(col(Complaint.state))
     if store_id is not None:
-        query = query.where(Complaint.store_id == store_id)
+        query = query.where(col(Complaint.store_id) == store_id)
     return dict(session.execute(query).all())
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.complaints.analytics import ComplaintReport, complaint_report
@@ -22,7 +25,12 @@ GROUPED = ("by_category", "by_cause", "by_department", "by_store", "by_channel",
 
 class ComplaintReports:
     def __init__(
-        self, *, sessions, audit: AuditLog, min_group_size: int, export_roles: set[str]
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        audit: AuditLog,
+        min_group_size: int,
+        export_roles: set[str],
     ) -> None:
         self.sessions = sessions
         self.audit = audit
@@ -45,7 +53,7 @@ class ComplaintReports:
             elif export and str(actor.role) not in self.export_roles:
                 why = f"{actor.role} may not export reports"
             elif actor.role == Role.STORE_MANAGER:
-                own = session.scalar(select(Store.code).where(Store.id == actor.store_id))
+                own = session.scalar(select(col(Store.code)).where(col(Store.id) == actor.store_id))
                 if store_code not in (None, own):
                     why = "a store manager reports on their own store only"
                 store_code = own
@@ -78,7 +86,9 @@ class ComplaintReports:
             report = self._suppress(report)
         return report
 
-    def board(self, actor: Staff, *, limit: int = 200) -> tuple[dict, list[OpenComplaint]]:
+    def board(
+        self, actor: Staff, *, limit: int = 200
+    ) -> tuple[dict[str, int | None], list[OpenComplaint]]:
         """The dashboard's live view, as `actor` may have it: complaints by state (small counts
         hidden from aggregate-only roles) and the escalated open complaints (not for analysts,
         who get no rows; a store manager's own store only)."""
@@ -86,7 +96,7 @@ class ComplaintReports:
             raise AccessDenied(f"{actor.role} may not read the complaint board")
         store_id = actor.store_id if actor.role == Role.STORE_MANAGER else None
         with self.sessions() as session:
-            states = counts_by_state(session, store_id=store_id)
+            states: dict[str, int | None] = dict(counts_by_state(session, store_id=store_id))
             escalated = (
                 []
                 if actor.role == Role.ANALYST
@@ -94,7 +104,8 @@ class ComplaintReports:
             )
         if actor.role in AGGREGATE_ONLY:
             states = {
-                state: (n if n >= self.min_group_size else None) for state, n in states.items()
+                state: (n if n is not None and n >= self.min_group_size else None)
+                for state, n in states.items()
             }
         return states, escalated
 
@@ -127,10 +138,11 @@ class ComplaintReports:
         }
         # A zero is no one: nothing to hide (and "none" is worth knowing).
         hidden = [name for name, base in bases.items() if base and base < minimum]
-        return replace(
-            report,
-            satisfaction_scores=scores,
-            hidden=hidden,
+        # By name, and None where a figure is withheld: more than the dataclass's types say.
+        changes: dict[str, Any] = {
+            "satisfaction_scores": scores,
+            "hidden": hidden,
             **{name: None for name in hidden},
             **grouped,
-        )
+        }
+        return replace(report, **changes)

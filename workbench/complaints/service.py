@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.clock import Clock
+from workbench.complaints.calendar import BusinessCalendar
 from workbench.complaints.models import Complaint, ComplaintEvent, ComplaintLink, Notification
-from workbench.complaints.policy import ComplaintPolicy
+from workbench.complaints.policy import ComplaintPolicy, SlaTargets
 from workbench.complaints.sla import ClockName, RunningClock, SlaClock, next_rung_at
 from workbench.complaints.states import OPEN_STATES, Action, State, allowed_actions, next_state
 from workbench.crypto import FieldCipher
+from workbench.db.ids import saved_id
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.members.identity import normalise_email, normalise_phone
 from workbench.members.models import Member, Role, Staff, Store
@@ -82,15 +84,15 @@ class ComplaintService:
     # Reading ------------------------------------------------------------------------------------
     def get(self, session: Session, complaint_no: str) -> Complaint:
         complaint = session.scalar(
-            select(Complaint).where(Complaint.complaint_no == complaint_no.strip().upper())
+            select(Complaint).where(col(Complaint.complaint_no) == complaint_no.strip().upper())
         )
         if complaint is None:
             raise NotFound(f"no complaint {complaint_no!r}")
         return complaint
 
     def history(self, session: Session, complaint: Complaint) -> list[ComplaintEvent]:
-        query = select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)
-        return list(session.scalars(query.order_by(ComplaintEvent.id)))
+        query = select(ComplaintEvent).where(col(ComplaintEvent.complaint_id) == complaint.id)
+        return list(session.scalars(query.order_by(col(ComplaintEvent.id))))
 
     def allowed(self, complaint: Complaint) -> list[Action]:
         return allowed_actions(State(complaint.state))
@@ -127,7 +129,7 @@ class ComplaintService:
             contact = self._contact(intake.contact)
         store_id = member.store_id if member else None
         if intake.store_code:
-            store = session.scalar(select(Store).where(Store.code == intake.store_code))
+            store = session.scalar(select(Store).where(col(Store.code) == intake.store_code))
             if store is None:
                 raise ValidationError("store", f"no store with code {intake.store_code!r}")
             store_id = store.id
@@ -154,16 +156,22 @@ class ComplaintService:
 
     def _contact(self, raw: str | None) -> str:
         text = (raw or "").strip()
+        email = normalise_email(text) if "@" in text else None
+        if email is not None:
+            return email
         if not text:
             raise ValidationError("contact", "a member number, or a phone or e-mail to reply to")
-        if "@" in text:
-            return normalise_email(text)
         return normalise_phone(text, self.phone_region, mobile_only=False)
 
     def _new_number(self, session: Session) -> str:
         while True:
             number = random_complaint_no()
-            if session.scalar(select(Complaint.id).where(Complaint.complaint_no == number)) is None:
+            if (
+                session.scalar(
+                    select(col(Complaint.id)).where(col(Complaint.complaint_no) == number)
+                )
+                is None
+            ):
                 return number
 
     # Workflow steps -----------------------------------------------------------------------------
@@ -197,7 +205,7 @@ class ComplaintService:
                 now = self.clock.now()
                 self.access.open_grant(
                     session,
-                    staff_id=handler.id,
+                    staff_id=saved_id(handler),
                     member_id=complaint.member_id,
                     source=GrantSource.TICKET,
                     source_ref=complaint.complaint_no,
@@ -270,6 +278,8 @@ class ComplaintService:
         self._member_contacted(session, complaint)
         if complaint.member_id is not None:
             member = session.get(Member, complaint.member_id)
+            if member is None:  # members are never deleted: only a damaged database gets here
+                raise NotFound(f"no member {complaint.member_id} for {complaint.complaint_no}")
             self.notify(
                 session,
                 member,
@@ -432,15 +442,15 @@ class ComplaintService:
         ref = str(ref)[:64]
         existing = session.scalar(
             select(ComplaintLink).where(
-                ComplaintLink.complaint_id == complaint.id,
-                ComplaintLink.kind == kind,
-                ComplaintLink.ref == ref,
+                col(ComplaintLink.complaint_id) == complaint.id,
+                col(ComplaintLink.kind) == kind,
+                col(ComplaintLink.ref) == ref,
             )
         )
         if existing is not None:
             return existing
         link = ComplaintLink(
-            complaint_id=complaint.id, kind=kind, ref=ref, created_at=self.clock.now()
+            complaint_id=saved_id(complaint), kind=kind, ref=ref, created_at=self.clock.now()
         )
         session.add(link)
         return link
@@ -452,7 +462,15 @@ class ComplaintService:
             raise ValidationError("state", f"complaint {complaint.complaint_no} is closed")
         return complaint
 
-    def _step(self, session, complaint: Complaint, action: Action, actor, note="", data=None):
+    def _step(
+        self,
+        session: Session,
+        complaint: Complaint,
+        action: Action,
+        actor: Staff | None,
+        note: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> None:
         before = State(complaint.state)
         after = next_state(before, action)  # raises InvalidTransition naming the allowed ones
         complaint.state = after.value
@@ -465,18 +483,18 @@ class ComplaintService:
 
     def _record(
         self,
-        session,
+        session: Session,
         complaint: Complaint,
         action: str,
         before: str | None,
         actor: Staff | None,
         note: str = "",
-        data: dict | None = None,
+        data: dict[str, Any] | None = None,
     ) -> None:
         note = (note or "").strip()
         session.add(
             ComplaintEvent(
-                complaint_id=complaint.id,
+                complaint_id=saved_id(complaint),
                 action=action,
                 from_state=before,
                 to_state=complaint.state,
@@ -488,7 +506,7 @@ class ComplaintService:
             )
         )
 
-    def _member_contacted(self, session, complaint: Complaint) -> None:
+    def _member_contacted(self, session: Session, complaint: Complaint) -> None:
         """A contact stops the first-response clock and (re)starts the next-reply one."""
         now = self.clock.now()
         if complaint.first_response_at is None:
@@ -501,13 +519,13 @@ class ComplaintService:
         complaint.reply_clock_start = self.clock.now()
         complaint.next_reply_level = 0
 
-    def _calendar(self, session, complaint: Complaint):
+    def _calendar(self, session: Session, complaint: Complaint) -> BusinessCalendar:
         if complaint.store_id is None:
             return self.policy.calendar
         store = session.get(Store, complaint.store_id)  # from the identity map after the first
         return self.policy.calendar_for(store.timezone if store else None)
 
-    def _reschedule(self, session, complaint: Complaint) -> None:
+    def _reschedule(self, session: Session, complaint: Complaint) -> None:
         """Recompute due times and the next escalation from the clocks' inputs."""
         calendar = self._calendar(session, complaint)
         targets = self.policy.targets_for(complaint.priority, complaint.category)
@@ -561,7 +579,7 @@ class ComplaintService:
         )
         return clocks
 
-    def _resolution(self, complaint: Complaint, targets) -> SlaClock:
+    def _resolution(self, complaint: Complaint, targets: SlaTargets) -> SlaClock:
         return SlaClock(
             complaint.round_started_at,
             targets.resolution,
@@ -569,13 +587,13 @@ class ComplaintService:
             complaint.paused_since,
         )
 
-    def _end_handler_grant(self, session, complaint: Complaint) -> None:
+    def _end_handler_grant(self, session: Session, complaint: Complaint) -> None:
         self.access.end_grants(
             session, source=GrantSource.TICKET, source_ref=complaint.complaint_no
         )
 
     def _notify(
-        self, session, staff_id: int | None, complaint: Complaint, kind: str, message: str
+        self, session: Session, staff_id: int | None, complaint: Complaint, kind: str, message: str
     ) -> None:
         if staff_id is not None:
             session.add(
@@ -594,5 +612,5 @@ def _require(actor: Staff, roles: set[Role], action: str) -> None:
         raise PermissionDenied(f"only supervisors may {action}; {actor.username} is {actor.role}")
 
 
-def local_time(at: datetime | None, zone) -> str:
+def local_time(at: datetime | None, zone: tzinfo) -> str:
     return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at else "-"

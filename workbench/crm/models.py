@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from workbench.members.models import utc_column
+from workbench.db.types import utc_column
 
 
 class PartnerLink(SQLModel, table=True):

@@ -27,12 +27,13 @@ past the order cursor has them fetched by partner (the link's `orders_backfill`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.clock import Clock
 from workbench.crm import cursor
@@ -54,6 +55,7 @@ from workbench.crm.models import PartnerLink, SyncCursor
 from workbench.crm.options import SyncOptions
 from workbench.crm.report import Progress, Recorder, SyncReport
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.errors import ValidationError
 from workbench.members.models import Member, MemberStatus, Purchase, Staff
 from workbench.members.points import PointsLedger, PurchaseLine, checked_amount
@@ -61,6 +63,9 @@ from workbench.members.registry import CheckedApplication, MemberRegistry
 
 CONTACT = ("name", "phone", "email", "address")
 MODEL_PROBLEMS = (OdooAccessDenied, OdooModelMissing, OdooFieldMissing)
+# Rows written per transaction: a page of [odoo] batch_size rows is applied in transactions this
+# small, so the write lock is held briefly whatever the batch size.
+WRITE_ROWS = 200
 
 
 @dataclass
@@ -109,19 +114,39 @@ class Pull:
         for rows, position in cursor.pages(
             self.client, PARTNER, domain, fields, start, self.options.batch_size
         ):
-            with immediate_session(self.sessions) as session:
-                self._apply_partners(session, rows, backfill)
-                cursor.save(session, PARTNER, position, self.clock.now())
-                session.commit()
+            self._in_short_transactions(
+                rows,
+                partial(self._apply_partners, backfill=backfill),
+                lambda session, at=position: cursor.save(session, PARTNER, at, self.clock.now()),
+            )
             done += len(rows)
             self.report.counts["partners_read"] += len(rows)
             self.progress("partners", done, max(total, done))
 
+    def _in_short_transactions(
+        self,
+        rows: list[dict],
+        apply: Callable[..., None],
+        save: Callable[[Session], None],
+    ) -> None:
+        """Applies a page in transactions of at most WRITE_ROWS rows, each taking the write lock
+        up front and holding it briefly, so a look-up meanwhile waits (within the busy timeout)
+        rather than fails. The cursor moves with the last one: a pull killed in between reads the
+        page again, and what was already applied changes nothing."""
+        starts = range(0, len(rows), WRITE_ROWS) if rows else range(1)
+        for start in starts:
+            with immediate_session(self.sessions) as session:
+                if rows:
+                    apply(session, rows=rows[start : start + WRITE_ROWS])
+                if start + WRITE_ROWS >= len(rows):
+                    save(session)
+                session.commit()
+
     def _orders_begun(self, session: Session) -> bool:
         """Whether orders have been read before: a member linked from now on may have older
         orders the order cursor has passed, which must be fetched by partner."""
-        query = select(SyncCursor.model).where(
-            SyncCursor.model.in_(self.options.order_models), SyncCursor.second != ""
+        query = select(col(SyncCursor.model)).where(
+            col(SyncCursor.model).in_(self.options.order_models), col(SyncCursor.second) != ""
         )
         return session.scalar(query.limit(1)) is not None
 
@@ -145,16 +170,18 @@ class Pull:
             if c.id_number
         }
         links = _by(
-            session.scalars(select(PartnerLink).where(PartnerLink.partner_id.in_(checked))),
+            session.scalars(select(PartnerLink).where(col(PartnerLink.partner_id).in_(checked))),
             "partner_id",
         )
         by_phone = _by(
-            session.scalars(select(Member).where(Member.phone_bidx.in_(phone_of.values()))),
+            session.scalars(select(Member).where(col(Member.phone_bidx).in_(phone_of.values()))),
             "phone_bidx",
         )
         by_idno = (
             _by(
-                session.scalars(select(Member).where(Member.id_number_bidx.in_(idno_of.values()))),
+                session.scalars(
+                    select(Member).where(col(Member.id_number_bidx).in_(idno_of.values()))
+                ),
                 "id_number_bidx",
             )
             if idno_of
@@ -164,10 +191,13 @@ class Pull:
         linked_ids = [link.member_id for link in links.values() if link.member_id not in members]
         if linked_ids:
             members |= {
-                m.id: m for m in session.scalars(select(Member).where(Member.id.in_(linked_ids)))
+                m.id: m
+                for m in session.scalars(select(Member).where(col(Member.id).in_(linked_ids)))
             }
         link_of_member = _by(
-            session.scalars(select(PartnerLink).where(PartnerLink.member_id.in_(list(members)))),
+            session.scalars(
+                select(PartnerLink).where(col(PartnerLink.member_id).in_(list(members)))
+            ),
             "member_id",
         )
 
@@ -207,7 +237,7 @@ class Pull:
                 self.report.counts["partners_unchanged"] += 1
         self._admit(session, admissions, backfill)
 
-    def _admit(self, session, admissions, backfill: bool) -> None:
+    def _admit(self, session: Session, admissions, backfill: bool) -> None:
         admitted = self.registry.admit(
             session,
             applications=[c for _, c in admissions],
@@ -235,7 +265,7 @@ class Pull:
             )
         self.report.counts["members_created"] += len(admitted)
 
-    def _link(self, session, row, checked, member: Member, backfill: bool) -> None:
+    def _link(self, session: Session, row, checked, member: Member, backfill: bool) -> None:
         """A partner found as an existing member (by mobile or ID number): link it, take Odoo's
         contact data, and log it as a conflict where ours differed."""
         now = self.clock.now()
@@ -254,7 +284,7 @@ class Pull:
         )
         session.add(
             PartnerLink(
-                member_id=member.id,
+                member_id=saved_id(member),
                 partner_id=row["id"],
                 master_digest=self._digest(checked),
                 partner_write_date=row["write_date"],
@@ -265,7 +295,7 @@ class Pull:
         )
         self.report.counts["members_linked"] += 1
 
-    def _refresh(self, session, row, checked, member: Member, link: PartnerLink) -> None:
+    def _refresh(self, session: Session, row, checked, member: Member, link: PartnerLink) -> None:
         if member.status == MemberStatus.TERMINATED:
             self.recorder.skip(
                 session,
@@ -298,7 +328,7 @@ class Pull:
         link.partner_write_date = row["write_date"]
         link.pulled_at = self.clock.now()
 
-    def _notice_service_edits(self, session, row: dict, link: PartnerLink) -> None:
+    def _notice_service_edits(self, session: Session, row: dict, link: PartnerLink) -> None:
         """Tier, points and opt-outs on the partner are ours: a value someone changed in Odoo is
         a conflict, and the next push writes ours back."""
         pushed = {
@@ -351,10 +381,11 @@ class Pull:
         for rows, position in cursor.pages(
             self.client, model, domain, ORDER_FIELDS, start, self.options.batch_size
         ):
-            with immediate_session(self.sessions) as session:
-                self._apply_orders(session, model, rows)
-                cursor.save(session, model, position, self.clock.now())
-                session.commit()
+            self._in_short_transactions(
+                rows,
+                partial(self._apply_orders, model=model),
+                lambda session, at=position: cursor.save(session, model, at, self.clock.now()),
+            )
             done += len(rows)
             self.report.counts["orders_read"] += len(rows)
             self.progress(model, done, max(total, done))
@@ -365,8 +396,8 @@ class Pull:
         with self.sessions() as session:
             models = list(
                 session.scalars(
-                    select(SyncCursor.model).where(
-                        SyncCursor.model.in_(order_models), SyncCursor.second != ""
+                    select(col(SyncCursor.model)).where(
+                        col(SyncCursor.model).in_(order_models), col(SyncCursor.second) != ""
                     )
                 )
             )
@@ -374,9 +405,9 @@ class Pull:
         while True:
             with self.sessions() as session:
                 links = session.execute(
-                    select(PartnerLink.member_id, PartnerLink.partner_id)
-                    .where(PartnerLink.orders_backfill)
-                    .order_by(PartnerLink.member_id)
+                    select(col(PartnerLink.member_id), col(PartnerLink.partner_id))
+                    .where(col(PartnerLink.orders_backfill))
+                    .order_by(col(PartnerLink.member_id))
                     .limit(batch)
                 ).all()
             if not links:
@@ -407,7 +438,7 @@ class Pull:
             with immediate_session(self.sessions) as session:
                 session.execute(
                     update(PartnerLink)
-                    .where(PartnerLink.member_id.in_([m for m, _ in links]))
+                    .where(col(PartnerLink.member_id).in_([m for m, _ in links]))
                     .values(orders_backfill=False)
                 )
                 session.commit()
@@ -416,22 +447,24 @@ class Pull:
         refs = {row["id"]: f"odoo:{model}:{row['id']}" for row in rows}
         known = set(
             session.scalars(
-                select(Purchase.external_ref).where(Purchase.external_ref.in_(refs.values()))
+                select(col(Purchase.external_ref)).where(
+                    col(Purchase.external_ref).in_(refs.values())
+                )
             )
         )
         partner_of = {row["id"]: many2one_id(row.get("partner_id")) for row in rows}
         member_of = dict(
             session.execute(
-                select(PartnerLink.partner_id, PartnerLink.member_id).where(
-                    PartnerLink.partner_id.in_({p for p in partner_of.values() if p})
+                select(col(PartnerLink.partner_id), col(PartnerLink.member_id)).where(
+                    col(PartnerLink.partner_id).in_({p for p in partner_of.values() if p})
                 )
             ).all()
         )
         members = {
             m.id: m
             for m in session.execute(
-                select(Member.id, Member.tier_code, Member.status).where(
-                    Member.id.in_(member_of.values())
+                select(col(Member.id), col(Member.tier_code), col(Member.status)).where(
+                    col(Member.id).in_(member_of.values())
                 )
             )
         }

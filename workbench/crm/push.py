@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.clock import Clock
 from workbench.complaints.models import Complaint
@@ -44,6 +44,7 @@ from workbench.crm.models import ComplaintTicket, PartnerLink
 from workbench.crm.options import SyncOptions
 from workbench.crm.report import Progress, Recorder, SyncReport
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.members.models import Member, MemberStatus, PointsEntry
 from workbench.members.registry import MemberRegistry
 
@@ -116,22 +117,22 @@ class Push:
         """(member, partner, data) of linked members whose pushed values are out of date."""
         balances = dict(
             session.execute(
-                select(PointsEntry.member_id, func.sum(PointsEntry.points))
-                .join(PartnerLink, PartnerLink.member_id == PointsEntry.member_id)
-                .group_by(PointsEntry.member_id)
+                select(col(PointsEntry.member_id), func.sum(col(PointsEntry.points)))
+                .join(PartnerLink, col(PartnerLink.member_id) == col(PointsEntry.member_id))
+                .group_by(col(PointsEntry.member_id))
             ).all()
         )
         rows = session.execute(
             select(
                 PartnerLink,
-                Member.tier_code,
-                Member.sms_opt_out,
-                Member.email_opt_out,
-                Member.do_not_call,
+                col(Member.tier_code),
+                col(Member.sms_opt_out),
+                col(Member.email_opt_out),
+                col(Member.do_not_call),
             )
-            .join(Member, Member.id == PartnerLink.member_id)
-            .where(Member.status != MemberStatus.TERMINATED)
-            .order_by(PartnerLink.member_id)
+            .join(Member, col(Member.id) == col(PartnerLink.member_id))
+            .where(col(Member.status) != MemberStatus.TERMINATED)
+            .order_by(col(PartnerLink.member_id))
         ).all()
         due = []
         for link, tier, sms, email, call in rows:
@@ -154,7 +155,7 @@ class Push:
         once the field exists."""
         now = self.clock.now()
         for link in session.scalars(
-            select(PartnerLink).where(PartnerLink.member_id.in_([m for m, _ in written]))
+            select(PartnerLink).where(col(PartnerLink.member_id).in_([m for m, _ in written]))
         ):
             for datum in fields:
                 setattr(link, f"pushed_{datum}", data[datum])
@@ -164,8 +165,8 @@ class Push:
         with self.sessions() as session:
             rows = session.execute(
                 select(PartnerLink, Member)
-                .join(Member, Member.id == PartnerLink.member_id)
-                .where(Member.status != MemberStatus.TERMINATED)
+                .join(Member, col(Member.id) == col(PartnerLink.member_id))
+                .where(col(Member.status) != MemberStatus.TERMINATED)
             ).all()
         edited = []
         for link, member in rows:
@@ -208,9 +209,13 @@ class Push:
                 complaints = list(
                     session.scalars(
                         select(Complaint)
-                        .outerjoin(ComplaintTicket, ComplaintTicket.complaint_id == Complaint.id)
-                        .where(ComplaintTicket.complaint_id.is_(None), Complaint.id > after)
-                        .order_by(Complaint.id)
+                        .outerjoin(
+                            ComplaintTicket, col(ComplaintTicket.complaint_id) == col(Complaint.id)
+                        )
+                        .where(
+                            col(ComplaintTicket.complaint_id).is_(None), col(Complaint.id) > after
+                        )
+                        .order_by(col(Complaint.id))
                         .limit(self.options.batch_size)
                     )
                 )
@@ -218,8 +223,8 @@ class Push:
                     return
                 partner_of = dict(
                     session.execute(
-                        select(PartnerLink.member_id, PartnerLink.partner_id).where(
-                            PartnerLink.member_id.in_(
+                        select(col(PartnerLink.member_id), col(PartnerLink.partner_id)).where(
+                            col(PartnerLink.member_id).in_(
                                 {c.member_id for c in complaints if c.member_id}
                             )
                         )
@@ -227,7 +232,7 @@ class Push:
                 )
                 now = self.clock.now()
                 for complaint in complaints:
-                    session.add(ComplaintTicket(complaint_id=complaint.id, attempted_at=now))
+                    session.add(ComplaintTicket(complaint_id=saved_id(complaint), attempted_at=now))
                 tickets = [
                     (c.id, c.complaint_no, self._ticket(c, partner_of, available))
                     for c in complaints
@@ -245,7 +250,9 @@ class Push:
                     row.ticket_id, row.pushed_at = ticket_id, now
                 for (complaint_id, complaint_no, _), exc in refused:  # tried again next run
                     session.execute(
-                        delete(ComplaintTicket).where(ComplaintTicket.complaint_id == complaint_id)
+                        delete(ComplaintTicket).where(
+                            col(ComplaintTicket.complaint_id) == complaint_id
+                        )
                     )
                     self.recorder.skip(session, HELPDESK, None, f"complaint {complaint_no}: {exc}")
                 session.commit()
@@ -274,9 +281,9 @@ class Push:
         """Tickets whose creation was sent but never recorded: found by name, or sent again."""
         with self.sessions() as session:
             pending = session.execute(
-                select(ComplaintTicket.complaint_id, Complaint.complaint_no)
-                .join(Complaint, Complaint.id == ComplaintTicket.complaint_id)
-                .where(ComplaintTicket.ticket_id.is_(None))
+                select(col(ComplaintTicket.complaint_id), col(Complaint.complaint_no))
+                .join(Complaint, col(Complaint.id) == col(ComplaintTicket.complaint_id))
+                .where(col(ComplaintTicket.ticket_id).is_(None))
             ).all()
         for complaint_id, complaint_no in pending:
             found = self.client.search_read(

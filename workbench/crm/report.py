@@ -91,7 +91,7 @@ class Recorder:
     ) -> None:
         self._add(session, "conflict", model, odoo_id, member_id, field_names, reason)
 
-    def _add(self, session, kind, model, odoo_id, member_id, field_names, reason) -> None:
+    def _add(self, session: Session, kind, model, odoo_id, member_id, field_names, reason) -> None:
         issue = Issue(kind, model, odoo_id, member_id, field_names[:200], reason[:300])
         if issue in self._seen:
             return

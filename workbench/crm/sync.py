@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
@@ -25,11 +27,12 @@ from workbench.crm.options import SyncOptions
 from workbench.crm.pull import Pull
 from workbench.crm.push import Push
 from workbench.crm.report import Progress, Recorder, SyncReport, no_progress
+from workbench.db.engine import immediate_session
+from workbench.db.leader import LeaderLock
 from workbench.errors import ConfigError, PermissionDenied, WorkbenchError
 from workbench.members.models import Role, Staff, Store
 from workbench.members.points import PointsLedger
 from workbench.members.registry import MemberRegistry
-from workbench.db.leader import LeaderLock
 
 SYNC_LOCK = 0x57_42_4F44  # "WBOD": one Odoo sync per database
 
@@ -55,7 +58,7 @@ class OdooSync:
         options: SyncOptions,
         clock: Clock,
         engine: Engine,
-        sessions,
+        sessions: sessionmaker[Session],
         registry: MemberRegistry,
         ledger: PointsLedger,
         audit: AuditLog,
@@ -180,7 +183,7 @@ class OdooSync:
         started = time.perf_counter()
         client = None
         try:
-            with self.sessions() as session:
+            with immediate_session(self.sessions) as session:
                 run = SyncRun(
                     direction=direction,
                     started_at=self.clock.now(),
@@ -211,7 +214,9 @@ class OdooSync:
     ) -> None:
         report.round_trips = client.round_trips if client is not None else 0
         report.seconds = time.perf_counter() - started
-        with self.sessions() as session:
+        # Reads the run, then writes: the write lock is taken up front (a deferred transaction
+        # that reads first cannot wait for another writer on SQLite; it fails at once).
+        with immediate_session(self.sessions) as session:
             run = session.get(SyncRun, report.run_id)
             run.finished_at = self.clock.now()
             run.outcome = outcome
@@ -233,7 +238,9 @@ class OdooSync:
 
     def _store_id(self) -> int:
         with self.sessions() as session:
-            store_id = session.scalar(select(Store.id).where(Store.code == self.options.store_code))
+            store_id = session.scalar(
+                select(col(Store.id)).where(col(Store.code) == self.options.store_code)
+            )
         if store_id is None:
             raise ConfigError(
                 f"setting [odoo] store (WORKBENCH_ODOO_STORE): no store with code "

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import os
+from typing import overload
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -29,13 +30,22 @@ class FieldCipher:
     def active_key_id(self) -> str:
         return self._active_id
 
+    @overload
+    def encrypt(self, field: str, plaintext: str) -> str: ...
+    @overload
+    def encrypt(self, field: str, plaintext: str | None) -> str | None: ...
     def encrypt(self, field: str, plaintext: str | None) -> str | None:
+        """None stays None (an empty optional field), so a value in gives a value out."""
         if plaintext is None:
             return None
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._aeads[self._active_id].encrypt(nonce, plaintext.encode(), field.encode())
         return f"{self._active_id}:{base64.b64encode(nonce + sealed).decode('ascii')}"
 
+    @overload
+    def decrypt(self, field: str, stored: str) -> str: ...
+    @overload
+    def decrypt(self, field: str, stored: str | None) -> str | None: ...
     def decrypt(self, field: str, stored: str | None) -> str | None:
         if stored is None:
             return None

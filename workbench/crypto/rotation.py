@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Column, Table, and_, bindparam, case, or_, select, update
+from sqlalchemy import Column, Row, Table, and_, bindparam, case, or_, select, update
+from sqlalchemy.orm import Session
 
 from workbench.crypto.fields import FieldCipher
 from workbench.db.types import ENCRYPTED
@@ -24,12 +26,16 @@ from workbench.errors import KeyringError
 
 @dataclass(frozen=True)
 class EncryptedColumn:
-    column: Column
+    column: Column[Any]
     field: str | None  # the associated data, or None when `field_from` holds it per row
-    field_from: Column | None
+    field_from: Column[Any] | None
 
-    def field_of(self, row) -> str:
-        return self.field if self.field is not None else row._mapping[self.field_from.name]
+    def field_of(self, row: Row[Any]) -> str:
+        if self.field is not None:
+            return self.field
+        assert self.field_from is not None  # encrypted_column takes exactly one of the two
+        field: str = row._mapping[self.field_from.name]
+        return field
 
 
 def encrypted_columns(tables: Iterable[Table]) -> dict[Table, list[EncryptedColumn]]:
@@ -56,7 +62,7 @@ class RotationReport:
 
 
 def reencrypt_all(
-    sessions,
+    sessions: Callable[[], Session],
     cipher: FieldCipher,
     tables: Iterable[Table],
     *,
@@ -72,7 +78,14 @@ def reencrypt_all(
     return report
 
 
-def _reencrypt_table(sessions, cipher, table: Table, columns, batch_size, progress) -> int:
+def _reencrypt_table(
+    sessions: Callable[[], Session],
+    cipher: FieldCipher,
+    table: Table,
+    columns: list[EncryptedColumn],
+    batch_size: int,
+    progress: Callable[[str, int], None] | None,
+) -> int:
     [key] = table.primary_key.columns  # every table with encrypted columns has an integer id
     current = f"{cipher.active_key_id}:%"
     stale = or_(*[and_(c.column.is_not(None), c.column.not_like(current)) for c in columns])
@@ -102,9 +115,9 @@ def _reencrypt_table(sessions, cipher, table: Table, columns, batch_size, progre
             rows = session.execute(batch.limit(batch_size)).all()
             if not rows:
                 return rewritten
-            params = []
+            params: list[dict[str, Any]] = []
             for row in rows:
-                values = {"row_key": row[0]}
+                values: dict[str, Any] = {"row_key": row[0]}
                 for c in columns:
                     stored = row._mapping[c.column.name]
                     fresh = None
@@ -122,7 +135,7 @@ def _reencrypt_table(sessions, cipher, table: Table, columns, batch_size, progre
             progress(table.name, rewritten)
 
 
-def _decrypt(cipher: FieldCipher, column: EncryptedColumn, row, stored: str) -> str:
+def _decrypt(cipher: FieldCipher, column: EncryptedColumn, row: Row[Any], stored: str) -> str:
     try:
         return cipher.decrypt(column.field_of(row), stored)
     except KeyringError as exc:  # say where, so the row can be looked at; never the value

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from sqlite3 import Connection as SQLiteConnection
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from workbench.errors import ConfigError
@@ -34,7 +36,9 @@ def create_db_engine(url: str, *, echo: bool = False, busy_timeout: float = 15.0
     )
 
 
-def _sqlite_pragmas(dbapi_connection, _record, *, busy_ms: int) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: SQLiteConnection, _record: ConnectionPoolEntry, *, busy_ms: int
+) -> None:
     dbapi_connection.isolation_level = None  # autocommit at the driver; SQLAlchemy sends BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -44,7 +48,7 @@ def _sqlite_pragmas(dbapi_connection, _record, *, busy_ms: int) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn) -> None:
+def _sqlite_begin(conn: Connection) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
 
@@ -73,8 +77,12 @@ def sqlite_file(engine: Engine) -> Path | None:
     return Path(engine.url.database).expanduser()
 
 
-def is_sqlite(engine_or_session) -> bool:
-    bind = getattr(engine_or_session, "bind", None) or engine_or_session
+def is_sqlite(engine_or_session: Engine | Connection | Session) -> bool:
+    bind = (
+        engine_or_session.get_bind()
+        if isinstance(engine_or_session, Session)
+        else engine_or_session
+    )
     return bind.dialect.name == "sqlite"
 
 

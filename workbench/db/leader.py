@@ -18,7 +18,7 @@ import logging
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -43,7 +43,7 @@ class LeaderLock:
         self.engine = engine
         self.key = key
         self.name = name
-        self._connection = None
+        self._connection: Connection | None = None
         self._fd: int | None = None
         self._path: Path | None = None
 
@@ -76,11 +76,12 @@ class LeaderLock:
     def still_held(self) -> bool:
         """Whether this process still holds the lock. A lost lock is let go of here (its dead
         connection closed, its stale file descriptor released), so `try_acquire` starts afresh."""
+        held: bool
         if self._connection is not None:
             try:
                 held = bool(
                     self._connection.execute(
-                        HOLDS_LOCK, {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFFFFFF}
+                        HOLDS_LOCK, {"high": self.key >> 32, "low": self.key & 0xFFFFFFFF}
                     ).scalar()
                 )
                 self._connection.commit()
@@ -90,7 +91,7 @@ class LeaderLock:
             if not held:
                 self._drop_connection()
             return held
-        if self._fd is not None:
+        if self._fd is not None and self._path is not None:
             # flock belongs to the open file, not to the name: the lock is only worth anything
             # while the name still leads to the file this process locked.
             try:
@@ -116,10 +117,12 @@ class LeaderLock:
             self._drop_file()
 
     def _drop_connection(self) -> None:
-        with contextlib.suppress(SQLAlchemyError):  # a cut connection may fail to close
-            self._connection.close()
+        if self._connection is not None:
+            with contextlib.suppress(SQLAlchemyError):  # a cut connection may fail to close
+                self._connection.close()
         self._connection = None
 
     def _drop_file(self) -> None:
-        os.close(self._fd)
+        if self._fd is not None:
+            os.close(self._fd)
         self._fd = self._path = None

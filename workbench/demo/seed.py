@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from workbench.bootstrap import Workbench
 from workbench.db.engine import refresh_planner_statistics
 from workbench.demo import bulk
 from workbench.demo.generators import REGIONS, FakePerson, PersonFactory
@@ -35,6 +35,9 @@ from workbench.members.models import (
 from workbench.members.numbers import NUMBER_SPACE, card_no_from_int, member_no_from_int
 from workbench.members.points import add_years
 from workbench.members.tiers import PeriodActivity
+
+if TYPE_CHECKING:
+    from workbench.bootstrap import Services  # the seeder needs the services only
 
 DEMO_PASSWORD = "demo1234"
 CITY_CODES = ["SH", "BJ", "GZ", "SZ", "HZ", "NJ", "CD", "WH"]  # aligned with REGIONS
@@ -59,7 +62,7 @@ class SeedSummary:
 
 
 def seed(
-    wb: Workbench,
+    wb: Services,
     *,
     members: int,
     stores: int,

@@ -4,6 +4,8 @@ full value it hides, whatever the input (short, odd or non-Chinese)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import overload
 
 STAR = "*"
 _COMPOUND_SURNAMES = {
@@ -65,12 +67,20 @@ def mask_phone(value: str | None) -> str | None:
     return _safe(value, _keep_ends(digits, 3, 4))
 
 
+@overload
+def mask_id_number(value: str) -> str: ...
+@overload
+def mask_id_number(value: str | None) -> str | None: ...
 def mask_id_number(value: str | None) -> str | None:
     if value is None:
         return None
     return _safe(value, _keep_ends(value, 4, 4))
 
 
+@overload
+def mask_email(value: str) -> str: ...
+@overload
+def mask_email(value: str | None) -> str | None: ...
 def mask_email(value: str | None) -> str | None:
     if value is None:
         return None
@@ -100,7 +110,7 @@ def mask_birthday(value: str | None) -> str | None:
     return _safe(value, STAR * max(len(value), 3))
 
 
-MASKERS = {
+MASKERS: dict[str, Callable[[str | None], str | None]] = {
     "name": mask_name,
     "phone": mask_phone,
     "id_number": mask_id_number,

@@ -77,7 +77,12 @@ def _lines(indexes: list[int], rules: Rules) -> list[tuple[Cell, list[Cell]]]:
     return lines
 
 
-def _close_one_gap(table, hidden, lines, minimum: int) -> bool:
+def _close_one_gap(
+    table: Mapping[int, Mapping[str, int]],
+    hidden: dict[int, set[str]],
+    lines: list[tuple[Cell, list[Cell]]],
+    minimum: int,
+) -> bool:
     """Hides one more cell where a shown total would give its hidden cells away; False when
     no line does."""
     for (ti, tname), cells in lines:

@@ -9,16 +9,18 @@ max(0, credits expiring by T - all debits so far): no per-lot bookkeeping is nee
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import and_, case, func, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.clock import Clock
+from workbench.db.ids import saved_id
 from workbench.errors import (
     ConfigError,
     InsufficientPoints,
@@ -60,7 +62,7 @@ def add_years(at: datetime, years: int) -> datetime:
         return at.replace(year=at.year + years, day=28)
 
 
-def checked_amount(amount) -> Decimal:
+def checked_amount(amount: Decimal | int | str | float) -> Decimal:
     """An amount in yuan as stored (2 places), or a ValidationError."""
     try:
         amount = Decimal(amount).quantize(Decimal("0.01"))
@@ -120,18 +122,18 @@ class PointsLedger:
 
     # Reading -------------------------------------------------------------------------------
     def balance(self, session: Session, member_id: int) -> int:
-        total = session.scalar(
-            select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
-                PointsEntry.member_id == member_id
+        total = session.execute(
+            select(func.coalesce(func.sum(col(PointsEntry.points)), 0)).where(
+                col(PointsEntry.member_id) == member_id
             )
-        )
+        ).scalar_one()
         return int(total)
 
     def history(self, session: Session, member_id: int, limit: int = 50) -> list[PointsEntry]:
         query = (
             select(PointsEntry)
-            .where(PointsEntry.member_id == member_id)
-            .order_by(PointsEntry.occurred_at.desc(), PointsEntry.id.desc())
+            .where(col(PointsEntry.member_id) == member_id)
+            .order_by(col(PointsEntry.occurred_at).desc(), col(PointsEntry.id).desc())
             .limit(limit)
         )
         return list(session.scalars(query))
@@ -145,33 +147,39 @@ class PointsLedger:
         rows = self._alive_by(session, horizon, member_id, first_after=now)
         return [ExpiringPoints(m, alive, first) for m, alive, first in rows if alive > 0]
 
-    def _alive_by(self, session, horizon, member_id, first_after=None):
+    def _alive_by(
+        self,
+        session: Session,
+        horizon: datetime,
+        member_id: int | None,
+        first_after: datetime | None = None,
+    ) -> list[tuple[int, int, datetime]]:
         """(member, points alive among credits expiring by `horizon`, first such expiry)."""
-        window = [PointsEntry.expires_at <= horizon]
+        window = [col(PointsEntry.expires_at) <= horizon]
         if first_after is not None:
-            window.append(PointsEntry.expires_at > first_after)
+            window.append(col(PointsEntry.expires_at) > first_after)
         due_credit = func.sum(
             case(
                 (
-                    and_(PointsEntry.points > 0, PointsEntry.expires_at <= horizon),
-                    PointsEntry.points,
+                    and_(col(PointsEntry.points) > 0, col(PointsEntry.expires_at) <= horizon),
+                    col(PointsEntry.points),
                 ),
                 else_=0,
             )
         )
-        debits = func.sum(case((PointsEntry.points < 0, -PointsEntry.points), else_=0))
+        debits = func.sum(case((col(PointsEntry.points) < 0, -col(PointsEntry.points)), else_=0))
         first_expiry = func.min(
-            case((and_(PointsEntry.points > 0, *window), PointsEntry.expires_at))
+            case((and_(col(PointsEntry.points) > 0, *window), col(PointsEntry.expires_at)))
         )
-        candidates = select(PointsEntry.member_id).where(*window)
+        candidates = select(col(PointsEntry.member_id)).where(*window)
         if member_id is not None:
-            candidates = candidates.where(PointsEntry.member_id == member_id)
+            candidates = candidates.where(col(PointsEntry.member_id) == member_id)
         query = (
-            select(PointsEntry.member_id, due_credit - debits, first_expiry)
-            .where(PointsEntry.member_id.in_(candidates.distinct()))
-            .group_by(PointsEntry.member_id)
+            select(col(PointsEntry.member_id), due_credit - debits, first_expiry)
+            .where(col(PointsEntry.member_id).in_(candidates.distinct()))
+            .group_by(col(PointsEntry.member_id))
             .having(due_credit > debits)
-            .order_by(PointsEntry.member_id)
+            .order_by(col(PointsEntry.member_id))
         )
         return [(int(m), int(alive), first) for m, alive, first in session.execute(query)]
 
@@ -208,7 +216,16 @@ class PointsLedger:
         session.add(entry)
         return entry
 
-    def _debit(self, session, *, member_id, kind, points, staff_id=None, detail="") -> PointsEntry:
+    def _debit(
+        self,
+        session: Session,
+        *,
+        member_id: int,
+        kind: PointsKind,
+        points: int,
+        staff_id: int | None = None,
+        detail: str = "",
+    ) -> PointsEntry:
         entry = PointsEntry(
             member_id=member_id,
             kind=kind,
@@ -239,7 +256,7 @@ class PointsLedger:
         at = at or self.clock.now()
         points = self.scheme.get(member.tier_code).points_for(amount)
         purchase = Purchase(
-            member_id=member.id,
+            member_id=saved_id(member),
             store_id=store_id,
             amount=amount,
             occurred_at=at,
@@ -251,7 +268,7 @@ class PointsLedger:
         if points:
             self.credit(
                 session,
-                member_id=member.id,
+                member_id=saved_id(member),
                 kind=PointsKind.PURCHASE,
                 points=points,
                 purchase_id=purchase.id,
@@ -269,15 +286,15 @@ class PointsLedger:
         if not lines:
             return []
         inactive = session.scalar(
-            select(Member.member_no).where(
-                Member.id.in_({line.member_id for line in lines}),
-                Member.status != MemberStatus.ACTIVE,
+            select(col(Member.member_no)).where(
+                col(Member.id).in_({line.member_id for line in lines}),
+                col(Member.status) != MemberStatus.ACTIVE,
             )
         )
         if inactive is not None:  # the rule of workbench.members.rights, for a whole batch
             raise MemberNotActive(f"member {inactive} is not active: purchases earn no points")
         now = self.clock.now()
-        rows = []
+        rows: list[dict[str, Any]] = []  # the bulk insert's parameters, one per purchase
         for line in lines:
             amount = checked_amount(line.amount)
             rows.append(
@@ -290,9 +307,12 @@ class PointsLedger:
                     "points_earned": self.scheme.get(line.tier_code).points_for(amount),
                 }
             )
-        ids = session.scalars(
-            insert(Purchase).returning(Purchase.id, sort_by_parameter_order=True), rows
-        ).all()
+        ids = cast(  # a new row's primary key is never NULL, whatever `id: int | None` says
+            Sequence[int],
+            session.scalars(
+                insert(Purchase).returning(col(Purchase.id), sort_by_parameter_order=True), rows
+            ).all(),
+        )
         credits = [
             {
                 "member_id": row["member_id"],
@@ -336,10 +356,10 @@ class PointsLedger:
         points = reward.points * quantity
         if points % self.redeem_step:
             raise ValidationError("points", f"redemptions go in steps of {self.redeem_step} points")
-        balance = self.balance(session, member.id)
+        balance = self.balance(session, saved_id(member))
         if points > balance:
             raise InsufficientPoints(f"needs {points} points; the balance is {balance}")
-        today = self._redeemed_today(session, member.id)
+        today = self._redeemed_today(session, saved_id(member))
         if today + points > self.redeem_daily_limit:
             raise LimitExceeded(
                 f"daily redemption limit is {self.redeem_daily_limit} points; "
@@ -347,7 +367,7 @@ class PointsLedger:
             )
         return self._debit(
             session,
-            member_id=member.id,
+            member_id=saved_id(member),
             kind=PointsKind.REDEMPTION,
             points=points,
             staff_id=staff_id,
@@ -356,13 +376,13 @@ class PointsLedger:
 
     def _redeemed_today(self, session: Session, member_id: int) -> int:
         since = self._day_start(self.clock.now())
-        total = session.scalar(
-            select(func.coalesce(func.sum(-PointsEntry.points), 0)).where(
-                PointsEntry.member_id == member_id,
-                PointsEntry.kind == PointsKind.REDEMPTION,
-                PointsEntry.occurred_at >= since,
+        total = session.execute(
+            select(func.coalesce(func.sum(-col(PointsEntry.points)), 0)).where(
+                col(PointsEntry.member_id) == member_id,
+                col(PointsEntry.kind) == PointsKind.REDEMPTION,
+                col(PointsEntry.occurred_at) >= since,
             )
-        )
+        ).scalar_one()
         return int(total)
 
     def expire_due(self, session: Session, member_id: int | None = None) -> int:

@@ -4,7 +4,7 @@ bootstrap hands them in when it builds the services."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -21,7 +21,7 @@ class MemberNotices(Protocol):
         member: Member,
         notice: str,
         *,
-        extra: dict | None = None,
+        extra: dict[str, Any] | None = None,
         complaint_id: int | None = None,
     ) -> int: ...
 
@@ -35,7 +35,7 @@ class StaffNotices(Protocol):
         staff: Staff,
         notice: str,
         *,
-        extra: dict,
+        extra: dict[str, Any],
         dedupe_key: str,
         complaint_id: int | None = None,
     ) -> bool: ...

@@ -8,18 +8,21 @@ and everything it causes land in one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.crypto import BlindIndex, FieldCipher
+from workbench.db.ids import saved_id
 from workbench.errors import (
     DuplicateMember,
     InvalidState,
@@ -97,7 +100,7 @@ class MemberRecord:
     card_no: str | None
     card_status: CardStatus | None
     store_code: str
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def masked(self) -> dict[str, str | None]:
         return {name: MASKERS[name](value) for name, value in self.fields.items()}
@@ -175,24 +178,26 @@ class MemberRegistry:
 
     # Look-ups -------------------------------------------------------------------------------
     def get(self, session: Session, member_no: str) -> Member:
-        member = session.scalar(select(Member).where(Member.member_no == member_no.strip().upper()))
+        member = session.scalar(
+            select(Member).where(col(Member.member_no) == member_no.strip().upper())
+        )
         if member is None:
             raise NotFound(f"no member with number {member_no!r}")
         return member
 
     def find_by_phone(self, session: Session, phone: str) -> Member | None:
         bidx = self.phone_bidx(normalise_phone(phone, self.phone_region, mobile_only=False))
-        return session.scalar(select(Member).where(Member.phone_bidx == bidx))
+        return session.scalar(select(Member).where(col(Member.phone_bidx) == bidx))
 
     def find_by_id_number(self, session: Session, id_number: str) -> Member | None:
         bidx = self.id_number_bidx(parse_id_number(id_number).number)
-        return session.scalar(select(Member).where(Member.id_number_bidx == bidx))
+        return session.scalar(select(Member).where(col(Member.id_number_bidx) == bidx))
 
     def find_by_card(self, session: Session, card_no: str) -> tuple[Member, MemberCard] | None:
         row = session.execute(
             select(Member, MemberCard)
-            .join(MemberCard, MemberCard.member_id == Member.id)
-            .where(MemberCard.card_no == card_no.strip())
+            .join(MemberCard, col(MemberCard.member_id) == col(Member.id))
+            .where(col(MemberCard.card_no) == card_no.strip())
         ).first()
         return (row[0], row[1]) if row else None
 
@@ -200,20 +205,28 @@ class MemberRegistry:
         return rights.current_card(session, member_id)
 
     def cards(self, session: Session, member_id: int) -> list[MemberCard]:
-        query = select(MemberCard).where(MemberCard.member_id == member_id).order_by(MemberCard.id)
+        query = (
+            select(MemberCard)
+            .where(col(MemberCard.member_id) == member_id)
+            .order_by(col(MemberCard.id))
+        )
         return list(session.scalars(query))
 
     def events(self, session: Session, member_id: int) -> list[MemberEvent]:
         query = (
-            select(MemberEvent).where(MemberEvent.member_id == member_id).order_by(MemberEvent.id)
+            select(MemberEvent)
+            .where(col(MemberEvent.member_id) == member_id)
+            .order_by(col(MemberEvent.id))
         )
         return list(session.scalars(query))
 
-    def decrypt(self, member: Member, fields: tuple[str, ...] = PERSONAL_FIELDS) -> dict:
+    def decrypt(
+        self, member: Member, fields: tuple[str, ...] = PERSONAL_FIELDS
+    ) -> dict[str, str | None]:
         return {f: self.cipher.decrypt(f, getattr(member, f"{f}_enc")) for f in fields}
 
     def record(self, session: Session, member: Member) -> MemberRecord:
-        card = self.current_card(session, member.id)
+        card = self.current_card(session, saved_id(member))
         store = session.get(Store, member.store_id)
         return MemberRecord(
             member=member,
@@ -226,7 +239,7 @@ class MemberRegistry:
     # Application and review -------------------------------------------------------------------
     def apply(self, session: Session, *, application: MemberApplication, actor: Staff) -> Member:
         checked = check_application(application, self.phone_region)
-        store = session.scalar(select(Store).where(Store.code == application.store_code))
+        store = session.scalar(select(Store).where(col(Store.code) == application.store_code))
         if store is None:
             raise ValidationError("store", f"no store with code {application.store_code!r}")
         referrer_id = None
@@ -236,16 +249,16 @@ class MemberRegistry:
                 raise ValidationError("referrer", "the referrer is not an active member")
             referrer_id = referrer.id
         phone_bidx = self.phone_bidx(checked.phone)
-        id_bidx = self.id_number_bidx(checked.id_number)
+        id_bidx = self.id_number_bidx(_required_id_number(checked))
         self.refuse_duplicates(session, phone_bidx, id_bidx)
         now = self.clock.now()
         # Checked against the registry: at a million members a blind draw collides about once
         # in a thousand applications, which would fail the applicant with a database error.
-        (member_no,) = _unused_numbers(session, Member.member_no, 1, random_member_no)
+        (member_no,) = _unused_numbers(session, col(Member.member_no), 1, random_member_no)
         member = Member(
             member_no=member_no,
             status=MemberStatus.PENDING_REVIEW,
-            store_id=store.id,
+            store_id=saved_id(store),
             sales_staff_id=actor.id if actor.role == Role.SALES else None,
             channel=checked.channel,
             referrer_id=referrer_id,
@@ -264,11 +277,15 @@ class MemberRegistry:
         self._event(session, member, "applied", actor, channel=checked.channel.value)
         return member
 
-    def _write_personal(self, member: Member, checked: CheckedApplication, phone_bidx, id_bidx):
+    def _write_personal(
+        self, member: Member, checked: CheckedApplication, phone_bidx: str, id_bidx: str | None
+    ) -> None:
         for column, value in self._personal_columns(checked, phone_bidx, id_bidx).items():
             setattr(member, column, value)
 
-    def _personal_columns(self, checked: CheckedApplication, phone_bidx, id_bidx) -> dict:
+    def _personal_columns(
+        self, checked: CheckedApplication, phone_bidx: str, id_bidx: str | None
+    ) -> dict[str, str | None]:
         enc = self.cipher.encrypt
         birthday = checked.birthday
         return {
@@ -293,11 +310,17 @@ class MemberRegistry:
         member.birth_month_day = card.birthday.strftime("%m%d")
         member.gender = card.gender
 
-    def refuse_duplicates(self, session, phone_bidx, id_bidx, except_id: int | None = None):
+    def refuse_duplicates(
+        self,
+        session: Session,
+        phone_bidx: str | None,
+        id_bidx: str | None,
+        except_id: int | None = None,
+    ) -> None:
         """DuplicateMember naming the existing member that holds this phone or ID number."""
         for column, value, label in (
-            (Member.phone_bidx, phone_bidx, "phone number"),
-            (Member.id_number_bidx, id_bidx, "ID-card number"),
+            (col(Member.phone_bidx), phone_bidx, "phone number"),
+            (col(Member.id_number_bidx), id_bidx, "ID-card number"),
         ):
             if value is None:
                 continue
@@ -324,7 +347,7 @@ class MemberRegistry:
             if referrer is not None and referrer.status == MemberStatus.ACTIVE and bonus:
                 self.ledger.credit(
                     session,
-                    member_id=referrer.id,
+                    member_id=saved_id(referrer),
                     kind=PointsKind.REFERRAL,
                     points=bonus,
                     staff_id=actor.id,
@@ -353,7 +376,7 @@ class MemberRegistry:
         member = self._in_status(session, member_no, MemberStatus.REJECTED, "resubmitted")
         checked = check_application(application, self.phone_region)
         phone_bidx = self.phone_bidx(checked.phone)
-        id_bidx = self.id_number_bidx(checked.id_number)
+        id_bidx = self.id_number_bidx(_required_id_number(checked))
         self.refuse_duplicates(session, phone_bidx, id_bidx, except_id=member.id)
         self._write_personal(member, checked, phone_bidx, id_bidx)
         member.channel = checked.channel
@@ -381,8 +404,10 @@ class MemberRegistry:
         if not applications:
             return []
         now = self.clock.now()
-        numbers = _unused_numbers(session, Member.member_no, len(applications), random_member_no)
-        rows = []
+        numbers = _unused_numbers(
+            session, col(Member.member_no), len(applications), random_member_no
+        )
+        rows: list[dict[str, Any]] = []  # the bulk insert's parameters, one per member
         for checked, member_no in zip(applications, numbers, strict=True):
             id_bidx = self.id_number_bidx(checked.id_number) if checked.id_number else None
             rows.append(
@@ -405,11 +430,14 @@ class MemberRegistry:
                     **self._personal_columns(checked, self.phone_bidx(checked.phone), id_bidx),
                 }
             )
-        ids = session.scalars(
-            insert(Member).returning(Member.id, sort_by_parameter_order=True), rows
-        ).all()
+        ids = cast(  # a new row's primary key is never NULL, whatever `id: int | None` says
+            Sequence[int],
+            session.scalars(
+                insert(Member).returning(col(Member.id), sort_by_parameter_order=True), rows
+            ).all(),
+        )
         card_numbers = _unused_numbers(
-            session, MemberCard.card_no, len(ids), lambda: random_card_no(self.card_prefix)
+            session, col(MemberCard.card_no), len(ids), lambda: random_card_no(self.card_prefix)
         )
         session.execute(
             insert(MemberCard),
@@ -465,7 +493,7 @@ class MemberRegistry:
             setattr(member, f"{name}_enc", self.cipher.encrypt(name, wanted[name]))
         if "phone" in changed:
             member.phone_bidx = self.phone_bidx(checked.phone)
-        if "id_number" in changed:
+        if "id_number" in changed and checked.id_number:  # only wanted when it is given
             self.write_id_number_derived(member, checked.id_number)
         if changed:
             self._event(session, member, "details_synced", actor, source=source, fields=changed)
@@ -497,7 +525,7 @@ class MemberRegistry:
     def report_lost(self, session: Session, *, member_no: str, actor: Staff) -> MemberCard:
         """Freeze the member's card at once; any later use of it is refused."""
         member = self.get(session, member_no)
-        card = self.current_card(session, member.id)
+        card = self.current_card(session, saved_id(member))
         if card is None or card.status not in USABLE_CARD:
             status = card.status.value if card else "missing"
             raise InvalidState(f"member {member.member_no} has no usable card (it is {status})")
@@ -513,7 +541,7 @@ class MemberRegistry:
         member = self.get(session, member_no)
         if member.status != MemberStatus.ACTIVE:
             raise InvalidState(f"member {member.member_no} is {member.status.value}")
-        old = self.current_card(session, member.id)
+        old = self.current_card(session, saved_id(member))
         if old is not None:
             if old.status in USABLE_CARD:
                 old.status = CardStatus.REPLACED
@@ -534,14 +562,24 @@ class MemberRegistry:
         applies to every redemption (see workbench.members.rights)."""
         return rights.may_spend(session, member)
 
-    def _issue_card(self, session, member, *, replaces, status) -> MemberCard:
+    def _issue_card(
+        self,
+        session: Session,
+        member: Member,
+        *,
+        replaces: MemberCard | None,
+        status: CardStatus,
+    ) -> MemberCard:
         now = self.clock.now()
         for _attempt in range(5):
             card_no = random_card_no(self.card_prefix)
-            if session.scalar(select(MemberCard.id).where(MemberCard.card_no == card_no)) is None:
+            if (
+                session.scalar(select(col(MemberCard.id)).where(col(MemberCard.card_no) == card_no))
+                is None
+            ):
                 break
         card = MemberCard(
-            member_id=member.id,
+            member_id=saved_id(member),
             card_no=card_no,
             status=status,
             issued_at=now,
@@ -590,9 +628,12 @@ class MemberRegistry:
             if now < due:
                 raise InvalidState(f"the notice period runs until {due:%Y-%m-%d %H:%M} UTC")
         settled = self.ledger.settle(
-            session, member_id=member.id, staff_id=actor.id, detail=f"termination: {reason.value}"
+            session,
+            member_id=saved_id(member),
+            staff_id=actor.id,
+            detail=f"termination: {reason.value}",
         )
-        for card in self.cards(session, member.id):
+        for card in self.cards(session, saved_id(member)):
             if card.status in USABLE_CARD:
                 card.status = CardStatus.TERMINATED
             card.closed_at = card.closed_at or now
@@ -622,8 +663,8 @@ class MemberRegistry:
         require_role(actor, {Role.ADMIN}, "erase terminated members' data")
         members = session.scalars(
             select(Member)
-            .where(Member.status == MemberStatus.TERMINATED, Member.id > after_id)
-            .order_by(Member.id)
+            .where(col(Member.status) == MemberStatus.TERMINATED, col(Member.id) > after_id)
+            .order_by(col(Member.id))
             .limit(limit)
         ).all()
         for member in members:
@@ -640,7 +681,7 @@ class MemberRegistry:
                     "to_id": members[-1].id,
                 },
             )
-        return [m.id for m in members]
+        return [saved_id(m) for m in members]
 
     def erase_personal_data(self, member: Member) -> None:
         """The member row only: see `erase` for all of the member's data."""
@@ -687,7 +728,7 @@ class MemberRegistry:
         member.tier_code = tier.code
         session.add(
             MemberEvent(
-                member_id=member.id,
+                member_id=saved_id(member),
                 kind="tier_granted",
                 occurred_at=now,
                 staff_id=requested_by.id,
@@ -720,7 +761,9 @@ class MemberRegistry:
         return member
 
     # Helpers ------------------------------------------------------------------------------------
-    def _in_status(self, session, member_no, status: MemberStatus, action: str) -> Member:
+    def _in_status(
+        self, session: Session, member_no: str, status: MemberStatus, action: str
+    ) -> Member:
         member = self.get(session, member_no)
         if member.status != status:
             raise InvalidState(
@@ -729,13 +772,15 @@ class MemberRegistry:
             )
         return member
 
-    def _notify(self, session, member: Member, notice: str, **extra) -> None:
+    def _notify(self, session: Session, member: Member, notice: str, **extra: Any) -> None:
         self.notify(session, member, notice, extra=extra)
 
-    def _event(self, session, member: Member, kind: str, actor: Staff | None, **detail) -> None:
+    def _event(
+        self, session: Session, member: Member, kind: str, actor: Staff | None, **detail: Any
+    ) -> None:
         session.add(
             MemberEvent(
-                member_id=member.id,
+                member_id=saved_id(member),
                 kind=kind,
                 occurred_at=self.clock.now(),
                 staff_id=actor.id if actor else None,
@@ -744,7 +789,16 @@ class MemberRegistry:
         )
 
 
-def _unused_numbers(session: Session, column, count: int, draw) -> list[str]:
+def _required_id_number(checked: CheckedApplication) -> str:
+    """Applicants must give an ID-card number (check_application requires it of them)."""
+    if checked.id_number is None:
+        raise ValidationError("id_number", "an ID-card number is required")
+    return checked.id_number
+
+
+def _unused_numbers(
+    session: Session, column: Mapped[str], count: int, draw: Callable[[], str]
+) -> list[str]:
     """`count` distinct random numbers that no row holds yet (one query per round of draws)."""
     chosen: set[str] = set()
     while len(chosen) < count:

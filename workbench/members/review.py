@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
+from workbench.db.ids import saved_id
 from workbench.members.models import Member, MemberEvent, MemberStatus, Purchase, Staff
 from workbench.members.ports import MemberNotices
 from workbench.members.registry import TIER_APPROVERS, require_role
@@ -54,33 +55,33 @@ class TierReview:
         """Every active member whose tier the review would change; nothing is written."""
         now = self.clock.now()
         start = self.period_start(now)
-        window = [Purchase.occurred_at <= now]
+        window = [col(Purchase.occurred_at) <= now]
         if start is not None:
-            window.append(Purchase.occurred_at >= start)
+            window.append(col(Purchase.occurred_at) >= start)
         activity = (
             select(
-                Purchase.member_id,
-                func.sum(Purchase.amount).label("spend"),
+                col(Purchase.member_id),
+                func.sum(col(Purchase.amount)).label("spend"),
                 func.count().label("visits"),
-                func.max(Purchase.amount).label("largest"),
+                func.max(col(Purchase.amount)).label("largest"),
             )
             .where(*window)
-            .group_by(Purchase.member_id)
+            .group_by(col(Purchase.member_id))
             .subquery()
         )
         query = (
             select(
-                Member.id,
-                Member.member_no,
-                Member.tier_code,
-                Member.tier_locked_until,
+                col(Member.id),
+                col(Member.member_no),
+                col(Member.tier_code),
+                col(Member.tier_locked_until),
                 activity.c.spend,
                 activity.c.visits,
                 activity.c.largest,
             )
-            .outerjoin(activity, activity.c.member_id == Member.id)
-            .where(Member.status == MemberStatus.ACTIVE)
-            .order_by(Member.id)
+            .outerjoin(activity, activity.c.member_id == col(Member.id))
+            .where(col(Member.status) == MemberStatus.ACTIVE)
+            .order_by(col(Member.id))
             .execution_options(yield_per=batch_size)
         )
         changes = []
@@ -124,7 +125,7 @@ class TierReview:
             member.tier_code = change.new_tier
             session.add(
                 MemberEvent(
-                    member_id=member.id,
+                    member_id=saved_id(member),
                     kind=f"tier_{change.direction}",
                     occurred_at=now,
                     staff_id=actor.id if actor else None,

@@ -16,8 +16,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from workbench.db.ids import saved_id
 from workbench.errors import CardNotUsable, MemberNotActive, NotFound
 from workbench.members.models import CardStatus, Member, MemberCard, MemberStatus
 
@@ -40,8 +41,8 @@ def require_active(member: Member) -> None:
 def current_card(session: Session, member_id: int) -> MemberCard | None:
     return session.scalar(
         select(MemberCard)
-        .where(MemberCard.member_id == member_id)
-        .order_by(MemberCard.issued_at.desc(), MemberCard.id.desc())
+        .where(col(MemberCard.member_id) == member_id)
+        .order_by(col(MemberCard.issued_at).desc(), col(MemberCard.id).desc())
         .limit(1)
     )
 
@@ -64,7 +65,7 @@ def require_usable(card: MemberCard | None, member: Member) -> MemberCard:
 
 
 def card_of(session: Session, member: Member, card_no: str) -> MemberCard:
-    card = session.scalar(select(MemberCard).where(MemberCard.card_no == card_no.strip()))
+    card = session.scalar(select(MemberCard).where(col(MemberCard.card_no) == card_no.strip()))
     if card is None or card.member_id != member.id:
         raise NotFound(f"member {member.member_no} has no card {card_no.strip()!r}")
     return card
@@ -82,5 +83,5 @@ def may_spend(session: Session, member: Member, card_no: str | None = None) -> M
     """A redemption may spend points: active member with a usable card (the one presented, or
     the current one)."""
     require_active(member)
-    card = card_of(session, member, card_no) if card_no else current_card(session, member.id)
+    card = card_of(session, member, card_no) if card_no else current_card(session, saved_id(member))
     return require_usable(card, member)

@@ -138,16 +138,16 @@ def load_tier_scheme(path: Path) -> TierScheme:
     )
 
 
-def _whole(raw, key: str, where: str) -> int:
+def _whole(raw: object, key: str, where: str) -> int:
     # TOML gives ints for whole numbers; a quoted "12" or a float is a mistake worth naming
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise ConfigError(f"{where}: {key} must be a whole number >= 0, not {raw!r}")
     return raw
 
 
-def _optional_whole(row: dict, key: str, where: str) -> int | None:
+def _optional_whole(row: dict[str, object], key: str, where: str) -> int | None:
     return _whole(row[key], key, where) if key in row else None
 
 
-def _optional_decimal(row: dict, key: str, where: str) -> Decimal | None:
+def _optional_decimal(row: dict[str, object], key: str, where: str) -> Decimal | None:
     return _decimal(row[key], where) if key in row else None

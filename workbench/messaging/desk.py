@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.errors import NotFound, ValidationError
 from workbench.members.models import CardStatus, Member, MemberCard, Staff
 from workbench.members.points import PointsLedger
@@ -128,8 +129,11 @@ class DeskMessages:
         if template == "card_lost":
             lost = (
                 session.query(MemberCard)
-                .filter(MemberCard.member_id == member.id, MemberCard.status == CardStatus.LOST)
-                .order_by(MemberCard.lost_at.desc())
+                .filter(
+                    col(MemberCard.member_id) == member.id,
+                    col(MemberCard.status) == CardStatus.LOST,
+                )
+                .order_by(col(MemberCard.lost_at).desc())
                 .first()
             )
             if lost is None:
@@ -137,5 +141,8 @@ class DeskMessages:
             return {"when": f"{lost.lost_at.astimezone(zone):%Y-%m-%d %H:%M}"}
         if template == "monthly_care":
             month = self.clock.now().astimezone(zone)
-            return {"points": self.ledger.balance(session, member.id), "month": f"{month:%Y-%m}"}
+            return {
+                "points": self.ledger.balance(session, saved_id(member)),
+                "month": f"{month:%Y-%m}",
+            }
         return {}

@@ -14,10 +14,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
-from sqlmodel import Session
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.members.models import Member
 from workbench.messaging.errors import SendError
 from workbench.messaging.models import MessageStatus, OutboxAttempt, OutboxMessage, SenderThrottle
@@ -68,7 +70,7 @@ class Dispatcher:
         self,
         *,
         clock: Clock,
-        sessions,
+        sessions: sessionmaker[Session],
         outbox: Outbox,
         sms: TwilioSms | None,
         email: SmtpEmail | None,
@@ -95,17 +97,17 @@ class Dispatcher:
         now = self.clock.now()
         with immediate_session(self.sessions) as session:
             query = (
-                select(OutboxMessage.id, OutboxMessage.status)
+                select(col(OutboxMessage.id), col(OutboxMessage.status))
                 .where(
-                    OutboxMessage.channel == channel,
+                    col(OutboxMessage.channel) == channel,
                     or_(
-                        (OutboxMessage.status == MessageStatus.QUEUED.value)
-                        & (OutboxMessage.next_attempt_at <= now),
-                        (OutboxMessage.status == MessageStatus.SENDING.value)
-                        & (OutboxMessage.lease_until <= now),
+                        (col(OutboxMessage.status) == MessageStatus.QUEUED.value)
+                        & (col(OutboxMessage.next_attempt_at) <= now),
+                        (col(OutboxMessage.status) == MessageStatus.SENDING.value)
+                        & (col(OutboxMessage.lease_until) <= now),
                     ),
                 )
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
                 .limit(limit)
             )
             if session.get_bind().dialect.name == "postgresql":
@@ -114,7 +116,7 @@ class Dispatcher:
             if rows:
                 session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id.in_([r[0] for r in rows]))
+                    .where(col(OutboxMessage.id).in_([r[0] for r in rows]))
                     .values(status=MessageStatus.SENDING.value, lease_until=now + self.lease)
                     .execution_options(synchronize_session=False)
                 )
@@ -140,7 +142,7 @@ class Dispatcher:
         if not ids:
             return {}
         with self.sessions() as session:
-            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+            rows = session.scalars(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
             return {
                 m.id: _Claimed(self.outbox.decrypt_body(m), m.created_at, m.ambiguous) for m in rows
             }
@@ -188,14 +190,14 @@ class Dispatcher:
         with self.sessions() as session:
             session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == message_id)
+                .where(col(OutboxMessage.id) == message_id)
                 .values(
                     status=MessageStatus.SENT.value,
                     provider_id=provider_id,
                     sent_at=now,
                     lease_until=None,
                     ambiguous=False,
-                    attempts=OutboxMessage.attempts + int(how == "sent"),
+                    attempts=col(OutboxMessage.attempts) + int(how == "sent"),
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -251,7 +253,7 @@ class Dispatcher:
             return
         now = self.clock.now()
         with immediate_session(self.sessions) as session:
-            query = select(SenderThrottle).where(SenderThrottle.sender == sender)
+            query = select(SenderThrottle).where(col(SenderThrottle.sender) == sender)
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update()
             row = session.scalar(query)
@@ -268,7 +270,9 @@ class Dispatcher:
 
 def apply_status_callback(session: Session, *, provider_id: str, status: str, at: datetime) -> bool:
     """Twilio's status callback: sent → delivered / undelivered / failed."""
-    message = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id))
+    message = session.scalar(
+        select(OutboxMessage).where(col(OutboxMessage.provider_id) == provider_id)
+    )
     if message is None:
         return False
     if status == "delivered":
@@ -276,5 +280,5 @@ def apply_status_callback(session: Session, *, provider_id: str, status: str, at
     elif status in ("undelivered", "failed"):
         message.status = MessageStatus.FAILED.value
         message.last_error = f"provider reported {status}"
-    session.add(OutboxAttempt(message_id=message.id, at=at, result=f"status:{status}"[:16]))
+    session.add(OutboxAttempt(message_id=saved_id(message), at=at, result=f"status:{status}"[:16]))
     return True

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.crypto import FieldCipher
 from workbench.members.erasure import ERASED_TEXT
@@ -22,7 +22,7 @@ def erase_member_messages(
 ) -> None:
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.member_id == member.id, OutboxMessage.status.in_(NOT_GONE))
+        .where(col(OutboxMessage.member_id) == member.id, col(OutboxMessage.status).in_(NOT_GONE))
         .values(
             status=MessageStatus.CANCELLED.value,
             lease_until=None,
@@ -32,7 +32,7 @@ def erase_member_messages(
     )
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.member_id == member.id)
+        .where(col(OutboxMessage.member_id) == member.id)
         .values(
             recipient_enc=cipher.encrypt("outbox.recipient", ERASED_TEXT),
             body_enc=cipher.encrypt("outbox.body", ERASED_TEXT),

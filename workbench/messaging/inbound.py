@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.errors import InvalidPhoneNumber
 from workbench.messaging.models import OutboxMessage
@@ -60,11 +60,11 @@ def _satisfaction(wb, session: Session, member_id: int, score: int) -> InboundRe
     survey = session.scalar(
         select(OutboxMessage)
         .where(
-            OutboxMessage.member_id == member_id,
-            OutboxMessage.template == "satisfaction_survey",
-            OutboxMessage.complaint_id.is_not(None),
+            col(OutboxMessage.member_id) == member_id,
+            col(OutboxMessage.template) == "satisfaction_survey",
+            col(OutboxMessage.complaint_id).is_not(None),
         )
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
         .limit(1)
     )
     if survey is None:

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.clock import Clock
+from workbench.db.ids import saved_id
 from workbench.members.models import Member, MemberStatus, PointsEntry
 from workbench.members.points import PointsLedger
 from workbench.messaging.models import Purpose
@@ -43,7 +45,7 @@ class Mailings:
         self,
         *,
         clock: Clock,
-        sessions,
+        sessions: sessionmaker[Session],
         outbox: Outbox,
         ledger: PointsLedger,
         zone: ZoneInfo,
@@ -83,7 +85,7 @@ class Mailings:
         days = [f"{today:%m%d}"]
         if (today.month, today.day) == (2, 28) and not calendar.isleap(today.year):
             days.append("0229")
-        condition = Member.birth_month_day.in_(days)
+        condition = col(Member.birth_month_day).in_(days)
         result = MailingResult()
         for ids in self._batches(condition):
             with self.sessions() as session:
@@ -97,11 +99,11 @@ class Mailings:
     def monthly_care(self) -> MailingResult:
         month = self.clock.now().astimezone(self.zone).date().replace(day=1)
         result = MailingResult()
-        for ids in self._batches(Member.consent_marketing.is_(True)):
+        for ids in self._batches(col(Member.consent_marketing).is_(True)):
             with self.sessions() as session:
                 balances = self._balances(session, ids)
                 for member in self._active(session, ids).values():
-                    extra = {"points": balances.get(member.id, 0), "month": f"{month:%Y-%m}"}
+                    extra = {"points": balances.get(saved_id(member), 0), "month": f"{month:%Y-%m}"}
                     key = f"care:{member.id}:{month:%Y-%m}:email"
                     self._queue(session, result, member, "monthly_care", "email", extra, key)
                 session.commit()
@@ -141,9 +143,13 @@ class Mailings:
             with self.sessions() as session:
                 ids = list(
                     session.scalars(
-                        select(Member.id)
-                        .where(Member.status == MemberStatus.ACTIVE, condition, Member.id > last)
-                        .order_by(Member.id)
+                        select(col(Member.id))
+                        .where(
+                            col(Member.status) == MemberStatus.ACTIVE,
+                            condition,
+                            col(Member.id) > last,
+                        )
+                        .order_by(col(Member.id))
                         .limit(self.batch_size)
                     )
                 )
@@ -154,14 +160,16 @@ class Mailings:
 
     @staticmethod
     def _active(session: Session, ids: list[int]) -> dict[int, Member]:
-        query = select(Member).where(Member.id.in_(ids), Member.status == MemberStatus.ACTIVE)
+        query = select(Member).where(
+            col(Member.id).in_(ids), col(Member.status) == MemberStatus.ACTIVE
+        )
         return {m.id: m for m in session.scalars(query)}
 
     @staticmethod
     def _balances(session: Session, ids: list[int]) -> dict[int, int]:
         rows = session.execute(
-            select(PointsEntry.member_id, func.sum(PointsEntry.points))
-            .where(PointsEntry.member_id.in_(ids))
-            .group_by(PointsEntry.member_id)
+            select(col(PointsEntry.member_id), func.sum(col(PointsEntry.points)))
+            .where(col(PointsEntry.member_id).in_(ids))
+            .group_by(col(PointsEntry.member_id))
         )
         return {member_id: int(total) for member_id, total in rows}

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.clock import Clock
 from workbench.crypto import FieldCipher
+from workbench.db.ids import saved_id
 from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from workbench.members.models import Member, Role, Staff, Store
 from workbench.members.rights import current_card
@@ -58,7 +59,7 @@ class Outbox:
             call_name = f"{'Mr' if member.gender == 'M' else 'Ms'} {surname}".strip()
         else:
             call_name = surname + ("先生" if member.gender == "M" else "女士")
-        card = current_card(session, member.id)
+        card = current_card(session, saved_id(member))
         tier = self.scheme.get(member.tier_code)
         return {
             "call_name": call_name,
@@ -184,8 +185,10 @@ class Outbox:
 
     def log(self, session: Session, member_id: int, limit: int = 50) -> list[OutboxMessage]:
         """The member's communication archive: channel, template, time, status."""
-        query = select(OutboxMessage).where(OutboxMessage.member_id == member_id)
-        return list(session.scalars(query.order_by(OutboxMessage.created_at.desc()).limit(limit)))
+        query = select(OutboxMessage).where(col(OutboxMessage.member_id) == member_id)
+        return list(
+            session.scalars(query.order_by(col(OutboxMessage.created_at).desc()).limit(limit))
+        )
 
     def decrypt_body(self, message: OutboxMessage) -> dict[str, str | None]:
         return {
@@ -199,8 +202,8 @@ class Outbox:
     def status_counts(self, session: Session) -> dict[tuple[str, str], int]:
         """(channel, status) → how many messages."""
         rows = session.execute(
-            select(OutboxMessage.channel, OutboxMessage.status, func.count()).group_by(
-                OutboxMessage.channel, OutboxMessage.status
+            select(col(OutboxMessage.channel), col(OutboxMessage.status), func.count()).group_by(
+                col(OutboxMessage.channel), col(OutboxMessage.status)
             )
         )
         return {(channel, status): count for channel, status, count in rows}
@@ -244,14 +247,15 @@ class Outbox:
         changed = session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.id == message_id, OutboxMessage.status.in_([a.value for a in allowed])
+                col(OutboxMessage.id) == message_id,
+                col(OutboxMessage.status).in_([a.value for a in allowed]),
             )
             .values(**{k: getattr(v, "value", v) for k, v in values.items()})
             .execution_options(synchronize_session=False)
         ).rowcount
         if not changed:
             status = session.scalar(
-                select(OutboxMessage.status).where(OutboxMessage.id == message_id)
+                select(col(OutboxMessage.status)).where(col(OutboxMessage.id) == message_id)
             )
             if status is None:
                 raise NotFound(f"no message {message_id} in the outbox")

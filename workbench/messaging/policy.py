@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.members.models import Member, MemberStatus
 from workbench.messaging.models import MessageStatus, OutboxMessage, Purpose
@@ -55,11 +55,11 @@ class ContactPolicy:
             select(func.count())
             .select_from(OutboxMessage)
             .where(
-                OutboxMessage.member_id == member.id,
-                OutboxMessage.channel == channel,
-                OutboxMessage.purpose == Purpose.MARKETING.value,
-                OutboxMessage.created_at >= week_ago,
-                OutboxMessage.status != MessageStatus.CANCELLED.value,
+                col(OutboxMessage.member_id) == member.id,
+                col(OutboxMessage.channel) == channel,
+                col(OutboxMessage.purpose) == Purpose.MARKETING.value,
+                col(OutboxMessage.created_at) >= week_ago,
+                col(OutboxMessage.status) != MessageStatus.CANCELLED.value,
             )
         )
         if recent >= self.marketing_per_week:

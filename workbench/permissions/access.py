@@ -13,16 +13,20 @@ Scopes:
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, NoReturn
 
-from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.masking.fields import MASKERS
 from workbench.members.identity import normalise_phone
@@ -48,14 +52,14 @@ def serves_all_stores(session: Session, staff: Staff) -> bool:
     return store is not None and store.kind == StoreKind.HEADQUARTERS
 
 
-def standing_scope(session: Session, staff: Staff):
+def standing_scope(session: Session, staff: Staff) -> ColumnElement[bool] | None:
     """The members a list made for `staff` may cover, as a WHERE clause on Member, or None for
     every member: sales staff their own customers, branch staff their own store, head office
     every store. Callers refuse analysts (aggregates only) themselves."""
     if staff.role == Role.SALES:
-        return Member.sales_staff_id == staff.id
+        return col(Member.sales_staff_id) == staff.id
     if not serves_all_stores(session, staff):
-        return Member.store_id == staff.store_id
+        return col(Member.store_id) == staff.store_id
     return None
 
 
@@ -111,7 +115,7 @@ class MemberAccess:
         self,
         *,
         clock: Clock,
-        sessions,
+        sessions: sessionmaker[Session],
         registry: MemberRegistry,
         audit: AuditLog,
         lookup_minutes: int,
@@ -139,22 +143,24 @@ class MemberAccess:
             return Basis("own_customer", ALL_FIELDS, None)
         if actor.role == Role.STORE_MANAGER and member.store_id == actor.store_id:
             return Basis("own_store", ALL_FIELDS, None)
-        grants = self.live_grants(session, actor.id, member.id)
+        grants = self.live_grants(session, saved_id(actor), saved_id(member))
         if not grants:
             return None
         fields = frozenset().union(*(g.field_names for g in grants))
-        return Basis("grant", fields, max(g.ends_at for g in grants), tuple(g.id for g in grants))
+        return Basis(
+            "grant", fields, max(g.ends_at for g in grants), tuple(saved_id(g) for g in grants)
+        )
 
     def live_grants(self, session: Session, staff_id: int, member_id: int) -> list[AccessGrant]:
         now = self.clock.now()
         return list(
             session.scalars(
                 select(AccessGrant).where(
-                    AccessGrant.staff_id == staff_id,
-                    AccessGrant.member_id == member_id,
-                    AccessGrant.starts_at <= now,
-                    AccessGrant.ends_at > now,
-                    AccessGrant.revoked_at.is_(None),
+                    col(AccessGrant.staff_id) == staff_id,
+                    col(AccessGrant.member_id) == member_id,
+                    col(AccessGrant.starts_at) <= now,
+                    col(AccessGrant.ends_at) > now,
+                    col(AccessGrant.revoked_at).is_(None),
                 )
             )
         )
@@ -180,7 +186,7 @@ class MemberAccess:
         e164 = normalise_phone(phone, self.registry.phone_region, mobile_only=False)
         with immediate_session(self.sessions) as session:
             member = session.scalar(
-                select(Member).where(Member.phone_bidx == self.registry.phone_bidx(e164))
+                select(Member).where(col(Member.phone_bidx) == self.registry.phone_bidx(e164))
             )
             return self._lookup(session, actor, member, Purpose(purpose), "phone")
 
@@ -193,7 +199,9 @@ class MemberAccess:
                 session, actor, found[0] if found else None, Purpose(purpose), "card"
             )
 
-    def _lookup(self, session, actor: Staff, member: Member | None, purpose: Purpose, by: str):
+    def _lookup(
+        self, session: Session, actor: Staff, member: Member | None, purpose: Purpose, by: str
+    ) -> MemberView | None:
         if actor.role == Role.ANALYST or not actor.active:
             self._deny(session, actor, member, purpose, "lookup", "role has aggregates only")
         if member is None:
@@ -236,14 +244,14 @@ class MemberAccess:
             return None
         return self._view(session, actor, member, purpose)
 
-    def _same_branch(self, session, actor: Staff, member: Member) -> bool:
+    def _same_branch(self, session: Session, actor: Staff, member: Member) -> bool:
         return actor.store_id == member.store_id or serves_all_stores(session, actor)
 
-    def _view(self, session, actor: Staff, member: Member, purpose: Purpose) -> MemberView:
+    def _view(self, session: Session, actor: Staff, member: Member, purpose: Purpose) -> MemberView:
         basis = self.basis(session, actor, member)
         if basis is None:
             self._deny(session, actor, member, purpose, "view", "not in scope")
-        revealed = self._live_reveals(session, actor.id, member.id)
+        revealed = self._live_reveals(session, saved_id(actor), saved_id(member))
         clear = self.registry.decrypt(
             member, tuple(f for f in PERSONAL_FIELDS if f in basis.fields)
         )
@@ -270,7 +278,7 @@ class MemberAccess:
         )
         session.commit()
         return MemberView(
-            member_id=member.id,
+            member_id=saved_id(member),
             member_no=member.member_no,
             status=str(member.status),
             store_id=member.store_id,
@@ -283,14 +291,14 @@ class MemberAccess:
             access_until=basis.until,
         )
 
-    def _live_reveals(self, session, staff_id: int, member_id: int) -> dict[str, datetime]:
+    def _live_reveals(self, session: Session, staff_id: int, member_id: int) -> dict[str, datetime]:
         now = self.clock.now()
         rows = session.scalars(
             select(Reveal).where(
-                Reveal.staff_id == staff_id,
-                Reveal.member_id == member_id,
-                Reveal.since <= now,
-                Reveal.until > now,
+                col(Reveal.staff_id) == staff_id,
+                col(Reveal.member_id) == member_id,
+                col(Reveal.since) <= now,
+                col(Reveal.until) > now,
             )
         )
         until: dict[str, datetime] = {}
@@ -298,7 +306,15 @@ class MemberAccess:
             until[row.field] = max(until.get(row.field, row.until), row.until)
         return until
 
-    def _deny(self, session, actor: Staff, member: Member | None, purpose, action: str, why: str):
+    def _deny(
+        self,
+        session: Session,
+        actor: Staff,
+        member: Member | None,
+        purpose: Purpose,
+        action: str,
+        why: str,
+    ) -> NoReturn:
         self.audit.record(
             session,
             action=action,
@@ -348,8 +364,8 @@ class MemberAccess:
                 until = min(until, basis.until)  # a reveal never outlives the grant behind it
             session.add(
                 Reveal(
-                    staff_id=actor.id,
-                    member_id=member.id,
+                    staff_id=saved_id(actor),
+                    member_id=saved_id(member),
                     field=field,
                     reason=reason[:300],
                     since=now,
@@ -370,7 +386,9 @@ class MemberAccess:
             return FieldView(field, value, True, until)
 
     # Grants ------------------------------------------------------------------------------------
-    def _add_grant(self, session, *, fields, **values) -> AccessGrant:
+    def _add_grant(
+        self, session: Session, *, fields: Collection[str], **values: Any
+    ) -> AccessGrant:
         unknown = set(fields) - ALL_FIELDS
         if unknown or not fields:
             raise ValidationError("fields", f"choose from {', '.join(PERSONAL_FIELDS)}")
@@ -426,10 +444,10 @@ class MemberAccess:
         now = self.clock.now()
         grants = session.scalars(
             select(AccessGrant).where(
-                AccessGrant.source == source,
-                AccessGrant.source_ref == source_ref,
-                AccessGrant.revoked_at.is_(None),
-                AccessGrant.ends_at > now,
+                col(AccessGrant.source) == source,
+                col(AccessGrant.source_ref) == source_ref,
+                col(AccessGrant.revoked_at).is_(None),
+                col(AccessGrant.ends_at) > now,
             )
         ).all()
         for grant in grants:
@@ -510,24 +528,26 @@ class MemberAccess:
         now = self.clock.now()
         with self.sessions() as session:
             rows = session.execute(
-                select(AccessGrant, Member.member_no)
-                .join(Member, Member.id == AccessGrant.member_id)
+                select(AccessGrant, col(Member.member_no))
+                .join(Member, col(Member.id) == col(AccessGrant.member_id))
                 .where(
-                    AccessGrant.staff_id == staff_id,
-                    AccessGrant.starts_at <= now,
-                    AccessGrant.ends_at > now,
-                    AccessGrant.revoked_at.is_(None),
+                    col(AccessGrant.staff_id) == staff_id,
+                    col(AccessGrant.starts_at) <= now,
+                    col(AccessGrant.ends_at) > now,
+                    col(AccessGrant.revoked_at).is_(None),
                 )
-                .order_by(AccessGrant.ends_at)
+                .order_by(col(AccessGrant.ends_at))
             ).all()
         return [(grant, member_no) for grant, member_no in rows]
 
-    def grants_of(self, session: Session, staff_id: int, *, live_only: bool = True):
+    def grants_of(
+        self, session: Session, staff_id: int, *, live_only: bool = True
+    ) -> list[AccessGrant]:
         now = self.clock.now()
-        query = select(AccessGrant).where(AccessGrant.staff_id == staff_id)
+        query = select(AccessGrant).where(col(AccessGrant.staff_id) == staff_id)
         if live_only:
             query = query.where(
-                AccessGrant.ends_at > now,
-                or_(AccessGrant.revoked_at.is_(None), AccessGrant.revoked_at > now),
+                col(AccessGrant.ends_at) > now,
+                or_(col(AccessGrant.revoked_at).is_(None), col(AccessGrant.revoked_at) > now),
             )
-        return list(session.scalars(query.order_by(AccessGrant.ends_at)))
+        return list(session.scalars(query.order_by(col(AccessGrant.ends_at))))

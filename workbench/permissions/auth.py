@@ -10,16 +10,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.crypto.fields import b64_digest
 from workbench.crypto.keyring import write_private_file
+from workbench.db.ids import saved_id
 from workbench.errors import NotFound, PermissionDenied, ValidationError, WorkbenchError
 from workbench.members.models import Role, Staff, Store
 from workbench.permissions.models import StaffSession, Terminal
@@ -98,7 +100,7 @@ class Authenticator:
     ) -> SignedIn:
         """Commits its own audit entries, so a refusal is recorded even though it raises."""
         now = self.clock.now()
-        staff = session.scalar(select(Staff).where(Staff.username == username.strip()))
+        staff = session.scalar(select(Staff).where(col(Staff.username) == username.strip()))
         if staff is None or not staff.active or staff.password_hash is None:
             self._refuse(session, staff, "unknown or inactive user")
         if staff.locked_until is not None and staff.locked_until > now:
@@ -122,7 +124,7 @@ class Authenticator:
         session.add(
             StaffSession(
                 token_hash=_sha256(token),
-                staff_id=staff.id,
+                staff_id=saved_id(staff),
                 terminal_id=terminal_id,
                 started_at=now,
                 last_seen_at=now,
@@ -140,12 +142,16 @@ class Authenticator:
         return SignedIn(staff, token)
 
     def _password_matches(self, staff: Staff, password: str) -> bool:
+        if staff.password_hash is None:  # no password was ever set: nothing matches
+            return False
         try:
             return self.hasher.verify(staff.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 
-    def _check_terminal(self, session, staff: Staff, terminal: TerminalCredential | None):
+    def _check_terminal(
+        self, session: Session, staff: Staff, terminal: TerminalCredential | None
+    ) -> int | None:
         store = session.get(Store, staff.store_id) if staff.store_id else None
         if terminal is not None:
             row = session.get(Terminal, terminal.terminal_id)
@@ -155,7 +161,7 @@ class Authenticator:
                 and secrets.compare_digest(row.secret_hash, _sha256(terminal.secret))
                 and (row.store_id is None or row.store_id == staff.store_id)
             )
-            if valid:
+            if valid and row is not None:
                 return row.id
         if store is not None and store.requires_terminal:
             self._refuse(
@@ -166,7 +172,9 @@ class Authenticator:
             )
         return None
 
-    def _refuse(self, session, staff: Staff | None, why: str, message: str | None = None):
+    def _refuse(
+        self, session: Session, staff: Staff | None, why: str, message: str | None = None
+    ) -> NoReturn:
         self.audit.record(
             session,
             action="sign_in",
@@ -181,7 +189,9 @@ class Authenticator:
     def resume(self, session: Session, token: str) -> Staff:
         """The staff member of a live session; ends it after the idle timeout."""
         now = self.clock.now()
-        row = session.scalar(select(StaffSession).where(StaffSession.token_hash == _sha256(token)))
+        row = session.scalar(
+            select(StaffSession).where(col(StaffSession.token_hash) == _sha256(token))
+        )
         if row is None or row.ended_at is not None:
             raise SessionExpired("signed out: sign in again")
         if now - row.last_seen_at >= self.idle_timeout:
@@ -197,7 +207,9 @@ class Authenticator:
         return staff
 
     def sign_out(self, session: Session, token: str) -> None:
-        row = session.scalar(select(StaffSession).where(StaffSession.token_hash == _sha256(token)))
+        row = session.scalar(
+            select(StaffSession).where(col(StaffSession.token_hash) == _sha256(token))
+        )
         if row is not None and row.ended_at is None:
             row.ended_at = self.clock.now()
             self.audit.record(session, action="sign_out", result="ok", actor_id=row.staff_id)
@@ -227,7 +239,7 @@ class Authenticator:
             actor_id=actor.id,
             detail={"terminal": terminal.id},
         )
-        return TerminalCredential(terminal.id, secret)
+        return TerminalCredential(saved_id(terminal), secret)
 
     def revoke_terminal(self, session: Session, *, terminal_id: int, actor: Staff) -> Terminal:
         _require_admin(actor, "revoke terminals")
@@ -250,7 +262,7 @@ class Authenticator:
         """Bind (or free) a store's staff to its registered terminals; takes effect at their
         next sign-in."""
         _require_admin(actor, "decide which stores require registered terminals")
-        store = session.scalar(select(Store).where(Store.code == store_code.strip()))
+        store = session.scalar(select(Store).where(col(Store.code) == store_code.strip()))
         if store is None:
             raise NotFound(f"no store {store_code.strip()!r}")
         store.requires_terminal = required
@@ -268,8 +280,8 @@ class Authenticator:
         still sign in from once it requires terminals."""
         return len(
             session.scalars(
-                select(Terminal.id).where(
-                    Terminal.store_id == store.id, Terminal.revoked_at.is_(None)
+                select(col(Terminal.id)).where(
+                    col(Terminal.store_id) == store.id, col(Terminal.revoked_at).is_(None)
                 )
             ).all()
         )

@@ -4,12 +4,16 @@ encrypted), applied only when a second person approves."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.errors import InvalidState, MemberNotActive, NotFound, ValidationError
 from workbench.masking.fields import MASKERS
 from workbench.members.identity import normalise_email, normalise_phone, parse_id_number
@@ -31,7 +35,7 @@ class ChangeRequests:
         self,
         *,
         clock: Clock,
-        sessions,
+        sessions: sessionmaker[Session],
         registry: MemberRegistry,
         access: MemberAccess,
         audit: AuditLog,
@@ -92,14 +96,14 @@ class ChangeRequests:
             self._refuse_duplicate(session, member, field, value)
             old = self.registry.decrypt(member, (field,))[field]
             change = ChangeRequest(
-                member_id=member.id,
+                member_id=saved_id(member),
                 field=field,
                 old_value_masked=MASKERS[field](old),
                 new_value_masked=MASKERS[field](value),
                 new_value_enc=self.registry.cipher.encrypt(field, value),
                 reason=(reason or "").strip()[:300],
                 status=ChangeStatus.PENDING,
-                requested_by_id=actor.id,
+                requested_by_id=saved_id(actor),
                 requested_at=self.clock.now(),
             )
             session.add(change)
@@ -125,6 +129,8 @@ class ChangeRequests:
             if change.status != ChangeStatus.PENDING:
                 raise InvalidState(f"change request {request_id} is already {change.status}")
             member = session.get(Member, change.member_id)
+            if member is None:  # members are never deleted: only a damaged database gets here
+                raise NotFound(f"no member {change.member_id} for change request {request_id}")
             why = None
             if actor.id == change.requested_by_id:
                 why = "a change needs a second person's approval"
@@ -173,15 +179,17 @@ class ChangeRequests:
         with self.sessions() as session:
             query = (
                 select(ChangeRequest)
-                .join(Member, Member.id == ChangeRequest.member_id)
-                .where(ChangeRequest.status == ChangeStatus.PENDING)
+                .join(Member, col(Member.id) == col(ChangeRequest.member_id))
+                .where(col(ChangeRequest.status) == ChangeStatus.PENDING)
             )
             scope = standing_scope(session, actor)
             if scope is not None:
                 query = query.where(scope)
-            return list(session.scalars(query.order_by(ChangeRequest.id)))
+            return list(session.scalars(query.order_by(col(ChangeRequest.id))))
 
-    def _refuse_erased(self, session, actor: Staff, member: Member, action: str, **detail):
+    def _refuse_erased(
+        self, session: Session, actor: Staff, member: Member, action: str, **detail: Any
+    ) -> None:
         if member.status != MemberStatus.TERMINATED and member.erased_at is None:
             return
         self.audit.record(
@@ -198,7 +206,11 @@ class ChangeRequests:
             "there is nothing to change"
         )
 
-    def _refuse_duplicate(self, session, member: Member, field: str, value: str | None) -> None:
+    def _refuse_duplicate(
+        self, session: Session, member: Member, field: str, value: str | None
+    ) -> None:
+        if value is None:  # a cleared field (e-mail, address) duplicates nothing
+            return
         if field == "phone":
             self.registry.refuse_duplicates(
                 session, self.registry.phone_bidx(value), None, except_id=member.id
@@ -210,6 +222,8 @@ class ChangeRequests:
 
     def _apply(self, member: Member, field: str, value: str | None) -> None:
         setattr(member, f"{field}_enc", self.registry.cipher.encrypt(field, value))
+        if value is None:  # only e-mail and address can be cleared; nothing follows from them
+            return
         if field == "phone":
             member.phone_bidx = self.registry.phone_bidx(value)
         elif field == "id_number":

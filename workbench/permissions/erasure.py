@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.crypto import FieldCipher
 from workbench.members.models import Member
@@ -19,7 +19,8 @@ def erase_member_change_requests(
     session.execute(
         update(ChangeRequest)
         .where(
-            ChangeRequest.member_id == member.id, ChangeRequest.status == ChangeStatus.PENDING.value
+            col(ChangeRequest.member_id) == member.id,
+            col(ChangeRequest.status) == ChangeStatus.PENDING.value,
         )
         .values(
             status=ChangeStatus.REJECTED.value,
@@ -30,7 +31,7 @@ def erase_member_change_requests(
     )
     session.execute(
         update(ChangeRequest)
-        .where(ChangeRequest.member_id == member.id)
+        .where(col(ChangeRequest.member_id) == member.id)
         .values(old_value_masked=None, new_value_masked=None, new_value_enc=None, reason="")
         .execution_options(synchronize_session="fetch")
     )

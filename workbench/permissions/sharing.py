@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.errors import ValidationError
 from workbench.masking.fields import MASKERS
 from workbench.masking.groups import Rules, protect
@@ -73,7 +76,7 @@ class DataSharing:
         self,
         *,
         clock: Clock,
-        sessions,
+        sessions: sessionmaker[Session],
         registry: MemberRegistry,
         audit: AuditLog,
         min_group_size: int,
@@ -89,7 +92,9 @@ class DataSharing:
         self.share_roles = set(share_roles)
 
     # Aggregates --------------------------------------------------------------------------------
-    def member_counts(self, actor: Staff, *, by_store: bool = True, by_tier: bool = True):
+    def member_counts(
+        self, actor: Staff, *, by_store: bool = True, by_tier: bool = True
+    ) -> list[GroupCount]:
         """Active members by store and/or tier; every role may ask, within its standing scope.
 
         Whatever view is asked for, the cells to hide are chosen on the whole store × tier table
@@ -99,11 +104,11 @@ class DataSharing:
             raise ValidationError("by", "store, tier or store,tier")
         with immediate_session(self.sessions) as session:
             query = (
-                select(Store.code, Member.tier_code, func.count())
+                select(col(Store.code), col(Member.tier_code), func.count())
                 .select_from(Member)
-                .join(Store, Store.id == Member.store_id)
-                .where(Member.status == MemberStatus.ACTIVE)
-                .group_by(Store.code, Member.tier_code)
+                .join(Store, col(Store.id) == col(Member.store_id))
+                .where(col(Member.status) == MemberStatus.ACTIVE)
+                .group_by(col(Store.code), col(Member.tier_code))
             )
             scope = standing_scope(session, actor)
             if scope is not None:
@@ -134,16 +139,16 @@ class DataSharing:
                 session.commit()
                 raise AccessDenied(f"{actor.username} ({actor.role}) may not export member lists")
             query = (
-                select(Member, Store.code)
-                .join(Store, Store.id == Member.store_id)
-                .where(Member.status != MemberStatus.TERMINATED)
-                .order_by(Member.id)
+                select(Member, col(Store.code))
+                .join(Store, col(Store.id) == col(Member.store_id))
+                .where(col(Member.status) != MemberStatus.TERMINATED)
+                .order_by(col(Member.id))
             )
             scope = standing_scope(session, actor)
             if scope is not None:
                 query = query.where(scope)
             if store_code:
-                query = query.where(Store.code == store_code)
+                query = query.where(col(Store.code) == store_code)
             out = io.StringIO()
             writer = csv.writer(out)
             writer.writerow(["member_no", "store", "status", "tier", *PERSONAL_FIELDS])
@@ -206,11 +211,11 @@ class DataSharing:
             now: datetime = self.clock.now()
             session.add(
                 ThirdPartyShare(
-                    member_id=member.id,
+                    member_id=saved_id(member),
                     partner=partner.strip(),
                     agreement_ref=agreement_ref.strip(),
                     fields=",".join(fields),
-                    shared_by_id=actor.id,
+                    shared_by_id=saved_id(actor),
                     shared_at=now,
                 )
             )

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
+from workbench.clock import Clock
 from workbench.crypto import FieldCipher
 from workbench.errors import NotFound, ValidationError
 from workbench.members.identity import normalise_email
@@ -23,14 +24,18 @@ EMAIL_FIELD = "staff.email"
 
 
 class StaffDirectory:
-    def __init__(self, *, clock, auth: Authenticator, audit: AuditLog, cipher: FieldCipher) -> None:
+    def __init__(
+        self, *, clock: Clock, auth: Authenticator, audit: AuditLog, cipher: FieldCipher
+    ) -> None:
         self.clock = clock
         self.auth = auth
         self.audit = audit
         self.cipher = cipher
 
     def has_admin(self, session: Session) -> bool:
-        query = select(Staff.id).where(Staff.role == Role.ADMIN, Staff.active.is_(True))
+        query = select(col(Staff.id)).where(
+            col(Staff.role) == Role.ADMIN, col(Staff.active).is_(True)
+        )
         return session.scalar(query.limit(1)) is not None
 
     def add(
@@ -58,11 +63,11 @@ class StaffDirectory:
             role = Role(role)
         except ValueError:
             raise ValidationError("role", f"one of {', '.join(r.value for r in Role)}") from None
-        if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+        if session.scalar(select(col(Staff.id)).where(col(Staff.username) == username)) is not None:
             raise ValidationError("username", f"{username!r} is taken")
         store_id = None
         if store_code:
-            store = session.scalar(select(Store).where(Store.code == store_code))
+            store = session.scalar(select(Store).where(col(Store.code) == store_code))
             if store is None:
                 raise NotFound(f"no store {store_code!r}")
             store_id = store.id
@@ -92,12 +97,14 @@ class StaffDirectory:
     def _target(self, session: Session, actor: Staff, username: str) -> Staff:
         if actor.role != Role.ADMIN:
             raise AccessDenied("only administrators manage staff")
-        staff = session.scalar(select(Staff).where(Staff.username == username))
+        staff = session.scalar(select(Staff).where(col(Staff.username) == username))
         if staff is None:
             raise NotFound(f"no staff member {username!r}")
         return staff
 
-    def set_password(self, session: Session, *, actor: Staff, username: str, password: str):
+    def set_password(
+        self, session: Session, *, actor: Staff, username: str, password: str
+    ) -> Staff:
         staff = self._target(session, actor, username)
         staff.password_hash = self.auth.hash_password(password)
         self.audit.record(

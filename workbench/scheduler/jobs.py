@@ -1,6 +1,7 @@
 """The periodic jobs. APScheduler's job store keeps jobs by reference to these module-level
-functions, so they take no arguments and find the workbench the scheduler process built.
-Every job is idempotent: run again after a crash, it creates nothing twice."""
+functions, so they take no arguments and find the workbench the scheduler process built; each
+calls a use case (`wb.usecases`), which owns its transactions. Every job is idempotent: run again
+after a crash, it creates nothing twice."""
 
 from __future__ import annotations
 
@@ -24,46 +25,37 @@ def _wb() -> Workbench:
 
 
 def escalation_sweep() -> None:
-    from workbench.complaints.escalation import sweep
-
-    result = sweep(_wb().sessions, _wb().complaints)
+    result = _wb().usecases.complaints.sweep()
     if result.escalations:
         log.info("escalated %d times on %d complaints", result.escalations, result.complaints)
 
 
 def return_lapsed_leases() -> None:
-    returned = _wb().callbacks.return_lapsed_leases()
+    returned = _wb().usecases.callbacks.return_lapsed_leases()
     if returned:
         log.info("%d lapsed callback claims returned to the queue", returned)
 
 
 def expire_callback_tasks() -> None:
-    expired = _wb().callbacks.expire_past_windows()
+    expired = _wb().usecases.callbacks.expire_past_windows()
     if expired:
         log.info("%d callback tasks closed: their calling window ended", expired)
 
 
 def materialise_campaigns() -> None:
-    made = _wb().campaigns.materialise_all()
+    made = _wb().usecases.callbacks.materialise_all()
     if made:
         log.info("%d campaign callback tasks made", made)
 
 
 def expire_points() -> None:
-    wb = _wb()
-    with wb.sessions() as session:
-        expired = wb.ledger.expire_due(session)
-        session.commit()
+    expired = _wb().usecases.tiers.expire_points()
     log.info("%d points expired", expired)
 
 
 def tier_review() -> None:
-    wb = _wb()
-    with wb.sessions() as session:
-        changes = wb.tier_review.proposed_changes(session)
-        wb.tier_review.apply(session, changes)
-        session.commit()
-    log.info("tier review: %d members changed tier", len(changes))
+    result = _wb().usecases.tiers.review(None)
+    log.info("tier review: %d members changed tier", len(result.changes))
 
 
 def send_outbox() -> None:

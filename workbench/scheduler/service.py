@@ -26,8 +26,8 @@ from apscheduler.util import obj_to_ref
 from sqlalchemy.exc import SQLAlchemyError
 
 from workbench.bootstrap import Workbench
-from workbench.scheduler import jobs
 from workbench.db.leader import LeaderLock
+from workbench.scheduler import jobs
 
 log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"

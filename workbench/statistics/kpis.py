@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import case, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.callbacks.models import CallbackAttempt, Outcome
 from workbench.complaints.models import Complaint
@@ -30,32 +30,32 @@ def agent_figures(session: Session, period: Period) -> dict[int, dict[str, int]]
     figures: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     calls = (
         select(
-            CallbackAttempt.staff_id,
+            col(CallbackAttempt.staff_id),
             func.count(),
-            func.sum(case((CallbackAttempt.outcome == Outcome.REACHED.value, 1), else_=0)),
-            func.sum(case((CallbackAttempt.outcome.in_(DONE_OUTCOMES), 1), else_=0)),
+            func.sum(case((col(CallbackAttempt.outcome) == Outcome.REACHED.value, 1), else_=0)),
+            func.sum(case((col(CallbackAttempt.outcome).in_(DONE_OUTCOMES), 1), else_=0)),
         )
-        .where(CallbackAttempt.at >= period.start, CallbackAttempt.at < period.end)
-        .group_by(CallbackAttempt.staff_id)
+        .where(col(CallbackAttempt.at) >= period.start, col(CallbackAttempt.at) < period.end)
+        .group_by(col(CallbackAttempt.staff_id))
     )
     for staff_id, n, reached, done in session.execute(calls):
         row = figures[staff_id]
         row["calls"], row["reached"], row["callbacks_done"] = n, int(reached or 0), int(done or 0)
     # A complaint is the handler's; one closed without a named handler is the agent's who took it.
-    owner = func.coalesce(Complaint.handler_id, Complaint.received_by_id)
+    owner = func.coalesce(col(Complaint.handler_id), col(Complaint.received_by_id))
     closed = (
         select(
             owner,
             func.count(),
             # A supervisor's close records a reason; every other close is the member satisfied.
-            func.sum(case((Complaint.closed_reason.is_(None), 1), else_=0)),
-            func.count(Complaint.satisfaction),
-            func.sum(Complaint.satisfaction),
+            func.sum(case((col(Complaint.closed_reason).is_(None), 1), else_=0)),
+            func.count(col(Complaint.satisfaction)),
+            func.sum(col(Complaint.satisfaction)),
         )
         .where(
-            Complaint.state == State.CLOSED.value,
-            Complaint.closed_at >= period.start,
-            Complaint.closed_at < period.end,
+            col(Complaint.state) == State.CLOSED.value,
+            col(Complaint.closed_at) >= period.start,
+            col(Complaint.closed_at) < period.end,
             owner.is_not(None),
         )
         .group_by(owner)

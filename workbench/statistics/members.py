@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.complaints.models import Complaint
 from workbench.members.models import Member, MemberCard, PointsEntry, PointsKind, Purchase
@@ -22,7 +22,8 @@ Raw = dict[int, dict[str, int]]  # store id -> figure -> number
 def on_books(at: datetime) -> ColumnElement[bool]:
     """A member at the instant `at`: joined before it and not terminated by then."""
     return and_(
-        Member.joined_at < at, or_(Member.terminated_at.is_(None), Member.terminated_at >= at)
+        col(Member.joined_at) < at,
+        or_(col(Member.terminated_at).is_(None), col(Member.terminated_at) >= at),
     )
 
 
@@ -48,14 +49,14 @@ def membership(session: Session, period: Period, stores: list[int] | None) -> tu
     ended in the period by store."""
     query = (
         select(
-            Member.store_id,
-            Member.tier_code,
+            col(Member.store_id),
+            col(Member.tier_code),
             func.sum(_flag(on_books(period.end))).label("members"),
-            func.sum(_flag(_within(Member.joined_at, period))).label("joined"),
-            func.sum(_flag(_within(Member.terminated_at, period))).label("ended"),
+            func.sum(_flag(_within(col(Member.joined_at), period))).label("joined"),
+            func.sum(_flag(_within(col(Member.terminated_at), period))).label("ended"),
         )
-        .where(Member.joined_at.is_not(None), *_in(Member.store_id, stores))
-        .group_by(Member.store_id, Member.tier_code)
+        .where(col(Member.joined_at).is_not(None), *_in(Member.store_id, stores))
+        .group_by(col(Member.store_id), col(Member.tier_code))
     )
     totals: Raw = defaultdict(lambda: {"members": 0, "joined": 0, "ended": 0})
     tiers: Raw = defaultdict(dict)
@@ -74,21 +75,21 @@ def purchases(
     """Active members, their spend (fen) and visits; the retention cohort (bought in the
     previous period and were members at its end) and how many of it bought again."""
     before = period.previous() if retention else period
-    in_period = Purchase.occurred_at >= period.start
+    in_period = col(Purchase.occurred_at) >= period.start
     fen = type_coerce(Purchase.amount, BigInteger)  # whole fen: exact sums on both backends
     per_member = (
         select(
-            Purchase.member_id.label("member_id"),
+            col(Purchase.member_id).label("member_id"),
             func.sum(_flag(in_period) * fen).label("spend"),
             func.sum(_flag(in_period)).label("visits"),
-            func.max(_flag(Purchase.occurred_at < period.start)).label("before"),
+            func.max(_flag(col(Purchase.occurred_at) < period.start)).label("before"),
         )
         .where(
-            Purchase.occurred_at >= before.start,
-            Purchase.occurred_at < period.end,
+            col(Purchase.occurred_at) >= before.start,
+            col(Purchase.occurred_at) < period.end,
             *_members_of(Purchase.member_id, stores),
         )
-        .group_by(Purchase.member_id)
+        .group_by(col(Purchase.member_id))
         .subquery()
     )
     now_member, then_member = on_books(period.end), on_books(period.start)
@@ -96,16 +97,16 @@ def purchases(
     cohort = and_(then_member, per_member.c.before == 1)
     query = (
         select(
-            Member.store_id,
+            col(Member.store_id),
             func.sum(_flag(and_(now_member, bought))).label("active"),
             func.sum(_flag(now_member) * per_member.c.spend).label("spend_fen"),
             func.sum(_flag(now_member) * per_member.c.visits).label("visits"),
             func.sum(_flag(cohort)).label("cohort"),
             func.sum(_flag(and_(cohort, bought))).label("retained"),
         )
-        .join_from(per_member, Member, Member.id == per_member.c.member_id)
+        .join_from(per_member, Member, col(Member.id) == per_member.c.member_id)
         .where(*_in(Member.store_id, stores))
-        .group_by(Member.store_id)
+        .group_by(col(Member.store_id))
     )
     return _rows(session, query)
 
@@ -116,25 +117,27 @@ def points(session: Session, period: Period, stores: list[int] | None) -> Raw:
     kind = PointsEntry.kind
     per_member = (
         select(
-            PointsEntry.member_id.label("member_id"),
-            func.sum(_flag(PointsEntry.points > 0) * PointsEntry.points).label("issued"),
-            func.sum(_flag(kind == PointsKind.REDEMPTION.value) * -PointsEntry.points).label(
+            col(PointsEntry.member_id).label("member_id"),
+            func.sum(_flag(col(PointsEntry.points) > 0) * col(PointsEntry.points)).label("issued"),
+            func.sum(_flag(kind == PointsKind.REDEMPTION.value) * -col(PointsEntry.points)).label(
                 "redeemed"
             ),
-            func.sum(_flag(kind == PointsKind.EXPIRY.value) * -PointsEntry.points).label("expired"),
+            func.sum(_flag(kind == PointsKind.EXPIRY.value) * -col(PointsEntry.points)).label(
+                "expired"
+            ),
             func.max(_flag(kind == PointsKind.ACTIVITY.value)).label("activity"),
         )
         .where(
             _within(PointsEntry.occurred_at, period), *_members_of(PointsEntry.member_id, stores)
         )
-        .group_by(PointsEntry.member_id)
+        .group_by(col(PointsEntry.member_id))
         .subquery()
     )
     member = on_books(period.end)
     p = per_member.c
     query = (
         select(
-            Member.store_id,
+            col(Member.store_id),
             func.sum(_flag(member) * p.issued).label("points_issued"),
             func.sum(_flag(and_(member, p.issued > 0))).label("earners"),
             func.sum(_flag(member) * p.redeemed).label("points_redeemed"),
@@ -143,9 +146,9 @@ def points(session: Session, period: Period, stores: list[int] | None) -> Raw:
             func.sum(_flag(and_(member, p.expired > 0))).label("expirers"),
             func.sum(_flag(and_(member, p.activity == 1))).label("participants"),
         )
-        .join_from(per_member, Member, Member.id == p.member_id)
+        .join_from(per_member, Member, col(Member.id) == p.member_id)
         .where(*_in(Member.store_id, stores))
-        .group_by(Member.store_id)
+        .group_by(col(Member.store_id))
     )
     return _rows(session, query)
 
@@ -155,17 +158,17 @@ def satisfaction(session: Session, period: Period, stores: list[int] | None) -> 
     scores: the complaint analysis's own scope (complaints/analytics.py), grouped by store."""
     query = (
         select(
-            Complaint.store_id,
+            col(Complaint.store_id),
             func.count().label("complaints"),
-            func.count(Complaint.satisfaction).label("scores"),
-            func.sum(Complaint.satisfaction).label("score_sum"),
+            func.count(col(Complaint.satisfaction)).label("scores"),
+            func.sum(col(Complaint.satisfaction)).label("score_sum"),
         )
         .where(
             _within(Complaint.received_at, period),
-            Complaint.store_id.is_not(None),
+            col(Complaint.store_id).is_not(None),
             *_in(Complaint.store_id, stores),
         )
-        .group_by(Complaint.store_id)
+        .group_by(col(Complaint.store_id))
     )
     return _rows(session, query)
 
@@ -175,16 +178,16 @@ def cards_issued(session: Session, period: Period, stores: list[int] | None) -> 
     Counted per member first, so the member rows are read once per member with cards, not
     once per member."""
     per_member = (
-        select(MemberCard.member_id.label("member_id"), func.count().label("cards"))
+        select(col(MemberCard.member_id).label("member_id"), func.count().label("cards"))
         .where(_within(MemberCard.issued_at, period), *_members_of(MemberCard.member_id, stores))
-        .group_by(MemberCard.member_id)
+        .group_by(col(MemberCard.member_id))
         .subquery()
     )
     query = (
-        select(Member.store_id, func.sum(per_member.c.cards).label("cards"))
-        .join_from(per_member, Member, Member.id == per_member.c.member_id)
+        select(col(Member.store_id), func.sum(per_member.c.cards).label("cards"))
+        .join_from(per_member, Member, col(Member.id) == per_member.c.member_id)
         .where(*_in(Member.store_id, stores))
-        .group_by(Member.store_id)
+        .group_by(col(Member.store_id))
     )
     return _rows(session, query)
 
@@ -197,4 +200,4 @@ def _members_of(column, stores: list[int] | None) -> list:
     """One store's lines are found through its members (by index), not by reading them all."""
     if stores is None:
         return []
-    return [column.in_(select(Member.id).where(Member.store_id.in_(stores)))]
+    return [column.in_(select(col(Member.id)).where(col(Member.store_id).in_(stores)))]

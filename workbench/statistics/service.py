@@ -16,11 +16,13 @@ from datetime import date, tzinfo
 from functools import cached_property
 
 from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.errors import ValidationError
 from workbench.members.models import Role, Staff, Store, StoreKind
 from workbench.members.tiers import TierScheme
@@ -98,7 +100,7 @@ class Statistics:
         self,
         *,
         clock: Clock,
-        sessions,
+        sessions: sessionmaker[Session],
         audit: AuditLog,
         scheme: TierScheme,
         zone: tzinfo,
@@ -245,7 +247,7 @@ class Statistics:
             return _Scope([], [], False, None), None
         chosen = None
         if store_code:
-            chosen = session.scalar(select(Store).where(Store.code == store_code))
+            chosen = session.scalar(select(Store).where(col(Store.code) == store_code))
             if chosen is None:
                 raise ValidationError("store", f"no store with code {store_code!r}")
         if actor.role == Role.STORE_MANAGER or not serves_all_stores(session, actor):
@@ -254,8 +256,8 @@ class Statistics:
                 return None, "a branch's staff report on their own store only"
             return _Scope([own], [own.id], False, own.id), None
         if chosen is not None:
-            return _Scope([chosen], [chosen.id], True, None), None
-        stores = list(session.scalars(select(Store).order_by(Store.code)))
+            return _Scope([chosen], [saved_id(chosen)], True, None), None
+        stores = list(session.scalars(select(Store).order_by(col(Store.code))))
         return _Scope(stores, None, True, None), None
 
     def _shown_stores(self, scope: _Scope, parts: list[dict]) -> list[Store]:
@@ -274,16 +276,21 @@ class Statistics:
         elif scope.staff_store_id is not None:
             ids = set(
                 session.scalars(
-                    select(Staff.id).where(
-                        Staff.store_id == scope.staff_store_id, Staff.id.in_(list(found))
+                    select(col(Staff.id)).where(
+                        col(Staff.store_id) == scope.staff_store_id, col(Staff.id).in_(list(found))
                     )
                 )
             )
         else:
-            ids = {actor.id}
-        people = session.scalars(select(Staff).where(Staff.id.in_(ids)).order_by(Staff.username))
+            ids = {saved_id(actor)}
+        people = session.scalars(
+            select(Staff).where(col(Staff.id).in_(ids)).order_by(col(Staff.username))
+        )
         empty = dict.fromkeys(kpis.FIGURES, 0)
-        return [figures.agent_kpis(p, found.get(p.id, empty), self.min_group_size) for p in people]
+        return [
+            figures.agent_kpis(p, found.get(saved_id(p), empty), self.min_group_size)
+            for p in people
+        ]
 
     def _tier_codes(self, seen: set[str]) -> tuple[str, ...]:
         scheme = tuple(t.code for t in self.scheme.tiers)

@@ -4,7 +4,9 @@ Every request must carry a valid X-Twilio-Signature, checked with the SDK's Requ
 against the public URL Twilio was given (the server may sit behind a TLS-terminating proxy,
 so the URL it sees itself is not the one signed): no or a wrong signature is 403, logged
 without personal data; a body that is not a form, or lacks what the webhook needs, is 400.
-Handlers do blocking database work, so they run in the thread pool."""
+Handlers do blocking database work, so they run in the thread pool. The voice webhooks are the
+hotline's handlers; the messaging ones are use cases (`usecases.replies`): the server opens no
+session of its own."""
 
 from __future__ import annotations
 
@@ -20,14 +22,12 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
-from workbench.errors import NotFound, WorkbenchError
-from workbench.messaging.dispatcher import apply_status_callback
-from workbench.messaging.inbound import OPT_IN, OPT_OUT, handle_inbound_sms
+from workbench.errors import ConfigError, NotFound, WorkbenchError
+from workbench.messaging.inbound import OPT_IN, OPT_OUT
 from workbench.telephony import twiml
-from workbench.telephony.hotline import first_time
 
 if TYPE_CHECKING:
-    from workbench.bootstrap import Services, Telephony
+    from workbench.bootstrap import Services, Telephony, Workbench
 
 log = logging.getLogger(__name__)
 XML = "application/xml"
@@ -45,9 +45,10 @@ class BadRequest(Exception):
 
 
 def create_app(
-    telephony: Telephony, wb: Services, *, auth_token: str, public_url: str
+    telephony: Telephony, wb: Workbench, *, auth_token: str, public_url: str
 ) -> Starlette:
     hotline = telephony.hotline
+    replies = wb.usecases.replies
     validator = RequestValidator(auth_token)
     public_url = public_url.rstrip("/")
 
@@ -90,20 +91,12 @@ def create_app(
         return endpoint
 
     def inbound_sms(p: dict, _q: dict) -> str:
-        with wb.sessions() as session:
-            if not first_time(session, f"sms:{p['MessageSid']}", wb.clock):
-                return twiml.sms_reply(None)
-            result = handle_inbound_sms(wb, session, from_number=p["From"], body=p.get("Body", ""))
-            session.commit()
+        result = replies.sms_received(p["MessageSid"], p["From"], p.get("Body", ""))
         word = (p.get("Body") or "").strip().upper()
         return twiml.sms_reply(None if word in TWILIO_WORDS else CONFIRM.get(result.action))
 
     def sms_status(p: dict, _q: dict) -> None:
-        with wb.sessions() as session:
-            apply_status_callback(
-                session, provider_id=p["MessageSid"], status=p["MessageStatus"], at=wb.clock.now()
-            )
-            session.commit()
+        replies.sms_status(p["MessageSid"], p["MessageStatus"])
 
     routes = [
         (
@@ -215,11 +208,10 @@ def _query_ids(request: Request) -> dict[str, int]:
     return ids
 
 
-def server_app(wb: Services) -> Starlette:
+def server_app(wb: Workbench) -> Starlette:
     """The app for a workbench: needs the public URL and the Twilio auth token to check
     signatures, so it refuses to start without them."""
     from workbench.bootstrap import build_telephony
-    from workbench.errors import ConfigError
 
     s = wb.settings
     token = s.twilio_auth_token.get_secret_value() if s.twilio_auth_token else ""
@@ -229,6 +221,15 @@ def server_app(wb: Services) -> Starlette:
             "token (WORKBENCH_TWILIO_AUTH_TOKEN) to check Twilio's signatures"
         )
     return create_app(build_telephony(wb), wb, auth_token=token, public_url=s.telephony_public_url)
+
+
+def check_workers(wb: Services, workers: int) -> None:
+    """Several server processes need PostgreSQL: screen pops cross processes by LISTEN/NOTIFY."""
+    if workers > 1 and wb.engine.dialect.name != "postgresql":
+        raise ConfigError(
+            "several server processes need PostgreSQL: screen pops cross "
+            "processes by LISTEN/NOTIFY, which SQLite does not have"
+        )
 
 
 def app_from_environment() -> Starlette:

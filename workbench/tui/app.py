@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from workbench.bootstrap import Telephony, Workbench
+from workbench.bootstrap import Workbench
 from workbench.errors import WorkbenchError
 from workbench.incidents import person_facing
 from workbench.members.models import Role, Staff
@@ -60,13 +60,6 @@ class WorkbenchApp(App):
         return self.wb.usecases.calls
 
     @property
-    def telephony(self) -> Telephony:
-        """The hotline's call desk and events: the workbench is built with them for the TUI."""
-        if self.wb.telephony is None:
-            raise WorkbenchError("this workbench was built without the hotline")
-        return self.wb.telephony
-
-    @property
     def staff(self) -> Staff:
         assert self.signed_in is not None, "no one is signed in"
         return self.signed_in.staff
@@ -99,19 +92,18 @@ class WorkbenchApp(App):
             self.switch_screen(HomeScreen())
 
     def touch_session(self) -> Staff:
-        """Called from workers before each service call: ends an idle session."""
+        """Called from workers before each use case: the acting staff member, seen now; ends an
+        idle session (SessionExpired)."""
         if self.signed_in is None:
             raise SessionExpired(self.labels("sign_in.expired"))
-        with self.wb.sessions() as session:
-            return self.wb.auth.resume(session, self.signed_in.token)
+        return self.usecases.sign_in.resume(self.signed_in.token)
 
     def end_session(self, message: str | None = None) -> None:
         from workbench.tui.screens.sign_in import SignInScreen
 
         self._stop_listening.set()
         if self.signed_in is not None:
-            with self.wb.sessions() as session:
-                self.wb.auth.sign_out(session, self.signed_in.token)
+            self.usecases.sign_in.sign_out(self.signed_in.token)
         self.signed_in = None
         self.sub_title = ""
         while len(self.screen_stack) > 2:
@@ -149,7 +141,7 @@ class WorkbenchApp(App):
                 self.call_from_thread(self.on_call_event, event)
 
         try:
-            self.telephony.events.listen(deliver, stop)
+            self.calls.listen(deliver, stop)
         except Exception:  # the database went away: pops stop, the rest of the app goes on
             log.warning("call events stopped", exc_info=True)
 

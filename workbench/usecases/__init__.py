@@ -10,10 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workbench.usecases.admin import AdminDesk
 from workbench.usecases.base import UnitOfWork
-from workbench.usecases.calls import HotlineDesk
+from workbench.usecases.callbacks import CallbackDesk, callback_desk
+from workbench.usecases.calls import HotlineDesk, hotline_desk
 from workbench.usecases.complaints import ComplaintDesk
+from workbench.usecases.dashboard import DashboardDesk, dashboard_desk
+from workbench.usecases.members import MemberDesk, member_desk
 from workbench.usecases.messages import MessageDesk
+from workbench.usecases.odoo import OdooDesk
+from workbench.usecases.protection import ProtectionDesk, protection_desk
+from workbench.usecases.replies import ReplyDesk, reply_desk
+from workbench.usecases.sign_in import SignInDesk, sign_in_desk
+from workbench.usecases.statistics import StatisticsDesk
+from workbench.usecases.tiers import TierDesk, tier_desk
 
 if TYPE_CHECKING:
     from workbench.bootstrap import Services, Telephony
@@ -23,13 +33,40 @@ if TYPE_CHECKING:
 class UseCases:
     complaints: ComplaintDesk
     calls: HotlineDesk | None  # None: built without the hotline
+    callbacks: CallbackDesk
+    dashboard: DashboardDesk
+    replies: ReplyDesk
     messages: MessageDesk
+    odoo: OdooDesk  # its sync is None where no [odoo] host is configured
+    admin: AdminDesk
+    statistics: StatisticsDesk
+    sign_in: SignInDesk
+    members: MemberDesk
+    tiers: TierDesk
+    protection: ProtectionDesk
 
 
 def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
     uow = UnitOfWork(s.sessions)
     return UseCases(
         complaints=ComplaintDesk(uow=uow, complaints=s.complaints, reports=s.complaint_reports),
-        calls=HotlineDesk(desk=telephony.desk) if telephony else None,
-        messages=MessageDesk(messages=s.messages),
+        calls=hotline_desk(s, telephony) if telephony else None,
+        callbacks=callback_desk(s, uow),
+        dashboard=dashboard_desk(s, uow),
+        replies=reply_desk(s, uow),
+        messages=MessageDesk(
+            uow=uow,
+            messages=s.messages,
+            outbox=s.outbox,
+            dispatcher=s.dispatcher,
+            access=s.access,
+            registry=s.registry,
+        ),
+        odoo=OdooDesk(uow=uow, sync=s.odoo),
+        admin=AdminDesk(uow=uow, services=s),
+        statistics=StatisticsDesk(statistics=s.statistics),
+        sign_in=sign_in_desk(s, uow),
+        members=member_desk(s, uow),
+        tiers=tier_desk(s, uow),
+        protection=protection_desk(s, uow),
     )

@@ -21,7 +21,7 @@ class UnitOfWork:
     """`with uow.write() as session:` — one transaction that takes SQLite's write lock up front
     (a deferred transaction that reads and then writes cannot wait for another writer: it fails
     at once with 'database is locked'); committed when the block ends, rolled back if it raises.
-    `read()` is a transaction that writes nothing."""
+    `read()` is a transaction that writes nothing; the rows it returns stay readable."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -37,9 +37,9 @@ class UnitOfWork:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        # Closing (not rolling back) ends it: the rows read keep their values, detached.
         with self._translated(), self.sessions() as session:
             yield session
-            session.rollback()
 
     @contextmanager
     def _translated(self) -> Iterator[None]:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from workbench.complaints.analytics import ComplaintReport
-from workbench.complaints.escalation import SweepResult, sweep
+from workbench.complaints.escalation import SweepResult, sweep_batch
 from workbench.complaints.queries import OpenComplaint, open_complaints
 from workbench.complaints.reports import ComplaintReports
 from workbench.complaints.service import ComplaintIntake, ComplaintService
@@ -24,6 +24,7 @@ from workbench.views.complaints import ComplaintCard, complaint_card
 
 LIST_ROLES = (Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.ADMIN)
 MOST = 10_000
+SWEEP_BATCH = 500
 
 # A step of the workflow -> the inputs it takes (empty: none). The screens build their forms
 # from this; `take_step` checks what it is given against it.
@@ -101,10 +102,18 @@ class ComplaintDesk:
     def board(self, actor: Staff) -> tuple[dict, list[OpenComplaint]]:
         return self.reports.board(actor)
 
-    def sweep(self) -> SweepResult:
+    def sweep(self, *, batch_size: int = SWEEP_BATCH) -> SweepResult:
         """Escalates the complaints whose next rung is due; run by the scheduler (and by hand),
-        safe to run again or twice at once."""
-        return sweep(self.uow.sessions, self.complaints)
+        safe to run again or twice at once. One transaction per batch, so a long sweep holds
+        the write lock a batch at a time."""
+        complaints = escalations = 0
+        while True:
+            with self.uow.write() as session:
+                done, steps = sweep_batch(session, self.complaints, batch_size)
+            complaints += done
+            escalations += steps
+            if done < batch_size:
+                return SweepResult(complaints, escalations)
 
     def _step(
         self, session: Session, actor: Staff, number: str, step: str, values: Mapping[str, Any]

@@ -25,6 +25,7 @@ class TimelineEntry:
     staff: str
     note: str | None
     data: dict
+    staff_id: int | None = None  # None: the system (a sweep, an SMS reply)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ComplaintCard:
     description: str | None  # None: not readable by this staff member
     timeline: tuple[TimelineEntry, ...]
     links: tuple[LinkedRecord, ...]  # its calls, messages and callback tasks
+    closed_at: datetime | None = None
 
 
 def complaint_card(
@@ -71,6 +73,7 @@ def complaint_card(
             if e.note_enc
             else None,
             data=json.loads(e.data) if e.data else {},
+            staff_id=e.staff_id,
         )
         for e in service.history(session, complaint)
     )
@@ -97,4 +100,5 @@ def complaint_card(
         else None,
         timeline=timeline,
         links=tuple(story(session, complaint)),
+        closed_at=complaint.closed_at,
     )

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlmodel import Session, col
 
 from workbench.members.models import Purchase, Store
 from workbench.permissions.access import MemberView
@@ -50,47 +51,52 @@ class MemberHistory:
     callbacks: tuple[CallbackLine, ...]
 
 
-def member_history(wb, view: MemberView, *, limit: int = 20) -> MemberHistory:
+def member_history(session: Session, view: MemberView, *, limit: int = 20) -> MemberHistory:
+    """Read in the caller's transaction."""
     # Complaints and callbacks build on members; imported here, not at the top, to keep the
     # packages' import order one-way.
     from workbench.callbacks.models import CallbackTask
     from workbench.complaints.models import Complaint
 
     member_id = view.member_id
-    with wb.sessions() as session:
-        purchases = session.execute(
-            select(Purchase.occurred_at, Purchase.amount, Purchase.points_earned, Store.code)
-            .join(Store, Store.id == Purchase.store_id)
-            .where(Purchase.member_id == member_id)
-            .order_by(Purchase.occurred_at.desc())
-            .limit(limit)
-        ).all()
-        complaints = session.execute(
-            select(
-                Complaint.complaint_no,
-                Complaint.state,
-                Complaint.category,
-                Complaint.priority,
-                Complaint.received_at,
-                Complaint.satisfaction,
-            )
-            .where(Complaint.member_id == member_id)
-            .order_by(Complaint.received_at.desc())
-            .limit(limit)
-        ).all()
-        callbacks = session.execute(
-            select(
-                CallbackTask.id,
-                CallbackTask.reason,
-                CallbackTask.status,
-                CallbackTask.outcome,
-                CallbackTask.attempts,
-                CallbackTask.latest_at,
-            )
-            .where(CallbackTask.member_id == member_id)
-            .order_by(CallbackTask.created_at.desc())
-            .limit(limit)
-        ).all()
+    purchases = session.execute(
+        select(
+            col(Purchase.occurred_at),
+            col(Purchase.amount),
+            col(Purchase.points_earned),
+            col(Store.code),
+        )
+        .join(Store, col(Store.id) == col(Purchase.store_id))
+        .where(col(Purchase.member_id) == member_id)
+        .order_by(col(Purchase.occurred_at).desc())
+        .limit(limit)
+    ).all()
+    complaints = session.execute(
+        select(
+            col(Complaint.complaint_no),
+            col(Complaint.state),
+            col(Complaint.category),
+            col(Complaint.priority),
+            col(Complaint.received_at),
+            col(Complaint.satisfaction),
+        )
+        .where(col(Complaint.member_id) == member_id)
+        .order_by(col(Complaint.received_at).desc())
+        .limit(limit)
+    ).all()
+    callbacks = session.execute(
+        select(
+            col(CallbackTask.id),
+            col(CallbackTask.reason),
+            col(CallbackTask.status),
+            col(CallbackTask.outcome),
+            col(CallbackTask.attempts),
+            col(CallbackTask.latest_at),
+        )
+        .where(col(CallbackTask.member_id) == member_id)
+        .order_by(col(CallbackTask.created_at).desc())
+        .limit(limit)
+    ).all()
     return MemberHistory(
         purchases=tuple(PurchaseLine(*row) for row in purchases),
         complaints=tuple(ComplaintLine(*row) for row in complaints),

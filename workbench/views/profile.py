@@ -7,8 +7,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlmodel import Session, col
 
+from workbench.errors import NotFound
 from workbench.members.models import Member, Purchase, Store
+from workbench.members.points import PointsLedger
+from workbench.members.registry import MemberRegistry
+from workbench.members.tiers import TierScheme
+from workbench.messaging.outbox import Outbox
 from workbench.permissions.access import MemberView
 
 
@@ -58,33 +64,45 @@ def _jsonable(value):
     return value
 
 
-def member_profile(wb, view: MemberView, *, message_limit: int = 20) -> MemberProfile:
-    """Service data of a member the access layer let through (`view` is that permission)."""
-    with wb.sessions() as session:
-        member = session.get(Member, view.member_id)
-        card = wb.registry.current_card(session, member.id)
-        store = session.get(Store, member.store_id)
-        expiring = wb.ledger.expiring_within(
-            session, wb.settings.members_expiry_reminder_days, member_id=member.id
+def member_profile(
+    session: Session,
+    view: MemberView,
+    *,
+    registry: MemberRegistry,
+    ledger: PointsLedger,
+    outbox: Outbox,
+    scheme: TierScheme,
+    language: str,
+    expiring_days: int,
+    message_limit: int = 20,
+) -> MemberProfile:
+    """Service data of a member the access layer let through (`view` is that permission), read
+    in the caller's transaction."""
+    member_id = view.member_id
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"no member with id {member_id}")
+    card = registry.current_card(session, member_id)
+    store = session.get(Store, member.store_id)
+    expiring = ledger.expiring_within(session, expiring_days, member_id=member_id)
+    count, last = session.execute(
+        select(func.count(), func.max(Purchase.occurred_at)).where(
+            col(Purchase.member_id) == member_id
         )
-        count, last = session.execute(
-            select(func.count(), func.max(Purchase.occurred_at)).where(
-                Purchase.member_id == member.id
-            )
-        ).one()
-        balance = wb.ledger.balance(session, member.id)
-        messages = tuple(
-            MessageEntry(m.channel, m.template, m.status, m.created_at, m.sent_at)
-            for m in wb.outbox.log(session, member.id, limit=message_limit)
-        )
-    tier = wb.scheme.get(view.tier_code)
+    ).one()
+    balance = ledger.balance(session, member_id)
+    messages = tuple(
+        MessageEntry(m.channel, m.template, m.status, m.created_at, m.sent_at)
+        for m in outbox.log(session, member_id, limit=message_limit)
+    )
+    tier = scheme.get(view.tier_code)
     return MemberProfile(
         member_no=view.member_no,
         status=view.status,
         store_code=store.code if store else "",
         store_name=store.name if store else "",
         tier_code=tier.code,
-        tier_label=tier.label(wb.settings.locale_language),
+        tier_label=tier.label(language),
         card_no=card.card_no if card else None,
         card_status=str(card.status) if card else None,
         joined_at=view.joined_at,

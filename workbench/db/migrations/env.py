@@ -1,13 +1,14 @@
 """Alembic environment: runs against the engine handed over in config.attributes."""
 
 from alembic import context
+from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
 from workbench.db.tables import metadata
 
 config = context.config
 
 
-def _ours(name, type_, parent_names) -> bool:
+def _ours(name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames) -> bool:
     """APScheduler keeps its own job table in the same database: not ours to migrate."""
     return not (type_ == "table" and name and name.startswith("apscheduler_"))
 

@@ -5,7 +5,7 @@ the call. Each returns what was chosen; the profile does the work in a worker.""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from workbench.callbacks.models import Reason
 from workbench.errors import WorkbenchError
 from workbench.messaging.desk import AGENT_TEMPLATES
+from workbench.tui.work import desk_work
 
 
 class _Modal(ModalScreen):
@@ -88,13 +89,13 @@ class MessageScreen(_Modal):
         channel = str(self.query_one("#message-channel", Select).value)
         self.preview(template, channel)
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @desk_work(exclusive=True, group="message-preview")
     def preview(self, template: str, channel: str) -> None:
         app = self.app
         try:
             staff = app.touch_session()
-            shown = app.wb.messages.preview(staff, self.member_id, template, channel)
-        except WorkbenchError as error:
+            shown = app.usecases.messages.preview(staff, self.member_id, template, channel)
+        except WorkbenchError as error:  # shown in the form, which stays open
             app.call_from_thread(self._show, Text(str(error), style="red"))
             return
         labels = app.labels

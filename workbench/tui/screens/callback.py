@@ -7,15 +7,15 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from workbench.callbacks.service import Claim
-from workbench.errors import ValidationError, WorkbenchError
+from workbench.errors import ValidationError
 from workbench.permissions.access import MemberView
 from workbench.tui.screens.profile import ProfileScreen
+from workbench.tui.work import desk_work
 
 OUTCOME_KEYS = {
     "1": "reached",
@@ -52,16 +52,11 @@ class CallbackScreen(ProfileScreen):
         if not isinstance(self.focused, Input) and self.call_id is None:
             self.dial()
 
-    @work(thread=True, exclusive=True, group="outcome", exit_on_error=False)
+    @desk_work(exclusive=True, group="outcome")
     def dial(self) -> None:
         """Through the Calls API: the agent's phone rings first, then the member's."""
         app = self.app
-        try:
-            staff = app.touch_session()
-            call_id = app.telephony.desk.place_callback(staff, self.claim.task_id)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        call_id = app.calls.place_callback(app.touch_session(), self.claim.task_id)
         app.call_from_thread(self._dialling, call_id)
 
     def _dialling(self, call_id: int) -> None:
@@ -98,21 +93,16 @@ class CallbackScreen(ProfileScreen):
         today = self.app.wb.clock.now().astimezone(zone).date()
         return datetime.combine(today, at, tzinfo=zone)
 
-    @work(thread=True, exclusive=True, group="outcome", exit_on_error=False)
+    @desk_work(exclusive=True, group="outcome")
     def record(self, outcome: str, feedback: str, call_back_at: datetime | None) -> None:
         app = self.app
-        try:
-            staff = app.touch_session()
-            app.wb.callbacks.record_outcome(
-                staff,
-                task_id=self.claim.task_id,
-                outcome=outcome,
-                feedback=feedback,
-                call_back_at=call_back_at,
-            )
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        app.usecases.callbacks.record_outcome(
+            app.touch_session(),
+            self.claim.task_id,
+            outcome,
+            feedback=feedback,
+            call_back_at=call_back_at,
+        )
         app.call_from_thread(self._recorded, outcome)
 
     def _recorded(self, outcome: str) -> None:

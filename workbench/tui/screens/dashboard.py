@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
@@ -19,14 +19,12 @@ from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
-from workbench.callbacks.models import CampaignStatus
-from workbench.errors import WorkbenchError
-from workbench.statistics.period import Period
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
+from workbench.tui.work import desk_work
+from workbench.usecases.dashboard import Dashboard
 
 PERIOD = timedelta(days=90)
-RUNNING = (CampaignStatus.ACTIVE.value, CampaignStatus.PAUSED.value)
 # The agents' figures a supervisor watches, in the dashboard's narrow table.
 DASHBOARD_AGENT_FIELDS = (
     "calls",
@@ -96,7 +94,7 @@ class DashboardScreen(Screen):
         yield TranslatedFooter()
 
     def on_mount(self) -> None:
-        self.shown: tuple | None = None  # what the last load found, to relabel without a reload
+        self.shown: Dashboard | None = None  # the last load's, to relabel without a reload
         self.relabel()
         self.action_reload()
 
@@ -107,37 +105,26 @@ class DashboardScreen(Screen):
         for selector in COLUMNS:
             self._fill(selector, [])
         if self.shown is not None:
-            self._show(*self.shown)
+            self._show(self.shown)
 
     def action_reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @desk_work(exclusive=True)
     def load(self) -> None:
         app = self.app
-        try:
-            staff = app.touch_session()
-            now = app.wb.clock.now()
-            report = app.wb.complaint_reports.report(staff, start=now - PERIOD, end=now)
-            kpis = app.wb.statistics.kpis(staff, Period(now - PERIOD, now), branches=False)
-            states, breached = app.wb.complaint_reports.board(staff)
-            campaigns = [
-                app.wb.campaigns.progress(c.id)
-                for c in app.wb.campaigns.list()
-                if c.status in RUNNING
-            ]
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        board = app.usecases.dashboard.supervisor(app.touch_session(), period=PERIOD)
         if not get_current_worker().is_cancelled:
-            app.call_from_thread(self._show, report, states, breached, campaigns, kpis)
+            app.call_from_thread(self._show, board)
 
-    def _show(self, report, states, breached, campaigns, kpis) -> None:
-        self.shown = (report, states, breached, campaigns, kpis)
+    def _show(self, board: Dashboard) -> None:
+        self.shown = board
+        report, kpis, campaigns = board.report, board.kpis, board.campaigns
+        states, breached = board.states, board.breached
         self.report, self.kpis, self.campaigns = report, kpis, campaigns
         labels = self.app.labels
         zone = self.app.wb.settings.timezone
-        first, last = Period(report.start, report.end).days(zone)
+        first, last = board.period.days(zone)
         self.query_one("#dashboard-title", Static).update(
             Text(
                 f"{labels('dashboard.title')} · "

@@ -6,24 +6,25 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
-from workbench.complaints.queries import open_complaints
-from workbench.errors import WorkbenchError
-from workbench.members.models import Role
+from workbench.complaints.queries import OpenComplaint
 from workbench.permissions.access import MemberView, Purpose
+from workbench.telephony.desk import CallView
 from workbench.tui.widgets.complaint_table import ComplaintTable, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
+from workbench.tui.work import desk_work
+from workbench.usecases.callbacks import ClaimedCallback
+from workbench.usecases.calls import TakenCallView
+from workbench.usecases.dashboard import HomeBoard, LiveGrant
 
 GRANT_COLUMNS = ("member", "source", "until", "left")
-
-CALL_ROLES = (Role.AGENT, Role.SUPERVISOR)
 
 
 class HomeScreen(Screen):
@@ -41,7 +42,7 @@ class HomeScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.grants: list[tuple[int, int, str, str, datetime]] = []
-        self.waiting_calls: list = []  # CallView, oldest first
+        self.waiting_calls: list[CallView] = []  # oldest first
 
     def compose(self) -> ComposeResult:
         labels = self.app.labels
@@ -66,8 +67,8 @@ class HomeScreen(Screen):
         self.set_interval(15, self.load_grants)
         # Pops come as events; the poll catches a missed one, and on SQLite it is how pops from
         # a webhook server in another process arrive (SQLite has no LISTEN/NOTIFY).
-        sqlite = self.app.wb.engine.dialect.name == "sqlite"
-        self.set_interval(1 if sqlite else 5, self.load_calls)
+        calls = self.app.usecases.calls
+        self.set_interval(calls.poll_seconds if calls else 5, self.load_calls)
 
     def on_screen_resume(self) -> None:
         self.load_grants()
@@ -90,19 +91,15 @@ class HomeScreen(Screen):
         if text:
             self.search(text)
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    @desk_work(exclusive=True, group="search")
     def search(self, text: str) -> None:
-        app, access = self.app, self.app.wb.access
-        try:
-            staff = app.touch_session()
-            digits = text.replace(" ", "").replace("-", "")
-            if digits.startswith("+") or len(digits) == 11:
-                view = access.lookup_by_phone(staff, digits, Purpose.SERVICE)
-            else:
-                view = access.lookup_by_card(staff, digits, Purpose.SERVICE)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        app = self.app
+        staff = app.touch_session()
+        digits = text.replace(" ", "").replace("-", "")
+        if digits.startswith("+") or len(digits) == 11:
+            view = app.usecases.members.find_by_phone(staff, digits, Purpose.SERVICE)
+        else:
+            view = app.usecases.members.find_by_card(staff, digits, Purpose.SERVICE)
         app.call_from_thread(self._found, view)
 
     def _found(self, view: MemberView | None) -> None:
@@ -116,22 +113,19 @@ class HomeScreen(Screen):
         self.load_grants()
 
     # Grants -------------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="grants", exit_on_error=False)
+    @desk_work(exclusive=True, group="grants")
     def load_grants(self) -> None:
+        """A refresh, not an action: it does not count as activity for the idle timeout."""
         app = self.app
         if app.signed_in is None:
             return
-        try:
-            grants = app.wb.access.live_grants_overview(app.staff.id)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
-        with app.wb.sessions() as session:
-            mine = open_complaints(session, handler_id=app.staff.id)
-        due = app.wb.callbacks.due_count(app.staff) if app.staff.role in CALL_ROLES else None
-        app.call_from_thread(self._show_due, due)
-        app.call_from_thread(self._show_grants, grants)
-        app.call_from_thread(self._show_complaints, mine)
+        board = app.usecases.dashboard.home(app.staff)
+        app.call_from_thread(self._show_home, board)
+
+    def _show_home(self, board: HomeBoard) -> None:
+        self._show_due(board.callbacks_due)
+        self._show_grants(board.grants)
+        self._show_complaints(board.my_complaints)
 
     def _show_due(self, due: int | None) -> None:
         line = self.query_one("#callbacks-due", Static)
@@ -139,13 +133,11 @@ class HomeScreen(Screen):
         if due is not None:
             line.update(Text(self.app.labels("home.callbacks_due", n=due)))
 
-    def _show_grants(self, grants) -> None:
-        self.grants = [
-            (g.id, g.member_id, member_no, str(g.source), g.ends_at) for g, member_no in grants
-        ]
+    def _show_grants(self, grants: list[LiveGrant]) -> None:
+        self.grants = [(g.grant_id, g.member_id, g.member_no, g.source, g.ends_at) for g in grants]
         self._tick()
 
-    def _show_complaints(self, complaints) -> None:
+    def _show_complaints(self, complaints: list[OpenComplaint]) -> None:
         self.query_one("#my-complaints", ComplaintTable).show(complaints, self.app.wb.clock.now())
 
     def _tick(self) -> None:
@@ -182,35 +174,28 @@ class HomeScreen(Screen):
         member_id = int(str(event.row_key.value).split(":")[1])
         self.open_member(member_id)
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    @desk_work(exclusive=True, group="search")
     def open_member(self, member_id: int) -> None:
         app = self.app
-        try:
-            staff = app.touch_session()
-            view = app.wb.access.view_by_id(staff, member_id, Purpose.CALLBACK)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        view = app.usecases.members.view_by_id(app.touch_session(), member_id, Purpose.CALLBACK)
         app.call_from_thread(self._found, view)
 
     # Calls ---------------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="calls", exit_on_error=False)
+    @desk_work(exclusive=True, group="calls")
     def load_calls(self) -> None:
+        """A refresh (by the poll and by call events): not activity for the idle timeout."""
         app = self.app
-        if app.signed_in is None or app.staff.role not in CALL_ROLES:
+        if app.signed_in is None:
             return
-        try:
-            waiting = app.telephony.desk.waiting(app.staff)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
-        app.call_from_thread(self._show_calls, waiting)
+        waiting = app.calls.waiting_for(app.staff)
+        if waiting is not None:  # None: the role takes no calls
+            app.call_from_thread(self._show_calls, waiting)
 
-    def _show_calls(self, waiting) -> None:
+    def _show_calls(self, waiting: list[CallView]) -> None:
         self.waiting_calls = waiting
         self._tick_calls(self.app.wb.clock.now())
 
-    def _tick_calls(self, now) -> None:
+    def _tick_calls(self, now: datetime) -> None:
         banner = self.query_one("#call-banner", Static)
         if not self.waiting_calls:
             banner.update("")
@@ -235,30 +220,26 @@ class HomeScreen(Screen):
         if self.waiting_calls:
             self.take_call(self.waiting_calls[0].call_id)
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    @desk_work(exclusive=True, group="search")
     def take_call(self, call_id: int) -> None:
         app = self.app
         try:
-            staff = app.touch_session()
-            taken = app.telephony.desk.take(staff, call_id)
-            view = None
-            if taken.member_id is not None and taken.grant_until is not None:
-                view = app.wb.access.view_by_id(staff, taken.member_id, Purpose.SERVICE)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            app.call_from_thread(self.load_calls)
-            return
-        app.call_from_thread(self._taken, taken, view)
+            taken = app.calls.take_and_open(app.touch_session(), call_id)
+        except Exception:
+            app.call_from_thread(self.load_calls)  # someone else took it, or it ended
+            raise
+        app.call_from_thread(self._taken, taken)
 
-    def _taken(self, taken, view) -> None:
+    def _taken(self, taken: TakenCallView) -> None:
         from workbench.tui.screens.profile import ProfileScreen
         from workbench.tui.screens.register import RegisterCallerScreen
 
         self.load_calls()
-        if view is not None:
-            self.app.push_screen(ProfileScreen(view, call_id=taken.call_id))
-        elif taken.member_id is None:
-            self.app.push_screen(RegisterCallerScreen(taken.call_id))
+        call_id = taken.taken.call_id
+        if taken.view is not None:
+            self.app.push_screen(ProfileScreen(taken.view, call_id=call_id))
+        elif taken.taken.member_id is None:
+            self.app.push_screen(RegisterCallerScreen(call_id))
         else:  # a member of another branch: served without their record
             self.notify(self.app.labels("call.other_branch"), severity="warning", markup=False)
 
@@ -266,13 +247,11 @@ class HomeScreen(Screen):
         if self.app.demo:
             self.simulate_call()
 
-    @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
+    @desk_work(exclusive=True, group="demo")
     def simulate_call(self) -> None:
         """Demo only: play Twilio's part and ring the hotline from a random member's number (or,
         one time in four, a stranger's), through the real webhook handler."""
-        from workbench.demo.calls import ring_hotline
-
-        ring_hotline(self.app.wb, self.app.telephony)
+        self.app.calls.ring_demo_call()
 
     # Other actions ------------------------------------------------------------------------------
     def action_statistics(self) -> None:
@@ -283,27 +262,19 @@ class HomeScreen(Screen):
     def action_next_callback(self) -> None:
         self.claim_callback()
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    @desk_work(exclusive=True, group="search")
     def claim_callback(self) -> None:
         app = self.app
-        try:
-            staff = app.touch_session()
-            claim = app.wb.callbacks.claim_next(staff)
-            view = None
-            if claim is not None:
-                view = app.wb.access.view_by_id(staff, claim.member_id, Purpose.CALLBACK)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
-        app.call_from_thread(self._claimed, claim, view)
+        claimed = app.usecases.callbacks.claim_next_with_view(app.touch_session())
+        app.call_from_thread(self._claimed, claimed)
 
-    def _claimed(self, claim, view) -> None:
+    def _claimed(self, claimed: ClaimedCallback | None) -> None:
         from workbench.tui.screens.callback import CallbackScreen
 
-        if claim is None:
+        if claimed is None:
             self.notify(self.app.labels("callback.none"), markup=False)
             return
-        self.app.push_screen(CallbackScreen(view, claim))
+        self.app.push_screen(CallbackScreen(claimed.view, claimed.claim))
         self.load_grants()
 
     def action_complaint_list(self) -> None:

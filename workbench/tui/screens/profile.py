@@ -6,25 +6,23 @@ callback, and, on a call, transfer it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
-from workbench.errors import WorkbenchError
 from workbench.members.models import Role
 from workbench.members.registry import PERSONAL_FIELDS
-from workbench.permissions.access import MemberView, Purpose
+from workbench.permissions.access import AccessDenied, MemberView, Purpose
 from workbench.tui.widgets.complaint_table import time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
-from workbench.views.history import MemberHistory, member_history
-from workbench.views.profile import MemberProfile, member_profile
+from workbench.tui.work import desk_work
+from workbench.usecases.members import MemberRecord
+from workbench.views.history import MemberHistory
+from workbench.views.profile import MemberProfile
 
 # The columns of each history tab (labels column.<name>).
 FIELD_COLUMNS = ("field", "value", "shown until")
@@ -237,54 +235,42 @@ class ProfileScreen(Screen):
         """Hook for screens built on the profile."""
 
     # Work ----------------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="profile", exit_on_error=False)
+    @desk_work(exclusive=True, group="profile")
     def reload(self) -> None:
         app, view = self.app, self.view
         if view is None:
             return
         try:
-            staff = app.touch_session()
-            fresh = app.wb.access.view_by_id(staff, view.member_id, Purpose.SERVICE)
-        except WorkbenchError as error:
-            app.call_from_thread(self._reload_failed, error)
+            fresh = app.usecases.members.view_by_id(
+                app.touch_session(), view.member_id, Purpose.SERVICE
+            )
+        except AccessDenied:  # the grant has ended: the data leaves the screen, no error
+            app.call_from_thread(self._access_ended)
             return
         app.call_from_thread(self._show, fresh)
-
-    def _reload_failed(self, error: Exception) -> None:
-        from workbench.permissions.access import AccessDenied
-
-        if isinstance(error, AccessDenied):
-            self._access_ended()
-        else:
-            self.app.report_error(error)
 
     def _show(self, view: MemberView) -> None:
         if not self.ended:
             self.view = view
             self._render_view()
 
-    @work(thread=True, exclusive=True, group="service", exit_on_error=False)
+    @desk_work(exclusive=True, group="service")
     def load_service_data(self) -> None:
         app, view = self.app, self.view
         if view is None:
             return
-        try:
-            profile = member_profile(app.wb, view)
-            history = member_history(app.wb, view)
-            staff = app.touch_session()
-            calls = []
-            if staff.role in (Role.AGENT, Role.SUPERVISOR):
-                calls = app.telephony.desk.calls_of_member(staff, view.member_id)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
-        app.call_from_thread(self._show_service_data, profile, history, calls)
+        staff = app.touch_session()
+        record = app.usecases.members.record(staff, view)
+        calls = []
+        if staff.role in (Role.AGENT, Role.SUPERVISOR):
+            calls = app.calls.calls_of_member(staff, view.member_id)
+        app.call_from_thread(self._show_service_data, record, calls)
 
-    def _show_service_data(self, profile: MemberProfile, history, calls) -> None:
+    def _show_service_data(self, record: MemberRecord, calls: list) -> None:
         if self.view is not None:
-            self.profile = profile
+            self.profile = record.profile
             self._render_service_data()
-            self._render_history(history, calls)
+            self._render_history(record.history, calls)
 
     # Actions -------------------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -348,40 +334,24 @@ class ProfileScreen(Screen):
         if queue is not None and self.call_id is not None:
             self.act("transfer", queue)
 
-    @work(thread=True, exclusive=True, group="act", exit_on_error=False)
+    @desk_work(exclusive=True, group="act")
     def act(self, what: str, *args) -> None:
-        """The profile's actions, through the services (which check scope and rules)."""
+        """The profile's actions, through the use cases (which check scope and rules)."""
         app, view = self.app, self.view
-        try:
-            staff = app.touch_session()
-            if what == "message":
-                app.wb.messages.send(staff, view.member_id, *args)
-                done = app.labels("message.queued")
-            elif what == "callback":
-                reason, days = args
-                now = app.wb.clock.now()
-                with app.wb.sessions() as session:
-                    app.wb.callbacks.schedule(
-                        session,
-                        member_id=view.member_id,
-                        reason=reason,
-                        latest_at=now + timedelta(days=days),
-                    )
-                    session.commit()
-                done = app.labels("schedule.done", days=days)
-            elif what == "lost":
-                with app.wb.sessions() as session:
-                    card = app.wb.registry.report_lost(
-                        session, member_no=view.member_no, actor=staff
-                    )
-                    session.commit()
-                done = app.labels("lost.done", last4=card.card_no[-4:])
-            else:
-                app.telephony.desk.transfer(staff, self.call_id, *args)
-                done = app.labels("transfer.done", queue=args[0])
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        staff = app.touch_session()
+        if what == "message":
+            app.usecases.messages.send(staff, view.member_id, *args)
+            done = app.labels("message.queued")
+        elif what == "callback":
+            reason, days = args
+            app.usecases.members.schedule_callback(staff, view.member_id, reason, days)
+            done = app.labels("schedule.done", days=days)
+        elif what == "lost":
+            card_no = app.usecases.members.report_lost(staff, view.member_no)
+            done = app.labels("lost.done", last4=card_no[-4:])
+        else:
+            app.calls.transfer(staff, self.call_id, *args)
+            done = app.labels("transfer.done", queue=args[0])
         app.call_from_thread(self._acted, what, done)
 
     def _acted(self, what: str, done: str) -> None:
@@ -395,14 +365,10 @@ class ProfileScreen(Screen):
         if request is not None and self.view is not None:
             self.reveal(*request)
 
-    @work(thread=True, exclusive=True, group="profile", exit_on_error=False)
+    @desk_work(exclusive=True, group="profile")
     def reveal(self, field: str, reason: str) -> None:
         app, view = self.app, self.view
-        try:
-            staff = app.touch_session()
-            app.wb.access.reveal(staff, view.member_no, field, reason)
-            fresh = app.wb.access.view_by_id(staff, view.member_id, Purpose.SERVICE)
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        staff = app.touch_session()
+        app.usecases.members.reveal(staff, view.member_no, field, reason)
+        fresh = app.usecases.members.view_by_id(staff, view.member_id, Purpose.SERVICE)
         app.call_from_thread(self._show, fresh)

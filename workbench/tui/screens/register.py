@@ -5,19 +5,19 @@ application goes to review like any other; the agent then serves the new member 
 from __future__ import annotations
 
 from rich.text import Text
-from sqlalchemy import select
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Input, Label, Select, Static
 
-from workbench.errors import ValidationError, WorkbenchError
-from workbench.members.models import Store, StoreKind
-from workbench.permissions.access import Purpose
+from workbench.errors import ValidationError
+from workbench.permissions.access import MemberView, Purpose
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.form import show_invalid
+from workbench.tui.work import desk_work
+from workbench.usecases.members import StoreChoices
 
 # A field's error message puts the cursor on its input.
 FIELD_INPUTS = {
@@ -54,23 +54,17 @@ class RegisterCallerScreen(Screen):
         self.query_one("#register-name", Input).focus()
         self.load_stores()
 
-    @work(thread=True, exit_on_error=False)
+    @desk_work
     def load_stores(self) -> None:
         app = self.app
-        with app.wb.sessions() as session:
-            stores = session.execute(
-                select(Store.id, Store.code, Store.name)
-                .where(Store.kind != StoreKind.HEADQUARTERS)
-                .order_by(Store.code)
-            ).all()
-        own = next((code for id_, code, _ in stores if id_ == app.staff.store_id), None)
-        app.call_from_thread(self._show_stores, stores, own)
+        choices = app.usecases.members.store_choices(app.touch_session())
+        app.call_from_thread(self._show_stores, choices)
 
-    def _show_stores(self, stores, own: str | None) -> None:
+    def _show_stores(self, choices: StoreChoices) -> None:
         select_store = self.query_one("#register-store", Select)
-        select_store.set_options([(Text(f"{code} {name}"), code) for _, code, name in stores])
-        if own is not None:  # a branch agent registers for their own store
-            select_store.value = own
+        select_store.set_options([(Text(f"{s.code} {s.name}"), s.code) for s in choices.stores])
+        if choices.own is not None:  # a branch agent registers for their own store
+            select_store.value = choices.own
 
     def action_submit(self) -> None:
         def value(selector: str) -> str:
@@ -88,27 +82,24 @@ class RegisterCallerScreen(Screen):
             widget.remove_class("invalid")
         self.register(application)
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @desk_work(exclusive=True)
     def register(self, application: dict) -> None:
         app = self.app
         try:
             staff = app.touch_session()
             if not application["store_code"]:
                 raise ValidationError("store_code", app.labels("register.store_needed"))
-            member_no = app.telephony.desk.register_caller(staff, self.call_id, application)
-            view = app.wb.access.view(staff, member_no, Purpose.SERVICE)
-        except ValidationError as error:
+            member_no = app.calls.register_caller(staff, self.call_id, application)
+        except ValidationError as error:  # the form stays open, the field marked
             app.call_from_thread(self._invalid, error)
             return
-        except WorkbenchError as error:
-            app.call_from_thread(app.report_error, error)
-            return
+        view = app.usecases.members.view(staff, member_no, Purpose.SERVICE)
         app.call_from_thread(self._registered, view)
 
     def _invalid(self, error: ValidationError) -> None:
         show_invalid(self, error, message="#register-error", inputs=FIELD_INPUTS)
 
-    def _registered(self, view) -> None:
+    def _registered(self, view: MemberView) -> None:
         from workbench.tui.screens.profile import ProfileScreen
 
         labels = self.app.labels

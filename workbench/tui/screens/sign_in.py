@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Header, Input, Label, Static
 
 from workbench.errors import WorkbenchError
-from workbench.permissions.auth import TerminalCredential
 from workbench.tui.widgets.footer import TranslatedFooter
+from workbench.tui.work import desk_work
 
 
 class SignInScreen(Screen):
@@ -50,16 +50,11 @@ class SignInScreen(Screen):
         self.query_one("#sign-in-error", Static).update("")
         self.sign_in(username, password)
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @desk_work(exclusive=True)
     def sign_in(self, username: str, password: str) -> None:
-        wb = self.app.wb
         try:
-            terminal = TerminalCredential.load(wb.settings.effective_terminal_file)
-            with wb.sessions() as session:
-                signed_in = wb.auth.sign_in(
-                    session, username=username, password=password, terminal=terminal
-                )
-        except WorkbenchError as error:
+            signed_in = self.app.usecases.sign_in.sign_in(username, password)
+        except WorkbenchError as error:  # the form stays open and says why
             self.app.call_from_thread(self._show_error, str(error))
             return
         self.app.call_from_thread(self.app.start_session, signed_in)

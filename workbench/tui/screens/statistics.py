@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -16,6 +15,7 @@ from textual.worker import get_current_worker
 
 from workbench.errors import WorkbenchError
 from workbench.members.models import Role
+from workbench.members.tiers import TierScheme
 from workbench.statistics.figures import (
     AGENT_FIELDS,
     BRANCH_FIELDS,
@@ -25,9 +25,11 @@ from workbench.statistics.figures import (
     Kpis,
     MemberStatistics,
 )
-from workbench.statistics.service import access_of
+from workbench.statistics.period import Period
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
+from workbench.tui.work import desk_work
+from workbench.usecases.statistics import Overview
 
 MEMBER_TABS = tuple(MEMBER_SECTIONS)  # members, tiers, spend, points, retention
 TABS = (*MEMBER_TABS, "agents", "branches")
@@ -50,6 +52,7 @@ class StatisticsScreen(Screen):
         self.months = PERIODS[0]
         self.members: MemberStatistics | None = None
         self.kpis: Kpis | None = None
+        self.period: Period | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -62,7 +65,7 @@ class StatisticsScreen(Screen):
         yield TranslatedFooter()
 
     def on_mount(self) -> None:
-        rights = access_of(self.app.staff.role)
+        rights = self.app.usecases.statistics.rights(self.app.staff)
         tabs = self.query_one(TabbedContent)
         if not rights.members:
             for tab in (*MEMBER_TABS, "branches"):
@@ -73,7 +76,7 @@ class StatisticsScreen(Screen):
 
     def relabel(self) -> None:
         labels = self.app.labels
-        own = access_of(self.app.staff.role).agents == "own"
+        own = self.app.usecases.statistics.rights(self.app.staff).agents == "own"
         tabs = self.query_one(TabbedContent)
         for tab in TABS:
             key = "stats.tab.own" if tab == "agents" and own else f"stats.tab.{tab}"
@@ -89,26 +92,23 @@ class StatisticsScreen(Screen):
         self.months = PERIODS[(PERIODS.index(self.months) + 1) % len(PERIODS)]
         self.action_reload()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @desk_work(exclusive=True, group="statistics")
     def load(self, months: int) -> None:
         app = self.app
         try:
-            staff = app.touch_session()
-            statistics = app.wb.statistics
-            period = statistics.period(months=months)
-            members, kpis = statistics.overview(staff, period)
-        except WorkbenchError as error:
+            overview = app.usecases.statistics.overview(app.touch_session(), months)
+        except WorkbenchError as error:  # the title says why there is nothing to show
             app.call_from_thread(self._failed, error)
-            return
+            raise
         if not get_current_worker().is_cancelled:  # a newer load (another period) took over
-            app.call_from_thread(self._loaded, months, period, members, kpis)
+            app.call_from_thread(self._loaded, overview)
 
     def _failed(self, error: WorkbenchError) -> None:
         self.query_one("#stats-title", Static).update(Text(str(error)))
-        self.app.report_error(error)
 
-    def _loaded(self, months, period, members, kpis) -> None:
-        self.months, self.period, self.members, self.kpis = months, period, members, kpis
+    def _loaded(self, overview: Overview) -> None:
+        self.months, self.period = overview.months, overview.period
+        self.members, self.kpis = overview.members, overview.kpis
         self._show()
 
     # Showing ----------------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ class StatisticsScreen(Screen):
         self.query_one("#stats-note", Static).update(
             Text(labels("stats.note", n=minimum), style="dim")
         )
-        if self.kpis is None:
+        if self.kpis is None or self.period is None:
             return
         first, last = self.period.days(self.app.wb.settings.timezone)
         span = labels("stats.months", n=self.months)
@@ -193,7 +193,9 @@ class StatisticsScreen(Screen):
             rows,
         )
 
-    def _fill(self, selector: str, headers: list[str], rows) -> None:
+    def _fill(
+        self, selector: str, headers: list[str], rows: list[tuple[str, Text, list[Text]]]
+    ) -> None:
         fill_table(
             self.query_one(selector, DataTable),
             headers,
@@ -207,7 +209,7 @@ class StatisticsScreen(Screen):
 
     # Keys -------------------------------------------------------------------------------------------
     def _visible_tabs(self) -> list[str]:
-        if access_of(self.app.staff.role).members:
+        if self.app.usecases.statistics.rights(self.app.staff).members:
             return [f"tab-{t}" for t in TABS]
         return ["tab-agents"]
 
@@ -231,14 +233,14 @@ class StatisticsScreen(Screen):
         self.app.end_session()
 
 
-def _cell(value, name: str, minimum: int) -> Text:
+def _cell(value: object, name: str, minimum: int) -> Text:
     if value is None:
         hidden = name in COUNT_FIELDS or name.startswith("tier:")
         return Text(f"<{minimum}" if hidden else "-", style="dim", justify="right")
     return Text(str(value), justify="right")
 
 
-def _tier_label(scheme, code: str, language: str) -> str:
+def _tier_label(scheme: TierScheme, code: str, language: str) -> str:
     try:
         return scheme.get(code).label(language)
     except WorkbenchError:

@@ -1,0 +1,259 @@
+"""What staff do with callbacks: claim the next one (with the member's profile the claim opens),
+record its outcome, see their claimed tasks and how many are due, schedule one for a member;
+and timed campaigns: create, list, pause or resume, make today's tasks, read their progress.
+
+The callback service and the campaigns own their transactions (a claim commits its lease and
+its grant together); this desk is the one door the screens, commands and jobs go through, and
+hands back read models, never ORM rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from workbench.callbacks.campaigns import CampaignProgress, Campaigns
+from workbench.callbacks.models import CallbackTask, Campaign, CampaignStatus
+from workbench.callbacks.service import CallbackService, Claim
+from workbench.clock import Clock
+from workbench.db.ids import saved_id
+from workbench.members.models import Role, Staff
+from workbench.permissions.access import MemberAccess, MemberView, Purpose
+from workbench.usecases.base import UnitOfWork
+
+if TYPE_CHECKING:
+    from workbench.bootstrap import Services
+
+CALLBACK_ROLES = (Role.AGENT, Role.SUPERVISOR)  # who take callbacks (and see how many are due)
+RUNNING = (CampaignStatus.ACTIVE.value, CampaignStatus.PAUSED.value)
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ClaimedCallback:
+    """A claimed task and the member's profile its grant opens."""
+
+    claim: Claim
+    view: MemberView
+
+
+@dataclass(frozen=True)
+class RecordedOutcome:
+    task_id: int
+    outcome: str
+    status: str  # where the task went: queued again, done, unreached, cancelled
+
+
+@dataclass(frozen=True)
+class MyCallback:
+    """A task the actor holds claimed."""
+
+    task_id: int
+    member_id: int
+    reason: str
+    attempts: int
+    lease_until: datetime | None
+    latest_at: datetime
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    campaign_id: int
+    name: str
+    status: str
+    starts_on: date
+    ends_on: date
+    daily_capacity: int
+    team: str | None
+    priority: int
+    segment: str  # JSON, see callbacks/segments.py
+
+
+class CallbackDesk:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+        callbacks: CallbackService,
+        campaigns: Campaigns,
+        access: MemberAccess,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.callbacks = callbacks
+        self.campaigns = campaigns
+        self.access = access
+
+    # Callbacks ------------------------------------------------------------------------------------
+    def claim_next(self, actor: Staff, *, team: str | None = None) -> Claim | None:
+        """The next due task the actor may call now, leased to them with a grant on the member;
+        None when none is due or it is quiet time in every store's zone."""
+        return self.callbacks.claim_next(actor, team=team)
+
+    def claim_next_with_view(self, actor: Staff) -> ClaimedCallback | None:
+        """Claims the next callback and reads the member's profile through the claim's grant
+        (the read is audited as a callback read)."""
+        claim = self.callbacks.claim_next(actor)
+        if claim is None:
+            return None
+        return ClaimedCallback(claim, self.claimed_member_view(actor, claim))
+
+    def claimed_member_view(self, actor: Staff, claim: Claim) -> MemberView:
+        return self.access.view_by_id(actor, claim.member_id, Purpose.CALLBACK)
+
+    def member_view(self, actor: Staff, member_id: int) -> MemberView:
+        """A member's profile read for a callback, on a grant the actor holds (the home
+        screen's list of grants opens them)."""
+        return self.access.view_by_id(actor, member_id, Purpose.CALLBACK)
+
+    def record_outcome(
+        self,
+        actor: Staff,
+        task_id: int,
+        outcome: str,
+        *,
+        feedback: str | None = None,
+        call_back_at: datetime | None = None,
+    ) -> RecordedOutcome:
+        """The call's outcome ends the claim and its grant; a retry, a later call or the end of
+        the task follows from it (see CallbackService.record_outcome)."""
+        task = self.callbacks.record_outcome(
+            actor, task_id=task_id, outcome=outcome, feedback=feedback, call_back_at=call_back_at
+        )
+        return RecordedOutcome(saved_id(task), task.outcome or outcome, task.status)
+
+    def my_tasks(self, actor: Staff) -> list[MyCallback]:
+        return [_mine(task) for task in self.callbacks.my_tasks(actor)]
+
+    def due_count(self, actor: Staff) -> int | None:
+        """How many tasks the actor could claim now or later today (calling hours aside: a
+        claim in quiet time finds none, and says so); None for a role that takes no
+        callbacks."""
+        if actor.role not in CALLBACK_ROLES:
+            return None
+        return self.callbacks.due_count(actor)
+
+    def schedule(
+        self,
+        actor: Staff,
+        member_id: int,
+        reason: str,
+        *,
+        within: timedelta | None = None,
+        earliest_at: datetime | None = None,
+        latest_at: datetime | None = None,
+        priority: int = 0,
+        team: str | None = None,
+    ) -> int:
+        """A new callback task for the member, to be made `within` from now (or between the
+        times given); refused for a member who asked not to be called or who already has an
+        open task for that reason. Returns the task's id."""
+        if within is not None:
+            latest_at = self.clock.now() + within
+        with self.uow.write() as session:
+            task = self.callbacks.schedule(
+                session,
+                member_id=member_id,
+                reason=reason,
+                earliest_at=earliest_at,
+                latest_at=latest_at,
+                priority=priority,
+                team=team,
+            )
+            session.flush()
+            return saved_id(task)
+
+    def return_lapsed_leases(self) -> int:
+        """Claims whose agent went away go back to the queue (run by the scheduler)."""
+        return self.callbacks.return_lapsed_leases()
+
+    def expire_past_windows(self) -> int:
+        """Tasks whose calling window has ended close as expired (run by the scheduler)."""
+        return self.callbacks.expire_past_windows()
+
+    # Campaigns ------------------------------------------------------------------------------------
+    def create_campaign(
+        self,
+        actor: Staff,
+        *,
+        name: str,
+        segment: str | dict,
+        starts_on: date,
+        ends_on: date,
+        daily_capacity: int,
+        team: str | None = None,
+        priority: int = 0,
+    ) -> CampaignSummary:
+        """Supervisors and administrators (the campaigns check the role and the segment)."""
+        return _summary(
+            self.campaigns.create(
+                actor,
+                name=name,
+                segment=segment,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                daily_capacity=daily_capacity,
+                team=team,
+                priority=priority,
+            )
+        )
+
+    def campaign_list(self) -> list[CampaignSummary]:
+        """Every campaign, oldest first."""
+        return [_summary(c) for c in self.campaigns.list()]
+
+    def set_campaign_status(
+        self, actor: Staff, campaign_id: int, status: CampaignStatus | str
+    ) -> CampaignSummary:
+        """Pause or resume (supervisors and administrators); a finished one stays finished."""
+        return _summary(self.campaigns.set_status(actor, campaign_id, status))
+
+    def materialise(self, campaign_id: int, progress: Progress | None = None) -> int:
+        """Make the campaign's tasks for today, up to its daily capacity; how many were made.
+        Safe to run again: nothing is made twice."""
+        return self.campaigns.materialise(campaign_id, progress)
+
+    def materialise_all(self, progress: Progress | None = None) -> int:
+        """`materialise` for every active campaign (the scheduler runs it every few minutes)."""
+        return self.campaigns.materialise_all(progress)
+
+    def progress(self, campaign_id: int) -> CampaignProgress:
+        return self.campaigns.progress(campaign_id)
+
+    def running_progress(self) -> list[CampaignProgress]:
+        """The progress of every active or paused campaign (the dashboard's panel)."""
+        running = [c for c in self.campaigns.list() if c.status in RUNNING]
+        return [self.campaigns.progress(saved_id(c)) for c in running]
+
+
+def _summary(campaign: Campaign) -> CampaignSummary:
+    return CampaignSummary(
+        campaign_id=saved_id(campaign),
+        name=campaign.name,
+        status=campaign.status,
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+        daily_capacity=campaign.daily_capacity,
+        team=campaign.team,
+        priority=campaign.priority,
+        segment=campaign.segment,
+    )
+
+
+def _mine(task: CallbackTask) -> MyCallback:
+    return MyCallback(
+        task_id=saved_id(task),
+        member_id=task.member_id,
+        reason=task.reason,
+        attempts=task.attempts,
+        lease_until=task.lease_until,
+        latest_at=task.latest_at,
+    )
+
+
+def callback_desk(s: Services, uow: UnitOfWork) -> CallbackDesk:
+    return CallbackDesk(
+        uow=uow, clock=s.clock, callbacks=s.callbacks, campaigns=s.campaigns, access=s.access
+    )

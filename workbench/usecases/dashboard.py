@@ -1,0 +1,123 @@
+"""The boards staff watch, each read in one call: the home screen's (my live grants, my open
+complaints, the callbacks due) and the supervisor dashboard's (complaint figures and board,
+campaign progress, agents' KPIs over a period). Also the reporting period the report commands
+take from their options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from workbench.callbacks.campaigns import CampaignProgress
+from workbench.clock import Clock
+from workbench.complaints.analytics import ComplaintReport
+from workbench.complaints.queries import OpenComplaint
+from workbench.complaints.reports import ComplaintReports
+from workbench.db.ids import saved_id
+from workbench.members.models import Staff
+from workbench.permissions.access import MemberAccess
+from workbench.statistics.figures import Kpis
+from workbench.statistics.period import Period
+from workbench.statistics.service import Statistics
+from workbench.usecases.base import UnitOfWork
+from workbench.usecases.callbacks import CallbackDesk, callback_desk
+from workbench.usecases.complaints import ComplaintDesk
+
+if TYPE_CHECKING:
+    from workbench.bootstrap import Services
+
+DASHBOARD_PERIOD = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class LiveGrant:
+    """One of the actor's live access grants, as the home screen lists it."""
+
+    grant_id: int
+    member_id: int
+    member_no: str
+    source: str
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class HomeBoard:
+    grants: list[LiveGrant]
+    my_complaints: list[OpenComplaint]
+    callbacks_due: int | None  # None: the actor's role takes no callbacks
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: Period
+    report: ComplaintReport
+    states: dict[str, int | None]  # complaints by state (small counts hidden where they must)
+    breached: list[OpenComplaint]  # escalated open complaints
+    campaigns: list[CampaignProgress]  # active and paused campaigns
+    kpis: Kpis  # agents' KPIs (no branches)
+
+
+class DashboardDesk:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        access: MemberAccess,
+        complaints: ComplaintDesk,
+        callbacks: CallbackDesk,
+        reports: ComplaintReports,
+        statistics: Statistics,
+    ) -> None:
+        self.clock = clock
+        self.access = access
+        self.complaints = complaints
+        self.callbacks = callbacks
+        self.reports = reports
+        self.statistics = statistics
+
+    def home(self, actor: Staff) -> HomeBoard:
+        return HomeBoard(
+            grants=self.live_grants(actor),
+            my_complaints=self.complaints.mine(actor),
+            callbacks_due=self.callbacks.due_count(actor),
+        )
+
+    def live_grants(self, actor: Staff) -> list[LiveGrant]:
+        """The actor's own live grants (never anyone else's), soonest to end first."""
+        return [
+            LiveGrant(saved_id(grant), grant.member_id, member_no, str(grant.source), grant.ends_at)
+            for grant, member_no in self.access.live_grants_overview(saved_id(actor))
+        ]
+
+    def supervisor(self, actor: Staff, *, period: timedelta = DASHBOARD_PERIOD) -> Dashboard:
+        """The dashboard over the last `period`, as the actor may have it (the reports check
+        the role, hide small groups and audit the reads)."""
+        now = self.clock.now()
+        span = Period(now - period, now)
+        report = self.reports.report(actor, start=span.start, end=span.end)
+        kpis = self.statistics.kpis(actor, span, branches=False)
+        states, breached = self.reports.board(actor)
+        return Dashboard(
+            period=span,
+            report=report,
+            states=states,
+            breached=breached,
+            campaigns=self.callbacks.running_progress(),
+            kpis=kpis,
+        )
+
+    def period(self, *, first: date | None = None, after_last: date | None = None) -> Period:
+        """The reporting period from a command's --from and --to (each may be left out)."""
+        return self.statistics.period(first=first, after_last=after_last)
+
+
+def dashboard_desk(s: Services, uow: UnitOfWork) -> DashboardDesk:
+    return DashboardDesk(
+        clock=s.clock,
+        access=s.access,
+        complaints=ComplaintDesk(uow=uow, complaints=s.complaints, reports=s.complaint_reports),
+        callbacks=callback_desk(s, uow),
+        reports=s.complaint_reports,
+        statistics=s.statistics,
+    )
