@@ -42,7 +42,7 @@ from workbench.crypto import Keyring  # noqa: E402
 from workbench.demo.seed import seed  # noqa: E402
 from workbench.settings import load_settings  # noqa: E402
 from workbench.telephony.models import Call  # noqa: E402
-from workbench.telephony.server import create_app  # noqa: E402
+from workbench.webhooks.server import create_app  # noqa: E402
 
 PUBLIC = "https://hotline.example.com"
 TOKEN = "bench-token"

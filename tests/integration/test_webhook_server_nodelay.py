@@ -12,7 +12,7 @@ import time
 
 import uvicorn
 
-from workbench.telephony.nodelay import NoDelayH11Protocol
+from workbench.webhooks.nodelay import NoDelayH11Protocol
 
 
 async def _app(scope, receive, send):

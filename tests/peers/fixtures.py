@@ -139,7 +139,7 @@ def telephony(wb, twilio_peer):
 @pytest.fixture
 def twilio(telephony, twilio_peer, wb):
     """Twilio's side of the webhooks, posting to our server running under uvicorn."""
-    from workbench.telephony.server import create_app
+    from workbench.webhooks.server import create_app
 
     app = create_app(telephony, wb, auth_token=twilio_peer.auth_token, public_url=PUBLIC)
     with UvicornThread(app) as server:

@@ -1,5 +1,7 @@
-"""Screens and commands call use cases only: no module under workbench/tui or workbench/cli
-opens a session, commits, queries the database or calls a domain service past the use cases.
+"""Edges call use cases only: no module of the TUI, the CLI, the webhook server or the
+scheduler's jobs opens a session, commits, queries the database or calls a domain service past
+the use cases. (The scheduler's service itself hands APScheduler the engine for its job store and
+holds the leader lock: infrastructure, not a person's work.)
 
 Read from the source (ast), so it holds for code no test runs."""
 

@@ -26,7 +26,7 @@ def serve_command(
     """Serve Twilio's voice and messaging webhooks (behind a TLS proxy; see docs/telephony.md)."""
     import uvicorn
 
-    from workbench.telephony.server import check_workers, server_app
+    from workbench.webhooks.server import check_workers, server_app
 
     wb = state.workbench()
     app_for_checks = server_app(wb)  # fails here, with the reason, if misconfigured
@@ -35,14 +35,14 @@ def serve_command(
         if state.config_file:
             os.environ["WORKBENCH_CONFIG"] = state.config_file
         uvicorn.run(
-            "workbench.telephony.server:app_from_environment",
+            "workbench.webhooks.server:app_from_environment",
             factory=True,
             host=host,
             port=port,
             workers=workers,
             proxy_headers=True,
             log_level="info",
-            http="workbench.telephony.nodelay:NoDelayH11Protocol",
+            http="workbench.webhooks.nodelay:NoDelayH11Protocol",
         )
         return
     uvicorn.run(app_for_checks, host=host, port=port, proxy_headers=True, log_level="info")

@@ -59,7 +59,7 @@ def tier_review() -> None:
 
 
 def send_outbox() -> None:
-    result = _wb().dispatcher.run_once()
+    result = _wb().usecases.messages.send_due()
     if result.sent or result.retried or result.failed:
         log.info(
             "outbox: %d sent, %d to retry, %d failed, %d found already sent",
@@ -71,15 +71,15 @@ def send_outbox() -> None:
 
 
 def points_expiry_reminders() -> None:
-    log.info("points-expiry reminders: %s", _wb().mailings.points_expiry_reminders())
+    log.info("points-expiry reminders: %s", _wb().usecases.messages.mailing("points_expiry"))
 
 
 def birthday_greetings() -> None:
-    log.info("birthday greetings: %s", _wb().mailings.birthday_greetings())
+    log.info("birthday greetings: %s", _wb().usecases.messages.mailing("birthday"))
 
 
 def monthly_care() -> None:
-    log.info("monthly care mailing: %s", _wb().mailings.monthly_care())
+    log.info("monthly care mailing: %s", _wb().usecases.messages.mailing("monthly_care"))
 
 
 def odoo_sync() -> None:
@@ -87,12 +87,8 @@ def odoo_sync() -> None:
     fails is logged and the next interval tries again from the stored cursors."""
     from workbench.crm.errors import OdooError, OdooSyncBusy
 
-    wb = _wb()
-    if wb.odoo is None:
-        return
     try:
-        for run in (wb.odoo.pull, wb.odoo.push):
-            report = run()
+        for report in _wb().usecases.odoo.scheduled_sync():
             log.info(
                 "odoo %s run %s: %s, %s",
                 report.direction,
@@ -107,12 +103,5 @@ def odoo_sync() -> None:
 
 
 def backup() -> None:
-    from workbench.backup.service import create_backup
-
-    wb = _wb()
-    now = wb.clock.now()
-    target = wb.settings.effective_backup_directory / f"workbench-{now:%Y%m%dT%H%M%SZ}.wbk"
-    info = create_backup(
-        url=wb.settings.effective_database_url, keyring=wb.keyring, target=target, now=now
-    )
+    info = _wb().usecases.admin.create_backup()
     log.info("backup written: %s", info.path.name)

@@ -61,6 +61,7 @@ def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
             dispatcher=s.dispatcher,
             access=s.access,
             registry=s.registry,
+            mailings=s.mailings,
         ),
         odoo=OdooDesk(uow=uow, sync=s.odoo),
         admin=AdminDesk(uow=uow, services=s),

@@ -9,10 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from workbench.errors import ValidationError
 from workbench.members.models import Staff
 from workbench.members.registry import MemberRegistry
 from workbench.messaging.desk import DeskMessages, Preview
 from workbench.messaging.dispatcher import Dispatcher, DispatchResult
+from workbench.messaging.mailings import MailingResult, Mailings
 from workbench.messaging.models import MessageStatus, OutboxMessage
 from workbench.messaging.outbox import Outbox
 from workbench.messaging.templates import Segments, sms_segments
@@ -68,13 +70,28 @@ class MessageDesk:
         dispatcher: Dispatcher,
         access: MemberAccess,
         registry: MemberRegistry,
+        mailings: Mailings,
     ) -> None:
         self.uow = uow
+        self.mailings = mailings
         self.messages = messages
         self.outbox = outbox
         self.dispatcher = dispatcher
         self.access = access
         self.registry = registry
+
+    # Mailings (the scheduler's jobs) -------------------------------------------------------------
+    def mailing(self, kind: str) -> MailingResult:
+        """One run of a scheduled mailing: points_expiry, birthday or monthly_care; safe to run
+        again (each message has its dedupe key)."""
+        runs = {
+            "points_expiry": self.mailings.points_expiry_reminders,
+            "birthday": self.mailings.birthday_greetings,
+            "monthly_care": self.mailings.monthly_care,
+        }
+        if kind not in runs:
+            raise ValidationError("mailing", f"one of {', '.join(runs)}")
+        return runs[kind]()
 
     # From the profile ----------------------------------------------------------------------------
     def preview(self, actor: Staff, member_id: int, template: str, channel: str) -> Preview:

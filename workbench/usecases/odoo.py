@@ -78,6 +78,13 @@ class OdooDesk:
         _require_admin(actor)
         return sync.push(actor=actor, progress=progress)
 
+    def scheduled_sync(self) -> list[SyncReport]:
+        """The scheduler's run: a pull, then a push, as the system (no staff member); nothing
+        where Odoo is not configured."""
+        if self.sync is None:
+            return []
+        return [self.sync.pull(), self.sync.push()]
+
     def issues(self, actor: Staff, *, run_id: int | None = None, limit: int = 50) -> RunIssues:
         """What a run (default: the latest) skipped and the conflicts it met (admins)."""
         _require_admin(actor)

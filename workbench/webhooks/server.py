@@ -225,7 +225,7 @@ def server_app(wb: Workbench) -> Starlette:
 
 def check_workers(wb: Services, workers: int) -> None:
     """Several server processes need PostgreSQL: screen pops cross processes by LISTEN/NOTIFY."""
-    if workers > 1 and wb.engine.dialect.name != "postgresql":
+    if workers > 1 and not wb.settings.effective_database_url.startswith("postgresql"):
         raise ConfigError(
             "several server processes need PostgreSQL: screen pops cross "
             "processes by LISTEN/NOTIFY, which SQLite does not have"
