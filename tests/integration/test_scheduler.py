@@ -16,6 +16,7 @@ from workbench.complaints.service import ComplaintIntake
 from workbench.db.leader import ADVISORY_KEY
 from workbench.scheduler import jobs
 from workbench.scheduler.service import job_plan
+from workbench.usecases import build_usecases
 
 
 def _start(db_url, keyring):
@@ -175,6 +176,7 @@ def test_jobs_run_in_process_and_are_idempotent(wb, world, clock):
 def test_backup_job_writes_an_encrypted_file(wb, tmp_path):
     settings = wb.settings.model_copy(update={"backup_directory": str(tmp_path / "backups")})
     wb.settings = settings
+    wb.usecases = build_usecases(wb, wb.telephony)  # built with the new backup directory
     jobs.install(wb)
     jobs.backup()
     [written] = list((tmp_path / "backups").iterdir())
