@@ -80,7 +80,8 @@ def _take_the_lock_away(wb, db_url):
                 connection.execute(
                     text(
                         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                        "AND objid::bigint = :k"
+                        "AND objid::bigint = :k AND database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())"
                     ),
                     {"k": ADVISORY_KEY},
                 )
@@ -110,7 +111,8 @@ def test_a_scheduler_that_loses_its_lock_steps_down_and_the_standby_takes_over(w
                     connection.execute(
                         text(
                             "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                            "AND objid::bigint = :k"
+                            "AND objid::bigint = :k AND database = "
+                            "(SELECT oid FROM pg_database WHERE datname = current_database())"
                         ),
                         {"k": ADVISORY_KEY},
                     )
