@@ -328,7 +328,7 @@ def build_telephony(services: Services) -> Telephony:
         rest = TwilioVoice(
             account_sid=s.twilio_account_sid, auth_token=token, api_base=s.twilio_api_base or None
         )
-    common = dict(
+    hotline = Hotline(
         clock=services.clock,
         sessions=services.sessions,
         cipher=services.cipher,
@@ -336,9 +336,6 @@ def build_telephony(services: Services) -> Telephony:
         access=services.access,
         events=events,
         agent_endpoint=s.telephony_agent_endpoint,
-    )
-    hotline = Hotline(
-        **common,
         ledger=services.ledger,
         callbacks=services.callbacks,
         voice=voice,
@@ -352,7 +349,13 @@ def build_telephony(services: Services) -> Telephony:
         expiry_reminder_days=s.members_expiry_reminder_days,
     )
     desk = CallDesk(
-        **common,
+        clock=services.clock,
+        sessions=services.sessions,
+        cipher=services.cipher,
+        registry=services.registry,
+        access=services.access,
+        events=events,
+        agent_endpoint=s.telephony_agent_endpoint,
         voice=rest,
         hotline_voice=voice,
         transfer_queues=tuple(s.telephony_transfer_queues),
@@ -391,7 +394,9 @@ def build_outbox(
     )
 
 
-def build_dispatcher(settings: Settings, clock: Clock, sessions, outbox: Outbox) -> Dispatcher:
+def build_dispatcher(
+    settings: Settings, clock: Clock, sessions: sessionmaker[Session], outbox: Outbox
+) -> Dispatcher:
     """Senders exist only where configured: SMS needs a Twilio account and token."""
     from workbench.messaging.sms import TwilioSms
     from workbench.messaging.smtp import SmtpEmail

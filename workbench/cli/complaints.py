@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -125,7 +127,8 @@ def report_complaints(
         _print_table(data, wb.settings.protection_min_group_size, f"complaints {first} – {last}")
 
 
-def _print_table(data: dict, minimum: int, title: str) -> None:
+def _print_table(data: Mapping[str, Any], minimum: int, title: str) -> None:
+    """`data`: ComplaintReport.to_dict(), figures and tables of figures."""
     summary = Table(title=title, show_header=False)
     hidden = set(data.get("hidden") or ())
     for key, value in data.items():

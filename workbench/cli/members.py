@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 import typer
 from rich.console import Console
@@ -72,7 +72,11 @@ def reveal_command(
     """Show one field unmasked for a few minutes; recorded in the audit log."""
     wb = state.workbench()
     shown = wb.usecases.members.reveal(state.staff(), member_no, field, reason)
-    until = shown.revealed_until.astimezone(wb.settings.timezone).strftime("%H:%M:%S")
+    until = (
+        shown.revealed_until.astimezone(wb.settings.timezone).strftime("%H:%M:%S")
+        if shown.revealed_until is not None  # a revealed field always has an end
+        else "-"
+    )
     console.print(Text(f"{FIELD_LABELS[field]}: {shown.value or '-'} (until {until})"))
 
 
@@ -219,5 +223,5 @@ def _print(profile: MemberProfile, as_json: bool) -> None:
     console.print(table)
 
 
-def _local(at: datetime | None, zone) -> str:
+def _local(at: datetime | None, zone: tzinfo) -> str:
     return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at else "-"

@@ -9,7 +9,14 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from workbench.cli.state import state
@@ -110,7 +117,7 @@ def _bars() -> Iterator[Advance]:
         TimeElapsedColumn(),
         console=Console(stderr=True),
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def advance(stage: str, done: int, total: int | None) -> None:
         if stage not in tasks:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import typer
@@ -51,13 +51,13 @@ def export_stamp(what: str, staff: Staff, wb: Workbench) -> str:
     return f"# {what} exported by {staff.username} ({staff.role}) at {wb.clock.now().isoformat()}"
 
 
-def print_json(data: dict, staff: Staff, wb: Workbench) -> None:
+def print_json(data: Mapping[str, object], staff: Staff, wb: Workbench) -> None:
     data = {**data, "exported_by": staff.username, "exported_at": wb.clock.now().isoformat()}
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def print_csv(
-    what: str, staff: Staff, wb: Workbench, header: list[str], rows: Iterable[list]
+    what: str, staff: Staff, wb: Workbench, header: list[str], rows: Iterable[Sequence[object]]
 ) -> None:
     out = io.StringIO()
     out.write(export_stamp(what, staff, wb) + "\n")
@@ -68,7 +68,7 @@ def print_csv(
     print(out.getvalue(), end="")
 
 
-def shown(value, minimum: int, *, count: bool = True) -> str:
+def shown(value: object, minimum: int, *, count: bool = True) -> str:
     """A table cell: a hidden count as <minimum, a figure with nothing to show as -."""
     if value is None:
         return f"<{minimum}" if count else "-"

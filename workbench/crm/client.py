@@ -15,7 +15,7 @@ import urllib.error
 from collections.abc import Callable
 from http.cookiejar import CookieJar
 from typing import Any, TypeVar
-from urllib.request import HTTPCookieProcessor, build_opener
+from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import odoorpc
 
@@ -29,7 +29,8 @@ from workbench.crm.errors import (
     OdooRecordRejected,
     OdooUnreachable,
 )
-from workbench.crm.options import OdooConfig
+from workbench.crm.mapping import OdooRecord
+from workbench.crm.options import Domain, OdooConfig
 from workbench.logs import redact
 
 T = TypeVar("T")
@@ -53,9 +54,11 @@ class _CountingOpener:
         self._opener = build_opener(HTTPCookieProcessor(CookieJar()))
         self.requests = 0
 
-    def open(self, request, *args, **kwargs):
+    def open(self, request: Request, *, timeout: float) -> http.client.HTTPResponse:
+        """As odoorpc's JSON-RPC proxy calls it; an http(s) request answers an HTTPResponse."""
         self.requests += 1
-        return self._opener.open(request, *args, **kwargs)
+        response: http.client.HTTPResponse = self._opener.open(request, timeout=timeout)
+        return response
 
 
 class OdooClient:
@@ -105,7 +108,8 @@ class OdooClient:
 
     @property
     def uid(self) -> int:
-        return self._odoo.env.uid
+        uid: int = self._odoo.env.uid
+        return uid
 
     @property
     def round_trips(self) -> int:
@@ -139,13 +143,13 @@ class OdooClient:
     def search_read(
         self,
         model: str,
-        domain: list,
+        domain: Domain,
         fields: list[str],
         *,
         limit: int,
         order: str,
         offset: int = 0,
-    ) -> list[dict]:
+    ) -> list[OdooRecord]:
         return self._call(
             model,
             "read",
@@ -157,12 +161,13 @@ class OdooClient:
             ),
         )
 
-    def search_count(self, model: str, domain: list) -> int:
-        return self._call(
+    def search_count(self, model: str, domain: Domain) -> int:
+        count: int = self._call(
             model, "read", lambda: self._odoo.execute_kw(model, "search_count", [domain])
         )
+        return count
 
-    def read(self, model: str, ids: list[int], fields: list[str]) -> list[dict]:
+    def read(self, model: str, ids: list[int], fields: list[str]) -> list[OdooRecord]:
         return self._call(
             model, "read", lambda: self._odoo.execute_kw(model, "read", [ids, fields])
         )

@@ -25,11 +25,16 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from workbench.crm.mapping import ODOO_TIME
+from workbench.crm.mapping import ODOO_TIME, OdooRecord
 from workbench.crm.models import SyncCursor
+from workbench.crm.options import Domain
+
+if TYPE_CHECKING:  # odoorpc is loaded only to talk to Odoo
+    from workbench.crm.client import OdooClient
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class Position:
     second: str = ""  # every record written before this second has been taken ("" : none yet)
     last_id: int | None = None  # reading `second` alone by id: ids up to here are done
 
-    def domain(self) -> list:
+    def domain(self) -> Domain:
         if not self.second:
             return []
         if self.last_id is None:
@@ -52,7 +57,7 @@ class Position:
     def order(self) -> str:
         return "id asc" if self.last_id is not None else "write_date asc, id asc"
 
-    def after(self, rows: list[dict], batch: int) -> tuple[Position, bool]:
+    def after(self, rows: list[OdooRecord], batch: int) -> tuple[Position, bool]:
         """Where to read next after this page, and whether there may be more to read now."""
         if self.last_id is not None:
             if len(rows) == batch:
@@ -96,12 +101,17 @@ def save(session: Session, model: str, position: Position, now: datetime) -> Non
 
 
 def pages(
-    client, model: str, domain: list, fields: list[str], start: Position, batch: int
-) -> Iterator[tuple[list[dict], Position]]:
+    client: OdooClient,
+    model: str,
+    domain: Domain,
+    fields: list[str],
+    start: Position,
+    batch: int,
+) -> Iterator[tuple[list[OdooRecord], Position]]:
     """Pages of rows with the position to store once each page is applied. The next page is
     fetched while the caller applies this one: Odoo works while the database does."""
 
-    def fetch(position: Position) -> list[dict]:
+    def fetch(position: Position) -> list[OdooRecord]:
         return client.search_read(
             model, [*domain, *position.domain()], fields, limit=batch, order=position.order
         )

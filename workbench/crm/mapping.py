@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from workbench.crm.options import SyncOptions
+from workbench.crm.options import Domain, SyncOptions
 from workbench.errors import InvalidPhoneNumber, ValidationError
 from workbench.members.models import Channel
 from workbench.members.registry import CheckedApplication, MemberApplication, check_application
@@ -28,6 +28,11 @@ SERVICE_DATA = ("tier", "points", "sms_opt_out", "email_opt_out", "do_not_call")
 # Odoo Helpdesk priorities: 0 low … 3 urgent.
 TICKET_PRIORITY = {"low": "0", "normal": "1", "high": "2", "urgent": "3"}
 
+# A datum of the service data (tier code, points balance, opt-out flag; None: never written).
+ServiceDatum = str | int | bool | None
+# A record as Odoo's JSON-RPC answers it: untyped JSON, each field narrowed where it is read.
+OdooRecord = dict[str, Any]
+
 
 def partner_fields(available: Iterable[str], options: SyncOptions) -> list[str]:
     """The res.partner fields a pull asks for: contact data, the cursor's write_date, and the
@@ -39,29 +44,29 @@ def partner_fields(available: Iterable[str], options: SyncOptions) -> list[str]:
     return [name for name in dict.fromkeys(wanted) if name in present]
 
 
-def _text(row: dict, name: str) -> str:
+def _text(row: OdooRecord, name: str) -> str:
     value = row.get(name)
     return value.strip() if isinstance(value, str) else ""
 
 
-def partner_phones(row: dict) -> list[str]:
+def partner_phones(row: OdooRecord) -> list[str]:
     """The partner's numbers to try, in order: `mobile`, then `phone`."""
     return [text for text in (_text(row, "mobile"), _text(row, "phone")) if text]
 
 
-def partner_address(row: dict) -> str:
+def partner_address(row: OdooRecord) -> str:
     return " ".join(
         _text(row, name) for name in ("street", "street2", "city", "zip") if _text(row, name)
     )
 
 
-def partner_application(row: dict, options: SyncOptions) -> CheckedApplication:
+def partner_application(row: OdooRecord, options: SyncOptions) -> CheckedApplication:
     """The partner as a checked member application, or a ValidationError naming the field (the
     registry's own rules: a mainland mobile, an ID number with a valid check character if there
     is one, a name, a well-formed e-mail). `mobile` is used unless it is not a mobile number
     and `phone` is."""
     phones = partner_phones(row) or [""]
-    first_error = None
+    refused: list[InvalidPhoneNumber] = []
     for phone in phones:
         application = MemberApplication(
             name=_text(row, "name"),
@@ -75,8 +80,8 @@ def partner_application(row: dict, options: SyncOptions) -> CheckedApplication:
         try:
             return check_application(application, options.phone_region, id_required=False)
         except InvalidPhoneNumber as exc:
-            first_error = first_error or exc
-    raise first_error
+            refused.append(exc)
+    raise refused[0]  # phones is never empty, so each one was tried and refused
 
 
 def master_data(name: str | None, phone: str | None, email: str | None, address: str | None) -> str:
@@ -84,10 +89,10 @@ def master_data(name: str | None, phone: str | None, email: str | None, address:
     return json.dumps([name or "", phone or "", email or "", address or ""], ensure_ascii=False)
 
 
-def member_order_domain(model: str, member_domain: list) -> list:
+def member_order_domain(model: str, member_domain: Domain) -> Domain:
     """Confirmed orders of partners that are members: the member domain seen through the order's
     partner_id (Odoo joins it), so other customers' orders are never fetched."""
-    through_partner = [
+    through_partner: Domain = [
         term if isinstance(term, str) else [f"partner_id.{term[0]}", term[1], term[2]]
         for term in member_domain
     ]
@@ -108,14 +113,14 @@ def odoo_time(text: str) -> datetime:
     return datetime.strptime(text, ODOO_TIME).replace(tzinfo=UTC)
 
 
-def order_amount(row: dict) -> Decimal:
+def order_amount(row: OdooRecord) -> Decimal:
     try:
         return Decimal(str(row.get("amount_total"))).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         raise ValidationError("amount_total", "not an amount") from None
 
 
-def order_time(row: dict) -> datetime:
+def order_time(row: OdooRecord) -> datetime:
     text = row.get("date_order")
     if not isinstance(text, str) or not text:
         raise ValidationError("date_order", "the order has no date")
@@ -125,7 +130,9 @@ def order_time(row: dict) -> datetime:
         raise ValidationError("date_order", "not a date and time") from None
 
 
-def service_values(fields: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+def service_values(
+    fields: dict[str, str], data: dict[str, ServiceDatum]
+) -> dict[str, ServiceDatum]:
     """The partner fields to write: each service datum under the field its setting names."""
     return {fields[name]: data[name] for name in SERVICE_DATA if name in fields}
 

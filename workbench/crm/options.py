@@ -3,7 +3,13 @@ map and batch (built by bootstrap; plain data, no odoorpc)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+# An Odoo search domain as the settings give it: [field, operator, value] terms and the prefix
+# operators "&", "|", "!" (a value is any JSON the operator takes).
+Domain = list[str | Sequence[Any]]
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class OdooConfig:
 @dataclass(frozen=True)
 class SyncOptions:
     store_code: str
-    member_domain: list
+    member_domain: Domain
     id_number_field: str
     order_models: tuple[str, ...]
     batch_size: int

@@ -31,8 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
 from workbench.clock import Clock
@@ -43,6 +45,7 @@ from workbench.crm.mapping import (
     ORDER_FIELDS,
     PARTNER,
     SOURCE,
+    OdooRecord,
     many2one_id,
     master_data,
     member_order_domain,
@@ -61,6 +64,9 @@ from workbench.members.models import Member, MemberStatus, Purchase, Staff
 from workbench.members.points import PointsLedger, PurchaseLine, checked_amount
 from workbench.members.registry import CheckedApplication, MemberRegistry
 
+if TYPE_CHECKING:  # odoorpc is loaded only to talk to Odoo
+    from workbench.crm.client import OdooClient
+
 CONTACT = ("name", "phone", "email", "address")
 MODEL_PROBLEMS = (OdooAccessDenied, OdooModelMissing, OdooFieldMissing)
 # Rows written per transaction: a page of [odoo] batch_size rows is applied in transactions this
@@ -70,8 +76,8 @@ WRITE_ROWS = 200
 
 @dataclass
 class Pull:
-    client: object  # workbench.crm.client.OdooClient (not imported here: no odoorpc outside it)
-    sessions: object
+    client: OdooClient
+    sessions: sessionmaker[Session]
     registry: MemberRegistry
     ledger: PointsLedger
     clock: Clock
@@ -117,7 +123,7 @@ class Pull:
             self._in_short_transactions(
                 rows,
                 partial(self._apply_partners, backfill=backfill),
-                lambda session, at=position: cursor.save(session, PARTNER, at, self.clock.now()),
+                partial(self._save_position, PARTNER, position),
             )
             done += len(rows)
             self.report.counts["partners_read"] += len(rows)
@@ -125,7 +131,7 @@ class Pull:
 
     def _in_short_transactions(
         self,
-        rows: list[dict],
+        rows: list[OdooRecord],
         apply: Callable[..., None],
         save: Callable[[Session], None],
     ) -> None:
@@ -142,6 +148,9 @@ class Pull:
                     save(session)
                 session.commit()
 
+    def _save_position(self, model: str, position: cursor.Position, session: Session) -> None:
+        cursor.save(session, model, position, self.clock.now())
+
     def _orders_begun(self, session: Session) -> bool:
         """Whether orders have been read before: a member linked from now on may have older
         orders the order cursor has passed, which must be fetched by partner."""
@@ -154,7 +163,7 @@ class Pull:
         overlap = timedelta(seconds=self.options.overlap_seconds)
         return cursor.load(session, model, now=self.clock.now(), overlap=overlap)
 
-    def _apply_partners(self, session: Session, rows: list[dict], backfill: bool) -> None:
+    def _apply_partners(self, session: Session, rows: list[OdooRecord], backfill: bool) -> None:
         checked: dict[int, CheckedApplication] = {}
         for row in rows:
             try:
@@ -169,21 +178,25 @@ class Pull:
             for pid, c in checked.items()
             if c.id_number
         }
-        links = _by(
-            session.scalars(select(PartnerLink).where(col(PartnerLink.partner_id).in_(checked))),
-            "partner_id",
-        )
-        by_phone = _by(
-            session.scalars(select(Member).where(col(Member.phone_bidx).in_(phone_of.values()))),
-            "phone_bidx",
-        )
-        by_idno = (
-            _by(
-                session.scalars(
-                    select(Member).where(col(Member.id_number_bidx).in_(idno_of.values()))
-                ),
-                "id_number_bidx",
+        links = {
+            link.partner_id: link
+            for link in session.scalars(
+                select(PartnerLink).where(col(PartnerLink.partner_id).in_(checked))
             )
+        }
+        by_phone = {
+            m.phone_bidx: m
+            for m in session.scalars(
+                select(Member).where(col(Member.phone_bidx).in_(phone_of.values()))
+            )
+        }
+        by_idno = (
+            {
+                m.id_number_bidx: m
+                for m in session.scalars(
+                    select(Member).where(col(Member.id_number_bidx).in_(idno_of.values()))
+                )
+            }
             if idno_of
             else {}
         )
@@ -194,20 +207,21 @@ class Pull:
                 m.id: m
                 for m in session.scalars(select(Member).where(col(Member.id).in_(linked_ids)))
             }
-        link_of_member = _by(
-            session.scalars(
+        link_of_member = {
+            link.member_id: link
+            for link in session.scalars(
                 select(PartnerLink).where(col(PartnerLink.member_id).in_(list(members)))
-            ),
-            "member_id",
-        )
+            )
+        }
 
         page = _Page()
-        admissions: list[tuple[dict, CheckedApplication]] = []
+        admissions: list[tuple[OdooRecord, CheckedApplication]] = []
         for row in rows:
             pid = row["id"]
             if pid not in checked:
                 continue
             link = links.get(pid)
+            member: Member | None
             if link is not None:
                 member = members[link.member_id]
             else:
@@ -237,7 +251,12 @@ class Pull:
                 self.report.counts["partners_unchanged"] += 1
         self._admit(session, admissions, backfill)
 
-    def _admit(self, session: Session, admissions, backfill: bool) -> None:
+    def _admit(
+        self,
+        session: Session,
+        admissions: list[tuple[OdooRecord, CheckedApplication]],
+        backfill: bool,
+    ) -> None:
         admitted = self.registry.admit(
             session,
             applications=[c for _, c in admissions],
@@ -265,7 +284,14 @@ class Pull:
             )
         self.report.counts["members_created"] += len(admitted)
 
-    def _link(self, session: Session, row, checked, member: Member, backfill: bool) -> None:
+    def _link(
+        self,
+        session: Session,
+        row: OdooRecord,
+        checked: CheckedApplication,
+        member: Member,
+        backfill: bool,
+    ) -> None:
         """A partner found as an existing member (by mobile or ID number): link it, take Odoo's
         contact data, and log it as a conflict where ours differed."""
         now = self.clock.now()
@@ -295,7 +321,14 @@ class Pull:
         )
         self.report.counts["members_linked"] += 1
 
-    def _refresh(self, session: Session, row, checked, member: Member, link: PartnerLink) -> None:
+    def _refresh(
+        self,
+        session: Session,
+        row: OdooRecord,
+        checked: CheckedApplication,
+        member: Member,
+        link: PartnerLink,
+    ) -> None:
         if member.status == MemberStatus.TERMINATED:
             self.recorder.skip(
                 session,
@@ -328,7 +361,7 @@ class Pull:
         link.partner_write_date = row["write_date"]
         link.pulled_at = self.clock.now()
 
-    def _notice_service_edits(self, session: Session, row: dict, link: PartnerLink) -> None:
+    def _notice_service_edits(self, session: Session, row: OdooRecord, link: PartnerLink) -> None:
         """Tier, points and opt-outs on the partner are ours: a value someone changed in Odoo is
         a conflict, and the next push writes ours back."""
         pushed = {
@@ -384,7 +417,7 @@ class Pull:
             self._in_short_transactions(
                 rows,
                 partial(self._apply_orders, model=model),
-                lambda session, at=position: cursor.save(session, model, at, self.clock.now()),
+                partial(self._save_position, model, position),
             )
             done += len(rows)
             self.report.counts["orders_read"] += len(rows)
@@ -443,7 +476,7 @@ class Pull:
                 )
                 session.commit()
 
-    def _apply_orders(self, session: Session, model: str, rows: list[dict]) -> None:
+    def _apply_orders(self, session: Session, model: str, rows: list[OdooRecord]) -> None:
         refs = {row["id"]: f"odoo:{model}:{row['id']}" for row in rows}
         known = set(
             session.scalars(
@@ -468,7 +501,7 @@ class Pull:
                 )
             )
         }
-        lines = []
+        lines: list[PurchaseLine] = []
         counts = self.report.counts
         for row in rows:
             ref = refs[row["id"]]
@@ -521,7 +554,17 @@ class _Page:
         self.id_numbers: dict[str, int] = {}
         self.members: dict[int, int] = {}
 
-    def refusal(self, pid, phone, idno, member, link, by_phone, by_idno, link_of_member):
+    def refusal(
+        self,
+        pid: int,
+        phone: str,
+        idno: str | None,
+        member: Member | None,
+        link: PartnerLink | None,
+        by_phone: dict[str | None, Member],
+        by_idno: dict[str | None, Member],
+        link_of_member: dict[int, PartnerLink],
+    ) -> str | None:
         if phone in self.phones:
             return f"the same mobile number as partner {self.phones[phone]} (the same person twice in Odoo?)"
         if idno and idno in self.id_numbers:
@@ -533,26 +576,23 @@ class _Page:
         if holder is not None and member is not None and holder.id != member.id:
             return f"its ID-card number belongs to member {holder.member_no}"
         if member is not None:
-            if member.id in self.members:
-                return f"member {member.member_no} is partner {self.members[member.id]} already"
-            other = link_of_member.get(member.id)
+            member_id = saved_id(member)
+            if member_id in self.members:
+                return f"member {member.member_no} is partner {self.members[member_id]} already"
+            other = link_of_member.get(member_id)
             if link is None and other is not None and other.partner_id != pid:
                 return (
                     f"member {member.member_no} is linked to partner {other.partner_id} "
                     "already (the same person twice in Odoo?)"
                 )
-            self.members[member.id] = pid
+            self.members[member_id] = pid
         self.phones[phone] = pid
         if idno:
             self.id_numbers[idno] = pid
         return None
 
 
-def _by(rows, attribute: str) -> dict:
-    return {getattr(row, attribute): row for row in rows}
-
-
-def _same(odoo_value, ours) -> bool:
+def _same(odoo_value: object, ours: str | int | bool | None) -> bool:
     """Odoo answers an empty char or integer field as False."""
     if isinstance(ours, bool):
         return bool(odoo_value) == ours

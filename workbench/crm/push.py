@@ -19,8 +19,11 @@ import html
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
 from workbench.clock import Clock
@@ -36,6 +39,7 @@ from workbench.crm.mapping import (
     PARTNER,
     SERVICE_DATA,
     TICKET_PRIORITY,
+    ServiceDatum,
     master_data,
     service_values,
     ticket_name,
@@ -48,13 +52,22 @@ from workbench.db.ids import saved_id
 from workbench.members.models import Member, MemberStatus, PointsEntry
 from workbench.members.registry import MemberRegistry
 
+if TYPE_CHECKING:  # odoorpc is loaded only to talk to Odoo
+    from workbench.crm.client import OdooClient
+
 CONTACT = ("name", "phone", "email", "address")
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+# A linked member's service data: SERVICE_DATA's names to their values.
+ServiceData = dict[str, ServiceDatum]
+# (complaint id, complaint number, the ticket's values)
+TicketItem = tuple[int, str, dict[str, object]]
 
 
 @dataclass
 class Push:
-    client: object  # workbench.crm.client.OdooClient
-    sessions: object
+    client: OdooClient
+    sessions: sessionmaker[Session]
     registry: MemberRegistry
     clock: Clock
     options: SyncOptions
@@ -84,8 +97,8 @@ class Push:
             return
         with self.sessions() as session:
             due = self._due(session, fields)
-        groups: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
-        data_of: dict[tuple, dict] = {}
+        groups: dict[tuple[ServiceDatum, ...], list[tuple[int, int]]] = defaultdict(list)
+        data_of: dict[tuple[ServiceDatum, ...], ServiceData] = {}
         for member_id, partner_id, data in due:
             key = tuple(data[d] for d in SERVICE_DATA)
             groups[key].append((member_id, partner_id))
@@ -96,12 +109,7 @@ class Push:
             values = service_values(fields, data_of[key])
             for start in range(0, len(items), self.options.batch_size):
                 chunk = items[start : start + self.options.batch_size]
-                written, refused = _halving(
-                    chunk,
-                    lambda part, v=values: self.client.write(
-                        PARTNER, [partner for _, partner in part], v
-                    ),
-                )
+                written, refused = _halving(chunk, partial(self._write_partners, values))
                 with immediate_session(self.sessions) as session:
                     self._mark_pushed(session, [item for item, _ in written], data_of[key], fields)
                     for (member_id, partner_id), exc in refused:
@@ -113,7 +121,13 @@ class Push:
                 done += len(chunk)
                 self.progress("partners", done, len(due))
 
-    def _due(self, session: Session, fields: dict[str, str]) -> list[tuple[int, int, dict]]:
+    def _write_partners(
+        self, values: dict[str, ServiceDatum], members: list[tuple[int, int]]
+    ) -> None:
+        """Writes the values to the partners of these (member, partner) pairs, in one call."""
+        self.client.write(PARTNER, [partner for _, partner in members], values)
+
+    def _due(self, session: Session, fields: dict[str, str]) -> list[tuple[int, int, ServiceData]]:
         """(member, partner, data) of linked members whose pushed values are out of date."""
         balances = dict(
             session.execute(
@@ -134,9 +148,9 @@ class Push:
             .where(col(Member.status) != MemberStatus.TERMINATED)
             .order_by(col(PartnerLink.member_id))
         ).all()
-        due = []
+        due: list[tuple[int, int, ServiceData]] = []
         for link, tier, sms, email, call in rows:
-            data = {
+            data: ServiceData = {
                 "tier": tier,
                 "points": int(balances.get(link.member_id) or 0),
                 "sms_opt_out": sms,
@@ -149,7 +163,11 @@ class Push:
         return due
 
     def _mark_pushed(
-        self, session: Session, written: list[tuple[int, int]], data: dict, fields: dict[str, str]
+        self,
+        session: Session,
+        written: list[tuple[int, int]],
+        data: ServiceData,
+        fields: dict[str, str],
     ) -> None:
         """Remember what was written; a datum whose field Odoo lacks stays unwritten, so it goes
         once the field exists."""
@@ -189,7 +207,7 @@ class Push:
                     "too",
                     member_id=member_id,
                 )
-                session.get(PartnerLink, member_id).reported_digest = digest
+                session.get_one(PartnerLink, member_id).reported_digest = digest
             session.commit()
 
     # Complaints ----------------------------------------------------------------------------------
@@ -233,20 +251,17 @@ class Push:
                 now = self.clock.now()
                 for complaint in complaints:
                     session.add(ComplaintTicket(complaint_id=saved_id(complaint), attempted_at=now))
-                tickets = [
-                    (c.id, c.complaint_no, self._ticket(c, partner_of, available))
+                tickets: list[TicketItem] = [
+                    (saved_id(c), c.complaint_no, self._ticket(c, partner_of, available))
                     for c in complaints
                 ]
                 session.commit()
-            after = complaints[-1].id
-            created, refused = _halving(
-                tickets,
-                lambda part: self.client.create(HELPDESK, [values for _, _, values in part]),
-            )
+            after = saved_id(complaints[-1])
+            created, refused = _halving(tickets, self._create_tickets)
             with immediate_session(self.sessions) as session:
                 now = self.clock.now()
                 for (complaint_id, _, _), ticket_id in created:
-                    row = session.get(ComplaintTicket, complaint_id)
+                    row = session.get_one(ComplaintTicket, complaint_id)
                     row.ticket_id, row.pushed_at = ticket_id, now
                 for (complaint_id, complaint_no, _), exc in refused:  # tried again next run
                     session.execute(
@@ -258,9 +273,17 @@ class Push:
                 session.commit()
             self.report.counts["tickets_created"] += len(created)
 
-    def _ticket(self, complaint: Complaint, partner_of: dict, available: dict) -> dict:
-        values = {"name": ticket_name(complaint.complaint_no, complaint.category)}
-        partner = partner_of.get(complaint.member_id)
+    def _create_tickets(self, tickets: list[TicketItem]) -> list[int]:
+        """Creates these tickets in one call: their ids, in order."""
+        return self.client.create(HELPDESK, [values for _, _, values in tickets])
+
+    def _ticket(
+        self, complaint: Complaint, partner_of: dict[int, int], available: dict[str, str]
+    ) -> dict[str, object]:
+        values: dict[str, object] = {
+            "name": ticket_name(complaint.complaint_no, complaint.category)
+        }
+        partner = partner_of.get(complaint.member_id) if complaint.member_id is not None else None
         if partner and "partner_id" in available:
             values["partner_id"] = partner
         if "priority" in available:
@@ -290,7 +313,7 @@ class Push:
                 HELPDESK, [["name", "=like", f"[{complaint_no}]%"]], ["id"], limit=1, order="id asc"
             )
             with immediate_session(self.sessions) as session:
-                row = session.get(ComplaintTicket, complaint_id)
+                row = session.get_one(ComplaintTicket, complaint_id)
                 if found:
                     row.ticket_id, row.pushed_at = found[0]["id"], self.clock.now()
                     self.report.counts["tickets_recovered"] += 1
@@ -299,7 +322,7 @@ class Push:
                 session.commit()
 
 
-def _pushed(link: PartnerLink) -> dict:
+def _pushed(link: PartnerLink) -> ServiceData:
     return {
         "tier": link.pushed_tier,
         "points": link.pushed_points,
@@ -309,7 +332,9 @@ def _pushed(link: PartnerLink) -> dict:
     }
 
 
-def _halving(items: list, send: Callable[[list], object]) -> tuple[list, list]:
+def _halving(
+    items: list[Item], send: Callable[[list[Item]], list[Result] | None]
+) -> tuple[list[tuple[Item, Result | None]], list[tuple[Item, OdooRecordRejected]]]:
     """Send items in one call; if Odoo refuses the lot (one call is one transaction), halve it
     until the refused records are alone. Returns (item, result) pairs sent and (item, error)
     pairs refused; a create's result is one id per item."""
@@ -322,7 +347,5 @@ def _halving(items: list, send: Callable[[list], object]) -> tuple[list, list]:
         first_sent, first_refused = _halving(items[:middle], send)
         rest_sent, rest_refused = _halving(items[middle:], send)
         return first_sent + rest_sent, first_refused + rest_refused
-    results = (
-        result if isinstance(result, list) and len(result) == len(items) else [result] * len(items)
-    )
+    results: list[Result | None] = [None] * len(items) if result is None else list(result)
     return list(zip(items, results, strict=True)), []

@@ -7,6 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from sqlmodel import Session
 
@@ -34,13 +35,22 @@ class Issue:
     reason: str
 
 
+class RunSummary(TypedDict):
+    """What crm_sync_run.summary holds (as JSON)."""
+
+    counts: dict[str, int]
+    issues: dict[str, int]
+    failures: list[str]
+    warnings: list[str]
+
+
 @dataclass
 class SyncReport:
     direction: str
     run_id: int | None = None
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
     issues: list[Issue] = field(default_factory=list)
-    issue_counts: Counter = field(default_factory=Counter)
+    issue_counts: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)  # model-level: that part did not run
     warnings: list[str] = field(default_factory=list)  # e.g. a push field Odoo lacks
     round_trips: int = 0
@@ -50,7 +60,7 @@ class SyncReport:
     def outcome(self) -> str:
         return "incomplete" if self.failures else "ok"
 
-    def summary(self) -> dict:
+    def summary(self) -> RunSummary:
         return {
             "counts": dict(self.counts),
             "issues": dict(self.issue_counts),
@@ -63,9 +73,12 @@ class Recorder:
     """Writes issues in the caller's transaction, and counts and keeps them for the report."""
 
     def __init__(self, report: SyncReport, clock: Clock) -> None:
+        if report.run_id is None:
+            raise RuntimeError("the sync run must be saved before its issues are recorded")
         self.report = report
+        self.run_id = report.run_id
         self.clock = clock
-        self._seen: set[tuple] = set()  # a record read twice in a run is reported once
+        self._seen: set[Issue] = set()  # a record read twice in a run is reported once
 
     def skip(
         self,
@@ -91,14 +104,23 @@ class Recorder:
     ) -> None:
         self._add(session, "conflict", model, odoo_id, member_id, field_names, reason)
 
-    def _add(self, session: Session, kind, model, odoo_id, member_id, field_names, reason) -> None:
+    def _add(
+        self,
+        session: Session,
+        kind: str,
+        model: str,
+        odoo_id: int | None,
+        member_id: int | None,
+        field_names: str,
+        reason: str,
+    ) -> None:
         issue = Issue(kind, model, odoo_id, member_id, field_names[:200], reason[:300])
         if issue in self._seen:
             return
         self._seen.add(issue)
         session.add(
             SyncIssue(
-                run_id=self.report.run_id,
+                run_id=self.run_id,
                 at=self.clock.now(),
                 kind=kind,
                 model=model,

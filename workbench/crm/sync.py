@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
@@ -23,7 +24,7 @@ from workbench.clock import Clock
 from workbench.crm.errors import OdooAccessDenied, OdooSyncBusy
 from workbench.crm.mapping import HELPDESK, PARTNER, member_order_domain
 from workbench.crm.models import SyncRun
-from workbench.crm.options import SyncOptions
+from workbench.crm.options import Domain, OdooConfig, SyncOptions
 from workbench.crm.pull import Pull
 from workbench.crm.push import Push
 from workbench.crm.report import Progress, Recorder, SyncReport, no_progress
@@ -33,6 +34,9 @@ from workbench.errors import ConfigError, PermissionDenied, WorkbenchError
 from workbench.members.models import Role, Staff, Store
 from workbench.members.points import PointsLedger
 from workbench.members.registry import MemberRegistry
+
+if TYPE_CHECKING:  # odoorpc is loaded only to talk to Odoo
+    from workbench.crm.client import OdooClient
 
 SYNC_LOCK = 0x57_42_4F44  # "WBOD": one Odoo sync per database
 
@@ -54,7 +58,7 @@ class OdooSync:
     def __init__(
         self,
         *,
-        config,  # workbench.crm.client.OdooConfig
+        config: OdooConfig,
         options: SyncOptions,
         clock: Clock,
         engine: Engine,
@@ -72,7 +76,7 @@ class OdooSync:
         self.ledger = ledger
         self.audit = audit
 
-    def connect(self):
+    def connect(self) -> OdooClient:
         from workbench.crm.client import OdooClient  # odoorpc is loaded only to talk to Odoo
 
         return OdooClient.connect(self.config)
@@ -122,7 +126,9 @@ class OdooSync:
         report.round_trips = client.round_trips
         return report
 
-    def _count(self, client, report: CheckReport, model: str, domain: list, label: str) -> None:
+    def _count(
+        self, client: OdooClient, report: CheckReport, model: str, domain: Domain, label: str
+    ) -> None:
         try:
             report.counts[label] = client.search_count(model, domain)
         except OdooAccessDenied as exc:
@@ -130,7 +136,7 @@ class OdooSync:
 
     # Pull and push -------------------------------------------------------------------------------
     def pull(self, *, actor: Staff | None = None, progress: Progress = no_progress) -> SyncReport:
-        def body(client, report: SyncReport, recorder: Recorder) -> None:
+        def body(client: OdooClient, report: SyncReport, recorder: Recorder) -> None:
             store_id = self._store_id()
             order_models = [m for m in self.options.order_models if client.has_model(m)]
             Pull(
@@ -150,7 +156,7 @@ class OdooSync:
         return self._run("pull", actor, body)
 
     def push(self, *, actor: Staff | None = None, progress: Progress = no_progress) -> SyncReport:
-        def body(client, report: SyncReport, recorder: Recorder) -> None:
+        def body(client: OdooClient, report: SyncReport, recorder: Recorder) -> None:
             Push(
                 client=client,
                 sessions=self.sessions,
@@ -168,7 +174,7 @@ class OdooSync:
         self,
         direction: str,
         actor: Staff | None,
-        body: Callable[[object, SyncReport, Recorder], None],
+        body: Callable[[OdooClient, SyncReport, Recorder], None],
     ) -> SyncReport:
         if actor is not None and actor.role != Role.ADMIN:
             raise PermissionDenied(
@@ -181,7 +187,7 @@ class OdooSync:
             )
         report = SyncReport(direction)
         started = time.perf_counter()
-        client = None
+        client: OdooClient | None = None
         try:
             with immediate_session(self.sessions) as session:
                 run = SyncRun(
@@ -210,14 +216,20 @@ class OdooSync:
         return report
 
     def _finish(
-        self, report: SyncReport, client, started: float, actor: Staff | None, *, outcome: str
+        self,
+        report: SyncReport,
+        client: OdooClient | None,
+        started: float,
+        actor: Staff | None,
+        *,
+        outcome: str,
     ) -> None:
         report.round_trips = client.round_trips if client is not None else 0
         report.seconds = time.perf_counter() - started
         # Reads the run, then writes: the write lock is taken up front (a deferred transaction
         # that reads first cannot wait for another writer on SQLite; it fails at once).
         with immediate_session(self.sessions) as session:
-            run = session.get(SyncRun, report.run_id)
+            run = session.get_one(SyncRun, report.run_id)
             run.finished_at = self.clock.now()
             run.outcome = outcome
             run.round_trips = report.round_trips

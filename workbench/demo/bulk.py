@@ -7,6 +7,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlmodel import SQLModel
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Table. SQLModel sets `__table__` on every `table=True` class, but its
+    type information does not declare it."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # see above
+    return table
 
 
 def next_id(connection: Connection, table: Table) -> int:
@@ -21,7 +29,12 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict]) -> N
         return
     columns = list(rows[0])
     statement = f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN'
-    cursor = connection.connection.dbapi_connection.cursor()
+    import psycopg  # PostgreSQL only: SQLite runs without it
+
+    driver = connection.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        raise RuntimeError("COPY needs the psycopg driver")
+    cursor = driver.cursor()
     with cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([_copy_value(row[c]) for c in columns])

@@ -7,6 +7,7 @@ import random
 import uuid
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from workbench.members.models import Member, MemberStatus
 
@@ -21,7 +22,7 @@ def ring_hotline(wb, telephony, rng: random.Random | None = None) -> str:
     if rng.random() < 0.75:
         with wb.sessions() as session:
             active = select(Member).where(
-                Member.status == MemberStatus.ACTIVE, Member.phone_enc.is_not(None)
+                col(Member.status) == MemberStatus.ACTIVE, col(Member.phone_enc).is_not(None)
             )
             count = session.scalar(select(func.count()).select_from(active.subquery()))
             if count:

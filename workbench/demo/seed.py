@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from workbench.db.engine import refresh_planner_statistics
 from workbench.demo import bulk
@@ -158,14 +159,14 @@ def _stores_and_staff(wb, count: int, now: datetime, summary: SeedSummary):
         add(f"head.{department}", f"{department} 负责人", Role.DEPARTMENT_HEAD, 1, department)
     add("analyst1", "数据分析", Role.ANALYST, 1)
     for store in stores[1:]:
-        code = store["code"].lower()
+        code = str(store["code"]).lower()
         add(f"manager.{code}", f"{store['name']}店长", Role.STORE_MANAGER, store["id"])
         for n in (1, 2):
             add(f"sales.{code}.{n}", f"{store['name']}销售{n}", Role.SALES, store["id"])
     with wb.engine.begin() as connection:
-        bulk.bulk_insert(connection, Store.__table__, stores)
-        bulk.bulk_insert(connection, Staff.__table__, staff)
-        bulk.reset_sequences(connection, [Store.__table__, Staff.__table__])
+        bulk.bulk_insert(connection, bulk.table_of(Store), stores)
+        bulk.bulk_insert(connection, bulk.table_of(Staff), staff)
+        bulk.reset_sequences(connection, [bulk.table_of(Store), bulk.table_of(Staff)])
     summary.stores, summary.staff = len(stores), len(staff)
     return stores, staff
 
@@ -191,7 +192,7 @@ def _members(wb, rng, count, stores, staff, now, summary, report, scale) -> None
     branch = stores[1:]
     with wb.engine.connect() as connection:
         ids = {
-            t: bulk.next_id(connection, t.__table__)
+            t: bulk.next_id(connection, bulk.table_of(t))
             for t in (Member, MemberCard, MemberEvent, Purchase, PointsEntry)
         }
     referrers: list[tuple[int, datetime]] = []
@@ -228,11 +229,11 @@ def _members(wb, rng, count, stores, staff, now, summary, report, scale) -> None
                 (Purchase, batch.purchases),
                 (PointsEntry, batch.points),
             ):
-                bulk.bulk_insert(connection, model.__table__, rows)
+                bulk.bulk_insert(connection, bulk.table_of(model), rows)
         done += len(batch.members)
         report("members", done, count)
     with wb.engine.begin() as connection:
-        bulk.reset_sequences(connection, [t.__table__ for t in ids])
+        bulk.reset_sequences(connection, [bulk.table_of(t) for t in ids])
 
 
 def _member(
@@ -502,18 +503,22 @@ def _history(rng, batch, ids, member, joined, now, card_numbers, wb) -> None:
 def _tally(wb, summary: SeedSummary) -> None:
     with wb.sessions() as session:
         summary.members = dict(
-            session.execute(select(Member.status, func.count()).group_by(Member.status)).all()
+            session.execute(select(col(Member.status), func.count()).group_by(col(Member.status)))
+            .tuples()
+            .all()
         )
         summary.tiers = dict(
             session.execute(
-                select(Member.tier_code, func.count())
-                .where(Member.status == "active")
-                .group_by(Member.tier_code)
-            ).all()
+                select(col(Member.tier_code), func.count())
+                .where(col(Member.status) == "active")
+                .group_by(col(Member.tier_code))
+            )
+            .tuples()
+            .all()
         )
         summary.cards = session.scalar(select(func.count()).select_from(MemberCard))
         summary.lost_cards = session.scalar(
-            select(func.count()).select_from(MemberCard).where(MemberCard.status == "lost")
+            select(func.count()).select_from(MemberCard).where(col(MemberCard.status) == "lost")
         )
         summary.purchases = session.scalar(select(func.count()).select_from(Purchase))
         summary.points_entries = session.scalar(select(func.count()).select_from(PointsEntry))

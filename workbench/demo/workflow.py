@@ -8,6 +8,7 @@ import random
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from workbench.bootstrap import build
 from workbench.callbacks.models import CallbackTask, Reason
@@ -35,7 +36,7 @@ def seed_complaints_and_callbacks(wb, rng: random.Random, count: int, summary, r
     with walker.sessions() as session:
         staff = {s.username: s for s in session.scalars(select(Staff))}
         active = session.scalars(
-            select(Member.member_no).where(Member.status == MemberStatus.ACTIVE)
+            select(col(Member.member_no)).where(col(Member.status) == MemberStatus.ACTIVE)
         ).all()
         for person in staff.values():
             session.expunge(person)
@@ -186,7 +187,9 @@ def _callbacks(wb, rng, clock, now, staff) -> None:
     clock.set(morning)
     with wb.sessions() as session:
         unhappy = (
-            session.execute(select(Member.id).where(Member.status == MemberStatus.ACTIVE).limit(20))
+            session.execute(
+                select(col(Member.id)).where(col(Member.status) == MemberStatus.ACTIVE).limit(20)
+            )
             .scalars()
             .all()
         )

@@ -104,7 +104,7 @@ class DeskMessages:
                 detail={"template": template, "channel": channel, "message": queued.message.id},
             )
             session.commit()
-            return queued.message.id
+            return saved_id(queued.message)
 
     def _member_in_scope(self, session: Session, actor: Staff, member_id: int) -> Member:
         member = session.get(Member, member_id)
@@ -114,7 +114,7 @@ class DeskMessages:
             raise AccessDenied(f"{actor.username} may not contact member {member.member_no}")
         return member
 
-    def _occasion(self, session: Session, member: Member, template: str) -> dict:
+    def _occasion(self, session: Session, member: Member, template: str) -> dict[str, str | int]:
         """What the template needs beyond the member's own record."""
         if template not in AGENT_TEMPLATES:
             raise ValidationError("template", f"one of {', '.join(AGENT_TEMPLATES)}")

@@ -23,7 +23,7 @@ from workbench.db.ids import saved_id
 from workbench.members.models import Member
 from workbench.messaging.errors import SendError
 from workbench.messaging.models import MessageStatus, OutboxAttempt, OutboxMessage, SenderThrottle
-from workbench.messaging.outbox import Outbox
+from workbench.messaging.outbox import MessageContent, Outbox
 from workbench.messaging.smtp import OutgoingEmail, SmtpEmail
 
 if TYPE_CHECKING:  # twilio is loaded only where an SMS sender is built
@@ -45,7 +45,7 @@ class DispatchResult:
 
 @dataclass(frozen=True)
 class _Claimed:
-    content: dict[str, str | None]  # to, subject, body, html
+    content: MessageContent
     created_at: datetime
     ambiguous: bool
 
@@ -130,11 +130,11 @@ class Dispatcher:
             claimed = self.claim("sms", limit)
             loaded = self._load([message_id for message_id, _ in claimed])
             for message_id, unsure in claimed:
-                self._send_sms(message_id, loaded[message_id], unsure, result)
+                self._send_sms(self.sms, message_id, loaded[message_id], unsure, result)
         if self.email is not None:
             claimed = self.claim("email", limit)
             if claimed:
-                self._send_emails(self._load([m for m, _ in claimed]), result)
+                self._send_emails(self.email, self._load([m for m, _ in claimed]), result)
         return result
 
     def _load(self, ids: list[int]) -> dict[int, _Claimed]:
@@ -144,14 +144,22 @@ class Dispatcher:
         with self.sessions() as session:
             rows = session.scalars(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
             return {
-                m.id: _Claimed(self.outbox.decrypt_body(m), m.created_at, m.ambiguous) for m in rows
+                saved_id(m): _Claimed(self.outbox.decrypt_body(m), m.created_at, m.ambiguous)
+                for m in rows
             }
 
-    def _send_sms(self, message_id: int, claimed: _Claimed, unsure: bool, result) -> None:
+    def _send_sms(
+        self,
+        sms: TwilioSms,
+        message_id: int,
+        claimed: _Claimed,
+        unsure: bool,
+        result: DispatchResult,
+    ) -> None:
         content = claimed.content
         if unsure or claimed.ambiguous:  # it may have gone already: ask before sending again
             try:
-                found = self.sms.find_sent(content["to"], content["body"], claimed.created_at)
+                found = sms.find_sent(content["to"], content["body"], claimed.created_at)
             except SendError as error:
                 self._failed_attempt(message_id, error, result)
                 return
@@ -159,15 +167,17 @@ class Dispatcher:
                 self._sent(message_id, found, "found", result)
                 result.found += 1
                 return
-        self._wait_for_slot(self.sms.sender_key)
+        self._wait_for_slot(sms.sender_key)
         try:
-            sent = self.sms.send(content["to"], content["body"])
+            sent = sms.send(content["to"], content["body"])
         except SendError as error:
             self._failed_attempt(message_id, error, result)
             return
         self._sent(message_id, sent.provider_id, "sent", result)
 
-    def _send_emails(self, claimed: dict[int, _Claimed], result: DispatchResult) -> None:
+    def _send_emails(
+        self, email: SmtpEmail, claimed: dict[int, _Claimed], result: DispatchResult
+    ) -> None:
         mails = [
             OutgoingEmail(
                 message_id,
@@ -178,14 +188,16 @@ class Dispatcher:
             )
             for message_id, c in claimed.items()
         ]
-        for message_id, error in self.email.send_batch(mails).items():
+        for message_id, error in email.send_batch(mails).items():
             if error is None:
                 self._sent(message_id, None, "sent", result)
             else:
                 self._failed_attempt(message_id, error, result)
 
     # Recording ---------------------------------------------------------------------------------
-    def _sent(self, message_id: int, provider_id: str | None, how: str, result) -> None:
+    def _sent(
+        self, message_id: int, provider_id: str | None, how: str, result: DispatchResult
+    ) -> None:
         now = self.clock.now()
         with self.sessions() as session:
             session.execute(
@@ -207,10 +219,10 @@ class Dispatcher:
             session.commit()
         result.sent += how == "sent"
 
-    def _failed_attempt(self, message_id: int, error: SendError, result) -> None:
+    def _failed_attempt(self, message_id: int, error: SendError, result: DispatchResult) -> None:
         now = self.clock.now()
         with immediate_session(self.sessions) as session:
-            message = session.get(OutboxMessage, message_id)
+            message = session.get_one(OutboxMessage, message_id)
             message.attempts += 1
             message.last_error = str(error)[:300]
             message.lease_until = None
@@ -236,10 +248,12 @@ class Dispatcher:
         result.errors.append(str(error))
         log.info("outbox %s: %s (%s)", message_id, outcome, error)
 
-    def _member_consequences(self, session: Session, message: OutboxMessage, error) -> None:
-        if message.member_id is None:
+    def _member_consequences(
+        self, session: Session, message: OutboxMessage, error: SendError
+    ) -> None:
+        if message.member_id is None or error.code not in (INVALID_NUMBER, OPTED_OUT):
             return
-        member = session.get(Member, message.member_id)
+        member = session.get_one(Member, message.member_id)
         if error.code == INVALID_NUMBER:
             member.phone_invalid = True
         elif error.code == OPTED_OUT:

@@ -4,12 +4,18 @@ satisfaction survey. The telephony server's webhook calls `handle_inbound_sms`."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from workbench.db.ids import saved_id
 from workbench.errors import InvalidPhoneNumber
 from workbench.messaging.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from workbench.complaints.service import ComplaintService
+    from workbench.members.registry import MemberRegistry
 
 # Twilio's default opt-out and opt-in words, and the Chinese ones members use.
 OPT_OUT = {
@@ -34,7 +40,19 @@ class InboundResult:
     complaint_no: str | None = None
 
 
-def handle_inbound_sms(wb, session: Session, *, from_number: str, body: str) -> InboundResult:
+class ReplyServices(Protocol):
+    """What a reply needs: the registry finds its sender, the complaints take a score."""
+
+    @property
+    def registry(self) -> MemberRegistry: ...
+
+    @property
+    def complaints(self) -> ComplaintService: ...
+
+
+def handle_inbound_sms(
+    wb: ReplyServices, session: Session, *, from_number: str, body: str
+) -> InboundResult:
     try:
         member = wb.registry.find_by_phone(session, from_number)
     except InvalidPhoneNumber:
@@ -49,11 +67,11 @@ def handle_inbound_sms(wb, session: Session, *, from_number: str, body: str) -> 
         member.sms_opt_out = False
         return InboundResult("opted_in")
     if word in {"1", "2", "3", "4", "5"}:
-        return _satisfaction(wb, session, member.id, int(word))
+        return _satisfaction(wb, session, saved_id(member), int(word))
     return InboundResult("ignored")
 
 
-def _satisfaction(wb, session: Session, member_id: int, score: int) -> InboundResult:
+def _satisfaction(wb: ReplyServices, session: Session, member_id: int, score: int) -> InboundResult:
     """The score answers the latest survey sent to this member, if its complaint awaits one."""
     from workbench.complaints.states import State
 

@@ -14,11 +14,12 @@ no long transaction and a crash loses only the batch in hand (which the re-run m
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
@@ -117,7 +118,7 @@ class Mailings:
         member: Member,
         template: str,
         channel: str,
-        extra: dict,
+        extra: Mapping[str, object],
         dedupe_key: str,
     ) -> None:
         queued = self.outbox.enqueue(
@@ -136,21 +137,24 @@ class Mailings:
         else:
             result.skipped += 1
 
-    def _batches(self, condition) -> Iterator[list[int]]:
+    def _batches(self, condition: ColumnElement[bool]) -> Iterator[list[int]]:
         """Ids of active members meeting `condition`, a batch at a time (keyset paging)."""
         last = 0
         while True:
             with self.sessions() as session:
                 ids = list(
-                    session.scalars(
-                        select(col(Member.id))
-                        .where(
-                            col(Member.status) == MemberStatus.ACTIVE,
-                            condition,
-                            col(Member.id) > last,
-                        )
-                        .order_by(col(Member.id))
-                        .limit(self.batch_size)
+                    cast(  # read from the table: a member's id is never NULL
+                        Sequence[int],
+                        session.scalars(
+                            select(col(Member.id))
+                            .where(
+                                col(Member.status) == MemberStatus.ACTIVE,
+                                condition,
+                                col(Member.id) > last,
+                            )
+                            .order_by(col(Member.id))
+                            .limit(self.batch_size)
+                        ).all(),
                     )
                 )
             if not ids:
@@ -163,7 +167,7 @@ class Mailings:
         query = select(Member).where(
             col(Member.id).in_(ids), col(Member.status) == MemberStatus.ACTIVE
         )
-        return {m.id: m for m in session.scalars(query)}
+        return {saved_id(m): m for m in session.scalars(query)}
 
     @staticmethod
     def _balances(session: Session, ids: list[int]) -> dict[int, int]:

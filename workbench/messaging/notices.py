@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel import Session
 
 from workbench.members.models import Member, Staff
@@ -30,7 +32,7 @@ class Notices:
         member: Member,
         notice: str,
         *,
-        extra: dict | None = None,
+        extra: Mapping[str, object] | None = None,
         complaint_id: int | None = None,
     ) -> int:
         """Queue the notice on each of its channels; returns how many messages were queued."""
@@ -61,7 +63,7 @@ class StaffNotices:
         staff: Staff,
         notice: str,
         *,
-        extra: dict,
+        extra: Mapping[str, object],
         dedupe_key: str,
         complaint_id: int | None = None,
     ) -> bool:

@@ -3,10 +3,12 @@ transaction, so the message exists exactly when the change that caused it does."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -24,6 +26,15 @@ from workbench.permissions.staff import EMAIL_FIELD as STAFF_EMAIL_FIELD
 
 CHANNELS = ("sms", "email")
 OPERATOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)  # may retry or cancel a message
+
+
+class MessageContent(TypedDict):
+    """A queued message's content, decrypted (subject and html: e-mail only)."""
+
+    to: str
+    subject: str | None
+    body: str
+    html: str | None
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,7 @@ class Outbox:
         self.zone = zone
         self.language = language
 
-    def context(self, session: Session, member: Member, language: str) -> dict:
+    def context(self, session: Session, member: Member, language: str) -> dict[str, str]:
         """What templates may use. Deliberately without the ID number or the full name."""
         surname = (self.cipher.decrypt("name", member.name_enc) or "")[:1]
         if language == "en":
@@ -75,7 +86,7 @@ class Outbox:
         member: Member,
         template: str,
         language: str | None = None,
-        extra: dict | None = None,
+        extra: Mapping[str, object] | None = None,
     ) -> Rendered:
         language = language or self.language
         return self.templates.render(
@@ -90,7 +101,7 @@ class Outbox:
         template: str,
         channel: str,
         purpose: Purpose | str,
-        extra: dict | None = None,
+        extra: Mapping[str, object] | None = None,
         dedupe_key: str | None = None,
         complaint_id: int | None = None,
         language: str | None = None,
@@ -140,7 +151,7 @@ class Outbox:
         *,
         staff: Staff,
         template: str,
-        extra: dict | None = None,
+        extra: Mapping[str, object] | None = None,
         dedupe_key: str | None = None,
         complaint_id: int | None = None,
         language: str | None = None,
@@ -190,7 +201,7 @@ class Outbox:
             session.scalars(query.order_by(col(OutboxMessage.created_at).desc()).limit(limit))
         )
 
-    def decrypt_body(self, message: OutboxMessage) -> dict[str, str | None]:
+    def decrypt_body(self, message: OutboxMessage) -> MessageContent:
         return {
             "to": self.cipher.decrypt("outbox.recipient", message.recipient_enc),
             "subject": self.cipher.decrypt("outbox.subject", message.subject_enc),
@@ -239,21 +250,25 @@ class Outbox:
         what: str,
         *,
         allowed: tuple[MessageStatus, ...],
-        **values,
+        **values: object,
     ) -> None:
         """A conditional update, so a sender claiming the row at the same moment wins cleanly."""
         if actor.role not in OPERATOR_ROLES:
             raise PermissionDenied(f"{actor.username} ({actor.role}) may not change messages")
-        changed = session.execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == message_id,
-                col(OutboxMessage.status).in_([a.value for a in allowed]),
-            )
-            .values(**{k: getattr(v, "value", v) for k, v in values.items()})
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not changed:
+        # sqlmodel types execute() as a Result; for an UPDATE it is a CursorResult, with a count
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id) == message_id,
+                    col(OutboxMessage.status).in_([a.value for a in allowed]),
+                )
+                .values(**{k: getattr(v, "value", v) for k, v in values.items()})
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        if not result.rowcount:
             status = session.scalar(
                 select(col(OutboxMessage.status)).where(col(OutboxMessage.id) == message_id)
             )

@@ -51,7 +51,7 @@ class ContactPolicy:
         ):
             return Decision(False, reason=f"opted out of {channel}")
         week_ago = now - timedelta(days=7)
-        recent = session.scalar(
+        recent = session.execute(
             select(func.count())
             .select_from(OutboxMessage)
             .where(
@@ -61,7 +61,7 @@ class ContactPolicy:
                 col(OutboxMessage.created_at) >= week_ago,
                 col(OutboxMessage.status) != MessageStatus.CANCELLED.value,
             )
-        )
+        ).scalar_one()
         if recent >= self.marketing_per_week:
             return Decision(False, reason="frequency cap reached")
         return Decision(True, self.after_quiet_hours(now, zone))

@@ -92,7 +92,8 @@ class TwilioSms:
                 to=to, date_sent_after=since - timedelta(minutes=5)
             ):
                 if message.body == body:
-                    return message.sid
+                    sid: str = message.sid
+                    return sid
         except TwilioRestException as error:
             raise self._classify(error) from None
         except requests.exceptions.RequestException:

@@ -97,7 +97,7 @@ class SmtpEmail:
                 await client.quit()
         return results
 
-    async def _send_one(self, client, mail: OutgoingEmail) -> SendError | None:
+    async def _send_one(self, client: aiosmtplib.SMTP, mail: OutgoingEmail) -> SendError | None:
         message = build_message(mail, self.sender, self.unsubscribe)
         try:
             await client.send_message(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +84,7 @@ class TemplateCatalogue:
             keep_trailing_newline=False,
         )
 
-    def render(self, notice: str, language: str, context: dict) -> Rendered:
+    def render(self, notice: str, language: str, context: Mapping[str, object]) -> Rendered:
         if notice not in NOTICES:
             raise ValidationError("template", f"one of {', '.join(NOTICES)}")
         if language not in self.languages:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -105,20 +105,23 @@ def trigger_signature(trigger: BaseTrigger) -> str:
     return f"{type(trigger).__name__}:{state!r}"
 
 
-class WorkbenchScheduler(BackgroundScheduler):
+class WorkbenchScheduler(BackgroundScheduler):  # type: ignore[misc]  # apscheduler has no types
     """APScheduler 3.x's loop looks for due jobs once more after `shutdown` has stopped the
     executors: a job due at that moment has its next run time moved on but never runs (a SIGTERM
     at 04:00 would cost that night's backup). Not once it is stopped; the check is made under
     the job-store lock that `shutdown` takes before stopping the executors."""
 
-    def _process_jobs(self):
+    def _process_jobs(self) -> float | None:  # seconds to the next job, None: no job
         with self._jobstores_lock:
             if self.state == STATE_STOPPED:
                 return None
-            return super()._process_jobs()
+            wait: float | None = super()._process_jobs()
+            return wait
 
 
-def _what_runs_when(func_ref: str, args, kwargs, trigger: BaseTrigger) -> tuple:
+def _what_runs_when(
+    func_ref: str, args: Iterable[object], kwargs: Mapping[str, object], trigger: BaseTrigger
+) -> tuple[str, tuple[object, ...], dict[str, object], str]:
     return func_ref, tuple(args), dict(kwargs), trigger_signature(trigger)
 
 

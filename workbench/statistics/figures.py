@@ -7,8 +7,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from workbench.masking.groups import Rules, protect
+
+if TYPE_CHECKING:
+    from workbench.members.models import Staff
 
 CENT = Decimal("0.01")
 TOTAL = "*"  # the store code of the row over every store in the report
@@ -57,8 +61,8 @@ class MemberStatistics:
     stores: tuple[StoreFigures, ...]
     total: StoreFigures
 
-    def to_dict(self) -> dict:
-        return jsonable(asdict(self))
+    def to_dict(self) -> dict[str, object]:
+        return {name: jsonable(value) for name, value in asdict(self).items()}
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,8 @@ class Kpis:
     branches: tuple[BranchKpis, ...]
     total: BranchKpis | None  # None when the reader sees no branch
 
-    def to_dict(self) -> dict:
-        return jsonable(asdict(self))
+    def to_dict(self) -> dict[str, object]:
+        return {name: jsonable(value) for name, value in asdict(self).items()}
 
 
 # How the figures are grouped on screens and in tables (the CLI and the TUI show the same).
@@ -285,7 +289,7 @@ def _branch(store: StoreLabel, row: Mapping[str, int], hidden: set[str]) -> Bran
     )
 
 
-def agent_kpis(staff, row: Mapping[str, int], minimum: int) -> AgentKpis:
+def agent_kpis(staff: Staff, row: Mapping[str, int], minimum: int) -> AgentKpis:
     """Staff figures are shown; only the satisfaction mean of fewer scores than the minimum
     is hidden (a mean of two scores gives both members' answers away)."""
     scores = row["scores"]
@@ -341,7 +345,7 @@ def _yuan_mean(f: _Shown, fen: str, count: str) -> Decimal | None:
     return None if total is None or not n else (Decimal(total) / 100 / n).quantize(CENT)
 
 
-def jsonable(value):
+def jsonable(value: object) -> object:
     """Decimals as strings (exact yuan), instants in ISO 8601, tuples as lists."""
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}

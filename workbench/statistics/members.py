@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Executable,
+    SQLColumnExpression,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
@@ -27,15 +37,15 @@ def on_books(at: datetime) -> ColumnElement[bool]:
     )
 
 
-def _flag(condition) -> ColumnElement[int]:
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _within(column, period: Period) -> ColumnElement[bool]:
+def _within(column: SQLColumnExpression[datetime | None], period: Period) -> ColumnElement[bool]:
     return and_(column >= period.start, column < period.end)
 
 
-def _rows(session: Session, query) -> Raw:
+def _rows(session: Session, query: Executable) -> Raw:
     result: Raw = defaultdict(dict)
     for row in session.execute(query).mappings():
         values = dict(row)
@@ -55,7 +65,7 @@ def membership(session: Session, period: Period, stores: list[int] | None) -> tu
             func.sum(_flag(_within(col(Member.joined_at), period))).label("joined"),
             func.sum(_flag(_within(col(Member.terminated_at), period))).label("ended"),
         )
-        .where(col(Member.joined_at).is_not(None), *_in(Member.store_id, stores))
+        .where(col(Member.joined_at).is_not(None), *_in(col(Member.store_id), stores))
         .group_by(col(Member.store_id), col(Member.tier_code))
     )
     totals: Raw = defaultdict(lambda: {"members": 0, "joined": 0, "ended": 0})
@@ -87,7 +97,7 @@ def purchases(
         .where(
             col(Purchase.occurred_at) >= before.start,
             col(Purchase.occurred_at) < period.end,
-            *_members_of(Purchase.member_id, stores),
+            *_members_of(col(Purchase.member_id), stores),
         )
         .group_by(col(Purchase.member_id))
         .subquery()
@@ -105,7 +115,7 @@ def purchases(
             func.sum(_flag(and_(cohort, bought))).label("retained"),
         )
         .join_from(per_member, Member, col(Member.id) == per_member.c.member_id)
-        .where(*_in(Member.store_id, stores))
+        .where(*_in(col(Member.store_id), stores))
         .group_by(col(Member.store_id))
     )
     return _rows(session, query)
@@ -114,7 +124,7 @@ def purchases(
 def points(session: Session, period: Period, stores: list[int] | None) -> Raw:
     """Points issued (every credit), redeemed and expired in the period, with how many members
     each sum covers; members who took part in an activity (earned activity points)."""
-    kind = PointsEntry.kind
+    kind = col(PointsEntry.kind)
     per_member = (
         select(
             col(PointsEntry.member_id).label("member_id"),
@@ -128,7 +138,8 @@ def points(session: Session, period: Period, stores: list[int] | None) -> Raw:
             func.max(_flag(kind == PointsKind.ACTIVITY.value)).label("activity"),
         )
         .where(
-            _within(PointsEntry.occurred_at, period), *_members_of(PointsEntry.member_id, stores)
+            _within(col(PointsEntry.occurred_at), period),
+            *_members_of(col(PointsEntry.member_id), stores),
         )
         .group_by(col(PointsEntry.member_id))
         .subquery()
@@ -147,7 +158,7 @@ def points(session: Session, period: Period, stores: list[int] | None) -> Raw:
             func.sum(_flag(and_(member, p.activity == 1))).label("participants"),
         )
         .join_from(per_member, Member, col(Member.id) == p.member_id)
-        .where(*_in(Member.store_id, stores))
+        .where(*_in(col(Member.store_id), stores))
         .group_by(col(Member.store_id))
     )
     return _rows(session, query)
@@ -164,9 +175,9 @@ def satisfaction(session: Session, period: Period, stores: list[int] | None) -> 
             func.sum(col(Complaint.satisfaction)).label("score_sum"),
         )
         .where(
-            _within(Complaint.received_at, period),
+            _within(col(Complaint.received_at), period),
             col(Complaint.store_id).is_not(None),
-            *_in(Complaint.store_id, stores),
+            *_in(col(Complaint.store_id), stores),
         )
         .group_by(col(Complaint.store_id))
     )
@@ -179,24 +190,31 @@ def cards_issued(session: Session, period: Period, stores: list[int] | None) -> 
     once per member."""
     per_member = (
         select(col(MemberCard.member_id).label("member_id"), func.count().label("cards"))
-        .where(_within(MemberCard.issued_at, period), *_members_of(MemberCard.member_id, stores))
+        .where(
+            _within(col(MemberCard.issued_at), period),
+            *_members_of(col(MemberCard.member_id), stores),
+        )
         .group_by(col(MemberCard.member_id))
         .subquery()
     )
     query = (
         select(col(Member.store_id), func.sum(per_member.c.cards).label("cards"))
         .join_from(per_member, Member, col(Member.id) == per_member.c.member_id)
-        .where(*_in(Member.store_id, stores))
+        .where(*_in(col(Member.store_id), stores))
         .group_by(col(Member.store_id))
     )
     return _rows(session, query)
 
 
-def _in(column, stores: list[int] | None) -> list:
+def _in(
+    column: SQLColumnExpression[int | None], stores: list[int] | None
+) -> list[ColumnElement[bool]]:
     return [] if stores is None else [column.in_(stores)]
 
 
-def _members_of(column, stores: list[int] | None) -> list:
+def _members_of(
+    column: SQLColumnExpression[int | None], stores: list[int] | None
+) -> list[ColumnElement[bool]]:
     """One store's lines are found through its members (by index), not by reading them all."""
     if stores is None:
         return []

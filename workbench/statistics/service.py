@@ -28,7 +28,14 @@ from workbench.members.models import Role, Staff, Store, StoreKind
 from workbench.members.tiers import TierScheme
 from workbench.permissions.access import AccessDenied, Purpose, serves_all_stores
 from workbench.statistics import figures, kpis, members
-from workbench.statistics.figures import Kpis, MemberStatistics, StoreLabel
+from workbench.statistics.figures import (
+    AgentKpis,
+    BranchKpis,
+    Kpis,
+    MemberStatistics,
+    StoreLabel,
+)
+from workbench.statistics.members import Raw
 from workbench.statistics.period import DEFAULT_MONTHS, Period, period_of_days
 
 MANAGERS = {Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT_HEAD, Role.ANALYST}
@@ -68,30 +75,30 @@ class _Queries:
         self.session, self.period, self.ids = session, period, scope.store_ids
 
     @cached_property
-    def membership(self):
+    def membership(self) -> tuple[Raw, Raw]:
         return members.membership(self.session, self.period, self.ids)
 
     @cached_property
-    def purchases(self):
+    def purchases(self) -> Raw:
         return members.purchases(self.session, self.period, self.ids)
 
     @cached_property
-    def purchases_in_period(self):
+    def purchases_in_period(self) -> Raw:
         """Without the retention cohort (a year less to read), unless it is there already."""
         if "purchases" in self.__dict__:
             return self.purchases
         return members.purchases(self.session, self.period, self.ids, retention=False)
 
     @cached_property
-    def points(self):
+    def points(self) -> Raw:
         return members.points(self.session, self.period, self.ids)
 
     @cached_property
-    def satisfaction(self):
+    def satisfaction(self) -> Raw:
         return members.satisfaction(self.session, self.period, self.ids)
 
     @cached_property
-    def cards(self):
+    def cards(self) -> Raw:
         return members.cards_issued(self.session, self.period, self.ids)
 
 
@@ -180,8 +187,9 @@ class Statistics:
         stores = self._shown_stores(scope, parts)
         raw = []
         for store in stores:
-            row = {k: v for part in parts for k, v in part.get(store.id, {}).items()}
-            row.update({f"tier:{t}": n for t, n in tiers.get(store.id, {}).items()})
+            store_id = saved_id(store)
+            row = {k: v for part in parts for k, v in part.get(store_id, {}).items()}
+            row.update({f"tier:{t}": n for t, n in tiers.get(store_id, {}).items()})
             raw.append(row)
         period = queries.period
         return figures.member_statistics(
@@ -196,15 +204,17 @@ class Statistics:
     def _kpis(self, session: Session, actor: Staff, scope: _Scope, queries: _Queries) -> Kpis:
         period = queries.period
         agents = self._agents(session, actor, scope, period)
-        branches, total = [], None
+        branches: list[BranchKpis] = []
+        total: BranchKpis | None = None
         if scope.stores:
             totals, tiers = queries.membership
             parts = [totals, queries.purchases_in_period, queries.satisfaction, queries.cards]
             stores = self._shown_stores(scope, parts)
             raw = []
             for store in stores:
-                row = {k: v for part in parts for k, v in part.get(store.id, {}).items()}
-                row.update({f"tier:{t}": n for t, n in tiers.get(store.id, {}).items()})
+                store_id = saved_id(store)
+                row = {k: v for part in parts for k, v in part.get(store_id, {}).items()}
+                row.update({f"tier:{t}": n for t, n in tiers.get(store_id, {}).items()})
                 raw.append(row)
             codes = self._tier_codes({t for by_tier in tiers.values() for t in by_tier})
             branches, total = figures.branch_kpis(
@@ -251,16 +261,16 @@ class Statistics:
             if chosen is None:
                 raise ValidationError("store", f"no store with code {store_code!r}")
         if actor.role == Role.STORE_MANAGER or not serves_all_stores(session, actor):
-            own = session.get(Store, actor.store_id)
+            own = session.get_one(Store, actor.store_id)  # branch staff have a store
             if chosen is not None and chosen.id != own.id:
                 return None, "a branch's staff report on their own store only"
-            return _Scope([own], [own.id], False, own.id), None
+            return _Scope([own], [saved_id(own)], False, own.id), None
         if chosen is not None:
             return _Scope([chosen], [saved_id(chosen)], True, None), None
         stores = list(session.scalars(select(Store).order_by(col(Store.code))))
         return _Scope(stores, None, True, None), None
 
-    def _shown_stores(self, scope: _Scope, parts: list[dict]) -> list[Store]:
+    def _shown_stores(self, scope: _Scope, parts: list[Raw]) -> list[Store]:
         """Every branch in scope; head office only where it has figures of its own."""
         with_data = {store_id for part in parts for store_id in part}
         return [
@@ -269,7 +279,9 @@ class Statistics:
             if s.kind != StoreKind.HEADQUARTERS or s.id in with_data or scope.store_ids is not None
         ]
 
-    def _agents(self, session: Session, actor: Staff, scope: _Scope, period: Period):
+    def _agents(
+        self, session: Session, actor: Staff, scope: _Scope, period: Period
+    ) -> list[AgentKpis]:
         found = kpis.agent_figures(session, period)
         if scope.all_staff:
             ids = set(found)

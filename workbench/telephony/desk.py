@@ -8,19 +8,21 @@ access layer with the grant taken here, which the call's end revokes."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.callbacks.models import CallbackTask, TaskStatus
 from workbench.clock import Clock
 from workbench.complaints.models import Complaint
 from workbench.crypto import FieldCipher
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from workbench.masking.fields import MASKERS
 from workbench.members.models import Member, Role, Staff
@@ -59,6 +61,16 @@ class TakenCall:
     grant_until: datetime | None  # the serving scope the call gives
 
 
+class CallerApplication(TypedDict):
+    """What the registration form asks a caller; the number is the one they called from."""
+
+    name: str
+    id_number: str
+    email: str | None
+    address: str | None
+    store_code: str
+
+
 class CallDesk:
     def __init__(
         self,
@@ -95,9 +107,10 @@ class CallDesk:
                 number = self.cipher.decrypt("call.from", call.from_enc)
             else:
                 number = self.cipher.decrypt("call.to", call.to_enc)
-            caller = MASKERS["phone"](number) if number and number[-1:].isdigit() else "withheld"
+            masked = MASKERS["phone"](number) if number and number[-1:].isdigit() else None
+            caller = masked if masked is not None else "withheld"
             return CallView(
-                call.id,
+                saved_id(call),
                 caller,
                 call.member_id is not None,
                 call.queue,
@@ -111,18 +124,21 @@ class CallDesk:
         _require_call_role(actor)
         since = self.clock.now() - WAITING_HORIZON
         with self.sessions() as session:
-            ids = session.scalars(
-                select(Call.id)
-                .where(
-                    Call.started_at >= since,
-                    Call.direction == Direction.INBOUND.value,
-                    Call.agent_id.is_(None),
-                    Call.status.not_in(ENDED),
-                    Call.voicemail.is_(False),
-                )
-                .order_by(Call.started_at)
-                .limit(50)
-            ).all()
+            ids = cast(  # read from the table: an id is never NULL
+                Sequence[int],
+                session.scalars(
+                    select(col(Call.id))
+                    .where(
+                        col(Call.started_at) >= since,
+                        col(Call.direction) == Direction.INBOUND.value,
+                        col(Call.agent_id).is_(None),
+                        col(Call.status).not_in(ENDED),
+                        col(Call.voicemail).is_(False),
+                    )
+                    .order_by(col(Call.started_at))
+                    .limit(50)
+                ).all(),
+            )
         return [self.view(actor, call_id) for call_id in ids]
 
     def take(self, actor: Staff, call_id: int) -> TakenCall:
@@ -131,10 +147,14 @@ class CallDesk:
         with immediate_session(self.sessions) as session:
             taken = session.execute(
                 update(Call)
-                .where(Call.id == call_id, Call.agent_id.is_(None), Call.status.not_in(ENDED))
+                .where(
+                    col(Call.id) == call_id,
+                    col(Call.agent_id).is_(None),
+                    col(Call.status).not_in(ENDED),
+                )
                 .values(agent_id=actor.id)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
             call = self._get(session, call_id)
             if not taken:
                 raise InvalidState(f"call {call_id} was taken by someone else or has ended")
@@ -144,8 +164,8 @@ class CallDesk:
                 grant_until = now + self.grant_window
                 self.access.open_grant(
                     session,
-                    staff_id=actor.id,
-                    member_id=member.id,
+                    staff_id=saved_id(actor),
+                    member_id=saved_id(member),
                     source=GrantSource.CALL,
                     source_ref=call.call_sid,
                     starts_at=now,
@@ -180,7 +200,7 @@ class CallDesk:
         if self.voice is not None:
             self.voice.redirect(call_sid, self.urls.url(f"/voice/transfer?call={call_id}"))
 
-    def register_caller(self, actor: Staff, call_id: int, application: dict) -> str:
+    def register_caller(self, actor: Staff, call_id: int, application: CallerApplication) -> str:
         """Register the caller of a call the agent took as a new member (it goes to review
         like any application), with the number they called from; returns the member number.
         The agent then serves the new member for the call."""
@@ -203,8 +223,8 @@ class CallDesk:
             now = self.clock.now()
             self.access.open_grant(
                 session,
-                staff_id=actor.id,
-                member_id=member.id,
+                staff_id=saved_id(actor),
+                member_id=saved_id(member),
                 source=GrantSource.CALL,
                 source_ref=call.call_sid,
                 starts_at=now,
@@ -217,7 +237,7 @@ class CallDesk:
     def link_complaint(self, actor: Staff, call_id: int, complaint_no: str) -> None:
         with immediate_session(self.sessions) as session:
             complaint = session.scalar(
-                select(Complaint).where(Complaint.complaint_no == complaint_no)
+                select(Complaint).where(col(Complaint.complaint_no) == complaint_no)
             )
             if complaint is None:
                 raise NotFound(f"no complaint {complaint_no}")
@@ -239,6 +259,8 @@ class CallDesk:
                     f"callback task {task_id} is not claimed by {actor.username}"
                 )
             member = session.get(Member, task.member_id)
+            if member is None:
+                raise NotFound(f"no member {task.member_id}")
             number = self.registry.decrypt(member, ("phone",))["phone"]
             if not number:
                 raise InvalidState(f"member {member.member_no} has no phone number")
@@ -257,7 +279,7 @@ class CallDesk:
             )
             session.add(call)
             session.commit()
-            call_id = call.id
+            call_id = saved_id(call)
         endpoint = self.agent_endpoint.format(username=actor.username)
         try:
             sid = self.voice.call(
@@ -276,8 +298,8 @@ class CallDesk:
         """The latest calls of the hotline, numbers masked."""
         _require_call_role(actor)
         with self.sessions() as session:
-            calls = list(session.scalars(select(Call).order_by(Call.id.desc()).limit(limit)))
-        return [(self.view(actor, call.id), call) for call in calls]
+            calls = list(session.scalars(select(Call).order_by(col(Call.id).desc()).limit(limit)))
+        return [(self.view(actor, saved_id(call)), call) for call in calls]
 
     def calls_of_member(self, actor: Staff, member_id: int, limit: int = 20) -> list[Call]:
         """The member's calls, for a profile the access layer already let `actor` open."""
@@ -286,20 +308,20 @@ class CallDesk:
             return list(
                 session.scalars(
                     select(Call)
-                    .where(Call.member_id == member_id)
-                    .order_by(Call.started_at.desc())
+                    .where(col(Call.member_id) == member_id)
+                    .order_by(col(Call.started_at).desc())
                     .limit(limit)
                 )
             )
 
     # Helpers -----------------------------------------------------------------------------------
-    def _get(self, session, call_id: int) -> Call:
+    def _get(self, session: Session, call_id: int) -> Call:
         call = session.get(Call, call_id)
         if call is None:
             raise NotFound(f"no call {call_id}")
         return call
 
-    def _own_live_call(self, session, actor: Staff, call_id: int) -> Call:
+    def _own_live_call(self, session: Session, actor: Staff, call_id: int) -> Call:
         call = self._get(session, call_id)
         if call.agent_id != actor.id:
             raise PermissionDenied(f"call {call_id} is not {actor.username}'s")
@@ -307,13 +329,13 @@ class CallDesk:
             raise InvalidState(f"call {call_id} has ended")
         return call
 
-    def _set(self, call_id: int, **values) -> None:
+    def _set(self, call_id: int, **values: str | datetime) -> None:
         with immediate_session(self.sessions) as session:
-            session.execute(update(Call).where(Call.id == call_id).values(**values))
+            session.execute(update(Call).where(col(Call.id) == call_id).values(**values))
             session.commit()
 
     @staticmethod
-    def _may_serve(session, actor: Staff, member: Member) -> bool:
+    def _may_serve(session: Session, actor: Staff, member: Member) -> bool:
         """A branch never serves another branch's members, on the phone either."""
         return actor.store_id == member.store_id or serves_all_stores(session, actor)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.crypto import FieldCipher
 from workbench.members.erasure import ERASED_TEXT
@@ -18,9 +18,9 @@ from workbench.telephony.models import Call
 def erase_member_calls(
     session: Session, member: Member, *, cipher: FieldCipher, now: datetime
 ) -> None:
-    theirs = [Call.member_id == member.id]
+    theirs = [col(Call.member_id) == member.id]
     if member.phone_bidx is not None:  # still set: the member row is erased after this
-        theirs.append(Call.party_bidx == member.phone_bidx)
+        theirs.append(col(Call.party_bidx) == member.phone_bidx)
     session.execute(
         update(Call)
         .where(or_(*theirs))

@@ -12,24 +12,34 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+if TYPE_CHECKING:  # psycopg is loaded when a PostgreSQL listener starts
+    import psycopg
+    from psycopg.rows import TupleRow
+
 log = logging.getLogger(__name__)
 CHANNEL = "workbench_calls"
+
+# What one event says: its type ("incoming", "taken", "ended", "member_leg") and ids, or a
+# member leg's status. Plain JSON values, as NOTIFY carries them.
+CallEvent = dict[str, str | int | None]
+CallEventHandler = Callable[[CallEvent], None]
 
 
 class LocalCallEvents:
     """In-process delivery, after the publishing transaction commits."""
 
     def __init__(self) -> None:
-        self._queues: list[queue.Queue] = []
+        self._queues: list[queue.Queue[CallEvent]] = []
         self._lock = threading.Lock()
 
-    def publish(self, session: Session, payload: dict) -> None:
-        def deliver(_session) -> None:
+    def publish(self, session: Session, payload: CallEvent) -> None:
+        def deliver(_session: Session) -> None:
             with self._lock:
                 for waiting in self._queues:
                     waiting.put(payload)
@@ -38,11 +48,11 @@ class LocalCallEvents:
 
     def listen(
         self,
-        handler: Callable[[dict], None],
+        handler: CallEventHandler,
         stop: threading.Event,
         ready: threading.Event | None = None,
     ) -> None:
-        inbox: queue.Queue = queue.Queue()
+        inbox: queue.Queue[CallEvent] = queue.Queue()
         with self._lock:
             self._queues.append(inbox)
         if ready is not None:
@@ -65,7 +75,7 @@ class PostgresCallEvents:
         # psycopg takes the libpq form of the URL, without SQLAlchemy's driver suffix.
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
-    def publish(self, session: Session, payload: dict) -> None:
+    def publish(self, session: Session, payload: CallEvent) -> None:
         session.execute(
             text("SELECT pg_notify(:channel, :payload)"),
             {"channel": CHANNEL, "payload": json.dumps(payload)},
@@ -73,7 +83,7 @@ class PostgresCallEvents:
 
     def listen(
         self,
-        handler: Callable[[dict], None],
+        handler: CallEventHandler,
         stop: threading.Event,
         ready: threading.Event | None = None,
     ) -> None:
@@ -97,7 +107,11 @@ class PostgresCallEvents:
                 delay = min(delay * 2, 10.0)
 
     @staticmethod
-    def _deliver(connection, handler, stop: threading.Event) -> None:
+    def _deliver(
+        connection: psycopg.Connection[TupleRow],
+        handler: CallEventHandler,
+        stop: threading.Event,
+    ) -> None:
         while not stop.is_set():
             for notice in connection.notifies(timeout=0.2):
                 try:

@@ -12,16 +12,18 @@ or, outside the agents' hours, a voicemail that asks for a callback."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.callbacks.models import Outcome, Reason
 from workbench.callbacks.service import CallbackService, DuplicateTask
@@ -119,7 +121,7 @@ class Hotline:
             )
             insert = _insert_for(session)(Call).values(**values)
             call_id = session.scalar(
-                insert.on_conflict_do_nothing(index_elements=["call_sid"]).returning(Call.id)
+                insert.on_conflict_do_nothing(index_elements=["call_sid"]).returning(col(Call.id))
             )
             if call_id is not None:
                 self.events.publish(session, {"type": "incoming", "call_id": call_id})
@@ -133,7 +135,7 @@ class Hotline:
         except InvalidPhoneNumber:
             return None, None
         bidx = self.registry.phone_bidx(e164)
-        return e164, session.scalar(select(Member.id).where(Member.phone_bidx == bidx))
+        return e164, session.scalar(select(col(Member.id)).where(col(Member.phone_bidx) == bidx))
 
     def menu(self, *, call_sid: str, digits: str) -> str:
         now = self.clock.now()
@@ -187,14 +189,14 @@ class Hotline:
                 call.recording_sid = recording_sid or call.recording_sid
                 call.recording_seconds = _int(seconds) or call.recording_seconds
                 if call.member_id is not None:
-                    self._request_callback(session, call)
+                    self._request_callback(session, call, call.member_id)
             session.commit()
         return twiml.after_voicemail(self.voice)
 
-    def _request_callback(self, session: Session, call: Call) -> None:
+    def _request_callback(self, session: Session, call: Call, member_id: int) -> None:
         try:
             task = self.callbacks.schedule(
-                session, member_id=call.member_id, reason=Reason.MEMBER_REQUEST
+                session, member_id=member_id, reason=Reason.MEMBER_REQUEST
             )
             call.callback_task_id = task.id
         except DuplicateTask:
@@ -301,15 +303,18 @@ class Hotline:
 
     @staticmethod
     def _call(session: Session, call_sid: str) -> Call | None:
-        return session.scalar(select(Call).where(Call.call_sid == call_sid))
+        return session.scalar(select(Call).where(col(Call.call_sid) == call_sid))
 
 
-def _insert_for(session: Session):
+def _insert_for(
+    session: Session,
+) -> Callable[[type[Call]], postgresql.Insert | sqlite.Insert]:
+    """The INSERT of the session's database, which has ON CONFLICT DO NOTHING."""
     dialect = session.get_bind().dialect.name
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
-def first_time(session: Session, key: str, clock) -> bool:
+def first_time(session: Session, key: str, clock: Clock) -> bool:
     """Leave a receipt for `key`; False when one was there already (a repeated webhook)."""
     try:
         with session.begin_nested():

@@ -10,8 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, String
 from sqlmodel import Field, SQLModel
 
-from workbench.db.types import encrypted_column
-from workbench.members.models import utc_column
+from workbench.db.types import encrypted_column, utc_column
 
 
 class Direction(StrEnum):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from twilio.twiml import TwiML
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
@@ -62,13 +63,20 @@ class Voice:
     def url(self, path: str) -> str:
         return f"{self.public_url}{path}"
 
-    def prompt(self, key: str, **values) -> str:
+    def prompt(self, key: str, **values: object) -> str:
         table = PROMPTS.get(self.language, PROMPTS["zh-CN"])
         return table[key].format(**values)
 
-    def say(self, response, key: str | None = None, *, text: str | None = None, **values):
+    def say(
+        self, response: TwiML, key: str | None = None, *, text: str | None = None, **values: object
+    ) -> None:
+        """Says `text`, or the prompt `key` in the hotline's language."""
+        if text is None:
+            if key is None:
+                raise TypeError("say() needs a prompt key or the text")
+            text = self.prompt(key, **values)
         response.say(
-            text if text is not None else self.prompt(key, **values),
+            text,
             language=self.language,
             voice=self.voice,
         )
@@ -196,7 +204,7 @@ def sms_reply(text: str | None) -> str:
     return str(response)
 
 
-def _recording(v: Voice) -> dict:
+def _recording(v: Voice) -> dict[str, str]:
     if not v.record_calls:
         return {}
     return {

@@ -3,11 +3,16 @@ live call (taking it from the queue to an agent, or transferring it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import requests
 from twilio.base.exceptions import TwilioRestException
 
 from workbench.errors import WorkbenchError
 from workbench.messaging.twilio_http import twilio_client
+
+Result = TypeVar("Result")
 
 
 class TelephonyError(WorkbenchError):
@@ -27,7 +32,7 @@ class TwilioVoice:
 
     def call(self, *, to: str, from_: str, url: str, status_callback: str) -> str:
         """Start a call; Twilio fetches `url` for its TwiML when it is answered."""
-        return self._do(
+        sid: str = self._do(
             "place the call",
             lambda: (
                 self.client.calls.create(
@@ -41,6 +46,7 @@ class TwilioVoice:
                 ).sid
             ),
         )
+        return sid
 
     def redirect(self, call_sid: str, url: str) -> None:
         """Give a live call new TwiML (it leaves a queue, or what it was doing)."""
@@ -49,7 +55,7 @@ class TwilioVoice:
         )
 
     @staticmethod
-    def _do(what: str, action):
+    def _do(what: str, action: Callable[[], Result]) -> Result:
         try:
             return action()
         except TwilioRestException as error:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import partial
+from typing import Any
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -29,7 +30,7 @@ from workbench.usecases.calls import HotlineDesk
 log = logging.getLogger(__name__)
 
 
-class WorkbenchApp(App):
+class WorkbenchApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "workbench"
     BINDINGS = [
@@ -136,7 +137,7 @@ class WorkbenchApp(App):
     def _listen_for_calls(self, stop: threading.Event) -> None:
         """Screen pops: call events from the webhook server (LISTEN on PostgreSQL)."""
 
-        def deliver(event: dict) -> None:
+        def deliver(event: Mapping[str, object]) -> None:
             if not stop.is_set():
                 self.call_from_thread(self.on_call_event, event)
 
@@ -145,7 +146,7 @@ class WorkbenchApp(App):
         except Exception:  # the database went away: pops stop, the rest of the app goes on
             log.warning("call events stopped", exc_info=True)
 
-    def on_call_event(self, event: dict) -> None:
+    def on_call_event(self, event: Mapping[str, object]) -> None:
         """A call came, was taken or ended: the home screen shows what is waiting; elsewhere
         a new call is announced."""
         from workbench.tui.screens.callback import CallbackScreen
@@ -154,9 +155,13 @@ class WorkbenchApp(App):
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
                 screen.load_calls()
-        on_screen = isinstance(self.screen, CallbackScreen) and self.screen.call_id
-        if event.get("type") == "member_leg" and on_screen == event.get("call_id"):
-            self.screen.member_leg(str(event.get("status")))
+        screen = self.screen
+        if (
+            event.get("type") == "member_leg"
+            and isinstance(screen, CallbackScreen)
+            and screen.call_id == event.get("call_id")
+        ):
+            screen.member_leg(str(event.get("status")))
         if event.get("type") == "incoming" and not isinstance(self.screen, HomeScreen):
             self.notify(self.labels("call.incoming_toast"), markup=False)
 
@@ -164,7 +169,7 @@ class WorkbenchApp(App):
         self._stop_listening.set()
 
     # Command palette ------------------------------------------------------------------------------
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands, and every key of the current screen shown in the footer, so
         the palette (Ctrl+P) finds each action by its name."""
         yield from super().get_system_commands(screen)

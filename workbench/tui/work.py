@@ -15,12 +15,30 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, Protocol, TypeVar, overload
 
 from textual import work
 from textual.message import Message
+from textual.worker import Worker
 
-Method = TypeVar("Method", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from workbench.tui.app import WorkbenchApp
+
+
+class DeskNode(Protocol):
+    """What `desk_work` runs the methods of: a screen or widget of the workbench app."""
+
+    @property
+    def app(self) -> WorkbenchApp: ...
+
+    def post_message(self, message: Message) -> bool: ...
+
+
+Node = TypeVar("Node", bound=DeskNode)
+Params = ParamSpec("Params")
+# A method whose body calls use cases, and the same method started as a thread worker.
+Body = Callable[Concatenate[Node, Params], None]
+Started = Callable[Concatenate[Node, Params], Worker[None]]
 
 
 class WorkDone(Message):
@@ -33,15 +51,25 @@ class WorkDone(Message):
         self.failed = failed
 
 
+@overload
+def desk_work(method: Body[Node, Params], /) -> Started[Node, Params]: ...
+
+
+@overload
 def desk_work(
-    method: Method | None = None, *, exclusive: bool = False, group: str = "default"
-) -> Any:
+    *, exclusive: bool = False, group: str = "default"
+) -> Callable[[Body[Node, Params]], Started[Node, Params]]: ...
+
+
+def desk_work(
+    method: Body[Node, Params] | None = None, *, exclusive: bool = False, group: str = "default"
+) -> Started[Node, Params] | Callable[[Body[Node, Params]], Started[Node, Params]]:
     """Decorate a screen or widget method whose body calls use cases: it runs in a thread
     worker and its failures become notifications (`WorkbenchApp.report_failure`)."""
 
-    def decorate(body: Method) -> Method:
+    def decorate(body: Body[Node, Params]) -> Started[Node, Params]:
         @functools.wraps(body)
-        def guarded(self: Any, *args: Any, **kwargs: Any) -> None:
+        def guarded(self: Node, /, *args: Params.args, **kwargs: Params.kwargs) -> None:
             failed = True
             try:
                 body(self, *args, **kwargs)
@@ -55,6 +83,6 @@ def desk_work(
                 self.post_message(WorkDone(body.__name__, failed))
 
         decorated = work(thread=True, exclusive=exclusive, group=group, exit_on_error=False)
-        return decorated(guarded)  # type: ignore[return-value]
+        return decorated(guarded)
 
     return decorate(method) if method is not None else decorate

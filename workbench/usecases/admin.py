@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
+from sqlmodel import col
 
 from workbench.backup.service import BackupInfo, create_backup, restore_backup
 from workbench.crypto import Keyring, load_keyring
@@ -38,6 +39,7 @@ class Seeder(Protocol):
     def __call__(
         self,
         services: Services,
+        /,
         *,
         members: int,
         stores: int,
@@ -165,9 +167,9 @@ class AdminDesk:
         with self.uow.read() as session:
             return list(
                 session.scalars(
-                    select(MemberCard.card_no)
-                    .where(MemberCard.status == "active")
-                    .order_by(MemberCard.id)
+                    select(col(MemberCard.card_no))
+                    .where(col(MemberCard.status) == "active")
+                    .order_by(col(MemberCard.id))
                     .limit(limit)
                 )
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench.callbacks.campaigns import CampaignProgress, Campaigns
 from workbench.callbacks.models import CallbackTask, Campaign, CampaignStatus
@@ -179,7 +179,7 @@ class CallbackDesk:
         actor: Staff,
         *,
         name: str,
-        segment: str | dict,
+        segment: str | dict[str, Any],  # a segment name or its JSON definition
         starts_on: date,
         ends_on: date,
         daily_capacity: int,

@@ -14,8 +14,14 @@ from typing import TYPE_CHECKING
 
 from workbench.members.models import Staff
 from workbench.permissions.access import MemberAccess, MemberView, Purpose
-from workbench.telephony.desk import CALL_ROLES, CallDesk, CallView, TakenCall
-from workbench.telephony.events import CallEvents, LocalCallEvents
+from workbench.telephony.desk import (
+    CALL_ROLES,
+    CallDesk,
+    CallerApplication,
+    CallView,
+    TakenCall,
+)
+from workbench.telephony.events import CallEventHandler, CallEvents, LocalCallEvents
 from workbench.telephony.models import Call
 
 if TYPE_CHECKING:
@@ -68,7 +74,7 @@ class HotlineDesk:
         self.poll_seconds = poll_seconds
         self._demo_ring = demo_ring
 
-    def listen(self, deliver: Callable[[dict], None], stop: threading.Event) -> None:
+    def listen(self, deliver: CallEventHandler, stop: threading.Event) -> None:
         """Blocks, handing each call event (incoming, taken, ended, a member leg's status) to
         `deliver`, until `stop` is set: the screen pop of a signed-in agent."""
         self.events.listen(deliver, stop)
@@ -97,7 +103,7 @@ class HotlineDesk:
     def transfer(self, actor: Staff, call_id: int, queue: str) -> None:
         self.desk.transfer(actor, call_id, queue)
 
-    def register_caller(self, actor: Staff, call_id: int, application: dict) -> str:
+    def register_caller(self, actor: Staff, call_id: int, application: CallerApplication) -> str:
         """Registers the caller of a taken call as a new member (pending review); the number."""
         return self.desk.register_caller(actor, call_id, application)
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.complaints.analytics import ComplaintReport
 from workbench.complaints.escalation import SweepResult, sweep_batch
@@ -41,6 +40,8 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "wait": ("note",),
     "resume": (),
 }
+# What a step's form gives: text, a chosen code or score, None where left empty.
+StepValues = Mapping[str, str | int | None]
 
 
 class ComplaintDesk:
@@ -65,7 +66,7 @@ class ComplaintDesk:
             return complaint_card(self.complaints, session, complaint_no, actor)
 
     def take_step(
-        self, actor: Staff, complaint_no: str, step: str, values: Mapping[str, Any]
+        self, actor: Staff, complaint_no: str, step: str, values: StepValues
     ) -> ComplaintCard:
         """One step of the workflow (the service checks the state and the actor's role), then
         the complaint as it now stands."""
@@ -99,7 +100,7 @@ class ComplaintDesk:
             actor, start=start, end=end, store_code=store_code, export=export
         )
 
-    def board(self, actor: Staff) -> tuple[dict, list[OpenComplaint]]:
+    def board(self, actor: Staff) -> tuple[dict[str, int | None], list[OpenComplaint]]:
         return self.reports.board(actor)
 
     def sweep(self, *, batch_size: int = SWEEP_BATCH) -> SweepResult:
@@ -116,20 +117,22 @@ class ComplaintDesk:
                 return SweepResult(complaints, escalations)
 
     def _step(
-        self, session: Session, actor: Staff, number: str, step: str, values: Mapping[str, Any]
+        self, session: Session, actor: Staff, number: str, step: str, values: StepValues
     ) -> None:
         service = self.complaints
-        note = (values.get("note") or "").strip()
+        note = _text(values, "note").strip()
         if step == "assign":
             handler = None
             if values.get("handler"):
-                handler = session.scalar(select(Staff).where(Staff.username == values["handler"]))
+                handler = session.scalar(
+                    select(Staff).where(col(Staff.username) == values["handler"])
+                )
                 if handler is None:
                     raise NotFound(f"no staff member {values['handler']!r}")
             service.assign(
                 session,
                 complaint_no=number,
-                department=values.get("department"),
+                department=_text(values, "department"),
                 handler=handler,
                 actor=actor,
                 note=note,
@@ -140,9 +143,9 @@ class ComplaintDesk:
             service.propose(
                 session,
                 complaint_no=number,
-                root_cause=values.get("cause"),
-                responsible_party=values.get("party") or "",
-                plan=values.get("plan") or "",
+                root_cause=_text(values, "cause"),
+                responsible_party=_text(values, "party"),
+                plan=_text(values, "plan"),
                 actor=actor,
             )
         elif step == "approve_resolution":
@@ -152,13 +155,14 @@ class ComplaintDesk:
         elif step == "inform_member":
             service.inform(session, complaint_no=number, actor=actor, note=note)
         elif step == "satisfaction":
-            if values.get("score") is None:
+            score = values.get("score")
+            if score is None:
                 raise ValidationError("score", "choose a score from 1 to 5")
             service.record_satisfaction(
-                session, complaint_no=number, score=int(values["score"]), actor=actor, note=note
+                session, complaint_no=number, score=int(score), actor=actor, note=note
             )
         elif step == "supervisor_close":
-            reason = values.get("reason") or ""
+            reason = _text(values, "reason")
             service.close(session, complaint_no=number, actor=actor, reason=reason)
         elif step == "reply":
             service.reply(session, complaint_no=number, actor=actor, note=note)
@@ -166,3 +170,9 @@ class ComplaintDesk:
             service.wait_on_member(session, complaint_no=number, actor=actor, note=note)
         elif step == "resume":
             service.resume(session, complaint_no=number, actor=actor, note=note)
+
+
+def _text(values: StepValues, name: str) -> str:
+    """A form value as text, "" where it was left empty (the service says what is missing)."""
+    value = values.get(name)
+    return "" if value is None else str(value)

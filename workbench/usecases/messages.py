@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from workbench.errors import ValidationError
 from workbench.members.models import Staff
@@ -136,14 +137,14 @@ class MessageDesk:
             counts = self.outbox.status_counts(session)
             rows = session.execute(
                 select(
-                    OutboxMessage.id,
-                    OutboxMessage.channel,
-                    OutboxMessage.template,
-                    OutboxMessage.attempts,
-                    OutboxMessage.last_error,
+                    col(OutboxMessage.id),
+                    col(OutboxMessage.channel),
+                    col(OutboxMessage.template),
+                    col(OutboxMessage.attempts),
+                    col(OutboxMessage.last_error),
                 )
-                .where(OutboxMessage.status == MessageStatus.FAILED.value)
-                .order_by(OutboxMessage.id.desc())
+                .where(col(OutboxMessage.status) == MessageStatus.FAILED.value)
+                .order_by(col(OutboxMessage.id).desc())
                 .limit(failures)
             ).all()
         return OutboxStatus(

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from workbench.crm.errors import OdooNotConfigured
 from workbench.crm.models import SyncIssue, SyncRun
@@ -92,14 +93,14 @@ class OdooDesk:
             run = (
                 session.get(SyncRun, run_id)
                 if run_id
-                else session.scalar(select(SyncRun).order_by(SyncRun.id.desc()).limit(1))
+                else session.scalar(select(SyncRun).order_by(col(SyncRun.id).desc()).limit(1))
             )
             if run is None or run.id is None:
                 return RunIssues(None, [])
             rows = session.scalars(
                 select(SyncIssue)
-                .where(SyncIssue.run_id == run.id)
-                .order_by(SyncIssue.id)
+                .where(col(SyncIssue.run_id) == run.id)
+                .order_by(col(SyncIssue.id))
                 .limit(limit)
             )
             issues = [

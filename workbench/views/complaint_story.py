@@ -7,11 +7,12 @@ Summaries are codes and counts only: no number, address, message text or feedbac
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.callbacks.models import CallbackTask
 from workbench.complaints.models import Complaint, ComplaintLink
 from workbench.complaints.story import LinkedRecord, LinkSource
+from workbench.db.ids import saved_id
 from workbench.messaging.models import OutboxMessage
 from workbench.telephony.models import Call
 
@@ -23,7 +24,10 @@ def _ids(refs: set[str]) -> list[int]:
 def callback_tasks(session: Session, complaint_id: int, refs: set[str]) -> list[LinkedRecord]:
     rows = session.scalars(
         select(CallbackTask).where(
-            or_(CallbackTask.complaint_id == complaint_id, CallbackTask.id.in_(_ids(refs)))
+            or_(
+                col(CallbackTask.complaint_id) == complaint_id,
+                col(CallbackTask.id).in_(_ids(refs)),
+            )
         )
     )
     return [
@@ -42,7 +46,10 @@ def callback_tasks(session: Session, complaint_id: int, refs: set[str]) -> list[
 def messages(session: Session, complaint_id: int, refs: set[str]) -> list[LinkedRecord]:
     rows = session.scalars(
         select(OutboxMessage).where(
-            or_(OutboxMessage.complaint_id == complaint_id, OutboxMessage.id.in_(_ids(refs)))
+            or_(
+                col(OutboxMessage.complaint_id) == complaint_id,
+                col(OutboxMessage.id).in_(_ids(refs)),
+            )
         )
     )
     return [
@@ -59,7 +66,9 @@ def messages(session: Session, complaint_id: int, refs: set[str]) -> list[Linked
 
 def calls(session: Session, complaint_id: int, refs: set[str]) -> list[LinkedRecord]:
     rows = session.scalars(
-        select(Call).where(or_(Call.complaint_id == complaint_id, Call.call_sid.in_(refs)))
+        select(Call).where(
+            or_(col(Call.complaint_id) == complaint_id, col(Call.call_sid).in_(refs))
+        )
     )
     return [
         LinkedRecord(
@@ -87,11 +96,12 @@ SOURCES: dict[str, LinkSource] = {"call": calls, "message": messages, "callback"
 
 def story(session: Session, complaint: Complaint) -> list[LinkedRecord]:
     """Everything that belongs to the complaint's story, oldest first."""
-    query = select(ComplaintLink).where(ComplaintLink.complaint_id == complaint.id)
-    by_hand = list(session.scalars(query.order_by(ComplaintLink.id)))
+    complaint_id = saved_id(complaint)
+    query = select(ComplaintLink).where(col(ComplaintLink.complaint_id) == complaint_id)
+    by_hand = list(session.scalars(query.order_by(col(ComplaintLink.id))))
     found: list[LinkedRecord] = []
     for kind, source in SOURCES.items():
-        found += source(session, complaint.id, {x.ref for x in by_hand if x.kind == kind})
+        found += source(session, complaint_id, {x.ref for x in by_hand if x.kind == kind})
     known = {(record.kind, record.ref) for record in found}
     bare = [
         LinkedRecord(x.kind, x.ref, x.created_at) for x in by_hand if (x.kind, x.ref) not in known

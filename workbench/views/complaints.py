@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workbench.complaints.service import ComplaintService
 from workbench.complaints.story import LinkedRecord
@@ -24,7 +24,7 @@ class TimelineEntry:
     round: int
     staff: str
     note: str | None
-    data: dict
+    data: dict[str, object]  # the step's JSON: codes and ids
     staff_id: int | None = None  # None: the system (a sweep, an SMS reply)
 
 
@@ -58,10 +58,12 @@ def complaint_card(
 ) -> ComplaintCard:
     complaint = service.get(session, complaint_no)
     readable = service.can_read_text(actor, complaint)
-    names = dict(session.execute(select(Staff.id, Staff.username)).all())
+    names = dict(session.execute(select(col(Staff.id), col(Staff.username))).tuples().all())
     member_no = None
     if complaint.member_id is not None:
-        member_no = session.scalar(select(Member.member_no).where(Member.id == complaint.member_id))
+        member_no = session.scalar(
+            select(col(Member.member_no)).where(col(Member.id) == complaint.member_id)
+        )
     timeline = tuple(
         TimelineEntry(
             at=e.at,

@@ -50,11 +50,11 @@ class MemberProfile:
     last_purchase_at: datetime | None
     messages: tuple[MessageEntry, ...] = ()  # newest first
 
-    def to_dict(self) -> dict:
-        return _jsonable(asdict(self))
+    def to_dict(self) -> dict[str, object]:
+        return {name: _jsonable(value) for name, value in asdict(self).items()}
 
 
-def _jsonable(value):
+def _jsonable(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):

@@ -11,7 +11,7 @@ session of its own."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -39,6 +39,11 @@ CONFIRM = {
 }
 TWILIO_WORDS = {w for w in OPT_OUT | OPT_IN if w.isascii()}
 
+Form = dict[str, str]  # the posted form's fields
+QueryIds = dict[str, int]  # the ids in the URL's query (?call=)
+Handler = Callable[[Form, QueryIds], str | None]  # TwiML to answer with, or None: 204
+Endpoint = Callable[[Request], Awaitable[Response]]
+
 
 class BadRequest(Exception):
     pass
@@ -52,7 +57,7 @@ def create_app(
     validator = RequestValidator(auth_token)
     public_url = public_url.rstrip("/")
 
-    def webhook(handler: Callable[[dict, dict], str | None], *required: str):
+    def webhook(handler: Handler, *required: str) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             try:
                 params = await _form(request)
@@ -90,15 +95,15 @@ def create_app(
 
         return endpoint
 
-    def inbound_sms(p: dict, _q: dict) -> str:
+    def inbound_sms(p: Form, _q: QueryIds) -> str:
         result = replies.sms_received(p["MessageSid"], p["From"], p.get("Body", ""))
         word = (p.get("Body") or "").strip().upper()
         return twiml.sms_reply(None if word in TWILIO_WORDS else CONFIRM.get(result.action))
 
-    def sms_status(p: dict, _q: dict) -> None:
+    def sms_status(p: Form, _q: QueryIds) -> None:
         replies.sms_status(p["MessageSid"], p["MessageStatus"])
 
-    routes = [
+    routes: list[tuple[str, Handler, tuple[str, ...]]] = [
         (
             "/voice/incoming",
             lambda p, q: hotline.incoming(
@@ -180,7 +185,7 @@ def create_app(
     )
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def _form(request: Request) -> Form:
     """Twilio posts application/x-www-form-urlencoded UTF-8."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
@@ -193,12 +198,12 @@ async def _form(request: Request) -> dict[str, str]:
         raise BadRequest("the form could not be read") from None
 
 
-class _Ids(dict):
-    def __missing__(self, name: str):
+class _Ids(QueryIds):
+    def __missing__(self, name: str) -> int:
         raise BadRequest(f"the URL lacks ?{name}=")
 
 
-def _query_ids(request: Request) -> dict[str, int]:
+def _query_ids(request: Request) -> QueryIds:
     ids = _Ids()
     for name, value in request.query_params.items():
         if name == "call":

@@ -4,24 +4,31 @@ the call. Each returns what was chosen; the profile does the work in a worker.""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets.button import ButtonVariant
 
 from workbench.callbacks.models import Reason
 from workbench.errors import WorkbenchError
 from workbench.messaging.desk import AGENT_TEMPLATES
+from workbench.tui.base import WorkbenchModal
 from workbench.tui.work import desk_work
 
+Chosen = TypeVar("Chosen")
 
-class _Modal(ModalScreen):
+
+class _Modal(WorkbenchModal[Chosen | None]):
+    """What the modals share: Cancel (or Escape) returns None."""
+
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def buttons(self, submit: str, variant: str = "primary") -> ComposeResult:
+    def buttons(self, submit: str, variant: ButtonVariant = "primary") -> ComposeResult:
         labels = self.app.labels
         with Horizontal(classes="modal-buttons"):
             yield Button(labels(submit), variant=variant, id="modal-submit")
@@ -32,7 +39,7 @@ class _Modal(ModalScreen):
         self.dismiss(None)
 
 
-class ConfirmScreen(_Modal):
+class ConfirmScreen(_Modal[bool]):
     """Yes or no; returns True or None."""
 
     def __init__(self, question: str, submit: str = "modal.confirm") -> None:
@@ -53,7 +60,7 @@ class ConfirmScreen(_Modal):
         self.dismiss(True)
 
 
-class MessageScreen(_Modal):
+class MessageScreen(_Modal[tuple[str, str]]):
     """Choose a template and a channel, see the message as the member will; returns
     (template, channel) to send."""
 
@@ -119,7 +126,7 @@ class MessageScreen(_Modal):
         )
 
 
-class ScheduleCallbackScreen(_Modal):
+class ScheduleCallbackScreen(_Modal[tuple[str, int]]):
     """A reason and a window in days; returns (reason, days)."""
 
     def compose(self) -> ComposeResult:
@@ -152,7 +159,7 @@ class ScheduleCallbackScreen(_Modal):
         self.dismiss((str(self.query_one("#schedule-reason", Select).value), int(days)))
 
 
-class TransferScreen(_Modal):
+class TransferScreen(_Modal[str]):
     """Which queue to hand the caller to; returns its name."""
 
     def __init__(self, queues: tuple[str, ...]) -> None:

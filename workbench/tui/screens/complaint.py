@@ -8,11 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Static
 
 from workbench.complaints.queries import urgency
-from workbench.tui.screens.step_form import StepFormScreen
+from workbench.tui.base import WorkbenchScreen
+from workbench.tui.screens.step_form import StepFormScreen, StepFormValues
 from workbench.tui.widgets.complaint_table import URGENCY_STYLE, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
@@ -23,7 +23,7 @@ from workbench.views.complaints import ComplaintCard
 TIMELINE_COLUMNS = ("time", "step", "state", "round", "staff", "note")
 
 
-class ComplaintScreen(Screen):
+class ComplaintScreen(WorkbenchScreen[None]):
     BINDINGS = [Binding("escape", "back", "Back"), Binding("f5", "reload", "Reload")]
 
     def __init__(self, complaint_no: str) -> None:
@@ -166,12 +166,12 @@ class ComplaintScreen(Screen):
         else:
             self._run(step, {})
 
-    def _run(self, step: str, values: dict | None) -> None:
+    def _run(self, step: str, values: StepFormValues | None) -> None:
         if values is not None:
             self.run_step(step, values)
 
     @desk_work(exclusive=True, group="complaint")
-    def run_step(self, step: str, values: dict) -> None:
+    def run_step(self, step: str, values: StepFormValues) -> None:
         app = self.app
         staff = app.touch_session()
         card = app.usecases.complaints.take_step(staff, self.complaint_no, step, values)

@@ -6,13 +6,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Header, Label, Select, Static, TextArea
 
 from workbench.complaints.service import CHANNELS, ComplaintIntake
 from workbench.errors import ValidationError
+from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.footer import TranslatedFooter
-from workbench.tui.widgets.form import show_invalid
+from workbench.tui.widgets.form import chosen, show_invalid
 from workbench.tui.work import desk_work
 
 FIELD_WIDGETS = {
@@ -23,7 +23,7 @@ FIELD_WIDGETS = {
 }
 
 
-class ComplaintFormScreen(Screen):
+class ComplaintFormScreen(WorkbenchScreen[None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
 
     def __init__(self, member_no: str | None, *, call_id: int | None = None) -> None:
@@ -70,10 +70,10 @@ class ComplaintFormScreen(Screen):
 
     @on(Button.Pressed, "#complaint-submit")
     def action_submit(self) -> None:
-        category = self.query_one("#complaint-category", Select).value
+        category = chosen(self.query_one("#complaint-category", Select))
         intake = ComplaintIntake(
             channel=str(self.query_one("#complaint-channel", Select).value),
-            category=None if category is Select.BLANK else str(category),
+            category="" if category is None else str(category),
             priority=str(self.query_one("#complaint-priority", Select).value),
             description=self.query_one("#complaint-description", TextArea).text,
             member_no=self.member_no,

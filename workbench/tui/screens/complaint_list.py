@@ -7,15 +7,16 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from workbench.complaints.queries import OpenComplaint
+from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.complaint_table import ComplaintTable
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.work import desk_work
 
 
-class ComplaintListScreen(Screen):
+class ComplaintListScreen(WorkbenchScreen[None]):
     BINDINGS = [Binding("escape", "back", "Back"), Binding("f5", "reload", "Reload")]
 
     def compose(self) -> ComposeResult:
@@ -38,7 +39,7 @@ class ComplaintListScreen(Screen):
         complaints = app.usecases.complaints.open_list(app.touch_session())
         app.call_from_thread(self._show, complaints)
 
-    def _show(self, complaints) -> None:
+    def _show(self, complaints: list[OpenComplaint]) -> None:
         title = self.app.labels("complaint.all", n=len(complaints))
         self.query_one("#complaint-list-title", Static).update(Text(title))
         self.query_one(ComplaintTable).show(complaints, self.app.wb.clock.now())

@@ -14,11 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
+from workbench.complaints.analytics import ComplaintReport
+from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
 from workbench.tui.work import desk_work
@@ -66,7 +67,7 @@ COLUMNS = {  # each table's column labels
 }
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(WorkbenchScreen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (180, "-very-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     BINDINGS = [
@@ -195,7 +196,7 @@ class DashboardScreen(Screen):
             self.query_one(selector, DataTable), [Text(labels(k)) for k in COLUMNS[selector]], rows
         )
 
-    def _compliance(self, report) -> list[str]:
+    def _compliance(self, report: ComplaintReport) -> list[str]:
         labels = self.app.labels
         scored = sum(n or 0 for n in report.satisfaction_scores.values())
         return [
@@ -221,7 +222,7 @@ class DashboardScreen(Screen):
             ),
         ]
 
-    def _trend(self, weekly: dict[str, int | None]) -> None:
+    def _trend(self, weekly: dict[str, int]) -> None:
         """Complaints per week as bars, labelled by the week's Monday."""
         plot = self.query_one("#trend", PlotextPlot)
         plt = plot.plt
@@ -232,7 +233,8 @@ class DashboardScreen(Screen):
         if weeks:
             plt.bar(weeks, counts, marker="hd")
             step = max(1, len(weeks) // 6)  # at most about six dates along the axis
-            plt.xticks(list(range(1, len(weeks) + 1))[::step], weeks[::step])
+            positions: list[float] = list(range(1, len(weeks) + 1, step))
+            plt.xticks(positions, weeks[::step])
             rise = max(1, -(-max(counts) // 4))  # whole complaints on the count axis
             plt.yticks(list(range(0, max(counts) + rise, rise)))
         plot.refresh()
@@ -251,7 +253,7 @@ class DashboardScreen(Screen):
         self.app.end_session()
 
 
-def _number(value) -> Text:
+def _number(value: object) -> Text:
     return Text("-" if value is None else str(value), justify="right")
 
 
@@ -259,5 +261,5 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value}%"
 
 
-def _dash(value) -> str:
+def _dash(value: object) -> str:
     return "-" if value is None else str(value)

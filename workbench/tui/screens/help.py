@@ -5,8 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from workbench.tui.base import WorkbenchModal
 
 HELP_ZH = """快捷键
   /        查找会员（手机号或卡号，精确匹配）
@@ -41,7 +42,7 @@ HELP_EN = """Keys
 Member data is masked by default. When a grant ends, the member's data leaves the screen at once."""
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(WorkbenchModal[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "Close")]
 
     def compose(self) -> ComposeResult:

@@ -10,12 +10,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from workbench.complaints.queries import OpenComplaint
 from workbench.permissions.access import MemberView, Purpose
 from workbench.telephony.desk import CallView
+from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.complaint_table import ComplaintTable, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
@@ -27,7 +27,7 @@ from workbench.usecases.dashboard import HomeBoard, LiveGrant
 GRANT_COLUMNS = ("member", "source", "until", "left")
 
 
-class HomeScreen(Screen):
+class HomeScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
         Binding("f5", "statistics", "Statistics"),

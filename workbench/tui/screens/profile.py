@@ -6,16 +6,20 @@ callback, and, on a call, transfer it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from workbench.members.models import Role
 from workbench.members.registry import PERSONAL_FIELDS
 from workbench.permissions.access import AccessDenied, MemberView, Purpose
+from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.complaint_table import time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
@@ -23,6 +27,9 @@ from workbench.tui.work import desk_work
 from workbench.usecases.members import MemberRecord
 from workbench.views.history import MemberHistory
 from workbench.views.profile import MemberProfile
+
+if TYPE_CHECKING:
+    from workbench.telephony.models import Call
 
 # The columns of each history tab (labels column.<name>).
 FIELD_COLUMNS = ("field", "value", "shown until")
@@ -35,7 +42,7 @@ HISTORY_COLUMNS = {
 }
 
 
-class ProfileScreen(Screen):
+class ProfileScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("r", "reveal", "Reveal"),
@@ -126,7 +133,7 @@ class ProfileScreen(Screen):
             f"{labels('profile.card')}: {profile.card_no or '-'} ({profile.card_status or '-'})",
             f"{labels('profile.points')}: {profile.points_balance}",
         ]
-        if profile.points_expiring:
+        if profile.points_expiring and profile.points_first_expiry is not None:
             by = profile.points_first_expiry.astimezone(zone).strftime("%Y-%m-%d")
             lines.append(f"{labels('profile.expiring')}: {profile.points_expiring} ({by})")
         lines.append(f"{labels('profile.purchases')}: {profile.purchases}")
@@ -146,10 +153,10 @@ class ProfileScreen(Screen):
         }
         self._fill(rows)
 
-    def _render_history(self, history: MemberHistory, calls) -> None:
+    def _render_history(self, history: MemberHistory, calls: list[Call]) -> None:
         labels, zone = self.app.labels, self.app.wb.settings.timezone
 
-        def local(at):
+        def local(at: datetime | None) -> str:
             return f"{at.astimezone(zone):%Y-%m-%d %H:%M}" if at else "-"
 
         self._fill(
@@ -193,7 +200,7 @@ class ProfileScreen(Screen):
             }
         )
 
-    def _fill(self, rows: dict[str, list[tuple]]) -> None:
+    def _fill(self, rows: Mapping[str, Sequence[Sequence[object]]]) -> None:
         labels = self.app.labels
         for name, lines in rows.items():
             fill_table(
@@ -266,7 +273,7 @@ class ProfileScreen(Screen):
             calls = app.calls.calls_of_member(staff, view.member_id)
         app.call_from_thread(self._show_service_data, record, calls)
 
-    def _show_service_data(self, record: MemberRecord, calls: list) -> None:
+    def _show_service_data(self, record: MemberRecord, calls: list[Call]) -> None:
         if self.view is not None:
             self.profile = record.profile
             self._render_service_data()
@@ -335,23 +342,27 @@ class ProfileScreen(Screen):
             self.act("transfer", queue)
 
     @desk_work(exclusive=True, group="act")
-    def act(self, what: str, *args) -> None:
+    def act(self, what: str, *args: Any) -> None:
         """The profile's actions, through the use cases (which check scope and rules)."""
-        app, view = self.app, self.view
+        app, view, call_id = self.app, self.view, self.call_id
         staff = app.touch_session()
-        if what == "message":
+        if what == "transfer":
+            if call_id is None:
+                return  # the call has been handed on already
+            app.calls.transfer(staff, call_id, *args)
+            done = app.labels("transfer.done", queue=args[0])
+        elif view is None:
+            return  # the grant ended while the action was being chosen: the member's data is gone
+        elif what == "message":
             app.usecases.messages.send(staff, view.member_id, *args)
             done = app.labels("message.queued")
         elif what == "callback":
             reason, days = args
             app.usecases.members.schedule_callback(staff, view.member_id, reason, days)
             done = app.labels("schedule.done", days=days)
-        elif what == "lost":
+        else:  # lost
             card_no = app.usecases.members.report_lost(staff, view.member_no)
             done = app.labels("lost.done", last4=card_no[-4:])
-        else:
-            app.calls.transfer(staff, self.call_id, *args)
-            done = app.labels("transfer.done", queue=args[0])
         app.call_from_thread(self._acted, what, done)
 
     def _acted(self, what: str, done: str) -> None:
@@ -368,6 +379,8 @@ class ProfileScreen(Screen):
     @desk_work(exclusive=True, group="profile")
     def reveal(self, field: str, reason: str) -> None:
         app, view = self.app, self.view
+        if view is None:
+            return
         staff = app.touch_session()
         app.usecases.members.reveal(staff, view.member_no, field, reason)
         fresh = app.usecases.members.view_by_id(staff, view.member_id, Purpose.SERVICE)

@@ -4,20 +4,25 @@ application goes to review like any other; the agent then serves the new member 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Input, Label, Select, Static
 
 from workbench.errors import ValidationError
 from workbench.permissions.access import MemberView, Purpose
+from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.footer import TranslatedFooter
-from workbench.tui.widgets.form import show_invalid
+from workbench.tui.widgets.form import chosen, show_invalid
 from workbench.tui.work import desk_work
 from workbench.usecases.members import StoreChoices
+
+if TYPE_CHECKING:
+    from workbench.telephony.desk import CallerApplication
 
 # A field's error message puts the cursor on its input.
 FIELD_INPUTS = {
@@ -29,7 +34,7 @@ FIELD_INPUTS = {
 }
 
 
-class RegisterCallerScreen(Screen):
+class RegisterCallerScreen(WorkbenchScreen[None]):
     BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "submit", "Register")]
 
     def __init__(self, call_id: int) -> None:
@@ -70,20 +75,20 @@ class RegisterCallerScreen(Screen):
         def value(selector: str) -> str:
             return self.query_one(selector, Input).value.strip()
 
-        store = self.query_one("#register-store", Select).value
-        application = {
+        store = chosen(self.query_one("#register-store", Select))
+        application: CallerApplication = {
             "name": value("#register-name"),
             "id_number": value("#register-id"),
             "email": value("#register-email") or None,
             "address": value("#register-address") or None,
-            "store_code": "" if store is Select.BLANK else str(store),
+            "store_code": "" if store is None else str(store),
         }
         for widget in self.query(".invalid"):
             widget.remove_class("invalid")
         self.register(application)
 
     @desk_work(exclusive=True)
-    def register(self, application: dict) -> None:
+    def register(self, application: CallerApplication) -> None:
         app = self.app
         try:
             staff = app.touch_session()

@@ -6,13 +6,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from workbench.members.registry import PERSONAL_FIELDS
+from workbench.tui.base import WorkbenchModal
 
 
-class RevealScreen(ModalScreen[tuple[str, str] | None]):
+class RevealScreen(WorkbenchModal[tuple[str, str] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, field: str) -> None:

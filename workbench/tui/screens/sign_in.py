@@ -6,15 +6,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Header, Input, Label, Static
 
 from workbench.errors import WorkbenchError
+from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.work import desk_work
 
 
-class SignInScreen(Screen):
+class SignInScreen(WorkbenchScreen[None]):
     def compose(self) -> ComposeResult:
         labels = self.app.labels
         yield Header()

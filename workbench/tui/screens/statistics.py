@@ -9,7 +9,6 @@ from dataclasses import asdict
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -26,6 +25,7 @@ from workbench.statistics.figures import (
     MemberStatistics,
 )
 from workbench.statistics.period import Period
+from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
 from workbench.tui.work import desk_work
@@ -36,7 +36,7 @@ TABS = (*MEMBER_TABS, "agents", "branches")
 PERIODS = (12, 24, 6, 3)  # months, in the order `p` steps through them
 
 
-class StatisticsScreen(Screen):
+class StatisticsScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("f5", "reload", "Reload"),

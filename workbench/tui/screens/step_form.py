@@ -7,13 +7,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
+from workbench.tui.base import WorkbenchModal
+from workbench.tui.widgets.form import chosen
 from workbench.usecases.complaints import STEP_FIELDS
 
+# What the form returns: text, a chosen code or score, None where a select was left alone.
+StepFormValues = dict[str, str | int | None]
 
-class StepFormScreen(ModalScreen[dict | None]):
+
+class StepFormScreen(WorkbenchModal[StepFormValues | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, step: str) -> None:
@@ -57,11 +61,13 @@ class StepFormScreen(ModalScreen[dict | None]):
     @on(Button.Pressed, "#step-submit")
     @on(Input.Submitted)
     def _submit(self) -> None:
-        values = {}
+        values: StepFormValues = {}
         for name in STEP_FIELDS[self.step]:
             widget = self.query_one(f"#step-{name}")
-            value = widget.value
-            values[name] = None if value is Select.BLANK else value
+            if isinstance(widget, Select):
+                values[name] = chosen(widget)
+            elif isinstance(widget, Input):
+                values[name] = widget.value
         self.dismiss(values)
 
     @on(Button.Pressed, "#step-cancel")

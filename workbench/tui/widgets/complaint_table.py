@@ -5,11 +5,18 @@ as a list of ten. Rows are rebuilt only when the complaints themselves change.""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from workbench.complaints.queries import OpenComplaint, urgency
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from workbench.tui.app import WorkbenchApp
 
 URGENCY_STYLE = {"ok": "green", "soon": "yellow", "overdue": "bold red", "paused": "dim"}
 COLUMNS = ("complaint", "state", "category", "priority", "due")
@@ -26,11 +33,14 @@ def time_left(until: datetime, now: datetime) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
-class ComplaintTable(DataTable):
-    def __init__(self, **kwargs) -> None:
+class ComplaintTable(DataTable[Text]):
+    if TYPE_CHECKING:  # see workbench.tui.base
+        app = getters.app(WorkbenchApp)
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.complaints: list[OpenComplaint] = []
-        self._due_column = None
+        self._due_column: ColumnKey | None = None
 
     def on_mount(self) -> None:
         *_, self._due_column = self.add_columns(*COLUMNS)

@@ -4,12 +4,22 @@ the keys switch language with the rest of the screen (Ctrl+L)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from workbench.tui.app import WorkbenchApp
+
 
 class TranslatedFooter(Footer):
+    if TYPE_CHECKING:  # see workbench.tui.base
+        app = getters.app(WorkbenchApp)
+
     def compose(self) -> ComposeResult:
         labels = self.app.labels
         for widget in super().compose():

@@ -1,16 +1,21 @@
-"""What the forms share: a service's validation error shown in place."""
+"""What the forms share: a service's validation error shown in place, a select's choice."""
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from rich.text import Text
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.types import NoSelection
+from textual.widgets import Select, Static
 
 from workbench.errors import ValidationError
 
+Choice = TypeVar("Choice")
+
 
 def show_invalid(
-    screen: Screen, error: ValidationError, *, message: str, inputs: dict[str, str]
+    screen: Screen[Any], error: ValidationError, *, message: str, inputs: dict[str, str]
 ) -> None:
     """The message (as text: it may quote what was typed) in the `message` widget, and the
     cursor on the input of the field it names, marked invalid."""
@@ -20,3 +25,10 @@ def show_invalid(
         widget = screen.query_one(selector)
         widget.add_class("invalid")
         widget.focus()
+
+
+def chosen(select: Select[Choice]) -> Choice | None:
+    """What the select is set to, or None where nothing is chosen (Textual's `Select.NULL`; its
+    `Select.BLANK` is an unrelated flag every widget has, and never a select's value)."""
+    value = select.value
+    return None if isinstance(value, NoSelection) else value

@@ -7,19 +7,20 @@ drawn before that (a busy machine), its cached lines keep the header-wide column
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
 
-def _width(cell) -> int:
+def _width(cell: object) -> int:
     text = cell if isinstance(cell, Text) else Text(str(cell))
     return max((cell_len(line) for line in text.plain.splitlines()), default=0)
 
 
 def fill_table(
-    table: DataTable,
+    table: DataTable[Any],
     headers: Sequence[str | Text],
     rows: Sequence[tuple[str | None, Sequence[Text | str]]],
 ) -> None:
