@@ -1,0 +1,36 @@
+"""The screens of the workbench app. Textual types a node's `self.app` as a plain `App`, which has
+none of what the screens use (labels, use cases, the session); these bases say it is the
+`WorkbenchApp`. Only for the type checker: at run time `self.app` is Textual's own property, and
+this module imports the app only while type checking (the app imports the screens).
+
+Widgets that reach the app declare the same line themselves (a base here cannot sit in front of
+every Textual widget class):
+
+    if TYPE_CHECKING:
+        app = getters.app(WorkbenchApp)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.screen import ModalScreen, Screen, ScreenResultType
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from workbench.tui.app import WorkbenchApp
+
+
+class WorkbenchScreen(Screen[ScreenResultType]):
+    """A full screen of the workbench app."""
+
+    if TYPE_CHECKING:
+        app = getters.app(WorkbenchApp)
+
+
+class WorkbenchModal(ModalScreen[ScreenResultType]):
+    """A modal of the workbench app (it returns what was chosen with `dismiss`)."""
+
+    if TYPE_CHECKING:
+        app = getters.app(WorkbenchApp)
