@@ -503,18 +503,16 @@ def _history(rng, batch, ids, member, joined, now, card_numbers, wb) -> None:
 def _tally(wb, summary: SeedSummary) -> None:
     with wb.sessions() as session:
         summary.members = dict(
-            session.execute(select(col(Member.status), func.count()).group_by(col(Member.status)))
-            .tuples()
-            .all()
+            session.execute(
+                select(col(Member.status), func.count()).group_by(col(Member.status))
+            ).all()
         )
         summary.tiers = dict(
             session.execute(
                 select(col(Member.tier_code), func.count())
                 .where(col(Member.status) == "active")
                 .group_by(col(Member.tier_code))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         summary.cards = session.scalar(select(func.count()).select_from(MemberCard))
         summary.lost_cards = session.scalar(

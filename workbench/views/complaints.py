@@ -58,7 +58,7 @@ def complaint_card(
 ) -> ComplaintCard:
     complaint = service.get(session, complaint_no)
     readable = service.can_read_text(actor, complaint)
-    names = dict(session.execute(select(col(Staff.id), col(Staff.username))).tuples().all())
+    names = dict(session.execute(select(col(Staff.id), col(Staff.username))).all())
     member_no = None
     if complaint.member_id is not None:
         member_no = session.scalar(
