@@ -1,5 +1,5 @@
 """`workbench tiers` and `workbench points`: the tier scheme, the periodic review, manual grants,
-points expiry."""
+points expiry, adjustments."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.table import Table
 from workbench.cli.state import state
 
 app = typer.Typer(help="Tier schemes and the periodic tier review.", no_args_is_help=True)
-points_app = typer.Typer(help="Points expiry.", no_args_is_help=True)
+points_app = typer.Typer(help="Points expiry and adjustments.", no_args_is_help=True)
 console = Console(highlight=False)
 
 
@@ -106,5 +106,27 @@ def expiring_command(
     console.print(
         f"{expiring.members} members have {expiring.points} points expiring within "
         f"{expiring.days} days",
+        markup=False,
+    )
+
+
+@points_app.command(
+    "adjust",
+    # A negative number of points ("-500") is an argument, not an unknown option.
+    context_settings={"ignore_unknown_options": True},
+)
+def adjust_command(
+    member_no: str = typer.Argument(...),
+    points: int = typer.Argument(..., help="Points to credit, or to take if negative."),
+    reason: str = typer.Option(..., "--reason", help="Why: kept in the ledger and the audit."),
+) -> None:
+    """Correct a member's points either way, with the reason. Run by a signed-in supervisor or
+    administrator; recorded in the ledger, the member's history and the audit log."""
+    adjusted = state.workbench().usecases.tiers.adjust_points(
+        state.staff(), member_no, points, reason
+    )
+    console.print(
+        f"{adjusted.member_no}: {adjusted.points:+d} points ({adjusted.reason}); "
+        f"balance {adjusted.balance}",
         markup=False,
     )

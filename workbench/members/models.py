@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text
+from sqlalchemy import CheckConstraint, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from workbench.db.types import Money, encrypted_column, utc_column
@@ -210,6 +210,24 @@ class PointsEntry(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
+class PointsBalance(SQLModel, table=True):
+    """A member's ledger sum, stored: the row every points movement locks first (SELECT … FOR
+    UPDATE on PostgreSQL; SQLite's write lock covers it), so one member's points change in one
+    transaction at a time, and the database itself refuses a negative balance. It is the sum of
+    the lines, expired-but-unrecorded points included: what may be spent now is worked out
+    under the lock (see PointsLedger)."""
+
+    __tablename__ = "points_balance"
+    __table_args__ = (CheckConstraint("balance >= 0", name="ck_points_balance_not_negative"),)
+
+    member_id: int = Field(
+        foreign_key="member.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    balance: int = 0
+    version: int = 0  # one more with every movement: a change is never silently lost
+    updated_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
 __all__ = [
     "CardStatus",
     "Channel",
@@ -217,6 +235,7 @@ __all__ = [
     "MemberCard",
     "MemberEvent",
     "MemberStatus",
+    "PointsBalance",
     "PointsEntry",
     "PointsKind",
     "Purchase",

@@ -4,19 +4,31 @@ Debits (redemptions, expiries, settlements) consume credits oldest first, and ev
 expires a fixed number of years after it was earned, so "oldest first" and "first to expire"
 are the same order. Hence the points still alive among credits expiring by T are
 max(0, credits expiring by T - all debits so far): no per-lot bookkeeping is needed.
+
+Points behave like money (issue 23):
+- One member's points change in one transaction at a time. Every movement first takes the
+  member's ledger lock: their `points_balance` row, read FOR UPDATE on PostgreSQL (on SQLite the
+  caller's transaction holds the database's write lock from its start: `UnitOfWork.write()`,
+  `immediate_session`). The row stores the sum of the lines, updated in the same transaction,
+  and `CHECK (balance >= 0)` lets the database itself refuse a negative balance.
+- Expired points are never spendable. Under the lock, a debit first records the expiry of what
+  expired and is still unspent (what the nightly job would write), so debits always come after
+  every earlier expiry and "oldest first" stays exact; the nightly job only records what
+  already holds. Unlocked reads (`balance`) count as of now: min(sum, credits not yet expired).
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import and_, case, func, insert, select
+from sqlalchemy import Table, and_, bindparam, case, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from workbench.clock import Clock
@@ -30,10 +42,21 @@ from workbench.errors import (
     ValidationError,
 )
 from workbench.members import rights
-from workbench.members.models import Member, MemberStatus, PointsEntry, PointsKind, Purchase
+from workbench.members.models import (
+    Member,
+    MemberStatus,
+    PointsBalance,
+    PointsEntry,
+    PointsKind,
+    Purchase,
+)
 from workbench.members.tiers import TierScheme
 
 MONEY_LIMIT = Decimal("10000000")
+LOCK_BATCH = 500  # members locked per statement (SQLite allows 32,766 bound values)
+# The balance rows as a Core table, for executemany updates. SQLModel sets `__table__` on
+# every `table=True` class, but its type stubs do not say so.
+BALANCES: Table = PointsBalance.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -122,12 +145,34 @@ class PointsLedger:
 
     # Reading -------------------------------------------------------------------------------
     def balance(self, session: Session, member_id: int) -> int:
-        total = session.execute(
-            select(func.coalesce(func.sum(col(PointsEntry.points)), 0)).where(
-                col(PointsEntry.member_id) == member_id
+        """The points the member may spend now: the sum of the lines less what has expired and
+        is not recorded yet, i.e. min(sum, credits not yet expired) (see the module doc)."""
+        live_credits = func.sum(
+            case(
+                (
+                    and_(
+                        col(PointsEntry.points) > 0,
+                        col(PointsEntry.expires_at) > self.clock.now(),
+                    ),
+                    col(PointsEntry.points),
+                ),
+                else_=0,
             )
-        ).scalar_one()
-        return int(total)
+        )
+        total, live = session.execute(
+            select(
+                func.coalesce(func.sum(col(PointsEntry.points)), 0),
+                func.coalesce(live_credits, 0),
+            ).where(col(PointsEntry.member_id) == member_id)
+        ).one()
+        return max(0, min(int(total), int(live)))
+
+    def stored_balance(self, session: Session, member_id: int) -> int:
+        """The member's stored ledger sum (0 before their first movement)."""
+        stored = session.scalar(
+            select(col(PointsBalance.balance)).where(col(PointsBalance.member_id) == member_id)
+        )
+        return int(stored or 0)
 
     def history(self, session: Session, member_id: int, limit: int = 50) -> list[PointsEntry]:
         query = (
@@ -153,8 +198,10 @@ class PointsLedger:
         horizon: datetime,
         member_id: int | None,
         first_after: datetime | None = None,
+        among: Collection[int] | None = None,
     ) -> list[tuple[int, int, datetime]]:
-        """(member, points alive among credits expiring by `horizon`, first such expiry)."""
+        """(member, points alive among credits expiring by `horizon`, first such expiry), for
+        one member, the members `among`, or everyone."""
         window = [col(PointsEntry.expires_at) <= horizon]
         if first_after is not None:
             window.append(col(PointsEntry.expires_at) > first_after)
@@ -174,6 +221,8 @@ class PointsLedger:
         candidates = select(col(PointsEntry.member_id)).where(*window)
         if member_id is not None:
             candidates = candidates.where(col(PointsEntry.member_id) == member_id)
+        if among is not None:
+            candidates = candidates.where(col(PointsEntry.member_id).in_(among))
         query = (
             select(col(PointsEntry.member_id), due_credit - debits, first_expiry)
             .where(col(PointsEntry.member_id).in_(candidates.distinct()))
@@ -182,6 +231,129 @@ class PointsLedger:
             .order_by(col(PointsEntry.member_id))
         )
         return [(int(m), int(alive), first) for m, alive, first in session.execute(query)]
+
+    # The member's ledger lock ----------------------------------------------------------------
+    def _lock(
+        self, session: Session, member_ids: Iterable[int], *, active: bool = True
+    ) -> dict[int, int]:
+        """Takes the ledger lock of each member, in member order (two batches never wait on
+        each other), opening a balance row where there is none yet; returns the stored
+        balances. `active`: refuses (MemberNotActive) a member who is not active as committed
+        now, e.g. terminated by a transaction that held the lock before this one."""
+        ids = sorted(set(member_ids))
+        held: dict[int, int] = {}
+        for start in range(0, len(ids), LOCK_BATCH):
+            batch = ids[start : start + LOCK_BATCH]
+            held.update(self._locked_rows(session, batch))
+            missing = [m for m in batch if m not in held]
+            if missing:
+                self._open_balances(session, missing)
+                held.update(self._locked_rows(session, missing))
+        absent = [m for m in ids if m not in held]
+        if absent:
+            raise NotFound(f"no member with id {absent[0]}")
+        if active:
+            self._require_active_now(session, ids)
+        return held
+
+    def _locked_rows(self, session: Session, member_ids: Sequence[int]) -> dict[int, int]:
+        rows = session.execute(
+            select(col(PointsBalance.member_id), col(PointsBalance.balance))
+            .where(col(PointsBalance.member_id).in_(member_ids))
+            .order_by(col(PointsBalance.member_id))
+            .with_for_update()  # PostgreSQL; SQLite's transaction holds the write lock already
+        )
+        return {int(m): int(b) for m, b in rows}
+
+    def _open_balances(self, session: Session, member_ids: Sequence[int]) -> None:
+        """The balance rows of members who have none yet, holding the sum of their lines (none,
+        unless written before the table existed). Two transactions opening the same row: the
+        second waits for the first, then leaves it."""
+        sum_of_lines = (
+            select(func.coalesce(func.sum(col(PointsEntry.points)), 0))
+            .where(col(PointsEntry.member_id) == col(Member.id))
+            .scalar_subquery()
+        )
+        rows = (
+            select(
+                col(Member.id),
+                sum_of_lines,
+                literal(0),
+                bindparam("now", self.clock.now(), type_=BALANCES.c.updated_at.type),
+            )
+            .where(col(Member.id).in_(member_ids))
+            .order_by(col(Member.id))
+        )
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(
+            dialect.insert(PointsBalance)
+            .from_select(["member_id", "balance", "version", "updated_at"], rows)
+            .on_conflict_do_nothing(index_elements=["member_id"])
+        )
+
+    def _require_active_now(self, session: Session, member_ids: Sequence[int]) -> None:
+        for start in range(0, len(member_ids), LOCK_BATCH):
+            inactive = session.execute(
+                select(col(Member.member_no), col(Member.status))
+                .where(
+                    col(Member.id).in_(member_ids[start : start + LOCK_BATCH]),
+                    col(Member.status) != MemberStatus.ACTIVE,
+                )
+                .limit(1)
+            ).first()
+            if inactive is not None:
+                rights.require_active_status(inactive[0], MemberStatus(inactive[1]))
+
+    def _move(self, session: Session, deltas: dict[int, int]) -> None:
+        """Adds each member's movement to their stored balance (whose lock this transaction
+        holds): the database refuses one that would go below zero."""
+        table = BALANCES
+        moves = [{"m": m, "delta": d} for m, d in sorted(deltas.items()) if d]
+        if not moves:
+            return
+        session.connection().execute(
+            update(table)
+            .where(table.c.member_id == bindparam("m"))
+            .values(
+                balance=table.c.balance + bindparam("delta"),
+                version=table.c.version + 1,
+                updated_at=self.clock.now(),
+            ),
+            moves,
+        )
+
+    def _expire_locked(self, session: Session, member_ids: Collection[int]) -> dict[int, int]:
+        """Records the expiry of what has expired and is still unspent, for members whose lock
+        this transaction holds; the points expired per member."""
+        now = self.clock.now()
+        if len(member_ids) == 1:
+            [only] = member_ids
+            due = self._alive_by(session, now, only)
+        else:
+            due = self._alive_by(session, now, None, among=member_ids)
+        expired = {member: alive for member, alive, _first in due if alive > 0}
+        if expired:
+            session.execute(
+                insert(PointsEntry),
+                [
+                    {
+                        "member_id": member,
+                        "kind": PointsKind.EXPIRY.value,
+                        "points": -alive,
+                        "occurred_at": now,
+                        "staff_id": None,
+                        "detail": "",
+                    }
+                    for member, alive in expired.items()
+                ],
+            )
+            self._move(session, {member: -alive for member, alive in expired.items()})
+        return expired
+
+    def _spendable_locked(self, session: Session, member_id: int, *, active: bool = True) -> int:
+        """Takes the member's lock and records what expired: what remains may be spent now."""
+        stored = self._lock(session, [member_id], active=active)[member_id]
+        return stored - self._expire_locked(session, [member_id]).get(member_id, 0)
 
     # Writing -------------------------------------------------------------------------------
     def credit(
@@ -202,6 +374,30 @@ class PointsLedger:
         if member is None:
             raise NotFound(f"no member with id {member_id}")
         rights.require_active(member)  # nothing accrues to a settled (terminated) account
+        self._lock(session, [member_id])
+        return self._credit_locked(
+            session,
+            member_id=member_id,
+            kind=kind,
+            points=points,
+            staff_id=staff_id,
+            purchase_id=purchase_id,
+            detail=detail,
+            at=at,
+        )
+
+    def _credit_locked(
+        self,
+        session: Session,
+        *,
+        member_id: int,
+        kind: PointsKind,
+        points: int,
+        staff_id: int | None,
+        purchase_id: int | None,
+        detail: str,
+        at: datetime | None,
+    ) -> PointsEntry:
         at = at or self.clock.now()
         entry = PointsEntry(
             member_id=member_id,
@@ -214,9 +410,10 @@ class PointsLedger:
             detail=detail,
         )
         session.add(entry)
+        self._move(session, {member_id: points})
         return entry
 
-    def _debit(
+    def _debit_locked(
         self,
         session: Session,
         *,
@@ -235,6 +432,7 @@ class PointsLedger:
             detail=detail,
         )
         session.add(entry)
+        self._move(session, {member_id: -points})
         return entry
 
     def record_purchase(
@@ -255,6 +453,7 @@ class PointsLedger:
         amount = checked_amount(amount)
         at = at or self.clock.now()
         points = self.scheme.get(member.tier_code).points_for(amount)
+        self._lock(session, [saved_id(member)])
         purchase = Purchase(
             member_id=saved_id(member),
             store_id=store_id,
@@ -266,13 +465,14 @@ class PointsLedger:
         session.add(purchase)
         session.flush()
         if points:
-            self.credit(
+            self._credit_locked(
                 session,
                 member_id=saved_id(member),
                 kind=PointsKind.PURCHASE,
                 points=points,
                 purchase_id=purchase.id,
                 staff_id=staff_id,
+                detail="",
                 at=at,
             )
         return purchase
@@ -282,13 +482,15 @@ class PointsLedger:
     ) -> list[RecordedPurchase]:
         """Many purchases at once (orders taken from another system), each checked and earning
         points at its member's current tier like record_purchase's; written as two bulk
-        inserts, not one object per row (half a million orders are a normal first import)."""
+        inserts, not one object per row (half a million orders are a normal first import).
+        Every member's ledger lock is taken first (one statement per 500 members)."""
         if not lines:
             return []
-        inactive = session.scalar(
+        members = {line.member_id for line in lines}
+        self._lock(session, members, active=False)
+        inactive = session.scalar(  # read under the locks: as committed now
             select(col(Member.member_no)).where(
-                col(Member.id).in_({line.member_id for line in lines}),
-                col(Member.status) != MemberStatus.ACTIVE,
+                col(Member.id).in_(members), col(Member.status) != MemberStatus.ACTIVE
             )
         )
         if inactive is not None:  # the rule of workbench.members.rights, for a whole batch
@@ -329,6 +531,10 @@ class PointsLedger:
         ]
         if credits:
             session.execute(insert(PointsEntry), credits)
+            earned: dict[int, int] = {}
+            for credit in credits:
+                earned[credit["member_id"]] = earned.get(credit["member_id"], 0) + credit["points"]
+            self._move(session, earned)
         return [
             RecordedPurchase(purchase_id, row["member_id"], row["amount"], row["points_earned"])
             for row, purchase_id in zip(rows, ids, strict=True)
@@ -345,7 +551,8 @@ class PointsLedger:
         card_no: str | None = None,
     ) -> PointsEntry:
         """Spend points on a reward: needs a usable card (the one presented, or the member's
-        current card), within the balance and the daily limit."""
+        current card), within the balance and the daily limit, both checked under the
+        member's lock (a second till waits, then sees this redemption)."""
         rights.may_spend(session, member, card_no)
         reward = self.rewards.get(reward_code)
         if reward is None:
@@ -356,7 +563,7 @@ class PointsLedger:
         points = reward.points * quantity
         if points % self.redeem_step:
             raise ValidationError("points", f"redemptions go in steps of {self.redeem_step} points")
-        balance = self.balance(session, saved_id(member))
+        balance = self._spendable_locked(session, saved_id(member))
         if points > balance:
             raise InsufficientPoints(f"needs {points} points; the balance is {balance}")
         today = self._redeemed_today(session, saved_id(member))
@@ -365,7 +572,7 @@ class PointsLedger:
                 f"daily redemption limit is {self.redeem_daily_limit} points; "
                 f"{today} already redeemed today"
             )
-        return self._debit(
+        return self._debit_locked(
             session,
             member_id=saved_id(member),
             kind=PointsKind.REDEMPTION,
@@ -374,7 +581,44 @@ class PointsLedger:
             detail=f"{reward.code} x{quantity}",
         )
 
+    def adjust(
+        self, session: Session, *, member: Member, points: int, staff_id: int | None, detail: str
+    ) -> PointsEntry:
+        """A correction by hand, either way: a credit that expires like any other, or a debit
+        of at most what may be spent now. Who may, and the audit, are the registry's
+        (MemberRegistry.adjust_points)."""
+        if points == 0:
+            raise ValidationError("points", "an adjustment is a number of points other than 0")
+        rights.require_active(member)
+        member_id = saved_id(member)
+        if points > 0:
+            self._lock(session, [member_id])
+            return self._credit_locked(
+                session,
+                member_id=member_id,
+                kind=PointsKind.ADJUSTMENT,
+                points=points,
+                staff_id=staff_id,
+                purchase_id=None,
+                detail=detail,
+                at=None,
+            )
+        balance = self._spendable_locked(session, member_id)
+        if -points > balance:
+            raise InsufficientPoints(
+                f"the adjustment takes {-points} points; the balance is {balance}"
+            )
+        return self._debit_locked(
+            session,
+            member_id=member_id,
+            kind=PointsKind.ADJUSTMENT,
+            points=-points,
+            staff_id=staff_id,
+            detail=detail,
+        )
+
     def _redeemed_today(self, session: Session, member_id: int) -> int:
+        """Under the member's lock: so two tills cannot both pass the daily limit."""
         since = self._day_start(self.clock.now())
         total = session.execute(
             select(func.coalesce(func.sum(-col(PointsEntry.points)), 0)).where(
@@ -387,20 +631,25 @@ class PointsLedger:
 
     def expire_due(self, session: Session, member_id: int | None = None) -> int:
         """Write an expiry line for every member with points past their expiry. Idempotent:
-        the expiry lines are debits, so a second run finds nothing left to expire."""
+        the expiry lines are debits, so a second run finds nothing left to expire. Each
+        member's lock is taken (500 at a time, in member order) and what is due worked out
+        again under it: a redemption that got there first already recorded its part."""
+        due = [
+            member
+            for member, _alive, _first in self._alive_by(session, self.clock.now(), member_id)
+        ]
         expired = 0
-        for member, alive, _first in self._alive_by(session, self.clock.now(), member_id):
-            self._debit(session, member_id=member, kind=PointsKind.EXPIRY, points=alive)
-            expired += alive
+        for start in range(0, len(due), LOCK_BATCH):
+            batch = due[start : start + LOCK_BATCH]
+            self._lock(session, batch, active=False)
+            expired += sum(self._expire_locked(session, batch).values())
         return expired
 
     def settle(self, session: Session, *, member_id: int, staff_id: int | None, detail: str) -> int:
         """Close the account at termination: the remaining balance is settled to zero."""
-        self.expire_due(session, member_id)
-        session.flush()
-        remaining = self.balance(session, member_id)
+        remaining = self._spendable_locked(session, member_id, active=False)
         if remaining > 0:
-            self._debit(
+            self._debit_locked(
                 session,
                 member_id=member_id,
                 kind=PointsKind.SETTLEMENT,

@@ -41,6 +41,7 @@ from workbench.members.models import (
     MemberCard,
     MemberEvent,
     MemberStatus,
+    PointsEntry,
     PointsKind,
     Role,
     Staff,
@@ -759,6 +760,31 @@ class MemberRegistry:
             },
         )
         return member
+
+    def adjust_points(
+        self, session: Session, *, member_no: str, points: int, reason: str, actor: Staff
+    ) -> PointsEntry:
+        """A supervisor's correction of a member's points, either way, with the reason: one
+        ledger line through the member's lock (a debit only of what may be spent now),
+        recorded as a member event and in the audit log, in the caller's transaction."""
+        require_role(actor, TIER_APPROVERS, "adjust a member's points")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("reason", "say why the points are adjusted")
+        member = self.get(session, member_no)
+        entry = self.ledger.adjust(
+            session, member=member, points=points, staff_id=actor.id, detail=reason[:300]
+        )
+        self._event(session, member, "points_adjusted", actor, points=points, reason=reason[:300])
+        self.audit.record(
+            session,
+            action="points_adjustment",
+            result="ok",
+            actor_id=actor.id,
+            member_id=member.id,
+            detail={"points": points, "reason": reason[:300]},
+        )
+        return entry
 
     # Helpers ------------------------------------------------------------------------------------
     def _in_status(

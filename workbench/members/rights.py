@@ -26,15 +26,18 @@ USABLE_CARD = (CardStatus.ISSUED, CardStatus.ACTIVE)
 
 
 def require_active(member: Member) -> None:
-    if member.status == MemberStatus.TERMINATED:
+    require_active_status(member.member_no, member.status)
+
+
+def require_active_status(member_no: str, status: MemberStatus) -> None:
+    """The rule of require_active for a status read on its own (under the ledger lock)."""
+    if status == MemberStatus.TERMINATED:
         raise MemberNotActive(
-            f"member {member.member_no} is terminated: their points were settled and their "
-            "cards closed"
+            f"member {member_no} is terminated: their points were settled and their cards closed"
         )
-    if member.status != MemberStatus.ACTIVE:
+    if status != MemberStatus.ACTIVE:
         raise MemberNotActive(
-            f"member {member.member_no} is {member.status.value}: points start once the "
-            "application is approved"
+            f"member {member_no} is {status.value}: points start once the application is approved"
         )
 
 

@@ -1,5 +1,6 @@
 """Tiers and points as a whole: the periodic tier review (by hand or scheduled), a manual tier
-grant approved by a second person, points expiry and the points about to expire."""
+grant approved by a second person, points expiry, the points about to expire, and a
+supervisor's adjustment of a member's points."""
 
 from __future__ import annotations
 
@@ -31,6 +32,14 @@ class TierGrant:
     member_no: str
     tier_code: str
     until: datetime
+
+
+@dataclass(frozen=True)
+class PointsAdjusted:
+    member_no: str
+    points: int  # positive: credited; negative: taken
+    reason: str
+    balance: int  # what the member may spend after it
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,18 @@ class TierDesk:
             )
             assert member.tier_locked_until is not None
             return TierGrant(member.member_no, member.tier_code, member.tier_locked_until)
+
+    def adjust_points(
+        self, actor: Staff, member_no: str, points: int, reason: str
+    ) -> PointsAdjusted:
+        """A supervisor's or administrator's correction of a member's points, either way, with
+        the reason: through the member's ledger lock, audited, in one transaction."""
+        with self.uow.write() as session:
+            entry = self.registry.adjust_points(
+                session, member_no=member_no, points=points, reason=reason, actor=actor
+            )
+            balance = self.ledger.balance(session, entry.member_id)
+            return PointsAdjusted(member_no, points, entry.detail, balance)
 
     def expire_points(self) -> int:
         """Writes expiry lines for points past their expiry date (safe to run again); how many
