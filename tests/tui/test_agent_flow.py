@@ -6,31 +6,12 @@ from datetime import timedelta
 from rich.text import Text
 from textual.widgets import DataTable, Input, Static
 
-from tests.tui.conftest import PASSWORD, wait_for_tables, wait_for_workers
+from tests.tui.harness import running
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.home import HomeScreen
 from workbench.tui.screens.profile import ProfileScreen
+from workbench.tui.screens.reveal import RevealScreen
 from workbench.tui.screens.sign_in import SignInScreen
-
-
-async def _settle(pilot, rounds: int = 3):
-    # A worker's result may start another worker (a reload after a save): a few rounds of
-    # "workers done, then idle" let such chains finish, while no worker is left.
-    for _ in range(rounds):
-        await wait_for_workers(pilot.app)
-        await pilot.pause()
-        if not list(pilot.app.workers):  # finished workers leave the manager
-            break
-    await wait_for_tables(pilot)
-
-
-async def _sign_in(pilot, username, password=PASSWORD):
-    pilot.app.screen.query_one("#username", Input).value = ""
-    await pilot.click("#username")
-    await pilot.press(*username)
-    await pilot.click("#password")
-    await pilot.press(*password, "enter")
-    await _settle(pilot)
 
 
 def _cell_texts(table: DataTable) -> dict[str, str]:
@@ -38,42 +19,51 @@ def _cell_texts(table: DataTable) -> dict[str, str]:
 
 
 async def test_sign_in_refused_then_accepted(wb, tui_world):
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await _sign_in(pilot, "agent", "wrong-password")
+    async with running(WorkbenchApp(wb)) as desk:
+        app = desk.app
+        await desk.sign_in("agent", "wrong-password", typed=True)
         assert isinstance(app.screen, SignInScreen)
         error = app.screen.query_one("#sign-in-error", Static)
         assert "wrong username or password" in str(error.render())
-        await _sign_in(pilot, "agent")
+        await desk.sign_in("agent", typed=True)
         assert isinstance(app.screen, HomeScreen)
 
 
+async def _search(desk, phone: str) -> ProfileScreen:
+    """Types a phone number into the home screen's search: the profile found, loaded."""
+    await desk.fill("#search-input", phone)
+    await desk.press("enter")
+    await desk.done("search")
+    screen = await desk.shown(ProfileScreen)
+    await desk.done("load_service_data")
+    return screen
+
+
 async def test_search_reveal_remask_and_grant_end(wb, tui_world, clock):
-    app = WorkbenchApp(wb)
     world = tui_world
-    async with app.run_test(size=(100, 30)) as pilot:
-        await _sign_in(pilot, "agent")
-        await pilot.click("#search-input")
-        await pilot.press(*world.app.phone, "enter")
-        await _settle(pilot)
-        screen = app.screen
+    async with running(WorkbenchApp(wb)) as desk:
+        pilot = desk.pilot
+        await desk.sign_in("agent")
+        screen = await _search(desk, world.app.phone)
         assert isinstance(screen, ProfileScreen)
         fields = _cell_texts(screen.query_one("#profile-fields", DataTable))
         assert fields["name"] == "张*"
         assert world.app.phone not in str(fields)
 
         # Reveal the name (the cursor is on the first row) with a reason.
-        await pilot.press("r")
-        await pilot.pause()
-        await pilot.press(*"caller spelled it", "enter")
-        await _settle(pilot)
+        await desk.press("r")
+        await desk.shown(RevealScreen)
+        await desk.fill("#reveal-reason", "caller spelled it")
+        await desk.press("enter")
+        await desk.done("reveal")
         fields = _cell_texts(screen.query_one("#profile-fields", DataTable))
         assert fields["name"].startswith("张伟")
 
         # The reveal ends after 5 minutes: masked again.
         clock.advance(minutes=5)
+        desk.mark()
         screen._tick()
-        await _settle(pilot)
+        await desk.done("reload")
         fields = _cell_texts(screen.query_one("#profile-fields", DataTable))
         assert fields["name"] == "张*"
 
@@ -134,36 +124,36 @@ async def test_member_text_is_shown_literally(wb, tui_world):
         )
         wb.callbacks.schedule(session, member_id=member.id, reason="satisfaction_check")
         session.commit()
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(140, 40)) as pilot:
-        await _sign_in(pilot, "agent")
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        app = desk.app
+        await desk.sign_in("agent")
         # Search results: the profile found by exact phone, then revealed.
-        await pilot.click("#search-input")
-        await pilot.press(*app_form.phone, "enter")
-        await _settle(pilot)
-        profile = app.screen
+        profile = await _search(desk, app_form.phone)
         assert isinstance(profile, ProfileScreen)
         for field in ("name", "address"):
             wb.access.reveal(staff["agent"], member.member_no, field, "check spelling")
+        desk.mark()
         profile.reload()
-        await _settle(pilot)
+        await desk.done("reload")
         table = profile.query_one("#profile-fields", DataTable)
         assert _literal_cell(table, "name") and _literal_cell(table, "address")
         assert MARKUP in _shown(table)
-        await pilot.press("escape")
-        await _settle(pilot)
+        await desk.press("escape")
+        await desk.shown(HomeScreen)
 
         # The callback workspace shows the same profile (the reveals are still live).
-        await pilot.press("ctrl+n")
-        await _settle(pilot)
-        workspace = app.screen
+        await desk.press("ctrl+n")
+        await desk.done("claim_callback")
+        workspace = await desk.shown(CallbackScreen)
+        await desk.done("load_service_data")
         assert isinstance(workspace, CallbackScreen)
         table = workspace.query_one("#profile-fields", DataTable)
         assert _literal_cell(table, "name") and MARKUP in _shown(table)
 
         # The complaint: the member's words and the step note.
+        desk.mark()
         app.push_screen(ComplaintScreen(complaint.complaint_no))
-        await _settle(pilot)
+        await desk.done("load")
         screen = app.screen
         description = screen.query_one("#complaint-description", Static)
         assert MARKUP in str(description.render()) and MARKUP in _shown(description)
@@ -173,8 +163,8 @@ async def test_member_text_is_shown_literally(wb, tui_world):
 
 
 async def test_language_toggle(wb, tui_world):
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running(WorkbenchApp(wb), size=(80, 24)) as desk:
+        app = desk.app
         assert app.screen.query_one("#username", Input).placeholder == "用户名"
-        await pilot.press("ctrl+l")
+        await desk.press("ctrl+l")
         assert app.screen.query_one("#username", Input).placeholder == "Username"

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import update
 
 from tests.factories import application
-from tests.tui.conftest import wait_for_stable_picture
-from tests.tui.test_agent_flow import _settle, _sign_in
-from tests.tui.test_calls import _wait_for_banner
+from tests.tui.harness import Desk
+from tests.tui.test_calls import ring
 from workbench.members.models import Member, MemberCard
 from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.profile import ProfileScreen
 
 SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_agent_snapshots"
 PHONE, ID_NUMBER = "13912345678", "110101198503021238"
@@ -47,18 +47,19 @@ def _caller(wb, world) -> None:
         session.commit()
 
 
-def _ringing(*keys: str):
+def _ringing(take: bool = False):
+    """Signed in as the agent, the caller ringing; with `take`, the call taken (F2)."""
+
     async def run_before(pilot) -> None:
-        await _sign_in(pilot, "agent")
-        pilot.app.wb.telephony.hotline.incoming(
-            call_sid="CA" + "5" * 32, from_number=PHONE, to_number="+864008000800"
-        )
-        await _wait_for_banner(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await _settle(pilot)
-        await _settle(pilot)
-        await wait_for_stable_picture(pilot)
+        desk = Desk.attach(pilot)
+        await desk.sign_in("agent")
+        await ring(desk, PHONE, sid="CA" + "5" * 32)
+        if take:
+            await desk.press("f2")
+            await desk.done("take_call")
+            await desk.shown(ProfileScreen)
+            await desk.done("load_service_data")
+        await desk.at_rest()
 
     return run_before
 
@@ -78,7 +79,7 @@ def test_home_with_a_call_waiting(wb, tui_world, snap_compare, size):
 @sqlite_only
 def test_the_callers_profile_masked(wb, tui_world, snap_compare):
     _caller(wb, tui_world)
-    assert snap_compare(WorkbenchApp(wb), terminal_size=(120, 40), run_before=_ringing("f2"))
+    assert snap_compare(WorkbenchApp(wb), terminal_size=(120, 40), run_before=_ringing(take=True))
 
 
 def test_no_picture_shows_personal_data_in_clear():

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from textual.widgets import DataTable, Input, Static
 
-from tests.tui.test_agent_flow import _cell_texts, _settle, _sign_in
+from tests.tui.harness import running
+from tests.tui.test_agent_flow import _cell_texts
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.callback import CallbackScreen
 from workbench.tui.screens.home import HomeScreen
@@ -17,36 +18,43 @@ def _schedule(wb, world):
         session.commit()
 
 
+async def _claim(desk) -> CallbackScreen:
+    """Ctrl+N on the home screen: the next callback claimed, its workspace loaded."""
+    await desk.press("ctrl+n")
+    await desk.done("claim_callback")
+    screen = await desk.shown(CallbackScreen)
+    await desk.done("load_service_data")
+    return screen
+
+
 async def test_claim_call_and_record(wb, tui_world):
     _schedule(wb, tui_world)
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _sign_in(pilot, "agent")
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        app = desk.app
+        await desk.sign_in("agent")
         due = str(app.screen.query_one("#callbacks-due", Static).render())
         assert "1 个到期" in due
-        await pilot.press("ctrl+n")
-        await _settle(pilot)
-        screen = app.screen
+        screen = await _claim(desk)
         assert isinstance(screen, CallbackScreen)
         assert _cell_texts(screen.query_one("#profile-fields", DataTable))["name"] == "张*"
         script = str(screen.query_one("#callback-script", Static).render())
         assert "满意度" in script
         screen.query_one("#callback-feedback", Input).value = "服务很好"
         screen.query_one("#profile-fields", DataTable).focus()
-        await pilot.press("1")
-        await _settle(pilot)
+        await desk.press("1")
+        # Recorded, the workspace closes (and its worker's `WorkDone` may go with it).
+        await desk.notified("已记录回访结果：reached")
+        await desk.shown(HomeScreen)
         assert isinstance(app.screen, HomeScreen)
     assert wb.callbacks.my_tasks(tui_world.staff["agent"]) == []  # done, no longer claimed
 
 
 async def test_data_leaves_the_screen_when_the_grant_ends(wb, tui_world, clock):
     _schedule(wb, tui_world)
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _sign_in(pilot, "agent")
-        await pilot.press("ctrl+n")
-        await _settle(pilot)
-        screen = app.screen
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        pilot = desk.pilot
+        await desk.sign_in("agent")
+        screen = await _claim(desk)
         assert screen.view is not None
         grant_end = screen.claim.grant_until
         clock.set(grant_end - timedelta(microseconds=1))
@@ -69,24 +77,21 @@ async def test_dial_from_the_workspace_and_an_unanswered_member_is_recorded(
     _schedule(wb, tui_world)
     app = WorkbenchApp(wb)
     app._telephony = telephony  # its Calls API points at the Twilio peer
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _sign_in(pilot, "agent")
-        await pilot.press("ctrl+n")
-        await _settle(pilot)
-        screen = app.screen
+    async with running(app, size=(120, 40)) as desk:
+        await desk.sign_in("agent")
+        screen = await _claim(desk)
         screen.query_one("#profile-fields", DataTable).focus()
-        await pilot.press("d")
-        await _settle(pilot)
+        await desk.press("d")
+        await desk.done("dial")
         [placed] = twilio_peer.calls
         assert placed["To"] == "client:agent" and screen.call_id is not None
         # Twilio reports the member's leg: no answer. The outcome is recorded for the agent.
+        desk.mark()
         telephony.hotline.member_leg_done(
             call_id=screen.call_id, dial_status="no-answer", dial_sid="CA" + "3" * 32, seconds="0"
         )
-        for _ in range(50):
-            await _settle(pilot)
-            if isinstance(app.screen, HomeScreen):
-                break
+        await desk.notified("会员未接听（no-answer）")
+        await desk.shown(HomeScreen)
         assert isinstance(app.screen, HomeScreen)
     with wb.sessions() as session:
         task = session.get(CallbackTask, screen.claim.task_id)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from textual.widgets import Button, DataTable, Select, Static, TextArea
 
-from tests.tui.test_agent_flow import _settle, _sign_in
+from tests.tui.harness import running
 from workbench.complaints.escalation import sweep
 from workbench.complaints.service import ComplaintIntake
 from workbench.tui.app import WorkbenchApp
@@ -14,52 +14,44 @@ from workbench.tui.screens.dashboard import DashboardScreen
 from workbench.tui.screens.step_form import StepFormScreen
 
 
-async def _until(pilot, condition, timeout: float = 10.0) -> None:
-    """Wait for the screen to show the step's result: the worker that saves it runs on a thread."""
-    for _ in range(int(timeout / 0.05)):
-        await _settle(pilot, rounds=1)
-        if condition():
-            return
-        await pilot.pause(0.05)
-    assert condition()
-
-
 def _buttons(screen) -> list[str]:
     return [b.name for b in screen.query("#complaint-actions Button").results(Button)]
 
 
 async def test_register_with_validation_then_advance(wb, tui_world):
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _sign_in(pilot, "agent")
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        app = desk.app
+        await desk.sign_in("agent")
         app.push_screen(ComplaintFormScreen(tui_world.member_no))
-        await _settle(pilot)
-        form = app.screen
+        form = await desk.shown(ComplaintFormScreen)
         # No category and no description: the service's message appears in place.
+        desk.mark()
         form.action_submit()
-        await _settle(pilot)
+        await desk.done("submit")
         error = str(form.query_one("#complaint-error", Static).render())
         assert error.startswith("category:")
         assert form.query_one("#complaint-category").has_class("invalid")
         form.query_one("#complaint-category", Select).value = "billing"
+        desk.mark()
         form.action_submit()
-        await _settle(pilot)
+        await desk.done("submit")
         assert str(form.query_one("#complaint-error", Static).render()).startswith("description")
         form.query_one("#complaint-description", TextArea).text = "会员卡被重复扣费两次"
+        desk.mark()
         form.action_submit()
-        await _settle(pilot)
-        screen = app.screen
+        screen = await desk.shown(ComplaintScreen)  # the form, saved, gives way to the complaint
         assert isinstance(screen, ComplaintScreen)
-        await _settle(pilot)
+        await desk.done("load")
         assert _buttons(screen) == ["assign", "supervisor_close", "reply", "wait"]
 
         # Assign through the step form: only the allowed steps are offered afterwards.
         screen.query("#complaint-actions Button").first().press()
-        await _settle(pilot)
+        await desk.shown(StepFormScreen)
         assert isinstance(app.screen, StepFormScreen)
         app.screen.query_one("#step-department", Select).value = "finance"
-        await pilot.click("#step-submit")
-        await _until(pilot, lambda: screen.card.state == "assigned")
+        await desk.click("#step-submit")
+        await desk.done("run_step")
+        assert screen.card.state == "assigned"
         assert _buttons(screen)[:2] == ["assign", "investigate"]
         timeline = screen.query_one("#complaint-timeline", DataTable)
         assert timeline.row_count == 2
@@ -91,12 +83,12 @@ async def test_dashboard_figures_equal_the_analysis(wb, tui_world, clock):
         session.commit()
     clock.advance(days=3)
     sweep(wb.sessions, wb.complaints)
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _sign_in(pilot, "supervisor")
-        await pilot.press("f6")
-        await _settle(pilot)
-        screen = app.screen
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        app = desk.app
+        await desk.sign_in("supervisor")
+        await desk.press("f6")
+        screen = await desk.shown(DashboardScreen)
+        await desk.done("load")
         assert isinstance(screen, DashboardScreen)
         expected = wb.complaint_reports.report(
             world.staff["supervisor"], start=clock.now() - timedelta(days=90), end=clock.now()
@@ -107,8 +99,9 @@ async def test_dashboard_figures_equal_the_analysis(wb, tui_world, clock):
         by_state = screen.query_one("#by-state", DataTable)
         assert [str(c) for c in by_state.get_row_at(0)] == ["assigned", "3"]
         breached.focus()
-        await pilot.press("enter")
-        await _settle(pilot)
+        await desk.press("enter")
+        await desk.shown(ComplaintScreen)
+        await desk.done("load")
         assert isinstance(app.screen, ComplaintScreen)
 
 
@@ -135,19 +128,20 @@ async def test_the_complaint_screen_shows_its_calls_messages_and_callbacks(wb, t
         )
         wb.complaints.link(session, complaint=c, kind="call", ref="CA[red]x[/red]")
         session.commit()
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(120, 50)) as pilot:
-        await _sign_in(pilot, "agent")
+    async with running(WorkbenchApp(wb), size=(120, 50)) as desk:
+        app = desk.app
+        await desk.sign_in("agent")
+        desk.mark()
         app.push_screen(ComplaintScreen(number))
-        await _settle(pilot)
+        await desk.done("load")
         screen = app.screen
         links = screen.query_one("#complaint-links", DataTable)
         assert links.row_count == 1
         # A reference is data: shown as it is, never read as markup.
         assert [str(cell) for cell in links.get_row_at(0)][1:3] == ["通话", "CA[red]x[/red]"]
         assert "关联" in str(screen.query_one("#complaint-links-title", Static).render())
-        await pilot.press("ctrl+l")
-        await _settle(pilot)
+        await desk.press("ctrl+l")
+        await desk.pilot.pause()
         assert str(links.get_row_at(0)[1]) == "Call"
         assert [str(c.label) for c in links.columns.values()] == [
             "Time",

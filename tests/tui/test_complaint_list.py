@@ -3,7 +3,7 @@ across reloads that change nothing; an agent may not open it."""
 
 from textual.widgets import DataTable
 
-from tests.tui.test_agent_flow import _settle, _sign_in
+from tests.tui.harness import running
 from workbench.complaints.service import ComplaintIntake
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.complaint import ComplaintScreen
@@ -33,35 +33,38 @@ def _complaints(wb, world, count: int) -> list[str]:
 
 async def test_every_open_complaint_most_urgent_first(wb, tui_world):
     numbers = _complaints(wb, tui_world, 30)
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await _sign_in(pilot, "supervisor")
-        await pilot.press("f7")
-        await _settle(pilot)
-        screen = app.screen
+    async with running(WorkbenchApp(wb)) as desk:
+        app = desk.app
+        await desk.sign_in("supervisor")
+        await desk.press("f7")
+        screen = await desk.shown(ComplaintListScreen)
+        await desk.done("load")
         assert isinstance(screen, ComplaintListScreen)
         table = screen.query_one(DataTable)
         assert table.row_count == 30
         assert {str(key.value) for key in table.rows} == set(numbers)
         dues = [c.resolution_due for c in screen.query_one("#all-complaints").complaints]
         assert dues == sorted(dues)
-        await pilot.press("down", "down")
+        await desk.press("down", "down")
+        desk.mark()
         screen.action_reload()
-        await _settle(pilot)
+        await desk.done("load")
         assert table.cursor_row == 2  # the same list: the cursor stays
-        await pilot.press("enter")
-        await _settle(pilot)
+        await desk.press("enter")
+        await desk.shown(ComplaintScreen)
+        await desk.done("load")
         assert isinstance(app.screen, ComplaintScreen)
 
 
 async def test_an_agent_may_not_list_every_complaint(wb, tui_world):
     _complaints(wb, tui_world, 2)
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await _sign_in(pilot, "agent")
-        await pilot.press("f7")
-        await _settle(pilot)
+    async with running(WorkbenchApp(wb)) as desk:
+        app = desk.app
+        await desk.sign_in("agent")
+        await desk.press("f7")
+        await desk.shown(ComplaintListScreen)
+        await desk.done("load")
         assert app.screen.query_one(DataTable).row_count == 0
-        await pilot.press("escape")
-        await _settle(pilot)
+        await desk.press("escape")
+        await desk.shown(HomeScreen)
         assert isinstance(app.screen, HomeScreen)

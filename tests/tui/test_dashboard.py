@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from tests.statistics_data import populate
-from tests.tui.test_agent_flow import _settle, _sign_in
+from tests.tui.harness import running
 from workbench.complaints.queries import counts_by_state
 from workbench.statistics.period import Period
 from workbench.tui.app import WorkbenchApp
@@ -42,11 +42,11 @@ async def _open_dashboard(wb, world, clock, size):
 
 async def test_the_dashboard_shows_the_services_figures(wb, tui_world, clock):
     app, campaign = await _open_dashboard(wb, tui_world, clock, (200, 50))
-    async with app.run_test(size=(200, 50)) as pilot:
-        await _sign_in(pilot, "supervisor")
-        await pilot.press("f6")
-        await _settle(pilot)
-        screen = app.screen
+    async with running(app, size=(200, 50)) as desk:
+        await desk.sign_in("supervisor")
+        await desk.press("f6")
+        screen = await desk.shown(DashboardScreen)
+        await desk.done("load")
         assert isinstance(screen, DashboardScreen)
         assert screen.has_class("-very-wide") and screen.has_class("-tall")
         supervisor, now = tui_world.staff["supervisor"], clock.now()
@@ -110,11 +110,12 @@ async def test_the_dashboard_shows_the_services_figures(wb, tui_world, clock):
 
 async def test_the_dashboard_at_80_by_24_scrolls_to_every_panel(wb, tui_world, clock):
     app, _ = await _open_dashboard(wb, tui_world, clock, (80, 24))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _sign_in(pilot, "supervisor")
-        await pilot.press("f6")
-        await _settle(pilot)
-        screen = app.screen
+    async with running(app, size=(80, 24)) as desk:
+        pilot = desk.pilot
+        await desk.sign_in("supervisor")
+        await desk.press("f6")
+        screen = await desk.shown(DashboardScreen)
+        await desk.done("load")
         assert screen.has_class("-narrow") and screen.has_class("-short")
         body = screen.query_one("#dashboard-body")
         assert body.max_scroll_y > 0  # one column: the panels below are reached by scrolling
@@ -127,8 +128,8 @@ async def test_the_dashboard_at_80_by_24_scrolls_to_every_panel(wb, tui_world, c
         await pilot.pause()
         assert body.scroll_offset.y > 0 and agents.region.bottom <= screen.size.height
         assert agents.row_count == 1
-        await pilot.press("ctrl+l")
-        await _settle(pilot)
+        await desk.press("ctrl+l")
+        await pilot.pause()
         assert screen.query_one("#panel-agents").border_title == "Agents' KPIs"
         assert "last 90 days" in str(screen.query_one("#dashboard-title", Static).render())
         assert [str(c.label) for c in agents.columns.values()][:2] == ["Staff", "Calls"]

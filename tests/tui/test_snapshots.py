@@ -12,22 +12,25 @@ from pathlib import Path
 import pytest
 
 from tests.statistics_data import populate
-from tests.tui.conftest import wait_for_stable_picture
-from tests.tui.test_agent_flow import _settle, _sign_in
+from tests.tui.harness import Desk
 from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.dashboard import DashboardScreen
 
 SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_snapshots"
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
-def _signed_in(username: str, *keys: str):
+def _signed_in(username: str, dashboard: bool = False):
+    """Signed in (their first screen loaded); with `dashboard`, F6 and the dashboard loaded."""
+
     async def run_before(pilot) -> None:
-        await _sign_in(pilot, username)
-        for key in keys:
-            await pilot.press(key)
-            await _settle(pilot)
-        await _settle(pilot)
-        await wait_for_stable_picture(pilot)
+        desk = Desk.attach(pilot)
+        await desk.sign_in(username)
+        if dashboard:
+            await desk.press("f6")
+            await desk.shown(DashboardScreen)
+            await desk.done("load")
+        await desk.at_rest()
 
     return run_before
 
@@ -53,7 +56,7 @@ def test_dashboard(wb, tui_world, clock, snap_compare, size):
     wb.campaigns.materialise(campaign.id)
     clock.advance(hours=1)
     assert snap_compare(
-        WorkbenchApp(wb), terminal_size=size, run_before=_signed_in("supervisor", "f6")
+        WorkbenchApp(wb), terminal_size=size, run_before=_signed_in("supervisor", dashboard=True)
     )
 
 

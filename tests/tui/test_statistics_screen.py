@@ -4,7 +4,7 @@ periods by key, both languages; an agent sees their own KPIs only, sales see the
 from textual.widgets import DataTable, Static, TabbedContent
 
 from tests.statistics_data import populate
-from tests.tui.test_agent_flow import _settle, _sign_in
+from tests.tui.harness import running
 from workbench.statistics.figures import AGENT_FIELDS, BRANCH_FIELDS, MEMBER_SECTIONS
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.statistics import StatisticsScreen
@@ -39,9 +39,9 @@ def _shown(value, name: str) -> str:
 
 async def test_an_analyst_reads_the_services_figures_off_the_screen(wb, tui_world):
     populate(wb, tui_world)
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await _sign_in(pilot, "analyst")
+    async with running(WorkbenchApp(wb), size=(120, 36)) as desk:
+        app, pilot = desk.app, desk.pilot
+        await desk.sign_in("analyst")  # their first screen, loaded
         screen = app.screen
         assert isinstance(screen, StatisticsScreen)
         analyst = tui_world.staff["analyst"]
@@ -71,13 +71,13 @@ async def test_an_analyst_reads_the_services_figures_off_the_screen(wb, tui_worl
         assert tabs.active == "tab-branches"
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert tabs.active == "tab-retention"
-        await pilot.press("p")
-        await _settle(pilot)
+        await desk.press("p")
+        await desk.done("load")
         assert screen.members.start == wb.statistics.period(months=24).start
         assert "近24个月" in str(screen.query_one("#stats-title", Static).render())
 
-        await pilot.press("ctrl+l")
-        await _settle(pilot)
+        await desk.press("ctrl+l")
+        await pilot.pause()
         table = screen.query_one("#stats-members", DataTable)
         assert [str(c.label) for c in table.columns.values()][:3] == ["Store", "Members", "Joined"]
         assert tabs.get_tab("tab-branches").label.plain == "Branches"
@@ -86,12 +86,12 @@ async def test_an_analyst_reads_the_services_figures_off_the_screen(wb, tui_worl
 
 async def test_an_agent_sees_only_their_own_kpis(wb, tui_world):
     populate(wb, tui_world)
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await _sign_in(pilot, "agent")
-        await pilot.press("f5")
-        await _settle(pilot)
-        screen = app.screen
+    async with running(WorkbenchApp(wb)) as desk:
+        app, pilot = desk.app, desk.pilot
+        await desk.sign_in("agent")
+        await desk.press("f5")
+        screen = await desk.shown(StatisticsScreen)
+        await desk.done("load")
         assert isinstance(screen, StatisticsScreen)
         tabs = screen.query_one(TabbedContent)
         assert tabs.active == "tab-agents"
@@ -109,10 +109,11 @@ async def test_an_agent_sees_only_their_own_kpis(wb, tui_world):
 
 
 async def test_sales_see_why_there_are_no_statistics(wb, tui_world):
-    app = WorkbenchApp(wb)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await _sign_in(pilot, "sales_own")
-        await pilot.press("f5")
-        await _settle(pilot)
+    async with running(WorkbenchApp(wb)) as desk:
+        app = desk.app
+        await desk.sign_in("sales_own")
+        await desk.press("f5")
+        await desk.shown(StatisticsScreen)
+        assert (await desk.done("load")).failed
         title = str(app.screen.query_one("#stats-title", Static).render())
         assert title == "sales may not read statistics"

@@ -7,7 +7,7 @@ the person — a typed error as its message, anything else as "something went wr
         card = self.app.usecases.complaints.card(self.app.touch_session(), self.complaint_no)
         self.app.call_from_thread(self._show, card)
 
-When the body has run (or failed), the widget posts `WorkDone`, which tests await instead of
+When the body has run (or failed), the app is sent `WorkDone`, which tests await instead of
 polling or sleeping.
 """
 
@@ -80,7 +80,9 @@ def desk_work(
                     app.report_failure, error, f"{type(self).__name__}.{body.__name__}"
                 )
             finally:
-                self.post_message(WorkDone(body.__name__, failed))
+                # To the app, not the widget: a worker whose result closed its screen would
+                # otherwise lose the message with the screen.
+                self.app.post_message(WorkDone(body.__name__, failed))
 
         decorated = work(thread=True, exclusive=exclusive, group=group, exit_on_error=False)
         return decorated(guarded)
