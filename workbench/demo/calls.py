@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import random
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from workbench.members.models import Member, MemberStatus
 
+if TYPE_CHECKING:
+    from workbench.bootstrap import Services, Telephony
+
 DEMO_HOTLINE = "+864008000800"
 
 
-def ring_hotline(wb, telephony, rng: random.Random | None = None) -> str:
+def ring_hotline(wb: Services, telephony: Telephony, rng: random.Random | None = None) -> str:
     """Ring once; returns the call's SID. The demo plays the telephone network here, which
     knows the caller's number: it reads one member's phone to dial from."""
     rng = rng or random.Random()
@@ -26,8 +30,8 @@ def ring_hotline(wb, telephony, rng: random.Random | None = None) -> str:
             )
             count = session.scalar(select(func.count()).select_from(active.subquery()))
             if count:
-                member = session.scalar(active.offset(rng.randrange(count)).limit(1))
-                number = wb.registry.decrypt(member, ("phone",))["phone"]
+                member = session.scalars(active.offset(rng.randrange(count)).limit(1)).one()
+                number = wb.registry.decrypt(member, ("phone",))["phone"] or number
     sid = "CA" + uuid.uuid4().hex
     telephony.hotline.incoming(call_sid=sid, from_number=number, to_number=DEMO_HOTLINE)
     return sid

@@ -97,7 +97,7 @@ def seed(
     return summary
 
 
-def _stores_and_staff(wb, count: int, now: datetime, summary: SeedSummary):
+def _stores_and_staff(wb: Services, count: int, now: datetime, summary: SeedSummary):
     stores = [
         {
             "id": 1,
@@ -180,7 +180,7 @@ class _Batch:
     points: list = field(default_factory=list)
 
 
-def _members(wb, rng, count, stores, staff, now, summary, report, scale) -> None:
+def _members(wb: Services, rng, count, stores, staff, now, summary, report, scale) -> None:
     factory = PersonFactory(rng, count)
     today = now.astimezone(wb.settings.timezone).date()
     member_numbers = iter(rng.sample(range(NUMBER_SPACE), count))
@@ -383,7 +383,7 @@ def _purchases(rng, batch, ids, member_id, store_id, joined, now, scale) -> list
     return made
 
 
-def _points(batch, ids, member_id, kind, points, at, wb, purchase_id=None, detail=""):
+def _points(batch, ids, member_id, kind, points, at, wb: Services, purchase_id=None, detail=""):
     credit = points > 0
     batch.points.append(
         {
@@ -408,7 +408,7 @@ def _points(batch, ids, member_id, kind, points, at, wb, purchase_id=None, detai
 ACTIVITY_POINTS = (50, 100, 200)
 
 
-def _activities(rng, batch, ids, member_id, joined, now, wb) -> None:
+def _activities(rng, batch, ids, member_id, joined, now, wb: Services) -> None:
     start = max(joined, now - timedelta(days=730))
     span = int((now - start).total_seconds())
     for _ in range(rng.choices([0, 1, 2, 4], [70, 18, 8, 4])[0] * span // (365 * 86400)):
@@ -447,7 +447,7 @@ def _redeem(rng, batch, ids, member_id, purchases, now) -> None:
         ids[PointsEntry] += 1
 
 
-def _history(rng, batch, ids, member, joined, now, card_numbers, wb) -> None:
+def _history(rng, batch, ids, member, joined, now, card_numbers, wb: Services) -> None:
     def event(kind, at, detail=""):
         batch.events.append(
             {
@@ -500,7 +500,7 @@ def _history(rng, batch, ids, member, joined, now, card_numbers, wb) -> None:
         card(CardStatus.ACTIVE, joined)
 
 
-def _tally(wb, summary: SeedSummary) -> None:
+def _tally(wb: Services, summary: SeedSummary) -> None:
     with wb.sessions() as session:
         summary.members = dict(
             session.execute(
@@ -514,12 +514,14 @@ def _tally(wb, summary: SeedSummary) -> None:
                 .group_by(col(Member.tier_code))
             ).all()
         )
-        summary.cards = session.scalar(select(func.count()).select_from(MemberCard))
-        summary.lost_cards = session.scalar(
+        summary.cards = session.execute(select(func.count()).select_from(MemberCard)).scalar_one()
+        summary.lost_cards = session.execute(
             select(func.count()).select_from(MemberCard).where(col(MemberCard.status) == "lost")
-        )
-        summary.purchases = session.scalar(select(func.count()).select_from(Purchase))
-        summary.points_entries = session.scalar(select(func.count()).select_from(PointsEntry))
+        ).scalar_one()
+        summary.purchases = session.execute(select(func.count()).select_from(Purchase)).scalar_one()
+        summary.points_entries = session.execute(
+            select(func.count()).select_from(PointsEntry)
+        ).scalar_one()
 
 
 def local_morning(now: datetime, zone) -> datetime:

@@ -10,12 +10,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from workbench.bootstrap import build
+from workbench.bootstrap import Services, build
 from workbench.callbacks.models import CallbackTask, Reason
 from workbench.clock import FixedClock
 from workbench.complaints.escalation import sweep
 from workbench.complaints.service import ComplaintIntake
 from workbench.complaints.states import State
+from workbench.db.ids import saved_id
 from workbench.members.models import Member, MemberStatus, Role, Staff
 
 DESCRIPTIONS = {
@@ -29,7 +30,9 @@ DESCRIPTIONS = {
 }
 
 
-def seed_complaints_and_callbacks(wb, rng: random.Random, count: int, summary, report) -> None:
+def seed_complaints_and_callbacks(
+    wb: Services, rng: random.Random, count: int, summary, report
+) -> None:
     now = wb.clock.now()
     clock = FixedClock(now - timedelta(days=730))
     walker = build(wb.settings, clock=clock, keyring=wb.keyring, engine=wb.engine)
@@ -63,7 +66,7 @@ def seed_complaints_and_callbacks(wb, rng: random.Random, count: int, summary, r
         summary.callback_tasks = session.scalar(select(func.count()).select_from(CallbackTask))
 
 
-def _one_complaint(wb, rng, member_no, agent, supervisor, staff, now) -> None:
+def _one_complaint(wb: Services, rng, member_no, agent, supervisor, staff, now) -> None:
     category = rng.choice(list(DESCRIPTIONS))
     priority = rng.choices(["urgent", "high", "normal", "low"], [5, 20, 60, 15])[0]
     with wb.sessions() as session:
@@ -84,8 +87,11 @@ def _one_complaint(wb, rng, member_no, agent, supervisor, staff, now) -> None:
         session.commit()
     department = rng.choice(list(wb.complaint_policy.departments))
     steps = _plan(rng)
+    walk = wb.clock
+    if not isinstance(walk, FixedClock):
+        raise TypeError("the demo's complaints walk on a FixedClock")
     for step in steps:
-        wb.clock.advance(hours=rng.uniform(0.5, 30 if step != "propose" else 60))
+        walk.advance(hours=rng.uniform(0.5, 30 if step != "propose" else 60))
         if wb.clock.now() >= now:
             return  # still open today
         sweep(wb.sessions, wb.complaints)  # escalations as they fall due
@@ -150,7 +156,7 @@ def _plan(rng) -> list[str]:
     return steps + ["propose", "approve", "inform", "score4"]
 
 
-def _callbacks(wb, rng, clock, now, staff) -> None:
+def _callbacks(wb: Services, rng, clock, now, staff) -> None:
     """A campaign running since three days ago, with today's calls partly made, and
     follow-ups for members who were not satisfied."""
     from workbench.demo.seed import local_morning
@@ -169,7 +175,7 @@ def _callbacks(wb, rng, clock, now, staff) -> None:
     morning = local_morning(now, zone)
     for days_ago in (3, 2, 1, 0):
         clock.set(morning - timedelta(days=days_ago))
-        wb.campaigns.materialise(campaign.id)
+        wb.campaigns.materialise(saved_id(campaign))
         calls = 25 if days_ago else 12
         for agent in (staff["care1"], staff["care2"]):
             for _ in range(calls // 2):
