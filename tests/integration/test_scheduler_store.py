@@ -147,3 +147,19 @@ def test_a_scheduler_that_fails_to_start_lets_the_lock_go(store, monkeypatch):
     standby = LeaderLock(wb.engine)
     assert standby.try_acquire()  # a standby may take over at once
     standby.release()
+
+
+def test_a_lock_with_its_own_key_knows_it_holds_it(wb):
+    """The Odoo sync's lock is not the scheduler's: each checks its own key (the check once
+    looked for the scheduler's key whatever the lock's own was)."""
+    from workbench.db.leader import ADVISORY_KEY, LeaderLock
+
+    other = LeaderLock(wb.engine, key=ADVISORY_KEY + 1, name="odoo-sync")
+    assert other.try_acquire()
+    try:
+        assert other.still_held()
+        scheduler = LeaderLock(wb.engine)
+        assert scheduler.try_acquire()  # a different lock: free
+        scheduler.release()
+    finally:
+        other.release()
