@@ -8,7 +8,6 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 
 import typer
 from rich.console import Console
@@ -35,16 +34,7 @@ def check_format(fmt: str) -> bool:
 
 
 def period_from_options(wb: Workbench, start: str | None, end: str | None) -> Period:
-    return wb.usecases.dashboard.period(first=_day(start, "from"), after_last=_day(end, "to"))
-
-
-def _day(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(name, "a date as YYYY-MM-DD") from None
+    return wb.usecases.statistics.period_between(start, end)
 
 
 def export_stamp(what: str, staff: Staff, wb: Workbench) -> str:

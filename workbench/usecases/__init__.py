@@ -48,11 +48,13 @@ class UseCases:
 
 def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
     uow = UnitOfWork(s.sessions)
+    complaints = ComplaintDesk(uow=uow, complaints=s.complaints, reports=s.complaint_reports)
+    callbacks = callback_desk(s, uow)
     return UseCases(
-        complaints=ComplaintDesk(uow=uow, complaints=s.complaints, reports=s.complaint_reports),
+        complaints=complaints,
         calls=hotline_desk(s, telephony) if telephony else None,
-        callbacks=callback_desk(s, uow),
-        dashboard=dashboard_desk(s, uow),
+        callbacks=callbacks,
+        dashboard=dashboard_desk(s, complaints, callbacks),
         replies=reply_desk(s, uow),
         messages=MessageDesk(
             uow=uow,

@@ -98,15 +98,8 @@ class CallbackDesk:
         claim = self.callbacks.claim_next(actor)
         if claim is None:
             return None
-        return ClaimedCallback(claim, self.claimed_member_view(actor, claim))
-
-    def claimed_member_view(self, actor: Staff, claim: Claim) -> MemberView:
-        return self.access.view_by_id(actor, claim.member_id, Purpose.CALLBACK)
-
-    def member_view(self, actor: Staff, member_id: int) -> MemberView:
-        """A member's profile read for a callback, on a grant the actor holds (the home
-        screen's list of grants opens them)."""
-        return self.access.view_by_id(actor, member_id, Purpose.CALLBACK)
+        view = self.access.view_by_id(actor, claim.member_id, Purpose.CALLBACK)
+        return ClaimedCallback(claim, view)
 
     def record_outcome(
         self,

@@ -6,7 +6,7 @@ take from their options."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from workbench.callbacks.campaigns import CampaignProgress
@@ -20,8 +20,7 @@ from workbench.permissions.access import MemberAccess
 from workbench.statistics.figures import Kpis
 from workbench.statistics.period import Period
 from workbench.statistics.service import Statistics
-from workbench.usecases.base import UnitOfWork
-from workbench.usecases.callbacks import CallbackDesk, callback_desk
+from workbench.usecases.callbacks import CallbackDesk
 from workbench.usecases.complaints import ComplaintDesk
 
 if TYPE_CHECKING:
@@ -107,17 +106,16 @@ class DashboardDesk:
             kpis=kpis,
         )
 
-    def period(self, *, first: date | None = None, after_last: date | None = None) -> Period:
-        """The reporting period from a command's --from and --to (each may be left out)."""
-        return self.statistics.period(first=first, after_last=after_last)
 
-
-def dashboard_desk(s: Services, uow: UnitOfWork) -> DashboardDesk:
+def dashboard_desk(
+    s: Services, complaints: ComplaintDesk, callbacks: CallbackDesk
+) -> DashboardDesk:
+    """The dashboard reads through the complaint and callback desks the container built."""
     return DashboardDesk(
         clock=s.clock,
         access=s.access,
-        complaints=ComplaintDesk(uow=uow, complaints=s.complaints, reports=s.complaint_reports),
-        callbacks=callback_desk(s, uow),
+        complaints=complaints,
+        callbacks=callbacks,
         reports=s.complaint_reports,
         statistics=s.statistics,
     )
