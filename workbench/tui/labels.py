@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from workbench.tui.catalogue import AREA_LABELS
+
 LABELS: dict[str, tuple[str, str]] = {
     "app.title": ("会员服务工作台", "Member service workbench"),
     "sign_in.title": ("员工登录", "Staff sign-in"),
@@ -366,6 +368,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "column.done": ("已结束", "Done"),
     "column.today": ("今日/容量", "Today / capacity"),
 }
+
+_TWICE = LABELS.keys() & AREA_LABELS.keys()
+if _TWICE:
+    raise RuntimeError(f"labels defined twice: {sorted(_TWICE)}")
+LABELS.update(AREA_LABELS)
 
 
 class Labels:

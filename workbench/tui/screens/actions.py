@@ -53,7 +53,8 @@ class ConfirmScreen(_Modal[bool]):
             yield from self.buttons(self.submit, variant="warning")
 
     def on_mount(self) -> None:
-        self.query_one("#modal-submit", Button).focus()
+        # A confirmation is for something that cannot be taken back: Enter alone must not do it.
+        self.query_one("#modal-cancel", Button).focus()
 
     @on(Button.Pressed, "#modal-submit")
     def _yes(self) -> None:

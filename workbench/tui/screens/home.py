@@ -33,6 +33,7 @@ class HomeScreen(WorkbenchScreen[None]):
         Binding("f5", "statistics", "Statistics"),
         Binding("f6", "dashboard", "Dashboard"),
         Binding("f7", "complaint_list", "Complaints"),
+        Binding("f3", "member_desk", "Member desk"),
         Binding("f2", "take_call", "Take call"),
         Binding("ctrl+n", "next_callback", "Next callback"),
         Binding("f9", "simulate_call", "Demo call", show=False),
@@ -276,6 +277,11 @@ class HomeScreen(WorkbenchScreen[None]):
             return
         self.app.push_screen(CallbackScreen(claimed.view, claimed.claim))
         self.load_grants()
+
+    def action_member_desk(self) -> None:
+        from workbench.tui.screens.member_desk import CounterMenuScreen
+
+        self.app.push_screen(CounterMenuScreen())
 
     def action_complaint_list(self) -> None:
         from workbench.tui.screens.complaint_list import ComplaintListScreen

@@ -51,6 +51,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         Binding("b", "schedule_callback", "Callback"),
         Binding("l", "lost_card", "Lost card"),
         Binding("t", "transfer", "Transfer"),
+        Binding("ctrl+a", "member_actions", "Member actions"),
     ]
     HISTORY = ("purchases", "messages", "complaints", "callbacks", "calls")
 
@@ -329,6 +330,12 @@ class ProfileScreen(WorkbenchScreen[None]):
     def _lost_confirmed(self, yes: bool | None) -> None:
         if yes and self.view is not None:
             self.act("lost")
+
+    def action_member_actions(self) -> None:
+        from workbench.tui.screens.member_desk import MemberMenuScreen
+
+        if self.view is not None:
+            self.app.push_screen(MemberMenuScreen(self.view.member_no))
 
     def action_transfer(self) -> None:
         from workbench.tui.screens.actions import TransferScreen
