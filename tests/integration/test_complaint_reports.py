@@ -70,14 +70,19 @@ def test_report_figures(wb, world, clock):
     assert list(report.weekly.values()).count(0) == len(report.weekly) - 2
 
 
-def test_small_groups_hidden_for_aggregate_only_roles(wb, world, clock):
+def test_small_groups_hidden_for_aggregate_only_roles(wb, world, clock, run_cli):
     start = clock.now() - timedelta(days=1)
     for _ in range(5):
         _complaint(wb, world, score=5)
     _complaint(wb, world, category="delivery", score=5)
     end = clock.now() + timedelta(days=1)
     analyst = wb.complaint_reports.report(world.staff["analyst"], start=start, end=end)
-    assert analyst.by_category == {"billing": 5, "delivery": None}
+    # The total (6) is shown, so billing's 5 would give delivery's 1 away: it goes too, as a
+    # complement (not under 5 itself), and the table says "hidden" there, not "<5".
+    assert analyst.total == 6 and analyst.by_category == {"billing": None, "delivery": None}
+    assert analyst.complements["by_category"] == ["billing"]
+    code, out, _ = run_cli("report", "complaints", user="analyst")
+    assert code == 0 and "│ billing  │ hidden │" in out and "│ delivery │ <5     │" in out
     supervisor = wb.complaint_reports.report(world.staff["supervisor"], start=start, end=end)
     assert supervisor.by_category == {"billing": 5, "delivery": 1}
     with pytest.raises(AccessDenied):

@@ -15,17 +15,20 @@ def stats_world(wb, world):
     return populate(wb, world)
 
 
-def _long(data: dict, key: str) -> dict[tuple[str, str], str]:
-    """The service's figures as the csv's (key, figure) -> value, tiers as tier:<code>."""
+def _long(data: dict, key: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """The service's figures as the csv's (key, figure) -> (value, why hidden), tiers as
+    tier:<code>."""
     figures = {}
     for row in data:
+        hidden = row.get("hidden", {})
         for name, value in row.items():
-            if name in ("store", "store_name", "username", "name", "role"):
+            if name in ("store", "store_name", "username", "name", "role", "hidden"):
                 continue
             pairs = value.items() if isinstance(value, dict) else [(name, value)]
             for figure, v in pairs:
                 figure = f"tier:{figure}" if isinstance(value, dict) else figure
-                figures[(row[key], figure)] = "" if v is None else str(v)
+                shown = "" if v is None else str(v)
+                figures[(row[key], figure)] = (shown, hidden.get(figure, ""))
     return figures
 
 
@@ -46,14 +49,16 @@ def test_members_report_in_every_format_equals_the_service(wb, world, stats_worl
     code, out, _ = run_cli("report", "members", "--format", "csv", user="supervisor")
     stamp, rows = _csv(out)
     assert code == 0 and stamp.startswith("# member statistics exported by supervisor (supervisor)")
-    assert rows[0] == ["store", "figure", "value"]
-    got = {(store, figure): value for store, figure, value in rows[1:]}
+    assert rows[0] == ["store", "figure", "value", "hidden"]
+    got = {(store, figure): (value, why) for store, figure, value, why in rows[1:]}
     assert got == _long([*expected["stores"], expected["total"]], "store")
-    assert got[("SH01", "spend")] == "750.00" and got[("SH01", "joined")] == ""
+    assert got[("SH01", "spend")] == ("750.00", "")
+    # One member joined SH01 and one left BJ01: small groups, and the csv says so.
+    assert got[("SH01", "joined")] == got[("BJ01", "ended")] == ("", "small")
 
     code, out, _ = run_cli("report", "members", user="analyst")  # a table is not an export
     assert code == 0
-    for text in ("SH01", "750.00", "107.14", "46.2", "<5", "tier:silver", "all"):
+    for text in ("SH01", "750.00", "107.14", "46.2", "<5", "tier:silver", "all", "hidden"):
         assert text in out
 
 
@@ -68,8 +73,8 @@ def test_kpis_report_in_every_format_equals_the_service(wb, world, stats_world, 
     code, out, _ = run_cli("report", "kpis", "--format", "csv", user="supervisor")
     stamp, rows = _csv(out)
     assert code == 0 and stamp.startswith("# KPIs exported by supervisor (supervisor)")
-    agents = {(k, f): v for kind, k, f, v in rows[1:] if kind == "agent"}
-    branches = {(k, f): v for kind, k, f, v in rows[1:] if kind == "branch"}
+    agents = {(k, f): (v, why) for kind, k, f, v, why in rows[1:] if kind == "agent"}
+    branches = {(k, f): (v, why) for kind, k, f, v, why in rows[1:] if kind == "branch"}
     assert agents == _long(expected["agents"], "username")
     assert branches == _long([*expected["branches"], expected["total"]], "store")
 

@@ -15,25 +15,10 @@ def _on_screen(table: DataTable) -> dict[str, list[str]]:
     return {str(key.value): [str(c) for c in table.get_row(key)] for key in table.rows}
 
 
-def _shown(value, name: str) -> str:
+def _shown(value, why: str | None = None) -> str:
+    """<5 only for a group under 5; a complement (or a small group's sum) says hidden."""
     if value is None:
-        return (
-            "<5"
-            if name
-            in (
-                "members",
-                "joined",
-                "ended",
-                "active",
-                "participants",
-                "retention_cohort",
-                "satisfaction_scores",
-                "cards_issued",
-                "complaints",
-            )
-            or name.startswith("tier:")
-            else "-"
-        )
+        return "-" if why is None else "<5" if why == "small" else "已隐藏"
     return str(value)
 
 
@@ -52,14 +37,18 @@ async def test_an_analyst_reads_the_services_figures_off_the_screen(wb, tui_worl
             rows = _on_screen(screen.query_one(f"#stats-{section}", DataTable))
             for row in (*stats.stores, stats.total):
                 values = {**vars(row), **{f"tier:{t}": n for t, n in row.tiers.items()}}
-                assert rows[row.store][1:] == [_shown(values[c], c) for c in columns]
+                assert rows[row.store][1:] == [
+                    _shown(values[c], row.hidden.get(c)) for c in columns
+                ]
         assert _on_screen(screen.query_one("#stats-members", DataTable))["*"][0] == "全部门店"
         kpis = wb.statistics.kpis(analyst, period)
         agents = _on_screen(screen.query_one("#stats-agents", DataTable))
-        assert agents["agent"][2:] == [_shown(getattr(kpis.agents[0], f), f) for f in AGENT_FIELDS]
+        assert agents["agent"][2:] == [_shown(getattr(kpis.agents[0], f)) for f in AGENT_FIELDS]
         branches = _on_screen(screen.query_one("#stats-branches", DataTable))
         for b in (*kpis.branches, kpis.total):
-            assert branches[b.store][1:] == [_shown(getattr(b, f), f) for f in BRANCH_FIELDS]
+            assert branches[b.store][1:] == [
+                _shown(getattr(b, f), b.hidden.get(f)) for f in BRANCH_FIELDS
+            ]
         title = str(screen.query_one("#stats-title", Static).render())
         assert "近12个月：2025-03-03 至 2026-03-02" in title
 
@@ -100,7 +89,7 @@ async def test_an_agent_sees_only_their_own_kpis(wb, tui_world):
         (agent,) = wb.statistics.kpis(tui_world.staff["agent"], wb.statistics.period()).agents
         rows = _on_screen(screen.query_one("#stats-agents", DataTable))
         assert list(rows) == ["agent"]
-        assert rows["agent"][2:] == [_shown(getattr(agent, f), f) for f in AGENT_FIELDS]
+        assert rows["agent"][2:] == [_shown(getattr(agent, f)) for f in AGENT_FIELDS]
         assert screen.query_one("#stats-members", DataTable).row_count == 0
         await pilot.press("1")  # the members tab is not there for an agent
         assert tabs.active == "tab-agents"

@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
 from sqlmodel import Session, col
 
 from workbench.errors import ValidationError
@@ -59,14 +59,7 @@ def segment_conditions(
         conditions.append(col(Member.birth_month_day).like(f"{segment['birthday_month']:02d}%"))
     if "points_expiring_days" in segment:
         horizon = now + timedelta(days=segment["points_expiring_days"])
-        conditions.append(
-            exists().where(
-                col(PointsEntry.member_id) == col(Member.id),
-                col(PointsEntry.points) > 0,
-                col(PointsEntry.expires_at) > now,
-                col(PointsEntry.expires_at) <= horizon,
-            )
-        )
+        conditions.append(col(Member.id).in_(_alive_points_expiring(now, horizon)))
     if "no_purchase_days" in segment:
         since = now - timedelta(days=segment["no_purchase_days"])
         conditions.append(
@@ -82,3 +75,22 @@ def segment_conditions(
             )
         )
     return conditions
+
+
+def _alive_points_expiring(now: datetime, horizon: datetime) -> Select[int]:
+    """Members with points still alive that expire in (now, horizon]: the ledger's model
+    (`PointsLedger._alive_by`): debits consume credits first to expire first, so what is alive
+    among credits expiring by the horizon is those credits less every debit. A credit in the
+    window that was already spent does not count (issue 22 item 10)."""
+    points, expires = col(PointsEntry.points), col(PointsEntry.expires_at)
+    due = func.sum(case((and_(points > 0, expires <= horizon), points), else_=0))
+    debits = func.sum(case((points < 0, -points), else_=0))
+    in_window = select(col(PointsEntry.member_id)).where(
+        points > 0, expires > now, expires <= horizon
+    )
+    return (
+        select(col(PointsEntry.member_id))
+        .where(col(PointsEntry.member_id).in_(in_window.distinct()))
+        .group_by(col(PointsEntry.member_id))
+        .having(due > debits)
+    )

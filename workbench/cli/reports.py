@@ -14,6 +14,7 @@ from rich.console import Console
 
 from workbench.bootstrap import Workbench
 from workbench.errors import ValidationError
+from workbench.masking.groups import SMALL
 from workbench.members.models import Staff
 from workbench.statistics.period import Period
 
@@ -58,8 +59,25 @@ def print_csv(
     print(out.getvalue(), end="")
 
 
-def shown(value: object, minimum: int, *, count: bool = True) -> str:
-    """A table cell: a hidden count as <minimum, a figure with nothing to show as -."""
-    if value is None:
-        return f"<{minimum}" if count else "-"
-    return str(value)
+def shown(value: object, minimum: int, why: str | None = None) -> str:
+    """A table cell: a count under the minimum as <minimum, a figure hidden so that no small
+    group can be worked out (or a small group's sum) as hidden, one with nothing to show
+    (computed from a hidden figure, or nothing to compute) as -."""
+    if value is not None:
+        return str(value)
+    if why is None:
+        return "-"
+    return f"<{minimum}" if why == SMALL else HIDDEN
+
+
+HIDDEN = "hidden"
+
+
+def legend(minimum: int) -> str:
+    """The line under a protected report that says what its marks mean."""
+    return (
+        f"<{minimum}: a group of fewer than {minimum} members; {HIDDEN}: the sum over such "
+        f"a group, or a figure hidden only so that no such group can be worked out from the "
+        f"others (not under {minimum} itself); -: computed from a hidden figure, or nothing "
+        "to compute"
+    )

@@ -16,6 +16,7 @@ from workbench.cli.reports import (
     TO_HELP,
     check_format,
     console,
+    legend,
     print_csv,
     print_json,
     report_app,
@@ -25,12 +26,11 @@ from workbench.cli.state import state
 from workbench.statistics.figures import (
     AGENT_FIELDS,
     BRANCH_FIELDS,
-    COUNT_FIELDS,
     MEMBER_SECTIONS,
     TOTAL,
 )
 
-IDENTITY = {"store", "store_name", "username", "name", "role"}
+IDENTITY = {"store", "store_name", "username", "name", "role", "hidden"}
 
 
 @report_app.command("members")
@@ -53,7 +53,8 @@ def report_members(
         rows = [
             [row.store, *pair] for row in (*stats.stores, stats.total) for pair in _figures(row)
         ]
-        print_csv("member statistics", staff, wb, ["store", "figure", "value"], rows)
+        header = ["store", "figure", "value", "hidden"]
+        print_csv("member statistics", staff, wb, header, rows)
     else:
         first, last = period.days(wb.settings.timezone)
         for section, names in MEMBER_SECTIONS.items():
@@ -63,10 +64,10 @@ def report_members(
                 values = {**asdict(row), **{f"tier:{t}": n for t, n in row.tiers.items()}}
                 table.add_row(
                     _store(row.store, row.store_name),
-                    *[_cell(values[c], c, stats.min_group_size) for c in columns],
+                    *[shown(values[c], stats.min_group_size, row.hidden.get(c)) for c in columns],
                 )
             console.print(table)
-        _legend(stats.min_group_size)
+        console.print(legend(stats.min_group_size), markup=False)
 
 
 @report_app.command("kpis")
@@ -92,7 +93,7 @@ def report_kpis(
     elif fmt == "csv":
         rows = [["agent", a.username, *pair] for a in kpis.agents for pair in _figures(a)]
         rows += [["branch", b.store, *pair] for b in branches for pair in _figures(b)]
-        print_csv("KPIs", staff, wb, ["kind", "key", "figure", "value"], rows)
+        print_csv("KPIs", staff, wb, ["kind", "key", "figure", "value", "hidden"], rows)
     else:
         first, last = period.days(wb.settings.timezone)
         minimum = kpis.min_group_size
@@ -102,7 +103,7 @@ def report_kpis(
                 table.add_row(
                     Text(a.username),
                     Text(a.name),
-                    *[_cell(getattr(a, f), f, minimum) for f in AGENT_FIELDS],
+                    *[shown(getattr(a, f), minimum) for f in AGENT_FIELDS],
                 )
             console.print(table)
         if branches:
@@ -110,15 +111,15 @@ def report_kpis(
             for b in branches:
                 table.add_row(
                     _store(b.store, b.store_name),
-                    *[_cell(getattr(b, f), f, minimum) for f in BRANCH_FIELDS],
+                    *[shown(getattr(b, f), minimum, b.hidden.get(f)) for f in BRANCH_FIELDS],
                 )
             console.print(table)
-        _legend(minimum)
+        console.print(legend(minimum), markup=False)
 
 
-def _figures(row: Any) -> list[tuple[str, object]]:
-    """A row as (figure, value) pairs, tiers flattened to tier:<code>."""
-    pairs = []
+def _figures(row: Any) -> list[tuple[str, object, str]]:
+    """A row as (figure, value, why it is hidden) triples, tiers flattened to tier:<code>."""
+    pairs: list[tuple[str, object]] = []
     for name, value in asdict(row).items():
         if name in IDENTITY:
             continue
@@ -126,7 +127,8 @@ def _figures(row: Any) -> list[tuple[str, object]]:
             pairs += [(f"tier:{k}", v) for k, v in value.items()]
         else:
             pairs.append((name, value))
-    return pairs
+    hidden: dict[str, str] = getattr(row, "hidden", {})
+    return [(name, value, hidden.get(name, "")) for name, value in pairs]
 
 
 def _table(title: str, columns: list[str]) -> Table:
@@ -138,15 +140,3 @@ def _table(title: str, columns: list[str]) -> Table:
 
 def _store(code: str, name: str) -> Text:
     return Text("all" if code == TOTAL else f"{code} {name}")
-
-
-def _cell(value: object, name: str, minimum: int) -> str:
-    return shown(value, minimum, count=name in COUNT_FIELDS or name.startswith("tier:"))
-
-
-def _legend(minimum: int) -> None:
-    console.print(
-        f"<{minimum}: a group under {minimum} members, hidden; "
-        "-: hidden with its group, or nothing to compute",
-        markup=False,
-    )

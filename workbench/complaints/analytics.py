@@ -46,6 +46,8 @@ class ComplaintReport:
     responded: int | None = 0  # complaints with a first response
     resolved: int | None = 0  # complaints closed
     hidden: list[str] = field(default_factory=list)  # figures withheld: too few behind them
+    # Grouped counts withheld only so that their total gives no small one away (not small).
+    complements: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

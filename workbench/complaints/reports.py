@@ -15,6 +15,7 @@ from workbench.audit.chain import AuditLog
 from workbench.complaints.analytics import ComplaintReport, complaint_report
 from workbench.complaints.queries import OpenComplaint, counts_by_state, open_complaints
 from workbench.db.engine import immediate_session
+from workbench.masking.groups import COMPLEMENT, protect_breakdown
 from workbench.members.models import Role, Staff, Store
 from workbench.permissions.access import AccessDenied
 
@@ -115,11 +116,23 @@ class ComplaintReports:
         totals, times, rates and averages whose base is that small (a median of two complaints,
         or the average score of one, tells about those members)."""
         minimum = self.min_group_size
+        # Each breakdown adds up to a shown total: a hidden count must not be its difference,
+        # so the smallest other count goes too (a complement: not under the minimum itself).
+        why = {name: protect_breakdown(getattr(report, name), minimum) for name in GROUPED}
+        why["satisfaction_scores"] = protect_breakdown(report.satisfaction_scores, minimum)
         grouped = {
-            name: {k: (n if n >= minimum else None) for k, n in getattr(report, name).items()}
+            name: {k: (None if k in why[name] else n) for k, n in getattr(report, name).items()}
             for name in GROUPED
         }
-        scores = {k: (n if n >= minimum else None) for k, n in report.satisfaction_scores.items()}
+        scores = {
+            k: (None if k in why["satisfaction_scores"] else n)
+            for k, n in report.satisfaction_scores.items()
+        }
+        complements = {
+            name: [str(k) for k, w in sorted(reasons.items(), key=str) if w == COMPLEMENT]
+            for name, reasons in why.items()
+            if COMPLEMENT in reasons.values()
+        }
         bases = {
             "total": report.total,
             "closed": report.closed,
@@ -142,6 +155,7 @@ class ComplaintReports:
         changes: dict[str, Any] = {
             "satisfaction_scores": scores,
             "hidden": hidden,
+            "complements": complements,
             **{name: None for name in hidden},
             **grouped,
         }

@@ -20,6 +20,7 @@ from workbench.db.ids import saved_id
 from workbench.errors import ValidationError
 from workbench.masking.fields import MASKERS
 from workbench.masking.groups import Rules, protect
+from workbench.members.consent import SHARING_KINDS, ConsentKind, allows, consent_kind
 from workbench.members.models import Member, MemberStatus, Staff, Store
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
 from workbench.permissions.access import AccessDenied, Purpose, standing_scope
@@ -32,7 +33,8 @@ MEMBERS = "members"  # a store's members over all its tiers
 @dataclass(frozen=True)
 class GroupCount:
     group: tuple[str, ...]
-    count: int | None  # None: suppressed, fewer than the minimum group size
+    count: int | None  # None: suppressed
+    hidden: str | None = None  # why: "small" (under the minimum) or "complement" (see groups)
 
 
 def counts_view(
@@ -48,20 +50,16 @@ def counts_view(
     rules = Rules(counts=(*tiers, MEMBERS), breakdowns={MEMBERS: tuple(tiers)})
     hidden = protect(rows, total, rules, min_size)
 
-    def shown(index: int, name: str) -> int | None:
+    def shown(group: tuple[str, ...], index: int, name: str) -> GroupCount:
         row = total if index == -1 else rows[index]
-        return SUPPRESSED if name in hidden.of(index) else row[name]
+        why = hidden.why(index, name)
+        return GroupCount(group, SUPPRESSED if why else row[name], why)
 
     if by_store and by_tier:
-        return [
-            GroupCount((s, t), shown(i, t))
-            for i, s in enumerate(stores)
-            for t in tiers
-            if rows[i][t] > 0
-        ]
+        return [shown((s, t), i, t) for i, s in enumerate(stores) for t in tiers if rows[i][t] > 0]
     if by_store:
-        return [GroupCount((s,), shown(i, MEMBERS)) for i, s in enumerate(stores)]
-    return [GroupCount((t,), shown(-1, t)) for t in tiers if total[t] > 0]
+        return [shown((s,), i, MEMBERS) for i, s in enumerate(stores)]
+    return [shown((t,), -1, t) for t in tiers if total[t] > 0]
 
 
 @dataclass(frozen=True)
@@ -183,8 +181,13 @@ class DataSharing:
         partner: str,
         agreement_ref: str,
         fields: list[str],
+        kind: ConsentKind | str,
     ) -> dict[str, str | None]:
-        """Hand listed fields to a partner under an agreement, only with the member's consent."""
+        """Hand listed fields to a partner under an agreement, only with the member's consent to
+        this kind of sharing (`ConsentKind.PARTNER_OFFERS`, `GROUP_COMPANIES`)."""
+        which = consent_kind(str(kind))
+        if which not in SHARING_KINDS:
+            raise ValidationError("kind", f"one of {', '.join(SHARING_KINDS)}")
         if not partner.strip() or not agreement_ref.strip():
             raise ValidationError("agreement", "name the partner and the agreement")
         unknown = set(fields) - set(PERSONAL_FIELDS)
@@ -195,8 +198,8 @@ class DataSharing:
             why = None
             if str(actor.role) not in self.share_roles:
                 why = "role may not share with third parties"
-            elif not member.consent_third_party:
-                why = "the member has not consented to sharing"
+            elif not allows(session, member, which):
+                why = f"the member has not consented to sharing ({which.value})"
             if why:
                 self.audit.record(
                     session,
@@ -204,7 +207,7 @@ class DataSharing:
                     result="denied",
                     actor_id=actor.id,
                     member_id=member.id,
-                    detail={"partner": partner, "why": why},
+                    detail={"partner": partner, "kind": which.value, "why": why},
                 )
                 session.commit()
                 raise AccessDenied(why)
@@ -226,7 +229,12 @@ class DataSharing:
                 actor_id=actor.id,
                 member_id=member.id,
                 purpose=Purpose.SHARE.value,
-                detail={"partner": partner, "agreement": agreement_ref, "fields": fields},
+                detail={
+                    "partner": partner,
+                    "agreement": agreement_ref,
+                    "kind": which.value,
+                    "fields": fields,
+                },
             )
             values = self.registry.decrypt(member, tuple(fields))
             session.commit()

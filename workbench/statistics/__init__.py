@@ -36,8 +36,11 @@ months up to today):
   active members; complaints received; complaint rate = complaints per 1,000 members;
   satisfaction.
 
-Protection (protection.py): counts under `protection_min_group_size` are hidden, with every
-figure computed from them, for every reader; shown totals never give a hidden cell away. Staff
-KPIs are about staff and shown, but a satisfaction mean over fewer scores than the minimum is
-hidden.
+Protection (masking/groups.py): counts under `protection_min_group_size` are hidden, with every
+figure computed from them, for every reader; shown totals and differences (whole minus part)
+never give a hidden cell away, and the cells hidden for that are the cheapest that do it. Each
+row says why a figure is hidden (`hidden`: "small", "group" for a small group's sum,
+"complement" for a cell hidden only to protect another): reports show "<minimum" only for a
+small count and "hidden" for the rest, with a legend. Staff KPIs are about staff and shown,
+but a satisfaction mean over fewer scores than the minimum is hidden.
 """

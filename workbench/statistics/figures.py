@@ -1,15 +1,18 @@
 """The figures a report shows, built from the raw counts with small groups hidden: member
-statistics by store, and KPIs of agents and branches. A hidden figure is None."""
+statistics by store, and KPIs of agents and branches. A hidden figure is None, and each row
+says why in `hidden` (figure -> SMALL, GROUP or COMPLEMENT): only a SMALL count is under the
+minimum, so only it may be shown as "<minimum"; a figure computed from a hidden one is None
+without a reason of its own."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from workbench.masking.groups import Rules, protect
+from workbench.masking.groups import Hidden, Rules, protect
 
 if TYPE_CHECKING:
     from workbench.members.models import Staff
@@ -50,6 +53,7 @@ class StoreFigures:
     churn_pct: float | None
     satisfaction_scores: int | None
     satisfaction_average: float | None
+    hidden: dict[str, str] = field(default_factory=dict)  # figure -> why it is hidden
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class BranchKpis:
     complaint_rate: float | None  # complaints per 1,000 members
     satisfaction_scores: int | None
     satisfaction_average: float | None
+    hidden: dict[str, str] = field(default_factory=dict)  # figure -> why it is hidden
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,7 @@ AGENT_FIELDS = (
     "satisfaction_scores",
     "satisfaction_average",
 )
-# Figures that count members: hidden ones show as "<minimum"; other hidden figures as "-".
+# Figures that count members.
 COUNT_FIELDS = frozenset(
     {
         "members",
@@ -185,6 +190,22 @@ MEMBER_SUMS = {
     "points_expired": "expirers",
     "score_sum": "scores",
 }
+# A raw figure -> the figure shown from it (raw figures not shown themselves are left out).
+MEMBER_SHOWN = {"cohort": "retention_cohort", "scores": "satisfaction_scores", "spend_fen": "spend"}
+MEMBER_SHOWN |= {
+    n: n
+    for n in (
+        "members",
+        "joined",
+        "ended",
+        "active",
+        "participants",
+        "visits",
+        "points_issued",
+        "points_redeemed",
+        "points_expired",
+    )
+}
 
 
 def member_statistics(
@@ -207,21 +228,33 @@ def member_statistics(
         breakdowns={"members": cells},
     )
     hidden = protect(rows, total, rules, minimum)
-    figures = [_store_figures(s, rows[i], hidden.of(i), tiers) for i, s in enumerate(stores)]
+    shown = MEMBER_SHOWN | {c: c for c in cells}
+    figures = [_store_figures(s, rows[i], hidden, i, tiers, shown) for i, s in enumerate(stores)]
     return MemberStatistics(
         start=start,
         end=end,
         min_group_size=minimum,
         tiers=tiers,
         stores=tuple(figures),
-        total=_store_figures(StoreLabel(TOTAL, ""), total, hidden.of(-1), tiers),
+        total=_store_figures(StoreLabel(TOTAL, ""), total, hidden, -1, tiers, shown),
     )
 
 
+def _reasons(hidden: Hidden, index: int, shown: Mapping[str, str]) -> dict[str, str]:
+    """Why each shown figure of a row is hidden, by the name the report gives it."""
+    reasons = hidden.reasons_of(index)
+    return {shown[raw]: why for raw, why in sorted(reasons.items()) if raw in shown}
+
+
 def _store_figures(
-    store: StoreLabel, row: Mapping[str, int], hidden: set[str], tiers: tuple[str, ...]
+    store: StoreLabel,
+    row: Mapping[str, int],
+    hidden: Hidden,
+    index: int,
+    tiers: tuple[str, ...],
+    shown: Mapping[str, str],
 ) -> StoreFigures:
-    f = _Shown(row, hidden)
+    f = _Shown(row, hidden.of(index))
     spend = f.get("spend_fen")
     return StoreFigures(
         store=store.code,
@@ -246,11 +279,19 @@ def _store_figures(
         churn_pct=f.rest_share("retained", "cohort"),
         satisfaction_scores=f.get("scores"),
         satisfaction_average=f.mean("score_sum", "scores", 2),
+        hidden=_reasons(hidden, index, shown),
     )
 
 
 # KPIs -------------------------------------------------------------------------------------------
 BRANCH_COUNTS = ("cards", "members", "active", "complaints", "scores")
+BRANCH_SHOWN = {
+    "cards": "cards_issued",
+    "members": "members",
+    "active": "active",
+    "complaints": "complaints",
+    "scores": "satisfaction_scores",
+}
 
 
 def branch_kpis(
@@ -269,12 +310,12 @@ def branch_kpis(
         breakdowns={"members": cells},
     )
     hidden = protect(rows, total, rules, minimum)
-    branches = [_branch(s, rows[i], hidden.of(i)) for i, s in enumerate(stores)]
-    return branches, _branch(StoreLabel(TOTAL, ""), total, hidden.of(-1))
+    branches = [_branch(s, rows[i], hidden, i) for i, s in enumerate(stores)]
+    return branches, _branch(StoreLabel(TOTAL, ""), total, hidden, -1)
 
 
-def _branch(store: StoreLabel, row: Mapping[str, int], hidden: set[str]) -> BranchKpis:
-    f = _Shown(row, hidden)
+def _branch(store: StoreLabel, row: Mapping[str, int], hidden: Hidden, index: int) -> BranchKpis:
+    f = _Shown(row, hidden.of(index))
     return BranchKpis(
         store=store.code,
         store_name=store.name,
@@ -286,6 +327,7 @@ def _branch(store: StoreLabel, row: Mapping[str, int], hidden: set[str]) -> Bran
         complaint_rate=f.per_thousand("complaints", "members"),
         satisfaction_scores=f.get("scores"),
         satisfaction_average=f.mean("score_sum", "scores", 2),
+        hidden=_reasons(hidden, index, BRANCH_SHOWN),
     )
 
 

@@ -13,12 +13,12 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from workbench.errors import WorkbenchError
+from workbench.masking.groups import SMALL
 from workbench.members.models import Role
 from workbench.members.tiers import TierScheme
 from workbench.statistics.figures import (
     AGENT_FIELDS,
     BRANCH_FIELDS,
-    COUNT_FIELDS,
     MEMBER_SECTIONS,
     TOTAL,
     Kpis,
@@ -149,7 +149,10 @@ class StatisticsScreen(WorkbenchScreen[None]):
                     (
                         row.store,
                         self._store(row.store, row.store_name),
-                        [_cell(values[c], c, stats.min_group_size) for c in columns],
+                        [
+                            self._cell(values[c], stats.min_group_size, row.hidden.get(c))
+                            for c in columns
+                        ],
                     )
                 )
             self._fill(f"#stats-{section}", [labels("stats.store"), *headers], rows)
@@ -170,7 +173,7 @@ class StatisticsScreen(WorkbenchScreen[None]):
                     [
                         Text(a.username),
                         Text(a.name),
-                        *[_cell(getattr(a, f), f, kpis.min_group_size) for f in AGENT_FIELDS],
+                        *[self._cell(getattr(a, f), kpis.min_group_size) for f in AGENT_FIELDS],
                     ],
                 )
                 for a in kpis.agents
@@ -183,7 +186,10 @@ class StatisticsScreen(WorkbenchScreen[None]):
             (
                 b.store,
                 self._store(b.store, b.store_name),
-                [_cell(getattr(b, f), f, kpis.min_group_size) for f in BRANCH_FIELDS],
+                [
+                    self._cell(getattr(b, f), kpis.min_group_size, b.hidden.get(f))
+                    for f in BRANCH_FIELDS
+                ],
             )
             for b in (*kpis.branches, *([kpis.total] if kpis.total else []))
         ]
@@ -201,6 +207,17 @@ class StatisticsScreen(WorkbenchScreen[None]):
             headers,
             [(key, [store, *cells]) for key, store, cells in rows],
         )
+
+    def _cell(self, value: object, minimum: int, why: str | None = None) -> Text:
+        """<minimum only for a count under it (true); hidden for a complement or a small
+        group's sum; - for a figure computed from a hidden one, or nothing to compute."""
+        if value is not None:
+            return Text(str(value), justify="right")
+        if why is None:
+            shown = "-"
+        else:
+            shown = f"<{minimum}" if why == SMALL else self.app.labels("stats.hidden")
+        return Text(shown, style="dim", justify="right")
 
     def _store(self, code: str, name: str) -> Text:
         if code == TOTAL:
@@ -231,13 +248,6 @@ class StatisticsScreen(WorkbenchScreen[None]):
 
     def action_sign_out(self) -> None:
         self.app.end_session()
-
-
-def _cell(value: object, name: str, minimum: int) -> Text:
-    if value is None:
-        hidden = name in COUNT_FIELDS or name.startswith("tier:")
-        return Text(f"<{minimum}" if hidden else "-", style="dim", justify="right")
-    return Text(str(value), justify="right")
 
 
 def _tier_label(scheme: TierScheme, code: str, language: str) -> str:
