@@ -9,11 +9,13 @@ from pathlib import Path
 from sqlite3 import Connection as SQLiteConnection
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
+from workbench.db.failures import DatabaseBusy, explain
 from workbench.errors import ConfigError
 
 
@@ -63,11 +65,20 @@ def immediate_session(factory: sessionmaker[Session]) -> Iterator[Session]:
 
     A deferred SQLite transaction that reads and then writes can fail at once with "database is
     locked" when another writer got there first; taking the lock up front makes writers queue
-    under busy_timeout instead. PostgreSQL needs nothing: row locks do the queueing.
+    under busy_timeout instead. PostgreSQL needs nothing: row locks do the queueing. A lock
+    another writer still holds when busy_timeout runs out is DatabaseBusy (naming the holders),
+    not the driver's error.
     """
-    with factory() as session:
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        yield session
+    try:
+        with factory() as session:
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            yield session
+    except sa_exc.OperationalError as error:
+        bind = factory.kw.get("bind")
+        typed = explain(error, sqlite_path=sqlite_file(bind) if bind is not None else None)
+        if isinstance(typed, DatabaseBusy):
+            raise typed from error
+        raise
 
 
 def sqlite_file(engine: Engine) -> Path | None:
