@@ -40,9 +40,9 @@ def show_command(
         table.add_row(
             str(row.seq),
             row.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-            str(row.actor_id or "-"),
+            Text(row.actor),
             row.action,
-            str(row.member_id or "-"),
+            Text(row.member),
             row.purpose,
             row.result,
             Text(row.detail),

@@ -17,10 +17,12 @@ from workbench.cli.reports import (
     FROM_HELP,
     TO_HELP,
     check_format,
+    legend,
     period_from_options,
     print_csv,
     print_json,
     report_app,
+    shown,
 )
 from workbench.cli.state import state
 from workbench.views.complaints import ComplaintCard
@@ -62,7 +64,7 @@ def show_command(complaint_no: str = typer.Argument(...)) -> None:
             entry.action,
             entry.to_state,
             str(entry.round),
-            str(entry.staff_id or "-"),
+            Text(entry.staff),
             Text("-" if entry.note is None else entry.note),
         )
     console.print(table)
@@ -118,7 +120,10 @@ def report_complaints(
         rows = []
         for key, value in data.items():
             if isinstance(value, dict):
-                rows += [[key, sub, n] for sub, n in value.items()]
+                rows += [
+                    [key, sub, ",".join(n) if isinstance(n, list) else n]
+                    for sub, n in value.items()
+                ]
             else:
                 rows.append([key, "", value])
         print_csv("complaint report", staff, wb, ["figure", "key", "value"], rows)
@@ -127,26 +132,39 @@ def report_complaints(
         _print_table(data, wb.settings.protection_min_group_size, f"complaints {first} – {last}")
 
 
+COUNTS = {"total", "closed", "open", "responded", "resolved", "repeat_complainers"}
+
+
 def _print_table(data: Mapping[str, Any], minimum: int, title: str) -> None:
     """`data`: ComplaintReport.to_dict(), figures and tables of figures."""
     summary = Table(title=title, show_header=False)
     hidden = set(data.get("hidden") or ())
+    complements: dict[str, list[str]] = data.get("complements") or {}
     for key, value in data.items():
         if not isinstance(value, (dict, list)) and key not in ("start", "end"):
-            shown = f"<{minimum}" if key in hidden else "-" if value is None else str(value)
-            summary.add_row(key, shown)
+            # "<minimum" only for a count that is under it; a rate or a time computed over
+            # too few complaints is "hidden" (it is not itself under the minimum).
+            small = key in COUNTS
+            why = ("small" if small else "group") if key in hidden else None
+            summary.add_row(key, shown(value, minimum, why))
     console.print(summary)
     for key, value in data.items():
-        if isinstance(value, dict) and value and key != "weekly":
+        if isinstance(value, dict) and value and key not in ("weekly", "complements"):
             table = Table(title=key)
             table.add_column(key.removeprefix("by_"))
             table.add_column("count")
+            gone = set(complements.get(key, ()))
             for sub, n in value.items():
-                table.add_row(Text(str(sub)), f"<{minimum}" if n is None else str(n))
+                why = "complement" if str(sub) in gone else "small"
+                table.add_row(Text(str(sub)), shown(n, minimum, why))
             console.print(table)
     weekly = data["weekly"]
     if weekly:
         peak = max((n or 0 for n in weekly.values()), default=0) or 1
         console.print("weekly trend", markup=False)
+        gone = set(complements.get("weekly", ()))
         for week, n in weekly.items():
-            console.print(f"  {week} {'█' * round(20 * (n or 0) / peak)} {n}", markup=False)
+            why = "complement" if week in gone else "small"
+            bar = "█" * round(20 * (n or 0) / peak)
+            console.print(f"  {week} {bar} {shown(n, minimum, why)}", markup=False)
+    console.print(legend(minimum), markup=False)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from workbench.cli.state import state
 from workbench.errors import ValidationError
@@ -54,12 +55,12 @@ def list_command(to: str = typer.Option(..., "--to", help="Username.")) -> None:
     wb = state.workbench()
     grants = wb.usecases.protection.grants_of(state.staff(), to)
     table = Table()
-    for column in ("id", "member id", "fields", "source", "from", "until"):
+    for column in ("id", "member", "fields", "source", "from", "until"):
         table.add_column(column)
     for grant in grants:
         table.add_row(
             str(grant.id),
-            str(grant.member_id),
+            Text(grant.member),
             grant.fields,
             str(grant.source),
             grant.starts_at.isoformat(),

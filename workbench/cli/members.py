@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.reports import legend, shown
 from workbench.cli.state import state
 from workbench.errors import NotFound, ValidationError
 from workbench.permissions.access import Purpose
@@ -113,8 +114,9 @@ def counts_command(
         table.add_column(column)
     minimum = wb.settings.protection_min_group_size
     for row in rows:
-        table.add_row(*row.group, str(row.count) if row.count is not None else f"<{minimum}")
+        table.add_row(*row.group, shown(row.count, minimum, row.hidden))
     console.print(table)
+    console.print(legend(minimum), markup=False)
 
 
 @app.command("change")
@@ -140,17 +142,17 @@ def changes_command() -> None:
     """Change requests waiting for a decision."""
     wb = state.workbench()
     table = Table()
-    for column in ("id", "member id", "field", "old", "new", "reason", "requested"):
+    for column in ("id", "member", "field", "old", "new", "reason", "requested"):
         table.add_column(column)
     for change in wb.usecases.members.pending_changes(state.staff()):
         table.add_row(
             str(change.id),
-            str(change.member_id),
+            Text(change.member),
             change.field,
             Text(change.old_value_masked or "-"),
             Text(change.new_value_masked or "-"),
             Text(change.reason),
-            f"{change.requested_at:%Y-%m-%d %H:%M}",
+            Text(f"{change.requested_at:%Y-%m-%d %H:%M} {change.requested_by}"),
         )
     console.print(table)
 

@@ -94,14 +94,14 @@ def issues_command(
         markup=False,
     )
     table = Table()
-    for column in ("kind", "model", "odoo id", "member id", "fields", "reason"):
+    for column in ("kind", "model", "odoo id", "member", "fields", "reason"):
         table.add_column(column)
     for issue in found.issues:
         table.add_row(
             issue.kind,
             issue.model,
             _text(issue.odoo_id),
-            _text(issue.member_id),
+            _text(issue.member_no),
             issue.field_names,
             issue.reason,
         )

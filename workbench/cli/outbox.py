@@ -87,10 +87,15 @@ def status_command(
         )
     console.print(table)
     if status.failures:
-        listing = Table("id", "channel", "template", "attempts", "last error")
+        listing = Table("id", "to", "channel", "template", "attempts", "last error")
         for row in status.failures:
             listing.add_row(
-                str(row.id), row.channel, row.template, str(row.attempts), Text(row.last_error)
+                str(row.id),
+                Text(row.to),
+                row.channel,
+                row.template,
+                str(row.attempts),
+                Text(row.last_error),
             )
         console.print(listing)
 

@@ -5,7 +5,7 @@ the registry-wide work: member counts, the masked export and erasing terminated 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from workbench.permissions.changes import ChangeRequests
 from workbench.permissions.models import ChangeRequest
 from workbench.permissions.sharing import DataSharing, Export, GroupCount
 from workbench.usecases.base import UnitOfWork
+from workbench.usecases.member_refs import NOBODY, member_label, staff_name
 from workbench.views.history import MemberHistory, member_history
 from workbench.views.profile import MemberProfile, member_profile
 
@@ -52,6 +53,8 @@ class ChangeLine:
     reason: str
     status: str
     requested_at: datetime
+    member: str = NOBODY  # number and masked name, as lists show a member
+    requested_by: str = NOBODY  # the staff member's name
 
 
 @dataclass(frozen=True)
@@ -151,12 +154,6 @@ class MemberDesk:
         return self.access.reveal(actor, member_no, field, reason)
 
     # Acting on the member ------------------------------------------------------------------------
-    def report_lost(self, actor: Staff, member_no: str) -> str:
-        """Freezes the member's card at once; the card's number."""
-        with self.uow.write() as session:
-            card = self.registry.report_lost(session, member_no=member_no, actor=actor)
-            return card.card_no
-
     def schedule_callback(self, actor: Staff, member_id: int, reason: str, days: int) -> int:
         """A callback task for the member, callable from now for `days` days; the task's id.
         Refused for a member who asked not to be called or already has one for the reason."""
@@ -188,7 +185,16 @@ class MemberDesk:
 
     def pending_changes(self, actor: Staff) -> list[ChangeLine]:
         """The requests waiting for a decision among the members the actor may list."""
-        return [_change_line(change) for change in self.changes.pending(actor)]
+        pending = self.changes.pending(actor)
+        with self.uow.read() as session:  # who and for whom, as the list shows them
+            return [
+                replace(
+                    _change_line(change),
+                    member=member_label(session, self.registry.cipher, change.member_id),
+                    requested_by=staff_name(session, change.requested_by_id),
+                )
+                for change in pending
+            ]
 
     # The registry as a whole ---------------------------------------------------------------------
     def counts(self, actor: Staff, *, by_store: bool, by_tier: bool) -> list[GroupCount]:

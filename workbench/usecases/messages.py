@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from workbench.errors import ValidationError
-from workbench.members.models import Staff
+from workbench.members.models import Member, Staff
 from workbench.members.registry import MemberRegistry
 from workbench.messaging.desk import DeskMessages, Preview
 from workbench.messaging.dispatcher import Dispatcher, DispatchResult
@@ -21,6 +21,7 @@ from workbench.messaging.outbox import Outbox
 from workbench.messaging.templates import Segments, sms_segments
 from workbench.permissions.access import MemberAccess, Purpose
 from workbench.usecases.base import UnitOfWork
+from workbench.usecases.member_refs import NOBODY, staff_name
 
 # What a preview fills in where a template needs more than the member's own data.
 SAMPLE_VALUES: dict[str, Any] = {
@@ -53,6 +54,7 @@ class FailedMessage:
     template: str
     attempts: int
     last_error: str
+    to: str = NOBODY  # the member's number, or the staff member's name (no personal data)
 
 
 @dataclass(frozen=True)
@@ -142,18 +144,26 @@ class MessageDesk:
                     col(OutboxMessage.template),
                     col(OutboxMessage.attempts),
                     col(OutboxMessage.last_error),
+                    col(Member.member_no),
+                    col(OutboxMessage.staff_id),
                 )
+                .outerjoin(Member, col(Member.id) == col(OutboxMessage.member_id))
                 .where(col(OutboxMessage.status) == MessageStatus.FAILED.value)
                 .order_by(col(OutboxMessage.id).desc())
                 .limit(failures)
             ).all()
-        return OutboxStatus(
-            counts=counts,
-            failures=[
-                FailedMessage(row.id, row.channel, row.template, row.attempts, row.last_error or "")
+            failed = [
+                FailedMessage(
+                    row.id,
+                    row.channel,
+                    row.template,
+                    row.attempts,
+                    row.last_error or "",
+                    row.member_no or staff_name(session, row.staff_id),
+                )
                 for row in rows
-            ],
-        )
+            ]
+        return OutboxStatus(counts=counts, failures=failed)
 
     def retry(self, actor: Staff, message_id: int) -> None:
         """Queue a failed or cancelled message again (supervisors and administrators)."""

@@ -15,7 +15,7 @@ from workbench.crm.errors import OdooNotConfigured
 from workbench.crm.models import SyncIssue, SyncRun
 from workbench.crm.report import Progress, SyncReport, no_progress
 from workbench.errors import PermissionDenied
-from workbench.members.models import Role, Staff
+from workbench.members.models import Member, Role, Staff
 from workbench.usecases.base import UnitOfWork
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class IssueRow:
     member_id: int | None
     field_names: str
     reason: str
+    member_no: str | None = None  # the member as lists show one (the number: no values here)
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,24 @@ class OdooDesk:
                 .order_by(col(SyncIssue.id))
                 .limit(limit)
             )
+            found = list(rows)
+            ids = {i.member_id for i in found if i.member_id is not None}
+            numbers = dict(
+                session.execute(
+                    select(col(Member.id), col(Member.member_no)).where(col(Member.id).in_(ids))
+                ).all()
+            )
             issues = [
-                IssueRow(i.kind, i.model, i.odoo_id, i.member_id, i.field_names, i.reason)
-                for i in rows
+                IssueRow(
+                    i.kind,
+                    i.model,
+                    i.odoo_id,
+                    i.member_id,
+                    i.field_names,
+                    i.reason,
+                    numbers.get(i.member_id) if i.member_id is not None else None,
+                )
+                for i in found
             ]
             return RunIssues(RunSummary(run.id, run.direction, run.outcome, run.started_at), issues)
 

@@ -24,6 +24,7 @@ from workbench.permissions.auth import Authenticator
 from workbench.permissions.models import AccessGrant, Terminal
 from workbench.permissions.staff import StaffDirectory
 from workbench.usecases.base import UnitOfWork
+from workbench.usecases.member_refs import NOBODY, member_label, staff_name
 
 if TYPE_CHECKING:
     from workbench.bootstrap import Services
@@ -47,6 +48,7 @@ class GrantLine:
     source: str
     starts_at: datetime
     ends_at: datetime
+    member: str = NOBODY  # number and masked name, as lists show a member
 
 
 @dataclass(frozen=True)
@@ -98,9 +100,11 @@ class AuditLine:
     purpose: str
     result: str
     detail: str  # never personal data
+    actor: str = NOBODY  # the staff member's name, as lists show one
+    member: str = NOBODY  # number and masked name
 
 
-def _grant_line(grant: AccessGrant) -> GrantLine:
+def _grant_line(grant: AccessGrant, member: str = NOBODY) -> GrantLine:
     return GrantLine(
         id=saved_id(grant),
         member_id=grant.member_id,
@@ -108,6 +112,7 @@ def _grant_line(grant: AccessGrant) -> GrantLine:
         source=str(grant.source),
         starts_at=grant.starts_at,
         ends_at=grant.ends_at,
+        member=member,
     )
 
 
@@ -176,7 +181,10 @@ class ProtectionDesk:
         """The live grants of the staff member with this username."""
         with self.uow.read() as session:
             grants = self.access.grants_of(session, saved_id(staff_named(session, username)))
-            return [_grant_line(grant) for grant in grants]
+            return [
+                _grant_line(grant, member_label(session, self.cipher, grant.member_id))
+                for grant in grants
+            ]
 
     # Staff directory -----------------------------------------------------------------------------
     def has_admin(self) -> bool:
@@ -339,6 +347,8 @@ class ProtectionDesk:
                     row.purpose,
                     row.result,
                     row.detail,
+                    staff_name(session, row.actor_id),
+                    member_label(session, self.cipher, row.member_id),
                 )
                 for row in rows
             ]

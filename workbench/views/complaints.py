@@ -58,7 +58,12 @@ def complaint_card(
 ) -> ComplaintCard:
     complaint = service.get(session, complaint_no)
     readable = service.can_read_text(actor, complaint)
-    names = dict(session.execute(select(col(Staff.id), col(Staff.username))).all())
+    names = {  # staff as lists show them: display name (username)
+        id_: f"{name} ({username})"
+        for id_, name, username in session.execute(
+            select(col(Staff.id), col(Staff.display_name), col(Staff.username))
+        )
+    }
     member_no = None
     if complaint.member_id is not None:
         member_no = session.scalar(
