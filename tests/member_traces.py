@@ -101,6 +101,8 @@ def leave_traces(wb, world) -> Traces:
         new_value="zhang.wei@example.com",
         reason="moved",
     )
+    # What the member said when asking to leave, as the agent wrote it down.
+    wb.usecases.termination.request(agent, world.member_no, note=WORDS)
     hotline = build_telephony(wb).hotline
     call_sid, stranger_sid = "CA" + "7" * 32, "CA" + "8" * 32
     hotline.incoming(call_sid=call_sid, from_number="+86" + world.app.phone, to_number=HOTLINE)

@@ -27,6 +27,7 @@ from workbench.members.erasure import Eraser
 from workbench.members.points import PointsLedger, load_rewards
 from workbench.members.registry import MemberRegistry
 from workbench.members.review import TierReview
+from workbench.members.terminations import erase_member_terminations
 from workbench.members.tiers import TierScheme, load_tier_scheme
 from workbench.messaging.desk import DeskMessages
 from workbench.messaging.dispatcher import Dispatcher
@@ -228,7 +229,9 @@ def build_services(
         scheme=scheme,
         ledger=ledger,
         registry=registry,
-        tier_review=TierReview(clock=clock, scheme=scheme, audit=audit, notify=notices),
+        tier_review=TierReview(
+            clock=clock, scheme=scheme, audit=audit, notify=notices, ledger=ledger
+        ),
         audit=audit,
         auth=auth,
         access=access,
@@ -373,6 +376,7 @@ def member_erasers() -> list[Eraser]:
         erase_member_callbacks,
         erase_member_messages,
         erase_member_change_requests,
+        erase_member_terminations,
     ]
 
 

@@ -81,7 +81,9 @@ class Settings(BaseSettings):
     members_redeem_daily_limit: int = Field(10_000, ge=0)
     members_redeem_step: int = Field(100, ge=1)
     members_termination_notice_days: int = Field(30, ge=0, le=365)
+    members_goods_reminder_days: int = Field(7, ge=0, le=90)
     members_card_prefix: str = Field("9", pattern=r"^[0-9]{1,4}$")
+    members_review_sla_hours: int = Field(48, ge=1, le=24 * 30)
 
     # [protection]
     protection_reveal_minutes: int = Field(5, ge=1, le=120)
@@ -118,6 +120,8 @@ class Settings(BaseSettings):
     scheduler_reminders_cron: str = "0 10 * * *"
     scheduler_birthday_cron: str = "30 9 * * *"
     scheduler_care_cron: str = "0 10 1 * *"
+    scheduler_goods_reminders_cron: str = "15 10 * * *"
+    scheduler_terminations_cron: str = "45 * * * *"
     scheduler_odoo_sync_minutes: int = Field(30, ge=1, le=1440)
 
     # [messaging]

@@ -59,7 +59,13 @@ def test_export_is_masked_headed_and_audited(wb, world):
 
 
 def test_third_party_sharing_needs_consent(wb, world):
-    args = dict(member_no=world.member_no, partner="Bank", agreement_ref="AG-7", fields=["name"])
+    args = dict(
+        member_no=world.member_no,
+        partner="Bank",
+        agreement_ref="AG-7",
+        fields=["name"],
+        kind="partner_offers",
+    )
     with pytest.raises(AccessDenied, match="role"):
         wb.sharing.share_with_third_party(world.staff["supervisor"], **args)
     with pytest.raises(AccessDenied, match="consented"):

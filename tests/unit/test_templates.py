@@ -65,6 +65,11 @@ CONTEXT = {
     "complaint_no": "C200000001",
     "update": "u",
     "month": "2026-12",
+    # stored goods
+    "goods_item": "燕窝礼盒",
+    "goods_quantity": 2,
+    "store_name": "南京西路店",
+    "pick_up_by": "2026-04-30",
     # the staff notice (an escalation)
     "staff_name": "李主管",
     "category": "billing",
@@ -73,6 +78,10 @@ CONTEXT = {
     "rung": "to_supervisor",
     "share": "75%",
     "due": "2026-03-03 16:00",
+    # the birthday greeting names the tier's gift; a returned application (to staff)
+    "birthday_gift": "生日礼物及九折优惠",
+    "masked_name": "王*",
+    "reviewer": "张客服",
 }
 
 

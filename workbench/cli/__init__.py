@@ -11,16 +11,23 @@ from pathlib import Path
 
 import typer
 
+from workbench.cli import applications as applications_commands
 from workbench.cli import audit as audit_commands
 from workbench.cli import backup as backup_commands
 from workbench.cli import campaigns as campaigns_commands
+from workbench.cli import cards as cards_commands
 from workbench.cli import complaints as complaints_commands
+from workbench.cli import consent as consent_commands
 from workbench.cli import db as db_commands
+from workbench.cli import gifts as gifts_commands
+from workbench.cli import goods as goods_commands
 from workbench.cli import grants as grants_commands
 from workbench.cli import keys as keys_commands
 from workbench.cli import members as members_commands
 from workbench.cli import odoo as odoo_commands
 from workbench.cli import outbox as outbox_commands
+from workbench.cli import points as points_commands  # noqa: F401 (adds points commands)
+from workbench.cli import purchases as purchases_commands
 from workbench.cli import reports as reports_commands
 from workbench.cli import scheduler as scheduler_commands
 from workbench.cli import seed as seed_commands
@@ -28,6 +35,7 @@ from workbench.cli import staff as staff_commands
 from workbench.cli import statistics as statistics_commands  # noqa: F401 (adds report commands)
 from workbench.cli import telephony as telephony_commands
 from workbench.cli import terminals as terminals_commands
+from workbench.cli import termination as termination_commands
 from workbench.cli import tiers as tiers_commands
 from workbench.cli import tui as tui_commands
 from workbench.cli.state import state
@@ -67,8 +75,11 @@ def _options(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(members_commands.app, name="members")
+app.add_typer(applications_commands.app, name="applications")
+app.add_typer(cards_commands.app, name="cards")
 app.add_typer(tiers_commands.app, name="tiers")
 app.add_typer(tiers_commands.points_app, name="points")
+app.add_typer(gifts_commands.app, name="gifts")
 app.add_typer(staff_commands.app, name="staff")
 app.add_typer(terminals_commands.app, name="terminals")
 app.add_typer(grants_commands.app, name="grants")
@@ -81,6 +92,10 @@ app.add_typer(campaigns_commands.app, name="campaigns")
 app.add_typer(outbox_commands.app, name="outbox")
 app.add_typer(telephony_commands.app, name="telephony")
 app.add_typer(odoo_commands.app, name="odoo")
+app.add_typer(termination_commands.app, name="termination")
+app.add_typer(goods_commands.app, name="goods")
+app.add_typer(consent_commands.app, name="consent")
+app.add_typer(purchases_commands.app, name="purchases")
 seed_commands.register(app)
 tui_commands.register(app)
 

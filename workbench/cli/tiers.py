@@ -10,7 +10,10 @@ from rich.table import Table
 from workbench.cli.state import state
 
 app = typer.Typer(help="Tier schemes and the periodic tier review.", no_args_is_help=True)
-points_app = typer.Typer(help="Points expiry and adjustments.", no_args_is_help=True)
+points_app = typer.Typer(
+    help="Points: redemptions, activity credits, the ledger, expiry and adjustments.",
+    no_args_is_help=True,
+)  # redeem, credit, rules and ledger are in workbench/cli/points.py
 console = Console(highlight=False)
 
 

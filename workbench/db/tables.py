@@ -6,7 +6,12 @@ import workbench.audit.models  # noqa: F401
 import workbench.callbacks.models  # noqa: F401
 import workbench.complaints.models  # noqa: F401
 import workbench.crm.models  # noqa: F401
+import workbench.members.consent  # noqa: F401
+import workbench.members.gifts  # noqa: F401
+import workbench.members.goods  # noqa: F401
 import workbench.members.models  # noqa: F401
+import workbench.members.return_models  # noqa: F401
+import workbench.members.terminations  # noqa: F401
 import workbench.messaging.models  # noqa: F401
 import workbench.permissions.models  # noqa: F401
 import workbench.telephony.models  # noqa: F401

@@ -19,6 +19,7 @@ from workbench.db.engine import refresh_planner_statistics
 from workbench.demo import bulk
 from workbench.demo.generators import REGIONS, FakePerson, PersonFactory
 from workbench.errors import WorkbenchError
+from workbench.members.gifts import GiftCatalogue
 from workbench.members.models import (
     CardStatus,
     Member,
@@ -86,6 +87,8 @@ def seed(
     _members(wb, rng, members, store_rows, staff_rows, now, summary, report, purchase_scale)
     with wb.sessions() as session:
         wb.ledger.expire_due(session)  # points earned over two years ago have expired
+        # The gift catalogue of config/rewards.toml (idempotent, like `gifts import`).
+        GiftCatalogue(wb.ledger).import_rewards(session, wb.ledger.rewards.values())
         session.commit()
     count = complaints if complaints is not None else min(members // 5, 3000)
     if count:

@@ -49,8 +49,9 @@ class Channel(StrEnum):
 class CardStatus(StrEnum):
     ISSUED = "issued"
     ACTIVE = "active"
-    LOST = "lost"  # frozen at once when reported; never usable again
+    LOST = "lost"  # frozen at once when reported; usable again only if found before a reissue
     REPLACED = "replaced"
+    DAMAGED = "damaged"  # replaced because it was damaged: never usable again
     TERMINATED = "terminated"
 
 
@@ -62,6 +63,7 @@ class PointsKind(StrEnum):
     EXPIRY = "expiry"
     SETTLEMENT = "settlement"  # remaining points settled at termination
     ADJUSTMENT = "adjustment"
+    RETURN = "return"  # points a returned purchase earned, taken back
 
 
 class Store(SQLModel, table=True):

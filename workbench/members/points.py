@@ -1,9 +1,11 @@
 """The points ledger: every movement is a line, the balance is the sum of the lines.
 
-Debits (redemptions, expiries, settlements) consume credits oldest first, and every credit
-expires a fixed number of years after it was earned, so "oldest first" and "first to expire"
-are the same order. Hence the points still alive among credits expiring by T are
-max(0, credits expiring by T - all debits so far): no per-lot bookkeeping is needed.
+Debits (redemptions, expiries, settlements) consume the credits recorded before them, first
+to expire first (every credit expires a fixed number of years after it was earned). The credits
+expiring by T then act as a queue: in the order the lines were recorded, each such credit adds
+and each debit takes what it can, so what is alive of them is the sum of those movements less
+their lowest running total below 0 (none if never below). No per-lot bookkeeping is needed,
+and a credit recorded late (an Odoo order dated in the past) was never taken by earlier debits.
 
 Points behave like money (issue 23):
 - One member's points change in one transaction at a time. Every movement first takes the
@@ -19,12 +21,10 @@ Points behave like money (issue 23):
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, func, insert, literal, select, update
@@ -34,7 +34,6 @@ from sqlmodel import Session, col
 from workbench.clock import Clock
 from workbench.db.ids import saved_id
 from workbench.errors import (
-    ConfigError,
     InsufficientPoints,
     LimitExceeded,
     MemberNotActive,
@@ -42,6 +41,12 @@ from workbench.errors import (
     ValidationError,
 )
 from workbench.members import rights
+
+# Gifts --- the configured catalogue is parsed in members/gift_config.py (re-exported here).
+from workbench.members.gift_config import Reward as Reward
+from workbench.members.gift_config import load_rewards as load_rewards
+
+# --- Gifts
 from workbench.members.models import (
     Member,
     MemberStatus,
@@ -57,25 +62,6 @@ LOCK_BATCH = 500  # members locked per statement (SQLite allows 32,766 bound val
 # The balance rows as a Core table, for executemany updates. SQLModel sets `__table__` on
 # every `table=True` class, but its type stubs do not say so.
 BALANCES: Table = PointsBalance.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class Reward:
-    code: str
-    label_zh: str
-    label_en: str
-    points: int
-
-
-def load_rewards(path: Path) -> dict[str, Reward]:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        rewards = [
-            Reward(r["code"], r["label_zh"], r["label_en"], int(r["points"])) for r in doc["reward"]
-        ]
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"rewards catalogue {path}: {exc}") from None
-    return {r.code: r for r in rewards}
 
 
 def add_years(at: datetime, years: int) -> datetime:
@@ -146,26 +132,14 @@ class PointsLedger:
     # Reading -------------------------------------------------------------------------------
     def balance(self, session: Session, member_id: int) -> int:
         """The points the member may spend now: the sum of the lines less what has expired and
-        is not recorded yet, i.e. min(sum, credits not yet expired) (see the module doc)."""
-        live_credits = func.sum(
-            case(
-                (
-                    and_(
-                        col(PointsEntry.points) > 0,
-                        col(PointsEntry.expires_at) > self.clock.now(),
-                    ),
-                    col(PointsEntry.points),
-                ),
-                else_=0,
+        is not recorded yet (see the module doc)."""
+        total = session.scalar(
+            select(func.coalesce(func.sum(col(PointsEntry.points)), 0)).where(
+                col(PointsEntry.member_id) == member_id
             )
         )
-        total, live = session.execute(
-            select(
-                func.coalesce(func.sum(col(PointsEntry.points)), 0),
-                func.coalesce(live_credits, 0),
-            ).where(col(PointsEntry.member_id) == member_id)
-        ).one()
-        return max(0, min(int(total), int(live)))
+        due = self._alive_by(session, self.clock.now(), member_id)
+        return max(0, int(total or 0) - sum(alive for _m, alive, _first in due))
 
     def stored_balance(self, session: Session, member_id: int) -> int:
         """The member's stored ledger sum (0 before their first movement)."""
@@ -205,30 +179,36 @@ class PointsLedger:
         window = [col(PointsEntry.expires_at) <= horizon]
         if first_after is not None:
             window.append(col(PointsEntry.expires_at) > first_after)
-        due_credit = func.sum(
-            case(
-                (
-                    and_(col(PointsEntry.points) > 0, col(PointsEntry.expires_at) <= horizon),
-                    col(PointsEntry.points),
-                ),
-                else_=0,
-            )
-        )
-        debits = func.sum(case((col(PointsEntry.points) < 0, -col(PointsEntry.points)), else_=0))
-        first_expiry = func.min(
-            case((and_(col(PointsEntry.points) > 0, *window), col(PointsEntry.expires_at)))
+        points = col(PointsEntry.points)
+        movement = case(  # of the queue of credits expiring by `horizon` (see the module doc)
+            (and_(points > 0, col(PointsEntry.expires_at) <= horizon), points),
+            (points < 0, points),
+            else_=0,
         )
         candidates = select(col(PointsEntry.member_id)).where(*window)
         if member_id is not None:
             candidates = candidates.where(col(PointsEntry.member_id) == member_id)
         if among is not None:
             candidates = candidates.where(col(PointsEntry.member_id).in_(among))
-        query = (
-            select(col(PointsEntry.member_id), due_credit - debits, first_expiry)
+        lines = (
+            select(
+                col(PointsEntry.member_id).label("member_id"),
+                movement.label("movement"),
+                func.sum(movement)
+                .over(partition_by=col(PointsEntry.member_id), order_by=col(PointsEntry.id))
+                .label("running"),  # ids are in the order recorded: one member at a time
+                case((and_(points > 0, *window), col(PointsEntry.expires_at))).label("expiry"),
+            )
             .where(col(PointsEntry.member_id).in_(candidates.distinct()))
-            .group_by(col(PointsEntry.member_id))
-            .having(due_credit > debits)
-            .order_by(col(PointsEntry.member_id))
+            .subquery()
+        )
+        lowest = func.min(lines.c.running)
+        alive = func.sum(lines.c.movement) - case((lowest < 0, lowest), else_=0)
+        query = (
+            select(lines.c.member_id, alive, func.min(lines.c.expiry))
+            .group_by(lines.c.member_id)
+            .having(alive > 0)
+            .order_by(lines.c.member_id)
         )
         return [(int(m), int(alive), first) for m, alive, first in session.execute(query)]
 
@@ -535,11 +515,17 @@ class PointsLedger:
             for credit in credits:
                 earned[credit["member_id"]] = earned.get(credit["member_id"], 0) + credit["points"]
             self._move(session, earned)
+            # An order dated so long ago that its points expired already: expired at once.
+            late = sorted({c["member_id"] for c in credits if c["expires_at"] <= now})
+            for start in range(0, len(late), LOCK_BATCH):
+                self._expire_locked(session, late[start : start + LOCK_BATCH])
         return [
             RecordedPurchase(purchase_id, row["member_id"], row["amount"], row["points_earned"])
             for row, purchase_id in zip(rows, ids, strict=True)
         ]
 
+    # Gifts --- a redemption is priced by the gift catalogue (members/gifts.py), which adds
+    # the stock, per-item and tier checks under the member's lock and the item's.
     def redeem(
         self,
         session: Session,
@@ -550,37 +536,38 @@ class PointsLedger:
         staff_id: int | None = None,
         card_no: str | None = None,
     ) -> PointsEntry:
-        """Spend points on a reward: needs a usable card (the one presented, or the member's
-        current card), within the balance and the daily limit, both checked under the
-        member's lock (a second till waits, then sees this redemption)."""
-        rights.may_spend(session, member, card_no)
-        reward = self.rewards.get(reward_code)
-        if reward is None:
-            known = ", ".join(sorted(self.rewards))
-            raise ValidationError("reward", f"unknown reward {reward_code!r} (known: {known})")
-        if quantity < 1:
-            raise ValidationError("quantity", "must be at least 1")
-        points = reward.points * quantity
+        """Spend points on a catalogue item: GiftCatalogue.redeem (which also gives the voucher
+        codes), for callers that need only the ledger line."""
+        from workbench.members.gifts import GiftCatalogue  # it builds on this module
+
+        redeemed = GiftCatalogue(self).redeem(
+            session,
+            member=member,
+            code=reward_code,
+            quantity=quantity,
+            staff_id=staff_id,
+            card_no=card_no,
+        )
+        return redeemed.entry
+
+    def spendable_for_redemption(self, session: Session, member_id: int, points: int) -> int:
+        """Takes the member's lock and checks a redemption of `points` against the step, what
+        may be spent now and the daily limit (a second till waits, then sees this one); the
+        points spendable before it."""
         if points % self.redeem_step:
             raise ValidationError("points", f"redemptions go in steps of {self.redeem_step} points")
-        balance = self._spendable_locked(session, saved_id(member))
+        balance = self._spendable_locked(session, member_id)
         if points > balance:
             raise InsufficientPoints(f"needs {points} points; the balance is {balance}")
-        today = self._redeemed_today(session, saved_id(member))
+        today = self._redeemed_today(session, member_id)
         if today + points > self.redeem_daily_limit:
             raise LimitExceeded(
                 f"daily redemption limit is {self.redeem_daily_limit} points; "
                 f"{today} already redeemed today"
             )
-        return self._debit_locked(
-            session,
-            member_id=saved_id(member),
-            kind=PointsKind.REDEMPTION,
-            points=points,
-            staff_id=staff_id,
-            detail=f"{reward.code} x{quantity}",
-        )
+        return balance
 
+    # --- Gifts
     def adjust(
         self, session: Session, *, member: Member, points: int, staff_id: int | None, detail: str
     ) -> PointsEntry:
@@ -658,3 +645,35 @@ class PointsLedger:
                 detail=detail,
             )
         return remaining
+
+    # Returns ---------------------------------------------------------------------------------
+    def lock_for_return(self, session: Session, member_id: int) -> int:
+        """Takes the member's ledger lock for a return (workbench.members.returns) and records
+        what expired: the points that may be taken back now. A terminated member's account was
+        settled: nothing is left to take, but the return itself is still recorded."""
+        return self._spendable_locked(session, member_id, active=False)
+
+    def take_back_locked(
+        self,
+        session: Session,
+        *,
+        member_id: int,
+        purchase_id: int,
+        points: int,
+        staff_id: int | None,
+        detail: str,
+    ) -> PointsEntry:
+        """Under the lock of lock_for_return: the debit of points a returned purchase earned
+        (at most what lock_for_return said may be taken), linked to that purchase."""
+        if points <= 0:
+            raise ValidationError("points", "a return takes back a positive number of points")
+        entry = self._debit_locked(
+            session,
+            member_id=member_id,
+            kind=PointsKind.RETURN,
+            points=points,
+            staff_id=staff_id,
+            detail=detail,
+        )
+        entry.purchase_id = purchase_id
+        return entry

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, cast
 
@@ -33,7 +34,13 @@ from workbench.errors import (
 from workbench.masking.fields import MASKERS
 from workbench.members import rights
 from workbench.members.erasure import Eraser
+from workbench.members.goods import settle_goods
 from workbench.members.identity import normalise_email, normalise_phone, parse_id_number
+from workbench.members.joining import (
+    checked_purchase,
+    latest_submission,
+    refuse_recorded_receipt,
+)
 from workbench.members.models import (
     CardStatus,
     Channel,
@@ -50,6 +57,7 @@ from workbench.members.models import (
 from workbench.members.numbers import random_card_no, random_member_no
 from workbench.members.points import PointsLedger
 from workbench.members.ports import MemberNotices
+from workbench.members.referrals import Promotion, top_up_referrers
 from workbench.members.tiers import TierScheme
 
 PERSONAL_FIELDS = ("name", "phone", "id_number", "email", "address", "birthday")
@@ -78,6 +86,9 @@ class MemberApplication:
     address: str | None = None
     referrer_member_no: str | None = None
     consent_marketing: bool = True
+    # The qualifying purchase, where the scheme has a joining threshold (members/joining.py).
+    purchase_amount: Decimal | str | None = None
+    purchase_receipt: str | None = None
 
 
 @dataclass
@@ -240,6 +251,9 @@ class MemberRegistry:
     # Application and review -------------------------------------------------------------------
     def apply(self, session: Session, *, application: MemberApplication, actor: Staff) -> Member:
         checked = check_application(application, self.phone_region)
+        purchase = checked_purchase(
+            session, self.scheme, application.purchase_amount, application.purchase_receipt
+        )
         store = session.scalar(select(Store).where(col(Store.code) == application.store_code))
         if store is None:
             raise ValidationError("store", f"no store with code {application.store_code!r}")
@@ -275,7 +289,14 @@ class MemberRegistry:
             session.rollback()  # a concurrent application with the same phone or ID won the race
             self.refuse_duplicates(session, phone_bidx, id_bidx)
             raise
-        self._event(session, member, "applied", actor, channel=checked.channel.value)
+        self._event(
+            session,
+            member,
+            "applied",
+            actor,
+            channel=checked.channel.value,
+            **({"purchase": purchase.detail()} if purchase else {}),
+        )
         return member
 
     def _write_personal(
@@ -338,7 +359,7 @@ class MemberRegistry:
         member.reviewed_by_id = actor.id
         member.rejection_reason = None
         member.joined_at = now
-        member.tier_code = self.scheme.base.code
+        member.tier_code = self._joining_tier(session, member, actor)
         card = self._issue_card(session, member, replaces=None, status=CardStatus.ISSUED)
         self._event(session, member, "approved", actor, card_no=card.card_no)
         self._notify(session, member, "welcome")
@@ -367,7 +388,8 @@ class MemberRegistry:
         member.reviewed_by_id = actor.id
         member.rejection_reason = reason[:500]
         self._event(session, member, "rejected", actor, reason=reason[:500])
-        self._notify(session, member, "rejection", reason=reason[:200])
+        # The applicant is told what the template says; the reason is for the submitter.
+        self._notify(session, member, "rejection")
         return member
 
     def resubmit(
@@ -376,6 +398,9 @@ class MemberRegistry:
         """The corrected application goes back for review."""
         member = self._in_status(session, member_no, MemberStatus.REJECTED, "resubmitted")
         checked = check_application(application, self.phone_region)
+        purchase = checked_purchase(
+            session, self.scheme, application.purchase_amount, application.purchase_receipt
+        )
         phone_bidx = self.phone_bidx(checked.phone)
         id_bidx = self.id_number_bidx(_required_id_number(checked))
         self.refuse_duplicates(session, phone_bidx, id_bidx, except_id=member.id)
@@ -383,7 +408,13 @@ class MemberRegistry:
         member.channel = checked.channel
         member.status = MemberStatus.PENDING_REVIEW
         member.submitted_at = self.clock.now()
-        self._event(session, member, "resubmitted", actor)
+        self._event(
+            session,
+            member,
+            "resubmitted",
+            actor,
+            **({"purchase": purchase.detail()} if purchase else {}),
+        )
         return member
 
     # Members whose record another system keeps --------------------------------------------------
@@ -510,17 +541,17 @@ class MemberRegistry:
             raise NotFound(f"no card {card_no!r}")
         member, card = found
         if member.status != MemberStatus.ACTIVE:
-            raise InvalidState(f"member {member.member_no} is {member.status.value}")
+            raise InvalidState(f"member {member.member_no} is {member.status}")
         if card.status != CardStatus.ISSUED:
-            raise InvalidState(
-                f"card {card.card_no} is {card.status.value}, not waiting for activation"
-            )
+            raise InvalidState(f"card {card.card_no} is {card.status}, not waiting for activation")
         bidx = self.phone_bidx(normalise_phone(phone, self.phone_region))
         if bidx != member.phone_bidx:
             raise ValidationError("phone", "does not match the phone number on the application")
         card.status = CardStatus.ACTIVE
         card.activated_at = self.clock.now()
         self._event(session, member, "card_activated", actor, card_no=card.card_no)
+        self._card_audit(session, "card_activate", actor, member, card_no=card.card_no)
+        self._notify(session, member, "card_activated")
         return card
 
     def report_lost(self, session: Session, *, member_no: str, actor: Staff) -> MemberCard:
@@ -528,11 +559,12 @@ class MemberRegistry:
         member = self.get(session, member_no)
         card = self.current_card(session, saved_id(member))
         if card is None or card.status not in USABLE_CARD:
-            status = card.status.value if card else "missing"
+            status = str(card.status) if card else "missing"
             raise InvalidState(f"member {member.member_no} has no usable card (it is {status})")
         card.status = CardStatus.LOST
         card.lost_at = self.clock.now()
         self._event(session, member, "card_lost", actor, card_no=card.card_no)
+        self._card_audit(session, "card_lost", actor, member, card_no=card.card_no)
         session.flush()
         self._notify(session, member, "card_lost", when=f"{card.lost_at:%Y-%m-%d %H:%M} UTC")
         return card
@@ -541,7 +573,7 @@ class MemberRegistry:
         """A new card number; the old card stays in the history, never usable again."""
         member = self.get(session, member_no)
         if member.status != MemberStatus.ACTIVE:
-            raise InvalidState(f"member {member.member_no} is {member.status.value}")
+            raise InvalidState(f"member {member.member_no} is {member.status}")
         old = self.current_card(session, saved_id(member))
         if old is not None:
             if old.status in USABLE_CARD:
@@ -556,6 +588,75 @@ class MemberRegistry:
             card_no=new.card_no,
             old_card_no=old.card_no if old else None,
         )
+        old_no = old.card_no if old else None
+        self._card_audit(
+            session, "card_reissue", actor, member, card_no=new.card_no, old_card_no=old_no
+        )
+        self._notify(session, member, "card_reissued")
+        return new
+
+    def card_found(self, session: Session, *, member_no: str, actor: Staff) -> MemberCard:
+        """Unfreeze a lost card that was found: only the member's current card, so only if no
+        new card was issued since (a reissued number replaces the lost one for good). It goes
+        back to where it was: active if it had been activated, else waiting for activation."""
+        member = self._in_status(session, member_no, MemberStatus.ACTIVE, "given a card back")
+        card = self.current_card(session, saved_id(member))
+        if card is None or card.status != CardStatus.LOST:
+            lost = next(
+                (
+                    c
+                    for c in reversed(self.cards(session, saved_id(member)))
+                    if c.status == CardStatus.LOST
+                ),
+                None,
+            )
+            if lost is not None and card is not None:
+                raise InvalidState(
+                    f"card {lost.card_no} stays frozen: card {card.card_no} was issued since"
+                )
+            status = str(card.status) if card else "missing"
+            raise InvalidState(f"member {member.member_no} has no lost card (the card is {status})")
+        lost_at = card.lost_at
+        card.status = CardStatus.ACTIVE if card.activated_at else CardStatus.ISSUED
+        card.lost_at = None
+        self._event(session, member, "card_found", actor, card_no=card.card_no)
+        self._card_audit(
+            session,
+            "card_found",
+            actor,
+            member,
+            card_no=card.card_no,
+            lost_at=lost_at.isoformat() if lost_at else None,
+        )
+        session.flush()
+        self._notify(session, member, "card_found")
+        return card
+
+    def replace_damaged(self, session: Session, *, member_no: str, actor: Staff) -> MemberCard:
+        """A new card number for a damaged card that still works: the old one is closed as
+        `damaged` and kept in the history. The points and the tier are the member's, not the
+        card's, so they carry over as they are; the new card is active if the old one was."""
+        member = self._in_status(session, member_no, MemberStatus.ACTIVE, "given a new card")
+        old = self.current_card(session, saved_id(member))
+        if old is None or old.status not in USABLE_CARD:
+            status = str(old.status) if old else "missing"
+            hint = (
+                ": reissue it instead" if old is not None and old.status == CardStatus.LOST else ""
+            )
+            raise InvalidState(
+                f"member {member.member_no} has no working card to replace (it is {status}){hint}"
+            )
+        status = old.status
+        old.status = CardStatus.DAMAGED
+        old.closed_at = self.clock.now()
+        new = self._issue_card(session, member, replaces=old, status=status)
+        self._event(
+            session, member, "card_replaced", actor, card_no=new.card_no, old_card_no=old.card_no
+        )
+        self._card_audit(
+            session, "card_replace", actor, member, card_no=new.card_no, old_card_no=old.card_no
+        )
+        self._notify(session, member, "card_replaced")
         return new
 
     def require_usable_card(self, session: Session, member: Member) -> MemberCard:
@@ -610,10 +711,16 @@ class MemberRegistry:
         return member
 
     def terminate(
-        self, session: Session, *, member_no: str, reason: TerminationReason | str, actor: Staff
+        self,
+        session: Session,
+        *,
+        member_no: str,
+        reason: TerminationReason | str,
+        actor: Staff | None,
     ) -> Member:
-        """Settle the points, close the cards, and erase the personal data. The row stays,
-        anonymised, so ledgers and tickets still add up."""
+        """Settle the points and the stored goods, close the cards, and erase the personal
+        data. The row stays, anonymised, so ledgers and tickets still add up. `actor` None:
+        the scheduled job, at the end of a notice period."""
         reason = _termination_reason(reason)
         member = self.get(session, member_no)
         if member.status == MemberStatus.TERMINATED:
@@ -628,12 +735,14 @@ class MemberRegistry:
                 )
             if now < due:
                 raise InvalidState(f"the notice period runs until {due:%Y-%m-%d %H:%M} UTC")
+        staff_id = actor.id if actor else None
         settled = self.ledger.settle(
             session,
             member_id=saved_id(member),
-            staff_id=actor.id,
+            staff_id=staff_id,
             detail=f"termination: {reason.value}",
         )
+        goods = settle_goods(session, member_id=saved_id(member), staff_id=staff_id, now=now)
         for card in self.cards(session, saved_id(member)):
             if card.status in USABLE_CARD:
                 card.status = CardStatus.TERMINATED
@@ -643,7 +752,13 @@ class MemberRegistry:
         member.terminated_at = now
         self.erase(session, member)
         self._event(
-            session, member, "terminated", actor, reason=reason.value, points_settled=settled
+            session,
+            member,
+            "terminated",
+            actor,
+            reason=reason.value,
+            points_settled=settled,
+            goods_settled=goods,
         )
         return member
 
@@ -727,6 +842,14 @@ class MemberRegistry:
         member.tier_locked_until = until or now + timedelta(days=round(months * 30.44))
         old = member.tier_code
         member.tier_code = tier.code
+        if tier.rank > self.scheme.get(old).rank:  # the referrer's bonus tops up to this tier
+            top_up_referrers(
+                session,
+                self.ledger,
+                self.scheme,
+                [Promotion(saved_id(member), tier.code)],
+                approved_by.id,
+            )
         session.add(
             MemberEvent(
                 member_id=saved_id(member),
@@ -786,6 +909,34 @@ class MemberRegistry:
         )
         return entry
 
+    def _joining_tier(self, session: Session, member: Member, actor: Staff) -> str:
+        """The tier an approved applicant joins at. Under a scheme with a joining threshold
+        the application's qualifying purchase decides it, and is recorded here (the member is
+        active by now), earning its points; without one the approval is refused."""
+        if self.scheme.join_threshold is None:
+            return self.scheme.base.code
+        submission = latest_submission(session, saved_id(member))
+        purchase = submission.purchase if submission else None
+        tier = self.scheme.joining_tier(purchase.amount if purchase else None)
+        if purchase is None or tier is None or submission is None:
+            raise InvalidState(
+                f"scheme {self.scheme.name} admits members with one purchase of at least "
+                f"{self.scheme.join_threshold} yuan: application {member.member_no} has none; "
+                "reject it so the submitter adds the purchase"
+            )
+        refuse_recorded_receipt(session, purchase.receipt)
+        member.tier_code = tier.code  # the purchase earns points at the joining tier
+        self.ledger.record_purchase(
+            session,
+            member=member,
+            amount=purchase.amount,
+            store_id=member.store_id,
+            staff_id=actor.id,
+            at=submission.at,
+            external_ref=purchase.receipt,
+        )
+        return tier.code
+
     # Helpers ------------------------------------------------------------------------------------
     def _in_status(
         self, session: Session, member_no: str, status: MemberStatus, action: str
@@ -793,10 +944,23 @@ class MemberRegistry:
         member = self.get(session, member_no)
         if member.status != status:
             raise InvalidState(
-                f"member {member.member_no} is {member.status.value}; "
+                f"member {member.member_no} is {member.status}; "
                 f"only a {status.value} member can be {action}"
             )
         return member
+
+    def _card_audit(
+        self, session: Session, action: str, actor: Staff, member: Member, **detail: Any
+    ) -> None:
+        """A card step in the audit log (card numbers only: nothing personal)."""
+        self.audit.record(
+            session,
+            action=action,
+            result="ok",
+            actor_id=actor.id,
+            member_id=member.id,
+            detail=detail,
+        )
 
     def _notify(self, session: Session, member: Member, notice: str, **extra: Any) -> None:
         self.notify(session, member, notice, extra=extra)

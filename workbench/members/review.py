@@ -14,7 +14,9 @@ from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.db.ids import saved_id
 from workbench.members.models import Member, MemberEvent, MemberStatus, Purchase, Staff
+from workbench.members.points import PointsLedger
 from workbench.members.ports import MemberNotices
+from workbench.members.referrals import Promotion, top_up_referrers
 from workbench.members.registry import TIER_APPROVERS, require_role
 from workbench.members.tiers import PeriodActivity, TierScheme
 
@@ -40,12 +42,19 @@ class TierChange:
 
 class TierReview:
     def __init__(
-        self, *, clock: Clock, scheme: TierScheme, audit: AuditLog, notify: MemberNotices
+        self,
+        *,
+        clock: Clock,
+        scheme: TierScheme,
+        audit: AuditLog,
+        notify: MemberNotices,
+        ledger: PointsLedger | None = None,  # pays referral top-ups (members/referrals.py)
     ) -> None:
         self.clock = clock
         self.scheme = scheme
         self.audit = audit
         self.notify = notify
+        self.ledger = ledger
 
     def period_start(self, end: datetime) -> datetime | None:
         months = self.scheme.review_period_months
@@ -118,11 +127,14 @@ class TierReview:
         if actor is not None:
             require_role(actor, TIER_APPROVERS, "apply the tier review")
         now = self.clock.now()
+        promotions: list[Promotion] = []
         for change in changes:
             member = session.get(Member, change.member_id)
             if member is None or member.tier_code != change.old_tier:
                 continue  # changed since the proposal was made
             member.tier_code = change.new_tier
+            if change.new_rank > change.old_rank:
+                promotions.append(Promotion(change.member_id, change.new_tier))
             session.add(
                 MemberEvent(
                     member_id=saved_id(member),
@@ -140,6 +152,10 @@ class TierReview:
                 )
             )
             self.notify(session, member, "tier_change")
+        if self.ledger is not None:  # the referrers' top-ups, in the same transaction
+            top_up_referrers(
+                session, self.ledger, self.scheme, promotions, actor.id if actor else None
+            )
         self.audit.record(
             session,
             action="tier_review",

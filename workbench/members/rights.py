@@ -3,7 +3,8 @@
 - The member must be active: a pending or rejected applicant has no rights yet, and a terminated
   member's rights were settled at termination.
 - A card presented (at a till, to the hotline) must be the member's and usable: a card reported
-  lost is frozen at once, and a replaced or closed card is never usable again.
+  lost is frozen at once (until it is found, if no new card was issued meanwhile), and a
+  replaced, damaged or closed card is never usable again.
 - A purchase identified by the member rather than by a card (an order from their own account in
   another system of record, such as Odoo) earns points even while the card is frozen: the freeze
   stops the lost card being used, and the points go to the member's account, not to whoever holds
@@ -62,7 +63,7 @@ def require_usable(card: MemberCard | None, member: Member) -> MemberCard:
             f"card {card.card_no} of member {member.member_no} is frozen (reported lost{when}): "
             "reissue a card first, or use the new one"
         )
-    if card.status == CardStatus.REPLACED:
+    if card.status in (CardStatus.REPLACED, CardStatus.DAMAGED):
         raise CardNotUsable(f"card {card.card_no} was replaced: use the member's new card")
     raise CardNotUsable(f"card {card.card_no} is {card.status.value} and can no longer be used")
 

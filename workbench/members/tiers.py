@@ -24,9 +24,22 @@ class Tier:
     qualify_visits: int | None = None  # or this many purchases in the period
     qualify_single_purchase: Decimal | None = None  # or one purchase of at least this much
     manual_grant: bool = False  # may also be granted by hand with a recorded approval
+    # One purchase of at least this much lets an applicant join at this tier (seed 003: 普卡 at
+    # 2000 yuan); a scheme with such a tier admits no one without a qualifying purchase.
+    join_single_purchase: Decimal | None = None
+    birthday_gift_zh: str = ""  # named in the birthday greeting; "" where the tier has none
+    birthday_gift_en: str = ""
+    benefits_zh: tuple[str, ...] = ()
+    benefits_en: tuple[str, ...] = ()
 
     def label(self, language: str) -> str:
         return self.label_en if language == "en" else self.label_zh
+
+    def birthday_gift(self, language: str) -> str:
+        return self.birthday_gift_en if language == "en" else self.birthday_gift_zh
+
+    def benefits(self, language: str) -> tuple[str, ...]:
+        return self.benefits_en if language == "en" else self.benefits_zh
 
     def points_for(self, amount: Decimal) -> int:
         if amount <= 0:
@@ -53,6 +66,27 @@ class TierScheme:
     @property
     def base(self) -> Tier:
         return self.tiers[0]
+
+    @property
+    def join_threshold(self) -> Decimal | None:
+        """The smallest single purchase that admits an applicant; None: anyone may join."""
+        amounts = [t.join_single_purchase for t in self.tiers if t.join_single_purchase is not None]
+        return min(amounts) if amounts else None
+
+    def joining_tier(self, purchase: Decimal | None) -> Tier | None:
+        """The tier an applicant joins at: the base tier in a scheme without a threshold;
+        otherwise the highest tier whose joining purchase `purchase` reaches (None: too small,
+        or none given)."""
+        if self.join_threshold is None:
+            return self.base
+        if purchase is None:
+            return None
+        reached = [
+            t
+            for t in self.tiers
+            if t.join_single_purchase is not None and purchase >= t.join_single_purchase
+        ]
+        return reached[-1] if reached else None
 
     def get(self, code: str) -> Tier:
         for tier in self.tiers:
@@ -122,6 +156,11 @@ def load_tier_scheme(path: Path) -> TierScheme:
                 qualify_visits=_optional_whole(row, "qualify_visits", where),
                 qualify_single_purchase=_optional_decimal(row, "qualify_single_purchase", where),
                 manual_grant=bool(row.get("manual_grant", False)),
+                join_single_purchase=_optional_decimal(row, "join_single_purchase", where),
+                birthday_gift_zh=_text(row, "birthday_gift_zh", where),
+                birthday_gift_en=_text(row, "birthday_gift_en", where),
+                benefits_zh=_texts(row, "benefits_zh", where),
+                benefits_en=_texts(row, "benefits_en", where),
             )
         except KeyError as missing:
             raise ConfigError(f"{where}: missing {missing}") from None
@@ -151,3 +190,17 @@ def _optional_whole(row: dict[str, object], key: str, where: str) -> int | None:
 
 def _optional_decimal(row: dict[str, object], key: str, where: str) -> Decimal | None:
     return _decimal(row[key], where) if key in row else None
+
+
+def _text(row: dict[str, object], key: str, where: str) -> str:
+    raw = row.get(key, "")
+    if not isinstance(raw, str):
+        raise ConfigError(f"{where}: {key} must be text, not {raw!r}")
+    return raw.strip()
+
+
+def _texts(row: dict[str, object], key: str, where: str) -> tuple[str, ...]:
+    raw = row.get(key, [])
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ConfigError(f"{where}: {key} must be a list of texts, not {raw!r}")
+    return tuple(item.strip() for item in raw)

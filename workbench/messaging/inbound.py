@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 
 from workbench.db.ids import saved_id
 from workbench.errors import InvalidPhoneNumber
+from workbench.members.consent import ConsentKind, ConsentMethod, record_consent
 from workbench.messaging.models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -60,12 +61,18 @@ def handle_inbound_sms(
     if member is None:
         return InboundResult("unknown_sender")
     word = (body or "").strip().upper().rstrip("。.!！")
-    if word in OPT_OUT:
-        member.sms_opt_out = True
-        return InboundResult("opted_out")
-    if word in OPT_IN:
-        member.sms_opt_out = False
-        return InboundResult("opted_in")
+    if word in OPT_OUT or word in OPT_IN:
+        # A consent record like any other (members/consent.py), which sets the flag.
+        record_consent(
+            session,
+            member,
+            kind=ConsentKind.SMS,
+            given=word in OPT_IN,
+            method=ConsentMethod.SMS_REPLY,
+            staff_id=None,
+            now=wb.registry.clock.now(),
+        )
+        return InboundResult("opted_in" if word in OPT_IN else "opted_out")
     if word in {"1", "2", "3", "4", "5"}:
         return _satisfaction(wb, session, saved_id(member), int(word))
     return InboundResult("ignored")

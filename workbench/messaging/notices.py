@@ -16,9 +16,17 @@ CHANNELS_BY_NOTICE = {
     "welcome": ("sms", "email"),
     "rejection": ("sms",),
     "card_lost": ("sms", "email"),
+    # The card steps: a found card unfrozen or a new number issued is also told by e-mail,
+    # like a freeze, so a member who did not ask for it hears of it.
+    "card_activated": ("sms",),
+    "card_found": ("sms", "email"),
+    "card_reissued": ("sms", "email"),
+    "card_replaced": ("sms",),
     "tier_change": ("sms", "email"),
     "complaint_update": ("sms",),
     "satisfaction_survey": ("sms",),
+    "termination_notice": ("sms", "email"),
+    "termination_withdrawn": ("sms",),
 }
 
 

@@ -77,6 +77,7 @@ class Outbox:
             "member_no": member.member_no,
             "card_last4": card.card_no[-4:] if card else "-",
             "tier": tier.label(language),
+            "birthday_gift": tier.birthday_gift(language),  # "" where the tier has none
         }
 
     def render(

@@ -15,13 +15,22 @@ NOTICES = (
     "welcome",
     "rejection",
     "card_lost",
+    "card_activated",
+    "card_found",
+    "card_reissued",
+    "card_replaced",
     "points_expiry",
     "birthday",
     "tier_change",
     "complaint_update",
     "satisfaction_survey",
     "monthly_care",
+    "termination_notice",
+    "termination_withdrawn",
+    "goods_reminder",
+    "goods_overdue",
     "complaint_escalation",
+    "application_returned",
 )
 PARTS = ("sms", "subject", "text", "html")
 

@@ -82,6 +82,27 @@ def monthly_care() -> None:
     log.info("monthly care mailing: %s", _wb().usecases.messages.mailing("monthly_care"))
 
 
+def goods_reminders() -> None:
+    result = _wb().usecases.goods.send_reminders()
+    log.info(
+        "stored goods reminders: %d before the date, %d overdue, %d not sendable",
+        result.due,
+        result.overdue,
+        result.skipped,
+    )
+
+
+def due_terminations() -> None:
+    run = _wb().usecases.termination.run_due(None)
+    if run.terminated or run.failed:
+        log.info(
+            "terminations: %d carried out, %d skipped, %d failed",
+            len(run.terminated),
+            run.skipped,
+            run.failed,
+        )
+
+
 def odoo_sync() -> None:
     """Pull from Odoo, then push back. Does nothing where Odoo is not configured; a run that
     fails is logged and the next interval tries again from the stored cursors."""

@@ -78,6 +78,16 @@ def job_plan(wb: Workbench) -> list[tuple[str, Callable[[], None], BaseTrigger]]
             jobs.monthly_care,
             CronTrigger.from_crontab(s.scheduler_care_cron, timezone=zone),
         ),
+        (
+            "goods_reminders",
+            jobs.goods_reminders,
+            CronTrigger.from_crontab(s.scheduler_goods_reminders_cron, timezone=zone),
+        ),
+        (
+            "due_terminations",
+            jobs.due_terminations,
+            CronTrigger.from_crontab(s.scheduler_terminations_cron, timezone=zone),
+        ),
         *(odoo if s.odoo_host else []),  # only where Odoo is configured
     ]
 

@@ -297,8 +297,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "stats.period": ("{months}：{first} 至 {last}", "{months}: {first} – {last}"),
     "stats.months": ("近{n}个月", "last {n} months"),
     "stats.note": (
-        "少于{n}人的组已隐藏（<{n}）；“-”表示随组隐藏或无可计算",
-        "Groups under {n} members hidden (<{n}); - hidden with its group, or n/a",
+        "<{n}：不足{n}人的组；已隐藏：这种组的合计，或仅为免由其他数字推算出这种组而隐藏"
+        "（本身并非不足{n}）；-：由隐藏数字计算，或无可计算",
+        "<{n}: a group under {n} members; hidden: the sum over such a group, or hidden only "
+        "so that no such group can be worked out from the others (not under {n} itself); "
+        "-: computed from a hidden figure, or n/a",
     ),
     "stats.loading": ("正在计算…", "Computing…"),
     "stats.all": ("全部门店", "All stores"),

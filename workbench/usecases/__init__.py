@@ -11,19 +11,26 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from workbench.usecases.admin import AdminDesk
+from workbench.usecases.applications import ApplicationDesk, application_desk
 from workbench.usecases.base import UnitOfWork
 from workbench.usecases.callbacks import CallbackDesk, callback_desk
 from workbench.usecases.calls import HotlineDesk, hotline_desk
+from workbench.usecases.cards import CardDesk, card_desk
 from workbench.usecases.complaints import ComplaintDesk
+from workbench.usecases.consent import ConsentDesk, consent_desk
 from workbench.usecases.dashboard import DashboardDesk, dashboard_desk
+from workbench.usecases.goods import GoodsDesk, goods_desk
 from workbench.usecases.members import MemberDesk, member_desk
 from workbench.usecases.messages import MessageDesk
 from workbench.usecases.odoo import OdooDesk
+from workbench.usecases.points import PointsDesk, points_desk
 from workbench.usecases.protection import ProtectionDesk, protection_desk
 from workbench.usecases.replies import ReplyDesk, reply_desk
 from workbench.usecases.sign_in import SignInDesk, sign_in_desk
 from workbench.usecases.statistics import StatisticsDesk
+from workbench.usecases.termination import TerminationDesk, termination_desk
 from workbench.usecases.tiers import TierDesk, tier_desk
+from workbench.usecases.till import TillDesk, till_desk
 
 if TYPE_CHECKING:
     from workbench.bootstrap import Services, Telephony
@@ -44,6 +51,13 @@ class UseCases:
     members: MemberDesk
     tiers: TierDesk
     protection: ProtectionDesk
+    termination: TerminationDesk
+    goods: GoodsDesk
+    consent: ConsentDesk
+    till: TillDesk
+    cards: CardDesk
+    applications: ApplicationDesk
+    points: PointsDesk
 
 
 def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
@@ -72,4 +86,11 @@ def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
         members=member_desk(s, uow),
         tiers=tier_desk(s, uow),
         protection=protection_desk(s, uow),
+        termination=termination_desk(s, uow),
+        goods=goods_desk(s, uow),
+        consent=consent_desk(s, uow),
+        till=till_desk(s, uow),
+        cards=card_desk(s, uow),
+        applications=application_desk(s, uow),
+        points=points_desk(s, uow),
     )

@@ -44,6 +44,7 @@ class HomeScreen(WorkbenchScreen[None]):
         super().__init__()
         self.grants: list[tuple[int, int, str, str, datetime]] = []
         self.waiting_calls: list[CallView] = []  # oldest first
+        self._returned_seen = 0  # the submitter's returned applications last told of
 
     def compose(self) -> ComposeResult:
         labels = self.app.labels
@@ -122,6 +123,15 @@ class HomeScreen(WorkbenchScreen[None]):
             return
         board = app.usecases.dashboard.home(app.staff)
         app.call_from_thread(self._show_home, board)
+        returned = app.usecases.applications.returned_count(app.staff)
+        app.call_from_thread(self._show_returned, returned)
+
+    def _show_returned(self, returned: int) -> None:
+        """Tells a submitter when applications come back for correction (once per change)."""
+        if returned > self._returned_seen:
+            notice = self.app.labels("applications.returned_notice", n=returned)
+            self.notify(notice, severity="warning", markup=False)
+        self._returned_seen = returned
 
     def _show_home(self, board: HomeBoard) -> None:
         self._show_due(board.callbacks_due)

@@ -125,3 +125,152 @@ def _fill(app: WorkbenchApp, options: OptionList, label_keys: list[str]) -> None
     for key in label_keys:
         options.add_option(Option(Text(app.labels(key))))
     options.focus()
+
+
+def _open_cards(member_no: str) -> Screen[None]:
+    from workbench.tui.screens.cards import CardsScreen
+
+    return CardsScreen(member_no)
+
+
+FOR_MEMBER.append(MemberEntry("cards.menu", ALL_COUNTER, _open_cards))
+
+
+def _open_till() -> Screen[None]:
+    from workbench.tui.screens.till import TillScreen
+
+    return TillScreen()
+
+
+# Not the hotline agents: purchases are recorded at a store (workbench/usecases/till.py).
+TILL_ROLES = frozenset({Role.SALES, Role.STORE_MANAGER, Role.SUPERVISOR, Role.ADMIN})
+COUNTER.append(CounterEntry("till.menu", TILL_ROLES, _open_till))
+
+
+def _open_application() -> Screen[None]:
+    from workbench.tui.screens.application_form import ApplicationFormScreen
+
+    return ApplicationFormScreen()
+
+
+def _open_review_queue() -> Screen[None]:
+    from workbench.tui.screens.review_queue import ReviewQueueScreen
+
+    return ReviewQueueScreen()
+
+
+def _open_returned() -> Screen[None]:
+    from workbench.tui.screens.application_form import ReturnedApplicationsScreen
+
+    return ReturnedApplicationsScreen()
+
+
+# Applications (workbench/usecases/applications.py): filled in at a store, reviewed by customer
+# service; whoever submitted one (a hotline registration too) corrects it when it is returned.
+COUNTER.append(
+    CounterEntry(
+        "applications.menu_submit", frozenset({Role.SALES, Role.STORE_MANAGER}), _open_application
+    )
+)
+COUNTER.append(
+    CounterEntry(
+        "applications.menu_queue",
+        frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+        _open_review_queue,
+    )
+)
+COUNTER.append(CounterEntry("applications.menu_returned", ALL_COUNTER, _open_returned))
+
+
+def _open_store_goods() -> Screen[None]:
+    from workbench.tui.screens.goods import GoodsScreen
+
+    return GoodsScreen()
+
+
+def _open_member_goods(member_no: str) -> Screen[None]:
+    from workbench.tui.screens.goods import GoodsScreen
+
+    return GoodsScreen(member_no)
+
+
+# Stored goods (workbench/usecases/goods.py): store staff, supervisors and admins keep and hand
+# over; agents look.
+COUNTER.append(CounterEntry("goods.store_menu", ALL_COUNTER, _open_store_goods))
+FOR_MEMBER.append(MemberEntry("goods.menu", ALL_COUNTER, _open_member_goods))
+
+
+def _open_consent(member_no: str) -> Screen[None]:
+    from workbench.tui.screens.consent import ConsentScreen
+
+    return ConsentScreen(member_no)
+
+
+# Consent to sharing and marketing (workbench/usecases/consent.py): whoever serves the member.
+FOR_MEMBER.append(MemberEntry("consent.menu", ALL_COUNTER, _open_consent))
+
+
+def _open_points(screen: str) -> Callable[[str], Screen[None]]:
+    def opens(member_no: str) -> Screen[None]:
+        from workbench.tui.screens import points
+
+        opened: Screen[None] = getattr(points, screen)(member_no)
+        return opened
+
+    return opens
+
+
+def _open_gifts() -> Screen[None]:
+    from workbench.tui.screens.gifts import GiftCatalogueScreen
+
+    return GiftCatalogueScreen()
+
+
+# Points (workbench/usecases/points.py): agents, sales, store managers and supervisors redeem;
+# whoever serves the member credits the activity rules of their role and sees the ledger;
+# supervisors and administrators adjust and manage the catalogue (the others see it).
+REDEEMING = frozenset({Role.AGENT, Role.SALES, Role.STORE_MANAGER, Role.SUPERVISOR})
+FOR_MEMBER.append(MemberEntry("points.menu_redeem", REDEEMING, _open_points("RedeemScreen")))
+FOR_MEMBER.append(
+    MemberEntry("points.menu_credit", ALL_COUNTER, _open_points("CreditActivityScreen"))
+)
+FOR_MEMBER.append(MemberEntry("points.menu_ledger", ALL_COUNTER, _open_points("LedgerScreen")))
+FOR_MEMBER.append(
+    MemberEntry("points.menu_adjust", SUPERVISING, _open_points("AdjustPointsScreen"))
+)
+COUNTER.append(CounterEntry("points.menu_catalogue", ALL_COUNTER, _open_gifts))
+
+
+def _open_pending_terminations() -> Screen[None]:
+    from workbench.tui.screens.termination import PendingTerminationsScreen
+
+    return PendingTerminationsScreen()
+
+
+def _open_termination(step: str, member_no: str) -> Screen[None]:
+    from workbench.tui.screens import termination
+
+    screens = {
+        "request": termination.TerminationRequestScreen,
+        "notice": termination.TerminationNoticeScreen,
+        "withdraw": termination.TerminationWithdrawScreen,
+    }
+    return screens[step](member_no)
+
+
+# Termination (workbench/usecases/termination.py): whoever serves the member records a request
+# to leave and its withdrawal; supervisors and administrators give notice, end one now, list.
+COUNTER.append(CounterEntry("termination.menu_pending", SUPERVISING, _open_pending_terminations))
+FOR_MEMBER.append(
+    MemberEntry(
+        "termination.menu_request", ALL_COUNTER, lambda no: _open_termination("request", no)
+    )
+)
+FOR_MEMBER.append(
+    MemberEntry("termination.menu_notice", SUPERVISING, lambda no: _open_termination("notice", no))
+)
+FOR_MEMBER.append(
+    MemberEntry(
+        "termination.menu_withdraw", ALL_COUNTER, lambda no: _open_termination("withdraw", no)
+    )
+)

@@ -368,7 +368,7 @@ class ProfileScreen(WorkbenchScreen[None]):
             app.usecases.members.schedule_callback(staff, view.member_id, reason, days)
             done = app.labels("schedule.done", days=days)
         else:  # lost
-            card_no = app.usecases.members.report_lost(staff, view.member_no)
+            card_no = app.usecases.cards.report_lost(staff, view.member_no).card_no
             done = app.labels("lost.done", last4=card_no[-4:])
         app.call_from_thread(self._acted, what, done)
 

@@ -1,0 +1,72 @@
+"""Labels of the cards screen (a member's card history and its lifecycle steps)."""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    "cards.menu": (
+        "会员卡（激活、挂失、解挂、补卡、换卡）",
+        "Cards (activate, lost, found, reissue)",
+    ),
+    "cards.title": ("会员卡 · {member}", "Cards · {member}"),
+    "cards.loading": ("正在读取会员卡…", "Reading the cards…"),
+    "cards.offered": ("可办理：{steps}", "You may: {steps}"),
+    "cards.nothing": ("当前卡没有可由您办理的业务", "Nothing you may do with the current card"),
+    "cards.col.card": ("卡号", "Card"),
+    "cards.col.status": ("状态", "Status"),
+    "cards.col.issued": ("发卡", "Issued"),
+    "cards.col.activated": ("激活", "Activated"),
+    "cards.col.lost": ("挂失", "Lost"),
+    "cards.col.closed": ("停用", "Closed"),
+    "cards.col.current": ("当前", "Current"),
+    "cards.status.issued": ("待激活", "issued"),
+    "cards.status.active": ("正常", "active"),
+    "cards.status.lost": ("挂失冻结", "lost (frozen)"),
+    "cards.status.replaced": ("已换卡", "replaced"),
+    "cards.status.damaged": ("损坏换卡", "damaged"),
+    "cards.status.terminated": ("已注销", "terminated"),
+    "cards.step.activate": ("F5 激活", "F5 activate"),
+    "cards.step.lost": ("F6 挂失", "F6 report lost"),
+    "cards.step.found": ("F7 解除挂失", "F7 found"),
+    "cards.step.reissue": ("F8 补办新卡", "F8 reissue"),
+    "cards.step.replace": ("F9 损坏换卡", "F9 replace damaged"),
+    "cards.confirm.lost": (
+        "挂失会员 {member_no} 的卡 {card_no}？卡将立即冻结。",
+        "Report card {card_no} of member {member_no} lost? It is frozen at once.",
+    ),
+    "cards.confirm.found": (
+        "会员已找回卡 {card_no}？解除冻结后可正常使用。",
+        "Has the member found card {card_no}? It becomes usable again.",
+    ),
+    "cards.confirm.reissue": (
+        "为会员 {member_no} 补办新卡？挂失的卡 {card_no} 将永久作废。",
+        "Reissue a card for member {member_no}? Lost card {card_no} is closed for good.",
+    ),
+    "cards.confirm.replace": (
+        "为会员 {member_no} 更换损坏的卡 {card_no}？旧卡将作废。",
+        "Replace damaged card {card_no} of member {member_no}? The old card is closed.",
+    ),
+    "cards.submit.lost": ("挂失", "Report lost"),
+    "cards.submit.found": ("解除挂失", "Unfreeze"),
+    "cards.submit.reissue": ("补办", "Reissue"),
+    "cards.submit.replace": ("换卡", "Replace"),
+    "cards.done.activate": ("卡 {card_no} 已激活", "Card {card_no} is active"),
+    "cards.done.lost": ("卡 {card_no} 已挂失冻结", "Card {card_no} is frozen"),
+    "cards.done.found": ("卡 {card_no} 已解除挂失", "Card {card_no} is usable again"),
+    "cards.done.reissue": ("新卡 {card_no} 已补办", "New card {card_no} issued"),
+    "cards.done.replace": ("新卡 {card_no} 已换发", "Replacement card {card_no} issued"),
+    "cards.activate.title": (
+        "激活卡 {card_no}：请输入顾客提供的手机号（须与申请时一致）",
+        "Activate card {card_no}: the phone the customer gives (as on the application)",
+    ),
+    "cards.activate.phone": ("手机号", "Phone number"),
+    "cards.activate.submit": ("激活", "Activate"),
+    "key.Activate card": ("激活", "Activate card"),
+    "key.Card found": ("解除挂失", "Card found"),
+    "key.Reissue card": ("补卡", "Reissue card"),
+    "key.Replace card": ("换卡", "Replace card"),
+    # The members' notices of the card steps, as the profile's message log names them.
+    "template.card_activated": ("开卡确认", "Card activated"),
+    "template.card_found": ("解除挂失确认", "Card unfrozen"),
+    "template.card_reissued": ("补卡确认", "Card reissued"),
+    "template.card_replaced": ("换卡确认", "Card replaced"),
+}

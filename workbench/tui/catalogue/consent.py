@@ -1,0 +1,41 @@
+"""Labels of the consent screen."""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    "consent.menu": ("授权与营销同意", "Consent and marketing"),
+    "consent.title": ("会员 {member_no} 的授权同意", "Consents of member {member_no}"),
+    "consent.now": ("当前状态", "Now"),
+    "consent.history": ("记录（最新在前，不可改写）", "History (newest first, never rewritten)"),
+    "consent.kind": ("同意事项", "Consent to"),
+    "consent.how": ("会员如何表示", "How the member said it"),
+    "consent.col.kind": ("事项", "Kind"),
+    "consent.col.state": ("状态", "State"),
+    "consent.col.since": ("自", "Since"),
+    "consent.col.how": ("方式", "How"),
+    "consent.col.by": ("记录人", "Recorded by"),
+    "consent.col.when": ("时间", "When"),
+    "consent.given": ("已同意", "given"),
+    "consent.not_given": ("未同意", "not given"),
+    "consent.withdrawn": ("已撤回", "withdrawn"),
+    "consent.before_records": ("（原有设置）", "(as before records)"),
+    "consent.kind.partner_offers": ("向合作伙伴提供信息（优惠）", "Sharing: partners' offers"),
+    "consent.kind.group_companies": ("向集团关联公司提供信息", "Sharing: group companies"),
+    "consent.kind.sms": ("短信营销", "Marketing by SMS"),
+    "consent.kind.email": ("邮件营销", "Marketing by e-mail"),
+    "consent.kind.phone": ("电话营销", "Marketing calls"),
+    "consent.how.signed_form": ("门店签字表格", "Signed form in store"),
+    "consent.how.phone": ("电话", "By phone"),
+    "consent.how.online": ("线上", "Online"),
+    "consent.how.sms_reply": ("短信回复", "SMS reply"),
+    "consent.how.carried_over": ("沿用原有设置", "Carried over"),
+    "consent.choose": ("请选择事项和方式", "Choose what and how"),
+    "consent.confirm_withdraw": (
+        "确认撤回会员 {member_no} 的“{kind}”同意？",
+        "Withdraw member {member_no}'s consent to {kind}?",
+    ),
+    "consent.withdraw_submit": ("撤回同意", "Withdraw"),
+    "consent.saved": ("已记录", "Recorded"),
+    "key.Give consent": ("记录同意", "Give consent"),
+    "key.Withdraw consent": ("撤回同意", "Withdraw consent"),
+}

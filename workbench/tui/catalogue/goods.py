@@ -1,0 +1,40 @@
+"""Labels of the stored-goods screens (a member's lots, a store's)."""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    "goods.menu": ("存货（寄存商品）", "Stored goods"),
+    "goods.store_menu": ("门店存货", "Store's stored goods"),
+    "goods.title": ("会员 {member_no} 的存货", "Stored goods of member {member_no}"),
+    "goods.store_title": ("门店存货（仍在店内）", "Goods held at the store"),
+    "goods.store_all": ("全部门店", "every store"),
+    "goods.store": ("门店代码（总部可填，门店员工留空）", "Store code (head office; blank: yours)"),
+    "goods.item": ("商品（如 燕窝礼盒 500g）", "Item (e.g. bird's nest gift box 500g)"),
+    "goods.quantity": ("数量", "Quantity"),
+    "goods.until": ("领取期限 YYYY-MM-DD", "Pick up by YYYY-MM-DD"),
+    "goods.pickup_quantity": ("领取数量（所选存货）", "Quantity handed over (selected lot)"),
+    "goods.col.no": ("编号", "No."),
+    "goods.col.member": ("会员", "Member"),
+    "goods.col.store": ("门店", "Store"),
+    "goods.col.item": ("商品", "Item"),
+    "goods.col.held": ("在店/寄存", "Held/kept"),
+    "goods.col.until": ("领取期限", "Pick up by"),
+    "goods.col.status": ("状态", "Status"),
+    "goods.col.by": ("登记人", "Recorded by"),
+    "goods.status.held": ("在店", "held"),
+    "goods.status.overdue": ("已过期限", "overdue"),
+    "goods.status.picked_up": ("已领完", "picked up"),
+    "goods.status.settled": ("终止时结算", "settled"),
+    "goods.none": ("没有存货", "No stored goods"),
+    "goods.overdue_only": ("只看已过期限的", "Overdue only"),
+    "goods.view_only": ("您的角色只能查看存货", "Your role may only look"),
+    "goods.pick_a_lot": ("请先在列表中选择一笔存货", "Choose a lot in the list first"),
+    "goods.recorded": ("已登记存货 #{goods_id}", "Goods #{goods_id} recorded"),
+    "goods.picked": (
+        "存货 #{goods_id}：领取 {taken}，仍在店 {left}",
+        "Goods #{goods_id}: {taken} handed over, {left} still held",
+    ),
+    "key.Record goods": ("登记存货", "Record goods"),
+    "key.Hand over": ("领取", "Hand over"),
+    "key.Overdue only": ("只看过期", "Overdue only"),
+}
