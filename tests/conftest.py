@@ -79,12 +79,17 @@ def pg_database_url():
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path, sqlite_template) -> str:
     if request.param == "sqlite":
-        path = tmp_path / "workbench.db"
-        shutil.copyfile(sqlite_template, path)
-        return f"sqlite:///{path}"
+        return sqlite_copy(tmp_path, sqlite_template)
     url = request.getfixturevalue("pg_database_url")
     _empty_postgres(url)
     return url
+
+
+def sqlite_copy(tmp_path, template) -> str:
+    """A fresh migrated SQLite database for one test: a copy of the run's template file."""
+    path = tmp_path / "workbench.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 def _empty_postgres(url: str) -> None:

@@ -1,20 +1,19 @@
-from functools import cache
-
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from tests.conftest import sqlite_copy
+from tests.factories import password_hash
 from tests.tui.harness import PASSWORD
 from workbench.bootstrap import build
 from workbench.members.models import Staff
 
 
-@cache
-def cheap_password_hash() -> str:
-    """An argon2 hash of PASSWORD with the smallest cost: signing in verifies it for real (the
-    hash names its own parameters) in microseconds, where the production cost takes a fifth
-    of a second of CPU at every sign-in of every test."""
-    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+@pytest.fixture(params=["sqlite"])
+def db_url(tmp_path, sqlite_template) -> str:
+    """The screens run on SQLite only. They call use cases and nothing below them, and the use
+    cases run on both backends in tests/integration (the hotline's PostgreSQL events too, in
+    test_screen_pop.py); a second backend under a Pilot adds minutes and no case."""
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 @pytest.fixture
@@ -30,6 +29,6 @@ def tui_world(wb, world):
     """The integration `world`, with a password for every staff member."""
     with wb.sessions() as session:
         for staff in session.scalars(select(Staff)):
-            staff.password_hash = cheap_password_hash()
+            staff.password_hash = password_hash(PASSWORD)
         session.commit()
     return world
