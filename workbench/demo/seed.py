@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from workbench.db.engine import refresh_planner_statistics
 from workbench.demo import bulk
 from workbench.demo.generators import REGIONS, FakePerson, PersonFactory
 from workbench.errors import WorkbenchError
 from workbench.members.gifts import GiftCatalogue
+from workbench.members.goods import GoodsStatus, StoredGoods
 from workbench.members.models import (
     CardStatus,
     Member,
@@ -89,6 +90,7 @@ def seed(
         wb.ledger.expire_due(session)  # points earned over two years ago have expired
         # The gift catalogue of config/rewards.toml (idempotent, like `gifts import`).
         GiftCatalogue(wb.ledger).import_rewards(session, wb.ledger.rewards.values())
+        _stored_goods(session, rng, now)
         session.commit()
     count = complaints if complaints is not None else min(members // 5, 3000)
     if count:
@@ -98,6 +100,41 @@ def seed(
     _tally(wb, summary)
     refresh_planner_statistics(wb.sessions)
     return summary
+
+
+GOODS_ITEMS = (
+    "羽绒服（改衣）",
+    "燕窝礼盒",
+    "定制西装",
+    "茶叶礼盒",
+    "皮鞋（保养）",
+    "羊绒大衣（干洗）",
+)
+
+
+def _stored_goods(session: Session, rng: random.Random, now: datetime) -> None:
+    """Goods some members left at their store (about one active member in 40): most due in the
+    coming weeks, some already overdue, so the store's list and the reminders have work."""
+    active = session.execute(
+        select(col(Member.id), col(Member.store_id)).where(
+            col(Member.status) == MemberStatus.ACTIVE
+        )
+    ).all()
+    for member_id, store_id in rng.sample(active, len(active) // 40):
+        kept = now - timedelta(days=rng.randint(3, 60))
+        quantity = rng.randint(1, 3)
+        session.add(
+            StoredGoods(
+                member_id=member_id,
+                store_id=store_id,
+                item=rng.choice(GOODS_ITEMS),
+                initial_quantity=quantity,
+                quantity=quantity,
+                status=GoodsStatus.HELD,
+                kept_since=kept,
+                pick_up_by=(kept + timedelta(days=rng.choice((30, 45, 60)))).date(),
+            )
+        )
 
 
 def _stores_and_staff(wb: Services, count: int, now: datetime, summary: SeedSummary):
