@@ -294,13 +294,13 @@ def _same_purchase(
     if purchase.member_id != member.id:
         raise ValidationError(
             "receipt",
-            f"receipt {receipt} at {store_code} is already recorded for another member: "
+            f"{receipt} at {store_code} is already recorded for another member: "
             "check the receipt number",
         )
     if purchase.amount != amount:
         raise ValidationError(
             "receipt",
-            f"receipt {receipt} at {store_code} is already recorded for {purchase.amount} "
+            f"{receipt} at {store_code} is already recorded for {purchase.amount} "
             "yuan: check the receipt number and the amount",
         )
 
