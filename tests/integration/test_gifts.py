@@ -216,6 +216,16 @@ def test_a_configured_gift_is_loaded_on_first_redemption(wb, people):
     assert [g.code for g in wb.usecases.points.gifts(people.agent)] == ["voucher-50"]
 
 
+def test_a_fresh_database_offers_the_configured_gifts(wb, people):
+    """The redeem screen offers what redeeming accepts, before anyone imported the catalogue."""
+    member_no, _ = new_member(wb, people, 1000)
+    offered = {g.code for g in wb.usecases.points.redeem_form(people.sales, member_no).gifts}
+    assert offered == set(wb.ledger.rewards)
+    wb.usecases.points.retire(people.supervisor, "gift-100")
+    offered = {g.code for g in wb.usecases.points.redeem_form(people.sales, member_no).gifts}
+    assert "gift-100" not in offered  # a retired item stays retired
+
+
 def test_activity_credit_by_rule_with_its_daily_cap(wb, people, desk, clock):
     member_no, member_id = new_member(wb, people)
     assert [r.code for r in desk.activity_rules(people.agent)] == ["survey"]

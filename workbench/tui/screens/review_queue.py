@@ -133,7 +133,11 @@ class ReviewQueueScreen(WorkbenchScreen[None]):
             "applications.approved",
             member_no=decision.member_no,
             card_no=decision.card_no or "—",
-            tier=decision.tier_code or "—",
+            tier=(
+                self.app.wb.scheme.get(decision.tier_code).label(labels.language)
+                if decision.tier_code
+                else "—"
+            ),
         )
         self.notify(message, markup=False)
         self.load()
