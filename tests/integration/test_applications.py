@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.factories import add_staff, add_store, application, fake_id_number, fake_phone
 from workbench.bootstrap import build
@@ -265,3 +265,38 @@ def test_store_scheme_tiers_carry_the_seed_values(store_wb):
     assert tiers["standard"].points_for(Decimal("199.99")) == 1
     assert "免费送货" in tiers["diamond"].benefits("zh-CN")
     assert "Member-only goods" in tiers["gold"].benefits("en")
+
+
+def test_an_application_no_staff_member_submitted_is_corrected_by_customer_service(wb, people):
+    """An application from the web (no submitter): returned, it goes to customer service's
+    returned list rather than to no one, and they correct and resubmit it."""
+    from workbench.members.models import MemberEvent
+
+    with wb.sessions() as session:
+        member = wb.registry.apply(session, application=application(), actor=people.sales)
+        session.execute(
+            update(MemberEvent).where(MemberEvent.member_id == member.id).values(staff_id=None)
+        )
+        session.commit()
+        member_no = member.member_no
+    desk = wb.usecases.applications
+    desk.reject(people.agent, member_no, "请补充邮箱")
+    assert [line.member_no for line in desk.returned(people.supervisor)] == [member_no]
+    assert desk.returned(people.sales) == []  # not theirs any more than anyone's
+    desk.resubmit(people.agent, member_no, ApplicationChanges(email="web@example.com"))
+    assert [line.member_no for line in desk.queue(people.agent).lines] == [member_no]
+
+
+def test_marketing_consent_is_given_only_when_the_applicant_says_so(wb, people):
+    from workbench.members.models import Member
+
+    quiet = wb.usecases.applications.submit(people.sales, _input())
+    willing = wb.usecases.applications.submit(people.sales, _input(consent_marketing=True))
+    with wb.sessions() as session:
+        consent = {
+            m.member_no: m.consent_marketing
+            for m in session.scalars(
+                select(Member).where(Member.member_no.in_([quiet.member_no, willing.member_no]))
+            )
+        }
+    assert consent == {quiet.member_no: False, willing.member_no: True}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlmodel import Session, col
 
 from workbench.clock import Clock
@@ -80,7 +80,7 @@ class ApplicationInput:
     store_code: str | None = None  # None: the actor's store
     purchase_amount: str | None = None  # the qualifying purchase, where the scheme needs one
     purchase_receipt: str | None = None
-    consent_marketing: bool = True
+    consent_marketing: bool = False  # given only when the applicant says so (opt-in)
 
 
 @dataclass(frozen=True)
@@ -398,10 +398,7 @@ class ApplicationDesk:
                         Store, col(Store.id) == col(Member.store_id)
                     )
                 )
-                .where(
-                    col(Member.status) == MemberStatus.REJECTED,
-                    col(MemberEvent.staff_id) == actor.id,
-                )
+                .where(col(Member.status) == MemberStatus.REJECTED, _corrected_by(actor))
                 .order_by(col(Member.reviewed_at), col(Member.id))
             ).all()
             return [
@@ -488,9 +485,11 @@ class ApplicationDesk:
                 "member", f"application {member.member_no} is {member.status}, not returned"
             )
         submission = latest_submission(session, saved_id(member))
-        submitted_by_actor = submission is not None and submission.staff_id == actor.id
+        submitted_by = submission.staff_id if submission is not None else None
+        submitted_by_actor = submitted_by is not None and submitted_by == actor.id
         manages_store = actor.role == Role.STORE_MANAGER and actor.store_id == member.store_id
-        if not (submitted_by_actor or manages_store):
+        unowned = submitted_by is None and actor.role in REVIEWERS  # online, partner: ours
+        if not (submitted_by_actor or manages_store or unowned):
             raise PermissionDenied(
                 f"application {member.member_no} was submitted by someone else: "
                 "they correct it, or their store manager"
@@ -531,6 +530,15 @@ def _agrees_with_id(id_number: str, gender: str | None, birthday: str | None) ->
             raise ValidationError("birthday", "a date as YYYY-MM-DD") from None
         if day != card.birthday:
             raise ValidationError("birthday", "does not agree with the ID-card number")
+
+
+def _corrected_by(actor: Staff) -> ColumnElement[bool]:
+    """Whose returned applications `actor` corrects: their own; and customer service those no
+    staff member submitted (online, by a partner), which would otherwise reach no one."""
+    own = col(MemberEvent.staff_id) == actor.id
+    if actor.role in REVIEWERS:
+        return or_(own, col(MemberEvent.staff_id).is_(None))
+    return own
 
 
 def application_desk(s: Services, uow: UnitOfWork) -> ApplicationDesk:
