@@ -240,6 +240,8 @@ async def test_a_membership_from_application_to_erasure(wb, tui_world, clock):
         assert "1500" in _text(redeem, "#redeem-title") and "林**" in _text(redeem, "#redeem-title")
         redeem.query_one("#redeem-gift", Select).value = "gift-100"
         await desk.press("ctrl+s")
+        await desk.shown(ConfirmScreen)
+        await desk.click("#modal-submit")
         await desk.done("redeem")
         await desk.notified(member_no)
         await desk.done("load")
@@ -266,6 +268,8 @@ async def test_a_membership_from_application_to_erasure(wb, tui_world, clock):
         notice = await journey.for_member("termination.menu_notice", TerminationNoticeScreen)
         assert "已申请" in _text(notice, "#termination-status")
         await desk.press("ctrl+s")
+        await desk.shown(ConfirmScreen)
+        await desk.click("#modal-submit")
         await desk.done("give_notice")
         told = await desk.notified("终止通知")
         assert member_no in told and "2 条消息" in told  # SMS and e-mail, with the date

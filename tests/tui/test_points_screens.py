@@ -57,6 +57,8 @@ async def test_redeem_refused_then_done_with_voucher_codes(wb, tui_world):
         screen.query_one("#redeem-gift", Select).value = "gift-100"
         await desk.fill("#redeem-quantity", "2")  # 2,000 points: more than the balance
         await desk.press("ctrl+s")
+        await desk.shown(ConfirmScreen)  # points spent are not given back: asked first
+        await desk.click("#modal-submit")
         await desk.done("redeem")
         assert "the balance is 1500" in _text(screen, ".points-error")
         assert quantity.value == "2" and isinstance(desk.app.screen, RedeemScreen)
@@ -68,6 +70,8 @@ async def test_redeem_refused_then_done_with_voucher_codes(wb, tui_world):
         screen.query_one("#redeem-gift", Select).value = "voucher-50"
         await desk.fill("#redeem-quantity", "2")
         await desk.press("ctrl+s")
+        await desk.shown(ConfirmScreen)
+        await desk.click("#modal-submit")
         await desk.done("redeem")
         await desk.notified(world.member_no)
         await desk.done("load")

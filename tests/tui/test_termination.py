@@ -90,7 +90,10 @@ async def test_supervisor_gives_notice_then_ends_it_now_after_confirming(wb, tui
         await _profile(desk, world.app.phone)
         screen = await _from_member_menu(desk, "termination.menu_notice", TerminationNoticeScreen)
         assert "已申请" in _text(screen, "#termination-status")
-        await desk.press("ctrl+s")
+        await desk.press("ctrl+s")  # the notice goes out at once: asked first, Cancel focused
+        confirm = await desk.shown(ConfirmScreen)
+        assert confirm.focused is not None and confirm.focused.id == "modal-cancel"
+        await desk.click("#modal-submit")
         await desk.done("give_notice")
         told = await desk.notified("2026-04-01")
         assert world.member_no in told

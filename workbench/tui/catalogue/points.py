@@ -140,4 +140,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "key.Add gift": ("新增礼品", "Add gift"),
     "key.Gift stock": ("调整库存", "Stock"),
     "key.Retire gift": ("下架", "Retire"),
+    "points.confirm_redeem": (
+        "为会员 {member_no} 兑换 {gift} × {quantity}？积分扣除后不退回。",
+        "Redeem {gift} × {quantity} for member {member_no}? Points spent are not given back.",
+    ),
+    "points.confirm_redeem_submit": ("兑换", "Redeem"),
 }

@@ -86,4 +86,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "key.Terminate now": ("立即终止", "Terminate now"),
     "key.Record withdrawal": ("登记撤回", "Record withdrawal"),
     "key.Reload terminations": ("刷新", "Reload"),
+    "termination.confirm_notice": (
+        "向会员 {member_no} 发出终止通知？通知将立即以短信和邮件发送。",
+        "Give member {member_no} notice of termination? It is sent by SMS and e-mail at once.",
+    ),
+    "termination.confirm_notice_submit": ("发出通知", "Send the notice"),
 }

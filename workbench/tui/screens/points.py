@@ -126,7 +126,18 @@ class RedeemScreen(_PointsScreen):
             error = ValidationError("reward", labels("points.gift_needed"))
             show_invalid(self, error, message=".points-error", inputs=REDEEM_INPUTS)
             return
-        self.redeem(str(gift), quantity)
+        from workbench.tui.screens.actions import ConfirmScreen
+
+        # Points spent are not given back: asked first.
+        question = labels(
+            "points.confirm_redeem", gift=str(gift), quantity=quantity, member_no=self.member_no
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.redeem(str(gift), quantity)
+
+        self.app.push_screen(ConfirmScreen(question, "points.confirm_redeem_submit"), confirmed)
 
     @desk_work(exclusive=True, group="redeem")
     def redeem(self, gift: str, quantity: int) -> None:

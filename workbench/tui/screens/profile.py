@@ -61,6 +61,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         self.call_id = call_id  # the call this member is being served on, if any
         self.profile: MemberProfile | None = None
         self.ended = False
+        self._resumed_once = False  # the first resume is the screen's own opening
 
     def compose(self) -> ComposeResult:
         labels = self.app.labels
@@ -87,6 +88,13 @@ class ProfileScreen(WorkbenchScreen[None]):
         self._render_view()
         self.load_service_data()
         self.set_interval(1, self._tick)
+
+    def on_screen_resume(self) -> None:
+        # Back from work done for the member (Ctrl+A: a card replaced, points redeemed): what
+        # the profile shows is read again, so nobody quotes the balance from before.
+        if self._resumed_once and self.view is not None:
+            self.load_service_data()
+        self._resumed_once = True
 
     def relabel(self) -> None:
         self._render_view()

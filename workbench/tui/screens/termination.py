@@ -169,7 +169,19 @@ class TerminationNoticeScreen(_MemberTermination):
         return True
 
     def action_give_notice(self) -> None:
-        self.give_notice(str(self.query_one("#termination-reason", Select).value))
+        from workbench.tui.screens.actions import ConfirmScreen
+
+        # The notice goes out to the member by SMS and e-mail at once: asked first.
+        reason = str(self.query_one("#termination-reason", Select).value)
+        question = self.app.labels("termination.confirm_notice", member_no=self.member_no)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.give_notice(reason)
+
+        self.app.push_screen(
+            ConfirmScreen(question, "termination.confirm_notice_submit"), confirmed
+        )
 
     @desk_work(exclusive=True, group="termination-step")
     def give_notice(self, reason: str) -> None:
