@@ -37,7 +37,9 @@ def submit_command(
         None, "--purchase-amount", help="Qualifying purchase in yuan (threshold schemes)."
     ),
     receipt: str = typer.Option(None, "--receipt", help="Receipt number of that purchase."),
-    marketing: bool = typer.Option(True, "--marketing/--no-marketing"),
+    marketing: bool = typer.Option(
+        False, "--marketing/--no-marketing", help="The applicant agrees to marketing messages."
+    ),
 ) -> None:
     """Submit an application at your store; customer service reviews it."""
     submitted = state.workbench().usecases.applications.submit(

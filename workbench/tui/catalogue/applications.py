@@ -106,4 +106,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "key.Approve application": ("通过申请", "Approve"),
     "key.Return application": ("退回申请", "Return"),
     "key.Send application": ("提交申请", "Submit"),
+    "applications.marketing": (
+        "会员同意接收营销短信和邮件（由会员本人选择）",
+        "The applicant agrees to marketing SMS and e-mail (their own choice)",
+    ),
 }

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Header, Input, Select, Static
+from textual.widgets import Checkbox, DataTable, Header, Input, Select, Static
 
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.members.models import Channel
@@ -88,6 +88,8 @@ class ApplicationFormScreen(WorkbenchScreen[None]):
             yield Select([], prompt=labels("applications.channel"), id="app-channel")
             if not self.member_no:
                 yield Select([], prompt=labels("applications.store"), id="app-store")
+                # Opt-in: unticked unless the applicant says yes.
+                yield Checkbox(labels("applications.marketing"), id="app-marketing")
             yield Static("", id="application-error", markup=False)
         yield TranslatedFooter()
 
@@ -171,6 +173,7 @@ class ApplicationFormScreen(WorkbenchScreen[None]):
                 store_code=str(store) if store else None,
                 purchase_amount=self._value("purchase_amount") or None,
                 purchase_receipt=self._value("purchase_receipt") or None,
+                consent_marketing=self.query_one("#app-marketing", Checkbox).value,
             )
         )
 
