@@ -124,6 +124,8 @@ def _fill(app: WorkbenchApp, options: OptionList, label_keys: list[str]) -> None
         options.add_option(Option(Text(app.labels("desk.nothing")), disabled=True))
     for key in label_keys:
         options.add_option(Option(Text(app.labels(key))))
+    if label_keys:
+        options.highlighted = 0  # Enter takes the first; Down moves to the second
     options.focus()
 
 
