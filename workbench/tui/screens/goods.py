@@ -51,6 +51,15 @@ class GoodsScreen(WorkbenchScreen[None]):
     def handles(self) -> bool:
         return Role(self.app.staff.role) in HANDLERS
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the keys that do something here are offered: recording needs a member, and
+        recording or handing over needs a role that handles goods."""
+        if action == "record":
+            return self.member_no is not None and self.handles
+        if action == "hand_over":
+            return self.handles
+        return True
+
     def compose(self) -> ComposeResult:
         labels = self.app.labels
         yield Header()
