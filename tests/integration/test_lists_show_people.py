@@ -43,6 +43,9 @@ def test_grants_name_the_member(wb, world, run_cli):
     assert grant.member == _member(world)
     code, out, _ = run_cli("grants", "list", "--to", "agent", user="supervisor")
     assert code == 0 and world.member_no in out and MASKED in out and "member id" not in out
+    # The agent's own list on the home screen: number and masked name.
+    (live,) = wb.usecases.dashboard.live_grants(world.staff["agent"])
+    assert (live.member_no, live.masked_name) == (world.member_no, MASKED)
 
 
 def test_change_requests_name_the_member_and_who_asked(wb, world, run_cli):

@@ -523,12 +523,13 @@ class MemberAccess:
             session.commit()
             return grant
 
-    def live_grants_overview(self, staff_id: int) -> list[tuple[AccessGrant, str]]:
-        """A staff member's live grants with the member numbers (no personal data)."""
+    def live_grants_overview(self, staff_id: int) -> list[tuple[AccessGrant, str, str]]:
+        """A staff member's live grants with each member's number and masked name (the grant
+        is what lets them see the member; nothing in clear)."""
         now = self.clock.now()
         with self.sessions() as session:
             rows = session.execute(
-                select(AccessGrant, col(Member.member_no))
+                select(AccessGrant, Member)
                 .join(Member, col(Member.id) == col(AccessGrant.member_id))
                 .where(
                     col(AccessGrant.staff_id) == staff_id,
@@ -538,7 +539,10 @@ class MemberAccess:
                 )
                 .order_by(col(AccessGrant.ends_at))
             ).all()
-        return [(grant, member_no) for grant, member_no in rows]
+            return [
+                (grant, member.member_no, _masked_name(self.registry, member))
+                for grant, member in rows
+            ]
 
     def grants_of(
         self, session: Session, staff_id: int, *, live_only: bool = True
@@ -551,3 +555,7 @@ class MemberAccess:
                 or_(col(AccessGrant.revoked_at).is_(None), col(AccessGrant.revoked_at) > now),
             )
         return list(session.scalars(query.order_by(col(AccessGrant.ends_at))))
+
+
+def _masked_name(registry: MemberRegistry, member: Member) -> str:
+    return MASKERS["name"](registry.decrypt(member, ("name",))["name"]) or "—"

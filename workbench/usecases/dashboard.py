@@ -36,6 +36,7 @@ class LiveGrant:
     grant_id: int
     member_id: int
     member_no: str
+    masked_name: str
     source: str
     ends_at: datetime
 
@@ -85,8 +86,15 @@ class DashboardDesk:
     def live_grants(self, actor: Staff) -> list[LiveGrant]:
         """The actor's own live grants (never anyone else's), soonest to end first."""
         return [
-            LiveGrant(saved_id(grant), grant.member_id, member_no, str(grant.source), grant.ends_at)
-            for grant, member_no in self.access.live_grants_overview(saved_id(actor))
+            LiveGrant(
+                saved_id(grant),
+                grant.member_id,
+                member_no,
+                masked,
+                str(grant.source),
+                grant.ends_at,
+            )
+            for grant, member_no, masked in self.access.live_grants_overview(saved_id(actor))
         ]
 
     def supervisor(self, actor: Staff, *, period: timedelta = DASHBOARD_PERIOD) -> Dashboard:

@@ -145,7 +145,10 @@ class HomeScreen(WorkbenchScreen[None]):
             line.update(Text(self.app.labels("home.callbacks_due", n=due)))
 
     def _show_grants(self, grants: list[LiveGrant]) -> None:
-        self.grants = [(g.grant_id, g.member_id, g.member_no, g.source, g.ends_at) for g in grants]
+        self.grants = [
+            (g.grant_id, g.member_id, f"{g.member_no} {g.masked_name}", g.source, g.ends_at)
+            for g in grants
+        ]
         self._tick()
 
     def _show_complaints(self, complaints: list[OpenComplaint]) -> None:
