@@ -11,7 +11,7 @@ from tests.tui.harness import running
 from workbench.members.models import PointsKind
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.actions import ConfirmScreen
-from workbench.tui.screens.gifts import GiftCatalogueScreen
+from workbench.tui.screens.gifts import GiftCatalogueScreen, StockScreen
 from workbench.tui.screens.member_desk import CounterMenuScreen, MemberMenuScreen
 from workbench.tui.screens.points import (
     AdjustPointsScreen,
@@ -143,9 +143,20 @@ async def test_the_catalogue_from_the_counter_menu(wb, tui_world):
         await desk.press("ctrl+k")
         await desk.fill("#stock-change", "-10")
         await desk.press("enter")
-        await desk.done("restock")
+        await desk.done("restock")  # the dialog does it, and closes only when it is done
         await desk.done("load")
         assert "30" in _text(screen, "#gifts-status")
+        table.move_cursor(row=[g.code for g in screen.gifts].index("tea-set"))
+        await desk.press("ctrl+k")  # more than there is: refused in the dialog, input kept
+        await desk.fill("#stock-change", "-999")
+        await desk.press("enter")
+        await desk.done("restock")
+        stock = desk.app.screen
+        assert isinstance(stock, StockScreen)
+        assert stock.query_one("#stock-change", Input).value == "-999"
+        assert "only 30 in stock" in _text(stock, "#stock-error")
+        await desk.press("escape")
+        await desk.shown(GiftCatalogueScreen)
         await desk.press("ctrl+r")
         confirm = await desk.shown(ConfirmScreen)
         assert desk.app.focused is confirm.query_one("#modal-cancel", Button)

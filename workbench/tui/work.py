@@ -70,19 +70,20 @@ def desk_work(
     def decorate(body: Body[Node, Params]) -> Started[Node, Params]:
         @functools.wraps(body)
         def guarded(self: Node, /, *args: Params.args, **kwargs: Params.kwargs) -> None:
+            # Taken first: once a worker's result has closed its screen (a modal dismissed
+            # with what was done), the screen no longer reaches the app.
+            app = self.app
             failed = True
             try:
                 body(self, *args, **kwargs)
                 failed = False
             except Exception as error:
-                app = self.app
                 app.call_from_thread(
                     app.report_failure, error, f"{type(self).__name__}.{body.__name__}"
                 )
             finally:
-                # To the app, not the widget: a worker whose result closed its screen would
-                # otherwise lose the message with the screen.
-                self.app.post_message(WorkDone(body.__name__, failed))
+                # To the app, not the widget, for the same reason.
+                app.post_message(WorkDone(body.__name__, failed))
 
         decorated = work(thread=True, exclusive=exclusive, group=group, exit_on_error=False)
         return decorated(guarded)

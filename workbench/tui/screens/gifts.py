@@ -140,22 +140,11 @@ class GiftCatalogueScreen(WorkbenchScreen[None]):
         if line is None:
             return
 
-        def changed(units: int | None) -> None:
-            if units is not None:
-                self.restock(line.code, units)
+        def changed(now: GiftLine | None) -> None:
+            if now is not None:
+                self._changed(self.app.labels("points.stock_now", code=now.code, stock=now.stock))
 
         self.app.push_screen(StockScreen(line), changed)
-
-    @desk_work(exclusive=True, group="gifts-change")
-    def restock(self, code: str, units: int) -> None:
-        app = self.app
-        try:
-            line = app.usecases.points.restock(app.touch_session(), code, units)
-        except WorkbenchError as error:
-            app.call_from_thread(self._say, "", str(error))
-            return
-        text = app.labels("points.stock_now", code=line.code, stock=line.stock)
-        app.call_from_thread(self._changed, text)
 
     def action_retire(self) -> None:
         line = self._current()
@@ -184,8 +173,12 @@ class GiftCatalogueScreen(WorkbenchScreen[None]):
         self.load()
 
 
-class StockScreen(WorkbenchModal[int]):
-    """Units to add (+N) or take (-N); returns the number, or None."""
+STOCK_INPUTS = {"stock": "#stock-change"}
+
+
+class StockScreen(WorkbenchModal[GiftLine]):
+    """Units to add (+N) or take (-N); returns the item as it now stands, or None. A refusal
+    (more taken than is in stock) stays under the input with what was typed."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -211,9 +204,25 @@ class StockScreen(WorkbenchModal[int]):
             units = int(self.query_one(Input).value.strip())
         except ValueError:
             error = ValidationError("stock", self.app.labels("points.stock_whole"))
-            show_invalid(self, error, message="#stock-error", inputs={"stock": "#stock-change"})
+            show_invalid(self, error, message="#stock-error", inputs=STOCK_INPUTS)
             return
-        self.dismiss(units)
+        self.restock(units)
+
+    @desk_work(exclusive=True, group="stock-change")
+    def restock(self, units: int) -> None:
+        app = self.app
+        try:
+            line = app.usecases.points.restock(app.touch_session(), self.line.code, units)
+        except WorkbenchError as error:  # under the input, which keeps what was typed
+            app.call_from_thread(self._refused, error)
+            return
+        app.call_from_thread(self.dismiss, line)
+
+    def _refused(self, error: WorkbenchError) -> None:
+        if isinstance(error, ValidationError):
+            show_invalid(self, error, message="#stock-error", inputs=STOCK_INPUTS)
+        else:
+            self.query_one("#stock-error", Static).update(Text(str(error)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
