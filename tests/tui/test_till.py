@@ -32,6 +32,8 @@ async def test_purchase_and_return_at_the_till(wb, tui_world):
         card_no = wb.registry.current_card(session, tui_world.member_id).card_no
     async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
         await desk.sign_in("sales_own")
+        # The supervisor's dashboard is not offered to a sales person (it would refuse them).
+        assert desk.app.screen.check_action("dashboard", ()) is False
         screen = await _open_till(desk)
         assert desk.app.focused is screen.query_one("#till-member", Input)
         assert "SH01" in _text(screen, "#till-title")

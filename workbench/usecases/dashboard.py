@@ -13,7 +13,7 @@ from workbench.callbacks.campaigns import CampaignProgress
 from workbench.clock import Clock
 from workbench.complaints.analytics import ComplaintReport
 from workbench.complaints.queries import OpenComplaint
-from workbench.complaints.reports import ComplaintReports
+from workbench.complaints.reports import REPORT_ROLES, ComplaintReports
 from workbench.db.ids import saved_id
 from workbench.members.models import Staff
 from workbench.permissions.access import MemberAccess
@@ -82,6 +82,10 @@ class DashboardDesk:
             my_complaints=self.complaints.mine(actor),
             callbacks_due=self.callbacks.due_count(actor),
         )
+
+    def offered(self, actor: Staff) -> bool:
+        """Whether the dashboard is for `actor` at all (its reports refuse other roles)."""
+        return actor.role in REPORT_ROLES
 
     def live_grants(self, actor: Staff) -> list[LiveGrant]:
         """The actor's own live grants (never anyone else's), soonest to end first."""

@@ -301,6 +301,12 @@ class HomeScreen(WorkbenchScreen[None]):
 
         self.app.push_screen(ComplaintListScreen())
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The dashboard key is offered only to the roles it is for."""
+        if action == "dashboard" and self.app.signed_in is not None:
+            return self.app.usecases.dashboard.offered(self.app.staff)
+        return True
+
     def action_dashboard(self) -> None:
         from workbench.tui.screens.dashboard import DashboardScreen
 
