@@ -21,11 +21,12 @@ from workbench.db.ids import saved_id
 from workbench.errors import NotFound, ValidationError
 from workbench.members import goods as stored
 from workbench.members.goods import GoodsStatus, StoredGoods
-from workbench.members.models import Member, Role, Staff, Store, StoreKind
+from workbench.members.models import Member, Role, Staff, Store
 from workbench.members.registry import MemberRegistry
 from workbench.messaging.models import Purpose
 from workbench.messaging.outbox import Outbox
 from workbench.usecases.base import UnitOfWork, require_role
+from workbench.usecases.branches import branch_by_code, own_branch
 from workbench.usecases.member_refs import MemberLine, find_member, member_line, staff_name
 
 if TYPE_CHECKING:
@@ -171,13 +172,13 @@ class GoodsDesk:
         store; head office names one, or sees every store's."""
         require_role(actor, VIEWERS, "see stored goods")
         with self.uow.read() as session:
-            own = _own_store(session, actor)
+            own = own_branch(session, actor)
             if own is not None:
                 if store_code and store_code.strip() != own.code:
                     raise ValidationError("store", f"you see the goods of your store {own.code}")
                 store: Store | None = own
             elif store_code:
-                store = _store_by_code(session, store_code)
+                store = branch_by_code(session, store_code, what="keeps goods")
             else:
                 store = None
             query = select(StoredGoods).where(col(StoredGoods.status) == GoodsStatus.HELD)
@@ -249,19 +250,19 @@ class GoodsDesk:
     def _store_for(
         self, session: Session, actor: Staff, store_code: str | None, member: Member
     ) -> Store:
-        own = _own_store(session, actor)
+        own = own_branch(session, actor)
         if own is not None:
             if store_code and store_code.strip() != own.code:
                 raise ValidationError("store", f"goods are kept at your own store {own.code}")
             return own
         if store_code:
-            return _store_by_code(session, store_code)
+            return branch_by_code(session, store_code, what="keeps goods")
         return session.get_one(Store, member.store_id)
 
     def _may_handle(self, session: Session, actor: Staff, store_id: int) -> bool:
         if not actor.active or actor.role not in VIEWERS:
             return False
-        own = _own_store(session, actor)
+        own = own_branch(session, actor)
         return own is None or own.id == store_id
 
     def _line(
@@ -295,23 +296,6 @@ def _goods_number(goods_id: int | str) -> int:
     if not text.isdigit():
         raise ValidationError("goods", "the number of the lot, e.g. 12")
     return int(text)
-
-
-def _own_store(session: Session, actor: Staff) -> Store | None:
-    """The store whose goods the actor keeps (None: head office or the hotline, every store)."""
-    if actor.store_id is None:
-        return None
-    store = session.get(Store, actor.store_id)
-    if store is None or store.kind == StoreKind.HEADQUARTERS:
-        return None
-    return store
-
-
-def _store_by_code(session: Session, code: str) -> Store:
-    store = session.scalars(select(Store).where(col(Store.code) == code.strip())).first()
-    if store is None or store.kind == StoreKind.HEADQUARTERS:
-        raise ValidationError("store", f"no store {code.strip()!r} keeps goods")
-    return store
 
 
 def goods_desk(s: Services, uow: UnitOfWork) -> GoodsDesk:

@@ -35,6 +35,7 @@ from workbench.members.returns import (
     receipt_shown,
 )
 from workbench.usecases.base import UnitOfWork, require_role
+from workbench.usecases.branches import branch_by_code, own_branch
 from workbench.usecases.member_refs import MemberLine, find_member, may_act_on, member_line
 from workbench.usecases.members import StoreOption
 
@@ -136,7 +137,7 @@ class TillDesk:
         """The actor's till store, or the stores they may choose from."""
         require_role(actor, TILL_ROLES, "use a till")
         with self.uow.read() as session:
-            own = self._own_store(session, actor)
+            own = own_branch(session, actor)
             rows = session.scalars(
                 select(Store)
                 .where(col(Store.kind) != StoreKind.HEADQUARTERS)
@@ -264,24 +265,16 @@ class TillDesk:
             )
 
     # The till's store ----------------------------------------------------------------------
-    def _own_store(self, session: Session, actor: Staff) -> Store | None:
-        """The actor's store if it has a till (head office has none)."""
-        store = session.get(Store, actor.store_id) if actor.store_id is not None else None
-        return store if store is not None and store.kind != StoreKind.HEADQUARTERS else None
-
     def _till_store(self, session: Session, actor: Staff, store_code: str | None) -> Store:
         code = (store_code or "").strip()
-        own = self._own_store(session, actor)
+        own = own_branch(session, actor)
         if own is not None:
             if code and code != own.code:
                 raise ValidationError("store", f"you record at your own store, {own.code}")
             return own
         if not code:
             raise ValidationError("store", "choose the store of the till")
-        store = session.scalar(select(Store).where(col(Store.code) == code))
-        if store is None or store.kind == StoreKind.HEADQUARTERS:
-            raise ValidationError("store", f"no store {code!r} with a till")
-        return store
+        return branch_by_code(session, code, what="with a till")
 
     def _by_ref(self, session: Session, key: str) -> Purchase | None:
         return session.scalar(select(Purchase).where(col(Purchase.external_ref) == key))
