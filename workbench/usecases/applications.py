@@ -46,6 +46,7 @@ from workbench.members.tiers import TierScheme
 from workbench.messaging.models import OutboxMessage
 from workbench.permissions.access import serves_all_stores
 from workbench.usecases.base import UnitOfWork, require_role
+from workbench.usecases.branches import own_branch
 from workbench.usecases.member_refs import (
     UnknownMember,
     find_member,
@@ -270,9 +271,9 @@ class ApplicationDesk:
 
     def _own_store(self, session: Session, actor: Staff, store_code: str | None) -> str:
         """Store staff submit for their own store: the default, and the only one allowed."""
-        own = session.get(Store, actor.store_id) if actor.store_id is not None else None
+        own = own_branch(session, actor)
         wanted = (store_code or "").strip().upper()
-        if own is None or own.kind == StoreKind.HEADQUARTERS:
+        if own is None:
             if not wanted:
                 raise ValidationError("store_code", "choose the store the applicant joins")
             return wanted
