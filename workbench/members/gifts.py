@@ -163,14 +163,16 @@ class GiftCatalogue:
             raise ValidationError("reward", f"unknown reward {code.strip()!r} (known: {known})")
         return found
 
-    def offered(self, session: Session) -> list[GiftItem]:
-        """What a member may be offered: the active items, the configured ones a fresh
-        database has not stored yet among them (added now, as their first redemption would)."""
+    def unstored(self, session: Session) -> list[Reward]:
+        """Configured items a fresh database has not stored yet (their first redemption, or
+        `store_configured`, adds them)."""
         stored = set(session.scalars(select(col(GiftItem.code))))
-        missing = [reward for code, reward in self.configured.items() if code not in stored]
-        if missing:
+        return [reward for code, reward in self.configured.items() if code not in stored]
+
+    def store_configured(self, session: Session) -> None:
+        missing = self.unstored(session)
+        if missing:  # another desk may have stored them since
             self._insert(session, missing)
-        return self.items(session)
 
     def _find(self, session: Session, code: str) -> GiftItem | None:
         return session.scalar(select(GiftItem).where(col(GiftItem.code) == code.strip()))

@@ -224,12 +224,17 @@ class PointsDesk:
     # Redeeming -------------------------------------------------------------------------------
     def redeem_form(self, actor: Staff, reference: str) -> RedeemForm:
         require_role(actor, REDEEMERS, "redeem points")
-        with self.uow.write() as session:  # a fresh database stores the configured gifts
+        with self.uow.read() as session:
+            fresh = bool(self.catalogue.unstored(session))
+        if fresh:  # offered as redeeming accepts them: a fresh database stores them first
+            with self.uow.write() as session:
+                self.catalogue.store_configured(session)
+        with self.uow.read() as session:
             member = find_member(session, self.registry, actor, reference)
             return RedeemForm(
                 member=member_line(self.cipher, member),
                 spendable=self.ledger.balance(session, saved_id(member)),
-                gifts=tuple(gift_line(i) for i in self.catalogue.offered(session)),
+                gifts=tuple(gift_line(i) for i in self.catalogue.items(session)),
             )
 
     def redeem(self, actor: Staff, reference: str, gift_code: str, quantity: int = 1) -> Redemption:
