@@ -36,7 +36,21 @@ def machine() -> str:
 
 @contextmanager
 def fresh_database(backend: str) -> Iterator[str]:
-    """A new, migrated database; removed afterwards."""
+    """A new, migrated database; removed afterwards. Its audit anchors go to a file of its own
+    (by default they go beside the user's key file, where they belong to the user's database)."""
+    with tempfile.TemporaryDirectory() as anchors:
+        previous = os.environ.get("WORKBENCH_AUDIT_ANCHOR_FILE")
+        os.environ["WORKBENCH_AUDIT_ANCHOR_FILE"] = str(Path(anchors) / "audit-anchors.jsonl")
+        try:
+            yield from _fresh_database(backend)
+        finally:
+            if previous is None:
+                os.environ.pop("WORKBENCH_AUDIT_ANCHOR_FILE", None)
+            else:
+                os.environ["WORKBENCH_AUDIT_ANCHOR_FILE"] = previous
+
+
+def _fresh_database(backend: str) -> Iterator[str]:
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{Path(folder) / 'bench.db'}"

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, update  # noqa: E402
 
 from bench._common import fresh_database, machine, percentile  # noqa: E402
-from workbench.audit.chain import chain_hash, verify  # noqa: E402
+from workbench.audit.chain import chain_hash  # noqa: E402
 from workbench.audit.models import AuditEntry, AuditHead  # noqa: E402
 from workbench.bootstrap import build  # noqa: E402
 from workbench.clock import SystemClock  # noqa: E402
@@ -100,13 +100,15 @@ def bench_verify(wb, rows: int) -> dict:
         head = session.get(AuditHead, 1)
         prev, seq = head.hash, head.seq
     at = datetime(2026, 1, 1, tzinfo=UTC)
+    version, key = wb.keyring.audit_key
     start = time.perf_counter()
     batch = []
     for n in range(rows):
         seq += 1
         detail = json.dumps({"basis": "grant", "n": n})
         when = at + timedelta(seconds=n)
-        digest = chain_hash(prev, seq, when, 1, "view", n % 5000, "callback", "allowed", detail)
+        content = (seq, when, 1, "view", n % 5000, "callback", "allowed", detail)
+        digest = chain_hash(prev, *content, key=key, key_version=version)
         batch.append(
             {
                 "seq": seq,
@@ -119,6 +121,7 @@ def bench_verify(wb, rows: int) -> dict:
                 "detail": detail,
                 "prev_hash": prev,
                 "hash": digest,
+                "key_version": version,
             }
         )
         prev = digest
@@ -132,7 +135,7 @@ def bench_verify(wb, rows: int) -> dict:
     write_seconds = time.perf_counter() - start
     start = time.perf_counter()
     with wb.sessions() as session:
-        report = verify(session)
+        report = wb.audit.verify(session)
     seconds = time.perf_counter() - start
     assert report.ok, report.problem
     return {

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import delete, func, select, update
 
-from workbench.audit.chain import verify
+from tests.audit_tamper import owner_session
 from workbench.audit.models import AuditEntry
 from workbench.cli import main
 from workbench.db.engine import immediate_session
@@ -30,7 +30,7 @@ def test_eight_concurrent_writers_keep_one_chain(wb):
         for future in [pool.submit(_write, wb, 25, actor) for actor in range(8)]:
             future.result()
     with wb.sessions() as session:
-        report = verify(session)
+        report = wb.audit.verify(session)
         assert report.ok, report.problem
         assert report.checked == 200
         seqs = session.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)).all()
@@ -42,43 +42,43 @@ def test_eight_concurrent_writers_keep_one_chain(wb):
 
 def test_verify_finds_an_edited_row(wb):
     _write(wb, 10)
-    with wb.sessions() as session:
+    with owner_session(wb) as session:
         session.execute(update(AuditEntry).where(AuditEntry.seq == 4).values(result="denied"))
-        session.commit()
-        report = verify(session)
+    with wb.sessions() as session:
+        report = wb.audit.verify(session)
     assert not report.ok and report.at_seq == 4 and "altered" in report.problem
 
 
 def test_verify_finds_a_deleted_row(wb):
     _write(wb, 10)
-    with wb.sessions() as session:
+    with owner_session(wb) as session:
         session.execute(delete(AuditEntry).where(AuditEntry.seq == 7))
-        session.commit()
-        report = verify(session)
+    with wb.sessions() as session:
+        report = wb.audit.verify(session)
     assert not report.ok and report.at_seq == 7 and "missing" in report.problem
 
 
 def test_verify_finds_a_truncated_tail(wb):
     _write(wb, 10)
-    with wb.sessions() as session:
+    with owner_session(wb) as session:
         session.execute(delete(AuditEntry).where(AuditEntry.seq >= 9))
-        session.commit()
-        report = verify(session)
+    with wb.sessions() as session:
+        report = wb.audit.verify(session)
     assert not report.ok and "after 8" in report.problem
 
 
 def test_verify_finds_a_rewritten_chain_tail(wb):
-    """Recomputing one row's hash is not enough: the next row still points at the old one."""
+    """Recomputing one row's hash without the audit key does not match its seal."""
     from workbench.audit.chain import entry_hash
 
     _write(wb, 5)
-    with wb.sessions() as session:
+    with owner_session(wb) as session:
         row = session.get(AuditEntry, 3)
         row.detail = '{"i": 99}'
         row.hash = entry_hash(row.prev_hash, row)
-        session.commit()
-        report = verify(session)
-    assert not report.ok and report.at_seq == 4
+    with wb.sessions() as session:
+        report = wb.audit.verify(session)
+    assert not report.ok and report.at_seq == 3
 
 
 def test_audit_verify_command(wb, keyring, monkeypatch, capsys):
@@ -90,9 +90,8 @@ def test_audit_verify_command(wb, keyring, monkeypatch, capsys):
     except SystemExit as exit_:
         assert exit_.code in (0, None)
     assert "3 entries checked; the chain is intact" in capsys.readouterr().out
-    with wb.sessions() as session:
+    with owner_session(wb) as session:
         session.execute(delete(AuditEntry).where(AuditEntry.seq == 2))
-        session.commit()
     try:
         main(["audit", "verify"])
     except SystemExit as exit_:

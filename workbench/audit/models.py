@@ -12,7 +12,8 @@ from workbench.db.types import utc_column
 
 class AuditEntry(SQLModel, table=True):
     """Append-only and hash-chained: each row's hash covers its content and the previous hash,
-    so an edited, deleted or inserted row breaks the chain from there on."""
+    so an edited, deleted or inserted row breaks the chain from there on. Since revision 0016 the
+    hash is an HMAC with the audit key of `key_version` (None: a keyless entry written before)."""
 
     __tablename__ = "audit_entry"
 
@@ -26,6 +27,7 @@ class AuditEntry(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    key_version: str | None = Field(default=None, max_length=16)
 
 
 class AuditHead(SQLModel, table=True):
@@ -36,3 +38,8 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(default="0" * 64, max_length=64)
+    # The first entry sealed with an audit key: those before it are keyless (written before
+    # revision 0016), every one from it on must be sealed.
+    keyed_from: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # The newest entry an anchor (a signed checkpoint outside the database) was written for.
+    anchored_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

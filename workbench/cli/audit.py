@@ -1,27 +1,77 @@
-"""`workbench audit`: check the hash chain and read recent entries (no personal data in them)."""
+"""`workbench audit`: check the sealed chain against its anchors, anchor its head, rotate the
+audit key, and read recent entries (no personal data in them)."""
 
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
+from workbench.errors import KeyringError
 
-app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
-console = Console(highlight=False)
+app = typer.Typer(help="The sealed, anchored audit log.", no_args_is_help=True)
+console = SafeConsole(highlight=False)
 
 
 @app.command("verify")
 def verify_command() -> None:
-    """Walk the chain; report the first missing or altered entry (exit 1)."""
+    """Walk the chain and check it against the anchor file; list every finding (exit 1)."""
     report = state.workbench().usecases.protection.verify_audit()
     if report.ok:
         console.print(f"{report.checked} entries checked; the chain is intact", markup=False)
+    else:
+        first, *others = report.findings
+        console.print(f"BROKEN after {report.checked} good entries: {first.text}", markup=False)
+        for finding in others:
+            console.print(f"  also: {finding.text}", markup=False)
+    if report.keyless_until:
+        console.print(
+            f"  keyless up to seq {report.keyless_until}: written before entries were sealed "
+            "with the audit key, checked as a plain hash chain",
+            markup=False,
+        )
+    if report.anchor is not None:
+        console.print(
+            f"  anchored at seq {report.anchor.seq} ({report.anchor.at}) in {report.anchor_file}",
+            markup=False,
+        )
+    elif report.ok and report.anchored:
+        console.print(
+            f"  no anchor yet in {report.anchor_file}: run `workbench audit anchor`",
+            markup=False,
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("anchor")
+def anchor_command() -> None:
+    """Write a signed checkpoint of the chain's head to the anchor file (the scheduler does it
+    regularly, and every [audit] anchor_every entries)."""
+    wb = state.workbench()
+    anchor = wb.usecases.protection.anchor_audit()
+    path = wb.settings.effective_audit_anchor_file
+    if anchor is None:
+        console.print(f"nothing new to anchor since the last anchor in {path}", markup=False)
         return
-    console.print(f"BROKEN after {report.checked} good entries: {report.problem}", markup=False)
-    raise typer.Exit(1)
+    console.print(f"anchored seq {anchor.seq} in {path}", markup=False)
+
+
+@app.command("rotate-key")
+def rotate_key_command() -> None:
+    """Add a new audit key to the key file and seal new entries and anchors with it (older
+    keys stay, so what they sealed still verifies). `keys rotate` rotates it too."""
+    settings = state.settings()
+    if settings.keys_keyring is not None:
+        raise KeyringError(
+            "keys come from WORKBENCH_KEYS_KEYRING: rotate the key file, then update it"
+        )
+    path = settings.effective_keys_file
+    version = state.workbench().usecases.protection.add_audit_key(path)
+    state.close()
+    console.print(f"audit key {version} added to {path} and made active", markup=False)
 
 
 @app.command("show")
