@@ -12,6 +12,7 @@ from sqlalchemy import Text, func, select, text
 
 from workbench.bootstrap import build_telephony
 from workbench.complaints.service import ComplaintIntake
+from workbench.members.models import Member
 from workbench.messaging.models import OutboxMessage
 
 HOTLINE = "+862160000000"
@@ -83,6 +84,8 @@ def leave_traces(wb, world) -> Traces:
             username=supervisor.username,
             email="supervisor@example.com",
         )
+        # The member's address hard-bounced once: the bounce list holds it, encrypted.
+        wb.outbox.mark_bounced(session, session.get(Member, world.member_id), wb.clock.now())
         session.commit()
         task_id, stranger_no = task.id, stranger.complaint_no
     claim = wb.callbacks.claim_next(agent)

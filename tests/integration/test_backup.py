@@ -9,7 +9,6 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_ADMIN_URL
 from tests.factories import application
-from workbench.audit.chain import verify
 from workbench.backup.archive import BackupError
 from workbench.backup.service import create_backup, restore_backup
 from workbench.bootstrap import build
@@ -74,7 +73,7 @@ def test_round_trip(wb, world, keyring, settings, clock, empty_target, tmp_path)
         with restored.sessions() as session:
             member = restored.registry.find_by_phone(session, apps[0].phone)
             assert restored.registry.decrypt(member)["id_number"] == apps[0].id_number
-            assert verify(session).ok
+            assert restored.audit.verify(session).ok
         with pytest.raises(BackupError, match="not empty"):
             restore_backup(source=backup, url=empty_target, keyring=keyring)
     finally:

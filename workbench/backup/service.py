@@ -3,6 +3,7 @@ through pg_dump / pg_restore. The file is encrypted with the key file's backup k
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -10,11 +11,13 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from workbench.backup.archive import BackupError, read_decrypted, read_header, write_encrypted
+from workbench.backup.ledger import append_to_ledger_file, table_entries
 from workbench.crypto import Keyring
 from workbench.db.migrate import current_revision
 
@@ -28,9 +31,32 @@ class BackupInfo:
     plain_bytes: int
 
 
-def _libpq_url(url: str) -> str:
-    """pg_dump speaks libpq URLs: postgresql://user:pw@host:port/db (no +driver)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def pg_command(tool: str, url: str, *args: str) -> tuple[list[str], dict[str, str]]:
+    """A pg_dump / pg_restore command line and its environment. The password goes in
+    PGPASSWORD, never in the arguments (which every user of the machine sees in `ps`); the
+    libpq URL in the arguments has none (postgresql://user@host:port/db, no +driver)."""
+    parsed = make_url(url)
+    env = dict(os.environ)
+    if parsed.password is not None:
+        env["PGPASSWORD"] = str(parsed.password)
+    bare = URL.create(  # `set(password=None)` would keep it: None there means "unchanged"
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
+    target = bare.render_as_string(hide_password=False)
+    option = "--dbname" if tool == "pg_restore" else None
+    return [tool, *args, f"{option}={target}" if option else target], env
+
+
+def _private_open(path: Path) -> BinaryIO:
+    """A new file only its owner may read (0600), also where one was left looser before."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb")
 
 
 def _sqlite_path(url: str) -> Path:
@@ -40,16 +66,22 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def create_backup(*, url: str, keyring: Keyring, target: Path, now: datetime) -> BackupInfo:
+def create_backup(
+    *, url: str, keyring: Keyring, target: Path, now: datetime, ledger_file: Path | None = None
+) -> BackupInfo:
+    """`ledger_file`: the erasure ledger file, given the table's erasures it lacks first."""
     backend = make_url(url).get_backend_name()
     engine = create_engine(url)
     try:
         revision = current_revision(engine)
+        if ledger_file is not None:
+            with engine.connect() as connection:
+                append_to_ledger_file(ledger_file, table_entries(connection))
     finally:
         engine.dispose()
     created_at = now.isoformat()
     meta = {"backend": backend, "revision": revision, "created_at": created_at}
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".partial")
     with tempfile.TemporaryDirectory() as scratch:
         snapshot = Path(scratch) / "snapshot"
@@ -57,16 +89,16 @@ def create_backup(*, url: str, keyring: Keyring, target: Path, now: datetime) ->
             _sqlite_snapshot(_sqlite_path(url), snapshot)
         else:
             _run(
-                [
+                *pg_command(
                     "pg_dump",
+                    url,
                     "--format=custom",
                     "--no-owner",
                     "--no-privileges",
                     f"--file={snapshot}",
-                    _libpq_url(url),
-                ]
+                )
             )
-        with snapshot.open("rb") as source, partial.open("wb") as out:
+        with snapshot.open("rb") as source, _private_open(partial) as out:
             size = write_encrypted(source, out, key=keyring.backup_key, meta=meta)
     partial.replace(target)  # only a complete backup gets the final name
     return BackupInfo(target, backend, revision, created_at, size)
@@ -110,26 +142,21 @@ def restore_backup(*, source: Path, url: str, keyring: Keyring) -> BackupInfo:
             target.parent.mkdir(parents=True, exist_ok=True)
             for suffix in ("-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(plain, target)
+            with plain.open("rb") as copy_from, _private_open(target) as copy_to:
+                shutil.copyfileobj(copy_from, copy_to)
         else:
-            _run(
-                [
-                    "pg_restore",
-                    "--no-owner",
-                    "--no-privileges",
-                    "--exit-on-error",
-                    f"--dbname={_libpq_url(url)}",
-                    str(plain),
-                ]
+            command, env = pg_command(
+                "pg_restore", url, "--no-owner", "--no-privileges", "--exit-on-error"
             )
+            _run([*command, str(plain)], env)
     return BackupInfo(source, backend, meta.get("revision"), meta.get("created_at", ""), size)
 
 
-def _run(command: list[str]) -> None:
+def _run(command: list[str], env: dict[str, str]) -> None:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=3600, env=env)
     except FileNotFoundError:
         raise BackupError(f"{command[0]} is not installed (PostgreSQL client tools)") from None
     if done.returncode != 0:
-        # The URL may carry a password: report the tool's message only.
+        # Report the tool's message only (it names no password: none is in the arguments).
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()[-500:]}")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from workbench.bootstrap import build
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.usecases.admin import DatabaseSetup
 
 app = typer.Typer(help="Encrypted database backups.", no_args_is_help=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("create")
@@ -30,9 +31,24 @@ def restore_command(
     source: Path = typer.Argument(..., exists=True, dir_okay=False),
     into: str = typer.Option(None, "--into", help="Database URL (default: the configured one)."),
 ) -> None:
-    """Restore a backup into an EMPTY database (a new SQLite file or PostgreSQL database)."""
-    info = DatabaseSetup(state.settings()).restore(source, into=into)
+    """Restore a backup into an EMPTY database (a new SQLite file or PostgreSQL database),
+    bring its schema up to date and erase again every member the erasure ledger names."""
+    settings = state.settings()
+    info = DatabaseSetup(settings).restore(source, into=into)
     console.print(
         f"restored the {info.backend} backup of {info.created_at} (schema {info.revision})",
         markup=False,
+    )
+    restored = build(
+        settings.model_copy(update={"database_url": into}) if into else settings,
+        clock=state.clock,
+    )
+    try:
+        erased = restored.usecases.admin.reapply_erasures()
+    finally:
+        restored.dispose()
+    console.print(
+        f"{erased} members erased again (erasure ledger {settings.effective_erasure_ledger_file})",
+        markup=False,
+        soft_wrap=True,
     )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.crypto import Keyring
 from workbench.errors import KeyringError
 
 app = typer.Typer(help="Encryption keys for personal data.", no_args_is_help=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("init")
