@@ -36,10 +36,14 @@ class NotFound(WorkbenchError):
 
 
 class DuplicateMember(WorkbenchError):
-    def __init__(self, field: str, existing_member_no: str) -> None:
-        super().__init__(f"a member with this {field} already exists: {existing_member_no}")
+    """The phone or ID number is another member's. The message never names that member (it
+    would let anyone map numbers to members); the audit entry of the refusal does."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            f"this {field} is already in use by another member — customer service can merge"
+        )
         self.field = field
-        self.existing_member_no = existing_member_no
 
 
 class InvalidState(WorkbenchError):

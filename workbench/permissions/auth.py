@@ -3,6 +3,7 @@ and registered terminals for stores that require them."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -84,6 +85,7 @@ class Authenticator:
         self.lockout = timedelta(minutes=lockout_minutes)
         self.idle_timeout = timedelta(minutes=idle_timeout_minutes)
         self.hasher = PasswordHasher()
+        self._dummy_hash: str | None = None  # made at the first unknown user's sign-in
 
     def hash_password(self, password: str) -> str:
         if len(password) < 8:
@@ -98,24 +100,25 @@ class Authenticator:
         password: str,
         terminal: TerminalCredential | None = None,
     ) -> SignedIn:
-        """Commits its own audit entries, so a refusal is recorded even though it raises."""
+        """Commits its own audit entries, so a refusal is recorded even though it raises.
+
+        An unknown or inactive user, a wrong password and a locked account are refused in the
+        same words (and after the same password check), so the answer never tells whether an
+        account exists or is locked; the audit entry says which."""
         now = self.clock.now()
         staff = session.scalar(select(Staff).where(col(Staff.username) == username.strip()))
         if staff is None or not staff.active or staff.password_hash is None:
+            self._verify_nothing(password)
             self._refuse(session, staff, "unknown or inactive user")
+        matches = self._password_matches(staff, password)
         if staff.locked_until is not None and staff.locked_until > now:
-            self._refuse(session, staff, "locked", f"locked until {staff.locked_until:%H:%M} UTC")
-        if not self._password_matches(staff, password):
+            self._refuse(session, staff, "locked")
+        if not matches:
             staff.failed_logins += 1
             if staff.failed_logins >= self.max_failed:
                 staff.locked_until = now + self.lockout
                 staff.failed_logins = 0
-                self._refuse(
-                    session,
-                    staff,
-                    "locked after failures",
-                    f"too many wrong passwords: locked for {self.lockout.seconds // 60} minutes",
-                )
+                self._refuse(session, staff, "locked after failures")
             self._refuse(session, staff, "wrong password")
         terminal_id = self._check_terminal(session, staff, terminal)
         staff.failed_logins = 0
@@ -140,6 +143,13 @@ class Authenticator:
         session.commit()
         log.info("staff %s signed in (terminal %s)", staff.id, terminal_id)
         return SignedIn(staff, token)
+
+    def _verify_nothing(self, password: str) -> None:
+        """As long as a password check, for a user with no password to check."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            self.hasher.verify(self._dummy_hash, password)
 
     def _password_matches(self, staff: Staff, password: str) -> bool:
         if staff.password_hash is None:  # no password was ever set: nothing matches
@@ -175,6 +185,8 @@ class Authenticator:
     def _refuse(
         self, session: Session, staff: Staff | None, why: str, message: str | None = None
     ) -> NoReturn:
+        """`why` goes to the audit entry and the log; the person reads `message`, by default
+        the one answer for every bad sign-in."""
         self.audit.record(
             session,
             action="sign_in",

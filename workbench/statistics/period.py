@@ -12,6 +12,11 @@ from workbench.clock import Clock
 from workbench.errors import ValidationError
 
 DEFAULT_MONTHS = 12
+MAX_MONTHS = 1200
+# The days a period may name: far enough for any record the business keeps, near enough that
+# turning a day into UTC, or a period into the one before it, stays within the calendar.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,11 @@ def period_of_days(
     months: int = DEFAULT_MONTHS,
 ) -> Period:
     """[first, after_last) in local days; by default the `months` months up to today."""
-    if months < 1:
-        raise ValidationError("months", "at least 1 month")
+    if not 1 <= months <= MAX_MONTHS:
+        raise ValidationError("months", f"from 1 to {MAX_MONTHS} months")
+    for name, day in (("from", first), ("to", after_last)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationError(name, f"a day from {FIRST_DAY} to {LAST_DAY}")
     end_day = after_last or clock.now().astimezone(zone).date() + timedelta(days=1)
     start_day = first or months_before(end_day, months)
     if start_day >= end_day:
