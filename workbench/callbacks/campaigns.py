@@ -28,6 +28,7 @@ from workbench.clock import Clock
 from workbench.db.engine import immediate_session, refresh_planner_statistics
 from workbench.db.ids import saved_id
 from workbench.errors import InvalidState, NotFound, ValidationError
+from workbench.masking.text import refuse_unsafe
 from workbench.members.models import Member, Role, Staff
 from workbench.permissions.access import AccessDenied
 
@@ -81,7 +82,7 @@ class Campaigns:
     ) -> Campaign:
         if actor.role not in MANAGERS:
             raise AccessDenied("only supervisors and administrators create campaigns")
-        if not (name or "").strip():
+        if not refuse_unsafe((name or "").strip(), "name"):
             raise ValidationError("name", "a campaign needs a name")
         if ends_on < starts_on:
             raise ValidationError("ends_on", "the campaign must end on or after its start")

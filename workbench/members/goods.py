@@ -18,6 +18,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from workbench.db.ids import saved_id
 from workbench.db.types import utc_column
 from workbench.errors import InvalidState, LimitExceeded, MemberNotActive, NotFound, ValidationError
+from workbench.masking.text import refuse_unsafe
 from workbench.members.models import Member, MemberStatus
 
 ITEM_MAX = 200
@@ -72,7 +73,7 @@ class GoodsPickup(SQLModel, table=True):
 
 
 def checked_item(item: str) -> str:
-    text = " ".join((item or "").split())
+    text = refuse_unsafe(" ".join((item or "").split()), "item")
     if not text:
         raise ValidationError("item", "name the goods kept, e.g. 燕窝礼盒 500g")
     if len(text) > ITEM_MAX:

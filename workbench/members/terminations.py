@@ -26,6 +26,7 @@ from workbench.crypto import FieldCipher
 from workbench.db.ids import saved_id
 from workbench.db.types import encrypted_column, utc_column
 from workbench.errors import InvalidState, ValidationError
+from workbench.masking.text import refuse_unsafe
 from workbench.members.models import Member, MemberEvent, MemberStatus, Staff, Store
 from workbench.members.ports import MemberNotices
 from workbench.members.registry import MemberRegistry, TerminationReason
@@ -330,7 +331,7 @@ def erase_member_terminations(
 
 
 def _checked_note(note: str | None) -> str:
-    text = (note or "").strip()
+    text = refuse_unsafe((note or "").strip(), "note", multiline=True)
     if len(text) > NOTE_MAX:
         raise ValidationError("note", f"at most {NOTE_MAX} characters")
     return text

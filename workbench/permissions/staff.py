@@ -12,6 +12,7 @@ from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.crypto import FieldCipher
 from workbench.errors import NotFound, ValidationError
+from workbench.masking.text import refuse_unsafe
 from workbench.members.identity import normalise_email
 from workbench.members.models import Role, Staff, Store
 from workbench.permissions.access import AccessDenied
@@ -59,6 +60,7 @@ class StaffDirectory:
             raise AccessDenied("only administrators add staff")
         if not USERNAME.match(username):
             raise ValidationError("username", "2–64 of a-z 0-9 . _ -, starting with a letter")
+        refuse_unsafe(display_name, "display_name")
         try:
             role = Role(role)
         except ValueError:

@@ -13,6 +13,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
+from workbench.tui.widgets.text import safe_cell
+
 
 def _width(cell: object) -> int:
     text = cell if isinstance(cell, Text) else Text(str(cell))
@@ -26,6 +28,7 @@ def fill_table(
 ) -> None:
     """Replace the table's columns and rows; `rows` are (key or None, cells) pairs."""
     labels = [h if isinstance(h, Text) else Text(h) for h in headers]
+    rows = [(key, [safe_cell(cell) for cell in cells]) for key, cells in rows]  # old data
     widths = [_width(label) for label in labels]
     for _, cells in rows:
         for i, cell in enumerate(cells):
