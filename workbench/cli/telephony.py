@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 
 app = typer.Typer(
     help="Hotline telephony: the Twilio webhook server and the call log.", no_args_is_help=True
 )
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("serve")
@@ -26,10 +26,12 @@ def serve_command(
     """Serve Twilio's voice and messaging webhooks (behind a TLS proxy; see docs/telephony.md)."""
     import uvicorn
 
+    from workbench.webhooks.limits import Limits, uvicorn_options
     from workbench.webhooks.server import check_workers, server_app
 
     wb = state.workbench()
     app_for_checks = server_app(wb)  # fails here, with the reason, if misconfigured
+    limits = uvicorn_options(Limits.from_settings(wb.settings))  # [webhooks]; each process's
     if workers > 1:
         check_workers(wb, workers)
         if state.config_file:
@@ -42,10 +44,12 @@ def serve_command(
             workers=workers,
             proxy_headers=True,
             log_level="info",
-            http="workbench.webhooks.nodelay:NoDelayH11Protocol",
+            **limits,
         )
         return
-    uvicorn.run(app_for_checks, host=host, port=port, proxy_headers=True, log_level="info")
+    uvicorn.run(
+        app_for_checks, host=host, port=port, proxy_headers=True, log_level="info", **limits
+    )
 
 
 @app.command("calls")
