@@ -62,11 +62,11 @@ def test_id_number_reveal_only_for_configured_roles(wb, world, settings, clock, 
 def test_reveal_needs_a_reason_and_expires(wb, world, clock):
     _grant(wb, world, "agent", minutes=60)
     agent = world.staff["agent"]
-    with pytest.raises(ValidationError, match="reason"):
+    with pytest.raises(ValidationError, match="purpose"):
         wb.access.reveal(agent, world.member_no, "phone", " ")
     with pytest.raises(ValidationError, match="field"):
-        wb.access.reveal(agent, world.member_no, "salary", "just curious")
-    shown = wb.access.reveal(agent, world.member_no, "phone", "confirm callback number")
+        wb.access.reveal(agent, world.member_no, "salary", "callback", "just curious")
+    shown = wb.access.reveal(agent, world.member_no, "phone", "callback", "confirm callback number")
     assert shown.revealed_until == clock.now() + timedelta(minutes=5)
     clock.advance(timedelta(minutes=5) - timedelta(microseconds=1))
     assert wb.access.view(agent, world.member_no, "service").shown("phone").startswith("+86")
@@ -78,7 +78,7 @@ def test_reveal_needs_a_reason_and_expires(wb, world, clock):
 
 def test_reveal_never_outlives_the_grant(wb, world, clock):
     _grant(wb, world, "agent", minutes=2)
-    shown = wb.access.reveal(world.staff["agent"], world.member_no, "name", "confirm identity")
+    shown = wb.access.reveal(world.staff["agent"], world.member_no, "name", "identity check")
     assert shown.revealed_until == clock.now() + timedelta(minutes=2)
 
 
@@ -105,7 +105,9 @@ def test_grant_limits_fields(wb, world):
     assert view.fields["name"].available and view.fields["phone"].available
     assert not view.fields["email"].available and view.shown("email") is None
     with pytest.raises(AccessDenied):
-        wb.access.reveal(world.staff["agent"], world.member_no, "email", "send the receipt")
+        wb.access.reveal(
+            world.staff["agent"], world.member_no, "email", "callback", "send the receipt"
+        )
 
 
 def test_revoked_grant_ends_at_once(wb, world, clock):

@@ -221,7 +221,9 @@ def _check(wb, actor, case: Case, member_no: str, app) -> list[str]:
     for field in FIELDS:
         may = case.role in REVEALERS and field in case.view and field != "id_number"
         try:
-            got = wb.access.reveal(actor, member_no, field, "caller asked to confirm").value
+            got = wb.access.reveal(
+                actor, member_no, field, "identity check", "caller asked to confirm"
+            ).value
         except AccessDenied:
             got = None
         if (got == clear[field]) != may:

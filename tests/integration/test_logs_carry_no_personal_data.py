@@ -23,9 +23,9 @@ def test_full_flow_logs_are_clean(wb, world, caplog):
         agent = world.staff["agent"]
         view = wb.access.lookup_by_phone(agent, app.phone, "service")
         for field in ("name", "phone", "email", "address"):
-            wb.access.reveal(agent, view.member_no, field, "caller confirms details")
+            wb.access.reveal(agent, view.member_no, field, "identity check", "caller confirms")
         with pytest.raises(AccessDenied):
-            wb.access.reveal(agent, view.member_no, "id_number", "want to see it")
+            wb.access.reveal(agent, view.member_no, "id_number", "identity check", "want to see it")
         with pytest.raises(AccessDenied):
             wb.access.view(world.staff["manager_other"], view.member_no, "store")
         wb.changes.request(

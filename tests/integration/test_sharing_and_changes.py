@@ -158,7 +158,9 @@ def test_rejected_change_leaves_the_member_alone(wb, world):
     assert decided.status == "rejected" and decided.new_value_enc is None
     view = wb.access.view(world.staff["sales_own"], world.member_no, "sales")
     assert view.shown("name") == "张*"
-    shown = wb.access.reveal(world.staff["sales_own"], world.member_no, "name", "check name")
+    shown = wb.access.reveal(
+        world.staff["sales_own"], world.member_no, "name", "identity check", "check name"
+    )
     assert shown.value == "张伟"
 
 

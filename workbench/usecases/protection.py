@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from workbench.audit.chain import VerifyReport, audit_rows, verify
+from workbench.audit.anchor import Anchor
+from workbench.audit.chain import AuditLog, VerifyReport, audit_rows
 from workbench.clock import Clock
 from workbench.crypto import FieldCipher, Keyring
 from workbench.crypto.rotation import RotationReport, reencrypt_all
@@ -134,7 +135,9 @@ class ProtectionDesk:
         keyring: Keyring,
         cipher: FieldCipher,
         terminal_file: Path,
+        audit: AuditLog,
     ) -> None:
+        self.audit = audit
         self.uow = uow
         self.clock = clock
         self.access = access
@@ -323,9 +326,24 @@ class ProtectionDesk:
 
     # Audit log -----------------------------------------------------------------------------------
     def verify_audit(self) -> VerifyReport:
-        """Walks the hash chain; the first missing or altered entry, if any."""
+        """Walks the sealed chain and checks it against its head and the anchors kept outside
+        the database: a missing, altered or unsealed row, a truncated, rewound or wiped log, a
+        missing head, an anchor file edited or gone."""
         with self.uow.read() as session:
-            return verify(session)
+            return self.audit.verify(session)
+
+    def anchor_audit(self) -> Anchor | None:
+        """Writes a signed checkpoint of the chain's head to the anchor file (None: the head
+        has not moved since the last one)."""
+        with self.uow.write() as session:
+            return self.audit.anchor(session)
+
+    def add_audit_key(self, key_file: Path) -> str:
+        """Adds a new audit key, made active, to the key file; the old ones stay, so entries
+        and anchors sealed with them still verify. The new version's name."""
+        keys, active = self.keyring.rotated_audit_keys()
+        self.keyring.with_audit_keys(keys, active).save(key_file)
+        return active
 
     def audit_entries(
         self, actor: Staff, *, member_no: str | None = None, limit: int = 50
@@ -381,4 +399,5 @@ def protection_desk(s: Services, uow: UnitOfWork) -> ProtectionDesk:
         keyring=s.keyring,
         cipher=s.cipher,
         terminal_file=s.settings.effective_terminal_file,
+        audit=s.audit,
     )
