@@ -72,3 +72,51 @@ def test_run_without_any_sender_says_so(run_cli, monkeypatch):
     monkeypatch.setenv("WORKBENCH_SMTP_HOST", "")
     code, out, _ = run_cli("outbox", "run")
     assert code == 2 and "no sender is configured" in out
+
+
+def test_run_help_shows_the_settings_section(run_cli):
+    code, out, _ = run_cli("outbox", "run", "--help")
+    assert code == 0 and "[messaging] send_seconds" in " ".join(out.split())
+
+
+def test_bulk_retry_of_failed_messages_and_status_after_an_outage(run_cli, wb, world):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    with wb.sessions() as session:
+        session.execute(
+            update(OutboxMessage).values(status="failed", last_error="SMTP server unreachable")
+        )
+        for message_id in session.scalars(select(OutboxMessage.id)):
+            session.add(
+                OutboxAttempt(
+                    message_id=message_id,
+                    at=wb.clock.now() - timedelta(minutes=3),
+                    result="failed",
+                    detail="SMTP server unreachable: ConnectionRefusedError",
+                )
+            )
+        session.commit()
+        total = len(session.scalars(select(OutboxMessage.id)).all())
+    code, out, _ = run_cli("outbox", "status")
+    assert code == 0 and "last error 3 min ago: SMTP server unreachable" in " ".join(out.split())
+    code, _, err = run_cli("outbox", "retry", "--failed", user="agent")
+    assert code == 2 and "may not change messages" in err
+    code, out, _ = run_cli(
+        "outbox", "retry", "--failed", "--channel", "email", "--since", "1d", user="supervisor"
+    )
+    assert code == 0 and "queued again" in out
+    with wb.sessions() as session:
+        statuses = session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)).all()
+        channels = session.scalars(select(OutboxMessage.channel).order_by(OutboxMessage.id)).all()
+    pairs = list(zip(statuses, channels, strict=True))
+    assert [s for s, c in pairs if c == "email"] == ["queued"] * channels.count("email")
+    assert all(s == "failed" for s, c in pairs if c == "sms")
+    code, out, _ = run_cli("outbox", "retry", "--failed", "--template", "welcome", user="admin")
+    assert code == 0 and f"{channels.count('sms')} failed message" in out
+    code, out, _ = run_cli("outbox", "status")
+    assert code == 0 and "oldest waiting message queued" in out
+    assert total == len(statuses)
+    code, _, err = run_cli("outbox", "retry", user="supervisor")
+    assert code == 2

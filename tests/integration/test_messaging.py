@@ -315,4 +315,5 @@ def test_every_attempt_is_recorded(wb, world, twilio_peer):
         wb.clock.advance(minutes=10)
     with wb.sessions() as session:
         results = session.scalars(select(OutboxAttempt.result).order_by(OutboxAttempt.id)).all()
-    assert results == ["retry", "retry", "sent"]
+    # A 5xx may come after Twilio stored the message: ambiguous, looked up (not found) first.
+    assert results == ["ambiguous", "ambiguous", "sent"]

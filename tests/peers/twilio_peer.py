@@ -1,23 +1,41 @@
 """A local HTTP server that answers Twilio's Messages and Calls APIs as Twilio does: form-encoded
 POSTs with basic auth, 201 with a JSON resource (a call update answers 200), errors in Twilio's
-error format, paged GET listing. Faults can be queued to test retries and ambiguous outcomes."""
+error format, paged GET listing (newest first, filtered on To, From and DateSent as Twilio does).
+A message is stored with its StatusCallback and stays `queued` (no date_sent) until
+`mark_sent()`. Faults can be queued to test retries and ambiguous outcomes:
+("status", http, code, headers) refused before anything is stored; ("slow", s) stored, answered
+late; ("hangup",) stored, then the connection closed with no answer; ("accepted_then", http,
+code) stored, then an error answered."""
 
 from __future__ import annotations
 
 import base64
 import json
 import secrets
+import socket
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Callable
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 
 class TwilioPeer:
-    def __init__(self, account_sid: str = "AC" + "0" * 32, auth_token: str = "token") -> None:
+    def __init__(
+        self,
+        account_sid: str = "AC" + "0" * 32,
+        auth_token: str = "token",
+        *,
+        now: Callable[[], datetime] | None = None,
+        echo_callback: bool = True,
+        page_size: int = 50,
+    ) -> None:
+        self.now = now or (lambda: datetime.now(UTC))  # what date_created is stamped with
+        self.echo_callback = echo_callback  # show StatusCallback in the message resource
+        self.page_size = page_size
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.messages: list[dict] = []  # every message the peer accepted
@@ -28,6 +46,19 @@ class TwilioPeer:
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def mark_sent(self) -> None:
+        """Twilio's queue moves on: every queued message is sent (gets its date_sent)."""
+        with self.lock:
+            for message in self.messages:
+                if message["status"] == "queued":
+                    message["status"] = "sent"
+                    message["date_sent"] = format_datetime(self.now())
+
+    def bodies_per_recipient(self) -> Counter:
+        """How many times each (to, body) was accepted."""
+        with self.lock:
+            return Counter((m["to"], m["body"]) for m in self.messages)
 
     @property
     def url(self) -> str:
@@ -97,7 +128,7 @@ class TwilioPeer:
                     return self._error(400, 21604, "A 'To' phone number and a Body are required")
                 if not (form.get("From") or form.get("MessagingServiceSid")):
                     return self._error(400, 21603, "A 'From' phone number is required")
-                now = datetime.now(UTC)
+                now = peer.now()
                 resource = {
                     "sid": "SM" + secrets.token_hex(16),
                     "account_sid": peer.account_sid,
@@ -106,16 +137,29 @@ class TwilioPeer:
                     "body": form["Body"],
                     "status": "queued",
                     "date_created": format_datetime(now),
-                    "date_sent": format_datetime(now),
+                    "date_sent": None,  # still queued at the provider
                     "num_segments": "1",
                     "messaging_service_sid": form.get("MessagingServiceSid"),
                     "uri": f"/2010-04-01/Accounts/{peer.account_sid}/Messages/x.json",
                 }
+                if peer.echo_callback:
+                    resource["status_callback"] = form.get("StatusCallback")
                 with peer.lock:
                     peer.messages.append(resource)
+                    resource["callback"] = form.get("StatusCallback")  # kept, even unechoed
                 if fault and fault[0] == "slow":  # received and kept, but the answer is late
                     time.sleep(fault[1])
-                self._send(201, resource)
+                if fault and fault[0] == "hangup":  # received and kept, then no answer at all
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return None
+                if fault and fault[0] == "accepted_then":
+                    return self._error(fault[1], fault[2], f"injected {fault[2]}")
+                self._send(201, self._public(resource))
+
+            @staticmethod
+            def _public(message: dict) -> dict:
+                return {k: v for k, v in message.items() if k != "callback"}
 
             def _call(self, rest: str, form: dict) -> None:
                 with peer.lock:
@@ -150,24 +194,71 @@ class TwilioPeer:
 
             def do_GET(self) -> None:
                 parsed = urlparse(self.path)
+                account = parsed.path.startswith("/2010-04-01/Accounts/")
+                if account and parsed.path.count("/") == 3:  # the account resource itself
+                    if not self._authorised():  # as Twilio: a wrong SID or token is a 401
+                        return self._error(401, 20003, "Authenticate")
+                    return self._send(
+                        200,
+                        {
+                            "sid": peer.account_sid,
+                            "friendly_name": "peer account",
+                            "status": "active",
+                            "type": "Full",
+                            "uri": parsed.path,
+                        },
+                    )
                 if parsed.path != f"/2010-04-01/Accounts/{peer.account_sid}/Messages.json":
                     return self._error(404, 20404, "not found")
                 if not self._authorised():
                     return self._error(401, 20003, "Authenticate")
                 query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
                 with peer.lock:
-                    found = [
-                        m for m in peer.messages if "To" not in query or m["to"] == query["To"]
-                    ]
+                    found = [self._public(m) for m in reversed(peer.messages) if _matches(m, query)]
+                size = int(query.get("PageSize", peer.page_size))
+                page = int(query.get("Page", 0))
+                chunk = found[page * size : (page + 1) * size]
+                following = None
+                if (page + 1) * size < len(found):
+                    rest = {k: v for k, v in query.items() if k not in ("Page", "PageSize")}
+                    following = (
+                        parsed.path + "?" + urlencode({**rest, "PageSize": size, "Page": page + 1})
+                    )
                 self._send(
                     200,
                     {
-                        "messages": found,
-                        "next_page_uri": None,
-                        "page": 0,
-                        "page_size": 50,
+                        "messages": chunk,
+                        "next_page_uri": following,
+                        "page": page,
+                        "page_size": size,
                         "uri": parsed.path,
                     },
                 )
 
         return Handler
+
+
+def _matches(message: dict, query: dict) -> bool:
+    """Twilio's Message list filters: To, From, DateSent (a day), DateSent< and DateSent>
+    (a message not sent yet has no date_sent and matches no DateSent filter)."""
+    if "To" in query and message["to"] != query["To"]:
+        return False
+    if "From" in query and message["from"] != query["From"]:
+        return False
+    bounds = {k: v for k, v in query.items() if k.startswith("DateSent")}
+    if not bounds:
+        return True
+    if not message["date_sent"]:
+        return False
+    sent = parsedate_to_datetime(message["date_sent"])
+    for name, value in bounds.items():
+        limit = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if limit.tzinfo is None:
+            limit = limit.replace(tzinfo=UTC)
+        if name == "DateSent" and sent.date() != limit.date():
+            return False
+        if name == "DateSent<" and sent.date() > limit.date():
+            return False
+        if name == "DateSent>" and sent.date() < limit.date():
+            return False
+    return True

@@ -1,17 +1,21 @@
-"""`workbench outbox`: preview a template for a member, send what is due, see the queue, and
-retry or cancel one message. Sending and the status show no personal data and need no
+"""`workbench outbox`: preview a template for a member, send what is due, see the queue (with the
+last error per channel and the oldest waiting message), retry one message or every failed one
+matching filters, and cancel one. Sending and the status show no personal data and need no
 sign-in; preview reads a member through the access layer, retry and cancel are for
 supervisors and administrators."""
 
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.dates import before, parse_moment
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.messaging.models import MessageStatus
 from workbench.messaging.templates import NOTICES
@@ -19,7 +23,7 @@ from workbench.messaging.templates import NOTICES
 app = typer.Typer(
     help="Messages to members: preview, send, status, retry, cancel.", no_args_is_help=True
 )
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("preview")
@@ -51,7 +55,7 @@ def run_command(
     limit: int = typer.Option(100, "--limit", help="Messages per channel per round."),
     loop: bool = typer.Option(False, "--loop", help="Keep sending until interrupted."),
 ) -> None:
-    """Send what is due (the scheduler does this every [messaging] send_seconds)."""
+    """Send what is due (the scheduler does this every \\[messaging] send_seconds)."""
     wb = state.workbench()
     desk = wb.usecases.messages
     if not desk.can_send():
@@ -63,7 +67,8 @@ def run_command(
         result = desk.send_due(limit)
         console.print(
             f"{result.sent} sent, {result.retried} to retry, {result.failed} failed, "
-            f"{result.found} found already sent",
+            f"{result.found} found already sent, {result.held} held for quiet hours, "
+            f"{result.stopped} stopped by the contact policy",
             markup=False,
         )
         if not loop:
@@ -86,6 +91,18 @@ def status_command(
             channel, *[str(status.counts.get((channel, s.value), 0)) for s in MessageStatus]
         )
     console.print(table)
+    now = state.workbench().clock.now()
+    for channel in ("sms", "email"):
+        oldest = status.oldest_waiting.get(channel)
+        if oldest is not None:
+            console.print(
+                Text(f"{channel}: oldest waiting message queued {_age(now - oldest)} ago")
+            )
+        last = status.last_errors.get(channel)
+        if last is not None:
+            console.print(
+                Text(f"{channel}: last error {_age(now - last[0])} ago: {last[1]}", style="red")
+            )
     if status.failures:
         listing = Table("id", "to", "channel", "template", "attempts", "last error")
         for row in status.failures:
@@ -101,11 +118,46 @@ def status_command(
 
 
 @app.command("retry")
-def retry_command(message_id: int = typer.Argument(...)) -> None:
-    """Queue a failed or cancelled message again (supervisors and administrators)."""
-    desk = state.workbench().usecases.messages
-    desk.retry(state.staff(), message_id)
-    console.print(f"message {message_id} queued again", markup=False)
+def retry_command(
+    message_id: int = typer.Argument(None, help="One message; or --failed for many."),
+    failed: bool = typer.Option(False, "--failed", help="Every failed message (see filters)."),
+    since: str = typer.Option(
+        None, "--since", help="With --failed: created since, e.g. 2026-12-01 or 6h or 2d."
+    ),
+    channel: str = typer.Option(None, "--channel", help="With --failed: sms or email."),
+    template: str = typer.Option(None, "--template", help="With --failed: one template."),
+) -> None:
+    """Queue a failed or cancelled message again, or with --failed every failed message that
+    matches (after an outage) — supervisors and administrators."""
+    wb = state.workbench()
+    desk = wb.usecases.messages
+    if failed == (message_id is not None):
+        console.print("give one message id, or --failed (with filters)", markup=False)
+        raise typer.Exit(2)
+    if message_id is not None:
+        desk.retry(state.staff(), message_id)
+        console.print(f"message {message_id} queued again", markup=False)
+        return
+    start = _since(since, wb.clock.now(), wb.settings.timezone) if since else None
+    count = desk.retry_failed(state.staff(), since=start, channel=channel, template=template)
+    console.print(f"{count} failed message{'s' * (count != 1)} queued again", markup=False)
+
+
+def _since(text: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """6h, 2d, 30m (ago), or a date / date-time in the store's zone."""
+    unit = {"m": "minutes", "h": "hours", "d": "days"}.get(text[-1:])
+    if unit and text[:-1].isdigit():
+        return before(now, "--since", **{unit: int(text[:-1])})
+    return parse_moment(text, "--since", zone, "2026-12-01, a date-time, or 6h / 2d")
+
+
+def _age(delta: timedelta) -> str:
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 @app.command("cancel")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col
 
 from workbench.crypto import FieldCipher
 from workbench.members.erasure import ERASED_TEXT
 from workbench.members.models import Member
-from workbench.messaging.models import MessageStatus, OutboxMessage
+from workbench.messaging.models import EmailBounce, MessageStatus, OutboxMessage
 
 NOT_GONE = (MessageStatus.QUEUED.value, MessageStatus.SENDING.value)
 
@@ -42,3 +42,4 @@ def erase_member_messages(
         )
         .execution_options(synchronize_session="fetch")
     )
+    session.execute(delete(EmailBounce).where(col(EmailBounce.member_id) == member.id))

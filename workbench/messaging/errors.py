@@ -12,9 +12,11 @@ class SendError(Exception):
         ambiguous: bool = False,
         retry_after: float | None = None,
         code: int | None = None,
+        throttled: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent  # retrying cannot help
         self.ambiguous = ambiguous  # it may have gone: look it up before sending again
         self.retry_after = retry_after  # seconds the provider asked us to wait
         self.code = code  # the provider's error code
+        self.throttled = throttled  # the provider asked the whole sender to slow down (429)

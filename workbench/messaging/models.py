@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from workbench.db.types import encrypted_column, utc_column
@@ -49,8 +49,16 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=utc_column(nullable=False))
     lease_until: datetime | None = Field(default=None, sa_column=utc_column())
+    # The fencing token: bumped on every claim; a sender writes a send's result only while the
+    # row still carries the token it claimed it with (a sender whose lease ran out is fenced off).
+    lease_token: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
+    )
     ambiguous: bool = False  # the last send may have left: look it up before any resend
-    provider_id: str | None = Field(default=None, sa_column=Column(String(64), index=True))
+    send_started_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # One SID per row: a look-up never hands a message another row holds.
+    provider_id: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
+    message_ref: str | None = Field(default=None, max_length=200)  # e-mail Message-ID, kept
     last_error: str | None = Field(default=None, max_length=300)
     dedupe_key: str | None = Field(default=None, sa_column=Column(String(120), unique=True))
     complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
@@ -76,3 +84,30 @@ class SenderThrottle(SQLModel, table=True):
 
     sender: str = Field(sa_column=Column(String(64), primary_key=True))
     next_allowed_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class StatusEvent(SQLModel, table=True):
+    """A provider's status callback, kept: its idempotency token de-duplicates a callback that
+    arrives twice, and one that arrives before its SID is recorded waits here (applied=False)
+    until the sender records the SID."""
+
+    __tablename__ = "outbox_status_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(sa_column=Column(String(120), nullable=False, unique=True))
+    provider_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    status: str = Field(max_length=16)
+    at: datetime = Field(sa_column=utc_column(nullable=False))
+    applied: bool = False
+
+
+class EmailBounce(SQLModel, table=True):
+    """A member's e-mail address that hard-bounced (5xx at RCPT): no more mail goes to it.
+    A different address on file later is not blocked."""
+
+    __tablename__ = "email_bounce"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", unique=True)
+    recipient_enc: str = Field(sa_column=encrypted_column("outbox.recipient", nullable=False))
+    at: datetime = Field(sa_column=utc_column(nullable=False))

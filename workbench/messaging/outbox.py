@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
@@ -19,13 +20,20 @@ from workbench.errors import InvalidState, NotFound, PermissionDenied, Validatio
 from workbench.members.models import Member, Role, Staff, Store
 from workbench.members.rights import current_card
 from workbench.members.tiers import TierScheme
-from workbench.messaging.models import MessageStatus, OutboxAttempt, OutboxMessage, Purpose
+from workbench.messaging.models import (
+    EmailBounce,
+    MessageStatus,
+    OutboxAttempt,
+    OutboxMessage,
+    Purpose,
+)
 from workbench.messaging.policy import ContactPolicy
 from workbench.messaging.templates import Rendered, TemplateCatalogue, sms_segments
 from workbench.permissions.staff import EMAIL_FIELD as STAFF_EMAIL_FIELD
 
 CHANNELS = ("sms", "email")
 OPERATOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)  # may retry or cancel a message
+BOUNCED = "the e-mail address bounced"
 
 
 class MessageContent(TypedDict):
@@ -122,6 +130,8 @@ class Outbox:
         address = self.cipher.decrypt(field, getattr(member, f"{field}_enc"))
         if not address:
             return Queued(None, f"no {'phone' if channel == 'sms' else 'e-mail'} on file")
+        if channel == "email" and self.bounced(session, member):
+            return Queued(None, BOUNCED)
         language = language or self.language
         rendered = self.render(
             session, member=member, template=template, language=language, extra=extra
@@ -210,6 +220,33 @@ class Outbox:
             "html": self.cipher.decrypt("outbox.html", message.html_enc),
         }
 
+    # Bounces -------------------------------------------------------------------------------------
+    def mark_bounced(self, session: Session, member: Member, now: datetime) -> None:
+        """The member's current e-mail address hard-bounced: later mail to it is not sent."""
+        address = self.cipher.decrypt("email", member.email_enc)
+        if not address:
+            return
+        row = self._bounce(session, member)
+        enc = self.cipher.encrypt("outbox.recipient", address)
+        if row is None:
+            session.add(EmailBounce(member_id=saved_id(member), recipient_enc=enc, at=now))
+        else:
+            row.recipient_enc, row.at = enc, now
+
+    def bounced(self, session: Session, member: Member) -> bool:
+        """Whether the address now on file is one that hard-bounced."""
+        row = self._bounce(session, member)
+        if row is None:
+            return False
+        address = self.cipher.decrypt("email", member.email_enc)
+        return (
+            bool(address) and self.cipher.decrypt("outbox.recipient", row.recipient_enc) == address
+        )
+
+    @staticmethod
+    def _bounce(session: Session, member: Member) -> EmailBounce | None:
+        return session.scalar(select(EmailBounce).where(col(EmailBounce.member_id) == member.id))
+
     # Operators -----------------------------------------------------------------------------------
     def status_counts(self, session: Session) -> dict[tuple[str, str], int]:
         """(channel, status) → how many messages."""
@@ -231,6 +268,75 @@ class Outbox:
             status=MessageStatus.QUEUED,
             next_attempt_at=self.clock.now(),
         )
+
+    def retry_failed(
+        self,
+        session: Session,
+        *,
+        actor: Staff,
+        since: datetime | None = None,
+        channel: str | None = None,
+        template: str | None = None,
+    ) -> int:
+        """Every failed message (created since `since`, of a channel, of a template) queued
+        again now, in one statement; each gets an attempt saying who did it. How many."""
+        if actor.role not in OPERATOR_ROLES:
+            raise PermissionDenied(f"{actor.username} ({actor.role}) may not change messages")
+        if channel is not None and channel not in CHANNELS:
+            raise ValidationError("channel", "sms or email")
+        now = self.clock.now()
+        where = [col(OutboxMessage.status) == MessageStatus.FAILED.value]
+        if since is not None:
+            where.append(col(OutboxMessage.created_at) >= since)
+        if channel is not None:
+            where.append(col(OutboxMessage.channel) == channel)
+        if template is not None:
+            where.append(col(OutboxMessage.template) == template)
+        ids = [i for i in session.scalars(select(col(OutboxMessage.id)).where(*where)) if i]
+        if not ids:
+            return 0
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids), *where)
+            .values(status=MessageStatus.QUEUED.value, next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        detail = f"by staff {actor.id} (bulk)"
+        session.add_all(
+            OutboxAttempt(message_id=i, at=now, result="requeued", detail=detail) for i in ids
+        )
+        return len(ids)
+
+    def last_errors(self, session: Session) -> dict[str, tuple[datetime, str]]:
+        """Per channel, the latest failed or retried attempt: when, and what the provider said."""
+        found: dict[str, tuple[datetime, str]] = {}
+        for channel in CHANNELS:
+            row = session.execute(
+                select(col(OutboxAttempt.at), col(OutboxAttempt.detail))
+                .join(OutboxMessage, col(OutboxMessage.id) == col(OutboxAttempt.message_id))
+                .where(
+                    col(OutboxMessage.channel) == channel,
+                    col(OutboxAttempt.result).in_(("retry", "failed", "ambiguous")),
+                )
+                .order_by(col(OutboxAttempt.id).desc())
+                .limit(1)
+            ).first()
+            if row is not None:
+                found[channel] = (row[0], row[1])
+        return found
+
+    def oldest_queued(self, session: Session) -> dict[str, datetime]:
+        """Per channel, when the oldest message still waiting to go (queued or sending) was made."""
+        rows = session.execute(
+            select(col(OutboxMessage.channel), func.min(col(OutboxMessage.created_at)))
+            .where(
+                col(OutboxMessage.status).in_(
+                    (MessageStatus.QUEUED.value, MessageStatus.SENDING.value)
+                )
+            )
+            .group_by(col(OutboxMessage.channel))
+        )
+        return {channel: oldest for channel, oldest in rows if oldest is not None}
 
     def cancel(self, session: Session, message_id: int, *, actor: Staff) -> None:
         """Stop a message that has not gone yet (queued, or failed and waiting to be retried)."""

@@ -1,4 +1,5 @@
-"""The contact policy: one check before anything is queued. Transactional notices always go;
+"""The contact policy: checked when a message is queued and again when it is about to go (a
+member may opt out, or the night may come, in between). Transactional notices always go;
 marketing respects the member's opt-out per channel, waits out quiet hours in the member's time
 zone, and stays under a frequency cap per member and channel."""
 
@@ -63,6 +64,45 @@ class ContactPolicy:
             )
         ).scalar_one()
         if recent >= self.marketing_per_week:
+            return Decision(False, reason="frequency cap reached")
+        return Decision(True, self.after_quiet_hours(now, zone))
+
+    def at_send(
+        self,
+        session: Session,
+        *,
+        member: Member,
+        message: OutboxMessage,
+        now: datetime,
+        zone: ZoneInfo,
+    ) -> Decision:
+        """The same rules when the message is about to go: refused (cancel it, with the
+        reason), or allowed with the time it may go (later than now: hold it till then). The
+        cap counts the member's other marketing messages of the week that went."""
+        if member.status == MemberStatus.TERMINATED or member.erased_at is not None:
+            return Decision(False, reason="member terminated")
+        if message.channel == "sms" and member.phone_invalid:
+            return Decision(False, reason="the phone number cannot receive SMS")
+        if message.purpose == Purpose.TRANSACTIONAL:
+            return Decision(True, now)
+        if not member.consent_marketing:
+            return Decision(False, reason="no consent to marketing")
+        if (message.channel == "sms" and member.sms_opt_out) or (
+            message.channel == "email" and member.email_opt_out
+        ):
+            return Decision(False, reason=f"opted out of {message.channel}")
+        went = session.execute(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                col(OutboxMessage.member_id) == member.id,
+                col(OutboxMessage.channel) == message.channel,
+                col(OutboxMessage.purpose) == Purpose.MARKETING.value,
+                col(OutboxMessage.sent_at) >= now - timedelta(days=7),
+                col(OutboxMessage.id) != message.id,
+            )
+        ).scalar_one()
+        if went >= self.marketing_per_week:
             return Decision(False, reason="frequency cap reached")
         return Decision(True, self.after_quiet_hours(now, zone))
 

@@ -1,10 +1,17 @@
 """E-mail through SMTP with aiosmtplib: STARTTLS or implicit TLS, login from settings, one
-connection per batch, multipart text + HTML with Message-ID, Date and List-Unsubscribe."""
+connection per batch, multipart text + HTML with Message-ID, Date and List-Unsubscribe (with
+RFC 8058 one-click List-Unsubscribe-Post where an https unsubscribe URL is configured).
+
+Each mail's result is handed back the moment its server answers (`after`), and the sender may
+veto a mail just before it goes (`before`: its lease lost, or the contact policy says no), so a
+sender killed mid-batch leaves every accepted mail recorded. A mail keeps the Message-ID its
+outbox row was given, whichever attempt carries it, so a receiving server can de-duplicate."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -12,6 +19,8 @@ from email.utils import formatdate, make_msgid, parseaddr
 import aiosmtplib
 
 from workbench.messaging.errors import SendError
+
+HARD_BOUNCE = 550
 
 
 @dataclass(frozen=True)
@@ -21,17 +30,28 @@ class OutgoingEmail:
     subject: str
     text: str
     html: str | None
+    message_id: str | None = None  # the row's Message-ID (kept across attempts)
+    unsubscribe_url: str | None = None  # this row's one-click unsubscribe link
+
+
+def new_message_id(key: int, sender: str) -> str:
+    domain = parseaddr(sender)[1].partition("@")[2] or "localhost"
+    return make_msgid(idstring=f"outbox-{key}", domain=domain)
 
 
 def build_message(mail: OutgoingEmail, sender: str, unsubscribe: str) -> EmailMessage:
     message = EmailMessage()
-    domain = parseaddr(sender)[1].partition("@")[2] or "localhost"
     message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=f"outbox-{mail.key}", domain=domain)
-    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["Message-ID"] = mail.message_id or new_message_id(mail.key, sender)
+    if mail.unsubscribe_url:
+        # Only the link: a mailto: here would promise an opt-out no mailbox carries out.
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    else:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
@@ -60,11 +80,23 @@ class SmtpEmail:
         domain = parseaddr(sender)[1].partition("@")[2] or "localhost"
         self.unsubscribe = f"mailto:unsubscribe@{domain}?subject=unsubscribe"
 
-    def send_batch(self, mails: list[OutgoingEmail]) -> dict[int, SendError | None]:
-        """Send over one connection; each mail's result (None when accepted)."""
-        return asyncio.run(self._send_batch(mails))
+    def send_batch(
+        self,
+        mails: list[OutgoingEmail],
+        *,
+        before: Callable[[OutgoingEmail], bool] = lambda mail: True,
+        after: Callable[[int, SendError | None], None] = lambda key, error: None,
+    ) -> dict[int, SendError | None]:
+        """Send over one connection; each mail's result (None when accepted), also handed to
+        `after` as soon as it is known. A mail `before` refuses is skipped (not in the result)."""
+        return asyncio.run(self._send_batch(mails, before, after))
 
-    async def _send_batch(self, mails: list[OutgoingEmail]) -> dict[int, SendError | None]:
+    async def _send_batch(
+        self,
+        mails: list[OutgoingEmail],
+        before: Callable[[OutgoingEmail], bool],
+        after: Callable[[int, SendError | None], None],
+    ) -> dict[int, SendError | None]:
         results: dict[int, SendError | None] = {}
         client = aiosmtplib.SMTP(
             hostname=self.host,
@@ -79,23 +111,37 @@ class SmtpEmail:
             if self.username:
                 await client.login(self.username, self.password or "")
         except aiosmtplib.SMTPAuthenticationError as error:
-            return {
-                m.key: SendError(f"SMTP login refused: {error.code}", permanent=False)
-                for m in mails
-            }
+            failure = SendError(f"SMTP login refused: {error.code}", permanent=False)
+            return self._all_failed(mails, failure, after)
         except (aiosmtplib.SMTPException, OSError) as error:
             # The server's own words help the operator (no member data is sent before this).
             reason = f"{type(error).__name__}: {str(error)[:120]}"
-            return {
-                m.key: SendError(f"SMTP server unreachable or refused: {reason}") for m in mails
-            }
+            failure = SendError(f"SMTP server unreachable or refused: {reason}")
+            return self._all_failed(mails, failure, after)
         try:
-            for mail in mails:
+            for index, mail in enumerate(mails):
+                if not client.is_connected:  # it hung up: the rest did not go
+                    rest = SendError("the SMTP server closed the connection")
+                    results.update(self._all_failed(mails[index:], rest, after))
+                    break
+                if not before(mail):
+                    continue
                 results[mail.key] = await self._send_one(client, mail)
+                after(mail.key, results[mail.key])
         finally:
             with contextlib.suppress(aiosmtplib.SMTPException, OSError):
                 await client.quit()
         return results
+
+    @staticmethod
+    def _all_failed(
+        mails: list[OutgoingEmail],
+        error: SendError,
+        after: Callable[[int, SendError | None], None],
+    ) -> dict[int, SendError | None]:
+        for mail in mails:
+            after(mail.key, error)
+        return dict.fromkeys((m.key for m in mails), error)
 
     async def _send_one(self, client: aiosmtplib.SMTP, mail: OutgoingEmail) -> SendError | None:
         message = build_message(mail, self.sender, self.unsubscribe)
@@ -104,10 +150,16 @@ class SmtpEmail:
         except aiosmtplib.SMTPRecipientsRefused as error:
             codes = [r.code for r in error.recipients]
             permanent = all(500 <= code < 600 for code in codes)
-            return SendError(f"recipient refused ({codes})", permanent=permanent)
+            # A 5xx at RCPT is a hard bounce: the address is marked (code 550 kept for that).
+            return SendError(
+                f"recipient refused ({codes})",
+                permanent=permanent,
+                code=HARD_BOUNCE if permanent else None,
+            )
         except aiosmtplib.SMTPResponseException as error:
             return SendError(f"SMTP {error.code}", permanent=500 <= error.code < 600)
-        except aiosmtplib.SMTPServerDisconnected:
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
+            # After DATA the server may have taken it: resent with the same Message-ID.
             return SendError("the SMTP server hung up", ambiguous=True)
         except (aiosmtplib.SMTPException, OSError) as error:
             return SendError(f"SMTP error: {type(error).__name__}")

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError, select_autoescape
+from markupsafe import Markup
 
 from workbench.errors import ConfigError, ValidationError
+from workbench.masking.text import safe_for_terminal
 
 NOTICES = (
     "welcome",
@@ -31,6 +33,11 @@ NOTICES = (
     "goods_overdue",
     "complaint_escalation",
     "application_returned",
+    "access_approval",
+    "activity_invitation",
+    "activity_signup",
+    "activity_reminder",
+    "activity_survey",
 )
 PARTS = ("sms", "subject", "text", "html")
 
@@ -91,6 +98,7 @@ class TemplateCatalogue:
             autoescape=select_autoescape(enabled_extensions=("html",), default=False),
             undefined=StrictUndefined,
             keep_trailing_newline=False,
+            finalize=_safe_value,
         )
 
     def render(self, notice: str, language: str, context: Mapping[str, object]) -> Rendered:
@@ -105,4 +113,19 @@ class TemplateCatalogue:
             }
         except TemplateError as exc:
             raise ValidationError("template", f"{notice} ({language}): {exc}") from None
-        return Rendered(**{p: v.strip() for p, v in parts.items()})
+        return Rendered(**{p: _safe_part(v) for p, v in parts.items()})
+
+
+def _safe_value(value: object) -> object:
+    """Every value a template shows (a member's name, a complaint update) is text: old data may
+    still hold a control or bidi character, which never reaches a phone, a mail or a screen."""
+    if isinstance(value, Markup):
+        return Markup(safe_for_terminal(str(value), multiline=True))
+    if isinstance(value, str):
+        return safe_for_terminal(value, multiline=True)
+    return value
+
+
+def _safe_part(text: str) -> str:
+    """The rendered part, its line breaks kept (a template's own CRLF read as a newline)."""
+    return safe_for_terminal(text.replace("\r\n", "\n"), multiline=True).strip()

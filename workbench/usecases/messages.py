@@ -4,7 +4,8 @@ previewed for a member, what is due sent, the queue counted, one message retried
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -61,6 +62,9 @@ class FailedMessage:
 class OutboxStatus:
     counts: dict[tuple[str, str], int]  # (channel, status) -> how many
     failures: list[FailedMessage]  # the latest first
+    # per channel: the latest error (when, what) and the oldest message still waiting to go
+    last_errors: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+    oldest_waiting: dict[str, datetime] = field(default_factory=dict)
 
 
 class MessageDesk:
@@ -152,6 +156,8 @@ class MessageDesk:
                 .order_by(col(OutboxMessage.id).desc())
                 .limit(failures)
             ).all()
+            last_errors = self.outbox.last_errors(session)
+            oldest = self.outbox.oldest_queued(session)
             failed = [
                 FailedMessage(
                     row.id,
@@ -163,12 +169,28 @@ class MessageDesk:
                 )
                 for row in rows
             ]
-        return OutboxStatus(counts=counts, failures=failed)
+        return OutboxStatus(
+            counts=counts, failures=failed, last_errors=last_errors, oldest_waiting=oldest
+        )
 
     def retry(self, actor: Staff, message_id: int) -> None:
         """Queue a failed or cancelled message again (supervisors and administrators)."""
         with self.uow.write() as session:
             self.outbox.retry(session, message_id, actor=actor)
+
+    def retry_failed(
+        self,
+        actor: Staff,
+        *,
+        since: datetime | None = None,
+        channel: str | None = None,
+        template: str | None = None,
+    ) -> int:
+        """Queue again, in one go, every failed message matching (after an outage); how many."""
+        with self.uow.write() as session:
+            return self.outbox.retry_failed(
+                session, actor=actor, since=since, channel=channel, template=template
+            )
 
     def cancel(self, actor: Staff, message_id: int) -> None:
         """Stop a message that has not gone yet (supervisors and administrators)."""
