@@ -1,0 +1,216 @@
+"""Member activities in the TUI with a Pilot: marketing's plan form keeps what was typed when
+refused and says why beside the field; approving asks first, starting on Cancel; the check-in
+desk checks a member in by card number (and says so when they scan again); a store manager
+sees only their store's activities and participants."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from textual.widgets import Button, DataTable, Input, OptionList, Static
+
+from tests.activities_scene import build_scene, local, plan
+from tests.factories import password_hash
+from tests.tui.harness import PASSWORD, running
+from workbench.members.models import Staff
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.actions import ConfirmScreen
+from workbench.tui.screens.activities import ActivitiesScreen, ActivityScreen, EvaluationScreen
+from workbench.tui.screens.activities_forms import MemberDeskScreen, PlanFormScreen
+from workbench.tui.screens.member_desk import CounterMenuScreen
+
+
+@pytest.fixture
+def scene(wb, clock):
+    built = build_scene(wb, clock)
+    with wb.sessions() as session:
+        for staff in session.scalars(select(Staff)):
+            staff.password_hash = password_hash(PASSWORD)
+        session.commit()
+    return built
+
+
+def _text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+def _rows(table: DataTable) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row(key)] for key in table.rows]
+
+
+def _approved(wb, scene, **overrides: str) -> str:
+    desk = wb.usecases.activities
+    code = desk.create(scene.staff["marketing"], plan(**overrides)).line.code
+    desk.submit(scene.staff["marketing"], code)
+    desk.approve(scene.staff["supervisor"], code)
+    return code
+
+
+async def test_a_refused_plan_keeps_its_input_and_says_why_beside_the_field(wb, clock, scene):
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        await desk.sign_in("marketing")  # analysts start on the statistics
+        await desk.press("f4")
+        await desk.shown(ActivitiesScreen)
+        await desk.done("load")
+        await desk.press("ctrl+n")
+        form = await desk.shown(PlanFormScreen)
+        assert desk.app.focused is form.query_one("#plan-theme", Input)
+        await desk.fill("#plan-theme", "春季新品品鉴会")
+        await desk.fill("#plan-starts", "2026-03-20 14:00")
+        await desk.fill("#plan-ends", "2026-03-20 13:00")  # before the start
+        await desk.fill("#plan-capacity", "30")
+        await desk.fill("#plan-store", "SH01")
+        await desk.press("ctrl+s")
+        await desk.done("save")
+        assert desk.app.screen is form  # the form stays open
+        ends = form.query_one("#plan-ends", Input)
+        assert "end after it starts" in _text(form, "#plan-ends-error")
+        assert ends.value == "2026-03-20 13:00" and ends.has_class("invalid")
+        assert desk.app.focused is ends
+        assert form.query_one("#plan-theme", Input).value == "春季新品品鉴会"
+
+        await desk.fill("#plan-capacity", "lots")
+        await desk.fill("#plan-ends", "2026-03-20 17:00")
+        await desk.press("ctrl+s")
+        await desk.done("save")
+        assert "whole number" in _text(form, "#plan-capacity-error")
+        assert _text(form, "#plan-ends-error") == ""  # the field fixed: its error gone
+        assert desk.app.focused is form.query_one("#plan-capacity", Input)
+
+        await desk.fill("#plan-capacity", "30")
+        await desk.press("ctrl+s")
+        await desk.done("save")
+        screen = await desk.shown(ActivityScreen)
+        await desk.done("load")
+        assert "春季新品品鉴会" in _text(screen, "#activity-title")
+        assert "planned" in _text(screen, "#activity-detail") or "计划中" in _text(
+            screen, "#activity-detail"
+        )
+    [line] = wb.usecases.activities.list(scene.staff["marketing"])
+    assert (line.state, line.capacity, line.store_code) == ("draft", 30, "SH01")
+
+
+async def test_approving_asks_first_and_starts_on_cancel(wb, clock, scene):
+    desk_uc = wb.usecases.activities
+    code = desk_uc.create(scene.staff["marketing"], plan()).line.code
+    desk_uc.submit(scene.staff["marketing"], code)
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        await desk.sign_in("supervisor")
+        await desk.press("f4")
+        listing = await desk.shown(ActivitiesScreen)
+        await desk.done("load")
+        assert [r[1] for r in _rows(listing.query_one("#activities-table", DataTable))] == [code]
+        await desk.press("enter")
+        screen = await desk.shown(ActivityScreen)
+        await desk.done("load")
+        await desk.press("f4")
+        confirm = await desk.shown(ConfirmScreen)
+        assert desk.app.focused is confirm.query_one("#modal-cancel", Button)
+        await desk.press("enter")  # Enter alone: Cancel
+        await desk.shown(ActivityScreen)
+        assert desk_uc.show(scene.staff["supervisor"], code).line.state == "submitted"
+
+        await desk.press("f4")
+        confirm = await desk.shown(ConfirmScreen)
+        confirm.query_one("#modal-submit", Button).focus()
+        await desk.press("enter")
+        await desk.done("do_approve")
+        await desk.done("load")
+        assert desk_uc.show(scene.staff["supervisor"], code).line.state == "approved"
+        assert screen.check_action("approve", ()) is False  # no longer offered
+
+
+async def test_the_check_in_desk_by_card_number(wb, clock, scene):
+    m = scene.members
+    code = _approved(wb, scene)
+    clock.set(local("2026-03-08 10:00"))
+    wb.usecases.activities.sign_up(scene.staff["agent"], code, m["gold"].member_no)
+    clock.set(local("2026-03-20 13:30"))
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        await desk.sign_in("sales_sh")
+        await desk.press("f3")  # the counter menu
+        menu = await desk.shown(CounterMenuScreen)
+        menu.query_one(OptionList).highlighted = [e.label for e in menu._entries].index(
+            "activities.menu"
+        )
+        await desk.press("enter")
+        await desk.shown(ActivitiesScreen)
+        await desk.done("load")
+        await desk.press("enter")
+        screen = await desk.shown(ActivityScreen)
+        await desk.done("load")
+        assert screen.check_action("approve", ()) is False  # sales: no approving
+        await desk.press("f8")
+        checkin = await desk.shown(MemberDeskScreen)
+        field = checkin.query_one("#activity-member", Input)
+        assert desk.app.focused is field
+        await desk.fill("#activity-member", m["gold"].card_no)  # the scanner types and Enters
+        await desk.press("enter")
+        await desk.done("enter")
+        said = _text(checkin, "#activity-result")
+        assert m["gold"].member_no in said and "200" in said and field.value == ""
+        assert "李华" not in said  # masked
+        await desk.fill("#activity-member", m["gold"].card_no)
+        await desk.press("enter")
+        await desk.done("enter")
+        assert "13:30" in _text(checkin, "#activity-result")  # already, at 13:30
+        await desk.fill("#activity-member", m["regular"].card_no)  # not signed up
+        await desk.press("enter")
+        await desk.done("enter")
+        assert "not signed up" in _text(checkin, "#activity-result")
+        assert field.value == m["regular"].card_no  # kept to correct
+    counts = wb.usecases.activities.counts(scene.staff["marketing"], code)
+    assert (counts.checked_in, counts.points_credited) == (1, 200)
+
+
+async def test_a_store_manager_sees_their_stores_activities_and_participants(wb, clock, scene):
+    m, s = scene.members, scene.staff
+    sh_only = _approved(wb, scene, stores="SH01", theme="上海店会员日")
+    bj_only = _approved(wb, scene, store="BJ01", stores="BJ01", theme="北京店会员日")
+    everyone = _approved(wb, scene, store="", theme="全公司新品发布", capacity="5")
+    clock.set(local("2026-03-08 10:00"))
+    for key in ("gold", "bj"):
+        wb.usecases.activities.sign_up(s["agent"], everyone, m[key].member_no)
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        await desk.sign_in("manager_bj")
+        await desk.press("f4")
+        listing = await desk.shown(ActivitiesScreen)
+        await desk.done("load")
+        codes = [r[1] for r in _rows(listing.query_one("#activities-table", DataTable))]
+        assert bj_only in codes and everyone in codes and sh_only not in codes
+        listing.query_one("#activities-table", DataTable).move_cursor(row=codes.index(everyone))
+        await desk.press("enter")
+        screen = await desk.shown(ActivityScreen)
+        await desk.done("load")
+        people = _rows(screen.query_one("#activity-signups", DataTable))
+        assert [row[0].split()[0] for row in people] == [m["bj"].member_no]
+        assert screen.check_action("edit", ()) is False  # head office's activity
+        await desk.press("f9")  # the evaluation: not offered before the activity runs
+        assert not isinstance(desk.app.screen, EvaluationScreen)
+
+
+async def test_the_evaluation_view_hides_small_groups(wb, clock, scene):
+    m, s = scene.members, scene.staff
+    code = _approved(wb, scene)
+    clock.set(local("2026-03-08 10:00"))
+    wb.usecases.activities.sign_up(s["agent"], code, m["gold"].member_no)
+    clock.set(local("2026-03-20 14:00"))
+    wb.usecases.activities.check_in(s["sales_sh"], code, m["gold"].card_no)
+    clock.set(local("2026-03-20 18:00"))
+    wb.usecases.activities.close(s["marketing"], code)
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        await desk.sign_in("marketing")
+        await desk.press("f4")
+        await desk.shown(ActivitiesScreen)
+        await desk.done("load")
+        await desk.press("enter")
+        screen = await desk.shown(ActivityScreen)
+        await desk.done("load")
+        assert not screen.query("#activity-signups")  # marketing: counts, never participants
+        await desk.press("f9")
+        view = await desk.shown(EvaluationScreen)
+        await desk.done("load")
+        figures = _text(view, "#evaluation")
+        assert "参加 <5" in figures and "缺席 0" in figures  # one participant: hidden
+        assert "每名额 4000.00" in figures  # 8000 for 2 places: no one's figure
+        assert m["gold"].member_no not in figures
