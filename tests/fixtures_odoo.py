@@ -115,3 +115,17 @@ def add_order(
         state=state,
         date_order=when,
     )
+
+
+@pytest.fixture
+def odoo_cli_env(monkeypatch, odoo):
+    """The CLI's environment pointing at the peer (as an operator's would)."""
+    for name, value in {
+        "HOST": "127.0.0.1",
+        "PORT": str(odoo.port),
+        "DATABASE": "odoo",
+        "LOGIN": "sync",
+        "PASSWORD": "secret",
+        "BATCH_SIZE": "3",
+    }.items():
+        monkeypatch.setenv(f"WORKBENCH_ODOO_{name}", value)

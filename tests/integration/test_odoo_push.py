@@ -142,6 +142,16 @@ def test_a_partner_deleted_in_odoo_is_skipped(wb, world, odoo, sync):
     assert skip.odoo_id == gone and "MissingError" in skip.reason
     assert odoo.record("res.partner", keep)["x_workbench_tier"] == "regular"
 
+    with wb.sessions() as session:  # its points change: it is still not tried again
+        m = wb.registry.find_by_phone(session, partner_phone(2))
+        wb.ledger.adjust(session, member=m, points=10, staff_id=None, detail="test")
+        session.commit()
+    writes = odoo.count("res.partner", "write")
+    again = sync.push()
+    assert again.counts["partners_deleted_in_odoo"] == 1 and again.issue_counts["skipped"] == 0
+    assert odoo.count("res.partner", "write") == writes
+    assert len(issues(wb, "skipped")) == 1  # listed once
+
 
 def test_service_data_changed_in_odoo_is_a_conflict_and_is_written_back(wb, world, odoo, sync):
     partner = add_partner(odoo, 1)
@@ -189,12 +199,13 @@ def test_new_complaints_become_helpdesk_tickets_once(wb, world, odoo, sync):
 
     assert report.counts["tickets_created"] == 2
     tickets = {row["name"]: row for row in odoo.tables["helpdesk.ticket"].rows.values()}
-    assert set(tickets) == {f"[{linked}] service_attitude", f"[{unlinked}] service_attitude"}
-    assert tickets[f"[{linked}] service_attitude"]["partner_id"] == 1
-    assert tickets[f"[{unlinked}] service_attitude"]["partner_id"] is False
-    assert tickets[f"[{linked}] service_attitude"]["priority"] == "3"
-    assert "收银员" not in tickets[f"[{linked}] service_attitude"]["description"]
-    assert linked in tickets[f"[{linked}] service_attitude"]["description"]
+    # named by the category's label in the workbench's language (issue 19), not its code
+    assert set(tickets) == {f"[{linked}] 服务态度", f"[{unlinked}] 服务态度"}
+    assert tickets[f"[{linked}] 服务态度"]["partner_id"] == 1
+    assert tickets[f"[{unlinked}] 服务态度"]["partner_id"] is False
+    assert tickets[f"[{linked}] 服务态度"]["priority"] == "3"
+    assert "收银员" not in tickets[f"[{linked}] 服务态度"]["description"]
+    assert linked in tickets[f"[{linked}] 服务态度"]["description"]
 
     assert sync.push().counts["tickets_created"] == 0
     assert len(odoo.tables["helpdesk.ticket"].rows) == 2
@@ -222,7 +233,7 @@ def test_a_ticket_sent_before_a_crash_is_found_not_made_twice(wb, world, odoo, s
 
     assert report.counts["tickets_recovered"] == 1 and report.counts["tickets_created"] == 1
     names = sorted(row["name"] for row in odoo.tables["helpdesk.ticket"].rows.values())
-    assert names == sorted([f"[{sent}] service_attitude", f"[{lost}] service_attitude"])
+    assert names == sorted([f"[{sent}] service_attitude", f"[{lost}] 服务态度"])
     with wb.sessions() as session:
         rows = {row.complaint_id: row.ticket_id for row in session.scalars(select(ComplaintTicket))}
         assert rows[wb.complaints.get(session, sent).id] == ticket

@@ -136,18 +136,24 @@ def partner_fields() -> dict[str, FieldDef]:
         "x_workbench_sms_opt_out": _f("boolean", "No Marketing SMS"),
         "x_workbench_email_opt_out": _f("boolean", "No Marketing E-mail"),
         "x_workbench_do_not_call": _f("boolean", "Do Not Call"),
+        # multi-company: empty, the contact is shared by every company
+        "company_id": _f("many2one", "Company", relation="res.company"),
     }
 
 
-def order_fields(states: list[list[str]]) -> dict[str, FieldDef]:
-    return {
+def order_fields(states: list[list[str]], *, refunds: bool = False) -> dict[str, FieldDef]:
+    fields = {
         **AUDIT_FIELDS,
         "name": _f("char", "Order Reference", required=True),
         "partner_id": _f("many2one", "Customer", relation="res.partner"),
         "amount_total": _f("monetary", "Total"),
         "date_order": _f("datetime", "Order Date"),
         "state": _f("selection", "Status", selection=states),
+        "company_id": _f("many2one", "Company", relation="res.company"),
     }
+    if refunds:  # Odoo 16+ pos.order: a refund (negative amount) names the orders it refunds
+        fields["refunded_order_ids"] = _f("many2many", "Refunded Orders", relation="pos.order")
+    return fields
 
 
 SALE_STATES = [
@@ -179,13 +185,20 @@ def default_models() -> dict[str, tuple[str, dict[str, FieldDef]]]:
             "Models",
             {**AUDIT_FIELDS, "model": _f("char", "Model"), "name": _f("char", "Model Description")},
         ),
+        "res.company": ("Companies", {**AUDIT_FIELDS, "name": _f("char", "Company Name")}),
         "res.users": (
             "User",
-            {**AUDIT_FIELDS, "login": _f("char", "Login"), "name": _f("char", "Name")},
+            {
+                **AUDIT_FIELDS,
+                "login": _f("char", "Login"),
+                "name": _f("char", "Name"),
+                "company_id": _f("many2one", "Company", relation="res.company"),
+                "company_ids": _f("many2many", "Companies", relation="res.company"),
+            },
         ),
         "res.partner": ("Contact", partner_fields()),
         "sale.order": ("Sales Order", order_fields(SALE_STATES)),
-        "pos.order": ("Point of Sale Orders", order_fields(POS_STATES)),
+        "pos.order": ("Point of Sale Orders", order_fields(POS_STATES, refunds=True)),
         "helpdesk.ticket": (
             "Helpdesk Ticket",
             {
@@ -272,9 +285,22 @@ class OdooPeer:
         for name, (description, fields) in (models or default_models()).items():
             self.tables[name] = Table(name, description, fields)
         self._refresh_ir_model()
+        if "res.company" in self.tables:
+            self.tables["res.company"].insert({"id": 1, "name": "My Company"}, self.now())
         self.tables["res.users"].insert(
-            {"id": self.uid, "login": login, "name": user_name}, self.now()
+            {
+                "id": self.uid,
+                "login": login,
+                "name": user_name,
+                "company_id": 1,
+                "company_ids": [1],
+            },
+            self.now(),
         )
+        # The companies of the call being answered (its context's allowed_company_ids, or the
+        # user's current company): multi-company record rules show their records and shared
+        # ones (company_id empty) only.
+        self.allowed_companies: list[int] = [1]
         self.lock = threading.RLock()
         self.round_trips = 0  # every HTTP request answered
         self.calls: list[tuple[str, str]] = []  # (model, method) of every object call
@@ -471,7 +497,7 @@ class OdooPeer:
             table = self.tables.get(model)
             if table is None:
                 raise OdooException("odoo.exceptions.UserError", f"Object {model} doesn't exist")
-            kwargs.pop("context", None)
+            self.allowed_companies = self._companies(kwargs.pop("context", None) or {})
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise OdooException(
@@ -482,6 +508,23 @@ class OdooPeer:
                 return handler(table, *args, **kwargs)
             except TypeError as exc:
                 raise OdooException("builtins.TypeError", str(exc)) from None
+
+    def add_company(self, name: str, *, allowed: bool = True) -> int:
+        """Another company; `allowed`: the sync user may work in it (res.users.company_ids)."""
+        with self.lock:
+            company = self.tables["res.company"].insert({"name": name}, self.now())
+            if allowed:
+                self.tables["res.users"].rows[self.uid]["company_ids"].append(company)
+            return company
+
+    def _companies(self, context: dict) -> list[int]:
+        user = self.tables["res.users"].rows[self.uid]
+        asked = context.get("allowed_company_ids")
+        if not asked:
+            return [user["company_id"]] if user.get("company_id") else []
+        if not set(asked) <= set(user.get("company_ids") or []):
+            raise access_error("Access to unauthorized or invalid companies.")
+        return list(asked)
 
     # Model methods -----------------------------------------------------------------------------
     def _check(self, table: Table, operation: str) -> None:
@@ -608,6 +651,11 @@ class OdooPeer:
             if kind == "datetime" and value:
                 value = _to_datetime(value)
             relation = table.fields[name].relation
+            selection = table.fields[name].selection
+            offered = [key for key, _label in selection or []]
+            if kind == "selection" and value and selection is not None and value not in offered:
+                # Odoo 17's fields.Selection.convert_to_cache
+                raise value_error(f"Wrong value for {table.name}.{name}: {value!r}")
             if kind == "many2one" and value and value not in self.tables[relation].rows:
                 raise OdooException(
                     "psycopg2.errors.ForeignKeyViolation",
@@ -642,6 +690,8 @@ class OdooPeer:
                 value = value.strftime(ODOO_FORMAT)  # whole seconds, like Odoo
             elif definition.type == "many2one":
                 value = self._many2one(definition, value, load)
+            elif definition.type in ("many2many", "one2many"):
+                value = list(value or [])  # ids; Odoo answers an empty one as []
             elif value is None:
                 value = False
             result[name] = value
@@ -657,6 +707,17 @@ class OdooPeer:
 
     def _search(self, table: Table, domain: list, offset: int, limit, order) -> list[dict]:
         tree = _parse_domain(domain)
+        if "company_id" in table.fields and table.name not in ("res.users", "res.company"):
+            # the multi-company record rule: ['|', ('company_id', '=', False),
+            # ('company_id', 'in', company_ids)]
+            rule = (
+                "or",
+                [
+                    ("leaf", "company_id", "=", False),
+                    ("leaf", "company_id", "in", self.allowed_companies),
+                ],
+            )
+            tree = ("and", [rule, *(tree[1] if tree[0] == "and" else [tree])])
         if "active" in table.fields and not _mentions_active(tree):
             # active_test: archived records are left out unless the domain asks about them
             rest = tree[1] if tree[0] == "and" else [tree]

@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.crm.errors import OdooError, OdooSyncIncomplete
 from workbench.crm.report import Progress as Advance
@@ -26,7 +27,7 @@ from workbench.crm.report import SyncReport
 from workbench.usecases.odoo import OdooDesk
 
 app = typer.Typer(help="Odoo sync: check, pull, push.", no_args_is_help=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 SHOWN = 10
 
 
@@ -47,6 +48,12 @@ def check_command() -> None:
         console.print(f"  {model}: {'installed' if present else 'not installed'}", markup=False)
     for label, count in report.counts.items():
         console.print(f"  {label} in Odoo: {count:,}", markup=False)
+    for company_id, name, synced in report.companies:
+        console.print(
+            f"  company {company_id} {name}: {'synced' if synced else 'not synced'}", markup=False
+        )
+    if report.tier_choices:
+        console.print(f"  tier choices in Odoo: {', '.join(report.tier_choices)}", markup=False)
     for note in report.notes:
         console.print(f"note: {note}", markup=False)
     for problem in report.problems:
@@ -78,34 +85,128 @@ def push_command() -> None:
     _summary(report)
 
 
-@app.command("issues")
+issues_app = typer.Typer(
+    help="Records the sync skipped and conflicts it met, open until resolved or dismissed."
+)
+app.add_typer(issues_app, name="issues")
+
+
+@issues_app.callback(invoke_without_command=True)
 def issues_command(
-    run: int = typer.Option(None, "--run", help="A run's number (default: the latest run)."),
-    limit: int = typer.Option(50, help="How many to list."),
+    ctx: typer.Context,
+    page: int = typer.Option(1, "--page", min=1, help="Which page of the list."),
+    everything: bool = typer.Option(False, "--all", help="Also the issues resolved or dismissed."),
+    run: int = typer.Option(None, "--run", help="Only those a run met (its number)."),
+    page_size: int = typer.Option(50, "--page-size", min=1, max=1000, help="Issues per page."),
 ) -> None:
-    """Records a run skipped and the conflicts it met (ids and field names, never values)."""
-    found = _desk().issues(state.staff(), run_id=run, limit=limit)
-    if found.run is None:
-        console.print("no Odoo sync has run yet" if not run else f"no run {run}", markup=False)
+    """The issues still open, across runs, oldest first, a page at a time (ids and field
+    names, never values): each stays until the record goes through or it is dismissed."""
+    if ctx.invoked_subcommand is not None:
         return
+    found = _desk().issues(
+        state.staff(), page=page, page_size=page_size, everything=everything, run_id=run
+    )
+    which = "issues" if everything else "open issues"
+    if found.run is not None:
+        which += (
+            f" met by run {found.run.id} ({found.run.direction}, {found.run.outcome}, started "
+            f"{found.run.started_at:%Y-%m-%d %H:%M} UTC)"
+        )
+    if not found.total:
+        console.print(f"no {which}", markup=False)
+        return
+    first = (found.page - 1) * page_size + 1
+    shown = f"{first}–{first + len(found.issues) - 1}" if found.issues else "none"
     console.print(
-        f"run {found.run.id}: {found.run.direction}, {found.run.outcome}, started "
-        f"{found.run.started_at:%Y-%m-%d %H:%M} UTC",
+        f"{found.total:,} {which}: {shown} shown, page {found.page} of {found.pages}",
         markup=False,
     )
     table = Table()
-    for column in ("kind", "model", "odoo id", "member", "fields", "reason"):
-        table.add_column(column)
+    columns = ["id", *(["state"] if everything else []), "kind", "model", "odoo id"]
+    for column in [*columns, "member", "fields", "runs", "reason"]:
+        # short columns whole; the long ones fold rather than lose their end
+        short = column in ("id", "state", "kind")
+        table.add_column(
+            column, no_wrap=short, min_width=9 if column == "state" else None, overflow="fold"
+        )
     for issue in found.issues:
-        table.add_row(
+        cells = [
+            str(issue.id),
+            *([issue.closing or "open"] if everything else []),
             issue.kind,
             issue.model,
             _text(issue.odoo_id),
             _text(issue.member_no),
             issue.field_names,
+            f"{issue.first_run}–{issue.last_run} ({issue.seen})"
+            if issue.seen > 1
+            else _text(issue.first_run),
             issue.reason,
+        ]
+        table.add_row(*cells)
+    console.print(table)
+    if found.page < found.pages:
+        console.print(f"next: workbench odoo issues --page {found.page + 1}", markup=False)
+
+
+@issues_app.command("dismiss")
+def dismiss_command(
+    issue_id: int = typer.Argument(..., help="The issue's id (first column)."),
+) -> None:
+    """Take an issue off the list: nothing more is to be done about it (administrators)."""
+    issue = _desk().dismiss_issue(state.staff(), issue_id)
+    where = f"{issue.model} {issue.odoo_id}" if issue.odoo_id else issue.model
+    console.print(f"issue {issue.id} ({issue.kind} {where}) dismissed", markup=False)
+
+
+review_app = typer.Typer(help="Identity changes a pull held for customer service.")
+app.add_typer(review_app, name="review")
+
+
+@review_app.callback(invoke_without_command=True)
+def review_list_command(ctx: typer.Context) -> None:
+    """The identity changes waiting: a partner that would give a member another name or
+    ID-card number (ids and field names; look at both records before deciding)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    waiting = _desk().identity_reviews(state.staff())
+    if not waiting:
+        console.print("no identity change waiting for review", markup=False)
+        return
+    console.print(f"{len(waiting)} identity change(s) waiting for review", markup=False)
+    table = Table()
+    for column in ("id", "member", "partner", "fields", "what", "held"):
+        table.add_column(column, overflow="fold")
+    for review in waiting:
+        table.add_row(
+            str(review.id),
+            review.member_no,
+            str(review.partner_id),
+            review.field_names,
+            "the member's partner changed" if review.linked else "a partner with their mobile",
+            f"{review.held_at:%Y-%m-%d %H:%M} UTC",
         )
     console.print(table)
+
+
+@review_app.command("apply")
+def review_apply_command(review_id: int = typer.Argument(..., help="The change's id.")) -> None:
+    """Take the partner as Odoo has it: the member's name, ID number and contact data change."""
+    desk = _desk()
+    desk.require_configured()
+    report = desk.apply_identity(state.staff(), review_id)
+    console.print(f"identity change {review_id} applied (run {report.run_id})", markup=False)
+
+
+@review_app.command("reject")
+def review_reject_command(review_id: int = typer.Argument(..., help="The change's id.")) -> None:
+    """Keep the member as they are; fix the partner in Odoo."""
+    review = _desk().reject_identity(state.staff(), review_id)
+    console.print(
+        f"identity change {review.id} rejected: member {review.member_no} is kept as is; "
+        f"correct partner {review.partner_id} in Odoo",
+        markup=False,
+    )
 
 
 @contextmanager
@@ -141,8 +242,13 @@ def _summary(report: SyncReport) -> None:
     for issue in report.issues[:SHOWN]:
         where = f"{issue.model} {issue.odoo_id}" if issue.odoo_id else issue.model
         console.print(f"  {issue.kind} {where}: {issue.reason}", markup=False)
-    if sum(report.issue_counts.values()) > SHOWN:
-        console.print(f"  … all of them: workbench odoo issues --run {report.run_id}", markup=False)
+    met = sum(report.issue_counts.values())
+    if met > SHOWN:
+        console.print(
+            f"  … {SHOWN} of {met:,} shown: all of them with workbench odoo issues "
+            f"--run {report.run_id}",
+            markup=False,
+        )
     for warning in report.warnings:
         console.print(f"warning: {warning}", markup=False)
     if report.failures:

@@ -67,6 +67,9 @@ class OdooClient:
         self.config = config
         self._opener = opener
         self._fields: dict[str, dict[str, str]] = {}
+        # The companies whose records calls see ([odoo] allowed_company_ids, sent as the
+        # context's allowed_company_ids); empty: the user's current company, as Odoo does.
+        self.companies: tuple[int, ...] = ()
 
     @classmethod
     def connect(cls, config: OdooConfig) -> OdooClient:
@@ -131,6 +134,15 @@ class OdooClient:
             self._fields[model].setdefault("id", "integer")
         return self._fields[model]
 
+    def choices(self, model: str, name: str) -> list[str] | None:
+        """The values a selection field offers (None: not a selection field, or no such field)."""
+        proxy = self._call(model, "read", lambda: self._odoo.env[model])
+        column = proxy._columns.get(name)
+        selection = getattr(column, "selection", None) if column is not None else None
+        if not isinstance(selection, list | tuple):
+            return None
+        return [str(item[0]) for item in selection if isinstance(item, list | tuple) and item]
+
     def require_fields(self, model: str, names: list[str], setting: str) -> None:
         missing = [name for name in names if name.split(".")[0] not in self.fields(model)]
         if missing:
@@ -157,26 +169,60 @@ class OdooClient:
                 model,
                 "search_read",
                 [domain],
-                {"fields": fields, "limit": limit, "offset": offset, "order": order},
+                self._kw(fields=fields, limit=limit, offset=offset, order=order),
             ),
         )
 
     def search_count(self, model: str, domain: Domain) -> int:
         count: int = self._call(
-            model, "read", lambda: self._odoo.execute_kw(model, "search_count", [domain])
+            model,
+            "read",
+            lambda: self._odoo.execute_kw(model, "search_count", [domain], self._kw()),
         )
         return count
 
     def read(self, model: str, ids: list[int], fields: list[str]) -> list[OdooRecord]:
         return self._call(
-            model, "read", lambda: self._odoo.execute_kw(model, "read", [ids, fields])
+            model, "read", lambda: self._odoo.execute_kw(model, "read", [ids, fields], self._kw())
         )
 
     def write(self, model: str, ids: list[int], values: dict[str, Any]) -> None:
-        self._call(model, "write", lambda: self._odoo.execute_kw(model, "write", [ids, values]))
+        self._call(
+            model,
+            "write",
+            lambda: self._odoo.execute_kw(model, "write", [ids, values], self._kw()),
+        )
 
     def create(self, model: str, values: list[dict[str, Any]]) -> list[int]:
-        return self._call(model, "create", lambda: self._odoo.execute_kw(model, "create", [values]))
+        return self._call(
+            model, "create", lambda: self._odoo.execute_kw(model, "create", [values], self._kw())
+        )
+
+    def _kw(self, **kwargs: Any) -> dict[str, Any]:
+        if self.companies:
+            kwargs["context"] = {"allowed_company_ids": list(self.companies)}
+        return kwargs
+
+    def companies_visible(self) -> tuple[int | None, list[tuple[int, str]]]:
+        """The user's current company and every company it may work in: (id, name)."""
+        [user] = self._call(
+            "res.users",
+            "read",
+            lambda: self._odoo.execute_kw(
+                "res.users", "read", [[self.uid], ["company_id", "company_ids"]]
+            ),
+        )
+        current = user.get("company_id")
+        current_id = int(current[0]) if isinstance(current, list | tuple) and current else None
+        ids = [int(i) for i in user.get("company_ids") or []]
+        if not ids:
+            return current_id, []
+        rows = self._call(
+            "res.company",
+            "read",
+            lambda: self._odoo.execute_kw("res.company", "read", [ids, ["name"]]),
+        )
+        return current_id, sorted((int(r["id"]), str(r.get("name") or "")) for r in rows)
 
     # Errors --------------------------------------------------------------------------------------
     def _call(self, model: str, operation: str, function: Callable[[], T]) -> T:
@@ -223,6 +269,15 @@ class OdooClient:
         if kind == "ValueError" and "Invalid field" in first_line:
             return OdooFieldMissing(
                 f"Odoo's {model} refused a field the workbench asked for: {first_line}"
+            )
+        if kind == "ValueError" and first_line.startswith("Wrong value for "):
+            # a value a selection field does not offer: that record is refused, not the field
+            field_name = first_line[len("Wrong value for ") :].split(":", 1)[0].strip()
+            return OdooRecordRejected(
+                f"Odoo refused to {VERBS[operation]} {model}: {field_name} does not offer that "
+                "value (compare its choices with `workbench odoo check`)",
+                model=model,
+                kind=kind,
             )
         if kind in RECORD_ERRORS:
             # Odoo's text about a record may quote its data: name the kind only.

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import phonenumbers
+
 from workbench.crm.options import Domain, SyncOptions
 from workbench.errors import InvalidPhoneNumber, ValidationError
 from workbench.members.models import Channel
@@ -23,6 +25,10 @@ CONTACT_FIELDS = ("name", "mobile", "phone", "email", "street", "street2", "city
 ORDER_FIELDS = ["partner_id", "amount_total", "date_order", "write_date"]
 # What "confirmed" means per model (Odoo 17; `done` is a locked sale in older versions).
 CONFIRMED_STATES = {"sale.order": ["sale", "done"], "pos.order": ["paid", "done", "invoiced"]}
+# A confirmed order cancelled later: the points it earned are taken back.
+CANCELLED_STATE = "cancel"
+# Odoo 16+ pos.order: the orders a refund (a negative order) refunds.
+REFUNDED_ORDERS = "refunded_order_ids"
 # Service data the workbench owns, by the name of the setting naming its partner field.
 SERVICE_DATA = ("tier", "points", "sms_opt_out", "email_opt_out", "do_not_call")
 # Odoo Helpdesk priorities: 0 low … 3 urgent.
@@ -37,7 +43,7 @@ OdooRecord = dict[str, Any]
 def partner_fields(available: Iterable[str], options: SyncOptions) -> list[str]:
     """The res.partner fields a pull asks for: contact data, the cursor's write_date, and the
     service fields (to notice someone changing them in Odoo); those Odoo has."""
-    wanted = [*CONTACT_FIELDS, "write_date", *options.service_fields.values()]
+    wanted = [*CONTACT_FIELDS, "write_date", "active", *options.service_fields.values()]
     if options.id_number_field:
         wanted.append(options.id_number_field)
     present = set(available)
@@ -49,9 +55,26 @@ def _text(row: OdooRecord, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def partner_phones(row: OdooRecord) -> list[str]:
-    """The partner's numbers to try, in order: `mobile`, then `phone`."""
-    return [text for text in (_text(row, "mobile"), _text(row, "phone")) if text]
+def partner_phones(row: OdooRecord, placeholders: frozenset[str] = frozenset()) -> list[str]:
+    """The partner's numbers to try, in order: `mobile`, then `phone`; a placeholder (a number
+    people type when they have none, [odoo] placeholder_phones) is no number."""
+    numbers = [text for text in (_text(row, "mobile"), _text(row, "phone")) if text]
+    return [text for text in numbers if _national_digits(text) not in placeholders]
+
+
+def _national_digits(text: str) -> str:
+    """A mainland number's 11 digits, with or without +86 / 0086 in front (others as typed)."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            return digits[len(prefix) :]
+    return digits
+
+
+# Optional contact fields: one that fails validation is dropped (and listed), the member taken.
+# (An address with control characters still refuses the partner: tests/integration/
+# test_text_in_out.py.)
+OPTIONAL_CONTACT = ("email",)
 
 
 def partner_address(row: OdooRecord) -> str:
@@ -60,28 +83,71 @@ def partner_address(row: OdooRecord) -> str:
     )
 
 
-def partner_application(row: OdooRecord, options: SyncOptions) -> CheckedApplication:
+def lenient_partner_application(
+    row: OdooRecord, options: SyncOptions
+) -> tuple[CheckedApplication, list[ValidationError]]:
+    """partner_application, dropping an optional field (OPTIONAL_CONTACT) that fails rather than
+    refusing the partner: the application and what was dropped, and why."""
+    dropped: list[ValidationError] = []
+    while True:
+        try:
+            without = frozenset(exc.field for exc in dropped)
+            return partner_application(row, options, without=without), dropped
+        except ValidationError as exc:
+            if exc.field not in OPTIONAL_CONTACT or exc.field in without:
+                raise
+            dropped.append(exc)
+
+
+def partner_application(
+    row: OdooRecord, options: SyncOptions, *, without: frozenset[str] = frozenset()
+) -> CheckedApplication:
     """The partner as a checked member application, or a ValidationError naming the field (the
     registry's own rules: a mainland mobile, an ID number with a valid check character if there
     is one, a name, a well-formed e-mail). `mobile` is used unless it is not a mobile number
-    and `phone` is."""
-    phones = partner_phones(row) or [""]
+    and `phone` is; `without`: optional fields left out."""
+    phones = partner_phones(row, options.placeholder_phones)
+    if not phones and partner_phones(row):
+        raise ValidationError(
+            "phone",
+            "its number is a placeholder ([odoo] placeholder_phones), not the member's: "
+            "enter the member's own mobile in Odoo",
+        )
     refused: list[InvalidPhoneNumber] = []
-    for phone in phones:
+    for phone in phones or [""]:
         application = MemberApplication(
             name=_text(row, "name"),
             phone=phone,
             id_number=_text(row, options.id_number_field) if options.id_number_field else "",
             store_code=options.store_code,
             channel=Channel.STORE,
-            email=_text(row, "email") or None,
-            address=partner_address(row) or None,
+            email=(_text(row, "email") or None) if "email" not in without else None,
+            address=(partner_address(row) or None) if "address" not in without else None,
         )
         try:
             return check_application(application, options.phone_region, id_required=False)
         except InvalidPhoneNumber as exc:
-            refused.append(exc)
-    raise refused[0]  # phones is never empty, so each one was tried and refused
+            refused.append(_foreign_refusal(phone) or exc)
+    raise refused[0]  # at least one number was tried, and each one was refused
+
+
+def _foreign_refusal(phone: str) -> InvalidPhoneNumber | None:
+    """A number written with another country's code (+852 …) is taken when it is a valid
+    mobile there; one that is not is refused in words about that country, not the mainland."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not phone.lstrip().startswith("+") or digits.startswith("86"):
+        return None
+    try:
+        code = phonenumbers.parse(phone).country_code
+    except phonenumbers.NumberParseException:  # not readable at all: the registry's words stand
+        return None
+    if code is None:
+        return None
+    region = phonenumbers.region_code_for_country_code(code)
+    return InvalidPhoneNumber(
+        f"not a valid mobile number of {region} (+{code}): a number written with + and a "
+        "country code must be a mobile there"
+    )
 
 
 def master_data(name: str | None, phone: str | None, email: str | None, address: str | None) -> str:
@@ -89,14 +155,18 @@ def master_data(name: str | None, phone: str | None, email: str | None, address:
     return json.dumps([name or "", phone or "", email or "", address or ""], ensure_ascii=False)
 
 
-def member_order_domain(model: str, member_domain: Domain) -> Domain:
-    """Confirmed orders of partners that are members: the member domain seen through the order's
-    partner_id (Odoo joins it), so other customers' orders are never fetched."""
+def member_order_domain(
+    model: str, member_domain: Domain, *, with_cancelled: bool = False
+) -> Domain:
+    """Confirmed orders of partners that are members (and, `with_cancelled`, cancelled ones,
+    whose points a pull takes back): the member domain seen through the order's partner_id
+    (Odoo joins it), so other customers' orders are never fetched."""
     through_partner: Domain = [
         term if isinstance(term, str) else [f"partner_id.{term[0]}", term[1], term[2]]
         for term in member_domain
     ]
-    return [["state", "in", CONFIRMED_STATES[model]], *through_partner]
+    states = [*CONFIRMED_STATES[model], *([CANCELLED_STATE] if with_cancelled else [])]
+    return [["state", "in", states], *through_partner]
 
 
 def many2one_id(value: Any) -> int | None:

@@ -79,10 +79,14 @@ class SyncRun(SQLModel, table=True):
 
 class SyncIssue(SQLModel, table=True):
     """A record skipped (it failed validation, or Odoo refused it) or a conflict between what
-    Odoo and the workbench hold."""
+    Odoo and the workbench hold. It stays open, met again by later runs (`last_run_id`,
+    `seen`), until it is resolved (the record went through) or an administrator dismisses it."""
 
     __tablename__ = "crm_sync_issue"
-    __table_args__ = (Index("ix_crm_sync_issue_run", "run_id", "id"),)
+    __table_args__ = (
+        Index("ix_crm_sync_issue_run", "run_id", "id"),
+        Index("ix_crm_sync_issue_open", "closed_at", "model", "odoo_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="crm_sync_run.id")
@@ -93,3 +97,31 @@ class SyncIssue(SQLModel, table=True):
     member_id: int | None = Field(default=None, foreign_key="member.id")
     field_names: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
     reason: str = Field(max_length=300)
+    direction: str = Field(default="", max_length=8)  # pull, push: the side that met it
+    last_run_id: int | None = Field(default=None, foreign_key="crm_sync_run.id")
+    seen: int = 1  # runs that met it
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    closing: str = Field(default="", max_length=16)  # "" open, resolved, dismissed
+    closed_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class IdentityReview(SQLModel, table=True):
+    """A pulled partner that would change who a member is (another name or ID-card number on
+    the member's mobile, or on the member's own partner): held, never applied, until customer
+    service applies or rejects it. Holds ids and field names only; applying reads the partner
+    from Odoo again."""
+
+    __tablename__ = "crm_identity_review"
+    __table_args__ = (Index("ix_crm_identity_review_partner", "partner_id", "partner_write_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int
+    member_id: int = Field(foreign_key="member.id")
+    partner_write_date: str = Field(max_length=19)  # the partner as it was held
+    field_names: str = Field(max_length=200)  # name, id_number
+    linked: bool = False  # the member's own partner changed (else: a partner on their mobile)
+    run_id: int = Field(foreign_key="crm_sync_run.id")
+    held_at: datetime = Field(sa_column=utc_column(nullable=False))
+    status: str = Field(default="pending", max_length=16)  # pending, applied, rejected
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column())
+    decided_by: int | None = Field(default=None, foreign_key="staff.id")

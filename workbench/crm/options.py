@@ -50,3 +50,14 @@ class SyncOptions:
     service_fields: dict[str, str] = field(default_factory=dict)
     push_complaints: bool = True
     complaint_text: bool = False
+    # workbench tier code → the value written to the tier field (not named: the code itself)
+    tier_codes: dict[str, str] = field(default_factory=dict)
+    # res.company ids synced; empty: the sync user's current company only
+    company_ids: tuple[int, ...] = ()
+    # mobile numbers (digits) that stand for "none"
+    placeholder_phones: frozenset[str] = frozenset()
+    # complaint category code → its label in the workbench's language (ticket names)
+    category_labels: dict[str, str] = field(default_factory=dict)
+
+    def tier_value(self, code: str | None) -> str | None:
+        return self.tier_codes.get(code, code) if code is not None else None

@@ -20,9 +20,13 @@ written back by the next push.
 
 Orders: the member domain is applied through the order's partner, so other customers' orders are
 never fetched; an order becomes a purchase once (its external reference `odoo:<model>:<id>`), at
-its member's tier, booked to the [odoo] store at the order's own time. Refunds and free orders
-(amount ≤ 0) earn nothing and are counted, not recorded. A partner linked after its orders went
-past the order cursor has them fetched by partner (the link's `orders_backfill`).
+its member's tier, booked to the [odoo] store at the order's own time. Free orders earn nothing
+and are counted. A confirmed order cancelled later, and a refund (a negative order naming the
+orders it refunds, as Odoo's POS does), take back the points the purchase earned by the rules of
+a return at a store: never more than the member may spend now, the shortfall recorded on the
+return; each once, under its own return reference. A refund whose original is not known is
+listed. A partner linked after its orders went past the order cursor has them fetched by partner
+(the link's `orders_backfill`).
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from functools import partial
+from hashlib import sha256
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
@@ -41,20 +47,22 @@ from workbench.clock import Clock
 from workbench.crm import cursor
 from workbench.crm.errors import OdooAccessDenied, OdooFieldMissing, OdooModelMissing
 from workbench.crm.mapping import (
+    CANCELLED_STATE,
     CONFIRMED_STATES,
     ORDER_FIELDS,
     PARTNER,
+    REFUNDED_ORDERS,
     SOURCE,
     OdooRecord,
+    lenient_partner_application,
     many2one_id,
     master_data,
     member_order_domain,
     order_amount,
     order_time,
-    partner_application,
     partner_fields,
 )
-from workbench.crm.models import PartnerLink, SyncCursor
+from workbench.crm.models import IdentityReview, PartnerLink, SyncCursor
 from workbench.crm.options import SyncOptions
 from workbench.crm.report import Progress, Recorder, SyncReport
 from workbench.db.engine import immediate_session
@@ -63,6 +71,8 @@ from workbench.errors import ValidationError
 from workbench.members.models import Member, MemberStatus, Purchase, Staff
 from workbench.members.points import PointsLedger, PurchaseLine, checked_amount
 from workbench.members.registry import CheckedApplication, MemberRegistry
+from workbench.members.return_models import PurchaseReturn
+from workbench.members.returns import PurchaseReturns
 
 if TYPE_CHECKING:  # odoorpc is loaded only to talk to Odoo
     from workbench.crm.client import OdooClient
@@ -87,6 +97,8 @@ class Pull:
     recorder: Recorder
     actor: Staff | None
     progress: Progress
+    # partners whose held identity change customer service applied (OdooSync.apply_review)
+    approved: frozenset[int] = frozenset()
 
     def run(self, order_models: list[str]) -> None:
         self.partners()
@@ -111,6 +123,9 @@ class Pull:
             )
         fields = partner_fields(self.client.fields(PARTNER), self.options)
         domain = list(self.options.member_domain)
+        mentions_active = any(not isinstance(term, str) and term[0] == "active" for term in domain)
+        if "active" in fields and not mentions_active:
+            domain.append(["active", "in", [True, False]])  # archived ones too: listed
         with self.sessions() as session:
             start = self._start(session, PARTNER)
             backfill = self._orders_begun(session)
@@ -128,6 +143,10 @@ class Pull:
             done += len(rows)
             self.report.counts["partners_read"] += len(rows)
             self.progress("partners", done, max(total, done))
+
+    def apply_approved(self, session: Session, rows: list[OdooRecord]) -> None:
+        """Partners read again for an approved review, taken in the caller's transaction."""
+        self._apply_partners(session, rows=rows, backfill=self._orders_begun(session))
 
     def _in_short_transactions(
         self,
@@ -149,27 +168,46 @@ class Pull:
                 session.commit()
 
     def _save_position(self, model: str, position: cursor.Position, session: Session) -> None:
-        cursor.save(session, model, position, self.clock.now())
+        cursor.save(session, self._cursor_key(model), position, self.clock.now())
+
+    def _cursor_key(self, model: str) -> str:
+        """A model's cursor is kept per set of companies synced: records of a company added to
+        [odoo] allowed_company_ids lie behind the old cursor, so the new set reads from the
+        start (reading a record again changes nothing)."""
+        companies = ",".join(map(str, sorted(self.options.company_ids)))
+        if not companies:
+            return model
+        key = f"{model}@{companies}"
+        return key if len(key) <= 64 else f"{model}@{sha256(companies.encode()).hexdigest()[:16]}"
 
     def _orders_begun(self, session: Session) -> bool:
         """Whether orders have been read before: a member linked from now on may have older
         orders the order cursor has passed, which must be fetched by partner."""
+        keys = [self._cursor_key(model) for model in self.options.order_models]
         query = select(col(SyncCursor.model)).where(
-            col(SyncCursor.model).in_(self.options.order_models), col(SyncCursor.second) != ""
+            col(SyncCursor.model).in_(keys), col(SyncCursor.second) != ""
         )
         return session.scalar(query.limit(1)) is not None
 
     def _start(self, session: Session, model: str) -> cursor.Position:
         overlap = timedelta(seconds=self.options.overlap_seconds)
-        return cursor.load(session, model, now=self.clock.now(), overlap=overlap)
+        return cursor.load(session, self._cursor_key(model), now=self.clock.now(), overlap=overlap)
 
     def _apply_partners(self, session: Session, rows: list[OdooRecord], backfill: bool) -> None:
+        archived = [row for row in rows if row.get("active") is False]
+        if archived:
+            self._archived(session, archived)
+            rows = [row for row in rows if row.get("active") is not False]
         checked: dict[int, CheckedApplication] = {}
+        dropped: dict[int, list[ValidationError]] = {}
         for row in rows:
             try:
-                checked[row["id"]] = partner_application(row, self.options)
+                checked[row["id"]], dropped[row["id"]] = lenient_partner_application(
+                    row, self.options
+                )
             except ValidationError as exc:
                 self.recorder.skip(session, PARTNER, row["id"], str(exc), field_names=exc.field)
+                self.report.counts["partners_skipped"] += 1
         if not checked:
             return
         phone_of = {pid: self.registry.phone_bidx(c.phone) for pid, c in checked.items()}
@@ -216,6 +254,7 @@ class Pull:
 
         page = _Page()
         admissions: list[tuple[OdooRecord, CheckedApplication]] = []
+        taken: list[int] = []  # partners that went through: what was skipped of them is resolved
         for row in rows:
             pid = row["id"]
             if pid not in checked:
@@ -240,7 +279,29 @@ class Pull:
                 self.recorder.skip(
                     session, PARTNER, pid, refusal, member_id=member.id if member else None
                 )
+                self.report.counts["partners_skipped"] += 1
                 continue
+            if (
+                member is not None
+                and member.status != MemberStatus.TERMINATED
+                and (link is None or row["write_date"] != link.partner_write_date)
+                and pid not in self.approved
+            ):
+                differing = self._identity_change(member, checked[pid], linked=link is not None)
+                if differing:
+                    self._hold(session, row, member, differing, linked=link is not None)
+                    continue
+            if member is None or member.status != MemberStatus.TERMINATED:
+                taken.append(pid)
+                for refused in dropped[pid]:
+                    self.recorder.drop(
+                        session,
+                        PARTNER,
+                        pid,
+                        f"{refused}: taken without it",
+                        field_names=refused.field,
+                        member_id=member.id if member else None,
+                    )
             if member is None:
                 admissions.append((row, checked[pid]))
             elif link is None:
@@ -250,6 +311,101 @@ class Pull:
             else:
                 self.report.counts["partners_unchanged"] += 1
         self._admit(session, admissions, backfill)
+        self.recorder.resolve(session, PARTNER, taken)
+        self.recorder.resolve(session, PARTNER, taken, kind="archived")  # active again
+        self.recorder.resolve(
+            session, PARTNER, [pid for pid in taken if not dropped[pid]], kind="dropped"
+        )
+
+    def _archived(self, session: Session, rows: list[OdooRecord]) -> None:
+        """An archived partner is not taken; a member's is listed for a decision: the member
+        leaves (`workbench termination request`) or stays (dismiss the issue)."""
+        members = dict(
+            session.execute(
+                select(col(PartnerLink.partner_id), col(Member.member_no))
+                .join(Member, col(Member.id) == col(PartnerLink.member_id))
+                .where(
+                    col(PartnerLink.partner_id).in_([row["id"] for row in rows]),
+                    col(Member.status) != MemberStatus.TERMINATED,
+                )
+            ).all()
+        )
+        link_of = dict(
+            session.execute(
+                select(col(PartnerLink.partner_id), col(PartnerLink.member_id)).where(
+                    col(PartnerLink.partner_id).in_(list(members))
+                )
+            ).all()
+        )
+        for row in rows:
+            self.report.counts["partners_archived"] += 1
+            member_no = members.get(row["id"])
+            if member_no is None:
+                continue  # not a member here: nothing to decide
+            self.recorder.archived(
+                session,
+                PARTNER,
+                row["id"],
+                f"archived in Odoo while member {member_no} is active: decide whether they "
+                "leave (workbench termination request) or stay (dismiss this issue)",
+                member_id=link_of[row["id"]],
+            )
+
+    def _identity_change(
+        self, member: Member, checked: CheckedApplication, *, linked: bool
+    ) -> list[str]:
+        """What would change who the member is: an ID-card number other than theirs, or
+        another name on their mobile (a number given to someone else, a partner reused); a
+        name corrected on the member's own partner, their mobile unchanged, is not."""
+        ours = self.registry.decrypt(member, ("name", "phone", "id_number"))
+        differing = []
+        if (ours["name"] or "") != checked.name and (
+            not linked or (ours["phone"] or "") != checked.phone
+        ):
+            differing.append("name")
+        if ours["id_number"] and checked.id_number and ours["id_number"] != checked.id_number:
+            differing.append("id_number")
+        return differing
+
+    def _hold(
+        self,
+        session: Session,
+        row: OdooRecord,
+        member: Member,
+        differing: list[str],
+        *,
+        linked: bool,
+    ) -> None:
+        """Held for customer service (once per version of the partner); nothing is applied."""
+        known = session.scalar(
+            select(IdentityReview).where(
+                col(IdentityReview.partner_id) == row["id"],
+                col(IdentityReview.partner_write_date) == row["write_date"],
+            )
+        )
+        if known is not None:
+            self.report.counts["identity_changes_still_held"] += 1
+            return
+        session.execute(
+            update(IdentityReview)
+            .where(
+                col(IdentityReview.partner_id) == row["id"],
+                col(IdentityReview.status) == "pending",
+            )
+            .values(status="superseded", decided_at=self.clock.now())
+        )
+        session.add(
+            IdentityReview(
+                partner_id=row["id"],
+                member_id=saved_id(member),
+                partner_write_date=row["write_date"],
+                field_names=",".join(differing),
+                linked=linked,
+                run_id=self.recorder.run_id,
+                held_at=self.clock.now(),
+            )
+        )
+        self.report.counts["identity_changes_held"] += 1
 
     def _admit(
         self,
@@ -339,6 +495,7 @@ class Pull:
                 member_id=member.id,
             )
             link.partner_write_date = row["write_date"]
+            self.report.counts["partners_skipped"] += 1
             return
         digest = self._digest(checked)
         if digest != link.master_digest and self._member_digest(member) != link.master_digest:
@@ -351,11 +508,13 @@ class Pull:
                 field_names=",".join(differing),
                 member_id=member.id,
             )
+        changed: list[str] = []
         if digest != link.master_digest or checked.id_number:
             changed = self.registry.apply_master_data(
                 session, member=member, checked=checked, source=SOURCE, actor=self.actor
             )
-            self.report.counts["members_updated"] += bool(changed)
+        # every partner read is counted once: created, linked, updated, unchanged or skipped
+        self.report.counts["members_updated" if changed else "partners_unchanged"] += 1
         self._notice_service_edits(session, row, link)
         link.master_digest = digest
         link.partner_write_date = row["write_date"]
@@ -403,16 +562,23 @@ class Pull:
         return [name for name in CONTACT if (ours[name] or "") != (getattr(checked, name) or "")]
 
     # Orders --------------------------------------------------------------------------------------
+    def _order_fields(self, model: str) -> list[str]:
+        """What a pull reads of an order: the state (a cancelled order takes its points back)
+        and, where Odoo has it, the orders a refund refunds."""
+        extra = [REFUNDED_ORDERS] if REFUNDED_ORDERS in self.client.fields(model) else []
+        return [*ORDER_FIELDS, "state", *extra]
+
     def orders(self, model: str) -> None:
         self.client.require_fields(model, ORDER_FIELDS + ["state"], "[odoo] order_models")
-        domain = member_order_domain(model, self.options.member_domain)
+        domain = member_order_domain(model, self.options.member_domain, with_cancelled=True)
+        fields = self._order_fields(model)
         with self.sessions() as session:
             start = self._start(session, model)
         total = self.client.search_count(model, [*domain, *start.domain()])
         done = 0
         self.progress(model, done, total)
         for rows, position in cursor.pages(
-            self.client, model, domain, ORDER_FIELDS, start, self.options.batch_size
+            self.client, model, domain, fields, start, self.options.batch_size
         ):
             self._in_short_transactions(
                 rows,
@@ -426,14 +592,16 @@ class Pull:
     def backfill(self, order_models: list[str]) -> None:
         """Orders of members linked after the order cursor went past them, fetched by partner;
         the link's flag is cleared only when every model has been read for it."""
+        key_of = {self._cursor_key(model): model for model in order_models}
         with self.sessions() as session:
-            models = list(
-                session.scalars(
+            models = [
+                key_of[key]
+                for key in session.scalars(
                     select(col(SyncCursor.model)).where(
-                        col(SyncCursor.model).in_(order_models), col(SyncCursor.second) != ""
+                        col(SyncCursor.model).in_(list(key_of)), col(SyncCursor.second) != ""
                     )
                 )
-            )
+            ]
         batch = self.options.batch_size
         while True:
             with self.sessions() as session:
@@ -456,7 +624,7 @@ class Pull:
                     rows = self.client.search_read(
                         model,
                         [*domain, ["id", ">", last]],
-                        ORDER_FIELDS,
+                        self._order_fields(model),
                         limit=batch,
                         order="id asc",
                     )
@@ -502,13 +670,20 @@ class Pull:
             )
         }
         lines: list[PurchaseLine] = []
+        reversals: list[tuple[OdooRecord, int, Decimal | None]] = []  # (order, member, refund)
         counts = self.report.counts
         for row in rows:
             ref = refs[row["id"]]
+            member = members.get(member_of.get(partner_of[row["id"]]))
+            if row.get("state") == CANCELLED_STATE:
+                if ref in known and member is not None:
+                    reversals.append((row, member.id, None))
+                else:
+                    counts["orders_cancelled_not_taken"] += 1  # it never earned points here
+                continue
             if ref in known:
                 counts["orders_known"] += 1
                 continue
-            member = members.get(member_of.get(partner_of[row["id"]]))
             if member is None:
                 counts["orders_not_member"] += 1  # its partner was skipped (and reported)
                 continue
@@ -520,8 +695,12 @@ class Pull:
                 continue
             try:
                 amount, at = order_amount(row), order_time(row)
-                if amount <= 0:
-                    counts["orders_refund_or_free"] += 1
+                if amount < 0:
+                    checked_amount(-amount)
+                    reversals.append((row, member.id, -amount))
+                    continue
+                if amount == 0:
+                    counts["orders_free"] += 1
                     continue
                 checked_amount(amount)
             except ValidationError as exc:
@@ -543,6 +722,67 @@ class Pull:
         purchases = self.ledger.record_purchases(session, lines=lines)
         counts["purchases_created"] += len(purchases)
         counts["points_earned"] += sum(p.points_earned for p in purchases)
+        for row, member_id, refund in reversals:
+            self._reverse(session, model, row, member_id, refund)
+
+    def _reverse(
+        self, session: Session, model: str, row: OdooRecord, member_id: int, refund: Decimal | None
+    ) -> None:
+        """A cancelled order (refund None) or a refund order takes back the points its purchase
+        earned, by the rules of a return at a store (workbench.members.returns): in proportion,
+        never more than the member may spend now, the rest recorded as the return's shortfall.
+        Recorded once under its own reference, so reading the order again changes nothing."""
+        counts = self.report.counts
+        if refund is None:
+            origins, return_ref = [row["id"]], f"cancel/{model}/{row['id']}"
+        else:
+            origins = [i for i in row.get(REFUNDED_ORDERS) or [] if isinstance(i, int)]
+            return_ref = f"refund/{model}/{row['id']}"
+        purchase = session.scalar(
+            select(Purchase)
+            .where(
+                col(Purchase.external_ref).in_([f"odoo:{model}:{i}" for i in origins]),
+                col(Purchase.member_id) == member_id,
+            )
+            .order_by(col(Purchase.id))
+            .limit(1)
+        )
+        if purchase is None:
+            self.recorder.skip(
+                session,
+                model,
+                row["id"],
+                "a refund whose original order is not one of the member's orders taken from "
+                "Odoo: its points are not taken back (adjust them by hand if they are due)",
+                field_names=REFUNDED_ORDERS,
+                member_id=member_id,
+            )
+            return
+        earlier = session.scalar(
+            select(col(PurchaseReturn.id)).where(
+                col(PurchaseReturn.store_id) == purchase.store_id,
+                col(PurchaseReturn.return_ref) == return_ref,
+            )
+        )
+        if earlier is not None:
+            counts["orders_reversed_known"] += 1
+            return
+        returned = session.scalar(
+            select(func.coalesce(func.max(col(PurchaseReturn.returned_total)), 0)).where(
+                col(PurchaseReturn.purchase_id) == purchase.id
+            )
+        )
+        left = purchase.amount - Decimal(returned or 0)
+        amount = left if refund is None else min(refund, left)
+        if amount <= 0:
+            counts["orders_reversed_known"] += 1  # returned in full already
+            return
+        taken = PurchaseReturns(clock=self.clock, ledger=self.ledger).take(
+            session, purchase=purchase, amount=amount, return_ref=return_ref, staff_id=None
+        )
+        counts["orders_cancelled" if refund is None else "orders_refunded"] += 1
+        counts["points_taken_back"] += taken.row.points_reversed
+        counts["points_shortfall"] += taken.row.points_shortfall
 
 
 class _Page:

@@ -1,10 +1,11 @@
 """Push: the service data the workbench owns goes back to Odoo.
 
-- Each linked member's tier (its code), points balance and opt-out flags are written to the
+- Each linked member's tier (its code, or the value [odoo] tier_codes maps it to), points balance and opt-out flags are written to the
   partner fields the [odoo] *_field settings name, when they differ from what was last written
   (or someone changed them in Odoo, which the pull noticed). Members sharing the same values go
-  in one write. A partner Odoo refuses (a constraint, a deleted record) is found by halving the
-  batch, skipped and reported; the rest go on.
+  in one write. A partner Odoo refuses (a constraint, a value its selection field lacks, a
+  deleted record) is found by halving the batch, skipped and reported; the rest go on, and the
+  complaints after them.
 - Contact data changed in the workbench is not pushed: Odoo owns it, and its next change there
   overwrites ours. Such a change is logged as a conflict, once, so someone makes it in Odoo too.
 - New complaints become Helpdesk tickets (when helpdesk.ticket is installed): the complaint
@@ -44,7 +45,7 @@ from workbench.crm.mapping import (
     service_values,
     ticket_name,
 )
-from workbench.crm.models import ComplaintTicket, PartnerLink
+from workbench.crm.models import ComplaintTicket, PartnerLink, SyncIssue
 from workbench.crm.options import SyncOptions
 from workbench.crm.report import Progress, Recorder, SyncReport
 from workbench.db.engine import immediate_session
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # odoorpc is loaded only to talk to Odoo
     from workbench.crm.client import OdooClient
 
 CONTACT = ("name", "phone", "email", "address")
+DELETED = "MissingError"  # Odoo's answer about a record that no longer exists
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 # A linked member's service data: SERVICE_DATA's names to their values.
@@ -112,6 +114,7 @@ class Push:
                 written, refused = _halving(chunk, partial(self._write_partners, values))
                 with immediate_session(self.sessions) as session:
                     self._mark_pushed(session, [item for item, _ in written], data_of[key], fields)
+                    self.recorder.resolve(session, PARTNER, [p for (_, p), _ in written])
                     for (member_id, partner_id), exc in refused:
                         self.recorder.skip(
                             session, PARTNER, partner_id, str(exc), member_id=member_id
@@ -136,6 +139,17 @@ class Push:
                 .group_by(col(PointsEntry.member_id))
             ).all()
         )
+        gone = set(  # deleted in Odoo: listed once, not tried again until dismissed
+            session.scalars(
+                select(col(SyncIssue.odoo_id)).where(
+                    col(SyncIssue.closed_at).is_(None),
+                    col(SyncIssue.direction) == "push",
+                    col(SyncIssue.kind) == "skipped",
+                    col(SyncIssue.model) == PARTNER,
+                    col(SyncIssue.reason).like(f"%({DELETED})%"),
+                )
+            )
+        )
         rows = session.execute(
             select(
                 PartnerLink,
@@ -150,8 +164,11 @@ class Push:
         ).all()
         due: list[tuple[int, int, ServiceData]] = []
         for link, tier, sms, email, call in rows:
+            if link.partner_id in gone:
+                self.report.counts["partners_deleted_in_odoo"] += 1
+                continue
             data: ServiceData = {
-                "tier": tier,
+                "tier": self.options.tier_value(tier),  # as Odoo's field names it
                 "points": int(balances.get(link.member_id) or 0),
                 "sms_opt_out": sms,
                 "email_opt_out": email,
@@ -280,9 +297,8 @@ class Push:
     def _ticket(
         self, complaint: Complaint, partner_of: dict[int, int], available: dict[str, str]
     ) -> dict[str, object]:
-        values: dict[str, object] = {
-            "name": ticket_name(complaint.complaint_no, complaint.category)
-        }
+        category = self.options.category_labels.get(complaint.category, complaint.category)
+        values: dict[str, object] = {"name": ticket_name(complaint.complaint_no, category)}
         partner = partner_of.get(complaint.member_id) if complaint.member_id is not None else None
         if partner and "partner_id" in available:
             values["partner_id"] = partner
@@ -290,7 +306,7 @@ class Push:
             values["priority"] = TICKET_PRIORITY.get(complaint.priority, "1")
         if "description" in available:
             text = (
-                f"<p>Workbench complaint {complaint.complaint_no}: {complaint.category}, "
+                f"<p>Workbench complaint {complaint.complaint_no}: {html.escape(category)}, "
                 f"received {complaint.received_at:%Y-%m-%d %H:%M} UTC by "
                 f"{complaint.channel}.</p>"
             )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from sqlmodel import Session
+from sqlalchemy import select, update
+from sqlmodel import Session, col
 
 from workbench.clock import Clock
 from workbench.crm.models import SyncIssue
@@ -27,7 +28,7 @@ def no_progress(stage: str, done: int, total: int | None) -> None:
 
 @dataclass(frozen=True)
 class Issue:
-    kind: str  # skipped, conflict
+    kind: str  # skipped, dropped, archived, conflict
     model: str
     odoo_id: int | None
     member_id: int | None
@@ -92,6 +93,47 @@ class Recorder:
     ) -> None:
         self._add(session, "skipped", model, odoo_id, member_id, field_names, reason)
 
+    def drop(
+        self,
+        session: Session,
+        model: str,
+        odoo_id: int | None,
+        reason: str,
+        *,
+        field_names: str = "",
+        member_id: int | None = None,
+    ) -> None:
+        """An optional value that failed validation was left out; the record was taken."""
+        self._add(session, "dropped", model, odoo_id, member_id, field_names, reason)
+
+    def archived(
+        self, session: Session, model: str, odoo_id: int, reason: str, *, member_id: int
+    ) -> None:
+        """A member's record archived in Odoo: listed for someone to decide."""
+        self._add(session, "archived", model, odoo_id, member_id, "active", reason)
+
+    def resolve(
+        self, session: Session, model: str, odoo_ids: Collection[int], *, kind: str = "skipped"
+    ) -> None:
+        """These records went through this time (`dropped`: whole): what was skipped (dropped)
+        of them on this side is resolved (conflicts stay until an administrator dismisses
+        them)."""
+        if not odoo_ids:
+            return
+        session.flush()  # issues met in this transaction are among those it may resolve
+        resolved = session.connection().execute(
+            update(SyncIssue)
+            .where(
+                col(SyncIssue.closed_at).is_(None),
+                col(SyncIssue.kind) == kind,
+                col(SyncIssue.model) == model,
+                col(SyncIssue.direction) == self.report.direction,
+                col(SyncIssue.odoo_id).in_(sorted(odoo_ids)),
+            )
+            .values(closed_at=self.clock.now(), closing="resolved")
+        )
+        self.report.counts["issues_resolved"] += resolved.rowcount or 0
+
     def conflict(
         self,
         session: Session,
@@ -118,18 +160,43 @@ class Recorder:
         if issue in self._seen:
             return
         self._seen.add(issue)
-        session.add(
-            SyncIssue(
-                run_id=self.run_id,
-                at=self.clock.now(),
-                kind=kind,
-                model=model,
-                odoo_id=odoo_id,
-                member_id=member_id,
-                field_names=issue.field_names,
-                reason=issue.reason,
-            )
+        same = (
+            col(SyncIssue.odoo_id) == odoo_id
+            if odoo_id is not None
+            else col(SyncIssue.odoo_id).is_(None)
         )
+        known = session.scalar(
+            select(SyncIssue)
+            .where(
+                col(SyncIssue.closed_at).is_(None),
+                col(SyncIssue.model) == model,
+                same,
+                col(SyncIssue.kind) == kind,
+                col(SyncIssue.direction) == self.report.direction,
+                col(SyncIssue.reason) == issue.reason,
+            )
+            .limit(1)
+        )
+        if known is not None:  # still open from an earlier run: met again, listed once
+            if known.last_run_id != self.run_id:
+                known.seen += 1
+                known.last_run_id = self.run_id
+            known.field_names, known.member_id = issue.field_names, member_id
+        else:
+            session.add(
+                SyncIssue(
+                    run_id=self.run_id,
+                    at=self.clock.now(),
+                    kind=kind,
+                    model=model,
+                    odoo_id=odoo_id,
+                    member_id=member_id,
+                    field_names=issue.field_names,
+                    reason=issue.reason,
+                    direction=self.report.direction,
+                    last_run_id=self.run_id,
+                )
+            )
         self.report.issue_counts[kind] += 1
         if len(self.report.issues) < SHOWN_ISSUES:
             self.report.issues.append(issue)

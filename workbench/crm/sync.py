@@ -21,16 +21,28 @@ from sqlmodel import Session, col
 
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
-from workbench.crm.errors import OdooAccessDenied, OdooSyncBusy
-from workbench.crm.mapping import HELPDESK, PARTNER, member_order_domain
-from workbench.crm.models import SyncRun
+from workbench.crm.errors import (
+    OdooAccessDenied,
+    OdooFieldMissing,
+    OdooModelMissing,
+    OdooRecordRejected,
+    OdooSyncBusy,
+)
+from workbench.crm.mapping import HELPDESK, PARTNER, member_order_domain, partner_fields
+from workbench.crm.models import IdentityReview, SyncRun
 from workbench.crm.options import Domain, OdooConfig, SyncOptions
 from workbench.crm.pull import Pull
 from workbench.crm.push import Push
 from workbench.crm.report import Progress, Recorder, SyncReport, no_progress
 from workbench.db.engine import immediate_session
 from workbench.db.leader import LeaderLock
-from workbench.errors import ConfigError, PermissionDenied, WorkbenchError
+from workbench.errors import (
+    ConfigError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    WorkbenchError,
+)
 from workbench.members.models import Role, Staff, Store
 from workbench.members.points import PointsLedger
 from workbench.members.registry import MemberRegistry
@@ -39,6 +51,8 @@ if TYPE_CHECKING:  # odoorpc is loaded only to talk to Odoo
     from workbench.crm.client import OdooClient
 
 SYNC_LOCK = 0x57_42_4F44  # "WBOD": one Odoo sync per database
+# Who applies or rejects an identity change held by a pull: customer service.
+REVIEWERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 
 
 @dataclass
@@ -51,6 +65,8 @@ class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tier_choices: list[str] = field(default_factory=list)  # a selection tier field's choices
+    companies: list[tuple[int, str, bool]] = field(default_factory=list)  # (id, name, synced)
     round_trips: int = 0
 
 
@@ -79,14 +95,19 @@ class OdooSync:
     def connect(self) -> OdooClient:
         from workbench.crm.client import OdooClient  # odoorpc is loaded only to talk to Odoo
 
-        return OdooClient.connect(self.config)
+        client = OdooClient.connect(self.config)
+        client.companies = self.options.company_ids
+        return client
 
     # Check ---------------------------------------------------------------------------------------
     def check(self) -> CheckReport:
         """Who and what the sync would talk to, and what in the settings does not fit it."""
         report = CheckReport(where=self.config.where, database=self.config.database)
         client = self.connect()
+        client.companies = ()  # who the user is and where it may work, before any company
         report.version, report.user = client.version, client.user_name()
+        if self._check_companies(client, report):
+            client.companies = self.options.company_ids
         for model in (PARTNER, *self.options.order_models, HELPDESK):
             report.models[model] = client.has_model(model)
         if not report.models[PARTNER]:
@@ -113,6 +134,7 @@ class OdooSync:
                 f"res.partner has no field {', '.join(missing)}: those are not "
                 "pushed (create them in Odoo, or empty the [odoo] *_field settings)"
             )
+        self._check_tier_choices(client, report, partner_fields)
         if not report.problems:
             self._count(client, report, PARTNER, list(self.options.member_domain), "members")
             for model in self.options.order_models:
@@ -125,6 +147,53 @@ class OdooSync:
             report.notes.append("helpdesk.ticket is not installed: complaints are not pushed")
         report.round_trips = client.round_trips
         return report
+
+    def _check_companies(self, client: OdooClient, report: CheckReport) -> bool:
+        """The companies the user can see and which of them are synced: members of one not
+        synced are left out (a setting, never silently). False: the setting names a company
+        the user may not work in."""
+        try:
+            current, visible = client.companies_visible()
+        except (OdooAccessDenied, OdooFieldMissing, OdooModelMissing) as exc:
+            report.notes.append(f"the companies could not be read: {exc}")
+            return True
+        synced = set(self.options.company_ids or ([current] if current else []))
+        report.companies = [(cid, name, cid in synced) for cid, name in visible]
+        unknown = sorted(synced - {cid for cid, _ in visible})
+        if unknown:
+            report.problems.append(
+                f"[odoo] allowed_company_ids names {', '.join(map(str, unknown))}, which the "
+                f"Odoo user {self.config.login!r} may not work in: grant it in Odoo, or change "
+                "the setting"
+            )
+            return False
+        left_out = [f"{name} ({cid})" for cid, name, on in report.companies if not on]
+        if left_out:
+            report.notes.append(
+                f"members of {', '.join(left_out)} are not synced: add the ids to [odoo] "
+                "allowed_company_ids to sync them"
+            )
+        return True
+
+    def _check_tier_choices(
+        self, client: OdooClient, report: CheckReport, partner_fields: dict[str, str]
+    ) -> None:
+        """A selection tier field must offer every tier the workbench may push: one it lacks
+        would be refused for every member at that tier."""
+        tier_field = self.options.service_fields.get("tier")
+        if not tier_field or partner_fields.get(tier_field) != "selection":
+            return
+        offered = client.choices(PARTNER, tier_field) or []
+        report.tier_choices = offered
+        for tier in self.ledger.scheme.tiers:
+            value = self.options.tier_value(tier.code)
+            if value not in offered:
+                shown = tier.code if value == tier.code else f"{tier.code} (as {value})"
+                report.problems.append(
+                    f"the workbench tier {shown} is not one of res.partner.{tier_field}'s "
+                    f"choices ({', '.join(offered) or 'none'}): map it in [odoo] tier_codes, "
+                    "or add the choice in Odoo"
+                )
 
     def _count(
         self, client: OdooClient, report: CheckReport, model: str, domain: Domain, label: str
@@ -170,15 +239,65 @@ class OdooSync:
 
         return self._run("push", actor, body)
 
+    def apply_review(self, review_id: int, *, actor: Staff) -> SyncReport:
+        """Customer service applies a held identity change: the partner is read from Odoo
+        again and taken as it is, if it is still as it was held (else the next pull holds it
+        again as it is now)."""
+
+        def body(client: OdooClient, report: SyncReport, recorder: Recorder) -> None:
+            with self.sessions() as session:
+                review = session.get(IdentityReview, review_id)
+                if review is None or review.status != "pending":
+                    raise NotFound(f"no identity change {review_id} waiting for review")
+                partner_id, held = review.partner_id, review.partner_write_date
+            fields = partner_fields(client.fields(PARTNER), self.options)
+            try:
+                rows = client.read(PARTNER, [partner_id], fields)
+            except OdooRecordRejected:
+                raise ValidationError(
+                    "review", f"partner {partner_id} is no longer in Odoo: reject the change"
+                ) from None
+            if rows[0].get("write_date") != held:
+                raise ValidationError(
+                    "review",
+                    f"partner {partner_id} was changed in Odoo after it was held: the next pull "
+                    "holds it again as it is now",
+                )
+            pull = Pull(
+                client=client,
+                sessions=self.sessions,
+                registry=self.registry,
+                ledger=self.ledger,
+                clock=self.clock,
+                options=self.options,
+                store_id=self._store_id(),
+                report=report,
+                recorder=recorder,
+                actor=actor,
+                progress=no_progress,
+                approved=frozenset({partner_id}),
+            )
+            with immediate_session(self.sessions) as session:
+                pull.apply_approved(session, rows)
+                row = session.get_one(IdentityReview, review_id)
+                row.status, row.decided_at, row.decided_by = "applied", self.clock.now(), actor.id
+                session.commit()
+
+        return self._run("pull", actor, body, roles=REVIEWERS)
+
     def _run(
         self,
         direction: str,
         actor: Staff | None,
         body: Callable[[OdooClient, SyncReport, Recorder], None],
+        *,
+        roles: frozenset[str] = frozenset({Role.ADMIN}),
     ) -> SyncReport:
-        if actor is not None and actor.role != Role.ADMIN:
+        if actor is not None and actor.role not in roles:
             raise PermissionDenied(
                 f"only an admin may run the Odoo sync; {actor.username} is {actor.role}"
+                if roles == {Role.ADMIN}
+                else f"{actor.username} ({actor.role}) may not review identity changes"
             )
         lock = LeaderLock(self.engine, key=SYNC_LOCK, name="odoo-sync")
         if not lock.try_acquire():
@@ -190,6 +309,7 @@ class OdooSync:
         client: OdooClient | None = None
         try:
             with immediate_session(self.sessions) as session:
+                self._close_dead_runs(session, report)
                 run = SyncRun(
                     direction=direction,
                     started_at=self.clock.now(),
@@ -214,6 +334,27 @@ class OdooSync:
         finally:
             lock.release()
         return report
+
+    def _close_dead_runs(self, session: Session, report: SyncReport) -> None:
+        """The sync lock dies with its process: holding it, any run still `running` is one
+        whose process was killed. It is closed as failed, saying so (never `running` forever)."""
+        dead = list(session.scalars(select(SyncRun).where(col(SyncRun.outcome) == "running")))
+        for run in dead:
+            run.outcome, run.finished_at = "failed", self.clock.now()
+            run.summary = json.dumps(
+                {
+                    "counts": {},
+                    "issues": {},
+                    "failures": [
+                        "its process stopped before the run ended (killed, or the machine "
+                        "went down): the next run went on from its last committed page"
+                    ],
+                    "warnings": [],
+                },
+                ensure_ascii=False,
+            )
+        if dead:
+            report.counts["dead_runs_closed"] += len(dead)
 
     def _finish(
         self,
