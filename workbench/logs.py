@@ -1,12 +1,23 @@
 """Logging set-up. Log lines name staff and member ids, never personal data; as a second line
-of defence a filter masks anything that looks like a mobile number, ID number or e-mail."""
+of defence a filter masks anything that looks like a mobile number, ID number or e-mail.
+
+Two formats with the same fields: text lines for a person, or JSON lines (time, level, logger,
+event, staff_id, request_id, call_id, and the traceback where there is one) for a collector.
+The ids come from `log_context`, set where a request, a call or a signed-in person starts.
+The log file rotates by size."""
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import logging.handlers
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from workbench.masking.fields import mask_email, mask_id_number
 
@@ -51,19 +62,107 @@ class OneLineFormatter(RedactingFormatter):
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
-FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
+LogFormat = Literal["text", "json"]
+CONTEXT_FIELDS = ("staff_id", "request_id", "call_id")
+_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("log_context")
+
+
+@contextmanager
+def log_context(**ids: object) -> Iterator[None]:
+    """Every record logged inside the block (in this thread or task) carries these ids
+    (staff_id, request_id, call_id); None leaves one out."""
+    known = {k: v for k, v in ids.items() if k in CONTEXT_FIELDS}
+    if len(known) != len(ids):
+        raise ValueError(f"log context takes only {', '.join(CONTEXT_FIELDS)}")
+    token = _context.set(
+        {**current_context(), **{k: str(v) for k, v in known.items() if v is not None}}
+    )
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def bind_context(**ids: object) -> None:
+    """Like `log_context`, for the rest of this thread or task (a command's signed-in person)."""
+    _context.set({**current_context(), **{k: str(v) for k, v in ids.items() if v is not None}})
+
+
+def clear_context() -> None:
+    _context.set({})
+
+
+def current_context() -> dict[str, str]:
+    return dict(_context.get({}))
+
+
+class AddContext(logging.Filter):
+    """Puts the context's ids on the record (empty where not set), for either format."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = current_context()
+        for name in CONTEXT_FIELDS:
+            if not hasattr(record, name):
+                setattr(record, name, context.get(name, ""))
+        ids = " ".join(f"{n}={getattr(record, n)}" for n in CONTEXT_FIELDS if getattr(record, n))
+        record.context = f" [{ids}]" if ids else ""
+        return True
+
+
+class JsonLinesFormatter(logging.Formatter):
+    """One JSON object per line, the text format's fields, redacted like it."""
+
+    def __init__(self, *, traceback: bool = True) -> None:
+        super().__init__()
+        self.traceback = traceback
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": redact(record.getMessage()),
+            "process": record.process,
+        }
+        for name in CONTEXT_FIELDS:
+            value = getattr(record, name, "") or current_context().get(name, "")
+            entry[name] = value or None
+        if self.traceback and record.exc_info:
+            entry["traceback"] = redact(self.formatException(record.exc_info))
+        elif self.traceback and record.exc_text:
+            entry["traceback"] = redact(record.exc_text)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s%(context)s: %(message)s"
+CONSOLE_FORMAT = "%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s"
 
 
 def configure_logging(
-    level: str = "WARNING", *, file: Path | None = None, console: bool = True
+    level: str = "WARNING",
+    *,
+    file: Path | None = None,
+    console: bool = True,
+    fmt: LogFormat = "text",
+    max_bytes: int = 5_000_000,
+    backup_count: int = 3,
 ) -> Path | None:
     """Console lines for the operator; the log file, where given, also takes every error's
-    traceback (the screen and the command show only its incident id). Returns the file used,
-    or None where it cannot be written (then errors go to the console only)."""
+    traceback (the screen and the command show only its incident id), rotating past
+    `max_bytes` with `backup_count` older files kept. `fmt="json"`: JSON lines on both.
+    Returns the file used, or None where it cannot be written (then errors go to the console
+    only)."""
+    if fmt not in ("text", "json"):
+        raise ValueError(f"log format {fmt!r}: text or json")
     handlers: list[logging.Handler] = []
     if console:
         stream = logging.StreamHandler()
-        stream.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        stream.setFormatter(
+            JsonLinesFormatter(traceback=False)
+            if fmt == "json"
+            else OneLineFormatter(CONSOLE_FORMAT)
+        )
+        stream.addFilter(AddContext())
         stream.addFilter(RedactPersonalData())
         stream.setLevel(level.upper())
         handlers.append(stream)
@@ -72,12 +171,15 @@ def configure_logging(
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
             to_file = logging.handlers.RotatingFileHandler(
-                file, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
+                file, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
             )
         except OSError:
             to_file = None
         if to_file is not None:
-            to_file.setFormatter(RedactingFormatter(FORMAT))
+            to_file.setFormatter(
+                JsonLinesFormatter() if fmt == "json" else RedactingFormatter(FORMAT)
+            )
+            to_file.addFilter(AddContext())
             to_file.addFilter(RedactPersonalData())
             to_file.setLevel(min(logging.INFO, logging.getLevelName(level.upper())))
             handlers.append(to_file)

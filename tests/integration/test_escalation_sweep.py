@@ -280,10 +280,13 @@ def test_the_use_case_sweeps_batch_by_batch_and_once(wb, world, clock):
 
 def test_sweep_on_a_database_without_tables_says_what_to_do(tmp_path, keyring, monkeypatch, capsys):
     """An empty database file: one line naming the fix and exit code 2, not a traceback."""
+    from tests.conftest import START
     from workbench.cli import main
     from workbench.cli.state import state
+    from workbench.clock import FixedClock
 
-    monkeypatch.setattr(state, "clock", None)
+    # A pinned day: near a year's end the real clock adds the calendar's unknown-year warning.
+    monkeypatch.setattr(state, "clock", FixedClock(START))
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
     with pytest.raises(SystemExit) as exited:

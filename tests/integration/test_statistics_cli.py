@@ -94,7 +94,7 @@ def test_exports_refused_and_bad_options_are_one_line(wb, world, stats_world, ru
     code, _, err = run_cli("report", "kpis", "--from", "March", user="supervisor")
     assert code == 2 and "YYYY-MM-DD" in err
     code, _, err = run_cli("report", "members", "--format", "xml", user="supervisor")
-    assert code == 2 and "table, csv or json" in err
+    assert code == 2 and "table, csv, xlsx or json" in err
     code, out, _ = run_cli(
         "report",
         "members",

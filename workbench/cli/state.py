@@ -9,6 +9,7 @@ import typer
 
 from workbench.bootstrap import Workbench, build
 from workbench.clock import Clock
+from workbench.logs import bind_context, clear_context
 from workbench.members.models import Staff
 from workbench.settings import Settings, load_settings
 
@@ -46,6 +47,7 @@ class CliState:
                 "password", hide_input=True
             )
             self._staff = wb.usecases.sign_in.sign_in(username, password).staff
+            bind_context(staff_id=self._staff.id)  # the command's log lines name who ran it
         return self._staff
 
     def close(self) -> None:
@@ -54,6 +56,7 @@ class CliState:
         self._workbench = None
         self._settings = None
         self._staff = None
+        clear_context()
 
 
 state = CliState()

@@ -7,7 +7,7 @@ offset changes is still counted by real elapsed time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -79,3 +79,99 @@ class BusinessCalendar:
     def is_open(self, at: datetime) -> bool:
         window = self.window(at.astimezone(self.zone).date())
         return window is not None and window[0] <= at.astimezone(UTC) <= window[1]
+
+
+@dataclass(frozen=True)
+class PublicDays:
+    """The country's days off and make-up working days, from a maintained source, and the years
+    that source knows: any other year has only the weekly working days and the overrides."""
+
+    source: str
+    holidays: frozenset[date]
+    make_up_workdays: frozenset[date]
+    known_years: frozenset[int]
+    every_year: bool = False  # no source, chosen so: no year is missing from it
+
+    def knows(self, year: int) -> bool:
+        return self.every_year or year in self.known_years
+
+    def unknown(self, years: Iterable[int]) -> list[int]:
+        return sorted(y for y in set(years) if not self.knows(y))
+
+
+NO_PUBLIC_DAYS = PublicDays("none", frozenset(), frozenset(), frozenset(), every_year=True)
+
+
+@dataclass(frozen=True)
+class DayOverrides:
+    """Days the configuration sets itself, chain-wide or for one store: closed (a day off of its
+    own) and open (an extra working day). Closed wins over open and over a make-up day."""
+
+    closed: frozenset[date] = frozenset()
+    open: frozenset[date] = frozenset()
+
+    def __or__(self, other: DayOverrides) -> DayOverrides:
+        return DayOverrides(self.closed | other.closed, self.open | other.open)
+
+
+def years_needed(today: date, ahead: timedelta = timedelta(days=31)) -> list[int]:
+    """The years SLA clocks started now may run into: this one and, in its last month, the
+    next (the longest SLA target, 90 business hours, is about two weeks of working days)."""
+    return sorted({today.year, (today + ahead).year})
+
+
+def compose(
+    *,
+    zone: ZoneInfo,
+    workdays: frozenset[int],
+    opens: time,
+    closes: time,
+    public: PublicDays,
+    overrides: DayOverrides = DayOverrides(),
+) -> BusinessCalendar:
+    """The calendar the SLA clocks use: the public days, then the overrides on top."""
+    extra = (public.make_up_workdays | overrides.open) - overrides.closed
+    holidays = (public.holidays - overrides.open) | overrides.closed
+    return BusinessCalendar(
+        zone=zone,
+        workdays=workdays,
+        opens=opens,
+        closes=closes,
+        holidays=frozenset(holidays),
+        extra_workdays=frozenset(extra),
+    )
+
+
+@dataclass(frozen=True)
+class YearDays:
+    """What the clocks will do in one year: days off that would otherwise be working days, and
+    working days that would otherwise be off (weekends worked), each with where it comes from."""
+
+    year: int
+    known: bool  # the public source has this year
+    days_off: tuple[tuple[date, str], ...]
+    extra_working_days: tuple[tuple[date, str], ...]
+
+
+def year_days(
+    calendar: BusinessCalendar,
+    year: int,
+    *,
+    public: PublicDays,
+    overrides: DayOverrides,
+) -> YearDays:
+    """The calendar's exceptions to its weekly pattern in `year`, each named by its source:
+    "public" (the maintained list) or "override" (the configuration)."""
+    off: list[tuple[date, str]] = []
+    extra: list[tuple[date, str]] = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        weekly = day.isoweekday() in calendar.workdays
+        working = calendar.is_working_day(day)
+        source = "override" if day in overrides.closed or day in overrides.open else "public"
+        if weekly and not working:
+            off.append((day, source))
+        elif working and not weekly:
+            extra.append((day, source))
+        day += timedelta(days=1)
+    return YearDays(year, public.knows(year), tuple(off), tuple(extra))
