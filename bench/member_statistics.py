@@ -1,7 +1,8 @@
-"""Member statistics and KPIs on a million members.
+"""Member statistics and KPIs on a million members, computed directly and read from the
+scheduler's rollups.
 
     python bench/member_statistics.py [--members 1000000] [--purchases 6] [--stores 40]
-        [--backend both]
+        [--backend both] [--repeat 5]
 
 Rows are bulk-inserted with stand-ins for the encrypted personal fields (random text as long as
 real ciphertext, so member rows are as wide as real ones; the statistics never read them):
@@ -10,6 +11,12 @@ a given year, some often), a points credit per purchase plus activities, redempt
 expiries, complaints (one per 10 members) and callback calls (one per 5). Each report is timed
 twice (the second run finds the pages cached), for an analyst (every store) and for a store
 manager (one store), with the audit entry included; "both" is what the statistics screen asks.
+
+Then the rollups are refreshed (what the scheduler's job does every few minutes; timed) and each
+report is read from them `--repeat` times (median). The floor, measured in the same run, is
+the bare work of such a read: one transaction that selects the rollup row and parses its JSON,
+then writes and commits one audit entry (a report writes one, the screen two). The ratio is the
+report's median over the floor's median.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import json  # noqa: E402
+import statistics  # noqa: E402
+
 from sqlalchemy import func, select  # noqa: E402
 
 from bench._common import fresh_database, machine  # noqa: E402
@@ -33,6 +43,7 @@ from workbench.callbacks.models import CallbackAttempt, CallbackTask  # noqa: E4
 from workbench.clock import FixedClock  # noqa: E402
 from workbench.complaints.models import Complaint  # noqa: E402
 from workbench.crypto import Keyring  # noqa: E402
+from workbench.db.engine import immediate_session  # noqa: E402
 from workbench.demo import bulk  # noqa: E402
 from workbench.members.models import (  # noqa: E402
     Member,
@@ -44,6 +55,7 @@ from workbench.members.models import (  # noqa: E402
     Store,
 )
 from workbench.settings import load_settings  # noqa: E402
+from workbench.statistics.rollups import ReportRollup  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 # Bytes of ciphertext (nonce, tag and a typical value) per encrypted field, shown as hex.
@@ -283,12 +295,59 @@ def timed(call, *args) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
+def median_of(repeat: int, call, *args) -> float:
+    return statistics.median(timed(call, *args)[0] for _ in range(repeat))
+
+
+def floor(wb, actor, entries: int) -> None:
+    """The bare read of a rollup: its row and JSON, and `entries` audit entries committed."""
+    with wb.sessions() as session:
+        data = session.scalar(select(ReportRollup.data).where(ReportRollup.report == "statistics"))
+        json.loads(data)
+    for _ in range(entries):
+        with immediate_session(wb.sessions) as session:
+            wb.audit.record(session, action="aggregate", result="allowed", actor_id=actor.id)
+            session.commit()
+
+
+def rollup_rows(wb, staff, backend: str, members: int, repeat: int) -> None:
+    refresh, _ = timed(wb.usecases.statistics.refresh_rollups, None)
+    print(f"\n{backend}: rollups refreshed in {refresh:.1f} s (the scheduler's job)\n")
+    print("| backend | members | report | reader | direct s | rollup ms | floor ms | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    period = wb.statistics.period()
+    for reader in ("analyst", "manager"):
+        for name, report, entries in (
+            ("members", wb.statistics.members, 1),
+            ("kpis", wb.statistics.kpis, 1),
+            ("both (screen)", wb.statistics.overview, 2),
+        ):
+            assert report(staff[reader], period) is not None
+            rolled = median_of(repeat, report, staff[reader], period)
+            bare = median_of(repeat, floor, wb, staff[reader], entries)
+            rollups, wb.statistics.rollups = wb.statistics.rollups, None
+            direct, _ = timed(report, staff[reader], period)
+            wb.statistics.rollups = rollups
+            print(
+                f"| {backend} | {members:,} | {name} | {reader} | {direct:.2f} | "
+                f"{rolled * 1000:.1f} | {bare * 1000:.1f} | {rolled / bare:.1f} |"
+            )
+            sys.stdout.flush()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--purchases", type=float, default=6.0)
     parser.add_argument("--stores", type=int, default=40)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--direct",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time every report computed directly, twice (the old table)",
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"machine: {machine()}")
@@ -307,7 +366,7 @@ def main() -> None:
                 staff = {s.username: s for s in session.scalars(select(Staff))}
                 assert session.scalar(select(func.count()).select_from(Member)) == args.members
             period = wb.statistics.period()
-            for reader in ("analyst", "manager"):
+            for reader in ("analyst", "manager") if args.direct else ():
                 for name, report in (
                     ("members", wb.statistics.members),
                     ("kpis", wb.statistics.kpis),
@@ -321,6 +380,7 @@ def main() -> None:
                         f"{first:.2f} | {again:.2f} |"
                     )
                     sys.stdout.flush()
+            rollup_rows(wb, staff, backend, args.members, args.repeat)
             wb.dispose()
 
 

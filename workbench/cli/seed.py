@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -14,16 +22,33 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.crypto import Keyring
-from workbench.demo.seed import DEMO_PASSWORD, SeedSummary, seed
-from workbench.usecases.admin import AdminDesk
+from workbench.demo.seed import (
+    DEMO_PASSWORD,
+    SeedSummary,
+    complaint_target,
+    finish_demo,
+    seed,
+    seed_essentials,
+)
+from workbench.settings import Settings
+from workbench.usecases.admin import AdminDesk, Seeder
 
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
+
+
+STAGES = {"members": "members, cards, purchases, points", "complaints": "complaints"}
 
 
 def _seed_with_progress(
-    desk: AdminDesk, members: int, stores: int, random_seed: int, complaints: int | None
+    desk: AdminDesk,
+    members: int,
+    stores: int,
+    random_seed: int,
+    complaints: int | None,
+    seeder: Seeder = seed,
 ) -> SeedSummary:
     columns = (
         TextColumn("{task.description}"),
@@ -36,11 +61,11 @@ def _seed_with_progress(
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
+                tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done)
 
         return desk.seed_demo(
-            seed,
+            seeder,
             members=members,
             stores=stores,
             random_seed=random_seed,
@@ -56,11 +81,20 @@ def seed_command(
     complaints: int = typer.Option(
         None, "--complaints", min=0, help="Default: a fifth of the members, at most 3000."
     ),
+    finish: bool = typer.Option(
+        False, "--finish-demo", hidden=True, help="The background stage of `workbench demo`."
+    ),
 ) -> None:
     """Fill an empty database with realistic fake members, purchases, complaints, callbacks."""
+    if finish:
+        _finish_demo()
+        return
     desk = state.workbench().usecases.admin  # a clear message when the key file is missing
     summary = _seed_with_progress(desk, members, stores, random_seed, complaints)
     _print_summary(summary)
+
+
+DEMO_MEMBERS, DEMO_STORES, DEMO_SEED = 2000, 8, 42
 
 
 def demo_command(
@@ -78,11 +112,22 @@ def demo_command(
     console.print(f"database: {settings.effective_database_url}", markup=False)
     if empty:
         console.print("seeding the demo database (2,000 fake members)…", markup=False)
-        summary = _seed_with_progress(desk, 2000, 8, 42, None)
-        _print_summary(summary)
+        _write_pending(settings, complaint_target(DEMO_MEMBERS))  # first: nothing is lost
+        summary = _seed_with_progress(
+            desk, DEMO_MEMBERS, DEMO_STORES, DEMO_SEED, None, seed_essentials
+        )
+        _print_summary(summary, pending=True)
     else:
         console.print("the demo database is already filled", markup=False)
         _print_logins_hint()
+    if _read_pending(settings) is not None:
+        _start_finisher()
+        console.print(
+            "complaints and callbacks are being added in the background over the next "
+            "minutes; their screens fill as they come (`workbench demo` again picks up "
+            "where an interrupted run stopped)",
+            markup=False,
+        )
     hint = _demo_hint(desk)
     console.print(hint, markup=False)
     if tui:
@@ -91,7 +136,99 @@ def demo_command(
         run_tui(sign_in_hint=hint, demo=True)
 
 
-def _print_summary(summary: SeedSummary) -> None:
+# The demo's second stage runs in a process of its own, so the sign-in screen does not wait for
+# it: a file in the data directory says which database still needs it and how many complaints,
+# and a lock file keeps it to one process at a time.
+
+
+def _pending_file(settings: Settings) -> Path:
+    return settings.data_dir / "demo-pending.json"
+
+
+def _write_pending(settings: Settings, complaints: int) -> None:
+    path = _pending_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "database": settings.effective_database_url,
+        "random_seed": DEMO_SEED,
+        "complaints": complaints,
+    }
+    path.write_text(json.dumps(record), encoding="utf-8")
+
+
+def _read_pending(settings: Settings) -> dict[str, Any] | None:
+    """The pending record for the configured database, or None (also for another database's
+    record, which is left alone)."""
+    try:
+        record = json.loads(_pending_file(settings).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("database") != settings.effective_database_url:
+        return None
+    return record
+
+
+def _start_finisher() -> None:
+    """`workbench seed --finish-demo`, detached, with the same settings file."""
+    options = ["--config", state.config_file] if state.config_file else []
+    subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+        [
+            sys.executable,
+            "-c",
+            "import sys; from workbench.cli import main; main(sys.argv[1:])",
+            *options,
+            "seed",
+            "--finish-demo",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+@contextlib.contextmanager
+def _only_one(path: Path) -> Iterator[bool]:
+    """True while this process holds the lock file; False when another one does."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, the resume logic still avoids double work
+        yield True
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _finish_demo() -> None:
+    settings = state.settings()
+    with _only_one(settings.data_dir / "demo-finish.lock") as mine:
+        record = _read_pending(settings) if mine else None
+        if record is None:
+            return
+        if hasattr(os, "nice"):
+            os.nice(10)  # the agent signing in comes first
+        desk = state.workbench().usecases.admin
+        desk.seed_demo(
+            finish_demo,
+            members=DEMO_MEMBERS,
+            stores=DEMO_STORES,
+            random_seed=int(record.get("random_seed", DEMO_SEED)),
+            complaints=int(record["complaints"]),
+            progress=lambda *_: None,
+        )
+        _pending_file(settings).unlink(missing_ok=True)
+
+
+def _print_summary(summary: SeedSummary, *, pending: bool = False) -> None:
     logins = Table(title=f"demo staff logins (password: {DEMO_PASSWORD})")
     for column in ("username", "role", "store"):
         logins.add_column(column)
@@ -117,8 +254,12 @@ def _print_summary(summary: SeedSummary) -> None:
     figures.add_row("cards (lost)", f"{summary.cards} ({summary.lost_cards})")
     figures.add_row("purchases", str(summary.purchases))
     figures.add_row("points ledger lines", str(summary.points_entries))
-    figures.add_row("complaints", str(summary.complaints))
-    figures.add_row("callback tasks", str(summary.callback_tasks))
+    if pending:
+        figures.add_row("complaints", f"{summary.complaints} (coming in the background)")
+        figures.add_row("callback tasks", "(coming in the background)")
+    else:
+        figures.add_row("complaints", str(summary.complaints))
+        figures.add_row("callback tasks", str(summary.callback_tasks))
     console.print(figures)
 
 

@@ -48,11 +48,41 @@ class ComplaintReport:
     hidden: list[str] = field(default_factory=list)  # figures withheld: too few behind them
     # Grouped counts withheld only so that their total gives no small one away (not small).
     complements: dict[str, list[str]] = field(default_factory=dict)
+    as_of: datetime | None = None  # when a rollup's figures were computed; None: just now
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
+        data["as_of"] = self.as_of.isoformat() if self.as_of else None
         return data
+
+    def figures(self) -> dict[str, Any]:
+        """The raw figures as a rollup keeps them (JSON), for `from_figures`."""
+        data = self.to_dict()
+        for name in ("start", "end", "store_code", "hidden", "complements", "as_of"):
+            data.pop(name)
+        return data
+
+    @classmethod
+    def from_figures(
+        cls,
+        data: dict[str, Any],
+        *,
+        start: datetime,
+        end: datetime,
+        store_code: str | None,
+        as_of: datetime | None,
+    ) -> ComplaintReport:
+        scores = {int(k): n for k, n in data["satisfaction_scores"].items()}
+        figures = {k: v for k, v in data.items() if k != "satisfaction_scores"}
+        return cls(
+            start=start,
+            end=end,
+            store_code=store_code,
+            satisfaction_scores=scores,
+            as_of=as_of,
+            **figures,
+        )
 
 
 def _pct(part: int, whole: int) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -22,6 +22,22 @@ from workbench.permissions.access import AccessDenied
 REPORT_ROLES = {Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT_HEAD, Role.ANALYST, Role.STORE_MANAGER}
 AGGREGATE_ONLY = {Role.ANALYST, Role.STORE_MANAGER}
 GROUPED = ("by_category", "by_cause", "by_department", "by_store", "by_channel", "weekly")
+ROLLUP = "complaints"
+
+
+class RollupStore(Protocol):
+    """Where report rollups are kept (statistics/rollups.py; complaints sit below statistics,
+    so the store is handed in)."""
+
+    def now(self) -> datetime: ...
+
+    def fresh(self, session: Session, report: str, key: str) -> tuple[Any, datetime] | None: ...
+
+    def keep(self, session: Session, report: str, key: str, data: Any, at: datetime) -> None: ...
+
+
+def period_key(start: datetime, end: datetime) -> str:
+    return f"{start.isoformat()}/{end.isoformat()}"
 
 
 class ComplaintReports:
@@ -32,11 +48,13 @@ class ComplaintReports:
         audit: AuditLog,
         min_group_size: int,
         export_roles: set[str],
+        rollups: RollupStore | None = None,
     ) -> None:
         self.sessions = sessions
         self.audit = audit
         self.min_group_size = min_group_size
         self.export_roles = set(export_roles)
+        self.rollups = rollups
 
     def report(
         self,
@@ -69,7 +87,9 @@ class ComplaintReports:
                 )
                 session.commit()
                 raise AccessDenied(why)
-            report = complaint_report(session, start=start, end=end, store_code=store_code)
+            report = self._rolled(session, start, end, store_code) or complaint_report(
+                session, start=start, end=end, store_code=store_code
+            )
             self.audit.record(
                 session,
                 action=action,
@@ -86,6 +106,33 @@ class ComplaintReports:
         if actor.role in AGGREGATE_ONLY:
             report = self._suppress(report)
         return report
+
+    def refresh_rollup(self, *, start: datetime, end: datetime) -> None:
+        """Computes the report of every store for [start, end) directly and keeps its raw
+        figures as that period's rollup (the scheduler's job, for the default period)."""
+        if self.rollups is None:
+            return
+        at = self.rollups.now()
+        with self.sessions() as session:
+            report = complaint_report(session, start=start, end=end)
+        with immediate_session(self.sessions) as session:
+            self.rollups.keep(session, ROLLUP, period_key(start, end), report.figures(), at)
+            session.commit()
+
+    def _rolled(
+        self, session: Session, start: datetime, end: datetime, store_code: str | None
+    ) -> ComplaintReport | None:
+        """The rollup of the whole report for [start, end), if there is a fresh one (one store's
+        report is computed directly: it reads a fortieth of the complaints)."""
+        if self.rollups is None or store_code is not None:
+            return None
+        found = self.rollups.fresh(session, ROLLUP, period_key(start, end))
+        if found is None:
+            return None
+        data, as_of = found
+        return ComplaintReport.from_figures(
+            data, start=start, end=end, store_code=None, as_of=as_of
+        )
 
     def board(
         self, actor: Staff, *, limit: int = 200

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import Connection, Table, func, select, text
 from sqlmodel import SQLModel
 
 
@@ -25,7 +25,7 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict]) -> N
     if not rows:
         return
     if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), list(rows))
+        _executemany(connection, table, rows)
         return
     columns = list(rows[0])
     statement = f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN'
@@ -39,6 +39,32 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict]) -> N
         for row in rows:
             copy.write_row([_copy_value(row[c]) for c in columns])
     cursor.close()
+
+
+def _executemany(connection: Connection, table: Table, rows: Sequence[dict]) -> None:
+    """One compiled INSERT and the driver's executemany over plain tuples: the columns' own
+    bind processors (UTC timestamps, money in fen, enums) are applied once per value, without
+    the per-row work of an ORM-level execute."""
+    dialect = connection.dialect
+    columns = list(rows[0])
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    ]
+    quote = dialect.identifier_preparer.quote
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})"
+    )
+    plain = [i for i, process in enumerate(processors) if process is None]
+    if len(plain) == len(columns):
+        params = [tuple(row[c] for c in columns) for row in rows]
+    else:
+        pairs = list(zip(columns, processors, strict=True))
+        params = [
+            tuple(row[c] if process is None else process(row[c]) for c, process in pairs)
+            for row in rows
+        ]
+    connection.exec_driver_sql(statement, params)
 
 
 def _copy_value(value):

@@ -74,16 +74,97 @@ def seed(
     purchase_scale: float = 1.0,
     progress: Progress | None = None,
 ) -> SeedSummary:
-    """`purchase_scale` thins or thickens the purchase history (benchmarks use less)."""
+    """Everything in one go (`workbench seed`). `purchase_scale` thins or thickens the purchase
+    history (benchmarks use less)."""
+    rng = random.Random(random_seed)
+    summary = SeedSummary()
+    report = progress or (lambda *_: None)
+    _essentials(wb, rng, members, stores, purchase_scale, summary, report)
+    count = complaint_target(members) if complaints is None else complaints
+    if count:
+        from workbench.demo.workflow import seed_complaints_and_callbacks
+
+        seed_complaints_and_callbacks(wb, rng, count, summary, report)
+    _tally(wb, summary)
+    refresh_planner_statistics(wb.sessions)
+    return summary
+
+
+def complaint_target(members: int) -> int:
+    """How many complaints the demo data holds when not told: a fifth of the members, at most
+    3000."""
+    return min(members // 5, 3000)
+
+
+def seed_essentials(
+    wb: Services,
+    *,
+    members: int,
+    stores: int,
+    random_seed: int = 42,
+    complaints: int | None = None,
+    progress: Progress | None = None,
+) -> SeedSummary:
+    """The first stage of `workbench demo`: stores, staff, members with their cards, purchases,
+    points, activities, gifts and stored goods, in bulk (seconds), so the sign-in screen comes
+    quickly. The complaints and callbacks (`complaints`, default a fifth of the members) are
+    left to `finish_demo`, which walks them through the real services; `SeedSummary.complaints`
+    holds how many are still to come."""
+    rng = random.Random(random_seed)
+    summary = SeedSummary()
+    _essentials(wb, rng, members, stores, 1.0, summary, progress or (lambda *_: None))
+    _tally(wb, summary)
+    refresh_planner_statistics(wb.sessions)
+    summary.complaints = complaint_target(members) if complaints is None else complaints
+    return summary
+
+
+def finish_demo(
+    wb: Services,
+    *,
+    members: int,
+    stores: int,
+    random_seed: int = 42,
+    complaints: int | None = None,
+    progress: Progress | None = None,
+) -> SeedSummary:
+    """The second stage of `workbench demo`, run in the background after `seed_essentials`:
+    complaints up to `complaints` (default a fifth of the members in the database) and the
+    callback campaign, through the real services. It resumes where an interrupted run stopped
+    and does nothing when the work is done. `members` and `stores` are not used (the database
+    says what is there)."""
+    from workbench.demo.workflow import finish_complaints_and_callbacks
+
+    del members, stores  # the database already holds them
+    with wb.sessions() as session:
+        present = session.scalar(select(func.count()).select_from(Member)) or 0
+    summary = SeedSummary()
+    if not present:
+        return summary
+    target = complaint_target(present) if complaints is None else complaints
+    # Its own generator: the first stage's draws are not repeated here.
+    rng = random.Random(random_seed * 7919 + 1)
+    finish_complaints_and_callbacks(wb, rng, target, summary, progress or (lambda *_: None))
+    _tally(wb, summary)
+    refresh_planner_statistics(wb.sessions)
+    return summary
+
+
+def _essentials(
+    wb: Services,
+    rng: random.Random,
+    members: int,
+    stores: int,
+    purchase_scale: float,
+    summary: SeedSummary,
+    report: Progress,
+) -> None:
     if members < 1 or stores < 1:
         raise WorkbenchError("seed at least 1 store and 1 member")
     with wb.sessions() as session:
         if session.scalar(select(func.count()).select_from(Member)):
             raise WorkbenchError("the database already has members: seed an empty database")
-    rng = random.Random(random_seed)
-    summary = SeedSummary()
     now = wb.clock.now()
-    report = progress or (lambda *_: None)
     store_rows, staff_rows = _stores_and_staff(wb, stores, now, summary)
     _members(wb, rng, members, store_rows, staff_rows, now, summary, report, purchase_scale)
     with wb.sessions() as session:
@@ -92,14 +173,6 @@ def seed(
         GiftCatalogue(wb.ledger).import_rewards(session, wb.ledger.rewards.values())
         _stored_goods(session, rng, now)
         session.commit()
-    count = complaints if complaints is not None else min(members // 5, 3000)
-    if count:
-        from workbench.demo.workflow import seed_complaints_and_callbacks
-
-        seed_complaints_and_callbacks(wb, rng, count, summary, report)
-    _tally(wb, summary)
-    refresh_planner_statistics(wb.sessions)
-    return summary
 
 
 GOODS_ITEMS = (

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from workbench.bootstrap import Services, build
-from workbench.callbacks.models import CallbackTask, Reason
+from workbench.callbacks.models import CallbackTask, Campaign, Reason
 from workbench.clock import FixedClock
 from workbench.complaints.escalation import sweep
+from workbench.complaints.models import Complaint
 from workbench.complaints.service import ComplaintIntake
 from workbench.complaints.states import State
 from workbench.db.ids import saved_id
@@ -34,6 +35,42 @@ def seed_complaints_and_callbacks(
     wb: Services, rng: random.Random, count: int, summary, report
 ) -> None:
     now = wb.clock.now()
+    walker, clock, staff, active = _walker(wb, now)
+    pool = _pool(rng, active, count)
+    times = _complaint_times(rng, count, now)
+    _walk_complaints(walker, rng, clock, staff, pool, times, now, report, count)
+    summary.complaints = count
+    _callbacks(walker, rng, clock, now, staff)
+    with walker.sessions() as session:
+        summary.callback_tasks = session.scalar(select(func.count()).select_from(CallbackTask))
+
+
+def finish_complaints_and_callbacks(
+    wb: Services, rng: random.Random, target: int, summary, report
+) -> None:
+    """Complaints up to `target` and the callback campaign, picking up where an earlier run
+    stopped: the complaints already there count, and the campaign is made once."""
+    now = wb.clock.now()
+    walker, clock, staff, active = _walker(wb, now)
+    with walker.sessions() as session:
+        done = session.scalar(select(func.count()).select_from(Complaint)) or 0
+        campaign = session.scalar(
+            select(func.count()).select_from(Campaign).where(col(Campaign.name) == CAMPAIGN)
+        )
+    pool = _pool(rng, active, target)
+    times = _complaint_times(rng, target, now)[done:]
+    if times and pool:
+        _walk_complaints(walker, rng, clock, staff, pool, times, now, report, target, done)
+    if not campaign:
+        _callbacks(walker, rng, clock, now, staff)
+    with walker.sessions() as session:
+        summary.complaints = session.scalar(select(func.count()).select_from(Complaint))
+        summary.callback_tasks = session.scalar(select(func.count()).select_from(CallbackTask))
+
+
+def _walker(wb: Services, now):
+    """A workbench of its own on a clock that walks, the staff by username and the active
+    members' numbers."""
     clock = FixedClock(now - timedelta(days=730))
     walker = build(wb.settings, clock=clock, keyring=wb.keyring, engine=wb.engine)
     with walker.sessions() as session:
@@ -43,27 +80,33 @@ def seed_complaints_and_callbacks(
         ).all()
         for person in staff.values():
             session.expunge(person)
-    agents = [s for s in staff.values() if s.role == Role.AGENT]
-    supervisor = staff["supervisor1"]
+    return walker, clock, staff, active
+
+
+def _pool(rng: random.Random, active, count: int) -> list:
     # Some members complain more than once: draw from a smaller pool.
-    pool = rng.sample(active, min(len(active), max(count * 2 // 3, 1)))
+    return rng.sample(active, min(len(active), max(count * 2 // 3, 1)))
+
+
+def _complaint_times(rng: random.Random, count: int, now) -> list:
     # Most complaints are history; the newest fifth came in over the last ten days and are
     # still being worked on, so every state of the workflow shows.
     recent = max(count // 5, 1)
-    times = sorted(
+    return sorted(
         [now - timedelta(seconds=rng.randrange(730 * 86400)) for _ in range(count - recent)]
         + [now - timedelta(seconds=rng.randrange(10 * 86400)) for _ in range(recent)]
     )
+
+
+def _walk_complaints(walker, rng, clock, staff, pool, times, now, report, total, done=0):
+    agents = [s for s in staff.values() if s.role == Role.AGENT]
+    supervisor = staff["supervisor1"]
     for n, received in enumerate(times):
         clock.set(received)
         _one_complaint(walker, rng, rng.choice(pool), rng.choice(agents), supervisor, staff, now)
-        report("complaints", n + 1, count)
+        report("complaints", done + n + 1, total)
     clock.set(now)
     sweep(walker.sessions, walker.complaints)
-    summary.complaints = count
-    _callbacks(walker, rng, clock, now, staff)
-    with walker.sessions() as session:
-        summary.callback_tasks = session.scalar(select(func.count()).select_from(CallbackTask))
 
 
 def _one_complaint(wb: Services, rng, member_no, agent, supervisor, staff, now) -> None:
@@ -156,6 +199,9 @@ def _plan(rng) -> list[str]:
     return steps + ["propose", "approve", "inform", "score4"]
 
 
+CAMPAIGN = "银卡会员关怀回访"
+
+
 def _callbacks(wb: Services, rng, clock, now, staff) -> None:
     """A campaign running since three days ago, with today's calls partly made, and
     follow-ups for members who were not satisfied."""
@@ -165,7 +211,7 @@ def _callbacks(wb: Services, rng, clock, now, staff) -> None:
     today = now.astimezone(zone).date()
     campaign = wb.campaigns.create(
         staff["supervisor1"],
-        name="银卡会员关怀回访",
+        name=CAMPAIGN,
         segment={"tier": "silver"},
         starts_on=today - timedelta(days=3),
         ends_on=today + timedelta(days=27),

@@ -36,6 +36,10 @@ months up to today):
   active members; complaints received; complaint rate = complaints per 1,000 members;
   satisfaction.
 
+Rollups (rollups.py): the scheduler computes the statistics screen's periods and the default
+complaint report with these same queries and keeps their raw counts; a report for such a
+period reads them while fresh and says as of when (`as_of`), protection applied as always.
+
 Protection (masking/groups.py): counts under `protection_min_group_size` are hidden, with every
 figure computed from them, for every reader; shown totals and differences (whole minus part)
 never give a hidden cell away, and the cells hidden for that are the cheapest that do it. Each

@@ -64,6 +64,7 @@ class MemberStatistics:
     tiers: tuple[str, ...]  # tier codes, lowest first
     stores: tuple[StoreFigures, ...]
     total: StoreFigures
+    as_of: datetime | None = None  # when a rollup's figures were computed; None: just now
 
     def to_dict(self) -> dict[str, object]:
         return {name: jsonable(value) for name, value in asdict(self).items()}
@@ -107,6 +108,7 @@ class Kpis:
     agents: tuple[AgentKpis, ...]
     branches: tuple[BranchKpis, ...]
     total: BranchKpis | None  # None when the reader sees no branch
+    as_of: datetime | None = None  # when a rollup's figures were computed; None: just now
 
     def to_dict(self) -> dict[str, object]:
         return {name: jsonable(value) for name, value in asdict(self).items()}

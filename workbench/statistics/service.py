@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, tzinfo
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import sessionmaker
@@ -37,8 +38,13 @@ from workbench.statistics.figures import (
 )
 from workbench.statistics.members import Raw
 from workbench.statistics.period import DEFAULT_MONTHS, Period, period_of_days
+from workbench.statistics.rollups import Rollups, period_key
 
 MANAGERS = {Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT_HEAD, Role.ANALYST}
+# The periods the statistics screen steps through (months up to today): the scheduler keeps a
+# rollup of each (statistics/rollups.py).
+ROLLUP_MONTHS = (12, 24, 6, 3)
+ROLLUP = "statistics"
 
 
 @dataclass(frozen=True)
@@ -69,37 +75,94 @@ class _Scope:
 
 
 class _Queries:
-    """The aggregate queries of one report, each run at most once and only when asked for."""
+    """The aggregate queries of one report, each run at most once and only when asked for; or,
+    given a rollup of the period (every store's raw figures), its figures of the stores in
+    scope instead."""
 
-    def __init__(self, session: Session, period: Period, scope: _Scope) -> None:
+    def __init__(
+        self, session: Session, period: Period, scope: _Scope, rollup: dict[str, Any] | None = None
+    ) -> None:
         self.session, self.period, self.ids = session, period, scope.store_ids
+        self.rollup = rollup
+
+    def _rolled(self, name: str) -> Raw | None:
+        if self.rollup is None:
+            return None
+        return _raw(self.rollup[name], self.ids)
 
     @cached_property
     def membership(self) -> tuple[Raw, Raw]:
+        if self.rollup is not None:
+            totals, tiers = self.rollup["membership"]
+            return _raw(totals, self.ids), _raw(tiers, self.ids)
         return members.membership(self.session, self.period, self.ids)
 
     @cached_property
     def purchases(self) -> Raw:
+        rolled = self._rolled("purchases")
+        if rolled is not None:
+            return rolled
         return members.purchases(self.session, self.period, self.ids)
 
     @cached_property
     def purchases_in_period(self) -> Raw:
         """Without the retention cohort (a year less to read), unless it is there already."""
-        if "purchases" in self.__dict__:
+        if "purchases" in self.__dict__ or self.rollup is not None:
             return self.purchases
         return members.purchases(self.session, self.period, self.ids, retention=False)
 
     @cached_property
     def points(self) -> Raw:
+        rolled = self._rolled("points")
+        if rolled is not None:
+            return rolled
         return members.points(self.session, self.period, self.ids)
 
     @cached_property
     def satisfaction(self) -> Raw:
+        rolled = self._rolled("satisfaction")
+        if rolled is not None:
+            return rolled
         return members.satisfaction(self.session, self.period, self.ids)
 
     @cached_property
     def cards(self) -> Raw:
+        rolled = self._rolled("cards")
+        if rolled is not None:
+            return rolled
         return members.cards_issued(self.session, self.period, self.ids)
+
+    @cached_property
+    def agents(self) -> dict[int, dict[str, int]]:
+        if self.rollup is not None:
+            return {k: v for k, v in _raw(self.rollup["agents"], None).items() if k is not None}
+        return kpis.agent_figures(self.session, self.period)
+
+    def everything(self) -> dict[str, Any]:
+        """Every raw figure of the period, as a rollup holds them (JSON: keys as strings)."""
+        totals, tiers = self.membership
+        return {
+            "membership": [_json(totals), _json(tiers)],
+            "purchases": _json(self.purchases),
+            "points": _json(self.points),
+            "satisfaction": _json(self.satisfaction),
+            "cards": _json(self.cards),
+            "agents": _json(self.agents),
+        }
+
+
+def _json(raw: Raw) -> dict[str, dict[str, int]]:
+    return {("null" if k is None else str(k)): dict(v) for k, v in raw.items()}
+
+
+def _raw(data: dict[str, dict[str, int]], ids: list[int] | None) -> Raw:
+    """A rollup's figures by store id, only the stores in `ids` (None: all)."""
+    raw: Raw = {}
+    for key, values in data.items():
+        store_id = None if key == "null" else int(key)
+        if ids is None or store_id in ids:
+            raw[store_id] = dict(values)  # type: ignore[index]  # a line without a store
+    return raw
 
 
 class Statistics:
@@ -113,6 +176,7 @@ class Statistics:
         zone: tzinfo,
         min_group_size: int,
         export_roles: set[str],
+        rollups: Rollups | None = None,
     ) -> None:
         self.clock = clock
         self.sessions = sessions
@@ -121,6 +185,7 @@ class Statistics:
         self.zone = zone
         self.min_group_size = min_group_size
         self.export_roles = set(export_roles)
+        self.rollups = rollups
 
     def period(
         self,
@@ -142,7 +207,9 @@ class Statistics:
         with self._reading() as session:
             scope, why = self._scope(session, actor, store_code, export, "member statistics")
             if scope is not None:
-                stats = self._member_statistics(scope, _Queries(session, period, scope))
+                rollup, as_of = self._rollup(session, period)
+                queries = _Queries(session, period, scope, rollup)
+                stats = replace(self._member_statistics(scope, queries), as_of=as_of)
         self._audit(actor, "member_statistics", period, store_code, export, why)
         return stats
 
@@ -162,7 +229,9 @@ class Statistics:
             if scope is not None:
                 if not branches:
                     scope = _Scope([], [], scope.all_staff, scope.staff_store_id)
-                kpis_ = self._kpis(session, actor, scope, _Queries(session, period, scope))
+                rollup, as_of = self._rollup(session, period)
+                queries = _Queries(session, period, scope, rollup)
+                kpis_ = replace(self._kpis(session, actor, scope, queries), as_of=as_of)
         self._audit(actor, "kpis", period, store_code, export, why)
         return kpis_
 
@@ -174,12 +243,40 @@ class Statistics:
         with self._reading() as session:
             scope, why = self._scope(session, actor, None, False, "member statistics")
             if scope is not None:
-                queries = _Queries(session, period, scope)
-                stats = self._member_statistics(scope, queries)
-                kpis_ = self._kpis(session, actor, scope, queries)
+                rollup, as_of = self._rollup(session, period)
+                queries = _Queries(session, period, scope, rollup)
+                stats = replace(self._member_statistics(scope, queries), as_of=as_of)
+                kpis_ = replace(self._kpis(session, actor, scope, queries), as_of=as_of)
         self._audit(actor, "member_statistics", period, None, False, why)
         self._audit(actor, "kpis", period, None, False, why)
         return stats, kpis_
+
+    # Rollups ------------------------------------------------------------------------------------
+    def refresh_rollups(self) -> list[Period]:
+        """Computes every store's raw figures of each screen period directly and keeps them as
+        that period's rollup (the scheduler's job). Returns the periods refreshed."""
+        done: list[Period] = []
+        if self.rollups is None:
+            return done
+        for months in ROLLUP_MONTHS:
+            period = self.period(months=months)
+            at = self.rollups.now()
+            with self._reading() as session:
+                data = _Queries(session, period, _Scope([], None, True, None)).everything()
+            with immediate_session(self.sessions) as session:
+                self.rollups.keep(session, ROLLUP, period_key(period.start, period.end), data, at)
+                session.commit()
+            done.append(period)
+        return done
+
+    def _rollup(
+        self, session: Session, period: Period
+    ) -> tuple[dict[str, Any] | None, datetime | None]:
+        """The period's rollup and when it was computed, if there is a fresh one."""
+        if self.rollups is None:
+            return None, None
+        found = self.rollups.fresh(session, ROLLUP, period_key(period.start, period.end))
+        return (None, None) if found is None else found
 
     def _member_statistics(self, scope: _Scope, queries: _Queries) -> MemberStatistics:
         totals, tiers = queries.membership
@@ -203,7 +300,7 @@ class Statistics:
 
     def _kpis(self, session: Session, actor: Staff, scope: _Scope, queries: _Queries) -> Kpis:
         period = queries.period
-        agents = self._agents(session, actor, scope, period)
+        agents = self._agents(session, actor, scope, queries.agents)
         branches: list[BranchKpis] = []
         total: BranchKpis | None = None
         if scope.stores:
@@ -280,9 +377,8 @@ class Statistics:
         ]
 
     def _agents(
-        self, session: Session, actor: Staff, scope: _Scope, period: Period
+        self, session: Session, actor: Staff, scope: _Scope, found: dict[int, dict[str, int]]
     ) -> list[AgentKpis]:
-        found = kpis.agent_figures(session, period)
         if scope.all_staff:
             ids = set(found)
         elif scope.staff_store_id is not None:

@@ -5,13 +5,15 @@ statistics service scopes every figure by role, hides small groups and audits ea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from workbench.complaints.reports import ComplaintReports
 from workbench.errors import ValidationError
 from workbench.members.models import Staff
+from workbench.permissions.access import AccessDenied
 from workbench.statistics.figures import Kpis, MemberStatistics
 from workbench.statistics.period import Period
-from workbench.statistics.service import Statistics, StatisticsAccess, access_of
+from workbench.statistics.service import MANAGERS, Statistics, StatisticsAccess, access_of
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,24 @@ class Overview:
     members: MemberStatistics | None
     kpis: Kpis
 
+    @property
+    def as_of(self) -> datetime | None:
+        """When the figures were computed, if they come from a rollup (None: just now)."""
+        return self.kpis.as_of
+
+
+@dataclass(frozen=True)
+class RollupsRefreshed:
+    periods: tuple[Period, ...]  # the statistics screen's periods
+    complaints: Period | None  # the complaint report's default period (None: rollups off)
+
 
 class StatisticsDesk:
-    def __init__(self, *, statistics: Statistics) -> None:
+    def __init__(
+        self, *, statistics: Statistics, complaint_reports: ComplaintReports | None = None
+    ) -> None:
         self.statistics = statistics
+        self.complaint_reports = complaint_reports
 
     def rights(self, actor: Staff) -> StatisticsAccess:
         """Which reports the actor's role may read (the screen shows only those tabs)."""
@@ -58,6 +74,19 @@ class StatisticsDesk:
         period = self.statistics.period(months=months)
         members, kpis = self.statistics.overview(actor, period)
         return Overview(months, period, members, kpis)
+
+    def refresh_rollups(self, actor: Staff | None) -> RollupsRefreshed:
+        """Computes the statistics screen's periods and the default complaint report into their
+        rollups, which reports then read (saying as of when). The scheduler runs it (actor
+        None); by hand, a manager or analyst."""
+        if actor is not None and (actor.role not in MANAGERS or not actor.active):
+            raise AccessDenied(f"{actor.role} may not refresh the report rollups")
+        periods = tuple(self.statistics.refresh_rollups())
+        complaints = None
+        if periods and self.complaint_reports is not None:
+            complaints = self.statistics.period()
+            self.complaint_reports.refresh_rollup(start=complaints.start, end=complaints.end)
+        return RollupsRefreshed(periods, complaints)
 
 
 def _day(value: str | None, name: str) -> date | None:

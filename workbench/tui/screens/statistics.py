@@ -44,6 +44,7 @@ class StatisticsScreen(WorkbenchScreen[None]):
         Binding("left_square_bracket", "tab(-1)", "Prev tab"),
         Binding("right_square_bracket", "tab(1)", "Next tab"),
         *[Binding(str(n), f"show_tab({n})", show=False) for n in range(1, len(TABS) + 1)],
+        Binding("f4", "activities", "Activities"),  # marketing (analysts): this is their home
         Binding("ctrl+o", "sign_out", "Sign out"),
     ]
 
@@ -122,11 +123,11 @@ class StatisticsScreen(WorkbenchScreen[None]):
             return
         first, last = self.period.days(self.app.wb.settings.timezone)
         span = labels("stats.months", n=self.months)
-        self.query_one("#stats-title", Static).update(
-            Text(
-                f"{labels('stats.heading')} · {labels('stats.period', months=span, first=first, last=last)}"
-            )
-        )
+        title = f"{labels('stats.heading')} · {labels('stats.period', months=span, first=first, last=last)}"
+        if self.kpis.as_of is not None:  # read from a rollup: say how old the figures are
+            at = self.kpis.as_of.astimezone(self.app.wb.settings.timezone)
+            title += f" · {labels('stats.as_of', at=at.strftime('%Y-%m-%d %H:%M'))}"
+        self.query_one("#stats-title", Static).update(Text(title))
         if self.members is not None:
             self._show_members(self.members)
         self._show_agents(self.kpis)
@@ -248,6 +249,22 @@ class StatisticsScreen(WorkbenchScreen[None]):
 
     def action_sign_out(self) -> None:
         self.app.end_session()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Activities from here for the analysts (marketing) only: the others have F4 at home;
+        and no Back for the analysts, whose home this is (it would do nothing)."""
+        analyst = self.app.signed_in is not None and self.app.staff.role == Role.ANALYST
+        if action == "activities":
+            return analyst
+        if action == "back":
+            return not analyst
+        return True
+
+    def action_activities(self) -> None:
+        from workbench.tui.screens.activities import ActivitiesScreen
+
+        if self.check_action("activities", ()):
+            self.app.push_screen(ActivitiesScreen())
 
 
 def _tier_label(scheme: TierScheme, code: str, language: str) -> str:
