@@ -4,7 +4,7 @@ reason, see it re-masked, and see the data leave the screen when the grant ends.
 from datetime import timedelta
 
 from rich.text import Text
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from tests.tui.harness import running
 from workbench.tui.app import WorkbenchApp
@@ -51,9 +51,10 @@ async def test_search_reveal_remask_and_grant_end(wb, tui_world, clock):
         assert world.app.phone not in str(fields)
 
         # Reveal the name (the cursor is on the first row) with a reason.
-        await desk.press("r")
-        await desk.shown(RevealScreen)
-        await desk.fill("#reveal-reason", "caller spelled it")
+        await desk.press("ctrl+r")
+        dialog = await desk.shown(RevealScreen)
+        dialog.query_one("#reveal-purpose", Select).value = "identity check"
+        await desk.fill("#reveal-note", "caller spelled it")
         await desk.press("enter")
         await desk.done("reveal")
         fields = _cell_texts(screen.query_one("#profile-fields", DataTable))
@@ -131,7 +132,7 @@ async def test_member_text_is_shown_literally(wb, tui_world):
         profile = await _search(desk, app_form.phone)
         assert isinstance(profile, ProfileScreen)
         for field in ("name", "address"):
-            wb.access.reveal(staff["agent"], member.member_no, field, "check spelling")
+            wb.access.reveal(staff["agent"], member.member_no, field, "identity check", "spelling")
         desk.mark()
         profile.reload()
         await desk.done("reload")

@@ -3,12 +3,12 @@ leaving the screen the moment the grant ends (fixed clock)."""
 
 from datetime import timedelta
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from tests.tui.harness import running
 from tests.tui.test_agent_flow import _cell_texts
 from workbench.tui.app import WorkbenchApp
-from workbench.tui.screens.callback import CallbackScreen
+from workbench.tui.screens.callback import CallbackScreen, OutcomeScreen
 from workbench.tui.screens.home import HomeScreen
 
 
@@ -39,11 +39,14 @@ async def test_claim_call_and_record(wb, tui_world):
         assert _cell_texts(screen.query_one("#profile-fields", DataTable))["name"] == "张*"
         script = str(screen.query_one("#callback-script", Static).render())
         assert "满意度" in script
+        assert screen.focused is screen.query_one("#callback-feedback", Input)
         screen.query_one("#callback-feedback", Input).value = "服务很好"
-        screen.query_one("#profile-fields", DataTable).focus()
-        await desk.press("1")
+        await desk.press("ctrl+s")  # the outcome is chosen in a dialog, not by a bare digit
+        dialog = await desk.shown(OutcomeScreen)
+        dialog.query_one("#outcome-choice", Select).value = "reached"
+        await desk.click("#modal-submit")
         # Recorded, the workspace closes (and its worker's `WorkDone` may go with it).
-        await desk.notified("已记录回访结果：reached")
+        await desk.notified("已记录回访结果：已接通")
         await desk.shown(HomeScreen)
         assert isinstance(app.screen, HomeScreen)
     assert wb.callbacks.my_tasks(tui_world.staff["agent"]) == []  # done, no longer claimed
@@ -80,8 +83,7 @@ async def test_dial_from_the_workspace_and_an_unanswered_member_is_recorded(
     async with running(app, size=(120, 40)) as desk:
         await desk.sign_in("agent")
         screen = await _claim(desk)
-        screen.query_one("#profile-fields", DataTable).focus()
-        await desk.press("d")
+        await desk.press("f5")
         await desk.done("dial")
         [placed] = twilio_peer.calls
         assert placed["To"] == "client:agent" and screen.call_id is not None

@@ -93,7 +93,7 @@ async def test_profile_actions_message_lost_card_callback(wb, tui_world):
         await ring(desk, world.app.phone)
         profile = await _take(desk)
         # A message, previewed with its length in SMS segments, then queued.
-        await desk.press("m")
+        await desk.press("f3")
         await desk.done("preview")
         preview = str(app.screen.query_one("#message-preview", Static).render())
         assert "UCS-2" in preview and world.member_no in preview
@@ -105,7 +105,7 @@ async def test_profile_actions_message_lost_card_callback(wb, tui_world):
             ).all()
         assert sent.count("welcome") == 3  # the approval's SMS and e-mail, and this one
         # A callback within 3 days.
-        await desk.press("b")
+        await desk.press("f4")
         await desk.shown(ScheduleCallbackScreen)
         await desk.click("#modal-submit")
         await desk.done("act")
@@ -119,7 +119,7 @@ async def test_profile_actions_message_lost_card_callback(wb, tui_world):
                 session, card_no=card.card_no, phone=world.app.phone, actor=world.staff["agent"]
             )
             session.commit()
-        await desk.press("l")
+        await desk.press("f6")
         await desk.shown(ConfirmScreen)
         await desk.click("#modal-submit")
         await desk.done("act")
@@ -141,7 +141,7 @@ async def test_transfer_hands_the_caller_on_and_the_record_leaves_the_screen(wb,
         await desk.sign_in("agent")
         await ring(desk, world.app.phone)
         profile = await _take(desk)
-        await desk.press("t")
+        await desk.press("ctrl+t")
         await desk.shown(TransferScreen)
         app.screen.query_one("#transfer-queue", Select).value = "supervisor"
         await desk.click("#modal-submit")

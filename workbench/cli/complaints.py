@@ -8,13 +8,15 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.reports import (
     FORMAT_HELP,
     FROM_HELP,
+    OUTPUT_HELP,
+    SHEETS,
     TO_HELP,
     check_format,
     legend,
@@ -22,13 +24,14 @@ from workbench.cli.reports import (
     print_csv,
     print_json,
     report_app,
+    report_format,
     shown,
 )
 from workbench.cli.state import state
 from workbench.views.complaints import ComplaintCard
 
 app = typer.Typer(help="Complaint tickets.", no_args_is_help=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("sweep")
@@ -54,7 +57,9 @@ def show_command(complaint_no: str = typer.Argument(...)) -> None:
         )
     )
     console.print(Text(_due_line(card, zone)))
-    console.print(Text(f"next steps: {', '.join(card.allowed) or '-'}"))
+    # The steps this person may take now (state and role), as the TUI offers them.
+    steps = wb.usecases.complaints.steps_allowed(state.staff(), complaint_no)
+    console.print(Text(f"next steps: {', '.join(steps) or '-'}"))
     table = Table()
     for column in ("time", "step", "state", "round", "staff", "note"):
         table.add_column(column)
@@ -103,10 +108,12 @@ def report_complaints(
     start: str = typer.Option(None, "--from", help=FROM_HELP),
     end: str = typer.Option(None, "--to", help=TO_HELP),
     store: str = typer.Option(None, "--store", help="Only this store."),
-    fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    fmt: str = typer.Option(None, "--format", help=FORMAT_HELP),
+    output: str = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
 ) -> None:
     """Complaint figures for a period."""
-    export = check_format(fmt)
+    fmt = report_format(fmt, output)
+    export = check_format(fmt, output)
     wb = state.workbench()
     period = period_from_options(wb, start, end)
     staff = state.staff()
@@ -115,8 +122,8 @@ def report_complaints(
     )
     data = report.to_dict()
     if fmt == "json":
-        print_json(data, staff, wb)
-    elif fmt == "csv":
+        print_json(data, staff, wb, output=output)
+    elif fmt in SHEETS:
         rows = []
         for key, value in data.items():
             if isinstance(value, dict):
@@ -126,7 +133,8 @@ def report_complaints(
                 ]
             else:
                 rows.append([key, "", value])
-        print_csv("complaint report", staff, wb, ["figure", "key", "value"], rows)
+        header = ["figure", "key", "value"]
+        print_csv("complaint report", staff, wb, header, rows, fmt=fmt, output=output)
     else:
         first, last = period.days(wb.settings.timezone)
         _print_table(data, wb.settings.protection_min_group_size, f"complaints {first} – {last}")

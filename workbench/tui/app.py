@@ -171,8 +171,11 @@ class WorkbenchApp(App[None]):
     # Command palette ------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands, and every key of the current screen shown in the footer, so
-        the palette (Ctrl+P) finds each action by its name."""
-        yield from super().get_system_commands(screen)
+        the palette (Ctrl+P) finds each action by its name. Not Textual's "Screenshot": a copy
+        of the screen would be an unaudited copy of member data."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
         seen = set()
         for key, active in screen.active_bindings.items():
             binding = active.binding
@@ -183,11 +186,35 @@ class WorkbenchApp(App[None]):
             title = self.labels.key(binding.description)
             yield SystemCommand(title, f"{self.labels('palette.key')} {key}", run)
 
+    # Screenshots ----------------------------------------------------------------------------------
+    # Textual can save the screen as an SVG file; on this desk the screen may show revealed
+    # member data, and a file would be a copy no audit log knows of. Every way in is refused.
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.notify(self.labels("screenshot.refused"), severity="warning", markup=False)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        self.action_screenshot()
+        return None
+
+    def save_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str:
+        raise WorkbenchError(self.labels("screenshot.refused"))
+
     # Actions --------------------------------------------------------------------------------------
     def action_help(self) -> None:
         from workbench.tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_language(self) -> None:
         self.labels.toggle()

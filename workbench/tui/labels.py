@@ -51,7 +51,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "来电会员属于其他门店：可以接听，但不能查看其资料",
         "The caller is another branch's member: you may talk, not see their record",
     ),
-    "call.on_call": ("通话中（通话 #{call_id}）：T 转接", "On call #{call_id}: T to transfer"),
+    "call.on_call": (
+        "通话中（通话 #{call_id}）：Ctrl+T 转接",
+        "On call #{call_id}: Ctrl+T to transfer",
+    ),
     "register.title": ("登记新会员（来电）", "Register the caller as a member"),
     "register.phone_from_call": (
         "手机号取自来电号码（不显示）",
@@ -245,12 +248,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "callback.none": ("目前没有到期的回访任务", "No callback is due now"),
     "callback.title": ("回访", "Callback"),
     "callback.feedback": ("会员反馈（可空）", "The member's feedback (optional)"),
-    "callback.later": ("再次致电时间（HH:MM，今天）", "Call again at (HH:MM, today)"),
-    "callback.keys": (
-        "结果：1 已接通 · 2 无人接听 · 3 忙线 · 4 号码错误 · 5 稍后回电 · 6 拒绝 · 7 勿再致电",
-        "Outcome: 1 reached · 2 no answer · 3 busy · 4 wrong number · 5 call back later · "
-        "6 refused · 7 do not call",
-    ),
     "callback.recorded": ("已记录回访结果：{outcome}", "Outcome recorded: {outcome}"),
     "script.complaint_follow_up": (
         "您好，这里是会员服务中心。关于您之前的投诉，我们想了解处理结果是否令您满意。",

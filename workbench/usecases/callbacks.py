@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlmodel import col
 
 from workbench.callbacks.campaigns import CampaignProgress, Campaigns
-from workbench.callbacks.models import CallbackTask, Campaign, CampaignStatus
+from workbench.callbacks.models import CallbackTask, Campaign, CampaignStatus, TaskStatus
 from workbench.callbacks.service import CallbackService, Claim
 from workbench.clock import Clock
 from workbench.db.ids import saved_id
-from workbench.members.models import Role, Staff
+from workbench.members.models import Member, Role, Staff, Store
 from workbench.permissions.access import MemberAccess, MemberView, Purpose
 from workbench.usecases.base import UnitOfWork
 
@@ -43,6 +47,20 @@ class RecordedOutcome:
     task_id: int
     outcome: str
     status: str  # where the task went: queued again, done, unreached, cancelled
+
+
+@dataclass(frozen=True)
+class NextCallback:
+    """Whether a callback can be taken now; if not, why (`quiet`: due, but outside calling
+    hours where the member lives; `later`: none is due yet; `empty`: none is waiting) and when
+    the next can be made (`next_at`, None when none is waiting). `calling_start`/`calling_end`
+    are the calling hours (HH:MM, in each store's zone)."""
+
+    callable_now: bool
+    reason: str  # now | quiet | later | empty
+    next_at: datetime | None
+    calling_start: str
+    calling_end: str
 
 
 @dataclass(frozen=True)
@@ -127,6 +145,59 @@ class CallbackDesk:
         if actor.role not in CALLBACK_ROLES:
             return None
         return self.callbacks.due_count(actor)
+
+    def next_callable(self, actor: Staff) -> NextCallback | None:
+        """Whether the actor can take a callback now and, if not, why and when the next one
+        can be made: the tasks they may take (as `due_count` counts them), the calling hours in
+        each member's store's zone, and when each task falls due. None for a role that takes no
+        callbacks. (Another agent may still claim the last one first: a claim can find none.)"""
+        if actor.role not in CALLBACK_ROLES:
+            return None
+        now = self.clock.now()
+        hours = self.callbacks.calling_hours
+        with self.uow.read() as session:
+            rows = session.execute(
+                select(col(Store.timezone), func.min(col(CallbackTask.next_attempt_at)))
+                .select_from(CallbackTask)
+                .join(Member, col(Member.id) == col(CallbackTask.member_id))
+                .join(Store, col(Store.id) == col(Member.store_id))
+                .where(
+                    col(CallbackTask.status) == TaskStatus.QUEUED.value,
+                    col(CallbackTask.latest_at) > now,
+                    col(Member.do_not_call).is_(False),
+                    (col(CallbackTask.assigned_staff_id) == actor.id)
+                    | (
+                        col(CallbackTask.assigned_staff_id).is_(None)
+                        & (
+                            (col(CallbackTask.team) == actor.team)
+                            | col(CallbackTask.team).is_(None)
+                        )
+                    ),
+                )
+                .group_by(col(Store.timezone))
+            ).all()
+        start, end = hours.start.strftime("%H:%M"), hours.end.strftime("%H:%M")
+        if not rows:
+            return NextCallback(False, "empty", None, start, end)
+        due_quiet = False
+        soonest: datetime | None = None
+        for zone_name, first_due in rows:
+            zone = self._zone(zone_name)
+            due_at = max(_aware(first_due), now)
+            callable_at = _next_window(due_at, zone, hours.start, hours.end)
+            if callable_at <= now:
+                return NextCallback(True, "now", now, start, end)
+            if due_at <= now:
+                due_quiet = True  # due, but it is quiet time where the member lives
+            if soonest is None or callable_at < soonest:
+                soonest = callable_at
+        return NextCallback(False, "quiet" if due_quiet else "later", soonest, start, end)
+
+    def _zone(self, name: str | None) -> ZoneInfo:
+        try:
+            return ZoneInfo(name) if name else self.callbacks.default_zone
+        except (ZoneInfoNotFoundError, ValueError):
+            return self.callbacks.default_zone
 
     def schedule(
         self,
@@ -219,6 +290,20 @@ class CallbackDesk:
         """The progress of every active or paused campaign (the dashboard's panel)."""
         running = [c for c in self.campaigns.list() if c.status in RUNNING]
         return [self.campaigns.progress(saved_id(c)) for c in running]
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands back times without their zone; they are stored in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _next_window(at: datetime, zone: ZoneInfo, start: time, end: time) -> datetime:
+    """The first moment from `at` inside calling hours [start, end) in `zone`."""
+    local = at.astimezone(zone)
+    if start <= local.time() < end:
+        return at
+    day = local.date() if local.time() < start else local.date() + timedelta(days=1)
+    return datetime.combine(day, start, tzinfo=zone)
 
 
 def _summary(campaign: Campaign) -> CampaignSummary:

@@ -12,11 +12,18 @@ from sqlmodel import Session, col
 
 from workbench.complaints.analytics import ComplaintReport
 from workbench.complaints.escalation import SweepResult, sweep_batch
-from workbench.complaints.queries import OpenComplaint, open_complaints
+from workbench.complaints.models import Complaint
+from workbench.complaints.queries import (
+    OpenComplaint,
+    UnknownComplaint,
+    open_complaints,
+    readable_by,
+)
 from workbench.complaints.reports import ComplaintReports
-from workbench.complaints.service import ComplaintIntake, ComplaintService
+from workbench.complaints.service import SUPERVISORS, ComplaintIntake, ComplaintService
 from workbench.errors import NotFound, ValidationError
 from workbench.members.models import Role, Staff
+from workbench.permissions.access import serves_all_stores
 from workbench.telephony.desk import attach_call
 from workbench.usecases.base import UnitOfWork, require_role
 from workbench.views.complaints import ComplaintCard, complaint_card
@@ -24,6 +31,7 @@ from workbench.views.complaints import ComplaintCard, complaint_card
 LIST_ROLES = (Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.ADMIN)
 MOST = 10_000
 SWEEP_BATCH = 500
+SATISFACTION = ("satisfied", "not_satisfied")  # one step: the score says which
 
 # A step of the workflow -> the inputs it takes (empty: none). The screens build their forms
 # from this; `take_step` checks what it is given against it.
@@ -42,6 +50,15 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # What a step's form gives: text, a chosen code or score, None where left empty.
 StepValues = Mapping[str, str | int | None]
+# Steps only some roles may take (the service refuses the others); the rest are open to anyone
+# who may read the complaint.
+STEP_ROLES: dict[str, frozenset[Role]] = {
+    "approve_resolution": frozenset(SUPERVISORS),
+    "reject_resolution": frozenset(SUPERVISORS),
+    "supervisor_close": frozenset(SUPERVISORS),
+}
+# Steps that stop or change what the member is owed: they need a note saying why.
+NOTE_REQUIRED = {"wait": "say what the complaint is waiting on the member for"}
 
 
 class ComplaintDesk:
@@ -62,8 +79,11 @@ class ComplaintDesk:
             return complaint.complaint_no
 
     def card(self, actor: Staff, complaint_no: str) -> ComplaintCard:
+        """The complaint as the actor may see it; one they may not read is refused in the words
+        of an unknown number."""
         with self.uow.read() as session:
-            return complaint_card(self.complaints, session, complaint_no, actor)
+            complaint = self._readable(session, actor, complaint_no)
+            return complaint_card(self.complaints, session, complaint.complaint_no, actor)
 
     def take_step(
         self, actor: Staff, complaint_no: str, step: str, values: StepValues
@@ -73,14 +93,34 @@ class ComplaintDesk:
         if step not in STEP_FIELDS:
             raise ValidationError("step", f"one of {', '.join(STEP_FIELDS)}")
         with self.uow.write() as session:
+            self._readable(session, actor, complaint_no)
             self._step(session, actor, complaint_no, step, values)
         return self.card(actor, complaint_no)
+
+    def steps_allowed(self, actor: Staff, complaint_no: str) -> tuple[str, ...]:
+        """The steps (STEP_FIELDS' names) the actor may take on the complaint now: those its
+        state allows, less those the actor's role may not take, with a reply and a wait on the
+        member (or its end) while it is open. Offered before any form is filled."""
+        with self.uow.read() as session:
+            complaint = self._readable(session, actor, complaint_no)
+            steps: list[str] = []
+            for action in self.complaints.allowed(complaint):
+                step = "satisfaction" if action.value in SATISFACTION else action.value
+                if step not in steps:
+                    steps.append(step)
+            if complaint.state != "closed":
+                steps += ["reply", "resume" if complaint.paused_since is not None else "wait"]
+            return tuple(
+                step for step in steps if actor.role in STEP_ROLES.get(step, (actor.role,))
+            )
 
     def open_list(self, actor: Staff, *, limit: int = MOST) -> list[OpenComplaint]:
         """Every open complaint, most urgent first: supervisors and department heads."""
         require_role(actor, LIST_ROLES, "list every open complaint")
         with self.uow.read() as session:
-            return open_complaints(session, limit=limit)
+            # A branch's supervisor lists their own store's complaints only.
+            store_id = None if serves_all_stores(session, actor) else actor.store_id
+            return open_complaints(session, store_id=store_id, limit=limit)
 
     def mine(self, actor: Staff) -> list[OpenComplaint]:
         """The open complaints the actor handles."""
@@ -116,11 +156,22 @@ class ComplaintDesk:
             if done < batch_size:
                 return SweepResult(complaints, escalations)
 
+    def _readable(self, session: Session, actor: Staff, complaint_no: str) -> Complaint:
+        try:
+            complaint = self.complaints.get(session, complaint_no)
+        except NotFound:
+            raise UnknownComplaint(complaint_no) from None
+        if not readable_by(session, actor, complaint):
+            raise UnknownComplaint(complaint_no)
+        return complaint
+
     def _step(
         self, session: Session, actor: Staff, number: str, step: str, values: StepValues
     ) -> None:
         service = self.complaints
         note = _text(values, "note").strip()
+        if step in NOTE_REQUIRED and not note:
+            raise ValidationError("note", NOTE_REQUIRED[step])
         if step == "assign":
             handler = None
             if values.get("handler"):

@@ -4,6 +4,7 @@ the call. Each returns what was chosen; the profile does the work in a worker.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVar
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from workbench.callbacks.models import Reason
 from workbench.errors import WorkbenchError
 from workbench.messaging.desk import AGENT_TEMPLATES
 from workbench.tui.base import WorkbenchModal
+from workbench.tui.widgets.text import member_text
 from workbench.tui.work import desk_work
 
 Chosen = TypeVar("Chosen")
@@ -112,7 +114,7 @@ class MessageScreen(_Modal[tuple[str, str]]):
             head = labels("message.segments", encoding=s.encoding, units=s.units, count=s.count)
         else:
             head = shown.subject or ""
-        app.call_from_thread(self._show, Text(f"{head}\n\n{shown.text}"))
+        app.call_from_thread(self._show, member_text(f"{head}\n\n{shown.text}", multiline=True))
 
     def _show(self, text: Text) -> None:
         self.query_one("#message-preview", Static).update(text)
@@ -127,8 +129,10 @@ class MessageScreen(_Modal[tuple[str, str]]):
         )
 
 
-class ScheduleCallbackScreen(_Modal[tuple[str, int]]):
-    """A reason and a window in days; returns (reason, days)."""
+class ScheduleCallbackScreen(_Modal[tuple[str, int, datetime | None]]):
+    """A reason, a window in days and, if the member asked for one, a date and time of day
+    to call from; returns (reason, days, at or None). A bad entry is shown under the form,
+    which keeps what was typed."""
 
     def compose(self) -> ComposeResult:
         labels = self.app.labels
@@ -147,17 +151,39 @@ class ScheduleCallbackScreen(_Modal[tuple[str, int]]):
                 restrict=r"[0-9]*",
                 max_length=2,
             )
+            yield Input(
+                placeholder=labels("schedule.at"),
+                id="schedule-at",
+                restrict=r"[0-9: -]*",
+                max_length=16,
+            )
             yield Static("", id="schedule-error", markup=False)
             yield from self.buttons("schedule.submit")
 
-    @on(Input.Submitted, "#schedule-days")
+    def on_mount(self) -> None:
+        self.query_one("#schedule-days", Input).focus()
+
+    @on(Input.Submitted, "#schedule-days, #schedule-at")
     @on(Button.Pressed, "#modal-submit")
     def _submit(self) -> None:
+        labels, error = self.app.labels, self.query_one("#schedule-error", Static)
         days = self.query_one("#schedule-days", Input).value
         if not days.isdigit() or not 1 <= int(days) <= 30:
-            self.query_one("#schedule-error", Static).update(self.app.labels("schedule.days_bad"))
+            error.update(labels("schedule.days_bad"))
             return
-        self.dismiss((str(self.query_one("#schedule-reason", Select).value), int(days)))
+        at: datetime | None = None
+        text = self.query_one("#schedule-at", Input).value.strip()
+        if text:
+            zone = self.app.wb.settings.timezone
+            try:
+                at = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+            except ValueError:
+                at = None
+            if at is None or at < self.app.wb.clock.now():
+                error.update(labels("schedule.at_bad"))
+                self.query_one("#schedule-at", Input).focus()
+                return
+        self.dismiss((str(self.query_one("#schedule-reason", Select).value), int(days), at))
 
 
 class TransferScreen(_Modal[str]):

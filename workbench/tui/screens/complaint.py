@@ -16,6 +16,7 @@ from workbench.tui.screens.step_form import StepFormScreen, StepFormValues
 from workbench.tui.widgets.complaint_table import URGENCY_STYLE, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
+from workbench.tui.widgets.text import member_text, safe_text
 from workbench.tui.work import desk_work
 from workbench.usecases.complaints import STEP_FIELDS
 from workbench.views.complaints import ComplaintCard
@@ -30,6 +31,7 @@ class ComplaintScreen(WorkbenchScreen[None]):
         super().__init__()
         self.complaint_no = complaint_no
         self.card: ComplaintCard | None = None
+        self.steps: tuple[str, ...] = ()  # the steps the signed-in staff member may take now
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -60,34 +62,35 @@ class ComplaintScreen(WorkbenchScreen[None]):
     @desk_work(exclusive=True, group="complaint")
     def load(self) -> None:
         app = self.app
-        card = app.usecases.complaints.card(app.touch_session(), self.complaint_no)
-        app.call_from_thread(self._show, card)
+        staff = app.touch_session()
+        card = app.usecases.complaints.card(staff, self.complaint_no)
+        steps = app.usecases.complaints.steps_allowed(staff, self.complaint_no)
+        app.call_from_thread(self._show, card, steps)
 
-    def _show(self, card: ComplaintCard) -> None:
+    def _show(self, card: ComplaintCard, steps: tuple[str, ...] | None = None) -> None:
         self.card = card
+        if steps is not None:
+            self.steps = steps
         labels, policy = self.app.labels, self.app.wb.complaint_policy
         category = policy.categories[card.category].label(labels.language)
         self.query_one("#complaint-header", Static).update(
-            Text(
-                f"{labels('complaint.title')} {card.complaint_no} · {card.state} · "
-                f"{labels('complaint.round', n=card.round)} · {category} · {card.priority} · "
-                f"{labels('complaint.member')} {card.member_no or '-'} · "
-                f"{card.department or '-'} / {card.handler or '-'}"
+            safe_text(
+                Text(
+                    f"{labels('complaint.title')} {card.complaint_no} · {card.state} · "
+                    f"{labels('complaint.round', n=card.round)} · {category} · {card.priority} · "
+                    f"{labels('complaint.member')} {card.member_no or '-'} · "
+                    f"{card.department or '-'} / {card.handler or '-'}"
+                )
             )
         )
-        self.query_one("#complaint-description", Static).update(Text(card.description or "…"))
+        self.query_one("#complaint-description", Static).update(
+            member_text(card.description or "…", multiline=True)
+        )
         actions = self.query_one("#complaint-actions", Horizontal)
         actions.remove_children()
-        steps = list(card.allowed)
-        if card.state != "closed":
-            steps += ["reply", "resume" if card.paused else "wait"]
-        keys: list[str] = []
-        for step in steps:
-            key = "satisfaction" if step in ("satisfied", "not_satisfied") else step
-            if key not in keys:
-                keys.append(key)
+        # Only the steps the use case says this staff member may take now (state and role).
         # Buttons carry their step as a name: ids could clash with the ones being removed.
-        actions.mount_all(Button(labels(f"step.{key}"), name=key) for key in keys)
+        actions.mount_all(Button(labels(f"step.{key}"), name=key) for key in self.steps)
         zone = self.app.wb.settings.timezone
         fill_table(
             self.query_one("#complaint-timeline", DataTable),
@@ -158,21 +161,33 @@ class ComplaintScreen(WorkbenchScreen[None]):
 
     @on(Button.Pressed)
     def _step(self, event: Button.Pressed) -> None:
-        step = event.button.name or ""
-        if step not in STEP_FIELDS:
-            return
-        if STEP_FIELDS[step]:
-            self.app.push_screen(StepFormScreen(step), lambda values: self._run(step, values))
-        else:
-            self._run(step, {})
+        from workbench.tui.screens.actions import ConfirmScreen
 
-    def _run(self, step: str, values: StepFormValues | None) -> None:
-        if values is not None:
-            self.run_step(step, values)
+        step = event.button.name or ""
+        if step not in STEP_FIELDS or step not in self.steps:
+            return
+        if STEP_FIELDS[step]:  # the form takes the step, and stays open until it is taken
+            self.app.push_screen(StepFormScreen(self.complaint_no, step), self._stepped)
+        else:  # a step with nothing to fill in is confirmed first (Cancel has the cursor)
+            question = self.app.labels(
+                "step.confirm", step=self.app.labels(f"step.{step}"), no=self.complaint_no
+            )
+            self.app.push_screen(
+                ConfirmScreen(question, f"step.{step}"), lambda yes: self._confirmed(step, yes)
+            )
+
+    def _stepped(self, card: ComplaintCard | None) -> None:
+        if card is not None:
+            self.load()  # the card and the steps now allowed
+
+    def _confirmed(self, step: str, yes: bool | None) -> None:
+        if yes:
+            self.run_step(step, {})
 
     @desk_work(exclusive=True, group="complaint")
     def run_step(self, step: str, values: StepFormValues) -> None:
         app = self.app
         staff = app.touch_session()
         card = app.usecases.complaints.take_step(staff, self.complaint_no, step, values)
-        app.call_from_thread(self._show, card)
+        steps = app.usecases.complaints.steps_allowed(staff, self.complaint_no)
+        app.call_from_thread(self._show, card, steps)

@@ -1,53 +1,73 @@
-"""The help screen: what each key does."""
+"""The help screen: the keys of the screen it was opened on, read from that screen's own
+bindings (and the app's) and named from the label catalogue, so it never lists a key that is
+not there nor misses one that is."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Static
 
 from workbench.tui.base import WorkbenchModal
 
-HELP_ZH = """快捷键
-  /        查找会员（手机号或卡号，精确匹配）
-  Enter    打开选中的授权会员
-  r        显示选中字段的明文（需填写原因，记录审计）
-  c        为当前会员登记投诉
-  Ctrl+N   领取下一个回访任务；1-7 记录回访结果
-  Esc      返回
-  F5       统计（汇总）；其中 [ ] 或 1-7 切换页签，p 切换期间
-  F6       主管看板
-  Ctrl+L   切换中文 / English
-  Ctrl+O   退出登录
-  Ctrl+P   命令面板
-  F1       本帮助
+KEY_NAMES = {
+    "escape": "Esc",
+    "slash": "/",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "enter": "Enter",
+    "tab": "Tab",
+}
 
-会员资料默认脱敏显示。授权到期后，会员资料立即从屏幕上消失。"""
 
-HELP_EN = """Keys
-  /        find a member (exact phone or card number)
-  Enter    open the selected granted member
-  r        reveal the selected field (with a reason, audited)
-  c        register a complaint for this member
-  Ctrl+N   take the next callback; 1-7 record its outcome
-  Esc      back
-  F5       statistics; there [ ] or 1-7 tabs, p period
-  F6       supervisor dashboard
-  Ctrl+L   switch 中文 / English
-  Ctrl+O   sign out
-  Ctrl+P   command palette
-  F1       this help
+def key_name(key: str) -> str:
+    """How a key is written on the keyboard: ctrl+r -> Ctrl+R, f2 -> F2, slash -> /."""
+    parts = []
+    for part in key.split("+"):
+        if part in KEY_NAMES:
+            parts.append(KEY_NAMES[part])
+        elif len(part) == 1 or (part[0] == "f" and part[1:].isdigit()):
+            parts.append(part.upper())
+        else:
+            parts.append(part.capitalize())
+    return "+".join(parts)
 
-Member data is masked by default. When a grant ends, the member's data leaves the screen at once."""
+
+def screen_keys(screen: Screen[Any]) -> list[tuple[str, str]]:
+    """(key, description) of every binding the screen and the app give now, shown in the
+    footer or not (a widget's own editing keys are left out); the first key of an action
+    names it, the others follow it."""
+    by_action: dict[str, tuple[list[str], str]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if active.node is not screen and active.node is not screen.app:
+            continue  # a text field's editing keys: the field's own, not the screen's
+        if not binding.description:
+            continue
+        keys, _ = by_action.setdefault(binding.action, ([], binding.description))
+        keys.append(key_name(key))
+    return [(" / ".join(keys), description) for keys, description in by_action.values()]
 
 
 class HelpScreen(WorkbenchModal[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "Close")]
 
+    def __init__(self, under: Screen[Any]) -> None:
+        super().__init__()
+        self.under = under  # the screen whose keys are listed
+
     def compose(self) -> ComposeResult:
-        text = HELP_EN if self.app.labels.language == "en" else HELP_ZH
-        yield Static(Text(text), id="help-text")
+        labels = self.app.labels
+        keys = screen_keys(self.under)
+        width = max((len(k) for k, _ in keys), default=0) + 2
+        lines = [labels("help.keys_title")]
+        lines += [f"  {k.ljust(width)} {labels.key(d)}" for k, d in keys] or [labels("help.none")]
+        lines += ["", labels("help.palette"), "", labels("help.masked")]
+        yield Static(Text("\n".join(lines)), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -7,7 +7,7 @@ callback, and, on a call, transfer it."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -23,6 +23,7 @@ from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.complaint_table import time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
+from workbench.tui.widgets.text import member_text
 from workbench.tui.work import desk_work
 from workbench.usecases.members import MemberRecord
 from workbench.views.history import MemberHistory
@@ -45,12 +46,13 @@ HISTORY_COLUMNS = {
 class ProfileScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("r", "reveal", "Reveal"),
-        Binding("c", "complaint", "Complaint"),
-        Binding("m", "message", "Message"),
-        Binding("b", "schedule_callback", "Callback"),
-        Binding("l", "lost_card", "Lost card"),
-        Binding("t", "transfer", "Transfer"),
+        # Modifier and function keys only: a bare letter may be meant for a text field.
+        Binding("ctrl+r", "reveal", "Reveal"),
+        Binding("f2", "complaint", "Complaint"),
+        Binding("f3", "message", "Message"),
+        Binding("f4", "schedule_callback", "Callback"),
+        Binding("f6", "lost_card", "Lost card"),
+        Binding("ctrl+t", "transfer", "Transfer"),
         Binding("ctrl+a", "member_actions", "Member actions"),
     ]
     HISTORY = ("purchases", "messages", "complaints", "callbacks", "calls")
@@ -114,7 +116,7 @@ class ProfileScreen(WorkbenchScreen[None]):
             return
         tier = self.app.wb.scheme.get(view.tier_code).label(labels.language)
         self.query_one("#profile-header", Static).update(
-            Text(f"{labels('profile.title')} {view.member_no} · {tier} · {view.status}")
+            member_text(f"{labels('profile.title')} {view.member_no} · {tier} · {view.status}")
         )
         zone = self.app.wb.settings.timezone
         rows = []
@@ -148,7 +150,9 @@ class ProfileScreen(WorkbenchScreen[None]):
         lines.append(f"{labels('profile.purchases')}: {profile.purchases}")
         if self.call_id is not None:
             lines.append(labels("call.on_call", call_id=self.call_id))
-        self.query_one("#service-data", Static).update(Text("\n".join(lines)))
+        self.query_one("#service-data", Static).update(
+            member_text("\n".join(lines), multiline=True)
+        )
         rows = {
             "messages": [
                 (
@@ -324,7 +328,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         if self.view is not None:
             self.app.push_screen(ScheduleCallbackScreen(), self._callback_chosen)
 
-    def _callback_chosen(self, choice: tuple[str, int] | None) -> None:
+    def _callback_chosen(self, choice: tuple[str, int, datetime | None] | None) -> None:
         if choice is not None and self.view is not None:
             self.act("callback", *choice)
 
@@ -372,9 +376,19 @@ class ProfileScreen(WorkbenchScreen[None]):
             app.usecases.messages.send(staff, view.member_id, *args)
             done = app.labels("message.queued")
         elif what == "callback":
-            reason, days = args
-            app.usecases.members.schedule_callback(staff, view.member_id, reason, days)
-            done = app.labels("schedule.done", days=days)
+            reason, days, at = args
+            if at is None:
+                app.usecases.members.schedule_callback(staff, view.member_id, reason, days)
+                done = app.labels("schedule.done", days=days)
+            else:  # from that date and time of day, for `days` days
+                app.usecases.callbacks.schedule(
+                    staff,
+                    view.member_id,
+                    reason,
+                    earliest_at=at,
+                    latest_at=at + timedelta(days=days),
+                )
+                done = app.labels("schedule.done_at", at=f"{at:%Y-%m-%d %H:%M}")
         else:  # lost
             card_no = app.usecases.cards.report_lost(staff, view.member_no).card_no
             done = app.labels("lost.done", last4=card_no[-4:])
@@ -387,16 +401,16 @@ class ProfileScreen(WorkbenchScreen[None]):
             self.reload()
         self.load_service_data()
 
-    def _revealed(self, request: tuple[str, str] | None) -> None:
+    def _revealed(self, request: tuple[str, str, str] | None) -> None:
         if request is not None and self.view is not None:
             self.reveal(*request)
 
     @desk_work(exclusive=True, group="profile")
-    def reveal(self, field: str, reason: str) -> None:
+    def reveal(self, field: str, purpose: str, note: str) -> None:
         app, view = self.app, self.view
         if view is None:
             return
         staff = app.touch_session()
-        app.usecases.members.reveal(staff, view.member_no, field, reason)
+        app.usecases.members.reveal(staff, view.member_no, field, purpose, note)
         fresh = app.usecases.members.view_by_id(staff, view.member_id, Purpose.SERVICE)
         app.call_from_thread(self._show, fresh)
