@@ -98,19 +98,40 @@ def _empty_postgres(url: str) -> None:
     (about 220 ms a test against 17 ms)."""
     engine = create_engine(url)
     with engine.begin() as connection:
+        # audit_entry and audit_head refuse DELETE (triggers of migration 0016): this cleanup
+        # is the owner's, and skips them (replica mode as a superuser, else the owner's ALTER).
+        for statement in AUDIT_TRIGGERS_OFF[_is_superuser(connection)]:
+            connection.execute(text(statement))
         for table in reversed(metadata.sorted_tables):
             connection.execute(text(f'DELETE FROM "{table.name}"'))
         connection.execute(text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
         connection.execute(
             text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
         )
+        for statement in () if _is_superuser(connection) else AUDIT_TRIGGERS_ON:
+            connection.execute(text(statement))
     engine.dispose()
+
+
+AUDIT_TRIGGERS_OFF = {
+    True: ["SET LOCAL session_replication_role = replica"],
+    False: [f"ALTER TABLE {t} DISABLE TRIGGER USER" for t in ("audit_entry", "audit_head")],
+}
+AUDIT_TRIGGERS_ON = [f"ALTER TABLE {t} ENABLE TRIGGER USER" for t in ("audit_entry", "audit_head")]
+
+
+def _is_superuser(connection) -> bool:
+    return connection.execute(text("SELECT current_setting('is_superuser')")).scalar() == "on"
 
 
 @pytest.fixture(autouse=True)
 def _log_file_of_the_test(tmp_path, monkeypatch):
     """Commands and the TUI log to the test's own file, never to the user's log directory."""
     monkeypatch.setenv("WORKBENCH_LOGGING_FILE", str(tmp_path / "workbench.log"))
+    # and anchor the audit chain in the test's own file, never beside the user's key file.
+    monkeypatch.setenv("WORKBENCH_AUDIT_ANCHOR_FILE", str(tmp_path / "audit-anchors.jsonl"))
+    # Erasures are recorded in a file too (beside the key file by default): the test's own.
+    monkeypatch.setenv("WORKBENCH_BACKUP_ERASURE_LEDGER_FILE", str(tmp_path / "erasures.jsonl"))
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ the webhook server all start here; nothing else wires adapters to the domain."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, fields
 from datetime import time, timedelta
 from functools import partial
@@ -12,7 +13,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from workbench.audit.anchor import AnchorFile
 from workbench.audit.chain import AuditLog
+from workbench.backup.ledger import LedgerEraser
 from workbench.callbacks.campaigns import Campaigns
 from workbench.callbacks.erasure import erase_member_callbacks
 from workbench.callbacks.service import CallbackService, CallingHours, RetryPolicy
@@ -22,6 +25,7 @@ from workbench.complaints.policy import ComplaintPolicy, load_complaint_policy
 from workbench.complaints.reports import ComplaintReports
 from workbench.complaints.service import ComplaintService
 from workbench.crypto import BlindIndex, FieldCipher, Keyring, load_keyring
+from workbench.crypto.check import ensure_key_file_matches
 from workbench.db import create_db_engine, make_session_factory
 from workbench.members.erasure import Eraser
 from workbench.members.points import PointsLedger, load_rewards
@@ -42,9 +46,12 @@ from workbench.permissions.access import MemberAccess
 from workbench.permissions.auth import Authenticator
 from workbench.permissions.changes import ChangeRequests
 from workbench.permissions.erasure import erase_member_change_requests
+from workbench.permissions.limits import AccessLimits, LimitedAction
+from workbench.permissions.reasons import RevealPurposes
 from workbench.permissions.sharing import DataSharing
 from workbench.permissions.staff import StaffDirectory
 from workbench.settings import Settings
+from workbench.statistics.rollups import Rollups
 from workbench.statistics.service import Statistics
 from workbench.telephony.erasure import erase_member_calls
 from workbench.usecases import UseCases, build_usecases
@@ -131,9 +138,14 @@ def build(
     `telephony=True` also builds the hotline (and so loads twilio)."""
     services = build_services(settings, clock=clock, keyring=keyring, engine=engine)
     hotline = build_telephony(services) if telephony else None
+    usecases = build_usecases(services, hotline)
+    # Loud at every start (the console handler puts it on stderr): never a silent wrong count.
+    calendar_warning = usecases.calendar.warning()
+    if calendar_warning:
+        logging.getLogger("workbench.calendar").warning(calendar_warning)
     return Workbench(
         **{f.name: getattr(services, f.name) for f in fields(Services)},
-        usecases=build_usecases(services, hotline),
+        usecases=usecases,
         telephony=hotline,
     )
 
@@ -152,6 +164,11 @@ def build_services(
         echo=settings.database_echo,
         busy_timeout=settings.database_busy_timeout_seconds,
     )
+    # Before anything is read or written: the key file must be this database's (adopted by a
+    # fresh one).
+    from workbench.db.tables import metadata  # every package's tables
+
+    ensure_key_file_matches(engine, keyring, now=clock.now(), tables=metadata.sorted_tables)
     sessions = make_session_factory(engine)
     scheme = load_scheme(settings)
     cipher = FieldCipher(keyring)
@@ -165,7 +182,14 @@ def build_services(
         redeem_step=settings.members_redeem_step,
         day_start=partial(local_day_start, zone=settings.timezone),
     )
-    audit = AuditLog(clock)
+    audit = AuditLog(
+        clock,
+        keyring,
+        anchors=AnchorFile(
+            settings.effective_audit_anchor_file, syslog=settings.audit_anchor_syslog
+        ),
+        anchor_every=settings.audit_anchor_every,
+    )
     outbox = build_outbox(settings, clock, cipher, scheme)
     notices = Notices(outbox)
     registry = MemberRegistry(
@@ -179,7 +203,7 @@ def build_services(
         card_prefix=settings.members_card_prefix,
         termination_notice_days=settings.members_termination_notice_days,
         notify=notices,
-        erasers=member_erasers(),
+        erasers=[*member_erasers(), LedgerEraser(settings.effective_erasure_ledger_file)],
     )
     access = MemberAccess(
         clock=clock,
@@ -190,6 +214,17 @@ def build_services(
         reveal_minutes=settings.protection_reveal_minutes,
         reveal_roles=set(settings.protection_reveal_roles),
         id_number_reveal_roles=set(settings.protection_id_number_reveal_roles),
+        purposes=RevealPurposes(settings.access_reveal_purposes),
+        limits=AccessLimits(
+            clock=clock,
+            audit=audit,
+            per_hour={
+                LimitedAction.LOOKUP: settings.access_lookups_per_hour,
+                LimitedAction.REVEAL: settings.access_reveals_per_hour,
+            },
+            notify_staff=StaffNotices(outbox),
+            zone=settings.timezone,
+        ),
     )
     auth = Authenticator(
         clock=clock,
@@ -265,6 +300,7 @@ def build_services(
             audit=audit,
             min_group_size=settings.protection_min_group_size,
             export_roles=set(settings.protection_export_roles),
+            rollups=Rollups(clock=clock, minutes=settings.scheduler_report_rollups_minutes),
         ),
         callbacks=callbacks,
         campaigns=Campaigns(
@@ -274,7 +310,7 @@ def build_services(
             batch_size=settings.callbacks_materialise_batch,
         ),
         outbox=outbox,
-        dispatcher=build_dispatcher(settings, clock, sessions, outbox),
+        dispatcher=build_dispatcher(settings, clock, sessions, outbox, blind_index),
         mailings=Mailings(
             clock=clock,
             sessions=sessions,
@@ -291,6 +327,7 @@ def build_services(
             zone=settings.timezone,
             min_group_size=settings.protection_min_group_size,
             export_roles=set(settings.protection_export_roles),
+            rollups=Rollups(clock=clock, minutes=settings.scheduler_report_rollups_minutes),
         ),
         messages=DeskMessages(
             clock=clock,
@@ -399,11 +436,16 @@ def build_outbox(
 
 
 def build_dispatcher(
-    settings: Settings, clock: Clock, sessions: sessionmaker[Session], outbox: Outbox
+    settings: Settings,
+    clock: Clock,
+    sessions: sessionmaker[Session],
+    outbox: Outbox,
+    blind_index: BlindIndex | None = None,
 ) -> Dispatcher:
     """Senders exist only where configured: SMS needs a Twilio account and token."""
     from workbench.messaging.sms import TwilioSms
     from workbench.messaging.smtp import SmtpEmail
+    from workbench.messaging.unsubscribe import UnsubscribeLinks
 
     sms = None
     token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
@@ -438,6 +480,11 @@ def build_dispatcher(
         retry=SendRetry(max_attempts=settings.messaging_max_attempts),
         lease=timedelta(seconds=settings.messaging_lease_seconds),
         sms_per_second=settings.messaging_sms_per_second,
+        unsubscribe=(
+            UnsubscribeLinks(blind_index=blind_index, public_url=settings.telephony_public_url).url
+            if blind_index is not None
+            else lambda message_id: None
+        ),
     )
 
 
@@ -486,6 +533,15 @@ def build_odoo_sync(
             service_fields={datum: name for datum, name in service_fields.items() if name},
             push_complaints=settings.odoo_push_complaints,
             complaint_text=settings.odoo_complaint_text,
+            tier_codes=dict(settings.odoo_tier_codes),
+            company_ids=tuple(dict.fromkeys(settings.odoo_allowed_company_ids)),
+            placeholder_phones=frozenset(settings.odoo_placeholder_phones),
+            category_labels={
+                code: category.label(settings.locale_language)
+                for code, category in load_complaint_policy(
+                    settings.config_path("complaints.toml")
+                ).categories.items()
+            },
         ),
         clock=clock,
         engine=engine,

@@ -17,7 +17,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from workbench.errors import ConfigError
 
@@ -64,10 +69,18 @@ class Settings(BaseSettings):
     )
     # [logging]
     logging_file: str = Field("", description="empty: workbench.log in the user's log directory")
+    logging_format: Literal["text", "json"] = "text"  # json: one JSON object per line
+    logging_max_bytes: int = Field(5_000_000, ge=10_000, description="rotate the file past this")
+    logging_backup_count: int = Field(3, ge=0, le=100, description="rotated files kept")
 
     # [keys]
     keys_file: str = Field("", description="empty: keys.json in the user's data directory")
     keys_keyring: SecretStr | None = None  # the key file's JSON itself, for containers (env only)
+
+    # [audit]
+    audit_anchor_file: str = Field("", description="empty: audit-anchors.jsonl beside the key file")
+    audit_anchor_every: int = Field(100, ge=0, le=1_000_000)  # 0: by the command and the job only
+    audit_anchor_syslog: str = ""  # "": off; "local": /dev/log; "HOST:PORT": UDP
 
     # [locale]
     locale_timezone: str = "Asia/Shanghai"
@@ -85,6 +98,11 @@ class Settings(BaseSettings):
     members_card_prefix: str = Field("9", pattern=r"^[0-9]{1,4}$")
     members_review_sla_hours: int = Field(48, ge=1, le=24 * 30)
 
+    # [activities]
+    activities_priority_min_rank: int = Field(1, ge=0, le=20)
+    activities_cancel_hours: int = Field(24, ge=0, le=24 * 30)
+    activities_invite_batch: int = Field(1000, ge=10, le=50_000)
+
     # [protection]
     protection_reveal_minutes: int = Field(5, ge=1, le=120)
     protection_idle_timeout_minutes: int = Field(15, ge=1, le=720)
@@ -97,6 +115,13 @@ class Settings(BaseSettings):
     protection_share_roles: list[StaffRole] = ["admin"]
     protection_min_group_size: int = Field(5, ge=1, le=1000)
     protection_terminal_file: str = ""
+
+    # [access]
+    access_lookups_per_hour: int = Field(60, ge=0, le=10_000, description="0: no limit")
+    access_reveals_per_hour: int = Field(40, ge=0, le=10_000, description="0: no limit")
+    access_reveal_purposes: list[str] = Field(
+        ["callback", "complaint follow-up", "identity check", "回访"], min_length=1
+    )
 
     # [callbacks]
     callbacks_calling_start: str = Field("09:00", pattern=TIME_OF_DAY)
@@ -121,8 +146,13 @@ class Settings(BaseSettings):
     scheduler_birthday_cron: str = "30 9 * * *"
     scheduler_care_cron: str = "0 10 1 * *"
     scheduler_goods_reminders_cron: str = "15 10 * * *"
+    scheduler_activity_reminders_cron: str = "30 10 * * *"
     scheduler_terminations_cron: str = "45 * * * *"
     scheduler_odoo_sync_minutes: int = Field(30, ge=1, le=1440)
+    scheduler_audit_anchor_minutes: int = Field(15, ge=1, le=1440)
+    scheduler_report_rollups_minutes: int = Field(15, ge=0, le=1440, description="0: no rollups")
+    scheduler_metrics_port: int = Field(0, ge=0, le=65535, description="0: no metrics server")
+    scheduler_metrics_host: str = Field("127.0.0.1", min_length=1)
 
     # [messaging]
     messaging_quiet_start: str = Field("21:00", pattern=TIME_OF_DAY)
@@ -148,6 +178,12 @@ class Settings(BaseSettings):
     telephony_transfer_queues: list[str] = ["supervisor", "complaints", "membership"]
     telephony_agent_endpoint: str = Field("client:{username}", pattern=r"\{username\}")
     telephony_grant_minutes: int = Field(60, ge=5, le=480)
+
+    # [webhooks] the webhook server's limits (workbench telephony serve)
+    webhooks_max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    webhooks_header_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    webhooks_body_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    webhooks_max_connections: int = Field(100, ge=1, le=10_000)
 
     # [twilio] (auth token: WORKBENCH_TWILIO_AUTH_TOKEN only)
     twilio_api_base: str = ""
@@ -190,9 +226,16 @@ class Settings(BaseSettings):
     odoo_do_not_call_field: str = Field("x_workbench_do_not_call", pattern=ODOO_FIELD_OR_EMPTY)
     odoo_push_complaints: bool = True
     odoo_complaint_text: bool = False
+    # workbench tier code → the value written to the tier field (a code not named: itself)
+    odoo_tier_codes: dict[str, str] = {}
+    # the companies whose members are synced (empty: the sync user's current company only)
+    odoo_allowed_company_ids: list[int] = []
+    # numbers people type when they have none: a partner with one is taken without a mobile
+    odoo_placeholder_phones: list[str] = ["13800000000", "13888888888", "13900000000"]
 
     # [backup] (encrypted with the key file's backup key)
     backup_directory: str = ""
+    backup_erasure_ledger_file: str = ""  # empty: erasures.jsonl beside the key file
 
     # Where this configuration was read from; tier schemes and templates are looked up beside it.
     config_file: str = ""
@@ -220,6 +263,18 @@ class Settings(BaseSettings):
                 "a cron expression: minute hour day month weekday, e.g. 0 3 * * *"
             ) from None
         return value
+
+    @field_validator("access_reveal_purposes")
+    @classmethod
+    def _plain_purposes(cls, value: list[str]) -> list[str]:
+        from workbench.masking.text import is_safe
+
+        cleaned = [" ".join(p.split()) for p in value]
+        if not all(cleaned) or not all(is_safe(p) and len(p) <= 60 for p in cleaned):
+            raise ValueError("a list of purposes in plain text, each 1 to 60 characters")
+        if len({p.casefold() for p in cleaned}) != len(cleaned):
+            raise ValueError("each purpose once")
+        return cleaned
 
     @field_validator("callbacks_calling_end")
     @classmethod
@@ -263,6 +318,14 @@ class Settings(BaseSettings):
                 raise ValueError(f"the value compared with {path} cannot be a table")
         return [list(term) if isinstance(term, list | tuple) else term for term in value]
 
+    @field_validator("audit_anchor_syslog")
+    @classmethod
+    def _syslog_sink(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if value in ("", "local") or (host and port.isdigit() and 0 < int(port) < 65536):
+            return value
+        raise ValueError('empty, "local" (/dev/log) or HOST:PORT of a syslog server (UDP)')
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
@@ -301,8 +364,20 @@ class Settings(BaseSettings):
         return Path(self.keys_file) if self.keys_file else self.data_dir / "keys.json"
 
     @property
+    def effective_audit_anchor_file(self) -> Path:
+        if self.audit_anchor_file:
+            return Path(self.audit_anchor_file)
+        return self.effective_keys_file.parent / "audit-anchors.jsonl"
+
+    @property
     def effective_backup_directory(self) -> Path:
         return Path(self.backup_directory) if self.backup_directory else self.data_dir / "backups"
+
+    @property
+    def effective_erasure_ledger_file(self) -> Path:
+        if self.backup_erasure_ledger_file:
+            return Path(self.backup_erasure_ledger_file)
+        return self.effective_keys_file.parent / "erasures.jsonl"
 
     @property
     def effective_terminal_file(self) -> Path:
@@ -375,6 +450,15 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         return Settings(**{**file_values, **overrides})
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
+    except SettingsError as exc:  # a list or table given in the environment that is not JSON
+        found = re.search(r'field "([a-z0-9_]+)"', str(exc))
+        name = found.group(1) if found else ""
+        section, _, key = name.partition("_")
+        where = f"[{section}] {key} (WORKBENCH_{name.upper()})" if key else "a setting"
+        raise ConfigError(
+            f"setting {where}: not valid JSON; in the environment a list or table is written as "
+            'JSON, e.g. [["is_company", "=", false]] or {"platinum": "diamond"}'
+        ) from None
 
 
 def describe_validation_error(exc: ValidationError) -> str:

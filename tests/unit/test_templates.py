@@ -82,6 +82,13 @@ CONTEXT = {
     "birthday_gift": "生日礼物及九折优惠",
     "masked_name": "王*",
     "reviewer": "张客服",
+    # an access approval request (to supervisors)
+    "requester": "王坐席",
+    "username": "agent7",
+    "action": "reveal",
+    "used": 40,
+    "request_id": 12,
+    "until": "10:00",
 }
 
 

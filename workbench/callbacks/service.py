@@ -27,6 +27,7 @@ from workbench.crypto import FieldCipher
 from workbench.db.engine import immediate_session, is_sqlite
 from workbench.db.ids import saved_id
 from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
+from workbench.masking.text import refuse_unsafe
 from workbench.members.models import Member, Staff, Store
 from workbench.permissions.access import MemberAccess
 from workbench.permissions.models import GrantSource
@@ -367,6 +368,7 @@ class CallbackService:
         except ValueError:
             allowed = ", ".join(o.value for o in Outcome)
             raise ValidationError("outcome", f"one of {allowed}") from None
+        refuse_unsafe(feedback, "feedback", multiline=True)
         now = self.clock.now()
         with immediate_session(self.sessions) as session:
             task = session.get(CallbackTask, task_id)

@@ -11,14 +11,18 @@ from pathlib import Path
 
 import typer
 
+from workbench.cli import access as access_commands
+from workbench.cli import activities as activities_commands
 from workbench.cli import applications as applications_commands
 from workbench.cli import audit as audit_commands
 from workbench.cli import backup as backup_commands
+from workbench.cli import calendar as calendar_commands
 from workbench.cli import campaigns as campaigns_commands
 from workbench.cli import cards as cards_commands
 from workbench.cli import complaints as complaints_commands
 from workbench.cli import consent as consent_commands
 from workbench.cli import db as db_commands
+from workbench.cli import doctor as doctor_commands
 from workbench.cli import gifts as gifts_commands
 from workbench.cli import goods as goods_commands
 from workbench.cli import grants as grants_commands
@@ -38,10 +42,12 @@ from workbench.cli import terminals as terminals_commands
 from workbench.cli import termination as termination_commands
 from workbench.cli import tiers as tiers_commands
 from workbench.cli import tui as tui_commands
+from workbench.cli import web as web_commands
 from workbench.cli.state import state
 from workbench.errors import WorkbenchError
 from workbench.incidents import person_facing
 from workbench.logs import configure_logging
+from workbench.masking.text import safe_for_terminal
 from workbench.settings import Settings
 from workbench.usecases.admin import DatabaseSetup
 
@@ -83,6 +89,7 @@ app.add_typer(gifts_commands.app, name="gifts")
 app.add_typer(staff_commands.app, name="staff")
 app.add_typer(terminals_commands.app, name="terminals")
 app.add_typer(grants_commands.app, name="grants")
+app.add_typer(access_commands.app, name="access")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(backup_commands.app, name="backup")
 app.add_typer(complaints_commands.app, name="complaints")
@@ -96,8 +103,12 @@ app.add_typer(termination_commands.app, name="termination")
 app.add_typer(goods_commands.app, name="goods")
 app.add_typer(consent_commands.app, name="consent")
 app.add_typer(purchases_commands.app, name="purchases")
+app.add_typer(activities_commands.app, name="activities")
+app.add_typer(calendar_commands.app, name="calendar")
 seed_commands.register(app)
 tui_commands.register(app)
+web_commands.register(app)
+doctor_commands.register(app)
 
 
 class _Logging:
@@ -116,10 +127,17 @@ def set_up_logging(*, console: bool = True) -> Path | None:
     then says what is wrong with them). The TUI passes console=False: stderr would paint over
     its screen."""
     try:
-        file = state.settings().effective_log_file
+        settings = state.settings()
     except Exception:  # any failure to read them: the command reports it
-        file = Settings.model_construct().effective_log_file
-    written = configure_logging(_logging.level, file=file, console=console)
+        settings = Settings.model_construct()
+    written = configure_logging(
+        _logging.level,
+        file=settings.effective_log_file,
+        console=console,
+        fmt=settings.logging_format,
+        max_bytes=settings.logging_max_bytes,
+        backup_count=settings.logging_backup_count,
+    )
     for handler in logging.getLogger().handlers:
         if not isinstance(handler, logging.FileHandler):
             handler.addFilter(_not_an_incident)
@@ -147,7 +165,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _refuse(error: WorkbenchError) -> None:
-    print(f"error: {error}", file=sys.stderr)
+    # A refusal may quote what was typed or stored: text only, never terminal control.
+    print(f"error: {safe_for_terminal(str(error))}", file=sys.stderr)
     sys.exit(2)
 
 

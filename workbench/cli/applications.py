@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.usecases.applications import ApplicationChanges, ApplicationInput
 
@@ -18,7 +18,7 @@ app = typer.Typer(
     help="Membership applications: submit, review queue, approve, reject, resubmit.",
     no_args_is_help=True,
 )
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("submit")

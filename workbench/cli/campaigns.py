@@ -5,24 +5,21 @@ from __future__ import annotations
 from datetime import date
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
 from workbench.callbacks.models import CampaignStatus
+from workbench.cli.dates import parse_day
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
-from workbench.errors import ValidationError
 
 app = typer.Typer(help="Timed callback campaigns.", no_args_is_help=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 def _day(value: str, name: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(name, "a date as YYYY-MM-DD") from None
+    return parse_day(value, name)
 
 
 @app.command("create")

@@ -8,17 +8,17 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.usecases.cards import CardDone
 
 app = typer.Typer(
     help="Member cards: list, activate, lost, found, reissue, replace.", no_args_is_help=True
 )
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 MEMBER = typer.Argument(..., help="Member number or card number (old cards too).")
 SAID = {

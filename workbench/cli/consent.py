@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.members.consent import STAFF_METHODS, ConsentKind
 from workbench.usecases.consent import ConsentSheet
@@ -20,7 +20,7 @@ METHODS = ", ".join(m.value for m in STAFF_METHODS)
 app = typer.Typer(
     help="Consent to sharing and marketing: show, give, withdraw.", no_args_is_help=True
 )
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("show")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.usecases.admin import DatabaseSetup
 
 app = typer.Typer(help="Database schema: create and migrate.", no_args_is_help=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("upgrade")

@@ -5,17 +5,17 @@ command signs in; the rules are the points desk's (workbench/usecases/points.py)
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.errors import ValidationError
 from workbench.members.gift_config import GiftKind, Reward
 from workbench.usecases.points import GiftLine
 
 app = typer.Typer(help="The gift catalogue points are redeemed against.", no_args_is_help=True)
-console = Console(highlight=False, soft_wrap=True)
+console = SafeConsole(highlight=False, soft_wrap=True)
 
 
 def describe(line: GiftLine) -> str:

@@ -4,15 +4,15 @@ over partly or fully, list a member's or a store's lots. Every command signs in.
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.errors import ValidationError
 from workbench.usecases.goods import GoodsLine, GoodsList
 
 app = typer.Typer(help="Stored goods: record, pick up, list.", no_args_is_help=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("record")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.dates import parse_moment
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
-from workbench.errors import ValidationError
 from workbench.members.registry import PERSONAL_FIELDS
 
 app = typer.Typer(help="Time-limited access grants.", no_args_is_help=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("create")
@@ -31,12 +31,7 @@ def create_command(
     actor = state.staff()
     starts = wb.clock.now()
     if start:
-        try:
-            starts = datetime.fromisoformat(start)
-        except ValueError:
-            raise ValidationError("start", "an ISO time such as 2026-03-02T09:00+08:00") from None
-        if starts.tzinfo is None:
-            starts = starts.replace(tzinfo=wb.settings.timezone)
+        starts = parse_moment(start, "start", wb.settings.timezone, "2026-03-02T09:00+08:00")
     grant = wb.usecases.protection.create_grant(
         actor,
         to=to,

@@ -3,15 +3,16 @@ revealed with a reason), export, statistics and change requests. Every command s
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime, tzinfo
+from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.exports import format_for, rows_of_csv, write_xlsx
+from workbench.cli.output import SafeConsole, print_json
 from workbench.cli.reports import legend, shown
 from workbench.cli.state import state
 from workbench.errors import NotFound, ValidationError
@@ -19,7 +20,7 @@ from workbench.permissions.access import Purpose
 from workbench.views.profile import MemberProfile
 
 app = typer.Typer(help="Members: find, show, reveal, export, changes.", no_args_is_help=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 FIELD_LABELS = {
     "name": "name",
@@ -68,11 +69,19 @@ def show_command(
 def reveal_command(
     member_no: str = typer.Argument(...),
     field: str = typer.Argument(..., help=", ".join(FIELD_LABELS)),
-    reason: str = typer.Option(..., "--reason", help="Why you need it (recorded)."),
+    purpose: str = typer.Option(
+        ...,
+        "--purpose",
+        help="Why you need it, one of [access] reveal_purposes (e.g. callback, 回访); recorded.",
+    ),
+    note: str = typer.Option(
+        "", "--note", help="More words on why (optional; no phone, ID number or e-mail)."
+    ),
 ) -> None:
-    """Show one field unmasked for a few minutes; recorded in the audit log."""
+    """Show one field unmasked for a few minutes; recorded in the audit log. Beyond the hour's
+    limit of reveals a supervisor must approve (`workbench access approve`)."""
     wb = state.workbench()
-    shown = wb.usecases.members.reveal(state.staff(), member_no, field, reason)
+    shown = wb.usecases.members.reveal(state.staff(), member_no, field, purpose, note)
     until = (
         shown.revealed_until.astimezone(wb.settings.timezone).strftime("%H:%M:%S")
         if shown.revealed_until is not None  # a revealed field always has an end
@@ -85,11 +94,23 @@ def reveal_command(
 def export_command(
     store: str = typer.Option(None, "--store", help="Only this store's members."),
     output: str = typer.Option("-", "--output", "-o", help="File to write; - for stdout."),
+    fmt: str = typer.Option(
+        None, "--format", help="csv or xlsx (default: by the --output file's suffix, else csv)."
+    ),
 ) -> None:
-    """A masked member list as CSV, for roles allowed to export (audited)."""
+    """A masked member list as CSV or XLSX, for roles allowed to export (audited)."""
+    fmt = format_for(fmt, output, default="csv")
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationError("format", "csv or xlsx")
+    if fmt == "xlsx" and output == "-":
+        raise ValidationError("output", "a file to write the workbook to (--output members.xlsx)")
     wb = state.workbench()
     export = wb.usecases.members.export(state.staff(), store_code=store)
-    if output == "-":
+    if fmt == "xlsx":
+        stamp, header, rows = rows_of_csv(export.text)
+        write_xlsx(Path(output), stamp, header, rows)
+        console.print(f"{export.rows} members written to {output}", markup=False)
+    elif output == "-":
         sys.stdout.write(export.text)
     else:
         with open(output, "w", encoding="utf-8", newline="") as handle:
@@ -184,7 +205,7 @@ def erase_terminated_command(
 
 def _print(profile: MemberProfile, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(profile.to_dict(), ensure_ascii=False, indent=2))
+        print_json(profile.to_dict())
         return
     zone = state.settings().timezone
     table = Table(show_header=False, box=None, pad_edge=False)

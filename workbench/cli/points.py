@@ -8,15 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.cli.tiers import points_app
 from workbench.usecases.member_refs import MemberLine
 
-console = Console(highlight=False, soft_wrap=True)
+console = SafeConsole(highlight=False, soft_wrap=True)
 
 
 def _member(line: MemberLine) -> str:

@@ -5,15 +5,15 @@ till's use case (workbench/usecases/till.py)."""
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.usecases.member_refs import MemberLine
 
 app = typer.Typer(help="Purchases and returns at a store's till.", no_args_is_help=True)
-console = Console(highlight=False, soft_wrap=True)
+console = SafeConsole(highlight=False, soft_wrap=True)
 
 
 def _member(line: MemberLine) -> str:

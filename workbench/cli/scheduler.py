@@ -4,13 +4,13 @@ backups). A second one on the same database waits as a standby."""
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 
 app = typer.Typer(help="The scheduler service.", invoke_without_command=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.callback()

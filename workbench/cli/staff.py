@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.members.models import Role
 
 app = typer.Typer(help="Staff accounts (administrators).", no_args_is_help=True)
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 def _new_password() -> str:

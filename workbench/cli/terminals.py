@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 
 app = typer.Typer(help="Registered terminals (administrators).", no_args_is_help=True)
-console = Console(highlight=False)
-warnings = Console(highlight=False, stderr=True)
+console = SafeConsole(highlight=False)
+warnings = SafeConsole(highlight=False, stderr=True)
 
 
 @app.command("register")

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.members.registry import TerminationReason
 from workbench.usecases.termination import TerminationDone
@@ -18,7 +18,7 @@ from workbench.usecases.termination import TerminationDone
 app = typer.Typer(
     help="Terminations: request, notice, withdraw, now, list, run-due.", no_args_is_help=True
 )
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 REASONS = ", ".join(r.value for r in TerminationReason)
 
 

@@ -4,9 +4,9 @@ points expiry, adjustments."""
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 
 app = typer.Typer(help="Tier schemes and the periodic tier review.", no_args_is_help=True)
@@ -14,7 +14,7 @@ points_app = typer.Typer(
     help="Points: redemptions, activity credits, the ledger, expiry and adjustments.",
     no_args_is_help=True,
 )  # redeem, credit, rules and ledger are in workbench/cli/points.py
-console = Console(highlight=False)
+console = SafeConsole(highlight=False)
 
 
 @app.command("show")

@@ -105,12 +105,15 @@ def _sweep_batch(session: Session, service: ComplaintService, batch_size: int) -
     if not rows:
         return 0, 0
     recipients = _Recipients.load(session, rows)
-    zones = dict(session.execute(select(col(Store.id), col(Store.timezone))).all())
+    stores = {
+        row.id: (row.timezone, row.code)
+        for row in session.execute(select(col(Store.id), col(Store.timezone), col(Store.code)))
+    }
     ladder = service.policy.ladder
     steps = 0
     with session.no_autoflush:
         for complaint in rows:
-            calendar = service.policy.calendar_for(zones.get(complaint.store_id))
+            calendar = service.policy.calendar_for(*stores.get(complaint.store_id, (None, None)))
             for running in service.running_clocks(complaint):
                 due = _local(running.clock.due(calendar), calendar.zone)
                 for level in reached_levels(running.clock, calendar, ladder, running.level, now):

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workbench.complaints.calendar import BusinessCalendar
+from workbench.complaints.calendar import (
+    NO_PUBLIC_DAYS,
+    BusinessCalendar,
+    DayOverrides,
+    PublicDays,
+    compose,
+)
 from workbench.errors import ConfigError, ValidationError
 
 
@@ -56,6 +62,11 @@ class ComplaintPolicy:
     calendar: BusinessCalendar
     ladder: Ladder = field(default_factory=Ladder)
     satisfied_from: int = 4  # a score of at least this (1–5) means satisfied
+    # Where the calendar's days come from: the public source, then the chain-wide overrides,
+    # then each store's own (by store code).
+    public: PublicDays = NO_PUBLIC_DAYS
+    overrides: DayOverrides = field(default_factory=DayOverrides)
+    store_overrides: dict[str, DayOverrides] = field(default_factory=dict)
 
     def targets_for(self, priority: str, category: str) -> SlaTargets:
         return self.targets.get((priority, category)) or self.targets[(priority, None)]
@@ -73,18 +84,24 @@ class ComplaintPolicy:
             raise ValidationError(kind, f"one of {', '.join(known)}")
         return value
 
-    def calendar_for(self, timezone: str | None) -> BusinessCalendar:
-        """The calendar in a store's own time zone (same hours and holidays)."""
-        if not timezone or timezone == self.calendar.zone.key:
+    def calendar_for(self, timezone: str | None, store: str | None = None) -> BusinessCalendar:
+        """The calendar in a store's own time zone (same hours and holidays), with the days
+        that store (by code) is closed or open on its own."""
+        own = self.store_overrides.get(store) if store else None
+        if (not timezone or timezone == self.calendar.zone.key) and own is None:
             return self.calendar
-        return BusinessCalendar(
-            zone=ZoneInfo(timezone),
+        return compose(
+            zone=ZoneInfo(timezone) if timezone else self.calendar.zone,
             workdays=self.calendar.workdays,
             opens=self.calendar.opens,
             closes=self.calendar.closes,
-            holidays=self.calendar.holidays,
-            extra_workdays=self.calendar.extra_workdays,
+            public=self.public,
+            overrides=self.overrides_for(store),
         )
+
+    def overrides_for(self, store: str | None) -> DayOverrides:
+        own = self.store_overrides.get(store) if store else None
+        return self.overrides | own if own is not None else self.overrides
 
 
 def _codes(doc: dict[str, Any], key: str, path: Path) -> dict[str, Code]:
@@ -110,13 +127,24 @@ def load_complaint_policy(path: Path) -> ComplaintPolicy:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
         cal = doc["calendar"]
-        calendar = BusinessCalendar(
+        public = _public_days(cal.get("public_holidays", "chinese-calendar"), path)
+        # Years whose days off and make-up days the overrides list in full, by hand.
+        by_hand = frozenset(int(year) for year in cal.get("listed_years", []))
+        public = replace(public, known_years=public.known_years | by_hand)
+        # `holidays` / `extra_workdays` are the older names of closed / open.
+        overrides = _overrides(cal, "closed", "holidays")
+        overrides |= _overrides(cal, "open", "extra_workdays")
+        store_overrides: dict[str, DayOverrides] = {}
+        for row in cal.get("store", []):
+            code = str(row["store"])
+            store_overrides[code] = _overrides(row, "closed") | _overrides(row, "open")
+        calendar = compose(
             zone=ZoneInfo(cal["timezone"]),
             workdays=frozenset(int(d) for d in cal["workdays"]),
             opens=time.fromisoformat(cal["opens"]),
             closes=time.fromisoformat(cal["closes"]),
-            holidays=frozenset(date.fromisoformat(d) for d in cal.get("holidays", [])),
-            extra_workdays=frozenset(date.fromisoformat(d) for d in cal.get("extra_workdays", [])),
+            public=public,
+            overrides=overrides,
         )
         priorities = tuple(doc["priorities"])
         ladder = Ladder(**doc.get("escalation", {}))
@@ -144,4 +172,28 @@ def load_complaint_policy(path: Path) -> ComplaintPolicy:
         calendar=calendar,
         ladder=ladder,
         satisfied_from=int(doc.get("satisfied_from", 4)),
+        public=public,
+        overrides=overrides,
+        store_overrides=store_overrides,
     )
+
+
+def _public_days(source: Any, path: Path) -> PublicDays:  # a TOML value
+    if source == "chinese-calendar":
+        from workbench.complaints.public_holidays import china_public_days
+
+        return china_public_days()
+    if source == "none":
+        return NO_PUBLIC_DAYS
+    raise ConfigError(
+        f'{path}: [calendar] public_holidays = {source!r}: use "chinese-calendar" or "none"'
+    )
+
+
+def _overrides(table: dict[str, Any], key: str, old_key: str | None = None) -> DayOverrides:
+    """One list of days (ISO dates) of a calendar table, as closed or open days."""
+    listed = [*table.get(key, []), *(table.get(old_key, []) if old_key else [])]
+    days = frozenset(date.fromisoformat(d) for d in listed)
+    if key == "closed":
+        return DayOverrides(closed=days)
+    return DayOverrides(open=days)

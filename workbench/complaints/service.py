@@ -21,6 +21,7 @@ from workbench.complaints.states import OPEN_STATES, Action, State, allowed_acti
 from workbench.crypto import FieldCipher
 from workbench.db.ids import saved_id
 from workbench.errors import NotFound, PermissionDenied, ValidationError
+from workbench.masking.text import refuse_unsafe
 from workbench.members.identity import normalise_email, normalise_phone
 from workbench.members.models import Member, Role, Staff, Store
 from workbench.members.numbers import random_complaint_no
@@ -117,7 +118,9 @@ class ComplaintService:
             raise ValidationError("channel", f"one of {', '.join(CHANNELS)}")
         category = self.policy.check("category", intake.category)
         priority = self.policy.check("priority", intake.priority)
-        description = (intake.description or "").strip()
+        description = refuse_unsafe(
+            (intake.description or "").strip(), "description", multiline=True
+        )
         if not description:
             raise ValidationError("description", "say what the complaint is about")
         if len(description) > 4000:
@@ -155,7 +158,7 @@ class ComplaintService:
         return complaint
 
     def _contact(self, raw: str | None) -> str:
-        text = (raw or "").strip()
+        text = refuse_unsafe((raw or "").strip(), "contact")
         email = normalise_email(text) if "@" in text else None
         if email is not None:
             return email
@@ -234,10 +237,10 @@ class ComplaintService:
     ) -> Complaint:
         """Leaving the investigation needs the root cause and the responsible party."""
         cause = self.policy.check("cause", root_cause)
-        party = (responsible_party or "").strip()
+        party = refuse_unsafe((responsible_party or "").strip(), "responsible_party")
         if not party:
             raise ValidationError("responsible_party", "name who is responsible")
-        plan = (plan or "").strip()
+        plan = refuse_unsafe((plan or "").strip(), "plan", multiline=True)
         if not plan:
             raise ValidationError("plan", "write the resolution plan")
         complaint = self.get(session, complaint_no)
@@ -491,7 +494,8 @@ class ComplaintService:
         note: str = "",
         data: dict[str, Any] | None = None,
     ) -> None:
-        note = (note or "").strip()
+        # Every step's note (reasons, replies, updates) is checked here, before it is stored.
+        note = refuse_unsafe((note or "").strip(), "note", multiline=True)
         session.add(
             ComplaintEvent(
                 complaint_id=saved_id(complaint),
@@ -523,7 +527,9 @@ class ComplaintService:
         if complaint.store_id is None:
             return self.policy.calendar
         store = session.get(Store, complaint.store_id)  # from the identity map after the first
-        return self.policy.calendar_for(store.timezone if store else None)
+        if store is None:
+            return self.policy.calendar
+        return self.policy.calendar_for(store.timezone, store.code)
 
     def _reschedule(self, session: Session, complaint: Complaint) -> None:
         """Recompute due times and the next escalation from the clocks' inputs."""

@@ -1,11 +1,12 @@
 """The key file: data keys by id (one active, older ones kept to read old values), the
-blind-index key and the backup key. Read from WORKBENCH_KEYS_KEYRING or the key file, never
-from the config."""
+blind-index key, the backup key and the audit keys (by version, one active: they seal the audit
+chain and its anchors). Read from WORKBENCH_KEYS_KEYRING or the key file, never from the config."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import json
 import os
 import secrets
@@ -39,6 +40,9 @@ class Keyring:
     index_key: bytes
     backup_key: bytes
     source: str = field(default="", compare=False)
+    # Audit keys by version ("a1", "a2", …); empty in a key file made before they existed.
+    audit_keys: dict[str, bytes] = field(default_factory=dict)
+    active_audit_key: str = ""
 
     @classmethod
     def generate(cls) -> Keyring:
@@ -47,6 +51,8 @@ class Keyring:
             {"k1": secrets.token_bytes(KEY_BYTES)},
             index_key=secrets.token_bytes(KEY_BYTES),
             backup_key=secrets.token_bytes(KEY_BYTES),
+            audit_keys={"a1": secrets.token_bytes(KEY_BYTES)},
+            active_audit_key="a1",
         )
 
     def rotated(self) -> Keyring:
@@ -54,19 +60,40 @@ class Keyring:
         numbers = [int(k[1:]) for k in self.data_keys if k[1:].isdigit()]
         new_id = f"k{max(numbers, default=0) + 1}"
         keys = {**self.data_keys, new_id: secrets.token_bytes(KEY_BYTES)}
-        return Keyring(new_id, keys, self.index_key, self.backup_key, self.source)
+        rotated = Keyring(new_id, keys, self.index_key, self.backup_key, self.source)
+        return rotated.with_audit_keys(*self.rotated_audit_keys())
+
+    def rotated_audit_keys(self) -> tuple[dict[str, bytes], str]:
+        """The audit keys with a new active version; old versions stay so old entries verify."""
+        numbers = [int(k[1:]) for k in self.audit_keys if k[1:].isdigit()]
+        new_id = f"a{max(numbers, default=0) + 1}"
+        return {**self.audit_keys, new_id: secrets.token_bytes(KEY_BYTES)}, new_id
+
+    def with_audit_keys(self, keys: dict[str, bytes], active: str) -> Keyring:
+        return dataclasses.replace(self, audit_keys=dict(keys), active_audit_key=active)
+
+    @property
+    def audit_key(self) -> tuple[str, bytes]:
+        """The active audit key's version and bytes."""
+        if not self.active_audit_key:
+            raise KeyringError(
+                f"the key file {self.source or 'in use'} has no audit key: add one with "
+                "`workbench audit rotate-key` (or `workbench keys rotate`)"
+            )
+        return self.active_audit_key, self.audit_keys[self.active_audit_key]
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "version": 1,
-                "active": self.active_key_id,
-                "data_keys": {k: _b64(v) for k, v in self.data_keys.items()},
-                "index_key": _b64(self.index_key),
-                "backup_key": _b64(self.backup_key),
-            },
-            indent=2,
-        )
+        doc: dict[str, object] = {
+            "version": 1,
+            "active": self.active_key_id,
+            "data_keys": {k: _b64(v) for k, v in self.data_keys.items()},
+            "index_key": _b64(self.index_key),
+            "backup_key": _b64(self.backup_key),
+        }
+        if self.audit_keys:
+            doc["audit_active"] = self.active_audit_key
+            doc["audit_keys"] = {k: _b64(v) for k, v in self.audit_keys.items()}
+        return json.dumps(doc, indent=2)
 
     @classmethod
     def from_json(cls, text: str, source: str) -> Keyring:
@@ -76,11 +103,19 @@ class Keyring:
             keys = {k: _unb64(v, f"data key {k}") for k, v in doc["data_keys"].items()}
             index_key = _unb64(doc["index_key"], "index key")
             backup_key = _unb64(doc["backup_key"], "backup key")
+            audit_keys = {
+                k: _unb64(v, f"audit key {k}") for k, v in doc.get("audit_keys", {}).items()
+            }
+            audit_active = doc.get("audit_active", "")
         except (ValueError, KeyError, TypeError, AttributeError):
             raise KeyringError(f"{source} is not a workbench key file") from None
         if not isinstance(active, str) or active not in keys:
             raise KeyringError(f"{source}: the active key {active!r} is not in the file")
-        return cls(active, keys, index_key, backup_key, source)
+        if audit_keys and audit_active not in audit_keys:
+            raise KeyringError(
+                f"{source}: the active audit key {audit_active!r} is not in the file"
+            )
+        return cls(active, keys, index_key, backup_key, source, audit_keys, audit_active)
 
     def save(self, path: Path) -> None:
         write_private_file(path, self.to_json())
@@ -114,4 +149,18 @@ def load_keyring(*, inline_json: str | None, path: Path) -> Keyring:
         raise KeyringError(
             f"no key file at {path}: run `workbench keys init` (or set WORKBENCH_KEYS_KEYRING)"
         ) from None
-    return Keyring.from_json(text, str(path))
+    keyring = Keyring.from_json(text, str(path))
+    refuse_loose_file(path)
+    return keyring
+
+
+def refuse_loose_file(path: Path) -> None:
+    """A key file others may read is refused (its keys may already have been copied)."""
+    if os.name != "posix":
+        return
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise KeyringError(
+            f"the key file {path} can be read by others (mode {mode:o}): run `chmod 600 {path}`"
+            " and check who may have copied it"
+        )

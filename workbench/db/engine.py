@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -25,6 +27,7 @@ def create_db_engine(url: str, *, echo: bool = False, busy_timeout: float = 15.0
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_files(Path(parsed.database).expanduser())
         engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout})
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(busy_timeout * 1000)))
         # pysqlite's own transaction handling defers BEGIN; issue it ourselves so that
@@ -36,6 +39,20 @@ def create_db_engine(url: str, *, echo: bool = False, busy_timeout: float = 15.0
     raise ConfigError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
     )
+
+
+def private_sqlite_files(database: Path) -> None:
+    """The database file is created owner-only (0600) before SQLite opens it; SQLite gives its
+    -wal and -shm files the database file's mode. Files of ours left looser are tightened."""
+    if os.name != "posix" or str(database).startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            status = path.stat()
+            if status.st_uid == os.getuid() and status.st_mode & 0o077:
+                path.chmod(0o600)
 
 
 def _sqlite_pragmas(

@@ -32,6 +32,7 @@ from workbench.errors import (
     ValidationError,
 )
 from workbench.masking.fields import MASKERS
+from workbench.masking.text import refuse_unsafe
 from workbench.members import rights
 from workbench.members.erasure import Eraser
 from workbench.members.goods import settle_goods
@@ -124,7 +125,7 @@ def check_application(
     """The application as it will be stored, or a ValidationError naming the field. The ID-card
     number is required of applicants; a system of record that holds none (Odoo) may leave it
     out, but one that is given must be valid."""
-    name = (app.name or "").strip()
+    name = refuse_unsafe((app.name or "").strip(), "name")
     if not name:
         raise ValidationError("name", "a name is required")
     if len(name) > 50:
@@ -135,9 +136,10 @@ def check_application(
         allowed = ", ".join(c.value for c in Channel)
         raise ValidationError("channel", f"one of {allowed}") from None
     card = parse_id_number(app.id_number) if id_required or (app.id_number or "").strip() else None
-    address = (app.address or "").strip() or None
+    address = refuse_unsafe((app.address or "").strip() or None, "address")
     if address and len(address) > 200:
         raise ValidationError("address", "at most 200 characters")
+    refuse_unsafe(app.email, "email")
     return CheckedApplication(
         name=name,
         phone=normalise_phone(app.phone, phone_region),
@@ -265,7 +267,7 @@ class MemberRegistry:
             referrer_id = referrer.id
         phone_bidx = self.phone_bidx(checked.phone)
         id_bidx = self.id_number_bidx(_required_id_number(checked))
-        self.refuse_duplicates(session, phone_bidx, id_bidx)
+        self.refuse_duplicates(session, phone_bidx, id_bidx, actor=actor)
         now = self.clock.now()
         # Checked against the registry: at a million members a blind draw collides about once
         # in a thousand applications, which would fail the applicant with a database error.
@@ -287,7 +289,7 @@ class MemberRegistry:
             session.flush()
         except IntegrityError:
             session.rollback()  # a concurrent application with the same phone or ID won the race
-            self.refuse_duplicates(session, phone_bidx, id_bidx)
+            self.refuse_duplicates(session, phone_bidx, id_bidx, actor=actor)
             raise
         self._event(
             session,
@@ -338,17 +340,32 @@ class MemberRegistry:
         phone_bidx: str | None,
         id_bidx: str | None,
         except_id: int | None = None,
+        *,
+        actor: Staff | None = None,
+        action: str = "apply",
     ) -> None:
-        """DuplicateMember naming the existing member that holds this phone or ID number."""
-        for column, value, label in (
-            (col(Member.phone_bidx), phone_bidx, "phone number"),
-            (col(Member.id_number_bidx), id_bidx, "ID-card number"),
+        """DuplicateMember when another member holds this phone or ID number. The message does
+        not say who; the refusal is audited (the existing member in the entry only) and
+        committed before it is raised, so it outlives the caller's rollback: call this before
+        writing anything the refusal should not keep."""
+        for column, value, label, name in (
+            (col(Member.phone_bidx), phone_bidx, "phone number", "phone"),
+            (col(Member.id_number_bidx), id_bidx, "ID-card number", "id_number"),
         ):
             if value is None:
                 continue
             existing = session.scalar(select(Member).where(column == value))
             if existing is not None and existing.id != except_id:
-                raise DuplicateMember(label, existing.member_no)
+                self.audit.record(
+                    session,
+                    action="duplicate_refused",
+                    result="denied",
+                    actor_id=actor.id if actor else None,
+                    member_id=existing.id,
+                    detail={"field": name, "while": action},
+                )
+                session.commit()
+                raise DuplicateMember(label)
 
     def approve(self, session: Session, *, member_no: str, actor: Staff) -> Member:
         require_role(actor, REVIEWERS, "review applications")
@@ -379,7 +396,7 @@ class MemberRegistry:
 
     def reject(self, session: Session, *, member_no: str, reason: str, actor: Staff) -> Member:
         require_role(actor, REVIEWERS, "review applications")
-        reason = (reason or "").strip()
+        reason = refuse_unsafe((reason or "").strip(), "reason", multiline=True)
         if not reason:
             raise ValidationError("reason", "say why the application is rejected")
         member = self._in_status(session, member_no, MemberStatus.PENDING_REVIEW, "rejected")
@@ -403,7 +420,9 @@ class MemberRegistry:
         )
         phone_bidx = self.phone_bidx(checked.phone)
         id_bidx = self.id_number_bidx(_required_id_number(checked))
-        self.refuse_duplicates(session, phone_bidx, id_bidx, except_id=member.id)
+        self.refuse_duplicates(
+            session, phone_bidx, id_bidx, except_id=member.id, actor=actor, action="resubmit"
+        )
         self._write_personal(member, checked, phone_bidx, id_bidx)
         member.channel = checked.channel
         member.status = MemberStatus.PENDING_REVIEW
@@ -834,7 +853,7 @@ class MemberRegistry:
         require_role(approved_by, TIER_APPROVERS, "approve a manual tier grant")
         if approved_by.id == requested_by.id:
             raise PermissionDenied("a manual tier grant needs a second person's approval")
-        if not (reason or "").strip():
+        if not refuse_unsafe((reason or "").strip(), "reason", multiline=True):
             raise ValidationError("reason", "say why the tier is granted")
         member = self._in_status(session, member_no, MemberStatus.ACTIVE, "granted a tier")
         now = self.clock.now()
@@ -891,7 +910,7 @@ class MemberRegistry:
         ledger line through the member's lock (a debit only of what may be spent now),
         recorded as a member event and in the audit log, in the caller's transaction."""
         require_role(actor, TIER_APPROVERS, "adjust a member's points")
-        reason = (reason or "").strip()
+        reason = refuse_unsafe((reason or "").strip(), "reason", multiline=True)
         if not reason:
             raise ValidationError("reason", "say why the points are adjusted")
         member = self.get(session, member_no)

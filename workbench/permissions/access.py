@@ -29,10 +29,13 @@ from workbench.db.engine import immediate_session
 from workbench.db.ids import saved_id
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.masking.fields import MASKERS
+from workbench.masking.text import refuse_unsafe
 from workbench.members.identity import normalise_phone
 from workbench.members.models import Member, Role, Staff, Store, StoreKind
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
+from workbench.permissions.limits import AccessLimits, LimitedAction
 from workbench.permissions.models import AccessGrant, GrantSource, Reveal
+from workbench.permissions.reasons import RevealPurposes
 
 log = logging.getLogger(__name__)
 ALL_FIELDS = frozenset(PERSONAL_FIELDS)
@@ -41,6 +44,17 @@ SERVING_ROLES = {Role.AGENT, Role.SUPERVISOR}  # may open a member by exact sear
 
 class AccessDenied(PermissionDenied):
     pass
+
+
+class MemberOutOfReach(AccessDenied, NotFound):
+    """No member answers to the reference, or none the actor may see: one message for both, so
+    a refusal never tells whether the member exists (and either `except` catches it)."""
+
+    def __init__(self, reference: str | int) -> None:
+        # A member number or card as given; an internal id (a screen's) is not worth showing.
+        shown = f"member {reference.strip().upper()!r}" if isinstance(reference, str) else "it"
+        super().__init__(f"you may not see {shown}, or there is no such member")
+        self.reference = reference
 
 
 def serves_all_stores(session: Session, staff: Staff) -> bool:
@@ -122,6 +136,8 @@ class MemberAccess:
         reveal_minutes: int,
         reveal_roles: set[str],
         id_number_reveal_roles: set[str],
+        purposes: RevealPurposes | None = None,  # None: the default purposes
+        limits: AccessLimits | None = None,  # None: look-ups and reveals are not limited
     ) -> None:
         self.clock = clock
         self.sessions = sessions
@@ -131,6 +147,8 @@ class MemberAccess:
         self.reveal_window = timedelta(minutes=reveal_minutes)
         self.reveal_roles = set(reveal_roles)
         self.id_number_reveal_roles = set(id_number_reveal_roles)
+        self.purposes = purposes or RevealPurposes()
+        self.limits = limits
 
     # Scope -----------------------------------------------------------------------------------
     def basis(self, session: Session, actor: Staff, member: Member) -> Basis | None:
@@ -168,15 +186,19 @@ class MemberAccess:
     # Reading ---------------------------------------------------------------------------------
     def view(self, actor: Staff, member_no: str, purpose: Purpose | str) -> MemberView:
         with immediate_session(self.sessions) as session:
-            member = self.registry.get(session, member_no)
-            return self._view(session, actor, member, Purpose(purpose))
+            member = self._member(session, member_no)
+            return self._view(session, actor, member, Purpose(purpose), member_no)
 
     def view_by_id(self, actor: Staff, member_id: int, purpose: Purpose | str) -> MemberView:
         with immediate_session(self.sessions) as session:
             member = session.get(Member, member_id)
-            if member is None:
-                raise NotFound(f"no member with id {member_id}")
-            return self._view(session, actor, member, Purpose(purpose))
+            return self._view(session, actor, member, Purpose(purpose), member_id)
+
+    def _member(self, session: Session, member_no: str) -> Member | None:
+        try:
+            return self.registry.get(session, member_no)
+        except NotFound:
+            return None
 
     def lookup_by_phone(
         self, actor: Staff, phone: str, purpose: Purpose | str
@@ -202,8 +224,9 @@ class MemberAccess:
     def _lookup(
         self, session: Session, actor: Staff, member: Member | None, purpose: Purpose, by: str
     ) -> MemberView | None:
-        if actor.role == Role.ANALYST or not actor.active:
-            self._deny(session, actor, member, purpose, "lookup", "role has aggregates only")
+        self._refuse_rows(session, actor, member, purpose, "lookup")
+        if self.limits is not None:  # misses count too: probing numbers is what a limit stops
+            self.limits.take(session, actor, LimitedAction.LOOKUP)
         if member is None:
             self.audit.record(
                 session,
@@ -247,10 +270,20 @@ class MemberAccess:
     def _same_branch(self, session: Session, actor: Staff, member: Member) -> bool:
         return actor.store_id == member.store_id or serves_all_stores(session, actor)
 
-    def _view(self, session: Session, actor: Staff, member: Member, purpose: Purpose) -> MemberView:
-        basis = self.basis(session, actor, member)
-        if basis is None:
-            self._deny(session, actor, member, purpose, "view", "not in scope")
+    def _view(
+        self,
+        session: Session,
+        actor: Staff,
+        member: Member | None,
+        purpose: Purpose,
+        reference: str | int = "",
+    ) -> MemberView:
+        """`reference`: what the person named the member by, for a refusal that reads the same
+        whether the member exists or not."""
+        self._refuse_rows(session, actor, member, purpose, "view")
+        basis = self.basis(session, actor, member) if member is not None else None
+        if member is None or basis is None:
+            self._deny(session, actor, member, purpose, "view", "not in scope", reach=reference)
         revealed = self._live_reveals(session, saved_id(actor), saved_id(member))
         clear = self.registry.decrypt(
             member, tuple(f for f in PERSONAL_FIELDS if f in basis.fields)
@@ -306,6 +339,16 @@ class MemberAccess:
             until[row.field] = max(until.get(row.field, row.until), row.until)
         return until
 
+    def _refuse_rows(
+        self, session: Session, actor: Staff, member: Member | None, purpose: Purpose, action: str
+    ) -> None:
+        """Analysts (aggregates only) and inactive accounts see no member: refused for their
+        role, before and whatever the member."""
+        if actor.role == Role.ANALYST:
+            self._deny(session, actor, member, purpose, action, "role has aggregates only")
+        if not actor.active:
+            self._deny(session, actor, member, purpose, action, "the account is inactive")
+
     def _deny(
         self,
         session: Session,
@@ -314,7 +357,12 @@ class MemberAccess:
         purpose: Purpose,
         action: str,
         why: str,
+        *,
+        reach: str | int | None = None,
     ) -> NoReturn:
+        """Audits the refusal and raises it. The words never depend on the member: a refusal
+        for the role names no member; one for scope (`reach`: the reference the person gave)
+        reads as for an unknown member."""
         self.audit.record(
             session,
             action=action,
@@ -332,21 +380,23 @@ class MemberAccess:
             member.id if member else "-",
             why,
         )
-        who = f"member {member.member_no}" if member else "members"
-        raise AccessDenied(f"{actor.username} ({actor.role}) may not see {who}: {why}")
+        if reach is not None:
+            raise MemberOutOfReach(reach)
+        raise AccessDenied(f"{actor.username} ({actor.role}) may not see members: {why}")
 
     # Reveal ------------------------------------------------------------------------------------
-    def reveal(self, actor: Staff, member_no: str, field: str, reason: str) -> FieldView:
-        """Show one field unmasked for a short time, for a stated reason (audited)."""
+    def reveal(
+        self, actor: Staff, member_no: str, field: str, purpose: str, note: str = ""
+    ) -> FieldView:
+        """Show one field unmasked for a short time, for a configured purpose and an optional
+        note (workbench.permissions.reasons; audited)."""
         if field not in PERSONAL_FIELDS:
             raise ValidationError("field", f"one of {', '.join(PERSONAL_FIELDS)}")
-        reason = (reason or "").strip()
-        if len(reason) < 4:
-            raise ValidationError("reason", "say why the field is needed (at least 4 characters)")
+        reason = self.purposes.reason(purpose, note).text
         with immediate_session(self.sessions) as session:
-            member = self.registry.get(session, member_no)
+            member = self._member(session, member_no)
             allowed = self.id_number_reveal_roles if field == "id_number" else self.reveal_roles
-            if str(actor.role) not in allowed:
+            if str(actor.role) not in allowed:  # for the role: the same whatever the member
                 self._deny(
                     session,
                     actor,
@@ -355,9 +405,22 @@ class MemberAccess:
                     "reveal",
                     f"role may not reveal {field}",
                 )
-            basis = self.basis(session, actor, member)
-            if basis is None or field not in basis.fields:
-                self._deny(session, actor, member, Purpose.SERVICE, "reveal", "not in scope")
+            self._refuse_rows(session, actor, member, Purpose.SERVICE, "reveal")
+            basis = self.basis(session, actor, member) if member is not None else None
+            if member is None or basis is None:
+                self._deny(
+                    session,
+                    actor,
+                    member,
+                    Purpose.SERVICE,
+                    "reveal",
+                    "not in scope",
+                    reach=member_no,
+                )
+            if field not in basis.fields:
+                self._deny(session, actor, member, Purpose.SERVICE, "reveal", "field not granted")
+            if self.limits is not None:
+                self.limits.take(session, actor, LimitedAction.REVEAL)
             now = self.clock.now()
             until = now + self.reveal_window
             if basis.until is not None:
@@ -468,7 +531,7 @@ class MemberAccess:
         """A grant made by hand: administrators only, with a reason."""
         if actor.role != Role.ADMIN:
             raise AccessDenied("only administrators create grants by hand")
-        if not (reason or "").strip():
+        if not refuse_unsafe((reason or "").strip(), "reason"):
             raise ValidationError("reason", "say why the grant is needed")
         with immediate_session(self.sessions) as session:
             member = self.registry.get(session, member_no)

@@ -16,12 +16,14 @@ from workbench.db.engine import immediate_session
 from workbench.db.ids import saved_id
 from workbench.errors import InvalidState, MemberNotActive, NotFound, ValidationError
 from workbench.masking.fields import MASKERS
+from workbench.masking.text import refuse_unsafe
 from workbench.members.identity import normalise_email, normalise_phone, parse_id_number
 from workbench.members.models import Member, MemberStatus, Role, Staff
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
 from workbench.permissions.access import (
     AccessDenied,
     MemberAccess,
+    MemberOutOfReach,
     serves_all_stores,
     standing_scope,
 )
@@ -48,6 +50,8 @@ class ChangeRequests:
 
     def _checked(self, field: str, raw: str | None) -> str | None:
         """The value as it will be stored, or a ValidationError naming the field."""
+        if field in ("name", "email", "address"):
+            refuse_unsafe(raw, field)
         if field == "name":
             name = (raw or "").strip()
             if not name or len(name) > 50:
@@ -75,25 +79,31 @@ class ChangeRequests:
         self, actor: Staff, *, member_no: str, field: str, new_value: str | None, reason: str
     ) -> ChangeRequest:
         value = self._checked(field, new_value)
+        refuse_unsafe(reason, "reason", multiline=True)
         with immediate_session(self.sessions) as session:
-            member = self.registry.get(session, member_no)
-            self._refuse_erased(session, actor, member, "change_request", field=field)
-            basis = self.access.basis(session, actor, member)
+            try:
+                member: Member | None = self.registry.get(session, member_no)
+            except NotFound:
+                member = None
+            basis = self.access.basis(session, actor, member) if member else None
             # The request shows the old value (masked): only for a field the requester may see.
-            if basis is None or field not in basis.fields:
+            if member is None or basis is None or field not in basis.fields:
                 self.audit.record(
                     session,
                     action="change_request",
                     result="denied",
                     actor_id=actor.id,
-                    member_id=member.id,
+                    member_id=member.id if member else None,
                     detail={"field": field},
                 )
                 session.commit()
+                if member is None or basis is None:  # unknown or out of reach: the same words
+                    raise MemberOutOfReach(member_no)
                 raise AccessDenied(
                     f"{actor.username} may not change the {field} of member {member.member_no}"
                 )
-            self._refuse_duplicate(session, member, field, value)
+            self._refuse_erased(session, actor, member, "change_request", field=field)
+            self._refuse_duplicate(session, actor, member, field, value, "change_request")
             old = self.registry.decrypt(member, (field,))[field]
             change = ChangeRequest(
                 member_id=saved_id(member),
@@ -122,6 +132,7 @@ class ChangeRequests:
     def decide(
         self, actor: Staff, *, request_id: int, approve: bool, note: str = ""
     ) -> ChangeRequest:
+        refuse_unsafe(note, "note", multiline=True)
         with immediate_session(self.sessions) as session:
             change = session.get(ChangeRequest, request_id)
             if change is None:
@@ -153,7 +164,9 @@ class ChangeRequests:
                 # Approving would write personal data back onto an erased member.
                 self._refuse_erased(session, actor, member, "change_decision", request=change.id)
                 value = self.registry.cipher.decrypt(change.field, change.new_value_enc)
-                self._refuse_duplicate(session, member, change.field, value)
+                self._refuse_duplicate(
+                    session, actor, member, change.field, value, "change_decision"
+                )
                 self._apply(member, change.field, value)
             change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
             change.decided_by_id = actor.id
@@ -207,18 +220,26 @@ class ChangeRequests:
         )
 
     def _refuse_duplicate(
-        self, session: Session, member: Member, field: str, value: str | None
+        self,
+        session: Session,
+        actor: Staff,
+        member: Member,
+        field: str,
+        value: str | None,
+        action: str,
     ) -> None:
+        """Another member's phone or ID number: refused without naming them, and audited."""
         if value is None:  # a cleared field (e-mail, address) duplicates nothing
             return
         if field == "phone":
-            self.registry.refuse_duplicates(
-                session, self.registry.phone_bidx(value), None, except_id=member.id
-            )
+            phone_bidx, id_bidx = self.registry.phone_bidx(value), None
         elif field == "id_number":
-            self.registry.refuse_duplicates(
-                session, None, self.registry.id_number_bidx(value), except_id=member.id
-            )
+            phone_bidx, id_bidx = None, self.registry.id_number_bidx(value)
+        else:
+            return
+        self.registry.refuse_duplicates(
+            session, phone_bidx, id_bidx, except_id=member.id, actor=actor, action=action
+        )
 
     def _apply(self, member: Member, field: str, value: str | None) -> None:
         setattr(member, f"{field}_enc", self.registry.cipher.encrypt(field, value))

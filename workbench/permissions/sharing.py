@@ -20,6 +20,7 @@ from workbench.db.ids import saved_id
 from workbench.errors import ValidationError
 from workbench.masking.fields import MASKERS
 from workbench.masking.groups import Rules, protect
+from workbench.masking.text import spreadsheet_cell
 from workbench.members.consent import SHARING_KINDS, ConsentKind, allows, consent_kind
 from workbench.members.models import Member, MemberStatus, Staff, Store
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
@@ -154,7 +155,9 @@ class DataSharing:
             for member, code in session.execute(query.execution_options(yield_per=2000)):
                 clear = self.registry.decrypt(member)
                 masked = [MASKERS[f](clear[f]) for f in PERSONAL_FIELDS]
-                writer.writerow([member.member_no, code, member.status, member.tier_code, *masked])
+                row = [member.member_no, code, member.status, member.tier_code, *masked]
+                # Old data: no controls; member text never runs as a spreadsheet formula.
+                writer.writerow([spreadsheet_cell(value) for value in row])
                 count += 1
             now = self.clock.now()
             self.audit.record(
@@ -194,11 +197,16 @@ class DataSharing:
         if unknown or not fields:
             raise ValidationError("fields", f"choose from {', '.join(PERSONAL_FIELDS)}")
         with immediate_session(self.sessions) as session:
-            member = self.registry.get(session, member_no)
+            may_share = str(actor.role) in self.share_roles
+            # A role that may not share is refused whatever the number names: the same words
+            # for a member and for no member.
+            member = session.scalar(
+                select(Member).where(col(Member.member_no) == member_no.strip().upper())
+            )
             why = None
-            if str(actor.role) not in self.share_roles:
+            if not may_share:
                 why = "role may not share with third parties"
-            elif not allows(session, member, which):
+            elif member is not None and not allows(session, member, which):
                 why = f"the member has not consented to sharing ({which.value})"
             if why:
                 self.audit.record(
@@ -206,11 +214,13 @@ class DataSharing:
                     action="share",
                     result="denied",
                     actor_id=actor.id,
-                    member_id=member.id,
+                    member_id=member.id if member is not None else None,
                     detail={"partner": partner, "kind": which.value, "why": why},
                 )
                 session.commit()
                 raise AccessDenied(why)
+            if member is None:
+                member = self.registry.get(session, member_no)  # its NotFound
             now: datetime = self.clock.now()
             session.add(
                 ThirdPartyShare(

@@ -70,6 +70,11 @@ def send_outbox() -> None:
         )
 
 
+def refresh_report_rollups() -> None:
+    done = _wb().usecases.statistics.refresh_rollups(None)
+    log.info("report rollups refreshed: %d statistics periods", len(done.periods))
+
+
 def points_expiry_reminders() -> None:
     log.info("points-expiry reminders: %s", _wb().usecases.messages.mailing("points_expiry"))
 
@@ -90,6 +95,11 @@ def goods_reminders() -> None:
         result.overdue,
         result.skipped,
     )
+
+
+def activity_reminders() -> None:
+    sent = _wb().usecases.activities.send_reminders()
+    log.info("activity reminders: %d queued for tomorrow's activities", sent)
 
 
 def due_terminations() -> None:
@@ -126,3 +136,9 @@ def odoo_sync() -> None:
 def backup() -> None:
     info = _wb().usecases.admin.create_backup()
     log.info("backup written: %s", info.path.name)
+
+
+def audit_anchor() -> None:
+    anchor = _wb().usecases.protection.anchor_audit()
+    if anchor is not None:
+        log.info("audit chain anchored at seq %d", anchor.seq)

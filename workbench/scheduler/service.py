@@ -16,6 +16,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Mapping
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
@@ -27,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from workbench.bootstrap import Workbench
 from workbench.db.leader import LeaderLock
+from workbench.metrics import MetricsServer, SchedulerMetrics, operations_registry
 from workbench.scheduler import jobs
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,13 @@ def job_plan(wb: Workbench) -> list[tuple[str, Callable[[], None], BaseTrigger]]
     s, zone = wb.settings, wb.settings.timezone
     every = s.scheduler_sweep_seconds
     odoo = [("odoo_sync", jobs.odoo_sync, IntervalTrigger(minutes=s.scheduler_odoo_sync_minutes))]
+    rollups = [
+        (
+            "refresh_report_rollups",
+            jobs.refresh_report_rollups,
+            IntervalTrigger(minutes=s.scheduler_report_rollups_minutes or 1),
+        )
+    ]
     return [
         ("escalation_sweep", jobs.escalation_sweep, IntervalTrigger(seconds=every)),
         ("return_lapsed_leases", jobs.return_lapsed_leases, IntervalTrigger(seconds=every)),
@@ -62,6 +71,11 @@ def job_plan(wb: Workbench) -> list[tuple[str, Callable[[], None], BaseTrigger]]
             CronTrigger.from_crontab(s.scheduler_tier_review_cron, timezone=zone),
         ),
         ("backup", jobs.backup, CronTrigger.from_crontab(s.scheduler_backup_cron, timezone=zone)),
+        (
+            "audit_anchor",
+            jobs.audit_anchor,
+            IntervalTrigger(minutes=s.scheduler_audit_anchor_minutes),
+        ),
         ("send_outbox", jobs.send_outbox, IntervalTrigger(seconds=s.messaging_send_seconds)),
         (
             "points_expiry_reminders",
@@ -84,11 +98,17 @@ def job_plan(wb: Workbench) -> list[tuple[str, Callable[[], None], BaseTrigger]]
             CronTrigger.from_crontab(s.scheduler_goods_reminders_cron, timezone=zone),
         ),
         (
+            "activity_reminders",
+            jobs.activity_reminders,
+            CronTrigger.from_crontab(s.scheduler_activity_reminders_cron, timezone=zone),
+        ),
+        (
             "due_terminations",
             jobs.due_terminations,
             CronTrigger.from_crontab(s.scheduler_terminations_cron, timezone=zone),
         ),
         *(odoo if s.odoo_host else []),  # only where Odoo is configured
+        *(rollups if s.scheduler_report_rollups_minutes else []),  # 0: reports compute directly
     ]
 
 
@@ -190,12 +210,30 @@ def run(wb: Workbench, stop: threading.Event | None = None) -> None:
         signal.signal(signum, lambda *_: stop.set())
     jobs.install(wb)
     lock = LeaderLock(wb.engine)
+    metrics, server = _metrics(wb)
+    try:
+        _run_while_leader(wb, lock, stop, metrics)
+    finally:
+        if server is not None:
+            server.stop()
+    print("scheduler: stopped", flush=True)
+
+
+def _run_while_leader(
+    wb: Workbench, lock: LeaderLock, stop: threading.Event, metrics: SchedulerMetrics | None
+) -> None:
     settings = wb.settings
     while _wait_for_lock(lock, stop, settings.scheduler_standby_poll_seconds):
         scheduler = build_scheduler(wb)
+        if metrics is not None:
+            scheduler.add_listener(
+                metrics.job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
+            )
         lost = False
         try:
             start(scheduler, job_plan(wb))
+            if metrics is not None:
+                metrics.leader.set(1)
             print("scheduler: active", flush=True)
             while not stop.wait(settings.scheduler_lock_check_seconds):
                 if not lock.still_held():
@@ -205,13 +243,29 @@ def run(wb: Workbench, stop: threading.Event | None = None) -> None:
             if scheduler.running:
                 scheduler.shutdown(wait=True)
             lock.release()  # also when starting failed: a standby may do better
+            if metrics is not None:
+                metrics.leader.set(0)
         if not lost:
             break
         log.error("the scheduler lost its leader lock: its jobs stopped; standing by")
         print("scheduler: lost the leader lock", flush=True)
         # A standby already waiting gets the first chance to take over.
         stop.wait(2 * settings.scheduler_standby_poll_seconds)
-    print("scheduler: stopped", flush=True)
+
+
+def _metrics(wb: Workbench) -> tuple[SchedulerMetrics | None, MetricsServer | None]:
+    """The scheduler's /metrics, /health and /ready where [scheduler] metrics_port is set: a
+    standby serves them too (its leader gauge is 0)."""
+    port = wb.settings.scheduler_metrics_port
+    if not port:
+        return None, None
+    registry = operations_registry(wb.usecases.operations)
+    metrics = SchedulerMetrics(registry, wb.clock)
+    host = wb.settings.scheduler_metrics_host
+    server = MetricsServer(registry, wb.usecases.operations, host=host, port=port)
+    server.start()
+    print(f"scheduler: metrics on http://{host}:{port}/metrics", flush=True)
+    return metrics, server
 
 
 def _wait_for_lock(lock: LeaderLock, stop: threading.Event, poll: float) -> bool:

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workbench.usecases.activities import ActivityDesk, activity_desk
 from workbench.usecases.admin import AdminDesk
 from workbench.usecases.applications import ApplicationDesk, application_desk
+from workbench.usecases.approvals import AccessDesk, access_desk
 from workbench.usecases.base import UnitOfWork
+from workbench.usecases.calendar import CalendarDesk
 from workbench.usecases.callbacks import CallbackDesk, callback_desk
 from workbench.usecases.calls import HotlineDesk, hotline_desk
 from workbench.usecases.cards import CardDesk, card_desk
@@ -23,6 +26,7 @@ from workbench.usecases.goods import GoodsDesk, goods_desk
 from workbench.usecases.members import MemberDesk, member_desk
 from workbench.usecases.messages import MessageDesk
 from workbench.usecases.odoo import OdooDesk
+from workbench.usecases.operations import OperationsDesk, operations_desk
 from workbench.usecases.points import PointsDesk, points_desk
 from workbench.usecases.protection import ProtectionDesk, protection_desk
 from workbench.usecases.replies import ReplyDesk, reply_desk
@@ -58,6 +62,10 @@ class UseCases:
     cards: CardDesk
     applications: ApplicationDesk
     points: PointsDesk
+    activities: ActivityDesk
+    access: AccessDesk
+    calendar: CalendarDesk
+    operations: OperationsDesk  # counts and readiness for /metrics and /ready
 
 
 def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
@@ -79,9 +87,9 @@ def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
             registry=s.registry,
             mailings=s.mailings,
         ),
-        odoo=OdooDesk(uow=uow, sync=s.odoo),
+        odoo=OdooDesk(uow=uow, sync=s.odoo, clock=s.clock, audit=s.audit),
         admin=AdminDesk(uow=uow, services=s),
-        statistics=StatisticsDesk(statistics=s.statistics),
+        statistics=StatisticsDesk(statistics=s.statistics, complaint_reports=s.complaint_reports),
         sign_in=sign_in_desk(s, uow),
         members=member_desk(s, uow),
         tiers=tier_desk(s, uow),
@@ -93,4 +101,8 @@ def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
         cards=card_desk(s, uow),
         applications=application_desk(s, uow),
         points=points_desk(s, uow),
+        activities=activity_desk(s, uow),
+        access=access_desk(s, uow),
+        calendar=CalendarDesk(uow=uow, policy=s.complaint_policy, clock=s.clock),
+        operations=operations_desk(s, uow),
     )

@@ -15,13 +15,17 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlmodel import col
 
+from workbench.backup.ledger import read_ledger_file
 from workbench.backup.service import BackupInfo, create_backup, restore_backup
+from workbench.clock import SystemClock
 from workbench.crypto import Keyring, load_keyring
+from workbench.crypto.check import ensure_key_file_matches
 from workbench.db import create_db_engine
 from workbench.db.migrate import current_revision, head_revision, is_up_to_date, upgrade
-from workbench.errors import WorkbenchError
+from workbench.errors import KeyringError, WorkbenchError
 from workbench.incidents import person_facing
-from workbench.members.models import Member, MemberCard
+from workbench.members.models import Member, MemberCard, MemberStatus
+from workbench.members.registry import TerminationReason
 from workbench.usecases.base import UnitOfWork
 
 if TYPE_CHECKING:
@@ -66,9 +70,25 @@ class DatabaseSetup:
         engine = self._engine()
         try:
             upgrade(engine, revision)
+            self._adopt_key_file(engine)
             return current_revision(engine)
         finally:
             engine.dispose()
+
+    def _adopt_key_file(self, engine: Engine) -> None:
+        """A fresh database takes the key file as its own (one of another database is refused);
+        with no key file yet, the first start after `keys init` does it."""
+        try:
+            keyring = _keyring(self.settings)
+        except KeyringError:
+            settings = self.settings
+            if settings.keys_keyring is None and not settings.effective_keys_file.exists():
+                return
+            raise
+        from workbench.db.tables import metadata  # every package's tables
+
+        now = SystemClock().now()
+        ensure_key_file_matches(engine, keyring, now=now, tables=metadata.sorted_tables)
 
     def revisions(self) -> Revisions:
         engine = self._engine()
@@ -80,7 +100,14 @@ class DatabaseSetup:
     def restore(self, source: Path, *, into: str | None = None) -> BackupInfo:
         """Restores a backup into an EMPTY database (default: the configured one)."""
         url = into or self.settings.effective_database_url
-        return restore_backup(source=source, url=url, keyring=_keyring(self.settings))
+        info = restore_backup(source=source, url=url, keyring=_keyring(self.settings))
+        # The current schema, so the erasure ledger can be re-applied (`reapply_erasures`).
+        engine = create_db_engine(url, busy_timeout=self.settings.database_busy_timeout_seconds)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+        return info
 
     def explain(self, error: BaseException, *, where: str) -> tuple[WorkbenchError | None, str]:
         """A failure as a person should read it: a typed error (a driver error turned into a
@@ -125,7 +152,11 @@ class AdminDesk:
             f"workbench-{now.strftime('%Y%m%dT%H%M%SZ')}.wbk"
         )
         info = create_backup(
-            url=s.settings.effective_database_url, keyring=s.keyring, target=target, now=now
+            url=s.settings.effective_database_url,
+            keyring=s.keyring,
+            target=target,
+            now=now,
+            ledger_file=s.settings.effective_erasure_ledger_file,
         )
         with self.uow.write() as session:
             s.audit.record(
@@ -135,6 +166,43 @@ class AdminDesk:
                 detail={"file": info.path.name, "bytes": info.plain_bytes},
             )
         return info
+
+    def reapply_erasures(self) -> int:
+        """After a restore: erase again every member the erasure ledger file names whom the
+        restored database still holds (a backup made before the erasure), with the same code
+        as the first time: a member not terminated there is terminated (points and goods
+        settled, cards closed), one already terminated is erased. Audited; how many members."""
+        s = self.services
+        done = 0
+        for entry in read_ledger_file(s.settings.effective_erasure_ledger_file):
+            with self.uow.write() as session:
+                member = session.get(Member, entry.member_id)
+                if member is None or (
+                    member.status == MemberStatus.TERMINATED and member.erased_at is not None
+                ):
+                    continue
+                if member.status != MemberStatus.TERMINATED:
+                    # The notice had been given and had run out when it was first terminated.
+                    reason = entry.reason or TerminationReason.VOLUNTARY.value
+                    member.termination_reason = reason
+                    member.termination_due_at = member.termination_due_at or entry.erased_at
+                    s.registry.terminate(
+                        session, member_no=member.member_no, reason=reason, actor=None
+                    )
+                else:
+                    s.registry.erase(session, member)
+                s.audit.record(
+                    session,
+                    action="erase",
+                    result="ok",
+                    member_id=member.id,
+                    detail={
+                        "reapplied_after_restore": True,
+                        "erased_at": entry.erased_at.isoformat(),
+                    },
+                )
+                done += 1
+        return done
 
     def has_members(self) -> bool:
         with self.uow.read() as session:

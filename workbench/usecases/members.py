@@ -149,9 +149,21 @@ class MemberDesk:
         with self.uow.read() as session:
             return MemberRecord(self._profile(session, view), member_history(session, view))
 
-    def reveal(self, actor: Staff, member_no: str, field: str, reason: str) -> FieldView:
-        """One field unmasked for a few minutes, for a stated reason (audited)."""
-        return self.access.reveal(actor, member_no, field, reason)
+    def reveal(
+        self, actor: Staff, member_no: str, field: str, purpose: str, note: str = ""
+    ) -> FieldView:
+        """One field unmasked for a few minutes, for a configured purpose and an optional note
+        (audited); beyond the hour's limit, refused until a supervisor approves."""
+        return self.access.reveal(actor, member_no, field, purpose, note)
+
+    def reveal_purposes(self) -> tuple[str, ...]:
+        """The purposes a reveal is chosen from, as configured."""
+        return self.access.purposes.purposes
+
+    def check_reveal_reason(self, purpose: str, note: str = "") -> str:
+        """The reason as it would be recorded, or the ValidationError a reveal would raise (a
+        form checks before it closes)."""
+        return self.access.purposes.reason(purpose, note).text
 
     # Acting on the member ------------------------------------------------------------------------
     def schedule_callback(self, actor: Staff, member_id: int, reason: str, days: int) -> int:

@@ -3,7 +3,11 @@
 Every request must carry a valid X-Twilio-Signature, checked with the SDK's RequestValidator
 against the public URL Twilio was given (the server may sit behind a TLS-terminating proxy,
 so the URL it sees itself is not the one signed): no or a wrong signature is 403, logged
-without personal data; a body that is not a form, or lacks what the webhook needs, is 400.
+without personal data; a body that is not a form, lacks what the webhook needs or holds a value
+Twilio would never send (webhooks.fields) is 400. The body is capped and must arrive in time
+(webhooks.limits): 413 and 408. Each webhook's latency and status are measured
+(workbench.metrics); /metrics, /health and /ready answer beside them, unsigned (keep them off
+the public side of the proxy: docs/deployment.md).
 Handlers do blocking database work, so they run in the thread pool. The voice webhooks are the
 hotline's handlers; the messaging ones are use cases (`usecases.replies`): the server opens no
 session of its own."""
@@ -20,11 +24,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 from twilio.request_validator import RequestValidator
 
 from workbench.errors import ConfigError, NotFound, WorkbenchError
+from workbench.logs import log_context
 from workbench.messaging.inbound import OPT_IN, OPT_OUT
+from workbench.messaging.unsubscribe import PATH as UNSUBSCRIBE_PATH
+from workbench.metrics import RequestMetrics, health_routes, operations_registry
 from workbench.telephony import twiml
+from workbench.webhooks.fields import call_id, check_form, check_idempotency_token
+from workbench.webhooks.limits import BodyLimits, Limits
+from workbench.webhooks.refusals import BadRequest, RequestRefused
+from workbench.webhooks.unsubscribe import unsubscribe_endpoint
 
 if TYPE_CHECKING:
     from workbench.bootstrap import Services, Telephony, Workbench
@@ -39,19 +51,23 @@ CONFIRM = {
 }
 TWILIO_WORDS = {w for w in OPT_OUT | OPT_IN if w.isascii()}
 
+IDEMPOTENCY = "\x00idempotency"  # where the callback's I-Twilio-Idempotency-Token rides
 Form = dict[str, str]  # the posted form's fields
 QueryIds = dict[str, int]  # the ids in the URL's query (?call=)
 Handler = Callable[[Form, QueryIds], str | None]  # TwiML to answer with, or None: 204
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-class BadRequest(Exception):
-    pass
-
-
 def create_app(
-    telephony: Telephony, wb: Workbench, *, auth_token: str, public_url: str
-) -> Starlette:
+    telephony: Telephony,
+    wb: Workbench,
+    *,
+    auth_token: str,
+    public_url: str,
+    limits: Limits | None = None,
+) -> ASGIApp:
+    """The webhooks behind the body limits; `limits` default to the settings' [webhooks]."""
+    limits = limits or Limits.from_settings(wb.settings)
     hotline = telephony.hotline
     replies = wb.usecases.replies
     validator = RequestValidator(auth_token)
@@ -61,8 +77,8 @@ def create_app(
         async def endpoint(request: Request) -> Response:
             try:
                 params = await _form(request)
-            except BadRequest as error:
-                return PlainTextResponse(str(error), status_code=400)
+            except RequestRefused as refusal:
+                return _refused(refusal)
             url = (
                 public_url
                 + request.url.path
@@ -77,14 +93,25 @@ def create_app(
                     "invalid" if signature else "no",
                 )
                 return PlainTextResponse("signature required", status_code=403)
+            try:
+                check_form(params)
+                check_idempotency_token(request.headers.get("I-Twilio-Idempotency-Token", ""))
+            except RequestRefused as refusal:
+                return _refused(refusal)
+            if request.headers.get("I-Twilio-Idempotency-Token"):  # a header, not signed
+                params[IDEMPOTENCY] = request.headers["I-Twilio-Idempotency-Token"]
             missing = [name for name in required if not params.get(name)]
             if missing:
                 return PlainTextResponse(f"missing {', '.join(missing)}", status_code=400)
             try:
                 query = _query_ids(request)
-                answer = await run_in_threadpool(handler, params, query)
-            except BadRequest as error:
-                return PlainTextResponse(str(error), status_code=400)
+                with log_context(  # not personal data: Twilio's ids of the request and call
+                    request_id=request.headers.get("I-Twilio-Idempotency-Token") or None,
+                    call_id=params.get("CallSid") or params.get("MessageSid") or None,
+                ):
+                    answer = await run_in_threadpool(handler, params, query)
+            except RequestRefused as refusal:
+                return _refused(refusal)
             except NotFound as error:
                 return PlainTextResponse(str(error), status_code=404)
             except WorkbenchError as error:
@@ -101,7 +128,7 @@ def create_app(
         return twiml.sms_reply(None if word in TWILIO_WORDS else CONFIRM.get(result.action))
 
     def sms_status(p: Form, _q: QueryIds) -> None:
-        replies.sms_status(p["MessageSid"], p["MessageStatus"])
+        replies.sms_status(p["MessageSid"], p["MessageStatus"], p.get(IDEMPOTENCY))
 
     routes: list[tuple[str, Handler, tuple[str, ...]]] = [
         (
@@ -171,18 +198,25 @@ def create_app(
         ("/sms/status", sms_status, ("MessageSid", "MessageStatus")),
     ]
 
-    async def health(_request: Request) -> Response:
-        return PlainTextResponse("ok")
-
-    return Starlette(
+    registry = operations_registry(wb.usecases.operations)  # /metrics, /health, /ready
+    app = Starlette(
         routes=[
             *(
                 Route(path, webhook(handler, *required), methods=["POST"])
                 for path, handler, required in routes
             ),
-            Route("/health", health, methods=["GET"]),
+            *health_routes(registry, wb.usecases.operations),
+            Route(UNSUBSCRIBE_PATH, unsubscribe_endpoint(replies), methods=["GET", "POST"]),
         ]
     )
+    limited = BodyLimits(app, max_bytes=limits.max_body_bytes, timeout=limits.body_timeout)
+    webhook_paths = [path for path, _, _ in routes] + [UNSUBSCRIBE_PATH]
+    return RequestMetrics(limited, registry, webhook_paths)
+
+
+def _refused(refusal: RequestRefused) -> Response:
+    headers = {"Connection": "close"} if refusal.close else None
+    return PlainTextResponse(refusal.reason, status_code=refusal.status, headers=headers)
 
 
 async def _form(request: Request) -> Form:
@@ -190,12 +224,14 @@ async def _form(request: Request) -> Form:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
         raise BadRequest("expected a form (application/x-www-form-urlencoded)")
-    body = await request.body()
+    body = await request.body()  # BodyLimits: at most max_body_bytes, in time
     try:
         text = body.decode("utf-8")
-        return dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
+        # errors="strict": a %-escape that is not UTF-8 is refused, not replaced.
+        fields = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
     except (UnicodeDecodeError, ValueError):
-        raise BadRequest("the form could not be read") from None
+        raise BadRequest("the form could not be read (UTF-8 form encoding expected)") from None
+    return dict(fields)
 
 
 class _Ids(QueryIds):
@@ -207,13 +243,11 @@ def _query_ids(request: Request) -> QueryIds:
     ids = _Ids()
     for name, value in request.query_params.items():
         if name == "call":
-            if not value.isdigit():
-                raise BadRequest("call must be a call id")
-            ids[name] = int(value)
+            ids[name] = call_id(value)
     return ids
 
 
-def server_app(wb: Workbench) -> Starlette:
+def server_app(wb: Workbench) -> ASGIApp:
     """The app for a workbench: needs the public URL and the Twilio auth token to check
     signatures, so it refuses to start without them."""
     from workbench.bootstrap import build_telephony
@@ -237,11 +271,18 @@ def check_workers(wb: Services, workers: int) -> None:
         )
 
 
-def app_from_environment() -> Starlette:
+def app_from_environment() -> ASGIApp:
     """uvicorn's factory for each worker process (settings: WORKBENCH_CONFIG and WORKBENCH_*)."""
     from workbench.bootstrap import build
     from workbench.logs import configure_logging
     from workbench.settings import load_settings
 
-    configure_logging("INFO")
-    return server_app(build(load_settings()))
+    settings = load_settings()
+    configure_logging(
+        "INFO",
+        file=settings.effective_log_file if settings.logging_file else None,
+        fmt=settings.logging_format,
+        max_bytes=settings.logging_max_bytes,
+        backup_count=settings.logging_backup_count,
+    )
+    return server_app(build(settings))

@@ -15,6 +15,7 @@ from workbench.members.consent import STAFF_METHODS, ConsentKind
 from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.form import chosen, show_invalid
+from workbench.tui.widgets.text import member_text
 from workbench.tui.work import desk_work
 from workbench.usecases.consent import ConsentSheet
 
@@ -92,7 +93,7 @@ class ConsentScreen(WorkbenchScreen[None]):
                 Text(labels("consent.given" if s.given else "consent.not_given")),
                 Text(when(s.since) if s.since else labels("consent.before_records")),
                 Text(labels(f"consent.how.{s.method}") if s.method else "—"),
-                Text(s.recorded_by),
+                member_text(s.recorded_by),
                 key=s.kind,
             )
         history = self.query_one("#consent-history", DataTable)
@@ -103,7 +104,7 @@ class ConsentScreen(WorkbenchScreen[None]):
                 Text(labels(f"consent.kind.{h.kind}")),
                 Text(labels("consent.given" if h.given else "consent.withdrawn")),
                 Text(labels(f"consent.how.{h.method}")),
-                Text(h.recorded_by),
+                member_text(h.recorded_by),
             )
 
     # Recording ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from workbench.members.models import Role
 from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.form import show_invalid
+from workbench.tui.widgets.text import member_text
 from workbench.tui.work import desk_work
 from workbench.usecases.goods import HANDLERS, GoodsLine, GoodsList, PickedUp
 
@@ -137,13 +138,13 @@ class GoodsScreen(WorkbenchScreen[None]):
             status = "overdue" if line.overdue else line.status
             table.add_row(
                 Text(f"#{line.goods_id}"),
-                Text(f"{line.member.member_no} {line.member.masked_name}"),
+                member_text(f"{line.member.member_no} {line.member.masked_name}"),
                 Text(line.store_code),
-                Text(line.item),
+                member_text(line.item),
                 Text(f"{line.quantity}/{line.initial_quantity}"),
                 Text(line.pick_up_by.isoformat()),
                 Text(labels(f"goods.status.{status}")),
-                Text(line.recorded_by),
+                member_text(line.recorded_by),
                 key=str(line.goods_id),
             )
         if not listed.lines:

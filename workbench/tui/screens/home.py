@@ -20,7 +20,7 @@ from workbench.tui.widgets.complaint_table import ComplaintTable, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
 from workbench.tui.work import desk_work
-from workbench.usecases.callbacks import ClaimedCallback
+from workbench.usecases.callbacks import ClaimedCallback, NextCallback
 from workbench.usecases.calls import TakenCallView
 from workbench.usecases.dashboard import HomeBoard, LiveGrant
 
@@ -34,8 +34,11 @@ class HomeScreen(WorkbenchScreen[None]):
         Binding("f6", "dashboard", "Dashboard"),
         Binding("f7", "complaint_list", "Complaints"),
         Binding("f3", "member_desk", "Member desk"),
+        Binding("f4", "activities", "Activities"),
         Binding("f2", "take_call", "Take call"),
         Binding("ctrl+n", "next_callback", "Next callback"),
+        # Shown only in the notice a supervisor with requests waiting sees: agents never use it.
+        Binding("f8", "approvals", "Approvals", show=False),
         Binding("f9", "simulate_call", "Demo call", show=False),
         Binding("ctrl+o", "sign_out", "Sign out"),
     ]
@@ -45,6 +48,7 @@ class HomeScreen(WorkbenchScreen[None]):
         self.grants: list[tuple[int, int, str, str, datetime]] = []
         self.waiting_calls: list[CallView] = []  # oldest first
         self._returned_seen = 0  # the submitter's returned applications last told of
+        self._approvals_seen = 0  # the supervisor's waiting access approvals last told of
 
     def compose(self) -> ComposeResult:
         labels = self.app.labels
@@ -54,6 +58,9 @@ class HomeScreen(WorkbenchScreen[None]):
             yield Input(placeholder=labels("home.search"), id="search-input")
             yield Button(labels("home.search_button"), id="search-button")
         yield Static("", id="callbacks-due", markup=False)
+        waiting = Static("", id="approvals-waiting", markup=False)
+        waiting.display = False  # shown to a supervisor with requests waiting
+        yield waiting
         yield Label(labels("home.grants"), id="grants-title")
         yield DataTable(id="grants", cursor_type="row", zebra_stripes=True)
         yield Label(labels("complaint.mine"), id="complaints-title")
@@ -73,6 +80,9 @@ class HomeScreen(WorkbenchScreen[None]):
         self.set_interval(calls.poll_seconds if calls else 5, self.load_calls)
 
     def on_screen_resume(self) -> None:
+        # Back from a screen or a dialog: the cursor is in the search field, never on a table
+        # where a typed number and Enter would open something.
+        self.query_one("#search-input", Input).focus()
         self.load_grants()
         self.load_calls()
 
@@ -122,9 +132,30 @@ class HomeScreen(WorkbenchScreen[None]):
         if app.signed_in is None:
             return
         board = app.usecases.dashboard.home(app.staff)
-        app.call_from_thread(self._show_home, board)
+        nxt = None
+        if board.callbacks_due:  # due, but can one be made now? (calling hours)
+            nxt = app.usecases.callbacks.next_callable(app.staff)
+        app.call_from_thread(self._show_home, board, nxt)
         returned = app.usecases.applications.returned_count(app.staff)
         app.call_from_thread(self._show_returned, returned)
+        waiting = app.usecases.access.waiting(app.staff)
+        app.call_from_thread(self._show_approvals, waiting)
+
+    def _show_approvals(self, waiting: int) -> None:
+        """A supervisor's waiting access approvals: a line on the home screen, and a notice
+        when more arrive."""
+        notice = self.app.labels("approvals.waiting", n=waiting) if waiting else ""
+        line = self.query_one("#approvals-waiting", Static)
+        line.update(notice)
+        line.display = bool(waiting)
+        if waiting > self._approvals_seen:
+            self.notify(notice, severity="warning", markup=False)
+        self._approvals_seen = waiting
+
+    def action_approvals(self) -> None:
+        from workbench.tui.screens.approvals import ApprovalsScreen
+
+        self.app.push_screen(ApprovalsScreen())
 
     def _show_returned(self, returned: int) -> None:
         """Tells a submitter when applications come back for correction (once per change)."""
@@ -133,16 +164,36 @@ class HomeScreen(WorkbenchScreen[None]):
             self.notify(notice, severity="warning", markup=False)
         self._returned_seen = returned
 
-    def _show_home(self, board: HomeBoard) -> None:
-        self._show_due(board.callbacks_due)
+    def _show_home(self, board: HomeBoard, nxt: NextCallback | None = None) -> None:
+        self._show_due(board.callbacks_due, nxt)
         self._show_grants(board.grants)
         self._show_complaints(board.my_complaints)
 
-    def _show_due(self, due: int | None) -> None:
+    def _show_due(self, due: int | None, nxt: NextCallback | None = None) -> None:
         line = self.query_one("#callbacks-due", Static)
         line.display = due is not None
         if due is not None:
-            line.update(Text(self.app.labels("home.callbacks_due", n=due)))
+            text = self.app.labels("home.callbacks_due", n=due)
+            if nxt is not None and not nxt.callable_now:  # the same words as Ctrl+N's
+                text = f"{text} · {self.why_not(nxt)}"
+            line.update(Text(text))
+
+    def why_not(self, nxt: NextCallback | None) -> str:
+        """Why no callback can be taken now, and when the next one can."""
+        labels = self.app.labels
+        if nxt is None or nxt.reason == "now":
+            return labels("callback.none_taken" if nxt is not None else "callback.none")
+        if nxt.next_at is None:
+            return labels("callback.none_empty")
+        zone = self.app.wb.settings.timezone
+        at = nxt.next_at.astimezone(zone)
+        today = self.app.wb.clock.now().astimezone(zone).date()
+        when = at.strftime("%H:%M") if at.date() == today else at.strftime("%Y-%m-%d %H:%M")
+        if nxt.reason == "quiet":
+            return labels(
+                "callback.none_quiet", start=nxt.calling_start, end=nxt.calling_end, next=when
+            )
+        return labels("callback.none_later", next=when)
 
     def _show_grants(self, grants: list[LiveGrant]) -> None:
         self.grants = [
@@ -279,14 +330,16 @@ class HomeScreen(WorkbenchScreen[None]):
     @desk_work(exclusive=True, group="search")
     def claim_callback(self) -> None:
         app = self.app
-        claimed = app.usecases.callbacks.claim_next_with_view(app.touch_session())
-        app.call_from_thread(self._claimed, claimed)
+        staff = app.touch_session()
+        claimed = app.usecases.callbacks.claim_next_with_view(staff)
+        nxt = None if claimed is not None else app.usecases.callbacks.next_callable(staff)
+        app.call_from_thread(self._claimed, claimed, nxt)
 
-    def _claimed(self, claimed: ClaimedCallback | None) -> None:
+    def _claimed(self, claimed: ClaimedCallback | None, nxt: NextCallback | None = None) -> None:
         from workbench.tui.screens.callback import CallbackScreen
 
-        if claimed is None:
-            self.notify(self.app.labels("callback.none"), markup=False)
+        if claimed is None:  # says why, and when the next one can be made
+            self.notify(self.why_not(nxt), markup=False)
             return
         self.app.push_screen(CallbackScreen(claimed.view, claimed.claim))
         self.load_grants()
@@ -302,10 +355,21 @@ class HomeScreen(WorkbenchScreen[None]):
         self.app.push_screen(ComplaintListScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The dashboard key is offered only to the roles it is for."""
+        """The dashboard and activities keys are offered only to the roles they are for."""
         if action == "dashboard" and self.app.signed_in is not None:
             return self.app.usecases.dashboard.offered(self.app.staff)
+        if action == "activities" and self.app.signed_in is not None:
+            from workbench.tui.screens.activities import ACTIVITY_HOME_ROLES
+
+            return self.app.staff.role in ACTIVITY_HOME_ROLES
         return True
+
+    def action_activities(self) -> None:
+        """Member activities' annual plan, for the roles that plan and approve them."""
+        from workbench.tui.screens.activities import ACTIVITY_HOME_ROLES, ActivitiesScreen
+
+        if self.app.staff.role in ACTIVITY_HOME_ROLES:
+            self.app.push_screen(ActivitiesScreen())
 
     def action_dashboard(self) -> None:
         from workbench.tui.screens.dashboard import DashboardScreen

@@ -276,3 +276,15 @@ FOR_MEMBER.append(
         "termination.menu_withdraw", ALL_COUNTER, lambda no: _open_termination("withdraw", no)
     )
 )
+
+
+def _open_activities() -> Screen[None]:
+    from workbench.tui.screens.activities import ActivitiesScreen
+
+    return ActivitiesScreen()
+
+
+# Member activities (workbench/usecases/activities.py): the counters and the hotline sign
+# members up and check them in; store managers and supervisors also plan and approve (F4 on
+# the home screen opens the same plan).
+COUNTER.append(CounterEntry("activities.menu", ALL_COUNTER, _open_activities))

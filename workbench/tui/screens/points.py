@@ -17,6 +17,7 @@ from workbench.tui.base import WorkbenchScreen
 from workbench.tui.screens.actions import ConfirmScreen
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.form import chosen, show_invalid
+from workbench.tui.widgets.text import member_text
 from workbench.tui.work import desk_work
 from workbench.usecases.points import (
     ActivityCredited,
@@ -302,8 +303,8 @@ class LedgerScreen(_PointsScreen):
                 labels(f"points.kind.{line.kind}"),
                 f"{line.points:+d}",
                 str(line.running_balance),
-                Text(line.detail),
-                Text(line.staff),
+                member_text(line.detail),  # a reason someone typed: data, never control
+                member_text(line.staff),
                 "-" if line.expires_at is None else f"{line.expires_at.astimezone(zone):%Y-%m-%d}",
             )
         lots = [

@@ -18,6 +18,7 @@ from workbench.errors import WorkbenchError
 from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
+from workbench.tui.widgets.text import member_text
 from workbench.tui.work import desk_work
 from workbench.usecases.termination import (
     REASONS,
@@ -79,7 +80,9 @@ class _MemberTermination(WorkbenchScreen[None]):
         lines = [labels("termination.member", member_no=member.member_no, name=member.masked_name)]
         case = self.standing.case
         lines.append(describe(self, case) if case else labels("termination.none"))
-        self.query_one("#termination-status", Static).update(Text("\n".join(lines)))
+        self.query_one("#termination-status", Static).update(
+            member_text("\n".join(lines), multiline=True)  # the masked name and the note
+        )
 
     def _refused(self, error: WorkbenchError) -> None:
         self.query_one("#termination-error", Static).update(Text(str(error), style="red"))

@@ -16,6 +16,7 @@ from workbench.errors import NotFound, ValidationError, WorkbenchError
 from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.form import chosen, show_invalid
+from workbench.tui.widgets.text import member_text
 from workbench.tui.work import desk_work
 from workbench.usecases.till import PurchaseRecorded, ReturnRecorded, TillStores
 
@@ -222,7 +223,7 @@ class TillScreen(WorkbenchScreen[None]):
 
     def _result(self, text: str, inputs: tuple[str, ...]) -> None:
         """The result line; the form is cleared for the next customer."""
-        self.query_one("#till-result", Static).update(Text(text))
+        self.query_one("#till-result", Static).update(member_text(text, multiline=True))
         for selector in inputs:
             self.query_one(selector, Input).value = ""
         self.query_one(inputs[0], Input).focus()
