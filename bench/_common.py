@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from workbench.db import create_db_engine
 from workbench.db.migrate import upgrade
+from workbench.demo import bulk
+from workbench.members.models import Role, Staff, Store
 
 PG_ADMIN_URL = os.environ.get(
     "WORKBENCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -80,3 +85,70 @@ def _migrate(url: str) -> None:
 def percentile(sorted_values: list[float], fraction: float) -> float:
     index = min(len(sorted_values) - 1, int(round(fraction * (len(sorted_values) - 1))))
     return sorted_values[index]
+
+
+def timed(call: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+    """Seconds one call takes, and what it returned."""
+    started = time.perf_counter()
+    result = call(*args)
+    return time.perf_counter() - started, result
+
+
+def median_of(repeat: int, call: Callable[..., Any], *args: Any) -> float:
+    """The median of `repeat` timed calls, in seconds."""
+    return statistics.median(timed(call, *args)[0] for _ in range(repeat))
+
+
+def insert_stores_and_staff(
+    connection: Any, stores: int, people: list[tuple[str, Role, int | None]], now: datetime
+) -> None:
+    """Stores 1..`stores` (S001, ...) and one active staff row per (username, role, store id),
+    ids from 1 in order, without passwords; the sequences are moved past them."""
+    bulk.bulk_insert(
+        connection,
+        Store.__table__,
+        [
+            {
+                "id": i,
+                "code": f"S{i:03d}",
+                "name": f"门店{i}",
+                "kind": "direct",
+                "city": "",
+                "timezone": None,
+                "requires_terminal": False,
+            }
+            for i in range(1, stores + 1)
+        ],
+    )
+    bulk.bulk_insert(
+        connection,
+        Staff.__table__,
+        [
+            {
+                "id": i,
+                "username": u,
+                "display_name": u,
+                "role": r.value,
+                "store_id": s,
+                "team": None,
+                "password_hash": None,
+                "failed_logins": 0,
+                "locked_until": None,
+                "active": True,
+                "created_at": now,
+            }
+            for i, (u, r, s) in enumerate(people, start=1)
+        ],
+    )
+    bulk.reset_sequences(connection, [Store.__table__, Staff.__table__])
+
+
+def analyze(engine: Any) -> None:
+    """Planner statistics after a bulk load: ANALYZE on SQLite; on PostgreSQL VACUUM ANALYZE,
+    as autovacuum would (statistics and the visibility map)."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+    elif engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")

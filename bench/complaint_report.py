@@ -23,9 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,14 +31,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from bench._common import fresh_database, machine  # noqa: E402
+from bench._common import (  # noqa: E402
+    analyze,
+    fresh_database,
+    insert_stores_and_staff,
+    machine,
+    median_of,
+    timed,
+)
 from workbench.bootstrap import build  # noqa: E402
 from workbench.clock import FixedClock  # noqa: E402
 from workbench.complaints.models import Complaint  # noqa: E402
 from workbench.crypto import Keyring  # noqa: E402
 from workbench.db.engine import immediate_session  # noqa: E402
 from workbench.demo import bulk  # noqa: E402
-from workbench.members.models import Member, Role, Staff, Store  # noqa: E402
+from workbench.members.models import Member, Role, Staff  # noqa: E402
 from workbench.settings import load_settings  # noqa: E402
 from workbench.statistics.rollups import ReportRollup  # noqa: E402
 
@@ -52,46 +57,10 @@ DAY = 86400
 def populate(wb, complaints: int, stores: int) -> None:
     rng = random.Random(21)
     members = max(complaints // 2, 1)
+    people = [("supervisor", Role.SUPERVISOR, None), ("analyst", Role.ANALYST, None)]
+    people += [(f"agent{n}", Role.AGENT, None) for n in range(20)]
     with wb.engine.begin() as connection:
-        bulk.bulk_insert(
-            connection,
-            Store.__table__,
-            [
-                {
-                    "id": i,
-                    "code": f"S{i:03d}",
-                    "name": f"门店{i}",
-                    "kind": "direct",
-                    "city": "",
-                    "timezone": None,
-                    "requires_terminal": False,
-                }
-                for i in range(1, stores + 1)
-            ],
-        )
-        people = [("supervisor", Role.SUPERVISOR, None), ("analyst", Role.ANALYST, None)]
-        people += [(f"agent{n}", Role.AGENT, None) for n in range(20)]
-        bulk.bulk_insert(
-            connection,
-            Staff.__table__,
-            [
-                {
-                    "id": i,
-                    "username": u,
-                    "display_name": u,
-                    "role": r.value,
-                    "store_id": s,
-                    "team": None,
-                    "password_hash": None,
-                    "failed_logins": 0,
-                    "locked_until": None,
-                    "active": True,
-                    "created_at": NOW,
-                }
-                for i, (u, r, s) in enumerate(people, start=1)
-            ],
-        )
-        bulk.reset_sequences(connection, [Store.__table__, Staff.__table__])
+        insert_stores_and_staff(connection, stores, people, NOW)
     for first in range(1, members + 1, CHUNK):
         with wb.engine.begin() as connection:
             bulk.bulk_insert(
@@ -126,11 +95,7 @@ def populate(wb, complaints: int, stores: int) -> None:
             bulk.bulk_insert(connection, Complaint.__table__, rows)
     with wb.engine.begin() as connection:
         bulk.reset_sequences(connection, [Member.__table__, Complaint.__table__])
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("ANALYZE")
-    if wb.engine.dialect.name == "postgresql":  # as autovacuum would: statistics, visibility map
-        with wb.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE")
+    analyze(wb.engine)
 
 
 def _complaint(rng: random.Random, n: int, members: int, stores: int) -> dict:
@@ -166,16 +131,6 @@ def _complaint(rng: random.Random, n: int, members: int, stores: int) -> dict:
         "escalation_level": 0,
         "sla_breached": rng.random() < 0.1,
     }
-
-
-def timed(call, *args) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = call(*args)
-    return time.perf_counter() - started, result
-
-
-def median_of(repeat: int, call, *args) -> float:
-    return statistics.median(timed(call, *args)[0] for _ in range(repeat))
 
 
 def run(backend: str, args: argparse.Namespace) -> None:

@@ -25,7 +25,6 @@ import argparse
 import os
 import random
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -33,11 +32,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import json  # noqa: E402
-import statistics  # noqa: E402
 
 from sqlalchemy import func, select  # noqa: E402
 
-from bench._common import fresh_database, machine  # noqa: E402
+from bench._common import (  # noqa: E402
+    analyze,
+    fresh_database,
+    insert_stores_and_staff,
+    machine,
+    median_of,
+    timed,
+)
 from workbench.bootstrap import build  # noqa: E402
 from workbench.callbacks.models import CallbackAttempt, CallbackTask  # noqa: E402
 from workbench.clock import FixedClock  # noqa: E402
@@ -52,7 +57,6 @@ from workbench.members.models import (  # noqa: E402
     Purchase,
     Role,
     Staff,
-    Store,
 )
 from workbench.settings import load_settings  # noqa: E402
 from workbench.statistics.rollups import ReportRollup  # noqa: E402
@@ -66,46 +70,10 @@ DAY = 86400
 
 def populate(wb, members: int, purchases: float, stores: int) -> dict[str, int]:
     rng = random.Random(5)
+    people = [("analyst", Role.ANALYST, None), ("manager", Role.STORE_MANAGER, 1)]
+    people += [(f"agent{n}", Role.AGENT, None) for n in range(20)]
     with wb.engine.begin() as connection:
-        bulk.bulk_insert(
-            connection,
-            Store.__table__,
-            [
-                {
-                    "id": i,
-                    "code": f"S{i:03d}",
-                    "name": f"门店{i}",
-                    "kind": "direct",
-                    "city": "",
-                    "timezone": None,
-                    "requires_terminal": False,
-                }
-                for i in range(1, stores + 1)
-            ],
-        )
-        people = [("analyst", Role.ANALYST, None), ("manager", Role.STORE_MANAGER, 1)]
-        people += [(f"agent{n}", Role.AGENT, None) for n in range(20)]
-        bulk.bulk_insert(
-            connection,
-            Staff.__table__,
-            [
-                {
-                    "id": i,
-                    "username": u,
-                    "display_name": u,
-                    "role": r.value,
-                    "store_id": s,
-                    "team": None,
-                    "password_hash": None,
-                    "failed_logins": 0,
-                    "locked_until": None,
-                    "active": True,
-                    "created_at": NOW,
-                }
-                for i, (u, r, s) in enumerate(people, start=1)
-            ],
-        )
-        bulk.reset_sequences(connection, [Store.__table__, Staff.__table__])
+        insert_stores_and_staff(connection, stores, people, NOW)
     counts = dict.fromkeys(("purchases", "points", "complaints", "calls"), 0)
     ids = dict.fromkeys(("purchase", "points", "task"), 1)
     for first in range(1, members + 1, CHUNK):
@@ -151,11 +119,7 @@ def populate(wb, members: int, purchases: float, stores: int) -> dict[str, int]:
                 )
             ],
         )
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("ANALYZE")
-    if wb.engine.dialect.name == "postgresql":  # as autovacuum would: statistics, visibility map
-        with wb.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE")
+    analyze(wb.engine)
     return counts
 
 
@@ -287,16 +251,6 @@ def _points(rows, ids, member_id, kind, points, at) -> None:
         }
     )
     ids["points"] += 1
-
-
-def timed(call, *args) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = call(*args)
-    return time.perf_counter() - started, result
-
-
-def median_of(repeat: int, call, *args) -> float:
-    return statistics.median(timed(call, *args)[0] for _ in range(repeat))
 
 
 def floor(wb, actor, entries: int) -> None:

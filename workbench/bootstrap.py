@@ -536,6 +536,7 @@ def build_odoo_sync(
             tier_codes=dict(settings.odoo_tier_codes),
             company_ids=tuple(dict.fromkeys(settings.odoo_allowed_company_ids)),
             placeholder_phones=frozenset(settings.odoo_placeholder_phones),
+            ticket_stages=dict(settings.odoo_ticket_stages),
             category_labels={
                 code: category.label(settings.locale_language)
                 for code, category in load_complaint_policy(

@@ -232,6 +232,16 @@ class Settings(BaseSettings):
     odoo_allowed_company_ids: list[int] = []
     # numbers people type when they have none: a partner with one is taken without a mobile
     odoo_placeholder_phones: list[str] = ["13800000000", "13888888888", "13900000000"]
+    # complaint state → the Helpdesk stage (by name) its ticket is in (a state not named: none)
+    odoo_ticket_stages: dict[str, str] = {
+        "received": "新建",
+        "assigned": "新建",
+        "investigating": "处理中",
+        "resolution_proposed": "处理中",
+        "resolution_approved": "已解决",
+        "member_informed": "已解决",
+        "closed": "已关闭",
+    }
 
     # [backup] (encrypted with the key file's backup key)
     backup_directory: str = ""

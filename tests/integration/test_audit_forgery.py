@@ -14,16 +14,15 @@ import os
 import secrets
 import socket
 import stat
-import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, delete, inspect, select, text, update
+from sqlalchemy import delete, inspect, select, text, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import make_url
 
 from tests.audit_tamper import owner_session
 from tests.conftest import PG_ADMIN_URL, START, _empty_postgres, _postgres_unavailable
+from tests.scratch_db import empty_database
 from workbench.audit.anchor import AnchorFile
 from workbench.audit.chain import GENESIS, AuditLog, chain_hash, entry_hash
 from workbench.audit.models import AuditEntry, AuditHead
@@ -366,20 +365,11 @@ def test_audit_rotate_key_adds_a_key_to_the_key_file(tmp_path, db_url, monkeypat
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def fresh_url(request, tmp_path):
     """An empty database of its own (migrated step by step by the test)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    reason = _postgres_unavailable()
-    if reason:
+    if request.param == "postgresql" and (reason := _postgres_unavailable()):
         pytest.skip(reason)
-    name = f"workbench_audit_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    backend = "sqlite" if request.param == "sqlite" else PG_ADMIN_URL
+    with empty_database(backend, tmp_path / "old.db", "workbench_audit") as url:
+        yield url
 
 
 def _keyless_rows(sessions, n: int) -> None:

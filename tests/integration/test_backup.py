@@ -1,14 +1,12 @@
 """A backup restored into an empty database brings every member and ledger line back."""
 
-import uuid
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
-from tests.conftest import PG_ADMIN_URL
 from tests.factories import application
+from tests.scratch_db import empty_database
 from workbench.backup.archive import BackupError
 from workbench.backup.service import create_backup, restore_backup
 from workbench.bootstrap import build
@@ -18,17 +16,8 @@ from workbench.members.models import Member, PointsEntry
 
 @pytest.fixture
 def empty_target(db_url, tmp_path):
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    name = f"workbench_restore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with empty_database(db_url, tmp_path / "restored.db", "workbench_restore") as url:
+        yield url
 
 
 def _fill(wb, world):

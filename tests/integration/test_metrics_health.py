@@ -13,10 +13,10 @@ import time
 
 import pytest
 import requests
-from pydantic import SecretStr
 from sqlalchemy import delete
 
 from tests.integration.test_telephony_webhooks import incoming
+from tests.outbox_sender import dispatcher_settings
 from tests.peers.fixtures import free_port
 from workbench.bootstrap import build, build_dispatcher
 from workbench.crypto import Keyring
@@ -56,16 +56,7 @@ def _queue_sms(wb, member_id: int) -> None:
 
 
 def _send(wb, peer) -> int:
-    settings = wb.settings.model_copy(
-        update={
-            "smtp_host": "",
-            "messaging_sms_per_second": 0,
-            "twilio_account_sid": peer.account_sid,
-            "twilio_from_number": "+15005550006",
-            "twilio_api_base": peer.url,
-            "twilio_auth_token": SecretStr(peer.auth_token),
-        }
-    )
+    settings = dispatcher_settings(wb, peer=peer)
     return build_dispatcher(settings, wb.clock, wb.sessions, wb.outbox).run_once().sent
 
 

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-from pydantic import SecretStr
 from sqlalchemy import delete, select
 
+from tests.outbox_sender import dispatcher_settings
 from tests.peers.smtp_peer import CountingSmtp
 from workbench.bootstrap import build_dispatcher
 from workbench.clock import SystemClock
@@ -30,16 +30,8 @@ def _empty_outbox(wb, world):
 
 
 def _sender(wb, peer, clock=None):
-    settings = wb.settings.model_copy(
-        update={
-            "smtp_host": "",
-            "messaging_sms_per_second": 0,
-            "twilio_account_sid": peer.account_sid,
-            "twilio_from_number": "+15005550006",
-            "twilio_api_base": peer.url,
-            "twilio_auth_token": SecretStr(peer.auth_token),
-            "twilio_status_callback_url": "https://hotline.example.com/sms/status",
-        }
+    settings = dispatcher_settings(
+        wb, peer=peer, twilio_status_callback_url="https://hotline.example.com/sms/status"
     )
     return build_dispatcher(settings, clock or wb.clock, wb.sessions, wb.outbox)
 

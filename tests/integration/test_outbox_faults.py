@@ -10,9 +10,9 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import delete, select, update
 
+from tests.outbox_sender import dispatcher_settings
 from tests.peers.smtp_peer import CountingSmtp
 from tests.peers.twilio_peer import TwilioPeer
 from workbench.bootstrap import build_dispatcher
@@ -32,22 +32,9 @@ def _empty_outbox(wb, world):
 
 
 def _dispatcher(wb, *, peer=None, smtp=None, clock=None, **updates):
-    values: dict = {
-        "smtp_host": "127.0.0.1" if smtp else "",
-        "smtp_port": smtp.port if smtp else 25,
-        "smtp_security": "none",
-        "messaging_sms_per_second": 0,
-        "twilio_status_callback_url": CALLBACK,
-    }
-    if peer is not None:
-        values.update(
-            twilio_account_sid=peer.account_sid,
-            twilio_from_number="+15005550006",
-            twilio_api_base=peer.url,
-            twilio_auth_token=SecretStr(peer.auth_token),
-        )
-    values.update(updates)
-    settings = wb.settings.model_copy(update=values)
+    settings = dispatcher_settings(
+        wb, peer=peer, smtp=smtp, twilio_status_callback_url=CALLBACK, **updates
+    )
     dispatcher = build_dispatcher(settings, clock or wb.clock, wb.sessions, wb.outbox)
     if clock is None:
         dispatcher.sleep = lambda seconds: wb.clock.advance(seconds=seconds)

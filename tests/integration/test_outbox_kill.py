@@ -6,14 +6,9 @@ the case a (To, Body) look-up gets wrong."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-
 from sqlalchemy import delete, select
 
+from tests.outbox_sender import kill_then_rerun, start_sender, twilio_env
 from tests.peers.smtp_peer import CountingSmtp
 from workbench.members.models import Member
 from workbench.messaging.models import OutboxAttempt, OutboxMessage
@@ -33,52 +28,6 @@ def _queue(wb, world, channel):
         session.commit()
 
 
-def _run(wb, keyring, **env):
-    values = {
-        **os.environ,
-        "WORKBENCH_DATABASE_URL": wb.settings.database_url,
-        "WORKBENCH_KEYS_KEYRING": keyring.to_json(),
-        "WORKBENCH_MESSAGING_LEASE_SECONDS": "1",
-        "WORKBENCH_MESSAGING_SEND_SECONDS": "1",
-        "WORKBENCH_TWILIO_ACCOUNT_SID": "",
-        "WORKBENCH_SMTP_HOST": "",
-        **env,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "workbench", "outbox", "run", "--loop"],
-        env=values,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def _wait(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _kill_then_rerun(start, progress, done):
-    first = start()
-    try:
-        _wait(lambda: progress() >= 4, 60, "the first sends")
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-    finally:
-        if first.poll() is None:
-            first.kill()
-    assert progress() < COUNT, "the sender finished before it could be killed"
-    second = start()
-    try:
-        _wait(done, 90, "every message recorded as sent")
-    finally:
-        second.terminate()
-        second.wait(timeout=10)
-
-
 def _rows(wb, channel):
     with wb.sessions() as session:
         return session.scalars(select(OutboxMessage).where(OutboxMessage.channel == channel)).all()
@@ -92,10 +41,12 @@ def test_kill_9_mid_email_batch(wb, world, keyring):
             "WORKBENCH_SMTP_PORT": str(smtp.port),
             "WORKBENCH_SMTP_SECURITY": "none",
         }
-        _kill_then_rerun(
-            lambda: _run(wb, keyring, **env),
+        kill_then_rerun(
+            lambda: start_sender(wb, keyring, **env),
             lambda: len(smtp.received),
             lambda: all(r.status == "sent" for r in _rows(wb, "email")),
+            kill_after=4,
+            total=COUNT,
         )
         counts = smtp.message_ids()
     rows = _rows(wb, "email")
@@ -106,17 +57,15 @@ def test_kill_9_mid_email_batch(wb, world, keyring):
 def test_kill_9_mid_sms_batch_identical_messages(wb, world, keyring, twilio_peer):
     _queue(wb, world, "sms")
     env = {
-        "WORKBENCH_TWILIO_ACCOUNT_SID": twilio_peer.account_sid,
-        "WORKBENCH_TWILIO_AUTH_TOKEN": twilio_peer.auth_token,
-        "WORKBENCH_TWILIO_FROM_NUMBER": "+15005550006",
-        "WORKBENCH_TWILIO_API_BASE": twilio_peer.url,
+        **twilio_env(twilio_peer),
         "WORKBENCH_TWILIO_STATUS_CALLBACK_URL": "https://hotline.example.com/sms/status",
-        "WORKBENCH_MESSAGING_SMS_PER_SECOND": "8",
     }
-    _kill_then_rerun(
-        lambda: _run(wb, keyring, **env),
+    kill_then_rerun(
+        lambda: start_sender(wb, keyring, **env),
         lambda: len(twilio_peer.messages),
         lambda: all(r.status == "sent" for r in _rows(wb, "sms")),
+        kill_after=4,
+        total=COUNT,
     )
     rows = _rows(wb, "sms")
     assert len(twilio_peer.messages) == COUNT

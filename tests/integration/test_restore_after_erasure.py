@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import os
 import stat
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_ADMIN_URL
+from tests.scratch_db import empty_database
 from workbench.audit.models import AuditEntry
 from workbench.backup.ledger import ErasureRecord, read_ledger_file
 from workbench.bootstrap import build
@@ -23,17 +22,8 @@ from workbench.members.models import Member, MemberStatus
 
 @pytest.fixture
 def empty_target(db_url, tmp_path):
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    name = f"workbench_restore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with empty_database(db_url, tmp_path / "restored.db", "workbench_restore") as url:
+        yield url
 
 
 @pytest.fixture

@@ -199,6 +199,15 @@ def default_models() -> dict[str, tuple[str, dict[str, FieldDef]]]:
         "res.partner": ("Contact", partner_fields()),
         "sale.order": ("Sales Order", order_fields(SALE_STATES)),
         "pos.order": ("Point of Sale Orders", order_fields(POS_STATES, refunds=True)),
+        "helpdesk.stage": (
+            "Helpdesk Stage",
+            {
+                **AUDIT_FIELDS,
+                "name": _f("char", "Stage Name", required=True),
+                "sequence": _f("integer", "Sequence"),
+                "fold": _f("boolean", "Folded in Kanban"),
+            },
+        ),
         "helpdesk.ticket": (
             "Helpdesk Ticket",
             {
@@ -207,9 +216,20 @@ def default_models() -> dict[str, tuple[str, dict[str, FieldDef]]]:
                 "partner_id": _f("many2one", "Customer", relation="res.partner"),
                 "description": _f("html", "Description"),
                 "priority": _f("selection", "Priority", selection=PRIORITIES),
+                # a new ticket without one is put in the first stage (Odoo's _default_stage_id)
+                "stage_id": _f("many2one", "Stage", relation="helpdesk.stage"),
             },
         ),
     }
+
+
+# A Helpdesk team's stages as a Chinese-language Odoo names them: (name, sequence, folded).
+HELPDESK_STAGES = [
+    ("新建", 0, False),
+    ("处理中", 1, False),
+    ("已解决", 2, True),
+    ("已关闭", 3, True),
+]
 
 
 class Table:
@@ -287,6 +307,11 @@ class OdooPeer:
         self._refresh_ir_model()
         if "res.company" in self.tables:
             self.tables["res.company"].insert({"id": 1, "name": "My Company"}, self.now())
+        if "helpdesk.stage" in self.tables:
+            for name, sequence, fold in HELPDESK_STAGES:
+                self.tables["helpdesk.stage"].insert(
+                    {"name": name, "sequence": sequence, "fold": fold}, self.now()
+                )
         self.tables["res.users"].insert(
             {
                 "id": self.uid,
@@ -628,7 +653,9 @@ class OdooPeer:
                             f"field is not set.\n- Model: {table.description} ({table.name})\n"
                             f"- Field: {definition.string} ({name})",
                         )
-                created.append(table.insert(self._stored(table, vals), stamp))
+                created.append(
+                    table.insert(self._stored(table, self._defaults(table, vals)), stamp)
+                )
             self._validate(table, created)
         except OdooException:
             for record_id in created:  # rolled back
@@ -639,6 +666,19 @@ class OdooPeer:
         return created[0] if single else created
 
     # Helpers -----------------------------------------------------------------------------------
+    def _defaults(self, table: Table, vals: dict) -> dict:
+        """A new helpdesk.ticket without a stage goes in the first stage by sequence."""
+        stages = self.tables.get("helpdesk.stage")
+        if table.name != "helpdesk.ticket" or vals.get("stage_id") or not stages or not stages.rows:
+            return vals
+        first = min(stages.rows.values(), key=lambda row: (row["sequence"] or 0, row["id"]))
+        return {**vals, "stage_id": first["id"]}
+
+    def stage(self, ticket_id: int) -> str | None:
+        """The name of the stage a ticket is in."""
+        stage_id = self.tables["helpdesk.ticket"].rows[ticket_id]["stage_id"]
+        return self.tables["helpdesk.stage"].rows[stage_id]["name"] if stage_id else None
+
     def _check_fields(self, table: Table, vals: dict) -> None:
         for name in vals:
             if name not in table.fields:

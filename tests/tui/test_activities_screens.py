@@ -1,7 +1,8 @@
 """Member activities in the TUI with a Pilot: marketing's plan form keeps what was typed when
 refused and says why beside the field; approving asks first, starting on Cancel; the check-in
 desk checks a member in by card number (and says so when they scan again); a store manager
-sees only their store's activities and participants."""
+sees only their store's activities and participants; the satisfaction form (F3) records a
+participant's score and, refused, keeps what was typed beside the field concerned."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ from textual.widgets import Button, DataTable, Input, OptionList, Static
 from tests.activities_scene import build_scene, local, plan
 from tests.factories import password_hash
 from tests.tui.harness import PASSWORD, running
+from workbench.activities.models import ActivitySignup
 from workbench.members.models import Staff
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.actions import ConfirmScreen
 from workbench.tui.screens.activities import ActivitiesScreen, ActivityScreen, EvaluationScreen
-from workbench.tui.screens.activities_forms import MemberDeskScreen, PlanFormScreen
+from workbench.tui.screens.activities_forms import (
+    MemberDeskScreen,
+    PlanFormScreen,
+    ScoreFormScreen,
+)
 from workbench.tui.screens.member_desk import CounterMenuScreen
 
 
@@ -44,6 +50,35 @@ def _approved(wb, scene, **overrides: str) -> str:
     desk.submit(scene.staff["marketing"], code)
     desk.approve(scene.staff["supervisor"], code)
     return code
+
+
+async def _open_at_the_counter(desk, user: str) -> ActivityScreen:
+    """Signs `user` in and opens the first activity of the plan from the counter menu."""
+    await desk.sign_in(user)
+    await desk.press("f3")  # the counter menu
+    menu = await desk.shown(CounterMenuScreen)
+    menu.query_one(OptionList).highlighted = [e.label for e in menu._entries].index(
+        "activities.menu"
+    )
+    await desk.press("enter")
+    await desk.shown(ActivitiesScreen)
+    await desk.done("load")
+    await desk.press("enter")
+    screen = await desk.shown(ActivityScreen)
+    await desk.done("load")
+    return screen
+
+
+async def _open_from_the_plan(desk, user: str) -> ActivityScreen:
+    """Signs `user` in and opens the first activity of the plan (F4 on the home screen)."""
+    await desk.sign_in(user)
+    await desk.press("f4")
+    await desk.shown(ActivitiesScreen)
+    await desk.done("load")
+    await desk.press("enter")
+    screen = await desk.shown(ActivityScreen)
+    await desk.done("load")
+    return screen
 
 
 async def test_a_refused_plan_keeps_its_input_and_says_why_beside_the_field(wb, clock, scene):
@@ -127,18 +162,7 @@ async def test_the_check_in_desk_by_card_number(wb, clock, scene):
     wb.usecases.activities.sign_up(scene.staff["agent"], code, m["gold"].member_no)
     clock.set(local("2026-03-20 13:30"))
     async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
-        await desk.sign_in("sales_sh")
-        await desk.press("f3")  # the counter menu
-        menu = await desk.shown(CounterMenuScreen)
-        menu.query_one(OptionList).highlighted = [e.label for e in menu._entries].index(
-            "activities.menu"
-        )
-        await desk.press("enter")
-        await desk.shown(ActivitiesScreen)
-        await desk.done("load")
-        await desk.press("enter")
-        screen = await desk.shown(ActivityScreen)
-        await desk.done("load")
+        screen = await _open_at_the_counter(desk, "sales_sh")
         assert screen.check_action("approve", ()) is False  # sales: no approving
         await desk.press("f8")
         checkin = await desk.shown(MemberDeskScreen)
@@ -199,13 +223,7 @@ async def test_the_evaluation_view_hides_small_groups(wb, clock, scene):
     clock.set(local("2026-03-20 18:00"))
     wb.usecases.activities.close(s["marketing"], code)
     async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
-        await desk.sign_in("marketing")
-        await desk.press("f4")
-        await desk.shown(ActivitiesScreen)
-        await desk.done("load")
-        await desk.press("enter")
-        screen = await desk.shown(ActivityScreen)
-        await desk.done("load")
+        screen = await _open_from_the_plan(desk, "marketing")
         assert not screen.query("#activity-signups")  # marketing: counts, never participants
         await desk.press("f9")
         view = await desk.shown(EvaluationScreen)
@@ -214,3 +232,67 @@ async def test_the_evaluation_view_hides_small_groups(wb, clock, scene):
         assert "参加 <5" in figures and "缺席 0" in figures  # one participant: hidden
         assert "每名额 4000.00" in figures  # 8000 for 2 places: no one's figure
         assert m["gold"].member_no not in figures
+
+
+async def test_a_participants_score_is_recorded_and_a_refusal_keeps_the_input(wb, clock, scene):
+    m, s, desk_uc = scene.members, scene.staff, wb.usecases.activities
+    code = _approved(wb, scene)
+    clock.set(local("2026-03-08 10:00"))
+    desk_uc.sign_up(s["agent"], code, m["gold"].member_no)
+    clock.set(local("2026-03-20 14:00"))
+    desk_uc.check_in(s["sales_sh"], code, m["gold"].card_no)
+    clock.set(local("2026-03-20 17:30"))
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        screen = await _open_at_the_counter(desk, "sales_sh")
+        assert screen.check_action("score", ()) is True
+        await desk.press("f3")
+        form = await desk.shown(ScoreFormScreen)
+        member = form.query_one("#score-member", Input)
+        score = form.query_one("#score-value", Input)
+        assert desk.app.focused is member
+
+        await desk.fill("#score-member", m["gold"].card_no)
+        await desk.press("enter")  # on to the score
+        assert desk.app.focused is score
+        await desk.fill("#score-value", "7")
+        await desk.press("enter")
+        await desk.done("save")
+        assert "1 (poor) to 5" in _text(form, "#score-value-error")
+        assert score.has_class("invalid") and desk.app.focused is score
+        assert (member.value, score.value) == (m["gold"].card_no, "7")  # kept
+
+        await desk.fill("#score-member", m["regular"].member_no)  # did not take part
+        await desk.fill("#score-value", "4")
+        await desk.press("ctrl+s")
+        await desk.done("save")
+        assert _text(form, "#score-value-error") == ""
+        assert "did not take part" in _text(form, "#score-member-error")
+        assert member.has_class("invalid") and not score.has_class("invalid")
+        assert (member.value, score.value) == (m["regular"].member_no, "4")
+        assert desk.app.focused is member
+
+        await desk.fill("#score-member", m["gold"].card_no)
+        await desk.fill("#score-value", "5")
+        await desk.press("enter")
+        await desk.done("save")
+        said = _text(form, "#score-result")
+        assert m["gold"].member_no in said and "5" in said
+        assert "李华" not in said  # masked
+        assert _text(form, "#score-member-error") == "" and not member.has_class("invalid")
+        assert (member.value, score.value) == ("", "")
+        assert desk.app.focused is member
+    with wb.sessions() as session:
+        scores = [
+            (row.satisfaction, row.satisfaction_by)
+            for row in session.scalars(select(ActivitySignup))
+        ]
+    assert scores == [(5, "staff")]  # the only sign-up, gold's: scored once, by staff
+
+
+async def test_the_score_key_is_not_offered_to_marketing(wb, clock, scene):
+    _approved(wb, scene)
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        screen = await _open_from_the_plan(desk, "marketing")
+        assert screen.check_action("score", ()) is False  # an analyst: aggregates only
+        await desk.press("f3")
+        assert not isinstance(desk.app.screen, ScoreFormScreen)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from textual.widgets import DataTable, Input, Select, Static
 
+from tests.tui.callback_flow import claim_callback, schedule_callback
 from tests.tui.harness import running
 from tests.tui.test_agent_flow import _cell_texts
 from workbench.tui.app import WorkbenchApp
@@ -12,29 +13,14 @@ from workbench.tui.screens.callback import CallbackScreen, OutcomeScreen
 from workbench.tui.screens.home import HomeScreen
 
 
-def _schedule(wb, world):
-    with wb.sessions() as session:
-        wb.callbacks.schedule(session, member_id=world.member_id, reason="satisfaction_check")
-        session.commit()
-
-
-async def _claim(desk) -> CallbackScreen:
-    """Ctrl+N on the home screen: the next callback claimed, its workspace loaded."""
-    await desk.press("ctrl+n")
-    await desk.done("claim_callback")
-    screen = await desk.shown(CallbackScreen)
-    await desk.done("load_service_data")
-    return screen
-
-
 async def test_claim_call_and_record(wb, tui_world):
-    _schedule(wb, tui_world)
+    schedule_callback(wb, tui_world)
     async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
         app = desk.app
         await desk.sign_in("agent")
         due = str(app.screen.query_one("#callbacks-due", Static).render())
         assert "1 个到期" in due
-        screen = await _claim(desk)
+        screen = await claim_callback(desk)
         assert isinstance(screen, CallbackScreen)
         assert _cell_texts(screen.query_one("#profile-fields", DataTable))["name"] == "张*"
         script = str(screen.query_one("#callback-script", Static).render())
@@ -53,11 +39,11 @@ async def test_claim_call_and_record(wb, tui_world):
 
 
 async def test_data_leaves_the_screen_when_the_grant_ends(wb, tui_world, clock):
-    _schedule(wb, tui_world)
+    schedule_callback(wb, tui_world)
     async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
         pilot = desk.pilot
         await desk.sign_in("agent")
-        screen = await _claim(desk)
+        screen = await claim_callback(desk)
         assert screen.view is not None
         grant_end = screen.claim.grant_until
         clock.set(grant_end - timedelta(microseconds=1))
@@ -77,12 +63,12 @@ async def test_dial_from_the_workspace_and_an_unanswered_member_is_recorded(
 ):
     from workbench.callbacks.models import CallbackTask
 
-    _schedule(wb, tui_world)
+    schedule_callback(wb, tui_world)
     app = WorkbenchApp(wb)
     app._telephony = telephony  # its Calls API points at the Twilio peer
     async with running(app, size=(120, 40)) as desk:
         await desk.sign_in("agent")
-        screen = await _claim(desk)
+        screen = await claim_callback(desk)
         await desk.press("f5")
         await desk.done("dial")
         [placed] = twilio_peer.calls

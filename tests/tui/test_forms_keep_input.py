@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from textual.widgets import Button, Input, Select, Static
 
+from tests.tui.callback_flow import claim_callback, schedule_callback
 from tests.tui.harness import running
 from workbench.callbacks.models import CallbackTask
 from workbench.complaints.service import ComplaintIntake
@@ -116,27 +117,13 @@ async def test_a_supervisor_is_offered_the_supervisors_steps(wb, tui_world):
         assert _buttons(screen) == ["assign", "supervisor_close", "reply", "wait"]
 
 
-def _schedule(wb, world):
-    with wb.sessions() as session:
-        wb.callbacks.schedule(session, member_id=world.member_id, reason="satisfaction_check")
-        session.commit()
-
-
-async def _claim(desk) -> CallbackScreen:
-    await desk.press("ctrl+n")
-    await desk.done("claim_callback")
-    screen = await desk.shown(CallbackScreen)
-    await desk.done("load_service_data")
-    return screen
-
-
 async def test_a_callback_at_a_date_and_time_and_a_bad_time_kept(wb, tui_world):
-    _schedule(wb, tui_world)
+    schedule_callback(wb, tui_world)
     zone = wb.settings.timezone
     async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
         app = desk.app
         await desk.sign_in("agent")
-        workspace = await _claim(desk)
+        workspace = await claim_callback(desk)
         # F4: a callback for the member, at a date and a time of day.
         await desk.press("f4")
         dialog = await desk.shown(ScheduleCallbackScreen)

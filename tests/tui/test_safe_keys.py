@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, Static, TextArea
 
 import workbench.tui.screens
 import workbench.tui.widgets
+from tests.tui.callback_flow import claim_callback, schedule_callback
 from tests.tui.harness import running
 from workbench.audit.models import AuditEntry
 from workbench.complaints.service import ComplaintIntake
@@ -131,22 +132,8 @@ async def _type_everything(desk, field) -> None:
     assert value.endswith(TYPED) or field.restrict  # the letters went into the field
 
 
-def _schedule(wb, world):
-    with wb.sessions() as session:
-        wb.callbacks.schedule(session, member_id=world.member_id, reason="satisfaction_check")
-        session.commit()
-
-
-async def _claim(desk) -> CallbackScreen:
-    await desk.press("ctrl+n")
-    await desk.done("claim_callback")
-    screen = await desk.shown(CallbackScreen)
-    await desk.done("load_service_data")
-    return screen
-
-
 async def test_typing_into_every_text_field_triggers_nothing(wb, tui_world, monkeypatch):
-    _schedule(wb, tui_world)
+    schedule_callback(wb, tui_world)
     number = wb.usecases.complaints.open(
         tui_world.staff["agent"],
         ComplaintIntake(
@@ -169,7 +156,7 @@ async def test_typing_into_every_text_field_triggers_nothing(wb, tui_world, monk
         search.value = ""
         # The callback workspace: the feedback field has the cursor; "r", "d", digits are text.
         assert spies.calls == [] and _audit_count(wb) == audited
-        workspace = await _claim(desk)
+        workspace = await claim_callback(desk)
         assert workspace.focused is workspace.query_one("#callback-feedback", Input)
         spies.calls.clear()  # the claim itself (Ctrl+N) is not typing
         audited = _audit_count(wb)
@@ -239,7 +226,7 @@ async def test_after_esc_the_cursor_is_in_the_search_field_not_the_table(wb, tui
 
 
 async def test_f1_lists_the_keys_of_the_screen_it_is_pressed_on(wb, tui_world):
-    _schedule(wb, tui_world)
+    schedule_callback(wb, tui_world)
     async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
         await desk.sign_in("agent")
         await desk.press("f1")
@@ -249,7 +236,7 @@ async def test_f1_lists_the_keys_of_the_screen_it_is_pressed_on(wb, tui_world):
         assert "记录回访结果" not in text  # the workspace's key, not the home screen's
         await desk.press("escape")
         await desk.shown(HomeScreen)
-        await _claim(desk)
+        await claim_callback(desk)
         await desk.press("ctrl+l")  # in English, from the same bindings
         await desk.press("f1")
         help_screen = await desk.shown(HelpScreen)
@@ -292,7 +279,7 @@ async def test_the_screenshot_is_refused_and_not_offered(wb, tui_world, tmp_path
 
 
 async def test_ctrl_n_says_why_and_agrees_with_the_due_line(wb, tui_world, clock):
-    _schedule(wb, tui_world)
+    schedule_callback(wb, tui_world)
     clock.set(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))  # 21:00 in Shanghai: quiet time
     async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
         app = desk.app

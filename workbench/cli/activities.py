@@ -7,6 +7,9 @@ are the activity desk's (workbench/usecases/activities.py). Times are local
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -36,46 +39,6 @@ def _when(at: datetime | None) -> str:
     return at.astimezone(state.settings().timezone).strftime("%Y-%m-%d %H:%M")
 
 
-def _plan_options(
-    kind: str | None,
-    theme: str | None,
-    starts: str | None,
-    ends: str | None,
-    capacity: str | None,
-    store: str | None,
-    place: str | None,
-    budget: str | None,
-    tiers: str | None,
-    stores: str | None,
-    priority_opens: str | None,
-    signup_opens: str | None,
-    signup_closes: str | None,
-    cancel_until: str | None,
-    points: str | None,
-    channels: str | None,
-    content: str | None,
-) -> PlanForm:
-    return PlanForm(
-        kind=kind,
-        theme=theme,
-        content=content,
-        starts=starts,
-        ends=ends,
-        store=store,
-        place=place,
-        capacity=capacity,
-        budget=budget,
-        tiers=tiers,
-        stores=stores,
-        priority_opens=priority_opens,
-        signup_opens=signup_opens,
-        signup_closes=signup_closes,
-        cancel_until=cancel_until,
-        points=points,
-        channels=channels,
-    )
-
-
 KIND = typer.Option(
     None,
     "--kind",
@@ -102,60 +65,66 @@ CHANNELS = typer.Option(None, "--channels", help="Invitations by sms, email or s
 CONTENT = typer.Option(None, "--content", help="What happens: the programme.")
 
 
+PLAN_OPTIONS = {
+    "kind": KIND,
+    "theme": THEME,
+    "starts": STARTS,
+    "ends": ENDS,
+    "capacity": CAPACITY,
+    "store": STORE,
+    "place": PLACE,
+    "budget": BUDGET,
+    "tiers": TIERS,
+    "stores": STORES,
+    "priority_opens": PRIORITY,
+    "signup_opens": OPENS,
+    "signup_closes": CLOSES,
+    "cancel_until": CANCEL,
+    "points": POINTS,
+    "channels": CHANNELS,
+    "content": CONTENT,
+}
+
+
+def plan_options(
+    *, without: tuple[str, ...] = ()
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Gives a command the plan's options (but `without`), after its own parameters, and
+    passes them on as one `form: PlanForm` (its last parameter): the options are written once
+    for `create` and `edit`."""
+    options = {name: option for name, option in PLAN_OPTIONS.items() if name not in without}
+
+    def give(command: Callable[..., None]) -> Callable[..., None]:
+        own = [p for p in inspect.signature(command).parameters.values() if p.name != "form"]
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=str)
+            for name, option in options.items()
+        ]
+
+        @functools.wraps(command)
+        def run(*args: object, **kwargs: object) -> None:
+            form = PlanForm(**{name: kwargs.pop(name) for name in options})  # type: ignore[arg-type]
+            command(*args, form=form, **kwargs)
+
+        run.__signature__ = inspect.Signature([*own, *added])  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: str for p in [*own, *added]}
+        return run
+
+    return give
+
+
 @app.command("create")
-def create_command(
-    kind: str = KIND,
-    theme: str = THEME,
-    starts: str = STARTS,
-    ends: str = ENDS,
-    capacity: str = CAPACITY,
-    store: str = STORE,
-    place: str = PLACE,
-    budget: str = BUDGET,
-    tiers: str = TIERS,
-    stores: str = STORES,
-    priority_opens: str = PRIORITY,
-    signup_opens: str = OPENS,
-    signup_closes: str = CLOSES,
-    cancel_until: str = CANCEL,
-    points: str = POINTS,
-    channels: str = CHANNELS,
-    content: str = CONTENT,
-) -> None:
+@plan_options()
+def create_command(form: PlanForm) -> None:
     """Plan an activity (a draft): --kind, --theme, --starts, --ends and --capacity are needed."""
-    form = _plan_options(
-        kind, theme, starts, ends, capacity, store, place, budget, tiers, stores,
-        priority_opens, signup_opens, signup_closes, cancel_until, points, channels, content,
-    )  # fmt: skip
     detail = state.workbench().usecases.activities.create(state.staff(), form)
     console.print(Text(f"activity {detail.line.code} planned (draft): {detail.line.theme}"))
 
 
 @app.command("edit")
-def edit_command(
-    code: str = CODE,
-    kind: str = KIND,
-    theme: str = THEME,
-    starts: str = STARTS,
-    ends: str = ENDS,
-    capacity: str = CAPACITY,
-    place: str = PLACE,
-    budget: str = BUDGET,
-    tiers: str = TIERS,
-    stores: str = STORES,
-    priority_opens: str = PRIORITY,
-    signup_opens: str = OPENS,
-    signup_closes: str = CLOSES,
-    cancel_until: str = CANCEL,
-    points: str = POINTS,
-    channels: str = CHANNELS,
-    content: str = CONTENT,
-) -> None:
+@plan_options(without=("store",))
+def edit_command(code: str = CODE, *, form: PlanForm) -> None:
     """Change a plan; after approval every change is recorded (who, when, old → new)."""
-    form = _plan_options(
-        kind, theme, starts, ends, capacity, None, place, budget, tiers, stores,
-        priority_opens, signup_opens, signup_closes, cancel_until, points, channels, content,
-    )  # fmt: skip
     detail = state.workbench().usecases.activities.edit(state.staff(), code, form)
     console.print(Text(f"activity {detail.line.code} changed ({detail.line.state})"))
 

@@ -20,6 +20,7 @@ from workbench.members.registry import CheckedApplication, MemberApplication, ch
 SOURCE = "odoo"
 PARTNER = "res.partner"
 HELPDESK = "helpdesk.ticket"
+HELPDESK_STAGE = "helpdesk.stage"
 ODOO_TIME = "%Y-%m-%d %H:%M:%S"
 CONTACT_FIELDS = ("name", "mobile", "phone", "email", "street", "street2", "city", "zip")
 ORDER_FIELDS = ["partner_id", "amount_total", "date_order", "write_date"]

@@ -62,6 +62,9 @@ class ComplaintTicket(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, sa_column=Column(Integer, unique=True))
     attempted_at: datetime = Field(sa_column=utc_column(nullable=False))
     pushed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # The complaint's state whose Helpdesk stage the ticket was last given; None: not known (a
+    # ticket made before stages were pushed, or found by name): its stage is written next push.
+    pushed_state: str | None = Field(default=None, max_length=24)
 
 
 class SyncRun(SQLModel, table=True):

@@ -58,6 +58,8 @@ class SyncOptions:
     placeholder_phones: frozenset[str] = frozenset()
     # complaint category code → its label in the workbench's language (ticket names)
     category_labels: dict[str, str] = field(default_factory=dict)
+    # complaint state → the name of the Helpdesk stage (helpdesk.stage) its ticket is put in
+    ticket_stages: dict[str, str] = field(default_factory=dict)
 
     def tier_value(self, code: str | None) -> str | None:
         return self.tier_codes.get(code, code) if code is not None else None

@@ -12,6 +12,10 @@
   number, category, priority and the member's partner; the member's own words only when
   [odoo] complaint_text is on. A row is stored before the ticket is created, so a run that died
   in between finds its ticket by name rather than making a second one.
+- A ticket is created in the Helpdesk stage [odoo] ticket_stages names for its complaint's state
+  (a closed complaint's in 已关闭, not 新建), and moved there when the state changes later (one
+  write per stage and batch); what was last given is kept (pushed_state), so nothing is written
+  twice. A stage Odoo lacks is a warning and leaves the ticket where it is.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
@@ -37,6 +41,7 @@ from workbench.crm.errors import (
 )
 from workbench.crm.mapping import (
     HELPDESK,
+    HELPDESK_STAGE,
     PARTNER,
     SERVICE_DATA,
     TICKET_PRIORITY,
@@ -64,6 +69,8 @@ Result = TypeVar("Result")
 ServiceData = dict[str, ServiceDatum]
 # (complaint id, complaint number, the ticket's values)
 TicketItem = tuple[int, str, dict[str, object]]
+# (complaint id, complaint number, ticket id, the complaint's state)
+MoveItem = tuple[int, str, int, str]
 
 
 @dataclass
@@ -237,7 +244,13 @@ class Push:
             )
             return
         available = self.client.fields(HELPDESK)
+        stages = self._stages(available)
         self._recover_unknown()
+        self._create_new(available, stages)
+        if stages:
+            self._move_tickets(stages)
+
+    def _create_new(self, available: dict[str, str], stages: dict[str, int]) -> None:
         after = 0
         while True:
             with immediate_session(self.sessions) as session:
@@ -269,9 +282,11 @@ class Push:
                 for complaint in complaints:
                     session.add(ComplaintTicket(complaint_id=saved_id(complaint), attempted_at=now))
                 tickets: list[TicketItem] = [
-                    (saved_id(c), c.complaint_no, self._ticket(c, partner_of, available))
+                    (saved_id(c), c.complaint_no, self._ticket(c, partner_of, available, stages))
                     for c in complaints
                 ]
+                # the state whose stage each ticket is given (None: none is)
+                staged = {saved_id(c): c.state if c.state in stages else None for c in complaints}
                 session.commit()
             after = saved_id(complaints[-1])
             created, refused = _halving(tickets, self._create_tickets)
@@ -280,6 +295,7 @@ class Push:
                 for (complaint_id, _, _), ticket_id in created:
                     row = session.get_one(ComplaintTicket, complaint_id)
                     row.ticket_id, row.pushed_at = ticket_id, now
+                    row.pushed_state = staged[complaint_id]
                 for (complaint_id, complaint_no, _), exc in refused:  # tried again next run
                     session.execute(
                         delete(ComplaintTicket).where(
@@ -294,11 +310,112 @@ class Push:
         """Creates these tickets in one call: their ids, in order."""
         return self.client.create(HELPDESK, [values for _, _, values in tickets])
 
+    def _stages(self, available: dict[str, str]) -> dict[str, int]:
+        """Complaint state → the id of the Helpdesk stage its ticket goes in ([odoo]
+        ticket_stages, the first stage of that name by sequence); states whose stage Odoo lacks
+        are left out, with a warning."""
+        wanted = self.options.ticket_stages
+        if not wanted or "stage_id" not in available:
+            return {}
+        if not self.client.has_model(HELPDESK_STAGE):
+            self.report.warnings.append(
+                f"Odoo has no {HELPDESK_STAGE}: tickets stay in the stage Odoo gives them"
+            )
+            return {}
+        names = sorted(set(wanted.values()))
+        rows = self.client.search_read(
+            HELPDESK_STAGE,
+            [["name", "in", names]],
+            ["name"],
+            limit=max(100, 10 * len(names)),
+            order="sequence asc, id asc",
+        )
+        found: dict[str, int] = {}
+        for row in rows:
+            found.setdefault(str(row["name"]), int(row["id"]))
+        missing = [name for name in names if name not in found]
+        if missing:
+            self.report.warnings.append(
+                f"Odoo's Helpdesk has no stage {', '.join(missing)}: tickets of complaints in "
+                "those states stay where they are (create the stage in Odoo, or change [odoo] "
+                "ticket_stages)"
+            )
+        return {state: found[name] for state, name in wanted.items() if name in found}
+
+    def _move_tickets(self, stages: dict[str, int]) -> None:
+        """Tickets whose complaint changed state since their stage was given go to the stage of
+        the new state (one write per stage and batch); a refused one is listed and tried again
+        next run, a deleted one listed once."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(
+                    col(ComplaintTicket.complaint_id),
+                    col(Complaint.complaint_no),
+                    col(ComplaintTicket.ticket_id),
+                    col(ComplaintTicket.pushed_state),
+                    col(Complaint.state),
+                )
+                .join(Complaint, col(Complaint.id) == col(ComplaintTicket.complaint_id))
+                .where(
+                    col(ComplaintTicket.ticket_id).is_not(None),
+                    or_(
+                        col(ComplaintTicket.pushed_state).is_(None),
+                        col(ComplaintTicket.pushed_state) != col(Complaint.state),
+                    ),
+                )
+                .order_by(col(ComplaintTicket.complaint_id))
+            ).all()
+        moves: dict[int, list[MoveItem]] = defaultdict(list)
+        unchanged: list[MoveItem] = []  # another state, the same stage: nothing to write
+        for complaint_id, complaint_no, ticket_id, pushed, state in rows:
+            if state not in stages or ticket_id is None:
+                continue
+            item: MoveItem = (complaint_id, complaint_no, ticket_id, state)
+            if pushed is not None and stages.get(pushed) == stages[state]:
+                unchanged.append(item)
+            else:
+                moves[stages[state]].append(item)
+        if unchanged:
+            with immediate_session(self.sessions) as session:
+                self._mark_staged(session, unchanged)
+                session.commit()
+        for stage_id, items in moves.items():
+            for start in range(0, len(items), self.options.batch_size):
+                chunk = items[start : start + self.options.batch_size]
+                moved, refused = _halving(chunk, partial(self._write_stage, stage_id))
+                with immediate_session(self.sessions) as session:
+                    gone = [item for item, exc in refused if DELETED in str(exc)]  # listed once
+                    self._mark_staged(session, [item for item, _ in moved] + gone)
+                    self.recorder.resolve(session, HELPDESK, [item[2] for item, _ in moved])
+                    for (_, complaint_no, ticket_id, _), exc in refused:
+                        self.recorder.skip(
+                            session, HELPDESK, ticket_id, f"complaint {complaint_no}: {exc}"
+                        )
+                    session.commit()
+                self.report.counts["tickets_moved"] += len(moved)
+
+    def _write_stage(self, stage_id: int, items: list[MoveItem]) -> None:
+        self.client.write(
+            HELPDESK, [ticket_id for _, _, ticket_id, _ in items], {"stage_id": stage_id}
+        )
+
+    def _mark_staged(self, session: Session, items: list[MoveItem]) -> None:
+        now = self.clock.now()
+        for complaint_id, _, _, state in items:
+            row = session.get_one(ComplaintTicket, complaint_id)
+            row.pushed_state, row.pushed_at = state, now
+
     def _ticket(
-        self, complaint: Complaint, partner_of: dict[int, int], available: dict[str, str]
+        self,
+        complaint: Complaint,
+        partner_of: dict[int, int],
+        available: dict[str, str],
+        stages: dict[str, int],
     ) -> dict[str, object]:
         category = self.options.category_labels.get(complaint.category, complaint.category)
         values: dict[str, object] = {"name": ticket_name(complaint.complaint_no, category)}
+        if complaint.state in stages:
+            values["stage_id"] = stages[complaint.state]
         partner = partner_of.get(complaint.member_id) if complaint.member_id is not None else None
         if partner and "partner_id" in available:
             values["partner_id"] = partner

@@ -48,6 +48,10 @@ CHUNK = 10_000
 Progress = Callable[[str, int, int], None]
 
 
+def _silent(stage: str, done: int, total: int) -> None:
+    """The progress report when none is asked for."""
+
+
 @dataclass
 class SeedSummary:
     stores: int = 0
@@ -78,7 +82,7 @@ def seed(
     history (benchmarks use less)."""
     rng = random.Random(random_seed)
     summary = SeedSummary()
-    report = progress or (lambda *_: None)
+    report = progress or _silent
     _essentials(wb, rng, members, stores, purchase_scale, summary, report)
     count = complaint_target(members) if complaints is None else complaints
     if count:
@@ -86,7 +90,6 @@ def seed(
 
         seed_complaints_and_callbacks(wb, rng, count, summary, report)
     _tally(wb, summary)
-    refresh_planner_statistics(wb.sessions)
     return summary
 
 
@@ -112,9 +115,8 @@ def seed_essentials(
     holds how many are still to come."""
     rng = random.Random(random_seed)
     summary = SeedSummary()
-    _essentials(wb, rng, members, stores, 1.0, summary, progress or (lambda *_: None))
+    _essentials(wb, rng, members, stores, 1.0, summary, progress or _silent)
     _tally(wb, summary)
-    refresh_planner_statistics(wb.sessions)
     summary.complaints = complaint_target(members) if complaints is None else complaints
     return summary
 
@@ -144,9 +146,8 @@ def finish_demo(
     target = complaint_target(present) if complaints is None else complaints
     # Its own generator: the first stage's draws are not repeated here.
     rng = random.Random(random_seed * 7919 + 1)
-    finish_complaints_and_callbacks(wb, rng, target, summary, progress or (lambda *_: None))
+    finish_complaints_and_callbacks(wb, rng, target, summary, progress or _silent)
     _tally(wb, summary)
-    refresh_planner_statistics(wb.sessions)
     return summary
 
 
@@ -614,6 +615,8 @@ def _history(rng, batch, ids, member, joined, now, card_numbers, wb: Services) -
 
 
 def _tally(wb: Services, summary: SeedSummary) -> None:
+    """The summary's counts from what the database now holds; then the planner's statistics,
+    refreshed after the bulk load (every stage ends with this)."""
     with wb.sessions() as session:
         summary.members = dict(
             session.execute(
@@ -635,6 +638,7 @@ def _tally(wb: Services, summary: SeedSummary) -> None:
         summary.points_entries = session.execute(
             select(func.count()).select_from(PointsEntry)
         ).scalar_one()
+    refresh_planner_statistics(wb.sessions)
 
 
 def local_morning(now: datetime, zone) -> datetime:

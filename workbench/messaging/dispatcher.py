@@ -362,20 +362,13 @@ class Dispatcher:
         }
         if message_ref:
             values["message_ref"] = func.coalesce(col(OutboxMessage.message_ref), message_ref)
-        written = cast(
-            CursorResult[Any],
-            session.execute(
-                update(OutboxMessage)
-                .where(
-                    col(OutboxMessage.id) == lease.message_id,
-                    col(OutboxMessage.lease_token) == lease.token,
-                    col(OutboxMessage.status) == MessageStatus.SENDING.value,
-                    unstoppable,
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            ),
-        ).rowcount
+        written = _write_if_held(
+            session,
+            lease,
+            values,
+            col(OutboxMessage.status) == MessageStatus.SENDING.value,
+            unstoppable,
+        )
         if not written:
             return False
         self._renew(session, batch, lease, now)
@@ -454,26 +447,19 @@ class Dispatcher:
         with immediate_session(self.sessions) as session:
             if provider_id:
                 lock_sid(session, provider_id)
-            written = cast(
-                CursorResult[Any],
-                session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        col(OutboxMessage.id) == lease.message_id,
-                        col(OutboxMessage.lease_token) == lease.token,
-                    )
-                    .values(
-                        status=MessageStatus.SENT.value,
-                        provider_id=provider_id,
-                        sent_at=now,
-                        lease_until=None,
-                        ambiguous=False,
-                        last_error=None,
-                        attempts=col(OutboxMessage.attempts) + int(how == "sent"),
-                    )
-                    .execution_options(synchronize_session=False)
-                ),
-            ).rowcount
+            written = _write_if_held(
+                session,
+                lease,
+                {
+                    "status": MessageStatus.SENT.value,
+                    "provider_id": provider_id,
+                    "sent_at": now,
+                    "lease_until": None,
+                    "ambiguous": False,
+                    "last_error": None,
+                    "attempts": col(OutboxMessage.attempts) + int(how == "sent"),
+                },
+            )
             if not written:
                 # Another sender holds the row now; it looks the message up before any resend.
                 session.rollback()
@@ -600,6 +586,24 @@ class Dispatcher:
 
 def _pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def _write_if_held(session: Session, lease: Lease, values: dict[str, object], *also: Any) -> int:
+    """Writes `values` to the lease's message only while the lease is still this sender's (and
+    every condition in `also` holds); the rows written: 0 when another sender holds the row."""
+    return cast(
+        CursorResult[Any],
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == lease.message_id,
+                col(OutboxMessage.lease_token) == lease.token,
+                *also,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
 
 
 __all__ = ["Dispatcher", "DispatchResult", "Lease", "RetryPolicy", "apply_status_callback"]

@@ -51,6 +51,7 @@ from workbench.messaging.outbox import Outbox
 from workbench.usecases.base import UnitOfWork, require_role
 from workbench.usecases.branches import own_branch
 from workbench.usecases.member_refs import (
+    COUNTER_ROLES,
     MemberLine,
     find_member,
     may_act_on,
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
 
 PLANNERS = frozenset({Role.ANALYST, Role.STORE_MANAGER, Role.SUPERVISOR, Role.ADMIN})
 APPROVERS = frozenset({Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.ADMIN})
-SIGNUP_ROLES = frozenset({Role.AGENT, Role.SALES, Role.STORE_MANAGER, Role.SUPERVISOR, Role.ADMIN})
+SIGNUP_ROLES = COUNTER_ROLES  # the hotline and the counters
 CHECKIN_ROLES = frozenset({Role.SALES, Role.STORE_MANAGER, Role.SUPERVISOR, Role.ADMIN})
 VIEWERS = PLANNERS | APPROVERS | SIGNUP_ROLES
 # Aggregates of an activity: who plans and approves (a store manager: their store's only).
@@ -373,12 +374,11 @@ class ActivityDesk:
             if state:
                 query = query.where(col(Activity.state) == state)
             if year:
-                first = datetime.combine(date(year, 1, 1), time(), tzinfo=self.zone)
-                last = datetime.combine(date(year + 1, 1, 1), time(), tzinfo=self.zone)
+                first, last = self._year_bounds(year)
                 query = query.where(
                     col(Activity.starts_at) >= first, col(Activity.starts_at) < last
                 )
-            stores = {saved_id(s): s.code for s in session.scalars(select(Store))}
+            stores = _store_codes(session)
             return tuple(
                 self._line(a, stores)
                 for a in session.scalars(query)
@@ -590,7 +590,7 @@ class ActivityDesk:
             raise ValidationError("year", "a year such as 2027")
         with self.uow.read() as session:
             chosen = self._year(session, actor, year, store)
-            stores = {saved_id(s): s.code for s in session.scalars(select(Store))}
+            stores = _store_codes(session)
             months: dict[int, builtins.list[ActivityLine]] = {m: [] for m in range(1, 13)}
             states = {s.value: 0 for s in PLAN_STATES}
             budget = Decimal("0.00")
@@ -614,8 +614,7 @@ class ActivityDesk:
     ) -> tuple[Activity, ...]:
         """The year's activities the actor may see (by local start), those a store holds when
         one is named."""
-        first = datetime.combine(date(year, 1, 1), time(), tzinfo=self.zone)
-        last = datetime.combine(date(year + 1, 1, 1), time(), tzinfo=self.zone)
+        first, last = self._year_bounds(year)
         query = (
             select(Activity)
             .where(col(Activity.starts_at) >= first, col(Activity.starts_at) < last)
@@ -679,6 +678,11 @@ class ActivityDesk:
             return self.service.send_reminders(session)
 
     # Helpers -----------------------------------------------------------------------------------
+    def _year_bounds(self, year: int) -> tuple[datetime, datetime]:
+        """The local year: its first moment and the next year's."""
+        first = datetime.combine(date(year, 1, 1), time(), tzinfo=self.zone)
+        return first, datetime.combine(date(year + 1, 1, 1), time(), tzinfo=self.zone)
+
     def _planned_store(self, session: Session, actor: Staff, code: str | None) -> Store | None:
         own = own_branch(session, actor)
         if actor.role == Role.STORE_MANAGER:
@@ -805,7 +809,7 @@ class ActivityDesk:
 
     def _detail(self, session: Session, activity: Activity) -> ActivityDetail:
         session.flush()
-        stores = {saved_id(s): s.code for s in session.scalars(select(Store))}
+        stores = _store_codes(session)
         return ActivityDetail(
             line=self._line(activity, stores),
             content=activity.content,
@@ -857,6 +861,10 @@ class ActivityDesk:
             actor_id=actor.id,
             detail={"activity": activity.code, "state": activity.state, **detail},
         )
+
+
+def _store_codes(session: Session) -> dict[int, str]:
+    return {saved_id(s): s.code for s in session.scalars(select(Store))}
 
 
 def _whole(name: str, text: str, *, minimum: int) -> int:

@@ -168,6 +168,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "{who}: already checked in at {at}, no more points",
     ),
     "activities.checked_in_count": ("本次已签到 {n} 人", "{n} checked in at this desk"),
+    "activities.score_title": ("记录活动 {code} 的满意度", "Satisfaction scores of {code}"),
+    "activities.field.score": (
+        "满意度 1（差）至 5（非常满意），回车记录",
+        "Score from 1 (poor) to 5 (excellent), then Enter",
+    ),
+    "activities.score_recorded": (
+        "{who}：已记录满意度 {score}",
+        "{who}: score {score} recorded",
+    ),
     # The evaluation
     "activities.evaluation_title": ("活动总结 {code}：{theme}", "Evaluation of {code}: {theme}"),
     "activities.eval.people": (
@@ -227,5 +236,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "key.Sign up": ("报名", "Sign up"),
     "key.Check-in desk": ("签到台", "Check-in desk"),
     "key.Evaluation": ("活动总结", "Evaluation"),
+    "key.Score": ("满意度", "Score"),
+    "key.Record score": ("记录", "Record score"),
     "key.Save plan": ("保存", "Save plan"),
 }

@@ -1,7 +1,8 @@
 """Member activities in the TUI: the annual plan (a year's activities by month, with their
 states; Enter opens one), an activity (its plan, states, counts, changes and the masked
 sign-ups the role may see) with the keys its role may use — edit (Ctrl+E), submit (F2),
-approve (F4), invite (F6), sign up (F7), the check-in desk (F8), the evaluation (F9) — and the
+approve (F4), invite (F6), sign up (F7), the check-in desk (F8), satisfaction scores (F3), the
+evaluation (F9) — and the
 evaluation (活动总结: aggregates, small groups hidden). Submitting, approving and inviting ask
 first, starting on Cancel. Every key that changes data is a function or Ctrl key: nothing a
 text field would take as typing. The plan form and the desks are in activities_forms.py."""
@@ -18,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Input, Label, Static
 
-from workbench.activities.evaluation import Evaluation
+from workbench.activities.evaluation import Evaluation, Spend
 from workbench.activities.rules import ActivityState
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.tui.base import WorkbenchScreen
@@ -30,6 +31,7 @@ from workbench.usecases.activities import (
     CHECKIN_ROLES,
     EVALUATORS,
     PLANNERS,
+    SCORE_ROLES,
     SIGNUP_ROLES,
     ActivityDetail,
     AnnualPlan,
@@ -176,6 +178,7 @@ class ActivityScreen(WorkbenchScreen[None]):
         Binding("f6", "invite", "Invite"),
         Binding("f7", "sign_up", "Sign up"),
         Binding("f8", "check_in", "Check-in desk"),
+        Binding("f3", "score", "Score"),
         Binding("f9", "evaluation", "Evaluation"),
         Binding("f5", "reload", "Reload"),
     ]
@@ -204,6 +207,8 @@ class ActivityScreen(WorkbenchScreen[None]):
             and state in (ActivityState.APPROVED, ActivityState.RUNNING),
             "check_in": role in CHECKIN_ROLES
             and state in (ActivityState.APPROVED, ActivityState.RUNNING),
+            "score": role in SCORE_ROLES
+            and state in (ActivityState.APPROVED, ActivityState.RUNNING, ActivityState.DONE),
             "evaluation": role in EVALUATORS
             and state in (ActivityState.RUNNING, ActivityState.DONE),
         }
@@ -413,6 +418,12 @@ class ActivityScreen(WorkbenchScreen[None]):
         if self.check_action("check_in", ()):
             self.app.push_screen(MemberDeskScreen(self.code, "checkin"))
 
+    def action_score(self) -> None:
+        from workbench.tui.screens.activities_forms import ScoreFormScreen
+
+        if self.check_action("score", ()):
+            self.app.push_screen(ScoreFormScreen(self.code))
+
     def action_evaluation(self) -> None:
         if self.check_action("evaluation", ()):
             self.app.push_screen(EvaluationScreen(self.code))
@@ -479,26 +490,29 @@ def evaluation_lines(screen: WorkbenchScreen[None], e: Evaluation) -> list[str]:
             return f"{value:.2f}" if value.as_tuple().exponent == -2 else f"{value:.1%}"
         return str(value)
 
-    p, c = e.took_part, e.compared
+    def figures(key: str, *names: str, **more: str) -> str:
+        """The catalogue's line `key`, each of `names` the evaluation's figure of that name."""
+        return labels(key, **{name: cell(name, getattr(e, name)) for name in names}, **more)
+
+    def spend(key: str, name: str, group: Spend) -> str:
+        """The spend of the participants or of the comparison: hidden together or shown."""
+        parts = {
+            "members": group.members,
+            "before": group.mean_before,
+            "after": group.mean_after,
+            "change": group.change,
+        }
+        return labels(key, **{part: cell(name, value) for part, value in parts.items()})
+
     scores = ", ".join(f"{s}: {cell(f'score_{s}', n)}" for s, n in e.scores.items())
-    lines = [
-        labels(
-            "activities.eval.people",
-            invited=cell("invited", e.invited),
-            signed_up=cell("signed_up", e.signed_up),
-            take_up=cell("take_up", e.take_up),
-            waitlisted=cell("waitlisted", e.waitlisted),
-        ),
-        labels(
-            "activities.eval.attendance",
-            participants=cell("participants", e.participants),
-            no_shows=cell("no_shows", e.no_shows),
-            attendance=cell("attendance", e.attendance),
-        ),
-        labels(
+    left_out = labels("activities.eval.left_out", n=e.cells_left_out) if e.cells_left_out else ""
+    return [
+        figures("activities.eval.people", "invited", "signed_up", "take_up", "waitlisted"),
+        figures("activities.eval.attendance", "participants", "no_shows", "attendance"),
+        figures(
             "activities.eval.satisfaction",
+            "responses",
             mean=cell("satisfaction", e.satisfaction),
-            responses=cell("responses", e.responses),
             scores=scores,
         ),
         labels(
@@ -509,27 +523,9 @@ def evaluation_lines(screen: WorkbenchScreen[None], e: Evaluation) -> list[str]:
             after_until=local(zone, e.after_until),
             so_far="" if e.after_complete else labels("activities.eval.so_far"),
         ),
-        labels(
-            "activities.eval.took_part",
-            members=cell("took_part_spend", p.members),
-            before=cell("took_part_spend", p.mean_before),
-            after=cell("took_part_spend", p.mean_after),
-            change=cell("took_part_spend", p.change),
-        ),
-        labels(
-            "activities.eval.compared",
-            members=cell("compared_spend", c.members),
-            before=cell("compared_spend", c.mean_before),
-            after=cell("compared_spend", c.mean_after),
-            change=cell("compared_spend", c.change),
-        ),
-        labels(
-            "activities.eval.lift",
-            lift=cell("lift", e.lift),
-            left_out=labels("activities.eval.left_out", n=e.cells_left_out)
-            if e.cells_left_out
-            else "",
-        ),
+        spend("activities.eval.took_part", "took_part_spend", e.took_part),
+        spend("activities.eval.compared", "compared_spend", e.compared),
+        figures("activities.eval.lift", "lift", left_out=left_out),
         labels(
             "activities.eval.cost",
             budget=f"{e.budget:.2f}",
@@ -539,7 +535,6 @@ def evaluation_lines(screen: WorkbenchScreen[None], e: Evaluation) -> list[str]:
             points=cell("points_credited", e.points_credited),
         ),
     ]
-    return lines
 
 
 ACTIVITY_HOME_ROLES = PLANNERS | APPROVERS  # F4 on the home screen (and the analysts' F4)

@@ -2,7 +2,10 @@
 is shown beside the field it names, the form staying open with what was typed) and the
 member desks of an activity — sign-up and check-in — where a text field has the cursor from
 the start: scanning a card (its number and Enter) or typing a card or member number and Enter
-signs the member up or checks them in; a repeated check-in says so and credits nothing."""
+signs the member up or checks them in; a repeated check-in says so and credits nothing; and
+the satisfaction form (a participant's card or member number and a score 1–5: Enter in the
+score field or Ctrl+S records it; a refusal is shown beside the field it concerns, the form
+keeping what was typed)."""
 
 from __future__ import annotations
 
@@ -22,7 +25,13 @@ from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.form import chosen
 from workbench.tui.widgets.text import member_text
 from workbench.tui.work import desk_work
-from workbench.usecases.activities import ActivityDetail, CheckedIn, PlanForm, SignedUp
+from workbench.usecases.activities import (
+    ActivityDetail,
+    CheckedIn,
+    PlanForm,
+    SignedUp,
+    SignupLine,
+)
 
 # The plan's text fields, in the form's order (kind is a select above them).
 TEXT_FIELDS = (
@@ -283,6 +292,85 @@ class MemberDeskScreen(WorkbenchScreen[None]):
 
     def _refused(self, error: Exception) -> None:
         self._result(str(error), False)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class ScoreFormScreen(WorkbenchScreen[None]):
+    """A participant's satisfaction score told to staff (the same use case as `workbench
+    activities score`): the member field has the cursor; Enter goes on to the score, Enter there
+    (or Ctrl+S) records it; both fields are cleared for the next participant once recorded."""
+
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "save", "Record score")]
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+    def compose(self) -> ComposeResult:
+        labels = self.app.labels
+        yield Header()
+        with VerticalScroll(id="score-form"):
+            yield Static(Text(labels("activities.score_title", code=self.code)), id="score-title")
+            yield Label(labels("activities.member_ref"))
+            yield Input(id="score-member")
+            yield Static("", id="score-member-error", markup=False)
+            yield Label(labels("activities.field.score"))
+            yield Input(id="score-value", max_length=1)
+            yield Static("", id="score-value-error", markup=False)
+            yield Static("", id="score-result", markup=False)
+        yield TranslatedFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#score-member", Input).focus()
+
+    @on(Input.Submitted, "#score-member")
+    def _next(self) -> None:
+        self.query_one("#score-value", Input).focus()
+
+    @on(Input.Submitted, "#score-value")
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        for name in ("member", "value"):
+            self.query_one(f"#score-{name}-error", Static).update("")
+            self.query_one(f"#score-{name}", Input).remove_class("invalid")
+        self.query_one("#score-result", Static).update("")
+        member = self.query_one("#score-member", Input).value.strip()
+        score = self.query_one("#score-value", Input).value.strip()
+        self.save(member, score)
+
+    @desk_work(exclusive=True)
+    def save(self, member: str, score: str) -> None:
+        app = self.app
+        staff = app.touch_session()
+        try:
+            line = app.usecases.activities.record_score(staff, self.code, member, score)
+        except WorkbenchError as error:
+            app.call_from_thread(self._refused, error)
+            return
+        app.call_from_thread(self._recorded, line, score)
+
+    def _recorded(self, line: SignupLine, score: str) -> None:
+        who = f"{line.member.member_no} {line.member.masked_name}"
+        said = self.app.labels("activities.score_recorded", who=who, score=score)
+        self.query_one("#score-result", Static).update(member_text(said))
+        for name in ("member", "value"):
+            self.query_one(f"#score-{name}", Input).value = ""
+        self.query_one("#score-member", Input).focus()
+
+    def _refused(self, error: Exception) -> None:
+        """A bad score beside the score; anything else (no such member, not a participant)
+        beside the member; what was typed stays, the cursor on the field to correct."""
+        name = (
+            "value" if isinstance(error, ValidationError) and error.field == "score" else "member"
+        )
+        self.query_one(f"#score-{name}-error", Static).update(Text(str(error)))
+        field = self.query_one(f"#score-{name}", Input)
+        field.add_class("invalid")
+        field.focus()
 
     def action_back(self) -> None:
         self.app.pop_screen()
