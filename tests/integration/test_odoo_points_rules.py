@@ -48,6 +48,11 @@ def test_the_balance_at_every_moment_of_a_first_pull_never_includes_expired_poin
             return
         now = clock.now()
         with wb.sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # One snapshot for every read below: the pull commits beside this look-up
+                # (pages are fetched ahead on another thread), and READ COMMITTED would let
+                # the sum and the stored balance come from different moments.
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             rows = session.execute(
                 select(PointsEntry.member_id, func.sum(PointsEntry.points)).group_by(
                     PointsEntry.member_id
