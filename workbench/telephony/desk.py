@@ -10,8 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
@@ -29,8 +30,11 @@ from workbench.members.models import Member, Role, Staff
 from workbench.members.registry import MemberApplication, MemberRegistry
 from workbench.permissions.access import MemberAccess, serves_all_stores
 from workbench.permissions.models import GrantSource
+from workbench.telephony import presence
 from workbench.telephony.events import CallEvents
-from workbench.telephony.models import ENDED, Call, Direction
+from workbench.telephony.models import DISPOSITIONS, ENDED, Call, Direction
+from workbench.telephony.presence import Presence
+from workbench.telephony.presence_models import AgentState
 
 if TYPE_CHECKING:
     from workbench.telephony import twiml
@@ -86,6 +90,7 @@ class CallDesk:
         transfer_queues: tuple[str, ...],
         grant_minutes: int,
         agent_endpoint: str,
+        wrap_up_seconds: int = 120,
     ) -> None:
         self.clock = clock
         self.sessions = sessions
@@ -98,6 +103,8 @@ class CallDesk:
         self.events = events
         self.transfer_queues = transfer_queues
         self.grant_window = timedelta(minutes=grant_minutes)
+        # Past it the state log shows the wrap-up overran; nothing is blocked.
+        self.wrap_up_limit = timedelta(seconds=wrap_up_seconds)
 
     def view(self, actor: Staff, call_id: int) -> CallView:
         _require_call_role(actor)
@@ -158,6 +165,15 @@ class CallDesk:
             call = self._get(session, call_id)
             if not taken:
                 raise InvalidState(f"call {call_id} was taken by someone else or has ended")
+            # After the call's row lock, as the status callback takes them: no deadlock. An
+            # agent who is not available is refused, and the call's update rolls back.
+            try:
+                presence.set_state(
+                    session, saved_id(actor), AgentState.ON_CALL, now, call_id=call.id
+                )
+            except InvalidState as error:
+                raise InvalidState(f"{actor.username} cannot take calls now: {error}") from None
+            self._state_event(session, saved_id(actor), AgentState.ON_CALL, call.id)
             member = session.get(Member, call.member_id) if call.member_id else None
             grant_until = None
             if member is not None and self._may_serve(session, actor, member):
@@ -194,6 +210,8 @@ class CallDesk:
             call = self._own_live_call(session, actor, call_id)
             call.queue, call.agent_id = queue, None
             self.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
+            # The call left the agent: they wrap it up (disposition "transferred").
+            self._move_if_on(session, saved_id(actor), call, AgentState.WRAP_UP)
             self.events.publish(session, {"type": "incoming", "call_id": call.id})
             session.commit()
             call_sid = call.call_sid
@@ -314,6 +332,80 @@ class CallDesk:
                 )
             )
 
+    # Agent states -----------------------------------------------------------------------------
+    def set_own_state(self, actor: Staff, state: str) -> Presence:
+        """The agent's own choice: available, break or offline (never out of a call)."""
+        _require_call_role(actor)
+        chosen = presence.parse_chosen(state)
+        with immediate_session(self.sessions) as session:
+            now_in = presence.set_state(
+                session, saved_id(actor), chosen, self.clock.now(), by_agent=True
+            )
+            self._state_event(session, saved_id(actor), chosen, None)
+            session.commit()
+        return now_in
+
+    def wrap_up(self, actor: Staff, call_id: int, disposition: str, note: str) -> Presence:
+        """Record what came of the call the agent is wrapping up; they are available again."""
+        _require_call_role(actor)
+        if disposition not in DISPOSITIONS:
+            raise ValidationError("disposition", "one of " + ", ".join(DISPOSITIONS))
+        note = note.strip()
+        if not note:
+            raise ValidationError("note", "a wrap-up needs a note")
+        if len(note) > 2000:
+            raise ValidationError("note", "at most 2000 characters")
+        now = self.clock.now()
+        with immediate_session(self.sessions) as session:
+            call = self._get(session, call_id)
+            agent_id = saved_id(actor)
+            mine = presence.lock(session, agent_id, now)  # a second wrap-up waits, then fails
+            if mine.state != AgentState.WRAP_UP or mine.call_id != call.id:
+                raise InvalidState(f"{actor.username} is not wrapping up call {call_id}")
+            call.disposition = disposition
+            call.wrap_note_enc = self.cipher.encrypt("call.wrap_note", note)
+            call.wrapped_at = now
+            now_in = presence.set_state(session, agent_id, AgentState.AVAILABLE, now)
+            self._state_event(session, agent_id, AgentState.AVAILABLE, None)
+            session.commit()
+        return now_in
+
+    def presence_of(self, actor: Staff) -> Presence:
+        _require_call_role(actor)
+        with self.sessions() as session:
+            return presence.current(session, [saved_id(actor)])[saved_id(actor)]
+
+    def roster(self) -> list[tuple[str, Presence]]:
+        """Every active staff member who takes calls, by username, with their state."""
+        with self.sessions() as session:
+            staff = session.execute(
+                select(col(Staff.id), col(Staff.username))
+                .where(col(Staff.role).in_(CALL_ROLES), col(Staff.active).is_(True))
+                .order_by(col(Staff.username))
+            ).all()
+            now_in = presence.current(session, [staff_id for staff_id, _ in staff])
+        return [(username, now_in[staff_id]) for staff_id, username in staff]
+
+    def state_times(self, staff_id: int, day: date, zone: ZoneInfo) -> presence.StateTimes:
+        with self.sessions() as session:
+            return presence.time_in_states(
+                session,
+                staff_id,
+                day,
+                zone=zone,
+                now=self.clock.now(),
+                wrap_up_limit=self.wrap_up_limit,
+            )
+
+    def _move_if_on(self, session: Session, agent_id: int, call: Call, state: AgentState) -> None:
+        """Move an agent whose presence is on `call` (a take made it so) to `state`."""
+        move_call_to(session, self.events, agent_id, call, state, self.clock.now())
+
+    def _state_event(
+        self, session: Session, agent_id: int, state: AgentState, call_id: int | None
+    ) -> None:
+        publish_state(self.events, session, agent_id, state, call_id)
+
     # Helpers -----------------------------------------------------------------------------------
     def _get(self, session: Session, call_id: int) -> Call:
         call = session.get(Call, call_id)
@@ -343,6 +435,33 @@ class CallDesk:
 def _require_call_role(actor: Staff) -> None:
     if actor.role not in CALL_ROLES or not actor.active:
         raise PermissionDenied(f"{actor.username} ({actor.role}) does not take calls")
+
+
+def publish_state(
+    events: CallEvents,
+    session: Session,
+    agent_id: int,
+    state: AgentState,
+    call_id: int | None,
+) -> None:
+    """An agent's state changed: the wallboard and the agent's own screen listen."""
+    events.publish(
+        session,
+        {"type": "agent_state", "agent_id": agent_id, "state": state.value, "call_id": call_id},
+    )
+
+
+def move_call_to(
+    session: Session,
+    events: CallEvents,
+    agent_id: int,
+    call: Call,
+    state: AgentState,
+    at: datetime,
+) -> None:
+    """The agent on `call` moves to `state` (see `presence.leave_call`), and it is published."""
+    if presence.leave_call(session, agent_id, saved_id(call), state, at):
+        publish_state(events, session, agent_id, state, call.id)
 
 
 def attach_call(session: Session, actor: Staff, call_id: int, complaint: Complaint) -> None:

@@ -38,8 +38,10 @@ from workbench.members.registry import MemberRegistry
 from workbench.permissions.access import MemberAccess
 from workbench.permissions.models import GrantSource
 from workbench.telephony import twiml
+from workbench.telephony.desk import move_call_to
 from workbench.telephony.events import CallEvents
 from workbench.telephony.models import ENDED, Call, Direction, WebhookReceipt
+from workbench.telephony.presence_models import AgentState
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +226,15 @@ class Hotline:
             queue = call.queue if call and call.queue else self.agent_queue
             if call is not None and call.agent_id is not None:
                 self.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
+                # Nothing to wrap up: the agent never answered.
+                move_call_to(
+                    session,
+                    self.events,
+                    call.agent_id,
+                    call,
+                    AgentState.AVAILABLE,
+                    self.clock.now(),
+                )
                 call.agent_id = None
                 self.events.publish(session, {"type": "incoming", "call_id": call.id})
             session.commit()
@@ -289,6 +300,8 @@ class Hotline:
                 call.duration_seconds = _int(duration)
                 self.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
                 self.events.publish(session, {"type": "ended", "call_id": call.id})
+                if call.agent_id is not None:  # the agent who had it wraps it up
+                    move_call_to(session, self.events, call.agent_id, call, AgentState.WRAP_UP, now)
             session.commit()
 
     def recording(self, *, call_sid: str, recording_sid: str, seconds: str, status: str) -> None:

@@ -21,6 +21,16 @@ class Direction(StrEnum):
 # Twilio's call statuses; the last five end a call.
 ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
 
+# What an agent's wrap-up says came of a call.
+DISPOSITIONS = (
+    "resolved",
+    "complaint_opened",
+    "callback_scheduled",
+    "information",
+    "transferred",
+    "other",
+)
+
 
 class Call(SQLModel, table=True):
     __tablename__ = "call"
@@ -54,6 +64,10 @@ class Call(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_column=utc_column())
     ended_at: datetime | None = Field(default=None, sa_column=utc_column())
     duration_seconds: int | None = None
+    # The agent's wrap-up: what came of the call, and their note (it may quote the member).
+    disposition: str | None = Field(default=None, max_length=24)
+    wrap_note_enc: str | None = Field(default=None, sa_column=encrypted_column("call.wrap_note"))
+    wrapped_at: datetime | None = Field(default=None, sa_column=utc_column())
 
 
 class WebhookReceipt(SQLModel, table=True):

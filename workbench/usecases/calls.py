@@ -9,10 +9,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from workbench.members.models import Staff
+from workbench.clock import Clock
+from workbench.errors import PermissionDenied
+from workbench.members.models import Role, Staff
 from workbench.permissions.access import MemberAccess, MemberView, Purpose
 from workbench.telephony.desk import (
     CALL_ROLES,
@@ -22,7 +25,9 @@ from workbench.telephony.desk import (
     TakenCall,
 )
 from workbench.telephony.events import CallEventHandler, CallEvents, LocalCallEvents
-from workbench.telephony.models import Call
+from workbench.telephony.models import DISPOSITIONS, Call
+from workbench.telephony.presence import Presence
+from workbench.telephony.presence_models import AgentState
 
 if TYPE_CHECKING:
     from workbench.bootstrap import Services, Telephony
@@ -58,6 +63,30 @@ class CallLogLine:
     recording_sid: str | None
 
 
+@dataclass(frozen=True)
+class AgentStateView:
+    """An agent's state as their screen and the supervisor's list show it."""
+
+    staff_id: int
+    username: str
+    state: str  # an AgentState value
+    since: datetime | None  # None: never changed state (available)
+    call_id: int | None  # the call they are on or wrapping up
+    seconds_in_state: int
+    wrap_up_overdue: bool  # in wrap-up past the limit (reported, not blocked)
+
+
+@dataclass(frozen=True)
+class AgentDay:
+    """One agent's day for the state report: seconds in each state (by AgentState value) and
+    the wrap-ups that ran past the limit."""
+
+    username: str
+    seconds: dict[str, int]
+    wrap_ups: int
+    wrap_ups_overran: int
+
+
 class HotlineDesk:
     def __init__(
         self,
@@ -67,12 +96,14 @@ class HotlineDesk:
         access: MemberAccess,
         poll_seconds: float = POLL_SECONDS_NOTIFIED,
         demo_ring: Callable[[], str] | None = None,
+        zone: ZoneInfo = ZoneInfo("UTC"),
     ) -> None:
         self.desk = desk
         self.events = events
         self.access = access
         self.poll_seconds = poll_seconds
         self._demo_ring = demo_ring
+        self.zone = zone  # the hotline's: a report's day is a local day
 
     def listen(self, deliver: CallEventHandler, stop: threading.Event) -> None:
         """Blocks, handing each call event (incoming, taken, ended, a member leg's status) to
@@ -99,6 +130,61 @@ class HotlineDesk:
         if taken.member_id is not None and taken.grant_until is not None:
             view = self.access.view_by_id(actor, taken.member_id, Purpose.SERVICE)
         return TakenCallView(taken, view)
+
+    # Agent states ------------------------------------------------------------------------------
+    dispositions = DISPOSITIONS
+
+    def set_my_state(self, actor: Staff, state: str) -> AgentStateView:
+        """Available, break or offline: the agent's own choice, never out of a call."""
+        return self._view(actor.username, self.desk.set_own_state(actor, state))
+
+    def wrap_up(self, actor: Staff, call_id: int, disposition: str, note: str) -> AgentStateView:
+        """The disposition (one of `dispositions`) and note of the call the agent wraps up;
+        they are available again."""
+        return self._view(actor.username, self.desk.wrap_up(actor, call_id, disposition, note))
+
+    def my_state(self, actor: Staff) -> AgentStateView:
+        return self._view(actor.username, self.desk.presence_of(actor))
+
+    def agent_states(self, actor: Staff) -> list[AgentStateView]:
+        """Every agent's state now (supervisors)."""
+        self._require_supervisor(actor)
+        return [self._view(username, now_in) for username, now_in in self.desk.roster()]
+
+    def state_report(self, actor: Staff, day: date) -> list[AgentDay]:
+        """Each agent's time in each state on the local `day` (supervisors)."""
+        self._require_supervisor(actor)
+        zone = self.zone
+        report = []
+        for username, now_in in self.desk.roster():
+            times = self.desk.state_times(now_in.staff_id, day, zone)
+            seconds = {state.value: n for state, n in times.seconds.items()}
+            report.append(AgentDay(username, seconds, times.wrap_ups, times.wrap_ups_overran))
+        return report
+
+    @staticmethod
+    def _require_supervisor(actor: Staff) -> None:
+        if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or not actor.active:
+            raise PermissionDenied(f"{actor.username} ({actor.role}) does not see agents' states")
+
+    def _view(self, username: str, now_in: Presence) -> AgentStateView:
+        clock: Clock = self.desk.clock
+        seconds = 0
+        if now_in.since is not None:
+            seconds = max(int((clock.now() - now_in.since).total_seconds()), 0)
+        overdue = (
+            now_in.state == AgentState.WRAP_UP
+            and timedelta(seconds=seconds) > self.desk.wrap_up_limit
+        )
+        return AgentStateView(
+            now_in.staff_id,
+            username,
+            now_in.state.value,
+            now_in.since,
+            now_in.call_id,
+            seconds,
+            overdue,
+        )
 
     def transfer(self, actor: Staff, call_id: int, queue: str) -> None:
         self.desk.transfer(actor, call_id, queue)
@@ -154,4 +240,5 @@ def hotline_desk(services: Services, telephony: Telephony) -> HotlineDesk:
         access=services.access,
         poll_seconds=POLL_SECONDS_LOCAL if local else POLL_SECONDS_NOTIFIED,
         demo_ring=ring,
+        zone=telephony.hotline.hours.zone,
     )
