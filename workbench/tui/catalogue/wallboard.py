@@ -1,0 +1,36 @@
+"""Labels of the live supervisor wallboard."""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    "key.Wallboard": ("实时大屏", "Wallboard"),
+    "wallboard.title": ("实时大屏 · {at}", "Live wallboard · {at}"),
+    "wallboard.store_part": ("（本门店）", "(your store)"),
+    "wallboard.waiting": ("排队中", "Waiting"),
+    "wallboard.longest": ("最长等待", "Longest wait"),
+    "wallboard.service_level": ("服务水平（{s} 秒内）", "Service level ({s} s)"),
+    "wallboard.abandoned": ("放弃率", "Abandoned"),
+    "wallboard.handle": ("平均处理时长", "Avg handle time"),
+    "wallboard.callbacks_due": ("待回访", "Callbacks due"),
+    "wallboard.complaints": ("投诉将超时 / 已超时", "Complaints at risk / overdue"),
+    "wallboard.queues": ("各队列", "Queues"),
+    "wallboard.agents": ("坐席状态", "Agents by state"),
+    "wallboard.arrivals": ("今日每小时来电", "Calls arriving per hour today"),
+    "wallboard.sl_by_hour": ("今日每小时服务水平 %", "Service level per hour today, %"),
+    "wallboard.all_queues": ("合计", "All queues"),
+    "wallboard.col.queue": ("队列", "Queue"),
+    "wallboard.col.waiting": ("排队", "Waiting"),
+    "wallboard.col.longest": ("最长等待", "Longest"),
+    "wallboard.col.offered": ("呼入", "Offered"),
+    "wallboard.col.sl": ("服务水平", "SL"),
+    "wallboard.col.abandoned": ("放弃", "Abandoned"),
+    "wallboard.col.handle": ("处理时长", "AHT"),
+    "wallboard.col.state": ("状态", "State"),
+    "wallboard.col.agents": ("人数", "Agents"),
+    "wallboard.state.available": ("空闲", "Available"),
+    "wallboard.state.on_call": ("通话中", "On a call"),
+    "wallboard.state.wrap_up": ("话后处理", "Wrap-up"),
+    "wallboard.state.break": ("小休", "On a break"),
+    "wallboard.state.offline": ("离线", "Offline"),
+    "wallboard.state.not_signed_in": ("未签入", "Not signed in"),
+}
