@@ -5,7 +5,7 @@ take from their options."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -31,13 +31,17 @@ DASHBOARD_PERIOD = timedelta(days=90)
 
 @dataclass(frozen=True)
 class LiveGrant:
-    """One of the actor's live access grants, as the home screen lists it."""
+    """One of the actor's live access grants, as the home screen lists it. Grants of one member
+    from one source (a call, a callback, a ticket) made again while the last is still live read
+    as one: from the earliest start to the latest end (live together, they overlap, so the
+    span is unbroken), under the id of the one that ends last."""
 
     grant_id: int
     member_id: int
     member_no: str
     masked_name: str
     source: str
+    starts_at: datetime
     ends_at: datetime
 
 
@@ -88,18 +92,20 @@ class DashboardDesk:
         return actor.role in REPORT_ROLES
 
     def live_grants(self, actor: Staff) -> list[LiveGrant]:
-        """The actor's own live grants (never anyone else's), soonest to end first."""
-        return [
-            LiveGrant(
-                saved_id(grant),
-                grant.member_id,
-                member_no,
-                masked,
-                str(grant.source),
-                grant.ends_at,
+        """The actor's own live grants (never anyone else's), once per member and source,
+        soonest to end first."""
+        merged: dict[tuple[int, str], LiveGrant] = {}
+        for grant, member_no, masked in self.access.live_grants_overview(saved_id(actor)):
+            key = (grant.member_id, str(grant.source))
+            seen = merged.get(key)
+            starts = grant.starts_at if seen is None else min(seen.starts_at, grant.starts_at)
+            if seen is not None and seen.ends_at > grant.ends_at:
+                merged[key] = replace(seen, starts_at=starts)
+                continue
+            merged[key] = LiveGrant(
+                saved_id(grant), grant.member_id, member_no, masked, key[1], starts, grant.ends_at
             )
-            for grant, member_no, masked in self.access.live_grants_overview(saved_id(actor))
-        ]
+        return sorted(merged.values(), key=lambda g: (g.ends_at, g.grant_id))
 
     def supervisor(self, actor: Staff, *, period: timedelta = DASHBOARD_PERIOD) -> Dashboard:
         """The dashboard over the last `period`, as the actor may have it (the reports check

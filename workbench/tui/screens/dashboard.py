@@ -7,6 +7,7 @@ large one (the screen's breakpoint classes choose, see app.tcss)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from rich.text import Text
@@ -133,7 +134,11 @@ class DashboardScreen(WorkbenchScreen[None]):
             )
         )
         self._fill(
-            "#by-state", [(state, [Text(state), _number(n)]) for state, n in sorted(states.items())]
+            "#by-state",
+            [
+                (state, [Text(state), Text(self._count(n), justify="right")])
+                for state, n in sorted(states.items())
+            ],
         )
         self.query_one("#compliance", Static).update(Text("\n".join(self._compliance(report))))
         self._trend(report.weekly)
@@ -198,14 +203,13 @@ class DashboardScreen(WorkbenchScreen[None]):
 
     def _compliance(self, report: ComplaintReport) -> list[str]:
         labels = self.app.labels
-        scored = sum(n or 0 for n in report.satisfaction_scores.values())
         return [
             labels(
                 "dashboard.received",
-                total=report.total,
-                closed=report.closed,
+                total=self._count(report.total),
+                closed=self._count(report.closed),
                 reopen=_pct(report.reopen_rate_pct),
-                repeat=report.repeat_complainers,
+                repeat=self._count(report.repeat_complainers),
             ),
             f"{labels('dashboard.compliance')}: "
             + labels(
@@ -214,7 +218,11 @@ class DashboardScreen(WorkbenchScreen[None]):
                 resolution=_pct(report.resolution_on_time_pct),
             ),
             f"{labels('dashboard.satisfaction')}: "
-            + labels("dashboard.scores", average=_dash(report.satisfaction_average), n=scored),
+            + labels(
+                "dashboard.scores",
+                average=_dash(report.satisfaction_average),
+                n=self._scored(report),
+            ),
             labels(
                 "dashboard.hours",
                 median=_dash(report.resolution_hours_median),
@@ -222,8 +230,33 @@ class DashboardScreen(WorkbenchScreen[None]):
             ),
         ]
 
-    def _trend(self, weekly: dict[str, int]) -> None:
-        """Complaints per week as bars, labelled by the week's Monday."""
+    def _count(self, value: int | None) -> str:
+        """A count withheld as a small group (store managers, analysts) reads "<5"."""
+        return f"<{self.app.wb.settings.protection_min_group_size}" if value is None else str(value)
+
+    def _scored(self, report: ComplaintReport) -> str:
+        """How many scores: their sum, or, with some withheld, what is known of it (an average
+        is shown only over at least the minimum group's scores)."""
+        scores = report.satisfaction_scores.values()
+        if None not in scores:
+            return str(sum(n or 0 for n in scores))
+        minimum = self.app.wb.settings.protection_min_group_size
+        return f"≥{minimum}" if report.satisfaction_average is not None else f"<{minimum}"
+
+    def _trend(self, weekly: Mapping[str, int | None]) -> None:
+        """Complaints per week as bars, labelled by the week's Monday. A week withheld as a small
+        group has no bar, and the panel says so: an empty week is not a zero week."""
+        hidden = None in weekly.values()
+        self.query_one("#panel-trend").border_subtitle = (
+            Text(
+                self.app.labels(
+                    "dashboard_figures.weeks_hidden",
+                    n=self.app.wb.settings.protection_min_group_size,
+                )
+            )
+            if hidden
+            else ""
+        )
         plot = self.query_one("#trend", PlotextPlot)
         plt = plot.plt
         plt.clear_data()

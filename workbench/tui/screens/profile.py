@@ -43,6 +43,9 @@ HISTORY_COLUMNS = {
 }
 
 
+HISTORY = ("purchases", "messages", "complaints", "callbacks", "calls")
+
+
 class ProfileScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -54,8 +57,15 @@ class ProfileScreen(WorkbenchScreen[None]):
         Binding("f6", "lost_card", "Lost card"),
         Binding("ctrl+t", "transfer", "Transfer"),
         Binding("ctrl+a", "member_actions", "Member actions"),
+        # The history tabs: Alt+number for one, Ctrl+PgUp/PgDn for the one beside.
+        *[
+            Binding(f"alt+{n}", f"history_tab({n})", f"{name.capitalize()} tab", show=False)
+            for n, name in enumerate(HISTORY, start=1)
+        ],
+        Binding("ctrl+pageup", "next_history_tab(-1)", "Prev tab", show=False),
+        Binding("ctrl+pagedown", "next_history_tab(1)", "Next tab", show=False),
     ]
-    HISTORY = ("purchases", "messages", "complaints", "callbacks", "calls")
+    HISTORY = HISTORY
 
     def __init__(self, view: MemberView, *, call_id: int | None = None) -> None:
         super().__init__()
@@ -295,6 +305,16 @@ class ProfileScreen(WorkbenchScreen[None]):
     # Actions -------------------------------------------------------------------------------------
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_history_tab(self, number: int) -> None:
+        if 1 <= number <= len(self.HISTORY):
+            self.query_one("#history", TabbedContent).active = f"tab-{self.HISTORY[number - 1]}"
+
+    def action_next_history_tab(self, step: int) -> None:
+        tabs = self.query_one("#history", TabbedContent)
+        panes = [f"tab-{name}" for name in self.HISTORY]
+        index = panes.index(tabs.active) if tabs.active in panes else 0
+        tabs.active = panes[(index + step) % len(panes)]
 
     def action_reveal(self) -> None:
         from workbench.tui.screens.reveal import RevealScreen

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from textual import getters
 
     from workbench.tui.app import WorkbenchApp
+    from workbench.tui.labels import Labels
 
 URGENCY_STYLE = {"ok": "green", "soon": "yellow", "overdue": "bold red", "paused": "dim"}
 COLUMNS = ("complaint", "state", "category", "priority", "due")
@@ -31,6 +32,29 @@ def time_left(until: datetime, now: datetime) -> str:
     if days:
         return f"{days}d {hours:02d}:{minutes:02d}"
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+def overdue_by(due: datetime, now: datetime, labels: Labels) -> str:
+    """How long past its due time: "overdue 3h 20m" / "超时 3小时20分" (2d 3h past a day,
+    seconds only in the first minute), so an overdue row does not read as a clock at 00:00."""
+    seconds = max(0, int((now - due).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        span = labels("sla.days_hours", days=days, hours=hours)
+    elif hours:
+        span = labels("sla.hours_minutes", hours=hours, minutes=minutes)
+    elif minutes:
+        span = labels("sla.minutes", minutes=minutes)
+    else:
+        span = labels("sla.seconds", seconds=seconds)
+    return labels("sla.overdue_by", span=span)
+
+
+def due_text(due: datetime, now: datetime, labels: Labels) -> str:
+    """The time left to `due`, or how overdue once it has passed."""
+    return overdue_by(due, now, labels) if due < now else time_left(due, now)
 
 
 class ComplaintTable(DataTable[Text]):
@@ -72,5 +96,6 @@ class ComplaintTable(DataTable[Text]):
         policy = self.app.wb.complaint_policy
         target = policy.targets_for(c.priority, c.category).resolution.total_seconds() / 3600
         level = urgency(c.resolution_due, now, target)
-        due = "-" if c.resolution_due is None else time_left(c.resolution_due, now)
+        labels = self.app.labels
+        due = "-" if c.resolution_due is None else due_text(c.resolution_due, now, labels)
         return Text(due, style=URGENCY_STYLE[level])
