@@ -367,7 +367,8 @@ def test_marketing_email_carries_one_click_unsubscribe(wb, world):
         links = UnsubscribeLinks(
             blind_index=wb.blind_index, public_url="https://hotline.example.com"
         )
-        assert "".join(mail["List-Unsubscribe"].split()) == f"<{links.url(row)}>"
+        mailto = links.mailto(row, "example.com")
+        assert "".join(mail["List-Unsubscribe"].split()) == f"<{links.url(row)}>,<{mailto}>"
         assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert mail["Message-ID"] == _rows(wb, "email")[0].message_ref
 

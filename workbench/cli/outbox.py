@@ -1,13 +1,15 @@
 """`workbench outbox`: preview a template for a member, send what is due, see the queue (with the
 last error per channel and the oldest waiting message), retry one message or every failed one
-matching filters, and cancel one. Sending and the status show no personal data and need no
-sign-in; preview reads a member through the access layer, retry and cancel are for
-supervisors and administrators."""
+matching filters, cancel one, and carry out unsubscribe mails. Sending, the status and
+unsubscribe mails show no personal data and need no sign-in; preview reads a member through the
+access layer, retry and cancel are for supervisors and administrators."""
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import typer
@@ -19,11 +21,14 @@ from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.messaging.models import MessageStatus
 from workbench.messaging.templates import NOTICES
+from workbench.messaging.unsubscribe import unsubscribe_request
 
 app = typer.Typer(
-    help="Messages to members: preview, send, status, retry, cancel.", no_args_is_help=True
+    help="Messages to members: preview, send, status, retry, cancel, unsubscribe mails.",
+    no_args_is_help=True,
 )
 console = SafeConsole(highlight=False)
+warnings = SafeConsole(highlight=False, stderr=True)
 
 
 @app.command("preview")
@@ -158,6 +163,38 @@ def _age(delta: timedelta) -> str:
     if seconds < 7200:
         return f"{seconds // 60} min"
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+@app.command("unsubscribe-mail")
+def unsubscribe_mail_command(
+    files: list[str] = typer.Argument(
+        ..., help="RFC 5322 messages (files, as an MTA or procmail delivers them), or - for stdin."
+    ),
+) -> None:
+    """Carry out unsubscribe mails sent to the mailto: in an e-mail's List-Unsubscribe: the
+    member opts out of marketing e-mail, as by the one-click link. Pipe the unsubscribe mailbox
+    to it (no scheduler needed); a mail naming no row of ours changes nothing (exit 2)."""
+    replies = state.workbench().usecases.replies
+    refused = 0
+    for name in files:
+        raw = sys.stdin.buffer.read() if name == "-" else _read_mail(name)
+        request = unsubscribe_request(raw) if raw is not None else None
+        if request is not None and replies.email_unsubscribe(*request):
+            console.print(f"{name}: unsubscribed from marketing e-mail", markup=False)
+            continue
+        refused += 1
+        # The same words whether the row exists or not: a mail cannot probe the outbox.
+        reason = "unreadable" if raw is None else "names no unsubscribe link of ours"
+        warnings.print(f"{name}: refused, {reason}; nothing changed", markup=False)
+    if refused:
+        raise typer.Exit(2)
+
+
+def _read_mail(name: str) -> bytes | None:
+    try:
+        return Path(name).read_bytes()
+    except OSError:
+        return None
 
 
 @app.command("cancel")

@@ -19,6 +19,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 import aiosmtplib
 
 from workbench.messaging.errors import SendError
+from workbench.messaging.unsubscribe import ListUnsubscribe
 
 HARD_BOUNCE = 550
 
@@ -47,11 +48,10 @@ def build_message(mail: OutgoingEmail, sender: str, unsubscribe: str) -> EmailMe
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = mail.message_id or new_message_id(mail.key, sender)
     if mail.unsubscribe_url:
-        # Only the link: a mailto: here would promise an opt-out no mailbox carries out.
-        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe"] = ListUnsubscribe(mail.unsubscribe_url, unsubscribe)
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     else:
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message["List-Unsubscribe"] = ListUnsubscribe(unsubscribe)
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
@@ -70,6 +70,7 @@ class SmtpEmail:
         sender: str,
         timeout: float = 20.0,
         ca_file: str | None = None,
+        unsubscribe_mailto: Callable[[int, str], str] | None = None,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.ca_file = ca_file or None  # a company CA that signed the relay's certificate
@@ -77,8 +78,9 @@ class SmtpEmail:
         self.sender = sender
         self.timeout = timeout
         self.sender_key = f"smtp:{host}:{port}"
-        domain = parseaddr(sender)[1].partition("@")[2] or "localhost"
-        self.unsubscribe = f"mailto:unsubscribe@{domain}?subject=unsubscribe"
+        self.domain = parseaddr(sender)[1].partition("@")[2] or "localhost"
+        # A row's own mailto: (its subject names the row, so `outbox unsubscribe-mail` can act).
+        self.unsubscribe_mailto = unsubscribe_mailto
 
     def send_batch(
         self,
@@ -144,7 +146,12 @@ class SmtpEmail:
         return dict.fromkeys((m.key for m in mails), error)
 
     async def _send_one(self, client: aiosmtplib.SMTP, mail: OutgoingEmail) -> SendError | None:
-        message = build_message(mail, self.sender, self.unsubscribe)
+        mailto = (
+            self.unsubscribe_mailto(mail.key, self.domain)
+            if self.unsubscribe_mailto
+            else f"mailto:unsubscribe@{self.domain}?subject=unsubscribe"
+        )
+        message = build_message(mail, self.sender, mailto)
         try:
             await client.send_message(message)
         except aiosmtplib.SMTPRecipientsRefused as error:
