@@ -400,6 +400,7 @@ def build_telephony(services: Services) -> Telephony:
         hotline_voice=voice,
         transfer_queues=tuple(s.telephony_transfer_queues),
         grant_minutes=s.telephony_grant_minutes,
+        wrap_up_seconds=s.telephony_wrap_up_seconds,
     )
     return Telephony(hotline, desk, events)
 
@@ -460,6 +461,11 @@ def build_dispatcher(
             api_base=settings.twilio_api_base or None,
         )
     email = None
+    links = (
+        UnsubscribeLinks(blind_index=blind_index, public_url=settings.telephony_public_url)
+        if blind_index is not None
+        else None
+    )
     if settings.smtp_host:
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         email = SmtpEmail(
@@ -470,6 +476,7 @@ def build_dispatcher(
             password=password,
             sender=settings.smtp_sender,
             ca_file=settings.smtp_ca_file or None,
+            unsubscribe_mailto=links.mailto if links else None,
         )
     return Dispatcher(
         clock=clock,
@@ -480,11 +487,7 @@ def build_dispatcher(
         retry=SendRetry(max_attempts=settings.messaging_max_attempts),
         lease=timedelta(seconds=settings.messaging_lease_seconds),
         sms_per_second=settings.messaging_sms_per_second,
-        unsubscribe=(
-            UnsubscribeLinks(blind_index=blind_index, public_url=settings.telephony_public_url).url
-            if blind_index is not None
-            else lambda message_id: None
-        ),
+        unsubscribe=links.url if links else lambda message_id: None,
     )
 
 

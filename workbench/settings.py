@@ -178,6 +178,11 @@ class Settings(BaseSettings):
     telephony_transfer_queues: list[str] = ["supervisor", "complaints", "membership"]
     telephony_agent_endpoint: str = Field("client:{username}", pattern=r"\{username\}")
     telephony_grant_minutes: int = Field(60, ge=5, le=480)
+    telephony_wrap_up_seconds: int = Field(120, ge=10, le=3600)
+
+    # [wallboard]
+    wallboard_service_level_seconds: int = Field(20, ge=1, le=600)
+    wallboard_warn_minutes: int = Field(60, ge=1, le=24 * 60)
 
     # [webhooks] the webhook server's limits (workbench telephony serve)
     webhooks_max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)

@@ -7,7 +7,12 @@ What the page shows is painted by xterm.js on a canvas, so the text checked is w
 received over the session's websocket: every byte the workbench sent it.
 
 Chromium is required where WORKBENCH_REQUIRE_BROWSER=1 (CI: .ci/run installs it); elsewhere
-its absence skips this test, saying so."""
+its absence skips this test, saying so.
+
+On a loaded machine every step can take long (each browser session starts its own `workbench
+tui`, chromium paints in software): each waits on what shows the step is done (the server
+answering, text the app sent, the painted page settling), bounded generously (READY), never a
+fixed pause."""
 
 from __future__ import annotations
 
@@ -38,6 +43,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "web-pass-1"
+READY = 90.0  # seconds a step may take on a loaded 2-core machine; each ends once done
+ECHO = 10.0  # seconds to wait for typed keys to show before typing them again
 ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-_]")
 
 
@@ -68,63 +75,107 @@ class Received:
 
     @property
     def text(self) -> str:
-        return ESCAPES.sub(b"", bytes(self.raw)).decode("utf-8", errors="replace")
+        return self.text_since(0)
 
-    def wait_for(self, page, needle: str, timeout: float = 60.0, *, since: int = 0) -> bool:
-        deadline = time.monotonic() + timeout
-        while needle not in self.text_since(since):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{needle!r} never reached the browser:\n{self.text[-3000:]}")
-            page.wait_for_timeout(50)  # lets the browser process its websocket events
-        return True
+    def lines(self, count: int = 40) -> str:
+        """The last distinct lines received: a blinking cursor repaints one line over and over,
+        which would fill a plain tail and hide what came before it (an error, say)."""
+        seen: dict[str, None] = {}
+        for line in reversed(self.text.splitlines()):
+            if line.strip() and len(seen) < count:
+                seen.setdefault(line.strip(), None)
+        return "\n".join(reversed(seen))
 
     def text_since(self, offset: int) -> str:
         return ESCAPES.sub(b"", bytes(self.raw[offset:])).decode("utf-8", errors="replace")
 
-    def type_until_echoed(self, page, text: str, *, echo: str = "", attempts: int = 5) -> None:
-        """Types into the focused field until the app echoes it. Keys that arrive before the
-        first screen has focused its field are dropped by the app (nothing to take them), so
-        the field is cleared (ctrl+u) and the text typed again until it shows."""
-        for _ in range(attempts):
+    def wait_for(self, page, needle: str, timeout: float = READY, *, since: int = 0) -> None:
+        """Until `needle` arrives (after byte `since`). Only what is new is searched each time,
+        with an overlap for a needle split between frames: rescanning the whole session every
+        50 ms would take the CPU the app and the browser need."""
+        deadline = time.monotonic() + timeout
+        start = since
+        while True:
+            end = len(self.raw)
+            if needle in self.text_since(start):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{needle!r} never reached the browser in {timeout:.0f} s:\n{self.lines()}"
+                )
+            start = max(since, end - OVERLAP)
+            page.wait_for_timeout(50)  # lets the browser process its websocket events
+
+    def type_until_echoed(self, page, text: str, *, echo: str = "") -> None:
+        """Types into the focused field until the app echoes it. Keys that arrive before a
+        screen has focused its field are dropped by the app (nothing to take them), so the
+        field is cleared (ctrl+u) and the text typed again until it shows. The keys reach the
+        app in order, so a late echo of an earlier try still means the field holds `text`."""
+        deadline = time.monotonic() + READY
+        while True:
             mark = len(self.raw)
             page.keyboard.press("End")
             page.keyboard.press("Control+u")
             page.keyboard.type(text)
             try:
-                self.wait_for(page, echo or text, timeout=5, since=mark)
+                self.wait_for(page, echo or text, timeout=ECHO, since=mark)
                 return
             except AssertionError:
-                continue
-        raise AssertionError(f"{text!r} typed {attempts} times, never echoed")
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"{text!r} typed for {READY:.0f} s, never echoed"
+                    ) from None
 
 
-def _serve(wb, keyring, port: int) -> subprocess.Popen:
+OVERLAP = 8192  # bytes searched again: more than a needle with the escapes between its letters
+
+
+def _settled_screenshot(page, path: Path) -> None:
+    """A screenshot once the canvas has painted what arrived: two in a row alike (xterm.js
+    parses and paints the data over several animation frames, slower under load)."""
+    deadline = time.monotonic() + READY
+    previous = page.screenshot(path=str(path))
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        current = page.screenshot(path=str(path))
+        if current == previous and len(current) > 10_000:
+            return
+        previous = current
+
+
+def _serve(wb, keyring, port: int, log: Path) -> subprocess.Popen:
     env = {
         **os.environ,
         "WORKBENCH_DATABASE_URL": wb.settings.database_url,
         "WORKBENCH_KEYS_KEYRING": keyring.to_json(),
         "WORKBENCH_LOCALE_LANGUAGE": "zh-CN",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "web", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
+    # Its output (and each session's `workbench tui` errors, which textual-serve passes on)
+    # goes to a file: a pipe nobody reads would stall the server once full.
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workbench", "web", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + READY
     while True:
         if process.poll() is not None:
-            raise AssertionError(f"workbench web exited: {process.stderr.read()[-2000:]}")
+            raise AssertionError(f"workbench web exited: {_tail(log)}")
         try:
-            if requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200:
                 return process
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy to answer
             pass
         if time.monotonic() > deadline:
             process.kill()
-            raise AssertionError("workbench web did not answer within 60 s")
-        time.sleep(0.1)
+            raise AssertionError(f"workbench web did not answer within {READY:.0f} s: {_tail(log)}")
+        time.sleep(0.2)  # polling a port: there is no event to wait on
+
+
+def _tail(log: Path) -> str:
+    return log.read_bytes()[-2000:].decode("utf-8", errors="replace")
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the browser, not the backend
@@ -142,15 +193,17 @@ def test_sign_in_and_a_masked_profile_in_a_real_browser(wb, world, keyring, tmp_
     phone = world.app.phone  # 13900000003
     masked_phone = f"{phone[:3]}****{phone[-4:]}"
     port = free_port()
-    server = _serve(wb, keyring, port)
+    log = tmp_path / "workbench-web.log"
+    server = _serve(wb, keyring, port, log)
     screenshot = tmp_path / "web-profile.png"
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=READY * 1000
             )
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page.set_default_timeout(READY * 1000)  # goto, focus, screenshots under load
                 # Nothing but this server: anything else the page asks for is refused, noted.
                 elsewhere: list[str] = []
 
@@ -176,16 +229,17 @@ def test_sign_in_and_a_masked_profile_in_a_real_browser(wb, world, keyring, tmp_
                 page.keyboard.press("Enter")
                 received.wait_for(page, "手机号或卡号")  # signed in: the home screen's search
 
-                page.keyboard.type(card_no)
+                received.type_until_echoed(page, card_no)  # the search has taken the focus
                 page.keyboard.press("Enter")
                 received.wait_for(page, masked_phone)  # the profile, masked
-                page.wait_for_timeout(500)  # the canvas paints what the websocket brought
-                page.screenshot(path=str(screenshot))
+                _settled_screenshot(page, screenshot)
             finally:
                 browser.close()
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\n--- workbench web:\n{_tail(log)}") from None
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        server.wait(timeout=READY)
     print(f"screenshot of the profile in the browser: {screenshot}")
     assert screenshot.stat().st_size > 10_000
     assert elsewhere == []  # the page loads nothing from anywhere but the workbench

@@ -13,6 +13,7 @@ import typer
 
 from workbench.cli import access as access_commands
 from workbench.cli import activities as activities_commands
+from workbench.cli import agent as agent_commands
 from workbench.cli import applications as applications_commands
 from workbench.cli import audit as audit_commands
 from workbench.cli import backup as backup_commands
@@ -42,6 +43,7 @@ from workbench.cli import terminals as terminals_commands
 from workbench.cli import termination as termination_commands
 from workbench.cli import tiers as tiers_commands
 from workbench.cli import tui as tui_commands
+from workbench.cli import wallboard as wallboard_commands
 from workbench.cli import web as web_commands
 from workbench.cli.state import state
 from workbench.errors import WorkbenchError
@@ -98,6 +100,8 @@ app.add_typer(scheduler_commands.app, name="scheduler")
 app.add_typer(campaigns_commands.app, name="campaigns")
 app.add_typer(outbox_commands.app, name="outbox")
 app.add_typer(telephony_commands.app, name="telephony")
+app.add_typer(agent_commands.app, name="agent")
+app.add_typer(agent_commands.calls_app, name="calls")
 app.add_typer(odoo_commands.app, name="odoo")
 app.add_typer(termination_commands.app, name="termination")
 app.add_typer(goods_commands.app, name="goods")
@@ -109,6 +113,7 @@ seed_commands.register(app)
 tui_commands.register(app)
 web_commands.register(app)
 doctor_commands.register(app)
+wallboard_commands.register(app)
 
 
 class _Logging:

@@ -6,13 +6,15 @@ results back; service errors are shown as notifications with the service's messa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -23,7 +25,9 @@ from workbench.errors import WorkbenchError
 from workbench.incidents import person_facing
 from workbench.members.models import Role, Staff
 from workbench.permissions.auth import SessionExpired, SignedIn
+from workbench.tui.idle import IdleWatch
 from workbench.tui.labels import Labels
+from workbench.tui.work import desk_work
 from workbench.usecases import UseCases
 from workbench.usecases.calls import HotlineDesk
 
@@ -48,6 +52,9 @@ class WorkbenchApp(App[None]):
         self.labels = Labels(wb.settings.locale_language)
         self.signed_in: SignedIn | None = None
         self._stop_listening = threading.Event()
+        idle_minutes = wb.settings.protection_idle_timeout_minutes
+        self.idle = IdleWatch(wb.clock, timedelta(minutes=idle_minutes))
+        self.locked_for: int | None = None  # the staff id the idle lock waits for
 
     @property
     def usecases(self) -> UseCases:
@@ -70,6 +77,7 @@ class WorkbenchApp(App[None]):
 
         self.title = self.labels("app.title")
         self.push_screen(SignInScreen())
+        self.set_interval(1, self.idle_tick)
 
     # Session ------------------------------------------------------------------------------------
     def start_session(self, signed_in: SignedIn) -> None:
@@ -77,6 +85,7 @@ class WorkbenchApp(App[None]):
         from workbench.tui.screens.statistics import StatisticsScreen
 
         self.signed_in = signed_in
+        self.idle.touched()
         self.sub_title = f"{signed_in.staff.display_name} · {signed_in.staff.role}"
         if signed_in.staff.role in (Role.AGENT, Role.SUPERVISOR):
             self._stop_listening = threading.Event()
@@ -87,6 +96,8 @@ class WorkbenchApp(App[None]):
                 name="call-events",
                 daemon=True,
             ).start()
+        if self._unlocked(signed_in):
+            return
         if signed_in.staff.role == Role.ANALYST:
             self.switch_screen(StatisticsScreen())
         else:
@@ -97,7 +108,9 @@ class WorkbenchApp(App[None]):
         idle session (SessionExpired)."""
         if self.signed_in is None:
             raise SessionExpired(self.labels("sign_in.expired"))
-        return self.usecases.sign_in.resume(self.signed_in.token)
+        staff = self.usecases.sign_in.resume(self.signed_in.token)
+        self.idle.touched()
+        return staff
 
     def end_session(self, message: str | None = None) -> None:
         from workbench.tui.screens.sign_in import SignInScreen
@@ -106,12 +119,62 @@ class WorkbenchApp(App[None]):
         if self.signed_in is not None:
             self.usecases.sign_in.sign_out(self.signed_in.token)
         self.signed_in = None
+        self.locked_for = None
         self.sub_title = ""
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(SignInScreen())
         if message:
             self.notify(message, severity="warning", markup=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.idle.active()
+        await super().on_event(event)
+
+    def idle_tick(self) -> None:
+        """Every second: past the idle timeout the desk locks (see workbench.tui.idle)."""
+        if self.signed_in is None:
+            return
+        if self.idle.idle():
+            self.lock_idle()
+        elif self.idle.touch_due():
+            self.keep_alive()
+
+    @desk_work(exclusive=True, group="keep-alive")  # type: ignore[type-var]  # Textual types `app` as App
+    def keep_alive(self) -> None:
+        """Keys pressed but no use case for a while: the server sees the session now."""
+        self.touch_session()
+
+    def lock_idle(self) -> None:
+        """The sign-in screen covers every screen at once; the session is over (the server,
+        asked for it, ends it as timed out and audits that). The screens stay beneath, so the
+        same person signing in again is back where they were, forms and all."""
+        from workbench.tui.screens.sign_in import SignInScreen
+
+        if self.signed_in is None:
+            return
+        with contextlib.suppress(SessionExpired):
+            self.usecases.sign_in.resume(self.signed_in.token)
+        self._stop_listening.set()
+        self.locked_for = self.signed_in.staff.id
+        self.signed_in = None
+        self.sub_title = ""
+        self.push_screen(SignInScreen())
+        self.notify(self.labels("sign_in.idle_locked"), severity="warning", markup=False)
+
+    def _unlocked(self, signed_in: SignedIn) -> bool:
+        """Signed in on the idle lock: the same person goes back to the screens beneath
+        (True); anyone else starts afresh, none of them left."""
+        locked_for, self.locked_for = self.locked_for, None
+        if locked_for is None:
+            return False
+        if locked_for == signed_in.staff.id:
+            self.pop_screen()
+            return True
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        return False
 
     def report_error(self, error: Exception) -> None:
         """Show a service's message; an expired session sends the user back to sign in."""
@@ -123,7 +186,8 @@ class WorkbenchApp(App[None]):
         the screen shows."""
         typed, message = person_facing(error, where=where)
         if isinstance(typed, SessionExpired):
-            self.end_session(message)
+            if self.locked_for is None:  # locked: the screens beneath wait for the unlock
+                self.end_session(message)
         else:
             self.notify(message, severity="error", markup=False, timeout=10)
 
@@ -162,8 +226,27 @@ class WorkbenchApp(App[None]):
             and screen.call_id == event.get("call_id")
         ):
             screen.member_leg(str(event.get("status")))
+        if event.get("type") == "agent_state" and self.signed_in is not None:
+            self._my_state_changed(event)
         if event.get("type") == "incoming" and not isinstance(self.screen, HomeScreen):
             self.notify(self.labels("call.incoming_toast"), markup=False)
+
+    def _my_state_changed(self, event: Mapping[str, object]) -> None:
+        """The signed-in agent's state changed: the home screen shows it, and a call that
+        ended opens its wrap-up dialog."""
+        from workbench.tui.screens.home import HomeScreen
+        from workbench.tui.screens.wrap_up import WrapUpScreen
+        from workbench.tui.widgets.agent_state import AgentStateLine
+
+        if event.get("agent_id") != self.staff.id:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.query_one(AgentStateLine).load_state()
+        call_id = event.get("call_id")
+        opened = any(isinstance(screen, WrapUpScreen) for screen in self.screen_stack)
+        if event.get("state") == "wrap_up" and isinstance(call_id, int) and not opened:
+            self.push_screen(WrapUpScreen(call_id))
 
     def on_unmount(self) -> None:
         self._stop_listening.set()

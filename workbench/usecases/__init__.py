@@ -35,6 +35,7 @@ from workbench.usecases.statistics import StatisticsDesk
 from workbench.usecases.termination import TerminationDesk, termination_desk
 from workbench.usecases.tiers import TierDesk, tier_desk
 from workbench.usecases.till import TillDesk, till_desk
+from workbench.usecases.wallboard import WallboardDesk, wallboard_desk
 
 if TYPE_CHECKING:
     from workbench.bootstrap import Services, Telephony
@@ -66,6 +67,7 @@ class UseCases:
     access: AccessDesk
     calendar: CalendarDesk
     operations: OperationsDesk  # counts and readiness for /metrics and /ready
+    wallboard: WallboardDesk
 
 
 def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
@@ -105,4 +107,5 @@ def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
         access=access_desk(s, uow),
         calendar=CalendarDesk(uow=uow, policy=s.complaint_policy, clock=s.clock),
         operations=operations_desk(s, uow),
+        wallboard=wallboard_desk(s, uow),
     )

@@ -16,6 +16,7 @@ from workbench.complaints.queries import OpenComplaint
 from workbench.permissions.access import MemberView, Purpose
 from workbench.telephony.desk import CallView
 from workbench.tui.base import WorkbenchScreen
+from workbench.tui.widgets.agent_state import AgentStateLine
 from workbench.tui.widgets.complaint_table import ComplaintTable, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
@@ -24,7 +25,8 @@ from workbench.usecases.callbacks import ClaimedCallback, NextCallback
 from workbench.usecases.calls import TakenCallView
 from workbench.usecases.dashboard import HomeBoard, LiveGrant
 
-GRANT_COLUMNS = ("member", "source", "until", "left")
+GRANT_COLUMNS = ("member", "source", "from", "until", "left")  # labels: home_grants.*
+GRANT_TIME = "%m-%d %H:%M"  # grants last hours or days: the date and the minute
 
 
 class HomeScreen(WorkbenchScreen[None]):
@@ -32,11 +34,13 @@ class HomeScreen(WorkbenchScreen[None]):
         Binding("slash", "focus_search", "Search"),
         Binding("f5", "statistics", "Statistics"),
         Binding("f6", "dashboard", "Dashboard"),
+        Binding("ctrl+b", "wallboard", "Wallboard"),
         Binding("f7", "complaint_list", "Complaints"),
         Binding("f3", "member_desk", "Member desk"),
         Binding("f4", "activities", "Activities"),
         Binding("f2", "take_call", "Take call"),
         Binding("ctrl+n", "next_callback", "Next callback"),
+        Binding("f10", "agent_state", "Change state"),
         # Shown only in the notice a supervisor with requests waiting sees: agents never use it.
         Binding("f8", "approvals", "Approvals", show=False),
         Binding("f9", "simulate_call", "Demo call", show=False),
@@ -45,7 +49,7 @@ class HomeScreen(WorkbenchScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.grants: list[tuple[int, int, str, str, datetime]] = []
+        self.grants: list[LiveGrant] = []
         self.waiting_calls: list[CallView] = []  # oldest first
         self._returned_seen = 0  # the submitter's returned applications last told of
         self._approvals_seen = 0  # the supervisor's waiting access approvals last told of
@@ -54,6 +58,7 @@ class HomeScreen(WorkbenchScreen[None]):
         labels = self.app.labels
         yield Header()
         yield Static("", id="call-banner", markup=False)
+        yield AgentStateLine(id="agent-state")
         with Horizontal(id="search-bar"):
             yield Input(placeholder=labels("home.search"), id="search-input")
             yield Button(labels("home.search_button"), id="search-button")
@@ -68,10 +73,11 @@ class HomeScreen(WorkbenchScreen[None]):
         yield TranslatedFooter()
 
     def on_mount(self) -> None:
-        fill_table(self.query_one("#grants", DataTable), GRANT_COLUMNS, [])
+        fill_table(self.query_one("#grants", DataTable), self._grant_headers(), [])
         self.query_one("#search-input", Input).focus()
         self.load_grants()
         self.load_calls()
+        self.query_one(AgentStateLine).load_state()
         self.set_interval(1, self._tick)
         self.set_interval(15, self.load_grants)
         # Pops come as events; the poll catches a missed one, and on SQLite it is how pops from
@@ -85,6 +91,7 @@ class HomeScreen(WorkbenchScreen[None]):
         self.query_one("#search-input", Input).focus()
         self.load_grants()
         self.load_calls()
+        self.query_one(AgentStateLine).load_state()
 
     def relabel(self) -> None:
         labels = self.app.labels
@@ -196,11 +203,11 @@ class HomeScreen(WorkbenchScreen[None]):
         return labels("callback.none_later", next=when)
 
     def _show_grants(self, grants: list[LiveGrant]) -> None:
-        self.grants = [
-            (g.grant_id, g.member_id, f"{g.member_no} {g.masked_name}", g.source, g.ends_at)
-            for g in grants
-        ]
+        self.grants = grants  # once per member and source (the use case merges repeats)
         self._tick()
+
+    def _grant_headers(self) -> list[str]:
+        return [self.app.labels(f"home_grants.{column}") for column in GRANT_COLUMNS]
 
     def _show_complaints(self, complaints: list[OpenComplaint]) -> None:
         self.query_one("#my-complaints", ComplaintTable).show(complaints, self.app.wb.clock.now())
@@ -208,24 +215,26 @@ class HomeScreen(WorkbenchScreen[None]):
     def _tick(self) -> None:
         now = self.app.wb.clock.now()
         zone = self.app.wb.settings.timezone
-        live = [g for g in self.grants if g[4] > now]
         fill_table(
             self.query_one("#grants", DataTable),
-            GRANT_COLUMNS,
+            self._grant_headers(),
             [
                 (
-                    f"{grant_id}:{member_id}",
+                    f"{g.grant_id}:{g.member_id}",
                     [
-                        Text(member_no),
-                        Text(source),
-                        Text(ends_at.astimezone(zone).strftime("%H:%M:%S")),
-                        Text(time_left(ends_at, now)),
+                        Text(f"{g.member_no} {g.masked_name}"),
+                        Text(self.app.labels(f"home_grants.source_{g.source}")),
+                        Text(g.starts_at.astimezone(zone).strftime(GRANT_TIME)),
+                        Text(g.ends_at.astimezone(zone).strftime(GRANT_TIME)),
+                        Text(time_left(g.ends_at, now)),
                     ],
                 )
-                for grant_id, member_id, member_no, source, ends_at in live
+                for g in self.grants
+                if g.ends_at > now
             ],
         )
         self.query_one("#my-complaints", ComplaintTable).tick(now)
+        self.query_one(AgentStateLine).tick(now)
         self._tick_calls(now)
 
     @on(DataTable.RowSelected, "#my-complaints")
@@ -318,6 +327,9 @@ class HomeScreen(WorkbenchScreen[None]):
         one time in four, a stranger's), through the real webhook handler."""
         self.app.calls.ring_demo_call()
 
+    def action_agent_state(self) -> None:
+        self.query_one(AgentStateLine).press()
+
     # Other actions ------------------------------------------------------------------------------
     def action_statistics(self) -> None:
         from workbench.tui.screens.statistics import StatisticsScreen
@@ -358,6 +370,8 @@ class HomeScreen(WorkbenchScreen[None]):
         """The dashboard and activities keys are offered only to the roles they are for."""
         if action == "dashboard" and self.app.signed_in is not None:
             return self.app.usecases.dashboard.offered(self.app.staff)
+        if action == "wallboard" and self.app.signed_in is not None:
+            return self.app.usecases.wallboard.offered(self.app.staff)
         if action == "activities" and self.app.signed_in is not None:
             from workbench.tui.screens.activities import ACTIVITY_HOME_ROLES
 
@@ -375,6 +389,12 @@ class HomeScreen(WorkbenchScreen[None]):
         from workbench.tui.screens.dashboard import DashboardScreen
 
         self.app.push_screen(DashboardScreen())
+
+    def action_wallboard(self) -> None:
+        from workbench.tui.screens.wallboard import WallboardScreen
+
+        if self.app.usecases.wallboard.offered(self.app.staff):
+            self.app.push_screen(WallboardScreen())
 
     def action_sign_out(self) -> None:
         self.app.end_session()
