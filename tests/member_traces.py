@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Text, func, select, text
+from sqlalchemy import Text, func, select, text, update
 
 from workbench.bootstrap import build_telephony
 from workbench.complaints.service import ComplaintIntake
 from workbench.members.models import Member
 from workbench.messaging.models import OutboxMessage
+from workbench.telephony.models import Call
 
 HOTLINE = "+862160000000"
 STRANGER_PHONE = "+8613700009999"
@@ -110,6 +111,13 @@ def leave_traces(wb, world) -> Traces:
     call_sid, stranger_sid = "CA" + "7" * 32, "CA" + "8" * 32
     hotline.incoming(call_sid=call_sid, from_number="+86" + world.app.phone, to_number=HOTLINE)
     hotline.incoming(call_sid=stranger_sid, from_number=STRANGER_PHONE, to_number=HOTLINE)
+    with wb.sessions() as session:  # the agent's wrap-up of the member's call quotes them
+        session.execute(
+            update(Call)
+            .where(Call.call_sid == call_sid)
+            .values(wrap_note_enc=wb.cipher.encrypt("call.wrap_note", WORDS))
+        )
+        session.commit()
     return Traces(number, stranger_no, task_id, change.id, call_sid, stranger_sid)
 
 

@@ -106,6 +106,23 @@ class Received:
             start = max(since, end - OVERLAP)
             page.wait_for_timeout(50)  # lets the browser process its websocket events
 
+    def wait_for_any(self, page, needles: tuple[str, ...], *, since: int = 0) -> str:
+        """The first of `needles` to arrive after byte `since` (READY at most)."""
+        deadline = time.monotonic() + READY
+        start = since
+        while True:
+            end = len(self.raw)
+            new = self.text_since(start)
+            for needle in needles:
+                if needle in new:
+                    return needle
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"none of {needles!r} reached the browser in {READY:.0f} s:\n{self.lines()}"
+                )
+            start = max(since, end - OVERLAP)
+            page.wait_for_timeout(50)
+
     def type_until_echoed(self, page, text: str, *, echo: str = "") -> None:
         """Types into the focused field until the app echoes it. Keys that arrive before a
         screen has focused its field are dropped by the app (nothing to take them), so the
@@ -127,6 +144,21 @@ class Received:
                     ) from None
 
 
+def _sign_in(page, received: Received) -> None:
+    """Types the password and signs in. On a loaded machine a key of the password has been
+    seen to go astray between xterm.js and the app (ten dots shown, the sign-in refused):
+    the password field is then empty and focused again, so it is typed again, twice at most
+    (the account locks after more failures than that)."""
+    for _attempt in range(3):
+        mark = len(received.raw)
+        received.type_until_echoed(page, PASSWORD, echo="•" * len(PASSWORD))
+        page.keyboard.press("Enter")
+        if received.wait_for_any(page, ("手机号或卡号", REFUSED), since=mark) != REFUSED:
+            return  # signed in: the home screen's search
+    raise AssertionError(f"sign-in refused three times:\n{received.lines()}")
+
+
+REFUSED = "wrong username or password"
 OVERLAP = 8192  # bytes searched again: more than a needle with the escapes between its letters
 
 
@@ -225,9 +257,7 @@ def test_sign_in_and_a_masked_profile_in_a_real_browser(wb, world, keyring, tmp_
                 # Tab moves the focus as the key is handled (Enter would, a message later:
                 # keys typed meanwhile would land in the username field).
                 page.keyboard.press("Tab")
-                received.type_until_echoed(page, PASSWORD, echo="•" * len(PASSWORD))
-                page.keyboard.press("Enter")
-                received.wait_for(page, "手机号或卡号")  # signed in: the home screen's search
+                _sign_in(page, received)
 
                 received.type_until_echoed(page, card_no)  # the search has taken the focus
                 page.keyboard.press("Enter")

@@ -1,5 +1,5 @@
 """Erasing a member from the call log: the numbers of their calls become the erased marker and
-the blind index of their phone goes, also on calls from their number that were not linked to
+the blind index of their phone and the agents' wrap-up notes go, also on calls from their number that were not linked to
 them. Times, queues, agents and durations stay for the hotline figures."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def erase_member_calls(
             from_enc=cipher.encrypt("call.from", ERASED_TEXT),
             to_enc=cipher.encrypt("call.to", ERASED_TEXT),
             party_bidx=None,
+            wrap_note_enc=None,  # the agent's wrap-up note may quote the member
         )
         .execution_options(synchronize_session="fetch")
     )
