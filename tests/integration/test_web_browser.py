@@ -158,6 +158,22 @@ def _sign_in(page, received: Received) -> None:
     raise AssertionError(f"sign-in refused three times:\n{received.lines()}")
 
 
+def _open_profile(page, received: Received, card_no: str, masked_phone: str) -> None:
+    """Searches the card number until the masked profile shows. Under load in CI the search
+    field has been seen cleared with no profile and no refusal after it (cause not found):
+    the search is then made again, three times at most."""
+    for _attempt in range(3):
+        mark = len(received.raw)
+        received.type_until_echoed(page, card_no)  # the search has taken the focus
+        page.keyboard.press("Enter")
+        try:
+            received.wait_for(page, masked_phone, timeout=READY / 3, since=mark)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"{masked_phone!r} never reached the browser:\n{received.lines()}")
+
+
 REFUSED = "wrong username or password"
 OVERLAP = 8192  # bytes searched again: more than a needle with the escapes between its letters
 
@@ -259,9 +275,7 @@ def test_sign_in_and_a_masked_profile_in_a_real_browser(wb, world, keyring, tmp_
                 page.keyboard.press("Tab")
                 _sign_in(page, received)
 
-                received.type_until_echoed(page, card_no)  # the search has taken the focus
-                page.keyboard.press("Enter")
-                received.wait_for(page, masked_phone)  # the profile, masked
+                _open_profile(page, received, card_no, masked_phone)
                 _settled_screenshot(page, screenshot)
             finally:
                 browser.close()
