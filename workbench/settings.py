@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from workbench.errors import ConfigError
+from workbench.tomlfiles import read_toml
 
 PACKAGE_CONFIG_DIR = Path(__file__).parent / "_config"  # present in an installed wheel
 CHECKOUT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"  # a source checkout
@@ -425,7 +426,7 @@ def default_config_file() -> Path | None:
 def read_toml_settings(path: Path) -> dict[str, Any]:
     """Flatten `[section] key = v` into `section_key`; refuse secrets."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = read_toml(path)
     except FileNotFoundError:
         raise ConfigError(f"configuration file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:

@@ -5,11 +5,15 @@ exit code 1, its traceback in the log file only."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
+import typer.main
 
 from workbench.cli import access as access_commands
 from workbench.cli import activities as activities_commands
@@ -154,9 +158,17 @@ def _not_an_incident(record: logging.LogRecord) -> bool:
     return record.name != "workbench.incidents"
 
 
+@functools.cache
+def _command() -> Callable[..., Any]:
+    """The click command Typer builds from every command's signature, built once per process:
+    building it reads the annotations of some two hundred functions, which took longer than
+    most commands themselves (and tests run thousands of them in one process)."""
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv)
+        _command()(args=argv, prog_name="workbench")
     except WorkbenchError as exc:
         _refuse(exc)
     except Exception as exc:  # nothing reaches the person as a traceback

@@ -19,6 +19,7 @@ from workbench.complaints.calendar import (
     compose,
 )
 from workbench.errors import ConfigError, ValidationError
+from workbench.tomlfiles import read_toml
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class ComplaintPolicy:
         return self.overrides | own if own is not None else self.overrides
 
 
-def _codes(doc: dict[str, Any], key: str, path: Path) -> dict[str, Code]:
+def _codes(doc: Mapping[str, Any], key: str, path: Path) -> dict[str, Code]:
     try:
         return {
             row["code"]: Code(row["code"], row["label_zh"], row["label_en"]) for row in doc[key]
@@ -125,7 +126,7 @@ def _hours(value: Any, where: str) -> timedelta:  # a TOML value: whatever the f
 
 def load_complaint_policy(path: Path) -> ComplaintPolicy:
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = read_toml(path)
         cal = doc["calendar"]
         public = _public_days(cal.get("public_holidays", "chinese-calendar"), path)
         # Years whose days off and make-up days the overrides list in full, by hand.

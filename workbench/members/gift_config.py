@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ConfigError, ValidationError
+from workbench.tomlfiles import read_toml
 
 
 class GiftKind(StrEnum):
@@ -72,7 +73,7 @@ def checked_reward(reward: Reward, tiers: Collection[str] | None = None) -> Rewa
 
 def load_rewards(path: Path) -> dict[str, Reward]:
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = read_toml(path)
         rewards = [_reward(row) for row in doc["reward"]]
         rewards = [checked_reward(r) for r in rewards]
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
@@ -123,7 +124,7 @@ class ActivityRule:
 
 def load_activity_rules(path: Path) -> dict[str, ActivityRule]:
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = read_toml(path)
         rules = [
             ActivityRule(
                 code=str(row["code"]),

@@ -8,6 +8,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 
 from workbench.errors import ConfigError
+from workbench.tomlfiles import read_toml
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def _decimal(raw: object, where: str) -> Decimal:
 
 def load_tier_scheme(path: Path) -> TierScheme:
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = read_toml(path)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"tier scheme {path}: {exc}") from None
     rows = doc.get("tier") or []

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from workbench.errors import ConfigError, ValidationError
 from workbench.masking.text import safe_for_terminal
+from workbench.tomlfiles import read_toml
 
 NOTICES = (
     "welcome",
@@ -81,7 +82,7 @@ class TemplateCatalogue:
         for language in languages:
             path = folder / f"{language}.toml"
             try:
-                doc = tomllib.loads(path.read_text(encoding="utf-8"))
+                doc = read_toml(path)
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise ConfigError(f"templates {path}: {exc}") from None
             for notice in NOTICES:
