@@ -135,6 +135,10 @@ def _log_file_of_the_test(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_AUDIT_ANCHOR_FILE", str(tmp_path / "audit-anchors.jsonl"))
     # Erasures are recorded in a file too (beside the key file by default): the test's own.
     monkeypatch.setenv("WORKBENCH_BACKUP_ERASURE_LEDGER_FILE", str(tmp_path / "erasures.jsonl"))
+    # Passwords hashed at argon2's smallest cost: what sign-in checks is the same, in 1 ms
+    # instead of 80 (tests/unit/test_password_cost.py checks that the setting is obeyed).
+    monkeypatch.setenv("WORKBENCH_PROTECTION_PASSWORD_TIME_COST", "1")
+    monkeypatch.setenv("WORKBENCH_PROTECTION_PASSWORD_MEMORY_KIB", "32")
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from workbench.complaints.erasure import erase_member_complaints
 from workbench.complaints.policy import ComplaintPolicy, load_complaint_policy
 from workbench.complaints.reports import ComplaintReports
 from workbench.complaints.service import ComplaintService
+from workbench.crm.erasure import erase_member_sync_issues
 from workbench.crypto import BlindIndex, FieldCipher, Keyring, load_keyring
 from workbench.crypto.check import ensure_key_file_matches
 from workbench.db import create_db_engine, make_session_factory
@@ -43,7 +44,7 @@ from workbench.messaging.outbox import Outbox
 from workbench.messaging.policy import ContactPolicy
 from workbench.messaging.templates import TemplateCatalogue
 from workbench.permissions.access import MemberAccess
-from workbench.permissions.auth import Authenticator
+from workbench.permissions.auth import Authenticator, password_hasher
 from workbench.permissions.changes import ChangeRequests
 from workbench.permissions.erasure import erase_member_change_requests
 from workbench.permissions.limits import AccessLimits, LimitedAction
@@ -232,6 +233,9 @@ def build_services(
         max_failed_logins=settings.protection_max_failed_logins,
         lockout_minutes=settings.protection_lockout_minutes,
         idle_timeout_minutes=settings.protection_idle_timeout_minutes,
+        hasher=password_hasher(
+            settings.protection_password_time_cost, settings.protection_password_memory_kib
+        ),
     )
     callbacks = CallbackService(
         clock=clock,
@@ -415,6 +419,7 @@ def member_erasers() -> list[Eraser]:
         erase_member_messages,
         erase_member_change_requests,
         erase_member_terminations,
+        erase_member_sync_issues,
     ]
 
 

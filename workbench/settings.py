@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     protection_idle_timeout_minutes: int = Field(15, ge=1, le=720)
     protection_max_failed_logins: int = Field(5, ge=1, le=100)
     protection_lockout_minutes: int = Field(15, ge=1, le=1440)
+    # argon2id cost of new password hashes (argon2-cffi's defaults: RFC 9106's low-memory choice)
+    protection_password_time_cost: int = Field(3, ge=1, le=50)
+    protection_password_memory_kib: int = Field(65536, ge=32, le=4 * 1024 * 1024)
     protection_lookup_minutes: int = Field(30, ge=1, le=480)
     protection_reveal_roles: list[StaffRole] = ["agent", "supervisor", "sales", "store_manager"]
     protection_id_number_reveal_roles: list[StaffRole] = []
@@ -147,7 +150,7 @@ class Settings(BaseSettings):
     scheduler_birthday_cron: str = "30 9 * * *"
     scheduler_care_cron: str = "0 10 1 * *"
     scheduler_goods_reminders_cron: str = "15 10 * * *"
-    scheduler_activity_reminders_cron: str = "30 10 * * *"
+    scheduler_activity_reminders_cron: str = "30 9-20 * * *"  # hourly by day: late sign-ups too
     scheduler_terminations_cron: str = "45 * * * *"
     scheduler_odoo_sync_minutes: int = Field(30, ge=1, le=1440)
     scheduler_audit_anchor_minutes: int = Field(15, ge=1, le=1440)

@@ -45,7 +45,8 @@ class TwilioPeer:
         self.faults: deque = deque()  # ("status", http_status, code, headers) or ("slow", s)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # Polls for shutdown every 50 ms: at the default 0.5 s each test waited that long to stop.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def mark_sent(self) -> None:
         """Twilio's queue moves on: every queued message is sent (gets its date_sent)."""

@@ -4,6 +4,7 @@ and registered terminals for stores that require them."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -69,6 +70,22 @@ class TerminalCredential:
             raise WorkbenchError(f"{path} is not a terminal credential file") from None
 
 
+def password_hasher(time_cost: int = 3, memory_kib: int = 65536) -> PasswordHasher:
+    """argon2id at the configured cost ([protection] password_time_cost, password_memory_kib)."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash at the hasher's cost, checked for a user with no password to check."""
+    return _dummy_hash_at(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+
+
+@functools.lru_cache(maxsize=8)
+def _dummy_hash_at(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    # Made once per process and cost: every workbench a process builds shares it.
+    return PasswordHasher(time_cost, memory_kib, parallelism).hash(secrets.token_urlsafe(16))
+
+
 class Authenticator:
     def __init__(
         self,
@@ -78,14 +95,14 @@ class Authenticator:
         max_failed_logins: int,
         lockout_minutes: int,
         idle_timeout_minutes: int,
+        hasher: PasswordHasher | None = None,
     ) -> None:
         self.clock = clock
         self.audit = audit
         self.max_failed = max_failed_logins
         self.lockout = timedelta(minutes=lockout_minutes)
         self.idle_timeout = timedelta(minutes=idle_timeout_minutes)
-        self.hasher = PasswordHasher()
-        self._dummy_hash: str | None = None  # made at the first unknown user's sign-in
+        self.hasher = hasher or password_hasher()
 
     def hash_password(self, password: str) -> str:
         if len(password) < 8:
@@ -146,10 +163,8 @@ class Authenticator:
 
     def _verify_nothing(self, password: str) -> None:
         """As long as a password check, for a user with no password to check."""
-        if self._dummy_hash is None:
-            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
         with contextlib.suppress(VerificationError, InvalidHashError):
-            self.hasher.verify(self._dummy_hash, password)
+            self.hasher.verify(_dummy_hash(self.hasher), password)
 
     def _password_matches(self, staff: Staff, password: str) -> bool:
         if staff.password_hash is None:  # no password was ever set: nothing matches
