@@ -237,7 +237,16 @@ def test_stores_see_and_run_their_own_activities_only(wb, clock, scene):
     desk.sign_up(s["agent"], own, m["silver"].member_no)
     with pytest.raises(PermissionDenied):
         desk.participants(s["marketing"], own)  # marketing sees counts, not members
-    assert desk.counts(s["marketing"], own).confirmed == 1
+    # Exact counts for those who run it (the store's manager planned it; the approvers);
+    # marketing, who did not plan it, reads aggregates with small groups hidden.
+    assert desk.counts(s["manager_sh"], own).confirmed == 1
+    assert desk.counts(s["head"], own).confirmed == 1
+    shown = desk.counts(s["marketing"], own)
+    assert shown.confirmed is None and shown.hidden["confirmed"] == "small"
+    assert shown.invited == 5 and not shown.exact
+    assert desk.show(s["marketing"], own).line.taken is None
+    assert [line.taken for line in desk.list(s["marketing"]) if line.code == own] == [None]
+    assert [line.taken for line in desk.list(s["manager_sh"]) if line.code == own] == [1]
     # Head office's activity at SH01 for every store: BJ01's staff sign their members up.
     company = _approved(wb, scene)
     assert desk.sign_up(s["sales_bj"], company, m["bj"].member_no).status == "confirmed"
@@ -286,6 +295,16 @@ def test_plans_are_checked_with_messages_a_planner_can_act_on(wb, scene):
         desk.create(marketing, plan(budget="lots"))
     with pytest.raises(PermissionDenied):
         desk.create(scene.staff["agent"], plan())
+    # Text that would drive a terminal or reorder what a screen shows is refused, by field.
+    with pytest.raises(ValidationError, match="theme: contains"):
+        desk.create(marketing, plan(theme="新品\x1b[2J品鉴会"))
+    with pytest.raises(ValidationError, match="place: contains"):
+        desk.create(marketing, plan(place="南京路\u202e店"))
+    with pytest.raises(ValidationError, match="content: contains"):
+        desk.create(marketing, plan(content="第一行\n第二行\x07"))
+    code = desk.create(marketing, plan(content="第一行\n第二行")).line.code  # lines are fine
+    with pytest.raises(ValidationError, match="theme: contains"):
+        desk.edit(marketing, code, PlanForm(theme="\u200f改名"))
 
 
 def test_a_member_signs_up_by_replying_with_the_activity_code(wb, clock, scene):
@@ -332,6 +351,38 @@ def test_the_scheduler_job_reminds_the_day_before_once(wb, clock, scene):
     sent = _messages(wb, m["gold"].member_id, "activity_reminder")
     assert sorted(x.channel for x in sent) == ["email", "sms"]
     assert "activity_reminders" in [job[0] for job in job_plan(wb)]
+
+
+def test_a_late_sign_up_and_a_waitlist_promotion_are_reminded_by_a_later_run(wb, clock, scene):
+    from workbench.scheduler import jobs
+
+    desk, s, m = wb.usecases.activities, scene.staff, scene.members
+    code = _approved(
+        wb, scene, capacity="1", cancel_until="2026-03-20 12:00", signup_closes="2026-03-20 12:00"
+    )
+    clock.set(local("2026-03-08 10:00"))
+    desk.sign_up(s["agent"], code, m["gold"].member_no)
+    desk.sign_up(s["agent"], code, m["regular"].member_no)  # waitlisted
+    jobs.install(wb)
+    clock.set(local("2026-03-19 10:30"))
+    jobs.activity_reminders()
+    assert len(_messages(wb, m["gold"].member_id, "activity_reminder")) == 1
+    assert _messages(wb, m["regular"].member_id, "activity_reminder") == []  # no place yet
+    clock.set(local("2026-03-19 16:10"))  # after the run: gold's place goes to regular
+    desk.cancel_signup(s["agent"], code, m["gold"].member_no)
+    clock.set(local("2026-03-19 16:30"))
+    jobs.activity_reminders()
+    jobs.activity_reminders()
+    assert len(_messages(wb, m["regular"].member_id, "activity_reminder")) == 1
+    assert len(_messages(wb, m["gold"].member_id, "activity_reminder")) == 1  # not again
+    # The same day, before the start, a run still reaches someone signed up that morning.
+    clock.set(local("2026-03-20 09:00"))
+    desk.edit(s["marketing"], code, PlanForm(capacity="2"))  # a second place, for silver
+    desk.sign_up(s["agent"], code, m["silver"].member_no)
+    clock.set(local("2026-03-20 09:30"))
+    jobs.activity_reminders()
+    assert len(_messages(wb, m["silver"].member_id, "activity_reminder")) == 1
+    assert wb.usecases.activities.send_reminders() == 0  # everyone once
 
 
 def test_invitations_keep_the_contact_policy_per_channel(wb, clock, scene):

@@ -104,3 +104,27 @@ def test_a_sign_up_for_the_last_place_makes_the_next_one_wait(wb, clock, scene):
     assert seen.second_after_first
     assert getattr(seen.second, "status", seen.second) == "waitlisted"
     assert getattr(seen.second, "waitlist_position", None) == 1
+
+
+def test_two_first_check_ins_at_once_both_get_in(wb, clock, scene):
+    """The first check-in starts the activity; a second desk checking another member in at the
+    same moment waits for it and then finds the activity running (it is not refused)."""
+    code = _approved(wb, scene, 2)
+    clock.set(local("2026-03-08 10:00"))
+    desk, agent, sales = wb.usecases.activities, scene.staff["agent"], scene.staff["sales_sh"]
+    first, second = scene.members["silver"], scene.members["gold"]
+    for person in (first, second):
+        desk.sign_up(agent, code, person.member_no)
+    clock.set(local("2026-03-20 14:00"))
+
+    def first_check_in(session) -> None:
+        service = desk.service
+        activity = service.by_code(session, code)
+        member = session.get_one(Member, first.member_id)
+        service.check_in(session, activity, member, actor=sales)
+
+    seen = interleave(wb, first_check_in, lambda: desk.check_in(sales, code, second.card_no))
+    assert seen.second_after_first
+    assert getattr(seen.second, "points", seen.second) == 200
+    assert desk.show(sales, code).line.state == "running"
+    assert desk.counts(scene.staff["supervisor"], code).checked_in == 2

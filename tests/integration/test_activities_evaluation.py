@@ -180,12 +180,23 @@ def test_the_annual_plan_by_month_and_state(wb, clock, scene):
              signup_closes="2026-05-19 20:00", cancel_until="2026-05-19 10:00"),
     )  # fmt: skip
     desk.create(s["marketing"], plan(starts="2027-01-10 14:00", ends="2027-01-10 16:00"))
+    # Head office's: one open to every store (SH01's members are invited), one to BJ01 only.
+    company = desk.create(
+        s["marketing"],
+        plan(store="", stores="", starts="2026-06-06 14:00", ends="2026-06-06 16:00",
+             signup_closes="2026-06-05 20:00", cancel_until="2026-06-05 10:00", budget="0"),
+    ).line.code  # fmt: skip
+    desk.create(
+        s["marketing"],
+        plan(store="", stores="BJ01", starts="2026-06-07 14:00", ends="2026-06-07 16:00",
+             signup_closes="2026-06-06 20:00", cancel_until="2026-06-06 10:00", budget="0"),
+    )  # fmt: skip
     desk.submit(s["manager_sh"], may)
     whole = desk.plan(s["marketing"], year=2026)
-    assert [len(month.activities) for month in whole.months] == [0, 0, 1, 0, 2] + [0] * 7
+    assert [len(month.activities) for month in whole.months] == [0, 0, 1, 0, 2, 2] + [0] * 6
     assert whole.months[2].activities[0].code == done
     assert whole.states == {
-        "draft": 1,
+        "draft": 3,
         "submitted": 1,
         "approved": 0,
         "running": 0,
@@ -194,10 +205,12 @@ def test_the_annual_plan_by_month_and_state(wb, clock, scene):
     }
     assert whole.budget == Decimal("24000.00")
     sh = desk.plan(s["marketing"], year=2026, store="SH01")
-    assert [a.code for month in sh.months for a in month.activities] == [done, may]
+    # The store's calendar: what it holds and head office's activities open to its members.
+    assert [a.code for month in sh.months for a in month.activities] == [done, may, company]
     # A store manager sees their store's activities only, and not another store's plan.
     mine = desk.plan(s["manager_sh"], year=2026)
-    assert all(a.store_code == "SH01" for month in mine.months for a in month.activities)
+    assert {a.store_code for month in mine.months for a in month.activities} == {"SH01", ""}
+    assert company in [a.code for month in mine.months for a in month.activities]
     with pytest.raises(PermissionDenied):
         desk.plan(s["manager_sh"], year=2026, store="BJ01")
     assert sum(len(month.activities) for month in desk.plan(s["marketing"], year=2027).months) == 1
@@ -225,3 +238,37 @@ def test_report_and_evaluate_on_the_command_line(run_cli, wb, clock, scene):
     status, out, err = run_cli("activities", "plan", "--year", "2026", user="manager_sh")
     assert status == 0, err
     assert "2026-03" in out and f"{code}  done" in out
+
+
+def test_the_actual_cost_per_participant_and_against_the_budget(run_cli, wb, clock, scene):
+    desk, s = wb.usecases.activities, scene.staff
+    early = desk.create(s["marketing"], plan()).line.code
+    with pytest.raises(InvalidState, match="after it has taken place"):
+        desk.record_cost(s["marketing"], early, "100")  # a draft: nothing spent yet
+    code = _run(wb, clock, scene, taking_part=PARTICIPANTS)  # budget 8000, 6 participants
+    assert desk.evaluate(s["marketing"], code).actual_cost is None
+    with pytest.raises(ValidationError, match="actual_cost"):
+        desk.record_cost(s["marketing"], code, "lots")
+    with pytest.raises(PermissionDenied):
+        desk.record_cost(s["agent"], code, "100")
+    detail = desk.record_cost(s["marketing"], code, "9000")
+    assert detail.actual_cost == Decimal("9000.00")
+    e = desk.evaluate(s["marketing"], code)
+    assert e.actual_per_participant == Decimal("1500.00") and e.over_budget == Decimal("1000.00")
+    detail = desk.record_cost(s["marketing"], code, "7,200.50")  # corrected: both recorded
+    assert [(c.field, c.old, c.new) for c in detail.changes if c.field == "actual_cost"] == [
+        ("actual_cost", "", "9000.00"),
+        ("actual_cost", "9000.00", "7200.50"),
+    ]
+    status, out, err = run_cli("activities", "evaluate", code, user="marketing")
+    assert status == 0, err
+    assert "actual cost 7200.50: 1200.08 per participant; 799.50 under the budget" in out
+    status, out, err = run_cli("activities", "cost", code, "7300", user="marketing")
+    assert status == 0 and "cost 7300.00 recorded (budget 8000.00)" in out, err
+    status, out, err = run_cli("report", "activities", "--year", "2026", user="marketing")
+    assert status == 0 and "cost 7300.00" in out, err
+    # One participant: their cost per head would single them out, hidden with the count.
+    small = _run(wb, clock, scene, taking_part=["extra6"])
+    desk.record_cost(s["marketing"], small, "500")
+    e = desk.evaluate(s["marketing"], small)
+    assert e.actual_per_participant is None and e.hidden["actual_per_participant"] == SMALL

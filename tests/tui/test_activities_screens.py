@@ -17,10 +17,17 @@ from workbench.activities.models import ActivitySignup
 from workbench.members.models import Staff
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.actions import ConfirmScreen
-from workbench.tui.screens.activities import ActivitiesScreen, ActivityScreen, EvaluationScreen
+from workbench.tui.screens.activities import (
+    ActivitiesScreen,
+    ActivityScreen,
+    EvaluationScreen,
+    ReportScreen,
+)
 from workbench.tui.screens.activities_forms import (
+    CostFormScreen,
     MemberDeskScreen,
     PlanFormScreen,
+    ReasonFormScreen,
     ScoreFormScreen,
 )
 from workbench.tui.screens.member_desk import CounterMenuScreen
@@ -296,3 +303,230 @@ async def test_the_score_key_is_not_offered_to_marketing(wb, clock, scene):
         assert screen.check_action("score", ()) is False  # an analyst: aggregates only
         await desk.press("f3")
         assert not isinstance(desk.app.screen, ScoreFormScreen)
+
+
+async def _yes(desk) -> None:
+    """Chooses the confirmation's own button (Enter alone would be Cancel)."""
+    confirm = await desk.shown(ConfirmScreen)
+    assert desk.app.focused is confirm.query_one("#modal-cancel", Button)
+    confirm.query_one("#modal-submit", Button).focus()
+    await desk.press("enter")
+
+
+async def test_closing_asks_first_then_records_the_no_shows(wb, clock, scene):
+    m, s, desk_uc = scene.members, scene.staff, wb.usecases.activities
+    code = _approved(wb, scene)
+    clock.set(local("2026-03-08 10:00"))
+    for key in ("gold", "silver"):
+        desk_uc.sign_up(s["agent"], code, m[key].member_no)
+    clock.set(local("2026-03-20 14:00"))
+    desk_uc.check_in(s["sales_sh"], code, m["gold"].card_no)
+    clock.set(local("2026-03-20 18:00"))
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        screen = await _open_from_the_plan(desk, "marketing")
+        assert screen.check_action("close", ()) is True
+        await desk.press("f10")
+        await desk.shown(ConfirmScreen)
+        await desk.press("enter")  # Enter alone: Cancel
+        await desk.shown(ActivityScreen)
+        assert desk_uc.show(s["marketing"], code).line.state == "running"
+        await desk.press("f10")
+        await _yes(desk)
+        await desk.done("do_close")
+        said = await desk.notified(code)
+        assert "1" in said and desk_uc.show(s["marketing"], code).line.state == "done"
+        await desk.done("load")
+        assert screen.check_action("close", ()) is False
+    counts = desk_uc.counts(s["marketing"], code)
+    assert (counts.checked_in, counts.no_shows) == (1, 1)
+
+
+async def test_returning_a_plan_needs_a_reason_and_keeps_what_was_typed(wb, clock, scene):
+    s, desk_uc = scene.staff, wb.usecases.activities
+    code = desk_uc.create(s["marketing"], plan()).line.code
+    desk_uc.submit(s["marketing"], code)
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        screen = await _open_from_the_plan(desk, "supervisor")
+        assert screen.check_action("return_plan", ()) is True
+        await desk.press("ctrl+r")
+        form = await desk.shown(ReasonFormScreen)
+        field = form.query_one("#reason-text", Input)
+        assert desk.app.focused is field
+        await desk.fill("#reason-text", "   ")
+        await desk.press("ctrl+s")
+        await desk.done("save")
+        assert desk.app.screen is form and "planner should change" in _text(
+            form, "#reason-text-error"
+        )
+        assert field.has_class("invalid") and field.value == "   "
+        await desk.fill("#reason-text", "预算过高")
+        await desk.press("ctrl+s")
+        await desk.done("save")
+        await desk.shown(ActivityScreen)
+        await desk.done("load")
+        assert screen.check_action("return_plan", ()) is False  # a draft again
+    detail = desk_uc.show(s["marketing"], code)
+    assert detail.line.state == "draft" and "预算过高" in detail.changes[-1].new
+
+
+async def test_cancelling_the_activity_asks_first_and_keeps_the_reason(wb, clock, scene):
+    m, s, desk_uc = scene.members, scene.staff, wb.usecases.activities
+    code = _approved(wb, scene)
+    clock.set(local("2026-03-08 10:00"))
+    desk_uc.sign_up(s["agent"], code, m["gold"].member_no)
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        screen = await _open_from_the_plan(desk, "marketing")
+        await desk.press("ctrl+x")
+        form = await desk.shown(ReasonFormScreen)
+        await desk.fill("#reason-text", "场地维修")
+        await desk.press("ctrl+s")
+        await desk.shown(ConfirmScreen)
+        await desk.press("enter")  # Cancel: nothing done, the reason still there
+        await desk.shown(ReasonFormScreen)
+        assert form.query_one("#reason-text", Input).value == "场地维修"
+        assert desk_uc.show(s["marketing"], code).line.state == "approved"
+        await desk.press("ctrl+s")
+        await _yes(desk)
+        await desk.done("save")
+        await desk.shown(ActivityScreen)
+        await desk.done("load")
+        assert "场地维修" in _text(screen, "#activity-detail")
+        assert screen.check_action("cancel_activity", ()) is False
+    assert desk_uc.show(s["marketing"], code).line.state == "cancelled"
+
+
+async def test_a_sign_up_is_cancelled_at_the_counter_after_asking(wb, clock, scene):
+    m, s, desk_uc = scene.members, scene.staff, wb.usecases.activities
+    code = _approved(wb, scene)
+    clock.set(local("2026-03-08 10:00"))
+    desk_uc.sign_up(s["agent"], code, m["gold"].member_no)
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        screen = await _open_at_the_counter(desk, "sales_sh")
+        for key in ("close", "return_plan", "cancel_activity"):
+            assert screen.check_action(key, ()) is False  # sales: none of the planners' keys
+        await desk.press("ctrl+u")
+        cancel = await desk.shown(MemberDeskScreen)
+        field = cancel.query_one("#activity-member", Input)
+        assert desk.app.focused is field
+        await desk.fill("#activity-member", m["gold"].card_no)
+        await desk.press("enter")
+        await desk.shown(ConfirmScreen)
+        await desk.press("enter")  # Cancel: the sign-up stays
+        await desk.shown(MemberDeskScreen)
+        assert [p.status for p in desk_uc.participants(s["agent"], code)] == ["confirmed"]
+        await desk.press("enter")  # the field still holds the card: asked again
+        await _yes(desk)
+        await desk.done("enter")
+        said = _text(cancel, "#activity-result")
+        assert m["gold"].member_no in said and "李华" not in said and field.value == ""
+        await desk.fill("#activity-member", m["regular"].member_no)  # never signed up
+        await desk.press("enter")
+        await _yes(desk)
+        await desk.done("enter")
+        assert "not signed up" in _text(cancel, "#activity-result")
+        assert field.value == m["regular"].member_no  # kept to correct
+    assert desk_uc.participants(s["agent"], code) == ()
+
+
+async def test_marketing_reads_small_counts_as_under_the_minimum(wb, clock, scene):
+    s, desk_uc = scene.staff, wb.usecases.activities
+    code = desk_uc.create(s["manager_sh"], plan(store=None)).line.code  # the store's plan
+    desk_uc.submit(s["manager_sh"], code)
+    desk_uc.approve(s["supervisor"], code)
+    clock.set(local("2026-03-08 10:00"))
+    desk_uc.sign_up(s["agent"], code, scene.members["gold"].member_no)
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        screen = await _open_from_the_plan(desk, "marketing")
+        shown = _text(screen, "#activity-detail")
+        assert "<5" in shown and "报名 1" not in shown and "signed up 1" not in shown
+
+
+async def test_the_years_report_shows_each_started_activity_small_groups_hidden(wb, clock, scene):
+    m, s, desk_uc = scene.members, scene.staff, wb.usecases.activities
+    code = _approved(wb, scene)
+    draft = desk_uc.create(s["marketing"], plan(theme="未开始")).line.code
+    clock.set(local("2026-03-08 10:00"))
+    desk_uc.sign_up(s["agent"], code, m["gold"].member_no)
+    clock.set(local("2026-03-20 14:00"))
+    desk_uc.check_in(s["sales_sh"], code, m["gold"].card_no)
+    clock.set(local("2026-03-20 18:00"))
+    desk_uc.close(s["marketing"], code)
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        await desk.sign_in("marketing")
+        await desk.press("f4")
+        await desk.shown(ActivitiesScreen)
+        await desk.done("load")
+        await desk.press("f9")
+        report = await desk.shown(ReportScreen)
+        await desk.done("load")
+        shown = _text(report, "#report")
+        assert code in shown and draft not in shown  # started activities only
+        assert "参加 <5" in shown and m["gold"].member_no not in shown
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        await desk.sign_in("sales_sh")
+        await desk.press("f3")
+        menu = await desk.shown(CounterMenuScreen)
+        menu.query_one(OptionList).highlighted = [e.label for e in menu._entries].index(
+            "activities.menu"
+        )
+        await desk.press("enter")
+        listing = await desk.shown(ActivitiesScreen)
+        await desk.done("load")
+        assert listing.check_action("report", ()) is False  # sales: no report
+
+
+async def test_approvers_are_told_of_plans_waiting_on_the_home_screen(wb, clock, scene):
+    s, desk_uc = scene.staff, wb.usecases.activities
+    code = desk_uc.create(s["marketing"], plan()).line.code
+    desk_uc.submit(s["marketing"], code)
+    theirs = desk_uc.create(s["supervisor"], plan(theme="自己的计划")).line.code
+    desk_uc.submit(s["supervisor"], theirs)
+    access = wb.usecases.access
+    assert [line.code for line in access.plans_waiting(s["supervisor"])] == [code]  # not theirs
+    assert [line.code for line in access.plans_waiting(s["head"])] == [code, theirs]
+    assert access.plans_waiting(s["agent"]) == () and access.plans_waiting(s["marketing"]) == ()
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        await desk.sign_in("supervisor")
+        said = await desk.notified("1 ")
+        assert "activity plans" in said or "活动计划" in said
+        await desk.at_rest()
+        home = desk.app.screen
+        assert said in str(home.query_one("#approvals-waiting", Static).render())
+
+
+async def test_the_planner_records_the_cost_and_a_refusal_keeps_the_amount(wb, clock, scene):
+    m, s, desk_uc = scene.members, scene.staff, wb.usecases.activities
+    code = _approved(wb, scene)
+    clock.set(local("2026-03-08 10:00"))
+    desk_uc.sign_up(s["agent"], code, m["gold"].member_no)
+    clock.set(local("2026-03-20 14:00"))
+    desk_uc.check_in(s["sales_sh"], code, m["gold"].card_no)
+    clock.set(local("2026-03-20 18:00"))
+    desk_uc.close(s["marketing"], code)
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        screen = await _open_from_the_plan(desk, "marketing")
+        assert screen.check_action("cost", ()) is True
+        await desk.press("ctrl+t")
+        form = await desk.shown(CostFormScreen)
+        field = form.query_one("#cost-amount", Input)
+        assert desk.app.focused is field
+        await desk.fill("#cost-amount", "-5")
+        await desk.press("enter")
+        await desk.done("save")
+        assert desk.app.screen is form and "not negative" in _text(form, "#cost-amount-error")
+        assert field.value == "-5" and field.has_class("invalid")
+        await desk.fill("#cost-amount", "8500")
+        await desk.press("ctrl+s")
+        await desk.done("save")
+        await desk.shown(ActivityScreen)
+        await desk.done("load")
+        assert "8500.00" in _text(screen, "#activity-detail")
+        await desk.press("f9")
+        view = await desk.shown(EvaluationScreen)
+        await desk.done("load")
+        figures = _text(view, "#evaluation")
+        assert "8500.00" in figures and "500.00" in figures  # 500 over the budget
+        assert "每位参加者 <5" in figures  # one participant: their share hidden
+    async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
+        screen = await _open_at_the_counter(desk, "sales_sh")
+        assert screen.check_action("cost", ()) is False

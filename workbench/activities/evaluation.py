@@ -88,6 +88,10 @@ class Evaluation:
     cost_per_place: Decimal
     cost_per_participant: Decimal | None
     points_credited: int | None
+    # What it cost (recorded after it; None: not yet), per participant and against the budget.
+    actual_cost: Decimal | None = None
+    actual_per_participant: Decimal | None = None
+    over_budget: Decimal | None = None  # actual − budget (negative: under it)
     hidden: Mapping[str, str] = field(default_factory=dict)  # figure -> small, group, complement
 
 
@@ -166,6 +170,11 @@ def figures(
     elif counts.checked_in and "participants" in hidden:
         hidden["cost_per_participant"] = hidden["participants"]
     points = counts.points_credited if participants is not None else None
+    actual, actual_per_participant = activity.actual_cost, None
+    if actual is not None and participants:
+        actual_per_participant = _mean(actual, participants)
+    elif actual is not None and "cost_per_participant" in hidden:
+        hidden["actual_per_participant"] = hidden["cost_per_participant"]
     return Evaluation(
         code=activity.code or "",
         theme=activity.theme,
@@ -195,6 +204,9 @@ def figures(
         cost_per_place=_mean(activity.budget, activity.capacity),
         cost_per_participant=cost_per_participant,
         points_credited=points,
+        actual_cost=actual,
+        actual_per_participant=actual_per_participant,
+        over_budget=None if actual is None else actual - activity.budget,
         hidden=hidden,
     )
 

@@ -41,6 +41,8 @@ class Activity(SQLModel, table=True):
     capacity: int
     taken: int = 0  # confirmed places: the sign-ups' counter, under the CHECK above
     budget: Decimal = Field(sa_column=Column(Money(), nullable=False))
+    # What it cost, recorded by the planner after it (None: not recorded yet).
+    actual_cost: Decimal | None = Field(default=None, sa_column=Column(Money(), nullable=True))
     eligible_tiers: str = Field(default="", max_length=200)
     eligible_stores: str = Field(default="", max_length=500)
     priority_opens_at: datetime = Field(sa_column=utc_column(nullable=False))

@@ -6,7 +6,7 @@ Every sign-up, cancellation and capacity change first locks the activity row (FO
 PostgreSQL; SQLite's immediate transaction holds the whole file), so places are counted one
 transaction at a time; `CHECK (taken <= capacity)` refuses an overbooking whatever the code
 does. Check-in locks the member's sign-up row: the points are credited once, whoever scans the
-card twice."""
+card twice; the first check-in (which starts the activity) locks the activity row first."""
 
 from __future__ import annotations
 
@@ -509,6 +509,11 @@ class ActivityService:
         self, session: Session, activity: Activity, member: Member, *, actor: Staff
     ) -> CheckInOutcome:
         now = self.clock.now()
+        if activity.state == ActivityState.APPROVED:
+            # The first check-in starts it: lock the row (before the sign-up's, as every
+            # writer does) and read the state as committed, so a second desk checking in at
+            # the same moment waits and then sees it running instead of starting it again.
+            activity = self.lock(session, activity)
         if activity.state not in (ActivityState.APPROVED, ActivityState.RUNNING):
             raise InvalidState(f"the activity is {activity.state}: no check-in")
         if now < activity.starts_at - CHECKIN_OPENS_BEFORE:
@@ -545,15 +550,17 @@ class ActivityService:
 
     # Reminders ---------------------------------------------------------------------------------
     def send_reminders(self, session: Session) -> int:
-        """Reminds every confirmed member of an activity that starts tomorrow (local day), once
-        each: the sign-up remembers it and the message's dedupe key holds."""
-        today = self.clock.now().astimezone(self.zone).date()
-        start = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=self.zone)
-        end = start + timedelta(days=1)
+        """Reminds every confirmed member of an activity that starts later today or tomorrow
+        (local days) and who has had no reminder yet: run through the day (the scheduler's
+        hourly job), it reaches a member who signed up, or got a place off the waitlist, after
+        an earlier run. Once each: the sign-up remembers it and the message's dedupe key holds."""
+        now = self.clock.now()
+        today = now.astimezone(self.zone).date()
+        end = datetime.combine(today + timedelta(days=2), datetime.min.time(), tzinfo=self.zone)
         activities = session.scalars(
             select(Activity).where(
                 col(Activity.state).in_([s.value for s in rules.OPEN_FOR_SIGNUP]),
-                col(Activity.starts_at) >= start,
+                col(Activity.starts_at) > now,
                 col(Activity.starts_at) < end,
             )
         ).all()

@@ -1,9 +1,9 @@
 """`workbench activities`: member activities — plan (create, edit), submit, approve (or return),
 list and show, invite by tier, sign members up, cancel a sign-up or the activity, the waitlist,
-check in by card or member number, close with the no-shows, record a satisfaction score,
-evaluate, the annual plan; and `workbench report activities`. Every command signs in; the rules
-are the activity desk's (workbench/usecases/activities.py). Times are local
-("2026-04-18 14:00")."""
+check in by card or member number, close with the no-shows, record the actual cost and a
+satisfaction score, evaluate, the annual plan; and `workbench report activities`. Every
+command signs in; the rules are the activity desk's (workbench/usecases/activities.py). Times
+are local ("2026-04-18 14:00")."""
 
 from __future__ import annotations
 
@@ -175,8 +175,13 @@ def _cells(line: ActivityLine) -> list[str]:
         line.kind,
         line.theme,
         line.store_code or "head office",
-        f"{line.taken}/{line.capacity} places",
+        f"{_count(line.taken)}/{line.capacity} places",
     ]
+
+
+def _count(n: int | None) -> str:
+    """A count; one the reader may not see (a small group, ShownCounts) reads "<minimum"."""
+    return f"<{state.settings().protection_min_group_size}" if n is None else str(n)
 
 
 @app.command("show")
@@ -192,13 +197,13 @@ def show_command(
 
 
 def _print_detail(d: ActivityDetail) -> None:
-    line, c = d.line, d.counts
+    line, c, n = d.line, d.counts, _count
     rows = [
         f"{line.code}  {line.state}  {line.kind}",
         f"theme: {line.theme}",
         f"time: {_when(line.starts_at)} – {_when(line.ends_at)}",
         f"place: {line.place or line.store_code or 'head office'}",
-        f"capacity: {line.capacity} ({line.taken} taken)  budget: {line.budget:.2f}  "
+        f"capacity: {line.capacity} ({_count(line.taken)} taken)  budget: {line.budget:.2f}  "
         f"points: {line.points}",
         f"tiers: {', '.join(d.eligible_tiers) or 'all'}  stores: "
         f"{', '.join(d.eligible_stores) or 'all'}  priority: {', '.join(d.priority_tiers)}",
@@ -206,15 +211,21 @@ def _print_detail(d: ActivityDetail) -> None:
         f"{_when(d.signup_opens_at)}, until {_when(d.signup_closes_at)}; cancel until "
         f"{_when(d.cancel_until)}",
         f"planned by {d.planner}; approved by {d.approved_by} {_when(d.approved_at)}",
-        f"invited {c.invited} ({c.invited_priority} priority; {c.invitations_queued} queued, "
-        f"{c.invitations_skipped} not sendable, {c.invitations_pending} pending)",
-        f"signed up {c.confirmed}, waitlisted {c.waitlisted}, cancelled {c.cancelled}, "
-        f"checked in {c.checked_in}, no-shows {c.no_shows}, points {c.points_credited}",
+        f"invited {n(c.invited)} ({n(c.invited_priority)} priority; "
+        f"{n(c.invitations_queued)} queued, {n(c.invitations_skipped)} not sendable, "
+        f"{n(c.invitations_pending)} pending)",
+        f"signed up {n(c.confirmed)}, waitlisted {n(c.waitlisted)}, cancelled "
+        f"{n(c.cancelled)}, checked in {n(c.checked_in)}, no-shows {n(c.no_shows)}, points "
+        f"{n(c.points_credited)}",
     ]
+    if not c.exact and c.hidden:
+        rows.append(f"(<{c.minimum}: fewer than {c.minimum} members, or what would show them)")
     if d.content:
         rows.append(f"content: {d.content}")
     if d.cancel_reason:
         rows.append(f"cancelled {_when(d.cancelled_at)}: {d.cancel_reason}")
+    if d.actual_cost is not None:
+        rows.append(f"actual cost: {d.actual_cost:.2f} (budget {line.budget:.2f})")
     for row in rows:
         console.print(Text(row))
     for change in d.changes:
@@ -312,6 +323,19 @@ def close_command(code: str = CODE) -> None:
     console.print(Text(f"{done.code} done: {done.checked_in} checked in, {done.no_shows} no-shows"))
 
 
+@app.command("cost")
+def cost_command(
+    code: str = CODE,
+    amount: str = typer.Argument(..., metavar="AMOUNT", help="What it cost, in yuan: 7450.50."),
+) -> None:
+    """Record what the activity actually cost, once it has taken place (again to correct it)."""
+    detail = state.workbench().usecases.activities.record_cost(state.staff(), code, amount)
+    cost = detail.actual_cost
+    console.print(
+        Text(f"{detail.line.code}: cost {cost:.2f} recorded (budget {detail.line.budget:.2f})")
+    )
+
+
 @app.command("score")
 def score_command(
     code: str = CODE,
@@ -380,7 +404,20 @@ def evaluation_rows(e: Evaluation) -> list[str]:
         f"{_cell(e, 'cost_per_participant', e.cost_per_participant)} per participant; points "
         f"{_cell(e, 'points_credited', e.points_credited)}",
     ]  # fmt: skip
+    if e.actual_cost is not None:
+        rows.append(_actual(e))
     return rows
+
+
+def _actual(e: Evaluation) -> str:
+    """The recorded cost, per participant and against the budget."""
+    assert e.over_budget is not None
+    side = "over" if e.over_budget > 0 else "under"
+    per = _cell(e, "actual_per_participant", e.actual_per_participant)
+    return (
+        f"actual cost {e.actual_cost:.2f}: {per} per participant; "
+        f"{abs(e.over_budget):.2f} {side} the budget"
+    )
 
 
 @app.command("plan")
@@ -432,6 +469,7 @@ def report_activities(
             f"satisfaction {_cell(e, 'satisfaction', e.satisfaction)}",
             f"per participant {_cell(e, 'cost_per_participant', e.cost_per_participant)}",
             f"budget {e.budget:.2f}",
+            "cost not recorded" if e.actual_cost is None else f"cost {e.actual_cost:.2f}",
             f"spend lift {lift}{'' if e.after_complete or lift == '-' else ' (so far)'}",
             e.theme,
         )

@@ -1,7 +1,7 @@
 """Member activities at the desk: plan (create, edit), submit, approve, cancel, list and show;
 invite by tier; sign members up (staff, or the member's SMS reply), cancel a sign-up, the
 waitlist and the participants; check in by card or member number; close with the no-shows; the
-reminders the day before (the scheduler's job).
+reminders the day before (the scheduler's job); the actual cost recorded after it.
 
 Who does what (workbench has no marketing role: marketing staff are `analyst`, the role of
 "other managers, marketing, HQ analysts", who see aggregates and never a participant):
@@ -11,14 +11,19 @@ Who does what (workbench has no marketing role: marketing staff are `analyst`, t
 - sign up, cancel a sign-up, see the waitlist and participants: the hotline and the counters
   (agents, sales, store managers, supervisors, administrators), for the members they may act on
   (member_refs: a branch its own store's, head office every store's), masked as in every list;
-- check in: the store roles, supervisors and administrators; close: the planners.
+- check in: the store roles, supervisors and administrators; close and record the actual
+  cost: the planners;
+- exact counts (`show`, `counts`, places taken in lists): those who run the activity — its
+  planner, the approvers, the holding store's manager; everyone else reads small groups as
+  hidden (ShownCounts), as in the evaluation.
 A store's staff see the activities their store holds or its members may take part in; an
 activity they may not see is refused with the same words as one that does not exist."""
 
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -44,6 +49,8 @@ from workbench.clock import Clock
 from workbench.crypto import FieldCipher
 from workbench.db.ids import saved_id
 from workbench.errors import InvalidPhoneNumber, InvalidState, PermissionDenied, ValidationError
+from workbench.masking.groups import GROUP, protect_breakdown
+from workbench.masking.text import refuse_unsafe
 from workbench.members.models import Member, Role, Staff, Store, StoreKind
 from workbench.members.registry import MemberRegistry
 from workbench.members.tiers import TierScheme
@@ -117,7 +124,7 @@ class ActivityLine:
     store_code: str  # "" for head office
     place: str
     capacity: int
-    taken: int
+    taken: int | None  # None: a small group the reader does not see (ShownCounts)
     budget: Decimal
     points: int
 
@@ -130,6 +137,29 @@ class ChangeLine:
     old: str
     new: str
     after_approval: bool
+
+
+@dataclass(frozen=True)
+class ShownCounts:
+    """An activity's counts as the reader may see them. Exact (`exact`) for those who run it —
+    its planner, the approving managers, the manager of the store holding it; for everyone
+    else a count of 1 to minimum−1 members is None (read "<minimum"), and so is a count that
+    would give such a group away (`hidden` says why: small, complement or group)."""
+
+    invited: int | None
+    invited_priority: int | None
+    invitations_queued: int | None
+    invitations_skipped: int | None
+    invitations_pending: int | None
+    confirmed: int | None
+    waitlisted: int | None
+    cancelled: int | None
+    checked_in: int | None
+    no_shows: int | None
+    points_credited: int | None
+    exact: bool
+    minimum: int
+    hidden: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -150,7 +180,8 @@ class ActivityDetail:
     closed_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str
-    counts: ActivityCounts
+    actual_cost: Decimal | None  # recorded after the activity; None: not yet
+    counts: ShownCounts
     changes: tuple[ChangeLine, ...]
 
 
@@ -275,7 +306,7 @@ class ActivityDesk:
                 session, planner=actor, values={"store_id": store.id if store else None, **values}
             )
             self._audit(session, actor, "activity_created", activity)
-            return self._detail(session, activity)
+            return self._detail(session, actor, activity)
 
     def edit(self, actor: Staff, code: str, form: PlanForm) -> ActivityDetail:
         require_role(actor, PLANNERS, "change activity plans")
@@ -291,7 +322,7 @@ class ActivityDesk:
                 self._audit(
                     session, actor, "activity_changed", activity, fields=[c.field for c in changes]
                 )
-            return self._detail(session, activity)
+            return self._detail(session, actor, activity)
 
     def submit(self, actor: Staff, code: str) -> ActivityDetail:
         require_role(actor, PLANNERS, "submit activity plans")
@@ -299,7 +330,7 @@ class ActivityDesk:
             activity = self._managed(session, actor, code)
             self.service.transition(session, activity, "submit", submitted_at=self.clock.now())
             self._audit(session, actor, "activity_submitted", activity)
-            return self._detail(session, activity)
+            return self._detail(session, actor, activity)
 
     def approve(self, actor: Staff, code: str) -> ActivityDetail:
         require_role(actor, APPROVERS, "approve activity plans")
@@ -317,7 +348,7 @@ class ActivityDesk:
                 approved_at=self.clock.now(),
             )
             self._audit(session, actor, "activity_approved", activity)
-            return self._detail(session, activity)
+            return self._detail(session, actor, activity)
 
     def return_plan(self, actor: Staff, code: str, reason: str) -> ActivityDetail:
         """Sends a submitted plan back to draft, with the reason recorded as a change."""
@@ -338,7 +369,7 @@ class ActivityDesk:
                 )
             )
             self._audit(session, actor, "activity_returned", activity)
-            return self._detail(session, activity)
+            return self._detail(session, actor, activity)
 
     def cancel_activity(self, actor: Staff, code: str, reason: str) -> tuple[ActivityDetail, int]:
         """Cancels the activity; everyone signed up or waitlisted is told (how many)."""
@@ -349,7 +380,7 @@ class ActivityDesk:
             activity = self._managed(session, actor, code, approvers_too=True)
             told = self.service.cancel(session, activity, reason=reason.strip()[:300])
             self._audit(session, actor, "activity_cancelled", activity)
-            return self._detail(session, activity), told
+            return self._detail(session, actor, activity), told
 
     def close(self, actor: Staff, code: str) -> Closed:
         """After the activity: done, and the confirmed members who did not come are no-shows."""
@@ -360,6 +391,38 @@ class ActivityDesk:
             counts = self.service.counts(session, activity)
             self._audit(session, actor, "activity_closed", activity, no_shows=counts.no_shows)
             return Closed(activity.code or "", counts.checked_in, counts.no_shows)
+
+    def record_cost(self, actor: Staff, code: str, amount: str) -> ActivityDetail:
+        """What the activity actually cost, recorded by a planner once it has ended (again to
+        correct it: each time a change of the plan's record); the evaluation sets it against
+        the participants and the budget."""
+        require_role(actor, PLANNERS, "record what activities cost")
+        cost = _money((amount or "").strip(), "actual_cost")
+        with self.uow.write() as session:
+            activity = self.service.lock(session, self._managed(session, actor, code))
+            if activity.state not in (ActivityState.RUNNING, ActivityState.DONE) or (
+                self.clock.now() < activity.ends_at
+            ):
+                raise InvalidState(
+                    f"{activity.code} is {activity.state}: its cost is recorded after it has "
+                    "taken place"
+                )
+            old = activity.actual_cost
+            if old != cost:
+                activity.actual_cost = cost
+                session.add(
+                    ActivityChange(
+                        activity_id=saved_id(activity),
+                        staff_id=saved_id(actor),
+                        at=self.clock.now(),
+                        field="actual_cost",
+                        old="" if old is None else f"{old:.2f}",
+                        new=f"{cost:.2f}",
+                        after_approval=True,
+                    )
+                )
+                self._audit(session, actor, "activity_cost_recorded", activity)
+            return self._detail(session, actor, activity)
 
     # Reading -----------------------------------------------------------------------------------
     def list(
@@ -380,7 +443,28 @@ class ActivityDesk:
                 )
             stores = _store_codes(session)
             return tuple(
-                self._line(a, stores)
+                self._line_for(session, actor, a, stores)
+                for a in session.scalars(query)
+                if self._may_see(session, actor, a)
+            )
+
+    def awaiting_approval(self, actor: Staff) -> tuple[ActivityLine, ...]:
+        """The approvers' queue: submitted plans the actor may approve (never their own),
+        the longest waiting first; empty for anyone who does not approve plans."""
+        if actor.role not in APPROVERS:
+            return ()
+        with self.uow.read() as session:
+            query = (
+                select(Activity)
+                .where(
+                    col(Activity.state) == ActivityState.SUBMITTED.value,
+                    col(Activity.planner_id) != actor.id,
+                )
+                .order_by(col(Activity.submitted_at), col(Activity.id))
+            )
+            stores = _store_codes(session)
+            return tuple(
+                self._line_for(session, actor, a, stores)
                 for a in session.scalars(query)
                 if self._may_see(session, actor, a)
             )
@@ -388,7 +472,7 @@ class ActivityDesk:
     def show(self, actor: Staff, code: str) -> ActivityDetail:
         require_role(actor, VIEWERS, "see activities")
         with self.uow.read() as session:
-            return self._detail(session, self._visible(session, actor, code))
+            return self._detail(session, actor, self._visible(session, actor, code))
 
     def may_change(self, actor: Staff, code: str) -> bool:
         """Whether the actor may change the activity's plan (a screen offers its keys so):
@@ -401,10 +485,28 @@ class ActivityDesk:
                 return False
             return True
 
-    def counts(self, actor: Staff, code: str) -> ActivityCounts:
+    def counts(self, actor: Staff, code: str) -> ShownCounts:
         require_role(actor, VIEWERS, "see activities")
         with self.uow.read() as session:
-            return self.service.counts(session, self._visible(session, actor, code))
+            activity = self._visible(session, actor, code)
+            return self._shown_counts(session, actor, activity)
+
+    def _runs(self, session: Session, actor: Staff, activity: Activity) -> bool:
+        """Whether the actor runs the activity and so sees its exact counts: its planner, the
+        managers who approve plans, the manager of the store holding it."""
+        if actor.id == activity.planner_id or actor.role in APPROVERS:
+            return True
+        own = own_branch(session, actor)
+        return actor.role == Role.STORE_MANAGER and own is not None and own.id == activity.store_id
+
+    def _shown_counts(self, session: Session, actor: Staff, activity: Activity) -> ShownCounts:
+        counts = self.service.counts(session, activity)
+        exact = self._runs(session, actor, activity)
+        values: dict[str, int | None] = {f.name: getattr(counts, f.name) for f in fields(counts)}
+        hidden = {} if exact else _small_counts(counts, self.min_group_size)
+        for name in hidden:
+            values[name] = None
+        return ShownCounts(**values, exact=exact, minimum=self.min_group_size, hidden=hidden)
 
     def participants(
         self, actor: Staff, code: str, *, statuses: tuple[str, ...] | None = None
@@ -584,19 +686,20 @@ class ActivityDesk:
 
     def plan(self, actor: Staff, *, year: int, store: str | None = None) -> AnnualPlan:
         """The annual plan: the year's activities by month with their states, for one store
-        (held by it) or the whole company as the actor may see it."""
+        (those it holds and head office's its members may take part in) or the whole company
+        as the actor may see it."""
         require_role(actor, VIEWERS, "see activities")
         if not 2000 <= year <= 2100:
             raise ValidationError("year", "a year such as 2027")
         with self.uow.read() as session:
-            chosen = self._year(session, actor, year, store)
+            chosen = self._year(session, actor, year, store, invited_too=True)
             stores = _store_codes(session)
             months: dict[int, builtins.list[ActivityLine]] = {m: [] for m in range(1, 13)}
             states = {s.value: 0 for s in PLAN_STATES}
             budget = Decimal("0.00")
             for activity in chosen:
                 months[activity.starts_at.astimezone(self.zone).month].append(
-                    self._line(activity, stores)
+                    self._line_for(session, actor, activity, stores)
                 )
                 states[activity.state] = states.get(activity.state, 0) + 1
                 if activity.state != ActivityState.CANCELLED:
@@ -610,10 +713,16 @@ class ActivityDesk:
             )
 
     def _year(
-        self, session: Session, actor: Staff, year: int, store: str | None
+        self,
+        session: Session,
+        actor: Staff,
+        year: int,
+        store: str | None,
+        *,
+        invited_too: bool = False,
     ) -> tuple[Activity, ...]:
         """The year's activities the actor may see (by local start), those a store holds when
-        one is named."""
+        one is named (`invited_too`: and head office's its members may take part in)."""
         first, last = self._year_bounds(year)
         query = (
             select(Activity)
@@ -627,7 +736,18 @@ class ActivityDesk:
             own = own_branch(session, actor)
             if own is not None and own.id != held_by.id:
                 raise PermissionDenied(f"you see the plan of your store {own.code} only")
-            query = query.where(col(Activity.store_id) == held_by.id)
+            if not invited_too:
+                query = query.where(col(Activity.store_id) == held_by.id)
+            else:
+                query = query.where(
+                    (col(Activity.store_id) == held_by.id) | col(Activity.store_id).is_(None)
+                )
+                return tuple(
+                    a
+                    for a in session.scalars(query)
+                    if self._may_see(session, actor, a)
+                    and (a.store_id == held_by.id or _open_to(a, held_by.code))
+                )
         return tuple(a for a in session.scalars(query) if self._may_see(session, actor, a))
 
     def _may_evaluate(self, session: Session, actor: Staff, activity: Activity) -> bool:
@@ -710,11 +830,11 @@ class ActivityDesk:
             elif name == "theme":
                 if not text:
                     raise ValidationError("theme", "required")
-                values["theme"] = text[:200]
+                values["theme"] = refuse_unsafe(text, "theme")[:200]
             elif name == "content":
-                values["content"] = text
+                values["content"] = refuse_unsafe(text, "content", multiline=True)
             elif name == "place":
-                values["place"] = text[:200]
+                values["place"] = refuse_unsafe(text, "place")[:200]
             elif name in ("starts", "ends", "priority_opens", "signup_opens", "signup_closes"):
                 values[f"{name}_at"] = self._time(name, text)
             elif name == "cancel_until":
@@ -791,6 +911,17 @@ class ActivityDesk:
         stores = rules.parse_codes(activity.eligible_stores)
         return activity.store_id == own.id or not stores or own.code in stores
 
+    def _line_for(
+        self, session: Session, actor: Staff, activity: Activity, stores: dict[int, str]
+    ) -> ActivityLine:
+        """The line as the actor may see it: places taken by a small group hidden (as in
+        ShownCounts) from those who do not run the activity."""
+        line = self._line(activity, stores)
+        small = 0 < activity.taken < self.min_group_size
+        if small and not self._runs(session, actor, activity):
+            return replace(line, taken=None)
+        return line
+
     def _line(self, activity: Activity, stores: dict[int, str]) -> ActivityLine:
         return ActivityLine(
             code=activity.code or "",
@@ -807,11 +938,13 @@ class ActivityDesk:
             points=activity.points,
         )
 
-    def _detail(self, session: Session, activity: Activity) -> ActivityDetail:
+    def _detail(self, session: Session, actor: Staff, activity: Activity) -> ActivityDetail:
         session.flush()
         stores = _store_codes(session)
+        counts = self._shown_counts(session, actor, activity)
+        line = self._line(activity, stores)
         return ActivityDetail(
-            line=self._line(activity, stores),
+            line=replace(line, taken=counts.confirmed),
             content=activity.content,
             eligible_tiers=rules.parse_codes(activity.eligible_tiers),
             eligible_stores=rules.parse_codes(activity.eligible_stores),
@@ -827,7 +960,8 @@ class ActivityDesk:
             closed_at=activity.closed_at,
             cancelled_at=activity.cancelled_at,
             cancel_reason=activity.cancel_reason,
-            counts=self.service.counts(session, activity),
+            actual_cost=activity.actual_cost,
+            counts=counts,
             changes=tuple(
                 ChangeLine(
                     at=c.at,
@@ -863,6 +997,50 @@ class ActivityDesk:
         )
 
 
+def _small_counts(counts: ActivityCounts, minimum: int) -> dict[str, str]:
+    """The counts an aggregate-only reader may not see, and why: small groups, and a count
+    that with the others shown on its line (a whole and its parts) would give one away."""
+    c = counts
+    invited = protect_breakdown(
+        {
+            "invitations_queued": c.invitations_queued,
+            "invitations_skipped": c.invitations_skipped,
+            "invitations_pending": c.invitations_pending,
+        },
+        minimum,
+        total_shown=not 0 < c.invited < minimum,
+    )
+    priority = protect_breakdown(
+        {"invited_priority": c.invited_priority, "rest": c.invited - c.invited_priority},
+        minimum,
+        total_shown=not 0 < c.invited < minimum,
+    )
+    confirmed = protect_breakdown(
+        {
+            "checked_in": c.checked_in,
+            "no_shows": c.no_shows,
+            "rest": c.confirmed - c.checked_in - c.no_shows,
+        },
+        minimum,
+        total_shown=not 0 < c.confirmed < minimum,
+    )
+    hidden = {
+        name: why for name, why in {**invited, **priority, **confirmed}.items() if name != "rest"
+    }
+    for name in ("invited", "confirmed", "waitlisted", "cancelled"):
+        if 0 < getattr(c, name) < minimum:
+            hidden[name] = "small"
+    if "checked_in" in hidden and c.points_credited:
+        hidden["points_credited"] = GROUP  # the points per participant would show them
+    return hidden
+
+
+def _open_to(activity: Activity, store_code: str) -> bool:
+    """Whether the store's members may take part (no store named: every store's)."""
+    stores = rules.parse_codes(activity.eligible_stores)
+    return not stores or store_code in stores
+
+
 def _store_codes(session: Session) -> dict[int, str]:
     return {saved_id(s): s.code for s in session.scalars(select(Store))}
 
@@ -873,15 +1051,15 @@ def _whole(name: str, text: str, *, minimum: int) -> int:
     return int(text)
 
 
-def _money(text: str) -> Decimal:
+def _money(text: str, name: str = "budget") -> Decimal:
     try:
         amount = Decimal(text.replace(",", "").replace("¥", "").strip())
     except InvalidOperation:
         raise ValidationError(
-            "budget", f"an amount in yuan such as 5000 or 5000.50, not {text!r}"
+            name, f"an amount in yuan such as 5000 or 5000.50, not {text!r}"
         ) from None
-    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError("budget", "an amount in yuan, at most 2 decimals, not negative")
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(name, "an amount in yuan, at most 2 decimals, not negative")
     return amount.quantize(Decimal("0.01"))
 
 

@@ -1,5 +1,6 @@
 """Access beyond the hourly limits: the approval requests a supervisor sees and decides, and how
-much of their limits a staff member has used this hour (workbench.permissions.limits)."""
+much of their limits a staff member has used this hour (workbench.permissions.limits); and the
+activity plans waiting for an approving manager (the activity desk's queue)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from workbench.db.ids import saved_id
 from workbench.errors import NotFound
 from workbench.members.models import Staff
 from workbench.permissions.limits import AccessApproval, AccessLimits, LimitedAction
+from workbench.usecases.activities import ActivityDesk, ActivityLine, activity_desk
 from workbench.usecases.base import UnitOfWork, require_role
 from workbench.usecases.member_refs import staff_name
 
@@ -55,9 +57,21 @@ def _line(request: AccessApproval, staff: Staff, decided_by: str | None = None) 
 
 
 class AccessDesk:
-    def __init__(self, *, uow: UnitOfWork, limits: AccessLimits | None) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        limits: AccessLimits | None,
+        activities: ActivityDesk | None = None,
+    ) -> None:
         self.uow = uow
         self.limits = limits
+        self.activities = activities
+
+    def plans_waiting(self, actor: Staff) -> tuple[ActivityLine, ...]:
+        """Activity plans submitted for approval that this staff member may approve (the
+        approving managers; never their own plan): the home screen tells them."""
+        return self.activities.awaiting_approval(actor) if self.activities else ()
 
     def pending(self, actor: Staff) -> list[ApprovalLine]:
         """This hour's open requests the supervisor may approve, oldest first."""
@@ -96,4 +110,4 @@ class AccessDesk:
 
 
 def access_desk(s: Services, uow: UnitOfWork) -> AccessDesk:
-    return AccessDesk(uow=uow, limits=s.access.limits)
+    return AccessDesk(uow=uow, limits=s.access.limits, activities=activity_desk(s, uow))

@@ -17,6 +17,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "planned {draft}, submitted {submitted}, approved {approved}, running {running}, "
         "done {done}, cancelled {cancelled}; budget {budget}",
     ),
+    "activities.plans_waiting": (
+        "{n} 个活动计划待您审批（F4 活动计划）",
+        "{n} activity plans wait for your approval (F4 to see them)",
+    ),
     "activities.none": ("这一年没有活动", "No activities in this year"),
     "activities.month": ("{month} 月", "Month {month}"),
     "activities.col.month": ("月份", "Month"),
@@ -79,6 +83,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "{pending} pending); signed up {confirmed}, waitlisted {waitlisted}, cancelled "
         "{cancelled}, checked in {checked_in}, no-shows {no_shows}, points {points}",
     ),
+    "activities.detail.counts_legend": (
+        "<{minimum}：少于 {minimum} 人，或可据以推算这样的人数（仅活动的策划、审批者和举办门店店长看到确数）",
+        "<{minimum}: fewer than {minimum} members, or a figure that would show such a group "
+        "(exact counts: the planner, the approving managers and the holding store's manager)",
+    ),
+    "activities.detail.cancelled": ("已于 {at} 取消：{reason}", "Cancelled {at}: {reason}"),
+    "activities.detail.actual_cost": ("实际费用：{cost}", "Actual cost: {cost}"),
     "activities.detail.content": ("内容：{content}", "Content: {content}"),
     "activities.detail.change": (
         "{at} {staff}：{field} {old} → {new}{after}",
@@ -100,6 +111,53 @@ LABELS: dict[str, tuple[str, str]] = {
     "activities.confirm_invite": (
         "向活动 {code} 的所有符合条件的会员发出邀请？",
         "Invite every eligible member to activity {code}?",
+    ),
+    "activities.confirm_close": (
+        "结束活动 {code}「{theme}」？未签到的报名者记为缺席，参加者将收到满意度短信。",
+        "Close activity {code} ({theme})? Members who did not check in are recorded as "
+        "no-shows and the participants are sent the satisfaction survey.",
+    ),
+    "activities.confirm_cancel": (
+        "取消活动 {code}？所有已报名和候补的会员都会收到通知，且无法恢复。",
+        "Cancel activity {code}? Everyone signed up or waitlisted is told; it cannot be undone.",
+    ),
+    "activities.confirm_cancel_signup": (
+        "取消 {ref} 在活动 {code} 的报名？空出的名额会给候补第一位。",
+        "Cancel the sign-up of {ref} for {code}? A freed place goes to the waitlist's first.",
+    ),
+    "activities.close_button": ("结束活动", "Close activity"),
+    "activities.cancel_button": ("取消活动", "Cancel the activity"),
+    "activities.cancel_signup_button": ("取消报名", "Cancel sign-up"),
+    "activities.closed": (
+        "活动 {code} 已结束：签到 {checked_in} 人，缺席 {no_shows} 人",
+        "Activity {code} closed: {checked_in} checked in, {no_shows} no-shows",
+    ),
+    "activities.returned": (
+        "活动 {code} 已退回策划人修改",
+        "Activity {code} returned to its planner",
+    ),
+    "activities.cancelled": (
+        "活动 {code} 已取消，已通知 {told} 条",
+        "Activity {code} cancelled, {told} messages to those signed up",
+    ),
+    "activities.cost_title": ("记录活动 {code} 的实际费用", "What activity {code} cost"),
+    "activities.field.actual_cost": (
+        "实际费用（元，如 7450.50），回车记录",
+        "Actual cost in yuan (e.g. 7450.50), then Enter",
+    ),
+    "activities.cost_recorded": (
+        "活动 {code} 的实际费用 {cost} 已记录",
+        "{code}: cost {cost} recorded",
+    ),
+    "activities.return_title": ("退回活动 {code} 的计划", "Return the plan of {code}"),
+    "activities.cancel_title": ("取消活动 {code}", "Cancel activity {code}"),
+    "activities.field.return_reason": (
+        "退回原因（策划人需要修改什么），Ctrl+S 退回",
+        "What the planner should change, then Ctrl+S",
+    ),
+    "activities.field.cancel_reason": (
+        "取消原因（会记录在活动上），Ctrl+S 取消活动",
+        "Why the activity is cancelled (recorded on it), then Ctrl+S",
     ),
     "activities.submit_button": ("提交审批", "Submit"),
     "activities.approve_button": ("批准", "Approve"),
@@ -149,6 +207,11 @@ LABELS: dict[str, tuple[str, str]] = {
     # Sign-up and check-in desks
     "activities.signup_title": ("为活动 {code} 报名", "Sign members up for {code}"),
     "activities.checkin_title": ("活动 {code} 签到台", "Check-in desk of {code}"),
+    "activities.cancel_signup_title": ("取消活动 {code} 的报名", "Cancel sign-ups for {code}"),
+    "activities.signup_cancelled": (
+        "{who}：已取消 {code} 的报名",
+        "{who}: sign-up for {code} cancelled",
+    ),
     "activities.member_ref": (
         "刷会员卡或输入卡号/会员号，回车",
         "Scan the card or type the card or member number, then Enter",
@@ -178,6 +241,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "{who}: score {score} recorded",
     ),
     # The evaluation
+    "activities.report_title": ("{year} 年活动总结", "Activities of {year}: evaluations"),
+    "activities.report_none": (
+        "这一年还没有开始过的活动",
+        "No activity of this year has started yet",
+    ),
     "activities.evaluation_title": ("活动总结 {code}：{theme}", "Evaluation of {code}: {theme}"),
     "activities.eval.people": (
         "邀请 {invited}，报名 {signed_up}（报名率 {take_up}），候补 {waitlisted}",
@@ -219,6 +287,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "Budget {budget}: {per_place} per place ({capacity}), {per_participant} per "
         "participant; points {points}",
     ),
+    "activities.eval.actual_over": (
+        "实际费用 {cost}：每位参加者 {per_participant}；超出预算 {difference}",
+        "Actual cost {cost}: {per_participant} per participant; {difference} over the budget",
+    ),
+    "activities.eval.actual_under": (
+        "实际费用 {cost}：每位参加者 {per_participant}；低于预算 {difference}",
+        "Actual cost {cost}: {per_participant} per participant; {difference} under the budget",
+    ),
     "activities.eval.legend": (
         "<{minimum}：少于 {minimum} 人的组；已隐藏：该组的合计，或为防止推算而隐藏的数；-：无法计算",
         "<{minimum}: a group of fewer than {minimum}; hidden: such a group's sum, or a figure "
@@ -239,4 +315,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "key.Score": ("满意度", "Score"),
     "key.Record score": ("记录", "Record score"),
     "key.Save plan": ("保存", "Save plan"),
+    "key.Close activity": ("结束活动", "Close activity"),
+    "key.Return plan": ("退回计划", "Return plan"),
+    "key.Cancel activity": ("取消活动", "Cancel activity"),
+    "key.Cancel sign-up": ("取消报名", "Cancel sign-up"),
+    "key.Save reason": ("确定", "Confirm"),
+    "key.Record cost": ("记录费用", "Record cost"),
+    "key.Year report": ("年度总结", "Year report"),
 }

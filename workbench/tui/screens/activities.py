@@ -1,11 +1,13 @@
 """Member activities in the TUI: the annual plan (a year's activities by month, with their
-states; Enter opens one), an activity (its plan, states, counts, changes and the masked
-sign-ups the role may see) with the keys its role may use — edit (Ctrl+E), submit (F2),
-approve (F4), invite (F6), sign up (F7), the check-in desk (F8), satisfaction scores (F3), the
-evaluation (F9) — and the
-evaluation (活动总结: aggregates, small groups hidden). Submitting, approving and inviting ask
-first, starting on Cancel. Every key that changes data is a function or Ctrl key: nothing a
-text field would take as typing. The plan form and the desks are in activities_forms.py."""
+states; Enter opens one; F9 the year's report), an activity (its plan, states, counts, changes
+and the masked sign-ups the role may see) with the keys its role may use — edit (Ctrl+E),
+submit (F2), approve (F4), return the plan with a reason (Ctrl+R), invite (F6), sign up (F7),
+cancel a sign-up (Ctrl+U), the check-in desk (F8), satisfaction scores (F3), close with the
+no-shows and the survey (F10), record what it cost (Ctrl+T), cancel the activity with a
+reason (Ctrl+X), the evaluation (F9) — and the evaluation (活动总结: aggregates, small groups hidden). Submitting, approving,
+inviting and closing ask first, starting on Cancel. Every key that changes data is a function
+or Ctrl key: nothing a text field would take as typing. The forms and desks are in
+activities_forms.py."""
 
 from __future__ import annotations
 
@@ -38,8 +40,35 @@ from workbench.usecases.activities import (
     SignupLine,
 )
 
+CANCELLABLE = (
+    ActivityState.DRAFT,
+    ActivityState.SUBMITTED,
+    ActivityState.APPROVED,
+    ActivityState.RUNNING,
+)
 PLAN_COLUMNS = ("month", "code", "state", "starts", "kind", "theme", "store", "places")
 SIGNUP_COLUMNS = ("member", "status", "checked_in")
+
+
+# The detail's counts line: its catalogue names -> the ShownCounts figures.
+COUNT_FIGURES = {
+    "invited": "invited",
+    "priority": "invited_priority",
+    "queued": "invitations_queued",
+    "skipped": "invitations_skipped",
+    "pending": "invitations_pending",
+    "confirmed": "confirmed",
+    "waitlisted": "waitlisted",
+    "cancelled": "cancelled",
+    "checked_in": "checked_in",
+    "no_shows": "no_shows",
+    "points": "points_credited",
+}
+
+
+def shown_count(screen: WorkbenchScreen[None], n: int | None) -> str:
+    """A count; one the reader may not see (a small group) reads "<minimum"."""
+    return f"<{screen.app.wb.settings.protection_min_group_size}" if n is None else str(n)
 
 
 def local(app_zone: object, at: datetime | None) -> str:
@@ -54,6 +83,7 @@ class ActivitiesScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "new_plan", "New plan"),
+        Binding("f9", "report", "Year report"),
         Binding("f5", "reload", "Reload"),
     ]
 
@@ -65,6 +95,8 @@ class ActivitiesScreen(WorkbenchScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "new_plan":
             return self.app.staff.role in PLANNERS
+        if action == "report":
+            return self.app.staff.role in EVALUATORS
         return True
 
     def compose(self) -> ComposeResult:
@@ -146,7 +178,7 @@ class ActivitiesScreen(WorkbenchScreen[None]):
                     Text(labels(f"activities.kind.{line.kind}")),
                     member_text(line.theme),
                     Text(line.store_code or labels("activities.head_office")),
-                    Text(f"{line.taken}/{line.capacity}"),
+                    Text(f"{shown_count(self, line.taken)}/{line.capacity}"),
                     key=line.code,
                 )
         if not self.codes:
@@ -161,6 +193,77 @@ class ActivitiesScreen(WorkbenchScreen[None]):
 
         if self.app.staff.role in PLANNERS:
             self.app.push_screen(PlanFormScreen())
+
+    def action_report(self) -> None:
+        if self.app.staff.role in EVALUATORS:
+            year, store = self._filters()
+            self.app.push_screen(ReportScreen(year, store))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class ReportScreen(WorkbenchScreen[None]):
+    """The year's report (`workbench report activities`): the evaluation of each activity that
+    has started, aggregates only, small groups hidden; a store manager's store's only."""
+
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("f5", "reload", "Reload")]
+
+    def __init__(self, year: str, store: str) -> None:
+        super().__init__()
+        self.year = year
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="report-box"):
+            yield Static("", id="report-title", markup=False)
+            yield Static("", id="report", markup=False)
+            yield Static("", id="report-legend", markup=False)
+        yield TranslatedFooter()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @desk_work(exclusive=True, group="report-load")
+    def load(self) -> None:
+        app = self.app
+        staff = app.touch_session()
+        try:
+            if not self.year.isdigit():
+                raise ValidationError("year", "a year such as 2027")
+            found = app.usecases.activities.report(
+                staff, year=int(self.year), store=self.store or None
+            )
+        except WorkbenchError as error:
+            app.call_from_thread(self._refused, error)
+            return
+        app.call_from_thread(self._show, found)
+
+    def _refused(self, error: Exception) -> None:
+        self.query_one("#report", Static).update(Text(str(error)))
+
+    def _show(self, found: tuple[Evaluation, ...]) -> None:
+        labels = self.app.labels
+        self.query_one("#report-title", Static).update(
+            Text(labels("activities.report_title", year=self.year))
+        )
+        blocks = [
+            "\n".join(
+                [labels("activities.evaluation_title", code=e.code, theme=e.theme)]
+                + [f"  {line}" for line in evaluation_lines(self, e)]
+            )
+            for e in found
+        ]
+        text = "\n\n".join(blocks) or labels("activities.report_none")
+        self.query_one("#report", Static).update(member_text(text, multiline=True))
+        if found:
+            self.query_one("#report-legend", Static).update(
+                Text(labels("activities.eval.legend", minimum=found[0].minimum))
+            )
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -180,6 +283,11 @@ class ActivityScreen(WorkbenchScreen[None]):
         Binding("f8", "check_in", "Check-in desk"),
         Binding("f3", "score", "Score"),
         Binding("f9", "evaluation", "Evaluation"),
+        Binding("f10", "close", "Close activity"),
+        Binding("ctrl+r", "return_plan", "Return plan"),
+        Binding("ctrl+x", "cancel_activity", "Cancel activity"),
+        Binding("ctrl+u", "cancel_signup", "Cancel sign-up"),
+        Binding("ctrl+t", "cost", "Record cost"),
         Binding("f5", "reload", "Reload"),
     ]
 
@@ -211,6 +319,12 @@ class ActivityScreen(WorkbenchScreen[None]):
             and state in (ActivityState.APPROVED, ActivityState.RUNNING, ActivityState.DONE),
             "evaluation": role in EVALUATORS
             and state in (ActivityState.RUNNING, ActivityState.DONE),
+            "close": manages and state in (ActivityState.APPROVED, ActivityState.RUNNING),
+            "return_plan": role in APPROVERS and state == ActivityState.SUBMITTED,
+            "cancel_activity": (manages or role in APPROVERS) and state in CANCELLABLE,
+            "cancel_signup": role in SIGNUP_ROLES
+            and state in (ActivityState.APPROVED, ActivityState.RUNNING),
+            "cost": manages and state in (ActivityState.RUNNING, ActivityState.DONE),
         }
         return offered.get(action, True)
 
@@ -275,7 +389,7 @@ class ActivityScreen(WorkbenchScreen[None]):
             labels(
                 "activities.detail.places",
                 capacity=line.capacity,
-                taken=line.taken,
+                taken=shown_count(self, line.taken),
                 budget=f"{line.budget:.2f}",
                 points=line.points,
             ),
@@ -300,19 +414,24 @@ class ActivityScreen(WorkbenchScreen[None]):
             ),
             labels(
                 "activities.detail.counts",
-                invited=c.invited,
-                priority=c.invited_priority,
-                queued=c.invitations_queued,
-                skipped=c.invitations_skipped,
-                pending=c.invitations_pending,
-                confirmed=c.confirmed,
-                waitlisted=c.waitlisted,
-                cancelled=c.cancelled,
-                checked_in=c.checked_in,
-                no_shows=c.no_shows,
-                points=c.points_credited,
+                **{
+                    name: shown_count(self, getattr(c, figure))
+                    for name, figure in COUNT_FIGURES.items()
+                },
             ),
         ]
+        if c.hidden:
+            rows.append(labels("activities.detail.counts_legend", minimum=c.minimum))
+        if detail.cancel_reason:
+            rows.append(
+                labels(
+                    "activities.detail.cancelled",
+                    at=local(zone, detail.cancelled_at),
+                    reason=detail.cancel_reason,
+                )
+            )
+        if detail.actual_cost is not None:
+            rows.append(labels("activities.detail.actual_cost", cost=f"{detail.actual_cost:.2f}"))
         if detail.content:
             rows.append(labels("activities.detail.content", content=detail.content))
         for change in detail.changes:
@@ -428,6 +547,46 @@ class ActivityScreen(WorkbenchScreen[None]):
         if self.check_action("evaluation", ()):
             self.app.push_screen(EvaluationScreen(self.code))
 
+    def action_close(self) -> None:
+        if self.check_action("close", ()):
+            self._confirm("activities.confirm_close", "activities.close_button", "do_close")
+
+    @desk_work(exclusive=True)
+    def do_close(self) -> None:
+        app = self.app
+        done = app.usecases.activities.close(app.touch_session(), self.code)
+        message = app.labels(
+            "activities.closed",
+            code=done.code,
+            checked_in=done.checked_in,
+            no_shows=done.no_shows,
+        )
+        app.call_from_thread(self._told, message)
+
+    def action_return_plan(self) -> None:
+        from workbench.tui.screens.activities_forms import ReasonFormScreen
+
+        if self.check_action("return_plan", ()):
+            self.app.push_screen(ReasonFormScreen(self.code, "return"))
+
+    def action_cancel_activity(self) -> None:
+        from workbench.tui.screens.activities_forms import ReasonFormScreen
+
+        if self.check_action("cancel_activity", ()):
+            self.app.push_screen(ReasonFormScreen(self.code, "cancel"))
+
+    def action_cost(self) -> None:
+        from workbench.tui.screens.activities_forms import CostFormScreen
+
+        if self.detail is not None and self.check_action("cost", ()):
+            self.app.push_screen(CostFormScreen(self.code, self.detail.actual_cost))
+
+    def action_cancel_signup(self) -> None:
+        from workbench.tui.screens.activities_forms import MemberDeskScreen
+
+        if self.check_action("cancel_signup", ()):
+            self.app.push_screen(MemberDeskScreen(self.code, "cancel"))
+
     def action_back(self) -> None:
         self.app.pop_screen()
 
@@ -506,6 +665,17 @@ def evaluation_lines(screen: WorkbenchScreen[None], e: Evaluation) -> list[str]:
 
     scores = ", ".join(f"{s}: {cell(f'score_{s}', n)}" for s, n in e.scores.items())
     left_out = labels("activities.eval.left_out", n=e.cells_left_out) if e.cells_left_out else ""
+    actual = []
+    if e.actual_cost is not None and e.over_budget is not None:
+        side = "over" if e.over_budget > 0 else "under"
+        actual.append(
+            labels(
+                f"activities.eval.actual_{side}",
+                cost=f"{e.actual_cost:.2f}",
+                per_participant=cell("actual_per_participant", e.actual_per_participant),
+                difference=f"{abs(e.over_budget):.2f}",
+            )
+        )
     return [
         figures("activities.eval.people", "invited", "signed_up", "take_up", "waitlisted"),
         figures("activities.eval.attendance", "participants", "no_shows", "attendance"),
@@ -534,6 +704,7 @@ def evaluation_lines(screen: WorkbenchScreen[None], e: Evaluation) -> list[str]:
             per_participant=cell("cost_per_participant", e.cost_per_participant),
             points=cell("points_credited", e.points_credited),
         ),
+        *actual,
     ]
 
 

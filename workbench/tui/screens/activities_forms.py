@@ -5,11 +5,14 @@ the start: scanning a card (its number and Enter) or typing a card or member num
 signs the member up or checks them in; a repeated check-in says so and credits nothing; and
 the satisfaction form (a participant's card or member number and a score 1–5: Enter in the
 score field or Ctrl+S records it; a refusal is shown beside the field it concerns, the form
-keeping what was typed)."""
+keeping what was typed); the sign-up cancellation desk (a member's card or number and Enter
+asks first, starting on Cancel); the reason form that returns a plan or cancels the activity
+(Ctrl+S; refused, the reason stays); and the actual cost form (Enter or Ctrl+S)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from rich.text import Text
 from textual import on
@@ -217,14 +220,18 @@ class MemberDeskScreen(WorkbenchScreen[None]):
 
     def __init__(self, code: str, mode: str) -> None:
         super().__init__()
-        assert mode in ("signup", "checkin")
+        assert mode in ("signup", "checkin", "cancel")
         self.code = code
         self.mode = mode
         self.checked_in = 0
 
     def compose(self) -> ComposeResult:
         labels = self.app.labels
-        title = "activities.signup_title" if self.mode == "signup" else "activities.checkin_title"
+        title = {
+            "signup": "activities.signup_title",
+            "checkin": "activities.checkin_title",
+            "cancel": "activities.cancel_signup_title",
+        }[self.mode]
         yield Header()
         with VerticalScroll(id="activity-desk"):
             yield Static(Text(labels(title, code=self.code)), id="desk-title")
@@ -239,8 +246,24 @@ class MemberDeskScreen(WorkbenchScreen[None]):
     @on(Input.Submitted, "#activity-member")
     def _entered(self, event: Input.Submitted) -> None:
         ref = event.value.strip()
-        if ref:
+        if ref and self.mode == "cancel":
+            self._ask_to_cancel(ref)
+        elif ref:
             self.enter(ref)
+
+    def _ask_to_cancel(self, ref: str) -> None:
+        """A cancelled place may go to the waitlist at once: asked first, starting on Cancel."""
+        from workbench.tui.screens.actions import ConfirmScreen
+
+        question = self.app.labels("activities.confirm_cancel_signup", ref=ref, code=self.code)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.enter(ref)
+            else:
+                self.query_one("#activity-member", Input).focus()
+
+        self.app.push_screen(ConfirmScreen(question, "activities.cancel_signup_button"), answered)
 
     @desk_work(exclusive=True)
     def enter(self, ref: str) -> None:
@@ -250,6 +273,8 @@ class MemberDeskScreen(WorkbenchScreen[None]):
         try:
             if self.mode == "signup":
                 app.call_from_thread(self._signed_up, desk.sign_up(staff, self.code, ref))
+            elif self.mode == "cancel":
+                app.call_from_thread(self._cancelled, desk.cancel_signup(staff, self.code, ref))
             else:
                 app.call_from_thread(self._checked_in, desk.check_in(staff, self.code, ref))
         except WorkbenchError as error:
@@ -276,6 +301,10 @@ class MemberDeskScreen(WorkbenchScreen[None]):
         if done.already:
             text += labels("activities.already_signed_up")
         self._result(text, True)
+
+    def _cancelled(self, line: SignupLine) -> None:
+        who = f"{line.member.member_no} {line.member.masked_name}"
+        self._result(self.app.labels("activities.signup_cancelled", who=who, code=self.code), True)
 
     def _checked_in(self, done: CheckedIn) -> None:
         labels, zone = self.app.labels, self.app.wb.settings.timezone
@@ -369,6 +398,145 @@ class ScoreFormScreen(WorkbenchScreen[None]):
         )
         self.query_one(f"#score-{name}-error", Static).update(Text(str(error)))
         field = self.query_one(f"#score-{name}", Input)
+        field.add_class("invalid")
+        field.focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class ReasonFormScreen(WorkbenchScreen[None]):
+    """Returning a submitted plan to its planner (`mode` "return") or cancelling the activity
+    ("cancel"), with the reason typed: Ctrl+S does it (Enter in the field does nothing more
+    than end the line), Escape leaves; a refusal is shown beside the reason, which stays."""
+
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "save", "Save reason")]
+
+    def __init__(self, code: str, mode: str) -> None:
+        super().__init__()
+        assert mode in ("return", "cancel")
+        self.code = code
+        self.mode = mode
+
+    def compose(self) -> ComposeResult:
+        labels = self.app.labels
+        yield Header()
+        with VerticalScroll(id="reason-form"):
+            title = labels(f"activities.{self.mode}_title", code=self.code)
+            yield Static(Text(title), id="reason-title")
+            yield Label(labels(f"activities.field.{self.mode}_reason"))
+            yield Input(id="reason-text", max_length=300)
+            yield Static("", id="reason-text-error", markup=False)
+        yield TranslatedFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#reason-text", Input).focus()
+
+    def action_save(self) -> None:
+        from workbench.tui.screens.actions import ConfirmScreen
+
+        self.query_one("#reason-text-error", Static).update("")
+        self.query_one("#reason-text", Input).remove_class("invalid")
+        reason = self.query_one("#reason-text", Input).value
+        if self.mode == "return":
+            self.save(reason)
+            return
+
+        def answered(yes: bool | None) -> None:  # cancelling tells everyone signed up
+            if yes:
+                self.save(reason)
+            else:
+                self.query_one("#reason-text", Input).focus()
+
+        question = self.app.labels("activities.confirm_cancel", code=self.code)
+        self.app.push_screen(ConfirmScreen(question, "activities.cancel_button"), answered)
+
+    @desk_work(exclusive=True)
+    def save(self, reason: str) -> None:
+        app = self.app
+        staff = app.touch_session()
+        desk = app.usecases.activities
+        try:
+            if self.mode == "return":
+                desk.return_plan(staff, self.code, reason)
+                said = app.labels("activities.returned", code=self.code)
+            else:
+                _, told = desk.cancel_activity(staff, self.code, reason)
+                said = app.labels("activities.cancelled", code=self.code, told=told)
+        except WorkbenchError as error:
+            app.call_from_thread(self._refused, error)
+            return
+        app.call_from_thread(self._done, said)
+
+    def _done(self, said: str) -> None:
+        self.notify(said, markup=False)
+        self.app.pop_screen()
+
+    def _refused(self, error: Exception) -> None:
+        self.query_one("#reason-text-error", Static).update(Text(str(error)))
+        field = self.query_one("#reason-text", Input)
+        field.add_class("invalid")
+        field.focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class CostFormScreen(WorkbenchScreen[None]):
+    """What the activity actually cost, recorded by its planner after it (the same use case
+    as `workbench activities cost`): Enter or Ctrl+S records it; a refusal is shown beside
+    the amount, which stays."""
+
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "save", "Record cost")]
+
+    def __init__(self, code: str, current: Decimal | None) -> None:
+        super().__init__()
+        self.code = code
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        labels = self.app.labels
+        yield Header()
+        with VerticalScroll(id="cost-form"):
+            yield Static(Text(labels("activities.cost_title", code=self.code)), id="cost-title")
+            yield Label(labels("activities.field.actual_cost"))
+            value = "" if self.current is None else f"{self.current:.2f}"
+            yield Input(value, id="cost-amount", max_length=16)
+            yield Static("", id="cost-amount-error", markup=False)
+        yield TranslatedFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#cost-amount", Input).focus()
+
+    @on(Input.Submitted, "#cost-amount")
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        self.query_one("#cost-amount-error", Static).update("")
+        self.query_one("#cost-amount", Input).remove_class("invalid")
+        self.save(self.query_one("#cost-amount", Input).value)
+
+    @desk_work(exclusive=True)
+    def save(self, amount: str) -> None:
+        app = self.app
+        try:
+            detail = app.usecases.activities.record_cost(app.touch_session(), self.code, amount)
+        except WorkbenchError as error:
+            app.call_from_thread(self._refused, error)
+            return
+        app.call_from_thread(self._saved, detail)
+
+    def _saved(self, detail: ActivityDetail) -> None:
+        cost = f"{detail.actual_cost:.2f}" if detail.actual_cost is not None else "-"
+        self.notify(
+            self.app.labels("activities.cost_recorded", code=self.code, cost=cost), markup=False
+        )
+        self.app.pop_screen()
+
+    def _refused(self, error: Exception) -> None:
+        self.query_one("#cost-amount-error", Static).update(Text(str(error)))
+        field = self.query_one("#cost-amount", Input)
         field.add_class("invalid")
         field.focus()
 
