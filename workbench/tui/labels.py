@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workbench.masking.text import safe_for_terminal
 from workbench.tui.catalogue import AREA_LABELS
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -210,7 +211,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "complaint.round": ("第{n}轮", "round {n}"),
     "complaint.due": ("处理时限", "Resolution due"),
     "complaint.paused": ("等待会员（计时暂停）", "waiting on the member (clock stopped)"),
-    "complaint.overdue": ("已超时", "overdue"),
     "complaint.left": ("剩余", "left"),
     "complaint.timeline": ("处理记录", "Timeline"),
     "complaint.mine": ("我的待办投诉", "My open complaints"),
@@ -382,9 +382,15 @@ class Labels:
         self.language = language
 
     def __call__(self, key: str, **values: object) -> str:
+        """The label, its placeholders filled. A value may be member text (a masked name, a
+        reason someone typed): old data may still hold a control, so what it fills is made
+        terminal-safe, on one line, and so is anything else's str()."""
         zh, en = LABELS[key]
         text = en if self.language == "en" else zh
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        shown = {k: safe_for_terminal(v) if isinstance(v, str) else v for k, v in values.items()}
+        return safe_for_terminal(text.format(**shown), multiline=True)
 
     def key(self, description: str) -> str:
         """A key binding's description in the current language (as written, if not listed)."""

@@ -13,7 +13,7 @@ from textual.widgets import Button, DataTable, Header, Static
 from workbench.complaints.queries import urgency
 from workbench.tui.base import WorkbenchScreen
 from workbench.tui.screens.step_form import StepFormScreen, StepFormValues
-from workbench.tui.widgets.complaint_table import URGENCY_STYLE, time_left
+from workbench.tui.widgets.complaint_table import URGENCY_STYLE, overdue_by, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
 from workbench.tui.widgets.tables import fill_table
 from workbench.tui.widgets.text import member_text, safe_text
@@ -148,10 +148,8 @@ class ComplaintScreen(WorkbenchScreen[None]):
         if card.resolution_due is None:
             text = labels("complaint.paused")
         elif level == "overdue":
-            text = (
-                f"{labels('complaint.due')}: {labels('complaint.overdue')} "
-                f"{time_left(now, card.resolution_due)}"
-            )
+            # "overdue 3h 20m", as in the lists: a bare 3:20:00 read as time still left
+            text = f"{labels('complaint.due')}: {overdue_by(card.resolution_due, now, labels)}"
         else:
             text = (
                 f"{labels('complaint.due')}: {labels('complaint.left')} "
