@@ -30,6 +30,7 @@ from workbench.bootstrap import build
 from workbench.cli import main
 from workbench.clock import FixedClock
 from workbench.crypto import Keyring
+from workbench.crypto.check import KeyFileMismatch
 from workbench.db import create_db_engine
 from workbench.db.engine import immediate_session, make_session_factory
 from workbench.db.migrate import downgrade, upgrade
@@ -51,6 +52,13 @@ def _write(wb, n: int) -> None:
                 detail={"i": i},
             )
             session.commit()
+
+
+def _forget_key_record(wb) -> None:
+    """The key file's check values gone (the next start adopts whatever file it is given)."""
+    with wb.sessions() as session:
+        session.execute(text("DELETE FROM key_check"))
+        session.commit()
 
 
 def _verify(wb):
@@ -227,6 +235,9 @@ def test_an_anchor_file_cut_back_to_an_older_copy_is_caught(wb):
 def test_an_audit_key_that_is_not_the_one_that_sealed_does_not_verify(wb, settings, clock):
     _anchored(wb, 3)
     wrong = wb.keyring.with_audit_keys({"a1": secrets.token_bytes(32)}, "a1")
+    with pytest.raises(KeyFileMismatch, match="audit key a1"):
+        build(settings, clock=clock, keyring=wrong)  # the key check refuses it at the start
+    _forget_key_record(wb)  # verify must still tell, should the key record be wiped as well
     other = build(settings, clock=clock, keyring=wrong)
     try:
         report = _verify(other)
@@ -298,6 +309,9 @@ def test_a_rotated_audit_key_seals_new_entries_and_old_ones_still_verify(wb, set
         later.dispose()
     # A key file that lost the old audit key cannot vouch for what it sealed.
     lost = rotated.with_audit_keys({"a2": rotated.audit_keys["a2"]}, "a2")
+    with pytest.raises(KeyFileMismatch, match="lacks audit key a1"):
+        build(settings, clock=clock, keyring=lost)
+    _forget_key_record(wb)
     partial = build(settings, clock=clock, keyring=lost)
     try:
         problem = _verify(partial).problem

@@ -74,7 +74,9 @@ def test_the_database_adopts_the_key_file_on_first_use(wb, keyring):
         recorded = json.loads(session.scalar(select(KeyCheck.checks)))
     assert recorded == check_values(keyring)
     raw = json.dumps(recorded)
-    for key in (keyring.index_key, keyring.backup_key, *keyring.data_keys.values()):
+    assert set(recorded["audit"]) == {"a1"}
+    keys = (keyring.index_key, keyring.backup_key, *keyring.data_keys.values())
+    for key in (*keys, *keyring.audit_keys.values()):
         assert key.hex() not in raw and base64.b64encode(key).decode() not in raw
 
 
@@ -132,6 +134,51 @@ def test_rotation_is_recorded_and_an_older_key_file_is_then_refused(cli, wb, key
     os.environ["WORKBENCH_KEYS_FILE"] = str(old_copy)  # cli's monkeypatch restores it
     code, _, err = run("--user", "agent", "members", "find", "--card", "x")
     assert code == 2 and "lacks data key k2" in err
+
+
+def test_an_audit_key_rotation_is_recorded_at_once_and_an_older_key_file_refused(
+    cli, wb, world, keyring, tmp_path
+):
+    run, key_file = cli
+    keyring.save(key_file)
+    code, out, err = run("audit", "rotate-key")
+    assert code == 0 and "audit key a2 added" in out, err
+    with wb.sessions() as session:
+        recorded = json.loads(session.scalar(select(KeyCheck.checks)))
+    assert set(recorded["audit"]) == {"a1", "a2"}  # recorded by the rotation, not a later start
+    old_copy = tmp_path / "old" / "keys.json"
+    keyring.save(old_copy)  # the key file as it was before the rotation
+    os.environ["WORKBENCH_KEYS_FILE"] = str(old_copy)  # cli's monkeypatch restores it
+    before = _written(wb)
+    code, out, err = run("--user", "admin", "staff", "add", "agent9", "--role", "agent")
+    assert code == 2 and out == "" and "lacks audit key a2" in err
+    assert _written(wb) == before
+    os.environ["WORKBENCH_KEYS_FILE"] = str(key_file)
+    code, out, err = run("--user", "sales_own", "members", "show", world.member_no)
+    assert code == 0 and world.member_no in out, err
+
+
+def test_an_audit_key_with_other_bytes_is_a_mismatch(wb, settings, clock, keyring):
+    other = keyring.with_audit_keys({"a1": Keyring.generate().audit_keys["a1"]}, "a1")
+    before = _written(wb)
+    with pytest.raises(KeyFileMismatch, match="its audit key a1 is not this database's"):
+        build(settings, clock=clock, keyring=other)
+    assert _written(wb) == before
+
+
+def test_a_record_from_before_audit_keys_were_checked_adopts_them(wb, settings, clock, keyring):
+    with wb.sessions() as session:
+        record = session.get(KeyCheck, 1)
+        old = json.loads(record.checks)
+        del old["audit"]
+        record.checks = json.dumps(old)
+        session.commit()
+    build(settings, clock=clock, keyring=keyring).dispose()
+    with wb.sessions() as session:
+        assert json.loads(session.scalar(select(KeyCheck.checks))) == check_values(keyring)
+    other = keyring.with_audit_keys({"a1": Keyring.generate().audit_keys["a1"]}, "a1")
+    with pytest.raises(KeyFileMismatch, match="audit key a1"):
+        build(settings, clock=clock, keyring=other)
 
 
 def test_a_key_file_others_can_read_is_refused_with_the_fix(cli, world, keyring):

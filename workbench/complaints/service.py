@@ -16,6 +16,7 @@ from workbench.clock import Clock
 from workbench.complaints.calendar import BusinessCalendar
 from workbench.complaints.models import Complaint, ComplaintEvent, ComplaintLink, Notification
 from workbench.complaints.policy import ComplaintPolicy, SlaTargets
+from workbench.complaints.queries import DESK_ROLES
 from workbench.complaints.sla import ClockName, RunningClock, SlaClock, next_rung_at
 from workbench.complaints.states import OPEN_STATES, Action, State, allowed_actions, next_state
 from workbench.crypto import FieldCipher
@@ -27,7 +28,7 @@ from workbench.members.models import Member, Role, Staff, Store
 from workbench.members.numbers import random_complaint_no
 from workbench.members.ports import MemberNotices, StaffNotices
 from workbench.members.registry import MemberRegistry
-from workbench.permissions.access import MemberAccess
+from workbench.permissions.access import MemberAccess, MemberOutOfReach, Purpose, serves_all_stores
 from workbench.permissions.models import GrantSource
 
 CHANNELS = ("hotline", "online_form", "email", "social", "store")
@@ -127,7 +128,7 @@ class ComplaintService:
             raise ValidationError("description", "at most 4000 characters")
         member, contact = None, None
         if intake.member_no:
-            member = self.registry.get(session, intake.member_no)
+            member = self._member_in_reach(session, actor, intake.member_no)
         else:
             contact = self._contact(intake.contact)
         store_id = member.store_id if member else None
@@ -156,6 +157,36 @@ class ComplaintService:
         self._reschedule(session, complaint)
         self._record(session, complaint, "received", None, actor, data={"channel": intake.channel})
         return complaint
+
+    def _member_in_reach(self, session: Session, actor: Staff, member_no: str) -> Member:
+        """The member a complaint is opened about, if `actor` may take one for them: whoever
+        the access layer lets see the member, and the complaint desk for the stores it serves
+        (`readable_by`'s rule). Else refused in the words of an unknown member, audited (that
+        entry is committed: the refusal rolls back the rest)."""
+        try:
+            member: Member | None = self.registry.get(session, member_no)
+        except NotFound:
+            member = None
+        if member is not None and (
+            self.access.basis(session, actor, member) is not None
+            or (
+                actor.active
+                and actor.role in DESK_ROLES
+                and (actor.store_id == member.store_id or serves_all_stores(session, actor))
+            )
+        ):
+            return member
+        self.access.audit.record(
+            session,
+            action="complaint_open",
+            result="denied",
+            actor_id=actor.id,
+            member_id=member.id if member is not None else None,
+            purpose=Purpose.COMPLAINT.value,
+            detail={"why": "not in scope"},
+        )
+        session.commit()
+        raise MemberOutOfReach(member_no)
 
     def _contact(self, raw: str | None) -> str:
         text = refuse_unsafe((raw or "").strip(), "contact")

@@ -8,8 +8,10 @@ instead of reading "damaged" values and writing new ones under the wrong key.
 
 A database without a record adopts the key file on first use (a fresh one, or one migrated from
 before revision 0017; then only if an encrypted value it already holds decrypts with the file).
-Data keys the file has and the record lacks are added: that is a rotation (`keys rotate` saves
-the new key first); a recorded key the file lacks, or has with other bytes, is a mismatch.
+Data and audit keys the file has and the record lacks are added: that is a rotation (`keys
+rotate` and `audit rotate-key` save the new key first, then record it at once, so an older copy
+of the file is refused from then on), or a record made before audit keys were checked adopting
+them; a recorded key the file lacks, or has with other bytes, is a mismatch.
 """
 
 from __future__ import annotations
@@ -61,7 +63,12 @@ def check_values(keyring: Keyring) -> dict[str, Any]:
         "index": _check(keyring.index_key),
         "backup": _check(keyring.backup_key),
         "data": {key_id: _check(key) for key_id, key in sorted(keyring.data_keys.items())},
+        "audit": {version: _check(key) for version, key in sorted(keyring.audit_keys.items())},
     }
+
+
+# The keys kept by id, older ones included: a record may gain some (a rotation), never lose one.
+_ROTATED = {"data": "data key", "audit": "audit key"}
 
 
 def mismatch(recorded: dict[str, Any], keyring: Keyring) -> str | None:
@@ -71,11 +78,12 @@ def mismatch(recorded: dict[str, Any], keyring: Keyring) -> str | None:
         return "its blind-index key is not this database's"
     if recorded.get("backup") != mine["backup"]:
         return "its backup key is not this database's"
-    for key_id, value in sorted(recorded.get("data", {}).items()):
-        if key_id not in mine["data"]:
-            return f"it lacks data key {key_id}, which this database uses (an older key file?)"
-        if mine["data"][key_id] != value:
-            return f"its data key {key_id} is not this database's"
+    for kind, what in _ROTATED.items():
+        for key_id, value in sorted(recorded.get(kind, {}).items()):
+            if key_id not in mine[kind]:
+                return f"it lacks {what} {key_id}, which this database uses (an older key file?)"
+            if mine[kind][key_id] != value:
+                return f"its {what} {key_id} is not this database's"
     return None
 
 
@@ -129,13 +137,27 @@ def _compare(
     if reason is not None:
         raise refusal(keyring, reason)
     mine = check_values(keyring)
-    if set(mine["data"]) - set(recorded.get("data", {})):  # a rotation: record the new key
-        merged = {**recorded, "data": {**recorded.get("data", {}), **mine["data"]}}
+    merged = dict(recorded)
+    for kind in _ROTATED:  # a rotation, or audit keys a record from before lacks: record them
+        if set(mine[kind]) - set(recorded.get(kind, {})):
+            merged[kind] = {**recorded.get(kind, {}), **mine[kind]}
+    if merged != recorded:
         connection.execute(
             update(KEY_CHECK)
             .where(KEY_CHECK.c.id == 1)
             .values(checks=json.dumps(merged, sort_keys=True), updated_at=now)
         )
+
+
+def record_added_keys(connection: Connection, keyring: Keyring, *, now: datetime) -> None:
+    """Record at once the key a rotation just saved to the key file (KeyFileMismatch if the
+    file is not the database's), so an older copy of the file is refused from now on rather
+    than from the next start. Nothing to do before the database has a record."""
+    if not inspect(connection).has_table(KeyCheck.__tablename__):
+        return
+    stored = connection.scalar(select(KEY_CHECK.c.checks))
+    if stored is not None:
+        _compare(connection, json.loads(stored), keyring, now)
 
 
 def _try_existing_value(connection: Connection, keyring: Keyring, tables: Iterable[Table]) -> None:

@@ -1,11 +1,16 @@
 """Masking of personal fields: pure functions, one per field. A masked value never contains the
-full value it hides, whatever the input (short, odd or non-Chinese)."""
+full value it hides, whatever the input (short, odd or non-Chinese), and never a character that
+would drive a terminal or reorder the text: old data may still hold one, and a mask keeps
+characters of the value (a surname, a domain), so each mask works on the value made
+terminal-safe first."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from typing import overload
+
+from workbench.masking.text import safe_for_terminal
 
 STAR = "*"
 _COMPOUND_SURNAMES = {
@@ -27,7 +32,9 @@ _CITY_END = re.compile(r"^.{0,12}市")
 
 
 def _safe(value: str, masked: str) -> str:
-    """Last guard of the promise above (e.g. a value made only of stars)."""
+    """Last guard of the promises above (e.g. a value made only of stars). `value` is the
+    terminal-safe one: the raw value, if it differs, holds a character no mask can show."""
+    masked = safe_for_terminal(masked)
     if value and value in masked:
         return "###" if value in "***" else "***"
     return masked
@@ -47,6 +54,7 @@ def _keep_ends(value: str, head: int, tail: int) -> str:
 def mask_name(value: str | None) -> str | None:
     if value is None:
         return None
+    value = safe_for_terminal(value)
     name = value.strip()
     if not name:
         return _safe(value, STAR)
@@ -63,6 +71,7 @@ def mask_phone(value: str | None) -> str | None:
     """+8613812345678 -> 138****5678 (the national number, 3 + 4 kept)."""
     if value is None:
         return None
+    value = safe_for_terminal(value)
     digits = value[3:] if value.startswith("+86") else value
     return _safe(value, _keep_ends(digits, 3, 4))
 
@@ -74,6 +83,7 @@ def mask_id_number(value: str | None) -> str | None: ...
 def mask_id_number(value: str | None) -> str | None:
     if value is None:
         return None
+    value = safe_for_terminal(value)
     return _safe(value, _keep_ends(value, 4, 4))
 
 
@@ -84,6 +94,7 @@ def mask_email(value: str | None) -> str | None: ...
 def mask_email(value: str | None) -> str | None:
     if value is None:
         return None
+    value = safe_for_terminal(value)
     local, at, domain = value.partition("@")
     if not at:
         return _safe(value, _keep_ends(value, 1, 0))
@@ -94,6 +105,7 @@ def mask_address(value: str | None) -> str | None:
     """Keep up to the district (区/县/市), hide the street and number."""
     if value is None:
         return None
+    value = safe_for_terminal(value)
     match = _DISTRICT_END.match(value) or _CITY_END.match(value)
     kept = match.group(0) if match else value[:2]
     if len(kept) >= len(value):
@@ -105,6 +117,7 @@ def mask_birthday(value: str | None) -> str | None:
     """1990-03-15 -> ****-03-15 (month and day kept, for greetings)."""
     if value is None:
         return None
+    value = safe_for_terminal(value)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return _safe(value, "****" + value[4:])
     return _safe(value, STAR * max(len(value), 3))

@@ -20,7 +20,7 @@ from workbench.db.ids import saved_id
 from workbench.errors import ValidationError
 from workbench.masking.fields import MASKERS
 from workbench.masking.groups import Rules, protect
-from workbench.masking.text import spreadsheet_cell
+from workbench.masking.text import refuse_unsafe, spreadsheet_cell
 from workbench.members.consent import SHARING_KINDS, ConsentKind, allows, consent_kind
 from workbench.members.models import Member, MemberStatus, Staff, Store
 from workbench.members.registry import PERSONAL_FIELDS, MemberRegistry
@@ -191,7 +191,9 @@ class DataSharing:
         which = consent_kind(str(kind))
         if which not in SHARING_KINDS:
             raise ValidationError("kind", f"one of {', '.join(SHARING_KINDS)}")
-        if not partner.strip() or not agreement_ref.strip():
+        partner = refuse_unsafe(partner.strip(), "partner")
+        agreement_ref = refuse_unsafe(agreement_ref.strip(), "agreement_ref")
+        if not partner or not agreement_ref:
             raise ValidationError("agreement", "name the partner and the agreement")
         unknown = set(fields) - set(PERSONAL_FIELDS)
         if unknown or not fields:
@@ -225,8 +227,8 @@ class DataSharing:
             session.add(
                 ThirdPartyShare(
                     member_id=saved_id(member),
-                    partner=partner.strip(),
-                    agreement_ref=agreement_ref.strip(),
+                    partner=partner,
+                    agreement_ref=agreement_ref,
                     fields=",".join(fields),
                     shared_by_id=saved_id(actor),
                     shared_at=now,

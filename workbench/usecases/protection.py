@@ -15,6 +15,7 @@ from workbench.audit.anchor import Anchor
 from workbench.audit.chain import AuditLog, VerifyReport, audit_rows
 from workbench.clock import Clock
 from workbench.crypto import FieldCipher, Keyring
+from workbench.crypto.check import record_added_keys
 from workbench.crypto.rotation import RotationReport, reencrypt_all
 from workbench.db.ids import saved_id
 from workbench.errors import NotFound
@@ -342,7 +343,9 @@ class ProtectionDesk:
         """Adds a new audit key, made active, to the key file; the old ones stay, so entries
         and anchors sealed with them still verify. The new version's name."""
         keys, active = self.keyring.rotated_audit_keys()
-        self.keyring.with_audit_keys(keys, active).save(key_file)
+        rotated = self.keyring.with_audit_keys(keys, active)
+        rotated.save(key_file)
+        self._record_keys(rotated)  # an older copy of the file is refused from now on
         return active
 
     def audit_entries(
@@ -376,7 +379,15 @@ class ProtectionDesk:
         """Adds a new data key, made active, to the key file. Saved before anything is
         re-encrypted, so a crash mid-way leaves every value readable under either key; a
         workbench built afterwards encrypts with it and `reencrypt` moves the rest."""
-        self.keyring.rotated().save(key_file)
+        rotated = self.keyring.rotated()
+        rotated.save(key_file)
+        self._record_keys(rotated)
+
+    def _record_keys(self, keyring: Keyring) -> None:
+        """After the key file is saved (a key recorded that no file holds would lock every
+        start out): the database's key record gains the new keys."""
+        with self.uow.write() as session:
+            record_added_keys(session.connection(), keyring, now=self.clock.now())
 
     def reencrypt(self, *, batch_size: int = 2000) -> RotationReport:
         """Re-encrypts every stored value still under an older key with the active one, a batch

@@ -27,7 +27,7 @@ def fill_table(
     rows: Sequence[tuple[str | None, Sequence[Text | str]]],
 ) -> None:
     """Replace the table's columns and rows; `rows` are (key or None, cells) pairs."""
-    labels = [h if isinstance(h, Text) else Text(h) for h in headers]
+    labels = [safe_cell(h if isinstance(h, Text) else Text(h)) for h in headers]  # may be data
     rows = [(key, [safe_cell(cell) for cell in cells]) for key, cells in rows]  # old data
     widths = [_width(label) for label in labels]
     for _, cells in rows:
