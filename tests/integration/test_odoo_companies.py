@@ -48,3 +48,12 @@ def test_a_company_the_user_may_not_work_in_is_a_clear_problem(wb, world, odoo):
     sync = reconfigure(wb, odoo, odoo_allowed_company_ids=[other])
     checked = sync.check()
     assert any(str(other) in p and "may not work in" in p for p in checked.problems)
+
+
+def test_the_cli_check_lists_the_companies_and_which_are_synced(run_cli, world, odoo, odoo_cli_env):
+    second = odoo.add_company("第二公司")
+    code, out, err = run_cli("odoo", "check")
+    assert code == 0, err
+    assert "company 1 My Company: synced" in out
+    assert f"company {second} 第二公司: not synced" in out
+    assert "allowed_company_ids" in out  # the note says which setting syncs it

@@ -137,3 +137,30 @@ def test_the_cli_lists_applies_and_rejects(run_cli, world, odoo, odoo_cli_env):
     assert "no identity change waiting" in out
     code, _, err = run_cli("odoo", "review", "reject", "1", user="agent")
     assert code != 0 and "no identity change 1" in err and "Traceback" not in err
+
+
+def test_a_reviewer_sees_the_held_values_masked_beside_the_members(wb, world, odoo, sync):
+    desk = wb.usecases.odoo
+    ours = wb.registry.decrypt(member_by_phone(wb, world.app.phone))
+    partner = odoo.add(
+        "res.partner",
+        name="王芳",
+        mobile=world.app.phone,
+        is_company=False,
+        membership_state="paid",
+    )
+    sync.pull(actor=world.staff["admin"])
+    [waiting] = desk.identity_reviews(world.staff["agent"])
+
+    held = desk.held_identity(world.staff["agent"], waiting.id)
+    name = next(change for change in held.changes if change.field == "name")
+    assert (name.odoo, held.gone, held.changed_since) == ("王*", False, False)
+    assert name.ours != ours["name"] and name.ours[0] == ours["name"][0]  # masked, not shown
+    with pytest.raises(PermissionDenied):
+        desk.held_identity(world.staff["sales_own"], waiting.id)
+
+    odoo.clock.jump(seconds=10)
+    odoo.update("res.partner", partner, street="上海市徐汇区漕溪北路3号")
+    assert desk.held_identity(world.staff["agent"], waiting.id).changed_since
+    odoo.delete("res.partner", partner)
+    assert desk.held_identity(world.staff["agent"], waiting.id).gone  # only rejecting is left

@@ -89,3 +89,40 @@ def test_the_cli_pages_counts_and_dismisses(run_cli, world, odoo, odoo_cli_env):
 
     code, _, err = run_cli("odoo", "issues", "dismiss", "2", user="agent")
     assert code != 0 and "only an admin" in err and "Traceback" not in err
+
+
+def test_a_dismissed_issue_stays_dismissed_on_the_same_version_of_its_record(wb, world, odoo, sync):
+    """Pulls read back the overlap: the same partner read again does not reopen the issue an
+    administrator dismissed; the partner changed and still wrong is a new issue."""
+    admin = world.staff["admin"]
+    partner = add_partner(odoo, 1)
+    sync.pull(actor=admin)
+    odoo.clock.jump(seconds=10)
+    odoo.update("res.partner", partner, active=False)
+    sync.pull(actor=admin)
+    [archived] = open_issues(wb)
+    assert archived.kind == "archived" and archived.record_version
+    wb.usecases.odoo.dismiss_issue(admin, archived.id)  # the member stays
+
+    again = sync.pull(actor=admin)  # within the overlap: the same version read again
+    assert open_issues(wb) == [] and again.counts["issues_dismissed_before"] == 1
+
+    odoo.clock.jump(seconds=10)
+    odoo.update("res.partner", partner, street="上海市徐汇区漕溪北路3号")  # still archived
+    sync.pull(actor=admin)
+    [reopened] = open_issues(wb)
+    assert (reopened.kind, reopened.odoo_id) == ("archived", partner)
+    assert reopened.id != archived.id
+
+
+def test_one_partner_has_one_open_issue_of_a_kind(wb, world, odoo, sync):
+    """A partner skipped for one reason, then another, is one issue with the latest reason."""
+    admin = world.staff["admin"]
+    partner = add_partner(odoo, 1, mobile="12345")
+    sync.pull(actor=admin)
+    odoo.clock.jump(seconds=10)
+    odoo.update("res.partner", partner, mobile=partner_phone(1), name="")
+    sync.pull(actor=admin)
+    [skipped] = open_issues(wb)
+    assert (skipped.kind, skipped.odoo_id, skipped.seen) == ("skipped", partner, 2)
+    assert "name" in skipped.field_names

@@ -159,3 +159,26 @@ def test_a_refund_without_a_known_original_is_listed(wb, world, odoo, sync):
         [issue] = session.scalars(select(SyncIssue).where(SyncIssue.model == "pos.order")).all()
     assert issue.odoo_id == refund and issue.member_id == member(wb, 1).id
     assert "original order" in issue.reason
+
+
+def test_a_push_never_writes_points_past_their_expiry(wb, world, odoo, sync, clock):
+    """Between a lot's expiry and the nightly expiry job, the push writes what the member may
+    spend now: it records the expiry first, as the job would."""
+    admin = world.staff["admin"]
+    partner = add_partner(odoo, 1)
+    add_order(odoo, partner, 100.0, when="2024-06-01 03:00:00")  # expires 2026-06-01
+    add_order(odoo, partner, 30.0, when="2025-06-01 03:00:00")  # expires 2027-06-01
+    sync.pull(actor=admin)
+    sync.push(actor=admin)
+    assert odoo.record("res.partner", partner)["x_workbench_points"] == 130
+
+    clock.advance(days=100)  # 2026-06-10: the first lot expired, the nightly job has not run
+    report = sync.push(actor=admin)
+    assert report.counts["points_expired"] == 100 and report.counts["partners_written"] == 1
+    found = member(wb, 1)
+    with wb.sessions() as session:
+        alive = wb.ledger.balance(session, found.id)
+    assert alive == stored(wb, found.id) == 30
+    assert odoo.record("res.partner", partner)["x_workbench_points"] == 30
+    with wb.sessions() as session:  # the expiry is recorded once: the job finds nothing left
+        assert wb.ledger.expire_due(session) == 0

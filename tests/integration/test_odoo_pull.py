@@ -306,12 +306,20 @@ def test_a_killed_pull_process_resumes_from_its_cursor(wb, world, odoo, sync, ke
             process.kill()
     odoo.on_call = None
     assert len(members(wb)) == 7 and 0 < len(purchases(wb)) < 18  # killed half-way
+    with wb.sessions() as session:
+        [killed] = session.scalars(select(SyncRun)).all()
+    assert killed.outcome == "running"  # the process died with its run open
 
-    sync.pull()
+    report = sync.pull()
 
     refs = [p.external_ref for p in purchases(wb)]
     assert len(refs) == len(set(refs)) == 18
     assert points_total(wb) == 6 * 60
+    assert report.counts["dead_runs_closed"] == 1  # the next run closed it, never left running
+    with wb.sessions() as session:
+        closed = session.get(SyncRun, killed.id)
+        assert closed.outcome == "failed" and closed.finished_at is not None
+        assert session.get(SyncRun, report.run_id).outcome == "ok"
 
 
 def test_a_partner_holding_a_members_mobile_is_linked_not_duplicated(wb, world, odoo, sync):

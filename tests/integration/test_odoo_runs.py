@@ -57,6 +57,28 @@ def test_an_archived_members_partner_is_listed_for_a_decision(wb, world, odoo, s
     assert open_issues(wb, "archived") == []
 
 
+def test_terminating_the_member_of_an_archived_partner_closes_its_issue(wb, world, odoo, sync):
+    """The issue asked whether the member leaves: once they have, it is resolved, and reading
+    the archived partner again does not open it anew."""
+    partner = add_partner(odoo, 1)
+    sync.pull(actor=world.staff["admin"])
+    odoo.clock.jump(seconds=10)
+    odoo.update("res.partner", partner, active=False)
+    sync.pull(actor=world.staff["admin"])
+    [issue] = open_issues(wb, "archived")
+    with wb.sessions() as session:
+        member = wb.registry.find_by_phone(session, partner_phone(1))
+        wb.registry.terminate(
+            session, member_no=member.member_no, reason="voluntary", actor=world.staff["admin"]
+        )
+        session.commit()
+    assert open_issues(wb, "archived") == []
+    with wb.sessions() as session:
+        assert session.get(SyncIssue, issue.id).closing == "resolved"
+    sync.pull(actor=world.staff["admin"])  # the archived partner read again
+    assert open_issues(wb, "archived") == []
+
+
 def test_a_run_left_running_by_a_killed_process_is_closed_by_the_next(wb, world, odoo, sync):
     with wb.sessions() as session:
         dead = SyncRun(direction="pull", started_at=wb.clock.now())

@@ -101,6 +101,9 @@ class SyncIssue(SQLModel, table=True):
     field_names: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
     reason: str = Field(max_length=300)
     direction: str = Field(default="", max_length=8)  # pull, push: the side that met it
+    # The record as it was met (a partner's write_date, a digest of the values pushed): a
+    # dismissed issue is not opened again by the same version read once more.
+    record_version: str = Field(default="", max_length=32)
     last_run_id: int | None = Field(default=None, foreign_key="crm_sync_run.id")
     seen: int = 1  # runs that met it
     closed_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -206,7 +206,14 @@ class Pull:
                     row, self.options
                 )
             except ValidationError as exc:
-                self.recorder.skip(session, PARTNER, row["id"], str(exc), field_names=exc.field)
+                self.recorder.skip(
+                    session,
+                    PARTNER,
+                    row["id"],
+                    str(exc),
+                    field_names=exc.field,
+                    version=_version(row),
+                )
                 self.report.counts["partners_skipped"] += 1
         if not checked:
             return
@@ -277,7 +284,12 @@ class Pull:
             )
             if refusal:
                 self.recorder.skip(
-                    session, PARTNER, pid, refusal, member_id=member.id if member else None
+                    session,
+                    PARTNER,
+                    pid,
+                    refusal,
+                    member_id=member.id if member else None,
+                    version=_version(row),
                 )
                 self.report.counts["partners_skipped"] += 1
                 continue
@@ -301,6 +313,7 @@ class Pull:
                         f"{refused}: taken without it",
                         field_names=refused.field,
                         member_id=member.id if member else None,
+                        version=_version(row),
                     )
             if member is None:
                 admissions.append((row, checked[pid]))
@@ -349,6 +362,7 @@ class Pull:
                 f"archived in Odoo while member {member_no} is active: decide whether they "
                 "leave (workbench termination request) or stay (dismiss this issue)",
                 member_id=link_of[row["id"]],
+                version=_version(row),
             )
 
     def _identity_change(
@@ -460,6 +474,7 @@ class Pull:
                 "linked to an existing member whose contact data differed: Odoo's is kept",
                 field_names=",".join(differing),
                 member_id=member.id,
+                version=_version(row),
             )
         self.registry.apply_master_data(
             session, member=member, checked=checked, source=SOURCE, actor=self.actor
@@ -493,6 +508,7 @@ class Pull:
                 f"member {member.member_no} has left "
                 "and their data was erased: it is not taken again",
                 member_id=member.id,
+                version=_version(row),
             )
             link.partner_write_date = row["write_date"]
             self.report.counts["partners_skipped"] += 1
@@ -507,6 +523,7 @@ class Pull:
                 "contact data changed both in the workbench and in Odoo: Odoo's is kept",
                 field_names=",".join(differing),
                 member_id=member.id,
+                version=_version(row),
             )
         changed: list[str] = []
         if digest != link.master_digest or checked.id_number:
@@ -545,6 +562,7 @@ class Pull:
                 "changed in Odoo, but the workbench owns it: written back at the next push",
                 field_names=",".join(edited),
                 member_id=link.member_id,
+                version=_version(row),
             )
             link.push_due = True
 
@@ -705,7 +723,13 @@ class Pull:
                 checked_amount(amount)
             except ValidationError as exc:
                 self.recorder.skip(
-                    session, model, row["id"], str(exc), field_names=exc.field, member_id=member.id
+                    session,
+                    model,
+                    row["id"],
+                    str(exc),
+                    field_names=exc.field,
+                    member_id=member.id,
+                    version=_version(row),
                 )
                 continue
             lines.append(
@@ -756,6 +780,7 @@ class Pull:
                 "Odoo: its points are not taken back (adjust them by hand if they are due)",
                 field_names=REFUNDED_ORDERS,
                 member_id=member_id,
+                version=_version(row),
             )
             return
         earlier = session.scalar(
@@ -839,3 +864,8 @@ def _same(odoo_value: object, ours: str | int | bool | None) -> bool:
     if isinstance(ours, int):
         return odoo_value is not False and odoo_value == ours
     return (odoo_value or None) == (ours or None)
+
+
+def _version(row: OdooRecord) -> str:
+    """The record as it was read, for its issues (a dismissed one stays so on this version)."""
+    return str(row.get("write_date") or "")

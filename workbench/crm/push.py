@@ -1,6 +1,7 @@
 """Push: the service data the workbench owns goes back to Odoo.
 
-- Each linked member's tier (its code, or the value [odoo] tier_codes maps it to), points balance and opt-out flags are written to the
+- Each linked member's tier (its code, or the value [odoo] tier_codes maps it to), points balance
+  (what they may spend now: what expired is recorded first) and opt-out flags are written to the
   partner fields the [odoo] *_field settings name, when they differ from what was last written
   (or someone changed them in Odoo, which the pull noticed). Members sharing the same values go
   in one write. A partner Odoo refuses (a constraint, a value its selection field lacks, a
@@ -25,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from hashlib import sha256
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import delete, func, or_, select
@@ -56,6 +58,7 @@ from workbench.crm.report import Progress, Recorder, SyncReport
 from workbench.db.engine import immediate_session
 from workbench.db.ids import saved_id
 from workbench.members.models import Member, MemberStatus, PointsEntry
+from workbench.members.points import PointsLedger
 from workbench.members.registry import MemberRegistry
 
 if TYPE_CHECKING:  # odoorpc is loaded only to talk to Odoo
@@ -78,6 +81,7 @@ class Push:
     client: OdooClient
     sessions: sessionmaker[Session]
     registry: MemberRegistry
+    ledger: PointsLedger
     clock: Clock
     options: SyncOptions
     report: SyncReport
@@ -104,8 +108,12 @@ class Push:
         self._report_local_edits()
         if not fields:
             return
-        with self.sessions() as session:
+        with immediate_session(self.sessions) as session:
+            # what expired and is unspent is recorded first (what the nightly job would write),
+            # under the members' ledger locks: the balances read next are what they may spend
+            self.report.counts["points_expired"] += self.ledger.expire_due(session)
             due = self._due(session, fields)
+            session.commit()
         groups: dict[tuple[ServiceDatum, ...], list[tuple[int, int]]] = defaultdict(list)
         data_of: dict[tuple[ServiceDatum, ...], ServiceData] = {}
         for member_id, partner_id, data in due:
@@ -124,7 +132,13 @@ class Push:
                     self.recorder.resolve(session, PARTNER, [p for (_, p), _ in written])
                     for (member_id, partner_id), exc in refused:
                         self.recorder.skip(
-                            session, PARTNER, partner_id, str(exc), member_id=member_id
+                            session,
+                            PARTNER,
+                            partner_id,
+                            str(exc),
+                            member_id=member_id,
+                            # a deleted partner's dismissal means "try again": listed anew
+                            version="" if DELETED in str(exc) else _values_digest(values),
                         )
                     session.commit()
                 self.report.counts["partners_written"] += len(written)
@@ -453,6 +467,12 @@ class Push:
                 else:
                     session.delete(row)
                 session.commit()
+
+
+def _values_digest(values: dict[str, ServiceDatum]) -> str:
+    """What a refused write held: an issue dismissed on it is not opened again by the same
+    write, but is by another."""
+    return sha256(repr(sorted(values.items())).encode()).hexdigest()[:32]
 
 
 def _pushed(link: PartnerLink) -> ServiceData:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlmodel import Session, col
 
 from workbench.clock import Clock
@@ -90,8 +90,9 @@ class Recorder:
         *,
         field_names: str = "",
         member_id: int | None = None,
+        version: str = "",
     ) -> None:
-        self._add(session, "skipped", model, odoo_id, member_id, field_names, reason)
+        self._add(session, "skipped", model, odoo_id, member_id, field_names, reason, version)
 
     def drop(
         self,
@@ -102,15 +103,23 @@ class Recorder:
         *,
         field_names: str = "",
         member_id: int | None = None,
+        version: str = "",
     ) -> None:
         """An optional value that failed validation was left out; the record was taken."""
-        self._add(session, "dropped", model, odoo_id, member_id, field_names, reason)
+        self._add(session, "dropped", model, odoo_id, member_id, field_names, reason, version)
 
     def archived(
-        self, session: Session, model: str, odoo_id: int, reason: str, *, member_id: int
+        self,
+        session: Session,
+        model: str,
+        odoo_id: int,
+        reason: str,
+        *,
+        member_id: int,
+        version: str = "",
     ) -> None:
         """A member's record archived in Odoo: listed for someone to decide."""
-        self._add(session, "archived", model, odoo_id, member_id, "active", reason)
+        self._add(session, "archived", model, odoo_id, member_id, "active", reason, version)
 
     def resolve(
         self, session: Session, model: str, odoo_ids: Collection[int], *, kind: str = "skipped"
@@ -143,8 +152,9 @@ class Recorder:
         *,
         field_names: str = "",
         member_id: int | None = None,
+        version: str = "",
     ) -> None:
-        self._add(session, "conflict", model, odoo_id, member_id, field_names, reason)
+        self._add(session, "conflict", model, odoo_id, member_id, field_names, reason, version)
 
     def _add(
         self,
@@ -155,33 +165,42 @@ class Recorder:
         member_id: int | None,
         field_names: str,
         reason: str,
+        version: str = "",
     ) -> None:
+        """One open issue per record and kind (and dropped field): met again, it is updated, not
+        listed twice; the same version of a record whose issue was dismissed is not listed
+        again, another version is."""
         issue = Issue(kind, model, odoo_id, member_id, field_names[:200], reason[:300])
         if issue in self._seen:
             return
         self._seen.add(issue)
-        same = (
-            col(SyncIssue.odoo_id) == odoo_id
-            if odoo_id is not None
-            else col(SyncIssue.odoo_id).is_(None)
-        )
+        version = version[:32]
+        same = [
+            col(SyncIssue.model) == model,
+            col(SyncIssue.kind) == kind,
+            col(SyncIssue.direction) == self.report.direction,
+        ]
+        if odoo_id is None:  # no record to tell them apart: the reason does
+            same += [col(SyncIssue.odoo_id).is_(None), col(SyncIssue.reason) == issue.reason]
+        else:
+            same.append(col(SyncIssue.odoo_id) == odoo_id)
+        if kind == "dropped":  # each value left out is its own issue
+            same.append(col(SyncIssue.field_names) == issue.field_names)
         known = session.scalar(
             select(SyncIssue)
-            .where(
-                col(SyncIssue.closed_at).is_(None),
-                col(SyncIssue.model) == model,
-                same,
-                col(SyncIssue.kind) == kind,
-                col(SyncIssue.direction) == self.report.direction,
-                col(SyncIssue.reason) == issue.reason,
-            )
+            .where(*same, col(SyncIssue.closed_at).is_(None))
+            .order_by(col(SyncIssue.id))
             .limit(1)
         )
+        if known is None and version and self._dismissed(session, same, version):
+            self.report.counts["issues_dismissed_before"] += 1
+            return
         if known is not None:  # still open from an earlier run: met again, listed once
             if known.last_run_id != self.run_id:
                 known.seen += 1
                 known.last_run_id = self.run_id
             known.field_names, known.member_id = issue.field_names, member_id
+            known.reason, known.record_version = issue.reason, version
         else:
             session.add(
                 SyncIssue(
@@ -195,6 +214,7 @@ class Recorder:
                     reason=issue.reason,
                     direction=self.report.direction,
                     last_run_id=self.run_id,
+                    record_version=version,
                 )
             )
         self.report.issue_counts[kind] += 1
@@ -209,3 +229,13 @@ class Recorder:
             member_id,
             issue.reason,
         )
+
+    @staticmethod
+    def _dismissed(session: Session, same: list[ColumnElement[bool]], version: str) -> bool:
+        """Whether an administrator dismissed this issue on this very version of the record."""
+        query = select(col(SyncIssue.id)).where(
+            *same,
+            col(SyncIssue.closing) == "dismissed",
+            col(SyncIssue.record_version) == version,
+        )
+        return session.scalar(query.limit(1)) is not None

@@ -43,7 +43,8 @@ from workbench.errors import (
     ValidationError,
     WorkbenchError,
 )
-from workbench.members.models import Role, Staff, Store
+from workbench.masking.fields import mask_id_number, mask_name
+from workbench.members.models import Member, Role, Staff, Store
 from workbench.members.points import PointsLedger
 from workbench.members.registry import MemberRegistry
 
@@ -53,6 +54,27 @@ if TYPE_CHECKING:  # odoorpc is loaded only to talk to Odoo
 SYNC_LOCK = 0x57_42_4F44  # "WBOD": one Odoo sync per database
 # Who applies or rejects an identity change held by a pull: customer service.
 REVIEWERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class IdentityChange:
+    field: str  # name, id_number
+    ours: str | None  # masked, as the member is now
+    odoo: str | None  # masked, as the partner has it now
+
+
+@dataclass(frozen=True)
+class HeldIdentity:
+    """A held identity change as a reviewer sees it: masked values only."""
+
+    review_id: int
+    changes: list[IdentityChange]
+    gone: bool = False  # the partner is no longer in Odoo: only rejecting is left
+    changed_since: bool = False  # changed in Odoo after it was held: applying is refused
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 @dataclass
@@ -230,6 +252,7 @@ class OdooSync:
                 client=client,
                 sessions=self.sessions,
                 registry=self.registry,
+                ledger=self.ledger,
                 clock=self.clock,
                 options=self.options,
                 report=report,
@@ -284,6 +307,45 @@ class OdooSync:
                 session.commit()
 
         return self._run("pull", actor, body, roles=REVIEWERS)
+
+    def held_identity(self, review_id: int, *, actor: Staff) -> HeldIdentity:
+        """What a held change would make of the member, masked, beside what they are now: the
+        partner is read from Odoo as it is (the review holds no values); read only."""
+        if actor.role not in REVIEWERS:
+            raise PermissionDenied(
+                f"{actor.username} ({actor.role}) may not review identity changes"
+            )
+        with self.sessions() as session:
+            review = session.get(IdentityReview, review_id)
+            if review is None or review.status != "pending":
+                raise NotFound(f"no identity change {review_id} waiting for review")
+            ours = self.registry.decrypt(
+                session.get_one(Member, review.member_id), ("name", "id_number")
+            )
+            partner_id, held = review.partner_id, review.partner_write_date
+        client = self.connect()
+        wanted = ["name", "write_date"]
+        if self.options.id_number_field:
+            wanted.append(self.options.id_number_field)
+        try:
+            [row] = client.read(PARTNER, [partner_id], wanted)
+        except (OdooRecordRejected, ValueError):
+            return HeldIdentity(review_id, [], gone=True)
+        theirs = {
+            "name": row.get("name") or None,
+            "id_number": row.get(self.options.id_number_field) or None
+            if self.options.id_number_field
+            else None,
+        }
+        changes = [
+            IdentityChange("name", mask_name(ours["name"]), mask_name(_text(theirs["name"]))),
+            IdentityChange(
+                "id_number",
+                mask_id_number(ours["id_number"]),
+                mask_id_number(_text(theirs["id_number"])),
+            ),
+        ]
+        return HeldIdentity(review_id, changes, changed_since=row.get("write_date") != held)
 
     def _run(
         self,

@@ -16,16 +16,17 @@ from workbench.clock import Clock
 from workbench.crm.errors import OdooNotConfigured
 from workbench.crm.models import IdentityReview, SyncIssue, SyncRun
 from workbench.crm.report import Progress, SyncReport, no_progress
+from workbench.crm.sync import REVIEWERS  # who applies or rejects a held identity change
 from workbench.db.ids import saved_id
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.members.models import Member, Role, Staff
 from workbench.usecases.base import UnitOfWork, require_role
 
-# Who applies or rejects an identity change held by a pull (workbench.crm.sync.REVIEWERS).
-REVIEWERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+# Who sees the sync's open issues (ids, field names and reasons only; no values)
+ISSUE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 if TYPE_CHECKING:
-    from workbench.crm.sync import CheckReport, OdooSync
+    from workbench.crm.sync import CheckReport, HeldIdentity, OdooSync
 
 NOT_CONFIGURED = (
     "Odoo is not configured: set [odoo] host (WORKBENCH_ODOO_HOST), database and login, "
@@ -92,6 +93,14 @@ class OdooDesk:
         self.clock = clock
         self.audit = audit
 
+    def offers_issues(self, actor: Staff) -> bool:
+        """Whether the desk offers this person the sync's issues (the home screen's key)."""
+        return self.sync is not None and actor.role in ISSUE_READERS
+
+    def offers_reviews(self, actor: Staff) -> bool:
+        """Whether the desk offers this person the held identity changes."""
+        return self.sync is not None and actor.role in REVIEWERS
+
     def require_configured(self) -> None:
         """Refuses, saying what to set, where no [odoo] host is configured."""
         self._sync()
@@ -131,8 +140,8 @@ class OdooDesk:
     ) -> IssuePage:
         """The issues still open, across runs, until resolved or dismissed (`everything`: the
         closed ones too; `run_id`: those that run met), a page at a time with the total
-        (admins)."""
-        _require_admin(actor)
+        (administrators and supervisors; only administrators dismiss them)."""
+        require_role(actor, ISSUE_READERS, "list the Odoo sync's issues")
         if page < 1 or not 1 <= page_size <= 1000:
             raise ValidationError("page", "pages are numbered from 1, of 1 to 1000 issues")
         with self.uow.read() as session:
@@ -234,6 +243,12 @@ class OdooDesk:
                 .order_by(col(IdentityReview.id))
             ).all()
             return [_review_row(review, member_no) for review, member_no in rows]
+
+    def held_identity(self, actor: Staff, review_id: int) -> HeldIdentity:
+        """A held change's values as Odoo has them now beside the member's, masked, so the
+        reviewer can decide."""
+        require_role(actor, REVIEWERS, "review identity changes from Odoo")
+        return self._sync().held_identity(review_id, actor=actor)
 
     def apply_identity(self, actor: Staff, review_id: int) -> SyncReport:
         """Takes the held partner as Odoo has it now, if unchanged since it was held."""
