@@ -192,6 +192,26 @@ def decide_command(
     console.print(f"change request {change.id} {change.status}", markup=False)
 
 
+@app.command("assign-agent")
+def assign_agent_command(
+    member_no: str = typer.Argument(...),
+    staff: str = typer.Argument(..., help="The agent's username."),
+) -> None:
+    """Give a member of silver and above (telephony.assigned_agent_min_rank) an assigned agent
+    (专属客服): their calls ring that agent first (supervisors, administrators; audited)."""
+    wb = state.workbench()
+    done = wb.usecases.assigned_agents.assign(state.staff(), member_no, staff)
+    console.print(f"{done.member_no} ({done.tier_code}): assigned agent {done.agent}", markup=False)
+
+
+@app.command("unassign-agent")
+def unassign_agent_command(member_no: str = typer.Argument(...)) -> None:
+    """Take away a member's assigned agent: their calls go to the priority queue."""
+    wb = state.workbench()
+    done = wb.usecases.assigned_agents.unassign(state.staff(), member_no)
+    console.print(f"{done.member_no}: no assigned agent", markup=False)
+
+
 @app.command("erase-terminated")
 def erase_terminated_command(
     batch_size: int = typer.Option(500, min=1, help="Members erased per transaction."),

@@ -6,8 +6,9 @@ without acting twice.
 An incoming call: the caller's number is normalised to E.164 and looked up by blind index, the
 call is stored and a screen-pop event goes out in the same transaction; the caller hears the
 greeting and the recording notice (the recording starts), then the menu: 1 the points balance
-for a caller whose number belongs to a member, 2 the complaints queue, 0 (or nothing) an agent,
-or, outside the agents' hours, a voicemail that asks for a callback."""
+for a caller whose number belongs to a member, 2 the complaints queue, 0 (or nothing) an agent
+(routed by tier: telephony/routing.py), or, outside the agents' hours, a voicemail that asks for
+a callback. A long wait offers a member a queue callback."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from workbench.callbacks.service import CallbackService, DuplicateTask
 from workbench.clock import Clock
 from workbench.crypto import FieldCipher
 from workbench.db.engine import immediate_session
+from workbench.db.ids import saved_id
 from workbench.errors import InvalidPhoneNumber, NotFound, WorkbenchError
 from workbench.members.identity import normalise_phone
 from workbench.members.models import Member, Staff
@@ -42,6 +44,7 @@ from workbench.telephony.desk import move_call_to
 from workbench.telephony.events import CallEvents
 from workbench.telephony.models import ENDED, Call, Direction, WebhookReceipt
 from workbench.telephony.presence_models import AgentState
+from workbench.telephony.routing import Route, Routing
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,7 @@ class Hotline:
         complaint_queue: str,
         agent_endpoint: str,
         expiry_reminder_days: int,
+        routing: Routing,
     ) -> None:
         self.clock = clock
         self.sessions = sessions
@@ -101,6 +105,7 @@ class Hotline:
         self.hours = hours
         self.agent_queue = agent_queue
         self.complaint_queue = complaint_queue
+        self.routing = routing
 
     # Incoming call -----------------------------------------------------------------------------
     def incoming(self, *, call_sid: str, from_number: str, to_number: str) -> str:
@@ -151,7 +156,7 @@ class Hotline:
             elif choice == "2":
                 answer = self._enqueue(call, self.complaint_queue)
             elif self.hours.open_at(now):
-                answer = self._enqueue(call, self.agent_queue)
+                answer = self._to_agents(session, call)
             else:
                 answer = twiml.voicemail(
                     self.voice, f"{self.hours.opens:%H:%M}", f"{self.hours.closes:%H:%M}"
@@ -161,7 +166,7 @@ class Hotline:
 
     def _points(self, session: Session, call: Call | None) -> str:
         if call is None or call.member_id is None:
-            return self._enqueue(call, self.agent_queue, prompt="not_member")
+            return self._to_agents(session, call, prompt="not_member")
         balance = self.ledger.balance(session, call.member_id)
         days = self.expiry_reminder_days
         expiring = self.ledger.expiring_within(session, days, member_id=call.member_id)
@@ -175,12 +180,60 @@ class Hotline:
             call.queue, call.status = queue, "queued"
         return twiml.to_queue(self.voice, queue, prompt)
 
-    def waiting(self, *, queue_position: str) -> str:
+    def _to_agents(self, session: Session, call: Call | None, prompt: str = "queue") -> str:
+        """By tier (telephony/routing.py): the assigned agent rings first, members wait in the
+        priority queue, other callers in the general one."""
+        if call is None:
+            return self._enqueue(call, self.agent_queue, prompt)
+        routed = self.routing.route(
+            session, call, access=self.access, events=self.events, now=self.clock.now()
+        )
+        call.route = routed.route.value
+        if routed.agent is None:
+            return self._enqueue(call, routed.queue, prompt)
+        call.queue = routed.queue  # where an unanswered dial hands the caller (after_agent)
+        endpoint = self.agent_endpoint.format(username=routed.agent.username)
+        return twiml.connect_agent(
+            self.voice, endpoint, saved_id(call), timeout=self.routing.ring_seconds
+        )
+
+    def waiting(self, *, queue_position: str, call_sid: str = "") -> str:
+        """Played while the caller waits. A member whose expected wait passes the threshold is
+        offered to keep their place and be called back (a read only then: this runs every few
+        seconds for every waiting caller)."""
         try:
             ahead = max(int(queue_position) - 1, 0)
         except ValueError:
             ahead = 0
+        if call_sid and self.routing.offers_callback(ahead):
+            with self.sessions() as session:
+                call = self._call(session, call_sid)
+                offered = (
+                    call is not None
+                    and call.member_id is not None
+                    and call.callback_task_id is None
+                )
+            if offered:
+                return twiml.waiting(self.voice, ahead, offer_callback=True)
         return twiml.waiting(self.voice, ahead)
+
+    def queue_callback(self, *, call_sid: str, digits: str, queue_position: str = "") -> str:
+        """The waiting caller answered the offer: 1 keeps their place as a callback task (once
+        per call) and ends the call; anything else goes on waiting."""
+        if digits != "1":
+            return self.waiting(queue_position=queue_position)
+        with immediate_session(self.sessions) as session:
+            call = self._call(session, call_sid)
+            if call is None or call.member_id is None:
+                session.commit()
+                return self.waiting(queue_position=queue_position)
+            if first_time(session, f"queue-callback:{call_sid}", self.clock):
+                call.callback_task_id = self.routing.keep_place(session, call, self.callbacks)
+            task_id = call.callback_task_id
+            session.commit()
+        if task_id is None:  # e.g. asked never to be called: keep waiting
+            return self.waiting(queue_position=queue_position)
+        return twiml.called_back_later(self.voice)
 
     def voicemail(self, *, call_sid: str, recording_sid: str, seconds: str) -> str:
         """The caller left a message: a member gets a callback task (reason: their request)."""
@@ -225,6 +278,8 @@ class Hotline:
             call = session.get(Call, call_id)
             queue = call.queue if call and call.queue else self.agent_queue
             if call is not None and call.agent_id is not None:
+                if call.route == Route.ASSIGNED.value:  # rang the assigned agent: now the queue
+                    call.route = Route.FALLBACK.value
                 self.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
                 # Nothing to wrap up: the agent never answered.
                 move_call_to(

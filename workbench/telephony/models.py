@@ -52,6 +52,9 @@ class Call(SQLModel, table=True):
     status: str = Field(max_length=16)
     menu_choice: str | None = Field(default=None, max_length=8)
     queue: str | None = Field(default=None, max_length=40)
+    # How the call was routed to the agents (telephony/routing.py Route): assigned, priority,
+    # fallback (the assigned agent did not answer) or general; None: complaints, self-service.
+    route: str | None = Field(default=None, max_length=16)
     agent_id: int | None = Field(default=None, foreign_key="staff.id")
     complaint_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
     callback_task_id: int | None = Field(default=None, foreign_key="callback_task.id", index=True)

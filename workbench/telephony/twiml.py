@@ -27,6 +27,8 @@ PROMPTS = {
         "connect_member": "正在为您接通会员。",
         "ended": "通话已结束。",
         "goodbye": "感谢您的来电，再见。",
+        "keep_place": "如需保留您的排队位置并由客服回电，请按1。",
+        "called_back": "已为您保留排队位置，客服将尽快给您回电。再见。",
     },
     "en": {
         "menu": "For your points balance press 1, to make a complaint press 2, "
@@ -44,6 +46,8 @@ PROMPTS = {
         "connect_member": "Connecting you to the member.",
         "ended": "The call has ended.",
         "goodbye": "Thank you for calling. Goodbye.",
+        "keep_place": "To keep your place and have an agent call you back, press 1.",
+        "called_back": "We have kept your place; an agent will call you back soon. Goodbye.",
     },
 }
 
@@ -127,12 +131,29 @@ def to_queue(v: Voice, queue: str, prompt: str = "queue") -> str:
     return str(response)
 
 
-def waiting(v: Voice, ahead: int) -> str:
-    """Played to a caller in a queue, again and again, until an agent connects."""
+def waiting(v: Voice, ahead: int, *, offer_callback: bool = False) -> str:
+    """Played to a caller in a queue, again and again, until an agent connects. With the
+    queue callback offered, a key pressed during it goes to /voice/queue-callback (Gather is
+    one of the verbs a queue's wait URL may use)."""
     response = VoiceResponse()
+    if not offer_callback:
+        if ahead > 0:
+            v.say(response, "position", ahead=ahead)
+        response.pause(length=10)
+        return str(response)
+    gather = Gather(num_digits=1, action=v.url("/voice/queue-callback"), method="POST", timeout=8)
     if ahead > 0:
-        v.say(response, "position", ahead=ahead)
-    response.pause(length=10)
+        v.say(gather, "position", ahead=ahead)
+    v.say(gather, "keep_place")
+    response.append(gather)
+    return str(response)
+
+
+def called_back_later(v: Voice) -> str:
+    """The caller chose a queue callback: their call ends here (the task keeps their place)."""
+    response = VoiceResponse()
+    v.say(response, "called_back")
+    response.hangup()
     return str(response)
 
 
@@ -158,11 +179,15 @@ def after_voicemail(v: Voice) -> str:
     return str(response)
 
 
-def connect_agent(v: Voice, agent_endpoint: str, call_id: int) -> str:
-    """The caller's leg, redirected when an agent takes the call: dial that agent. (The
-    greeting started this call's recording already.)"""
+def connect_agent(
+    v: Voice, agent_endpoint: str, call_id: int, *, timeout: int | None = None
+) -> str:
+    """The caller's leg, redirected when an agent takes the call: dial that agent (or, routed
+    to their assigned agent, dialled at once, ringing `timeout` seconds). (The greeting
+    started this call's recording already.)"""
     response = VoiceResponse()
-    dial = Dial(action=v.url(f"/voice/after-agent?call={call_id}"), method="POST")
+    ring = {"timeout": timeout} if timeout is not None else {}
+    dial = Dial(action=v.url(f"/voice/after-agent?call={call_id}"), method="POST", **ring)
     _endpoint(dial, agent_endpoint)
     response.append(dial)
     return str(response)

@@ -145,8 +145,19 @@ def create_app(
         ),
         (
             "/voice/wait",
-            lambda p, q: hotline.waiting(queue_position=p.get("QueuePosition", "")),
+            lambda p, q: hotline.waiting(
+                queue_position=p.get("QueuePosition", ""), call_sid=p.get("CallSid", "")
+            ),
             (),
+        ),
+        (
+            "/voice/queue-callback",
+            lambda p, q: hotline.queue_callback(
+                call_sid=p["CallSid"],
+                digits=p.get("Digits", ""),
+                queue_position=p.get("QueuePosition", ""),
+            ),
+            ("CallSid",),
         ),
         (
             "/voice/voicemail",

@@ -288,3 +288,13 @@ def _open_activities() -> Screen[None]:
 # members up and check them in; store managers and supervisors also plan and approve (F4 on
 # the home screen opens the same plan).
 COUNTER.append(CounterEntry("activities.menu", ALL_COUNTER, _open_activities))
+
+
+def _open_assigned_agent(member_no: str) -> Screen[None]:
+    from workbench.tui.screens.assigned_agent import AssignedAgentScreen
+
+    return AssignedAgentScreen(member_no)
+
+
+# A member's assigned agent (workbench/usecases/assigned_agents.py): supervisors, administrators.
+FOR_MEMBER.append(MemberEntry("assigned.menu", SUPERVISING, _open_assigned_agent))
