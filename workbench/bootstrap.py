@@ -353,6 +353,7 @@ def build_telephony(services: Services) -> Telephony:
     from workbench.telephony.desk import CallDesk
     from workbench.telephony.events import call_events_for
     from workbench.telephony.hotline import Hotline, Hours
+    from workbench.telephony.routing import Routing
     from workbench.telephony.voice import TwilioVoice
 
     s = services.settings
@@ -391,6 +392,16 @@ def build_telephony(services: Services) -> Telephony:
         agent_queue=s.telephony_agent_queue,
         complaint_queue=s.telephony_complaint_queue,
         expiry_reminder_days=s.members_expiry_reminder_days,
+        routing=Routing(
+            scheme=services.scheme,
+            priority_queue=s.telephony_priority_queue,
+            general_queue=s.telephony_agent_queue,
+            assigned_min_rank=s.telephony_assigned_agent_min_rank,
+            ring_seconds=s.telephony_assigned_ring_seconds,
+            grant_window=timedelta(minutes=s.telephony_grant_minutes),
+            callback_after_seconds=s.telephony_queue_callback_seconds,
+            seconds_per_caller=s.telephony_seconds_per_caller,
+        ),
     )
     desk = CallDesk(
         clock=services.clock,
@@ -405,6 +416,7 @@ def build_telephony(services: Services) -> Telephony:
         transfer_queues=tuple(s.telephony_transfer_queues),
         grant_minutes=s.telephony_grant_minutes,
         wrap_up_seconds=s.telephony_wrap_up_seconds,
+        priority_queue=s.telephony_priority_queue,
     )
     return Telephony(hotline, desk, events)
 

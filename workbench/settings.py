@@ -183,6 +183,14 @@ class Settings(BaseSettings):
     telephony_agent_endpoint: str = Field("client:{username}", pattern=r"\{username\}")
     telephony_grant_minutes: int = Field(60, ge=5, le=480)
     telephony_wrap_up_seconds: int = Field(120, ge=10, le=3600)
+    # Routing by tier (telephony/routing.py): members wait in the priority queue; members of
+    # this rank and above (silver in the classic scheme) ring their assigned agent first.
+    telephony_priority_queue: str = Field("priority", min_length=1, max_length=40)
+    telephony_assigned_agent_min_rank: int = Field(1, ge=0, le=20)
+    telephony_assigned_ring_seconds: int = Field(20, ge=5, le=120)
+    # Queue callback: offered when the expected wait (callers ahead x seconds each) passes it.
+    telephony_queue_callback_seconds: int = Field(120, ge=0, le=3600)  # 0: never offered
+    telephony_seconds_per_caller: int = Field(60, ge=1, le=1800)
 
     # [wallboard]
     wallboard_service_level_seconds: int = Field(20, ge=1, le=600)

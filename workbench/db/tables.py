@@ -21,5 +21,6 @@ import workbench.permissions.models  # noqa: F401
 import workbench.statistics.rollups  # noqa: F401
 import workbench.telephony.models  # noqa: F401
 import workbench.telephony.presence_models  # noqa: F401
+import workbench.telephony.routing_models  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
@@ -26,6 +26,7 @@ from workbench.db.engine import immediate_session
 from workbench.db.ids import saved_id
 from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from workbench.masking.fields import MASKERS
+from workbench.masking.text import refuse_unsafe
 from workbench.members.models import Member, Role, Staff
 from workbench.members.registry import MemberApplication, MemberRegistry
 from workbench.permissions.access import MemberAccess, serves_all_stores
@@ -91,6 +92,7 @@ class CallDesk:
         grant_minutes: int,
         agent_endpoint: str,
         wrap_up_seconds: int = 120,
+        priority_queue: str = "",
     ) -> None:
         self.clock = clock
         self.sessions = sessions
@@ -102,6 +104,7 @@ class CallDesk:
         self.urls = hotline_voice  # twiml.Voice: the public URLs
         self.events = events
         self.transfer_queues = transfer_queues
+        self.priority_queue = priority_queue  # members' calls: taken before the others
         self.grant_window = timedelta(minutes=grant_minutes)
         # Past it the state log shows the wrap-up overran; nothing is blocked.
         self.wrap_up_limit = timedelta(seconds=wrap_up_seconds)
@@ -127,7 +130,8 @@ class CallDesk:
             )
 
     def waiting(self, actor: Staff) -> list[CallView]:
-        """Incoming calls of the last hours nobody has taken yet, oldest first."""
+        """Incoming calls of the last hours nobody has taken yet: the priority queue's first
+        (members, telephony/routing.py), then the others, each oldest first."""
         _require_call_role(actor)
         since = self.clock.now() - WAITING_HORIZON
         with self.sessions() as session:
@@ -142,7 +146,10 @@ class CallDesk:
                         col(Call.status).not_in(ENDED),
                         col(Call.voicemail).is_(False),
                     )
-                    .order_by(col(Call.started_at))
+                    .order_by(
+                        case((col(Call.queue) == self.priority_queue, 0), else_=1),
+                        col(Call.started_at),
+                    )
                     .limit(50)
                 ).all(),
             )
@@ -350,7 +357,7 @@ class CallDesk:
         _require_call_role(actor)
         if disposition not in DISPOSITIONS:
             raise ValidationError("disposition", "one of " + ", ".join(DISPOSITIONS))
-        note = note.strip()
+        note = refuse_unsafe(note.strip(), "note", multiline=True)
         if not note:
             raise ValidationError("note", "a wrap-up needs a note")
         if len(note) > 2000:

@@ -14,6 +14,7 @@ from workbench.usecases.activities import ActivityDesk, activity_desk
 from workbench.usecases.admin import AdminDesk
 from workbench.usecases.applications import ApplicationDesk, application_desk
 from workbench.usecases.approvals import AccessDesk, access_desk
+from workbench.usecases.assigned_agents import AssignedAgentDesk, assigned_agent_desk
 from workbench.usecases.base import UnitOfWork
 from workbench.usecases.calendar import CalendarDesk
 from workbench.usecases.callbacks import CallbackDesk, callback_desk
@@ -68,6 +69,7 @@ class UseCases:
     calendar: CalendarDesk
     operations: OperationsDesk  # counts and readiness for /metrics and /ready
     wallboard: WallboardDesk
+    assigned_agents: AssignedAgentDesk  # members' 专属客服 (routing by tier)
 
 
 def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
@@ -108,4 +110,5 @@ def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
         calendar=CalendarDesk(uow=uow, policy=s.complaint_policy, clock=s.clock),
         operations=operations_desk(s, uow),
         wallboard=wallboard_desk(s, uow),
+        assigned_agents=assigned_agent_desk(s, uow),
     )

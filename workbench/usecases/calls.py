@@ -61,6 +61,7 @@ class CallLogLine:
     started_at: datetime
     duration_seconds: int | None
     recording_sid: str | None
+    route: str | None = None  # how it reached the agents (telephony/routing.py Route)
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ class HotlineDesk:
                 started_at=call.started_at,
                 duration_seconds=call.duration_seconds,
                 recording_sid=call.recording_sid,
+                route=call.route,
             )
             for view, call in self.desk.recent(actor, limit)
         ]

@@ -41,6 +41,8 @@ class HomeScreen(WorkbenchScreen[None]):
         Binding("f2", "take_call", "Take call"),
         Binding("ctrl+n", "next_callback", "Next callback"),
         Binding("f10", "agent_state", "Change state"),
+        Binding("ctrl+g", "odoo_issues", "Odoo issues"),  # offered where Odoo is configured
+        Binding("ctrl+r", "odoo_reviews", "Identity reviews"),
         # Shown only in the notice a supervisor with requests waiting sees: agents never use it.
         Binding("f8", "approvals", "Approvals", show=False),
         Binding("f9", "simulate_call", "Demo call", show=False),
@@ -146,18 +148,23 @@ class HomeScreen(WorkbenchScreen[None]):
         returned = app.usecases.applications.returned_count(app.staff)
         app.call_from_thread(self._show_returned, returned)
         waiting = app.usecases.access.waiting(app.staff)
-        app.call_from_thread(self._show_approvals, waiting)
+        plans = len(app.usecases.access.plans_waiting(app.staff))
+        app.call_from_thread(self._show_approvals, waiting, plans)
 
-    def _show_approvals(self, waiting: int) -> None:
-        """A supervisor's waiting access approvals: a line on the home screen, and a notice
-        when more arrive."""
-        notice = self.app.labels("approvals.waiting", n=waiting) if waiting else ""
+    def _show_approvals(self, waiting: int, plans: int = 0) -> None:
+        """A supervisor's waiting access approvals and an approving manager's activity plans
+        waiting: a line on the home screen, and a notice when more arrive."""
+        labels = self.app.labels
+        parts = [labels("approvals.waiting", n=waiting)] if waiting else []
+        if plans:
+            parts.append(labels("activities.plans_waiting", n=plans))
+        notice = "; ".join(parts)
         line = self.query_one("#approvals-waiting", Static)
         line.update(notice)
-        line.display = bool(waiting)
-        if waiting > self._approvals_seen:
+        line.display = bool(parts)
+        if waiting + plans > self._approvals_seen:
             self.notify(notice, severity="warning", markup=False)
-        self._approvals_seen = waiting
+        self._approvals_seen = waiting + plans
 
     def action_approvals(self) -> None:
         from workbench.tui.screens.approvals import ApprovalsScreen
@@ -372,6 +379,10 @@ class HomeScreen(WorkbenchScreen[None]):
             return self.app.usecases.dashboard.offered(self.app.staff)
         if action == "wallboard" and self.app.signed_in is not None:
             return self.app.usecases.wallboard.offered(self.app.staff)
+        if action == "odoo_issues" and self.app.signed_in is not None:
+            return self.app.usecases.odoo.offers_issues(self.app.staff)
+        if action == "odoo_reviews" and self.app.signed_in is not None:
+            return self.app.usecases.odoo.offers_reviews(self.app.staff)
         if action == "activities" and self.app.signed_in is not None:
             from workbench.tui.screens.activities import ACTIVITY_HOME_ROLES
 
@@ -395,6 +406,18 @@ class HomeScreen(WorkbenchScreen[None]):
 
         if self.app.usecases.wallboard.offered(self.app.staff):
             self.app.push_screen(WallboardScreen())
+
+    def action_odoo_issues(self) -> None:
+        from workbench.tui.screens.odoo_issues import OdooIssuesScreen
+
+        if self.app.usecases.odoo.offers_issues(self.app.staff):
+            self.app.push_screen(OdooIssuesScreen())
+
+    def action_odoo_reviews(self) -> None:
+        from workbench.tui.screens.odoo_reviews import OdooReviewsScreen
+
+        if self.app.usecases.odoo.offers_reviews(self.app.staff):
+            self.app.push_screen(OdooReviewsScreen())
 
     def action_sign_out(self) -> None:
         self.app.end_session()
