@@ -35,6 +35,33 @@ PG_ADMIN_URL = os.environ.get(
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
+# Files whose tests take tens of seconds each: run first, so that no worker is left running one
+# of them alone while the others have finished (measured with --durations=0).
+SLOW_FIRST = frozenset(
+    {
+        "test_web_browser.py",
+        "test_safe_keys.py",
+        "test_member_journey.py",
+        "test_points_stateful.py",
+        "test_static_checks.py",
+        "test_points_concurrency.py",
+        "test_rollups_equal_direct.py",
+        "test_outbox_process.py",
+        "test_outbox_kill.py",
+        "test_access_matrix.py",
+        "test_scheduler.py",
+        "test_metrics_health.py",
+        "test_small_groups_realistic.py",
+        "test_seed.py",
+        "test_seed_staged.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)  # stable: otherwise as found
+
+
 def _postgres_unavailable() -> str | None:
     try:
         engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
