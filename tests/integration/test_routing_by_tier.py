@@ -9,12 +9,14 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select, update
 
+from tests.factories import add_staff
 from tests.peers.fixtures import HOTLINE, PUBLIC
 from workbench.audit.models import AuditEntry
 from workbench.callbacks.models import CallbackTask
 from workbench.errors import InvalidState, PermissionDenied, ValidationError
-from workbench.members.models import Member
+from workbench.members.models import Member, Role, Store
 from workbench.telephony.models import Call
+from workbench.usecases.member_refs import UnknownMember
 
 GOLD_SID = "CA" + "a" * 32
 
@@ -133,6 +135,32 @@ def test_a_long_wait_offers_a_queue_callback_and_pressing_1_twice_makes_one_task
     assert again.find("Gather") is None
 
 
+def _do_not_call(wb, member_id: int) -> None:
+    with wb.sessions() as session:
+        session.execute(update(Member).where(Member.id == member_id).values(do_not_call=True))
+        session.commit()
+
+
+def test_a_member_who_asked_never_to_be_called_is_not_offered_a_callback(
+    twilio, telephony, wb, world
+):
+    _do_not_call(wb, world.member_id)
+    _ring(twilio, GOLD_SID, world.app.phone)
+    root = _xml(twilio.post("/voice/wait", {"CallSid": GOLD_SID, "QueuePosition": "5"}))
+    assert root.find("Gather") is None and root.find("Pause") is not None
+
+
+def test_an_offer_answered_without_a_task_is_not_made_again(twilio, telephony, wb, world):
+    _ring(twilio, GOLD_SID, world.app.phone)
+    offer = _xml(twilio.post("/voice/wait", {"CallSid": GOLD_SID, "QueuePosition": "5"}))
+    assert offer.find("Gather") is not None
+    _do_not_call(wb, world.member_id)  # meanwhile, at the member's earlier request
+    answer = _xml(twilio.post("/voice/queue-callback", {"CallSid": GOLD_SID, "Digits": "1"}))
+    assert answer.find("Hangup") is None  # no task: the caller keeps waiting
+    again = _xml(twilio.post("/voice/wait", {"CallSid": GOLD_SID, "QueuePosition": "5"}))
+    assert again.find("Gather") is None  # and is not asked again and again
+
+
 def test_the_queue_callback_is_claimed_before_older_callbacks(twilio, telephony, wb, world, clock):
     from tests.factories import application
 
@@ -200,3 +228,57 @@ def test_cli_assigns_and_unassigns(run_cli, wb, world):
     assert code == 0 and f"{world.member_no} (gold): assigned agent agent" in out
     code, out, _ = run_cli("members", "unassign-agent", world.member_no, user="supervisor")
     assert code == 0 and "no assigned agent" in out
+
+
+def test_an_agent_who_does_not_serve_the_members_store_is_refused(wb, world):
+    _make_tier(wb, world.member_id, "gold")
+    with pytest.raises(ValidationError, match="does not serve the member's store"):
+        wb.usecases.assigned_agents.assign(
+            world.staff["supervisor"], world.member_no, world.staff["agent_branch"].username
+        )
+
+
+def test_a_branch_supervisor_reads_another_stores_member_as_no_member(wb, world, clock):
+    _make_tier(wb, world.member_id, "gold")
+    with wb.sessions() as session:
+        branch = session.scalar(select(Store).where(Store.code == "BJ01"))
+        supervisor = add_staff(session, clock, "supervisor_bj", Role.SUPERVISOR, branch)
+        session.commit()
+    desk = wb.usecases.assigned_agents
+    refusals = []
+    for member_no in (world.member_no, "M000000000"):  # another store's member, and nobody
+        for attempt in (
+            lambda n=member_no: desk.assigned(supervisor, n),
+            lambda n=member_no: desk.assign(supervisor, n, "agent"),
+            lambda n=member_no: desk.unassign(supervisor, n),
+        ):
+            with pytest.raises(UnknownMember) as refused:
+                attempt()
+            refusals.append(str(refused.value).replace(member_no, "<no>"))
+    assert refusals[:3] == refusals[3:]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite: one writer at a time
+def test_an_agent_taking_the_call_while_it_is_routed_is_never_overwritten(
+    twilio, telephony, wb, gold
+):
+    """The menu's transaction read the call before another agent took it from the waiting
+    list: handing it to the assigned agent then claims nothing, and the taker keeps it."""
+    hotline = wb.telephony.hotline
+    _make_tier(wb, gold.member_id, "gold")
+    incoming = {"CallSid": GOLD_SID, "From": gold.app.phone, "To": HOTLINE, "CallStatus": "ringing"}
+    assert twilio.post("/voice/incoming", incoming).status_code == 200
+    with wb.sessions() as routing_session:
+        call = routing_session.scalar(select(Call).where(Call.call_sid == GOLD_SID))
+        member = routing_session.get(Member, gold.member_id)
+        assigned = routing_session.get(type(gold.staff["agent"]), gold.staff["agent"].id)
+        assert call.agent_id is None  # read: nobody has it yet
+        taker = gold.staff["supervisor"]
+        wb.usecases.calls.take(taker, call.id)  # meanwhile, committed
+        handed = hotline.routing._hand_to(
+            routing_session, call, member, assigned, hotline.access, hotline.events, wb.clock.now()
+        )
+        routing_session.commit()
+    assert handed is False
+    assert _call(wb, GOLD_SID).agent_id == taker.id
+    assert wb.usecases.calls.my_state(gold.staff["agent"]).state == "available"

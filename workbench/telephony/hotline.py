@@ -208,10 +208,14 @@ class Hotline:
         if call_sid and self.routing.offers_callback(ahead):
             with self.sessions() as session:
                 call = self._call(session, call_sid)
+                member = session.get(Member, call.member_id) if call and call.member_id else None
                 offered = (
                     call is not None
-                    and call.member_id is not None
+                    and member is not None
+                    and not member.do_not_call  # asked never to be called: nothing to offer
                     and call.callback_task_id is None
+                    # answered once already (no task came of it): not offered again and again
+                    and session.get(WebhookReceipt, _queue_callback_key(call_sid)) is None
                 )
             if offered:
                 return twiml.waiting(self.voice, ahead, offer_callback=True)
@@ -227,7 +231,7 @@ class Hotline:
             if call is None or call.member_id is None:
                 session.commit()
                 return self.waiting(queue_position=queue_position)
-            if first_time(session, f"queue-callback:{call_sid}", self.clock):
+            if first_time(session, _queue_callback_key(call_sid), self.clock):
                 call.callback_task_id = self.routing.keep_place(session, call, self.callbacks)
             task_id = call.callback_task_id
             session.commit()
@@ -380,6 +384,10 @@ def _insert_for(
     """The INSERT of the session's database, which has ON CONFLICT DO NOTHING."""
     dialect = session.get_bind().dialect.name
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
+def _queue_callback_key(call_sid: str) -> str:
+    return f"queue-callback:{call_sid}"[:160]
 
 
 def first_time(session: Session, key: str, clock: Clock) -> bool:

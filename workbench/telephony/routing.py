@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from workbench.callbacks.models import CallbackTask, Reason
@@ -53,6 +53,10 @@ class Routed:
     route: Route
     queue: str  # where the caller waits (for an assigned agent: if they do not answer)
     agent: Staff | None  # the assigned agent the call rings first
+
+
+class _TakenMeanwhile(Exception):
+    """Rolls the hand-over's savepoint back: another agent took the call first."""
 
 
 @dataclass(frozen=True)
@@ -125,10 +129,18 @@ class Routing:
         agent_id = saved_id(agent)
         try:
             with session.begin_nested():
+                # Claimed as a take claims it (only while nobody has it), so an agent taking
+                # the call from the waiting list at this moment is never overwritten.
+                claimed = session.execute(
+                    update(Call)
+                    .where(col(Call.id) == call.id, col(Call.agent_id).is_(None))
+                    .values(agent_id=agent_id)
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    raise _TakenMeanwhile
                 presence.set_state(session, agent_id, AgentState.ON_CALL, now, call_id=call.id)
-        except InvalidState:
+        except (InvalidState, _TakenMeanwhile):
             return False
-        call.agent_id = agent_id
         publish_state(events, session, agent_id, AgentState.ON_CALL, call.id)
         if agent.store_id == member.store_id or serves_all_stores(session, agent):
             access.open_grant(

@@ -15,9 +15,11 @@ from workbench.errors import InvalidState, ValidationError
 from workbench.members.models import Member, MemberStatus, Role, Staff
 from workbench.members.registry import MemberRegistry
 from workbench.members.tiers import TierScheme
+from workbench.permissions.access import serves_all_stores
 from workbench.telephony.routing import ASSIGNABLE_ROLES
 from workbench.telephony.routing_models import AssignedAgent
 from workbench.usecases.base import UnitOfWork, require_role
+from workbench.usecases.member_refs import find_member, may_act_on
 from workbench.usecases.protection import staff_named
 
 if TYPE_CHECKING:
@@ -57,20 +59,25 @@ class AssignedAgentDesk:
     def assigned(self, actor: Staff, member_no: str) -> Assignment:
         require_role(actor, ASSIGNING_ROLES, "see members' assigned agents")
         with self.uow.read() as session:
-            member = self.registry.get(session, member_no)
+            member = find_member(session, self.registry, actor, member_no)
             return self._assignment(session, member)
 
     def assign(self, actor: Staff, member_no: str, username: str) -> Assignment:
         """The member's calls ring `username` first from now on (replacing an earlier one)."""
         require_role(actor, ASSIGNING_ROLES, "assign an agent to a member")
         with self.uow.write() as session:
-            member = self.registry.get(session, member_no)
+            member = find_member(session, self.registry, actor, member_no)
             if member.status != MemberStatus.ACTIVE:
                 raise InvalidState(f"member {member.member_no} is {member.status}")
             self._require_rank(member)
             agent = staff_named(session, username.strip())
             if not agent.active or agent.role not in ASSIGNABLE_ROLES:
                 raise ValidationError("agent", f"{agent.username} does not take hotline calls")
+            # Rung for the member, the agent must be one who may serve them.
+            if not may_act_on(agent, member, all_stores=serves_all_stores(session, agent)):
+                raise ValidationError(
+                    "agent", f"{agent.username} does not serve the member's store"
+                )
             row = session.get(AssignedAgent, member.id)
             previous = None
             if row is None:
@@ -101,7 +108,7 @@ class AssignedAgentDesk:
         is refused, so a mistyped number is noticed)."""
         require_role(actor, ASSIGNING_ROLES, "unassign a member's agent")
         with self.uow.write() as session:
-            member = self.registry.get(session, member_no)
+            member = find_member(session, self.registry, actor, member_no)
             row = session.get(AssignedAgent, member.id)
             if row is None:
                 raise InvalidState(f"member {member.member_no} has no assigned agent")
