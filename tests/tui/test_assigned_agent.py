@@ -6,6 +6,7 @@ from rich.text import Text
 from sqlalchemy import update
 from textual.widgets import Input, OptionList, Static
 
+from tests.peers.fixtures import HOTLINE
 from tests.tui.harness import running
 from workbench.members.models import Member
 from workbench.telephony.routing_models import AssignedAgent
@@ -85,3 +86,27 @@ async def test_a_supervisor_assigns_and_unassigns_an_agent(wb, tui_world):
         await desk.done("unassign")
         assert "已取消专属客服" in _text(screen, "#assigned-result")
         assert _assigned(wb, world.member_id) is None
+
+
+async def test_the_assigned_agents_screen_opens_the_callers_profile_when_routing_rings_them(
+    wb, tui_world
+):
+    """Routing hands a gold member's call to their assigned agent (no F2): the agent's screen
+    opens the caller's masked profile by itself, linked to the call."""
+    with wb.sessions() as session:
+        session.execute(
+            update(Member).where(Member.id == tui_world.member_id).values(tier_code="gold")
+        )
+        session.commit()
+    wb.usecases.assigned_agents.assign(tui_world.staff["supervisor"], tui_world.member_no, "agent")
+    sid = "CA" + "7" * 32
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        await desk.sign_in("agent")
+        hotline = desk.app.wb.telephony.hotline
+        hotline.incoming(call_sid=sid, from_number=tui_world.app.phone, to_number=HOTLINE)
+        desk.mark()
+        hotline.menu(call_sid=sid, digits="0")  # rings the assigned agent
+        await desk.done("open_handed_call")
+        profile = await desk.shown(ProfileScreen)
+        assert isinstance(profile, ProfileScreen) and profile.call_id is not None
+        assert profile.view.member_no == tui_world.member_no

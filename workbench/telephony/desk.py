@@ -209,6 +209,23 @@ class CallDesk:
             grant_until,
         )
 
+    def handed(self, actor: Staff, call_id: int) -> TakenCall:
+        """A live call routing handed to `actor` (their assigned member's): what a take of it
+        would have returned."""
+        _require_call_role(actor)
+        with self.sessions() as session:
+            call = self._own_live_call(session, actor, call_id)
+            member = session.get(Member, call.member_id) if call.member_id else None
+            grant_until = None
+            if member is not None and self._may_serve(session, actor, member):
+                grant_until = self.clock.now() + self.grant_window
+            return TakenCall(
+                call_id,
+                member.id if member else None,
+                member.member_no if member else None,
+                grant_until,
+            )
+
     def transfer(self, actor: Staff, call_id: int, queue: str) -> None:
         """Hand the caller to the supervisor or a department queue; the agent's scope ends."""
         if queue not in self.transfer_queues:

@@ -154,6 +154,8 @@ class Routing:
                 reason="serving the caller (assigned agent)",
             )
         events.publish(session, {"type": "taken", "call_id": call.id, "agent_id": agent_id})
+        # The agent's screen opens the caller's profile on this, as a take (F2) does.
+        events.publish(session, {"type": "handed", "call_id": call.id, "agent_id": agent_id})
         return True
 
     # Queue callback ----------------------------------------------------------------------------

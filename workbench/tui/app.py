@@ -228,6 +228,16 @@ class WorkbenchApp(App[None]):
             screen.member_leg(str(event.get("status")))
         if event.get("type") == "agent_state" and self.signed_in is not None:
             self._my_state_changed(event)
+        call_id = event.get("call_id")
+        if (
+            event.get("type") == "handed"
+            and self.signed_in is not None
+            and event.get("agent_id") == self.staff.id
+            and isinstance(call_id, int)
+        ):
+            for screen in self.screen_stack:
+                if isinstance(screen, HomeScreen):
+                    screen.open_handed_call(call_id)
         if event.get("type") == "incoming" and not isinstance(self.screen, HomeScreen):
             self.notify(self.labels("call.incoming_toast"), markup=False)
 

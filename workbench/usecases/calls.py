@@ -132,6 +132,15 @@ class HotlineDesk:
             view = self.access.view_by_id(actor, taken.member_id, Purpose.SERVICE)
         return TakenCallView(taken, view)
 
+    def open_handed(self, actor: Staff, call_id: int) -> TakenCallView:
+        """The call routing rang the actor with (they are the caller's assigned agent), and
+        the caller's profile read through the call's grant, as take_and_open does."""
+        taken = self.desk.handed(actor, call_id)
+        view = None
+        if taken.member_id is not None and taken.grant_until is not None:
+            view = self.access.view_by_id(actor, taken.member_id, Purpose.SERVICE)
+        return TakenCallView(taken, view)
+
     # Agent states ------------------------------------------------------------------------------
     dispositions = DISPOSITIONS
 

@@ -311,6 +311,14 @@ class HomeScreen(WorkbenchScreen[None]):
             raise
         app.call_from_thread(self._taken, taken)
 
+    @desk_work(exclusive=True, group="take")
+    def open_handed_call(self, call_id: int) -> None:
+        """Routing rang this agent with their assigned member's call: the caller's screen
+        opens as on a take."""
+        app = self.app
+        taken = app.calls.open_handed(app.touch_session(), call_id)
+        app.call_from_thread(self._taken, taken)
+
     def _taken(self, taken: TakenCallView) -> None:
         from workbench.tui.screens.profile import ProfileScreen
         from workbench.tui.screens.register import RegisterCallerScreen
