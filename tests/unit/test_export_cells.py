@@ -60,3 +60,15 @@ def test_the_format_follows_the_option_or_the_suffix():
     assert format_for("xlsx", "report", default="csv") == "xlsx"
     with pytest.raises(ValidationError, match="xlsx for a file named r.xlsx"):
         format_for("csv", "r.xlsx", default="csv")
+
+
+def test_the_stamp_and_header_carry_no_terminal_control(tmp_path):
+    """The stamp names the staff member who exported: their text, cleaned like the cells."""
+    stamp, header = "exported by \x1b[31mmallory\u202e", ["name\x07", "phone"]
+    stamp_line, csv_header, _ = rows_of_csv(csv_text(stamp, header, []))
+    path = tmp_path / "export.xlsx"
+    write_xlsx(path, stamp, header, [])
+    sheet = load_workbook(path).active
+    shown = [stamp_line, *csv_header, sheet["A1"].value, sheet["A2"].value, sheet["B2"].value]
+    assert not any(ch in "".join(shown) for ch in "\x1b\u202e\x07")
+    assert "mallory" in stamp_line and csv_header[1] == "phone"

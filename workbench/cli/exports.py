@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from workbench.errors import ValidationError
-from workbench.masking.text import spreadsheet_cell
+from workbench.masking.text import safe_cell, spreadsheet_cell
 
 SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
 
@@ -29,9 +29,9 @@ def format_for(fmt: str | None, output: str | None, *, default: str) -> str:
 
 def csv_text(stamp: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
-    out.write(stamp + "\n")
+    out.write(str(safe_cell(stamp)) + "\n")  # it names the staff member: their text
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow([safe_cell(name) for name in header])
     for row in rows:
         writer.writerow([spreadsheet_cell(value) for value in row])
     return out.getvalue()
@@ -46,8 +46,8 @@ def write_xlsx(
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("export")
-    sheet.append([_text_cell(sheet, stamp)])
-    sheet.append([_text_cell(sheet, str(name)) for name in header])
+    sheet.append([_text_cell(sheet, str(safe_cell(stamp)))])  # it names the staff member
+    sheet.append([_text_cell(sheet, str(safe_cell(name))) for name in header])
     count = 0
     for row in rows:
         sheet.append([_cell(sheet, spreadsheet_cell(value)) for value in row])

@@ -99,7 +99,7 @@ def goods_reminders() -> None:
 
 def activity_reminders() -> None:
     sent = _wb().usecases.activities.send_reminders()
-    log.info("activity reminders: %d queued for tomorrow's activities", sent)
+    log.info("activity reminders: %d queued for today's and tomorrow's activities", sent)
 
 
 def due_terminations() -> None:
