@@ -66,6 +66,12 @@ def serves_all_stores(session: Session, staff: Staff) -> bool:
     return store is not None and store.kind == StoreKind.HEADQUARTERS
 
 
+def serves_member(session: Session, staff: Staff, member: Member) -> bool:
+    """The staff member's store serves the member: their own store, or head office (and staff
+    of no store) every store's. A branch never serves another branch's members."""
+    return staff.store_id == member.store_id or serves_all_stores(session, staff)
+
+
 def standing_scope(session: Session, staff: Staff) -> ColumnElement[bool] | None:
     """The members a list made for `staff` may cover, as a WHERE clause on Member, or None for
     every member: sales staff their own customers, branch staff their own store, head office

@@ -29,7 +29,7 @@ from workbench.masking.fields import MASKERS
 from workbench.masking.text import refuse_unsafe
 from workbench.members.models import Member, Role, Staff
 from workbench.members.registry import MemberApplication, MemberRegistry
-from workbench.permissions.access import MemberAccess, serves_all_stores
+from workbench.permissions.access import MemberAccess, serves_member
 from workbench.permissions.models import GrantSource
 from workbench.telephony import presence
 from workbench.telephony.events import CallEvents
@@ -183,7 +183,7 @@ class CallDesk:
             self._state_event(session, saved_id(actor), AgentState.ON_CALL, call.id)
             member = session.get(Member, call.member_id) if call.member_id else None
             grant_until = None
-            if member is not None and self._may_serve(session, actor, member):
+            if member is not None and serves_member(session, actor, member):
                 grant_until = now + self.grant_window
                 self.access.open_grant(
                     session,
@@ -217,8 +217,13 @@ class CallDesk:
             call = self._own_live_call(session, actor, call_id)
             member = session.get(Member, call.member_id) if call.member_id else None
             grant_until = None
-            if member is not None and self._may_serve(session, actor, member):
-                grant_until = self.clock.now() + self.grant_window
+            if member is not None:  # the grant routing opened for the call, if it could
+                ends = [
+                    grant.ends_at
+                    for grant in self.access.live_grants(session, saved_id(actor), saved_id(member))
+                    if grant.source == GrantSource.CALL and grant.source_ref == call.call_sid
+                ]
+                grant_until = max(ends, default=None)
             return TakenCall(
                 call_id,
                 member.id if member else None,
@@ -449,11 +454,6 @@ class CallDesk:
         with immediate_session(self.sessions) as session:
             session.execute(update(Call).where(col(Call.id) == call_id).values(**values))
             session.commit()
-
-    @staticmethod
-    def _may_serve(session: Session, actor: Staff, member: Member) -> bool:
-        """A branch never serves another branch's members, on the phone either."""
-        return actor.store_id == member.store_id or serves_all_stores(session, actor)
 
 
 def _require_call_role(actor: Staff) -> None:

@@ -24,7 +24,7 @@ from workbench.db.ids import saved_id
 from workbench.errors import InvalidState, WorkbenchError
 from workbench.members.models import Member, Role, Staff
 from workbench.members.tiers import TierScheme
-from workbench.permissions.access import MemberAccess, serves_all_stores
+from workbench.permissions.access import MemberAccess, serves_member
 from workbench.permissions.models import GrantSource
 from workbench.telephony import presence
 from workbench.telephony.desk import publish_state
@@ -142,7 +142,7 @@ class Routing:
         except (InvalidState, _TakenMeanwhile):
             return False
         publish_state(events, session, agent_id, AgentState.ON_CALL, call.id)
-        if agent.store_id == member.store_id or serves_all_stores(session, agent):
+        if serves_member(session, agent, member):
             access.open_grant(
                 session,
                 staff_id=agent_id,

@@ -15,11 +15,11 @@ from workbench.errors import InvalidState, ValidationError
 from workbench.members.models import Member, MemberStatus, Role, Staff
 from workbench.members.registry import MemberRegistry
 from workbench.members.tiers import TierScheme
-from workbench.permissions.access import serves_all_stores
+from workbench.permissions.access import serves_member
 from workbench.telephony.routing import ASSIGNABLE_ROLES
 from workbench.telephony.routing_models import AssignedAgent
 from workbench.usecases.base import UnitOfWork, require_role
-from workbench.usecases.member_refs import find_member, may_act_on
+from workbench.usecases.member_refs import find_member
 from workbench.usecases.protection import staff_named
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class AssignedAgentDesk:
             if not agent.active or agent.role not in ASSIGNABLE_ROLES:
                 raise ValidationError("agent", f"{agent.username} does not take hotline calls")
             # Rung for the member, the agent must be one who may serve them.
-            if not may_act_on(agent, member, all_stores=serves_all_stores(session, agent)):
+            if not serves_member(session, agent, member):
                 raise ValidationError(
                     "agent", f"{agent.username} does not serve the member's store"
                 )
