@@ -28,7 +28,7 @@ from workbench.members.models import Member, Role, Staff, Store
 from workbench.members.numbers import random_complaint_no
 from workbench.members.ports import MemberNotices, StaffNotices
 from workbench.members.registry import MemberRegistry
-from workbench.permissions.access import MemberAccess, MemberOutOfReach, Purpose, serves_all_stores
+from workbench.permissions.access import MemberAccess, MemberOutOfReach, Purpose, serves_member
 from workbench.permissions.models import GrantSource
 
 CHANNELS = ("hotline", "online_form", "email", "social", "store")
@@ -169,11 +169,7 @@ class ComplaintService:
             member = None
         if member is not None and (
             self.access.basis(session, actor, member) is not None
-            or (
-                actor.active
-                and actor.role in DESK_ROLES
-                and (actor.store_id == member.store_id or serves_all_stores(session, actor))
-            )
+            or (actor.active and actor.role in DESK_ROLES and serves_member(session, actor, member))
         ):
             return member
         self.access.audit.record(

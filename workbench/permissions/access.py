@@ -161,7 +161,7 @@ class MemberAccess:
         """Why `actor` may see `member` now, and which fields; None when they may not."""
         if not actor.active or actor.role == Role.ANALYST:
             return None
-        if not self._same_branch(session, actor, member):
+        if not serves_member(session, actor, member):
             return None  # a branch never sees another branch's members
         if actor.role == Role.SALES and member.sales_staff_id == actor.id:
             return Basis("own_customer", ALL_FIELDS, None)
@@ -244,7 +244,7 @@ class MemberAccess:
             )
             session.commit()
             return None
-        if actor.role in SERVING_ROLES and self._same_branch(session, actor, member):
+        if actor.role in SERVING_ROLES and serves_member(session, actor, member):
             now = self.clock.now()
             self._add_grant(
                 session,
@@ -272,9 +272,6 @@ class MemberAccess:
             session.commit()
             return None
         return self._view(session, actor, member, purpose)
-
-    def _same_branch(self, session: Session, actor: Staff, member: Member) -> bool:
-        return actor.store_id == member.store_id or serves_all_stores(session, actor)
 
     def _view(
         self,
