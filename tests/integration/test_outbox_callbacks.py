@@ -168,3 +168,31 @@ def test_one_click_unsubscribe_records_the_email_opt_out(wb, world, twilio):
     assert result.stopped == 1
     message = _row(wb, row)
     assert message.status == "cancelled" and "opted out of email" in message.last_error
+
+
+@pytest.mark.postgres
+def test_recording_a_sid_takes_the_sids_lock(wb, world, twilio_peer):
+    """On PostgreSQL the SID's lock (the one a callback takes) rides in the statement that records
+    the SID: held from then until the transaction ends, so the two take turns."""
+    from sqlalchemy import text
+
+    from workbench.db.engine import immediate_session
+
+    if wb.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite's write lock is the turn-taking there")
+    _queue(wb, world, 1)
+    sender = _sender(wb, twilio_peer)
+    [lease] = sender.claim("sms", 10)
+    sid = "SM" + "f" * 32
+    with immediate_session(wb.sessions) as session:
+        sender._write_sent(session, lease, DispatchResult(), sid, "sent", at=wb.clock.now())
+        held = session.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND pid = pg_backend_pid() AND objid = (hashtext(:sid)::bigint & 4294967295)"
+            ),
+            {"sid": sid},
+        )
+        session.commit()
+    assert held == 1
+    assert _row(wb, lease.message_id).provider_id == sid

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 
 from tests.outbox_sender import dispatcher_settings
 from tests.peers.smtp_peer import CountingSmtp
@@ -406,3 +406,60 @@ def test_the_weekly_cap_is_checked_again_at_send_time(wb, world, twilio_peer):
     last = {r.id: r for r in _rows(wb)}[ids[2]]
     assert last.status == "cancelled" and "frequency cap" in last.last_error
     _assert_exactly_once_sms(wb, twilio_peer)
+
+
+# One write transaction per message -------------------------------------------------------------
+def _commits(wb, run):
+    """How many transactions `run()` committed on the workbench's engine."""
+    engine = wb.sessions.kw["bind"]
+    commits = []
+
+    def counted(connection) -> None:
+        commits.append(connection)
+
+    event.listen(engine, "commit", counted)
+    try:
+        run()
+    finally:
+        event.remove(engine, "commit", counted)
+    return len(commits)
+
+
+def test_each_result_rides_in_the_mark_of_the_next_message(wb, world, twilio_peer):
+    """A batch of n SMS commits n + 2 transactions (the claim, one mark a message carrying the
+    result before it, the last result), not 2n + 1; nothing is lost or sent twice by it."""
+    _queue(wb, world, 5)
+    sender = _dispatcher(wb, peer=twilio_peer)
+    results = []
+    assert _commits(wb, lambda: results.append(sender.run_once())) == 5 + 2
+    assert results[0].sent == 5
+    _assert_exactly_once_sms(wb, twilio_peer)
+    with wb.sessions() as session:
+        attempts = session.scalars(select(OutboxAttempt.result)).all()
+    assert sorted(attempts) == ["sent"] * 5
+
+
+def test_each_email_result_rides_in_the_mark_of_the_next(wb, world):
+    with CountingSmtp() as smtp:
+        _queue(wb, world, 4, channel="email")
+        sender = _dispatcher(wb, smtp=smtp)
+        results = []
+        assert _commits(wb, lambda: results.append(sender.run_once())) == 4 + 2
+        assert results[0].sent == 4
+        assert sum(smtp.message_ids().values()) == 4
+    assert {r.status for r in _rows(wb, "email")} == {"sent"}
+
+
+def test_an_opt_out_answer_stops_the_next_message_of_the_batch(wb, world, twilio_peer):
+    """Twilio answers 21610 (the member replied STOP): written with the next message's mark,
+    whose policy check sees the opt-out at once: that one is stopped, not sent."""
+    first, second = _queue(wb, world, 2, template="birthday", purpose="marketing")
+    twilio_peer.faults.append(("status", 400, 21610, {}))
+    result = _dispatcher(wb, peer=twilio_peer).run_once()
+    assert (result.failed, result.stopped, result.sent) == (1, 1, 0)
+    rows = {r.id: r for r in _rows(wb)}
+    assert rows[first].status == "failed" and "21610" in rows[first].last_error
+    assert rows[second].status == "cancelled" and "opted out of sms" in rows[second].last_error
+    assert twilio_peer.messages == []
+    with wb.sessions() as session:
+        assert session.get(Member, world.member_id).sms_opt_out

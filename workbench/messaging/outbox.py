@@ -3,12 +3,13 @@ transaction, so the message exists exactly when the change that caused it does."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
+from jinja2 import TemplateError, meta
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -28,12 +29,13 @@ from workbench.messaging.models import (
     Purpose,
 )
 from workbench.messaging.policy import ContactPolicy
-from workbench.messaging.templates import Rendered, TemplateCatalogue, sms_segments
+from workbench.messaging.templates import PARTS, Rendered, TemplateCatalogue, sms_segments
 from workbench.permissions.staff import EMAIL_FIELD as STAFF_EMAIL_FIELD
 
 CHANNELS = ("sms", "email")
 OPERATOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)  # may retry or cancel a message
 BOUNCED = "the e-mail address bounced"
+ALL_CONTEXT = frozenset({"call_name", "member_no", "card_last4", "tier", "birthday_gift"})
 
 
 class MessageContent(TypedDict):
@@ -70,15 +72,23 @@ class Outbox:
         self.policy = policy
         self.zone = zone
         self.language = language
+        self._names: dict[str, frozenset[str]] = {}
 
-    def context(self, session: Session, member: Member, language: str) -> dict[str, str]:
-        """What templates may use. Deliberately without the ID number or the full name."""
+    def context(
+        self,
+        session: Session,
+        member: Member,
+        language: str,
+        names: Collection[str] = ALL_CONTEXT,
+    ) -> dict[str, str]:
+        """What templates may use. Deliberately without the ID number or the full name. The card
+        is read only when `names` (those the template uses) has it: most notices do not."""
         surname = (self.cipher.decrypt("name", member.name_enc) or "")[:1]
         if language == "en":
             call_name = f"{'Mr' if member.gender == 'M' else 'Ms'} {surname}".strip()
         else:
             call_name = surname + ("先生" if member.gender == "M" else "女士")
-        card = current_card(session, saved_id(member))
+        card = current_card(session, saved_id(member)) if "card_last4" in names else None
         tier = self.scheme.get(member.tier_code)
         return {
             "call_name": call_name,
@@ -98,9 +108,26 @@ class Outbox:
         extra: Mapping[str, object] | None = None,
     ) -> Rendered:
         language = language or self.language
-        return self.templates.render(
-            template, language, {**self.context(session, member, language), **(extra or {})}
-        )
+        context = self.context(session, member, language, self._names_in(template))
+        return self.templates.render(template, language, {**context, **(extra or {})})
+
+    def _names_in(self, template: str) -> Collection[str]:
+        """The names a notice's parts use, in any language (read once per notice); every name
+        the context offers when they cannot be read."""
+        if template not in self._names:
+            env = self.templates.env
+            names: set[str] = set()
+            try:
+                for language in self.templates.languages:
+                    for part in PARTS:
+                        loader = env.loader
+                        assert loader is not None
+                        source = loader.get_source(env, f"{language}/{template}.{part}")[0]
+                        names |= meta.find_undeclared_variables(env.parse(source))
+            except (AssertionError, TemplateError):
+                return ALL_CONTEXT  # rendering says what is wrong with it
+            self._names[template] = frozenset(names)
+        return self._names[template]
 
     def enqueue(
         self,
@@ -119,8 +146,7 @@ class Outbox:
             raise ValidationError("channel", "sms or email")
         purpose = Purpose(purpose)
         now = self.clock.now()
-        store = session.get(Store, member.store_id)
-        zone = ZoneInfo(store.timezone) if store and store.timezone else self.zone
+        zone = self.store_zone(session, member.store_id)
         decision = self.policy.check(
             session, member=member, channel=channel, purpose=purpose.value, now=now, zone=zone
         )
@@ -197,7 +223,24 @@ class Outbox:
         )
         return self._insert(session, message)
 
+    def store_zone(self, session: Session, store_id: int | None) -> ZoneInfo:
+        """A store's time zone (the default zone when it names none), read once per transaction:
+        a job queueing thousands of messages reads each store once, not once a message."""
+        transaction = session.get_transaction()
+        cached = session.info.get("outbox.store_zones")
+        if cached is None or cached[0] is not transaction:
+            cached = session.info["outbox.store_zones"] = (transaction, {})
+        zones: dict[int | None, ZoneInfo] = cached[1]
+        if store_id not in zones:
+            store = session.get(Store, store_id) if store_id is not None else None
+            zones[store_id] = ZoneInfo(store.timezone) if store and store.timezone else self.zone
+        return zones[store_id]
+
     def _insert(self, session: Session, message: OutboxMessage) -> Queued:
+        if message.dedupe_key is None:  # nothing unique to collide with: no savepoint needed
+            session.add(message)
+            session.flush()  # its id, for the caller
+            return Queued(message)
         try:
             with session.begin_nested():
                 session.add(message)
