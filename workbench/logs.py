@@ -4,14 +4,16 @@ of defence a filter masks anything that looks like a mobile number, ID number or
 Two formats with the same fields: text lines for a person, or JSON lines (time, level, logger,
 event, staff_id, request_id, call_id, and the traceback where there is one) for a collector.
 The ids come from `log_context`, set where a request, a call or a signed-in person starts.
-The log file rotates by size."""
+The log file rotates by size, one rotation for every process that writes it."""
 
 from __future__ import annotations
 
 import contextvars
+import io
 import json
 import logging
 import logging.handlers
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,6 +136,79 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A size-rotated log file that several processes write at once (the webhook workers,
+    every browser session's `workbench tui`, the scheduler): the stock handler counts only its
+    own process's writes, so each process rotated on its own count, renaming files the others
+    still wrote to and rotating away lines. Here the size is the file's on disk, a rollover is
+    done under an exclusive lock on the log's folder after checking again (one process
+    rotates; the others find the file already new), and a process whose file another one
+    rotated opens the new file before writing."""
+
+    _identity: tuple[int, int] | None = None
+    _pending = 0  # bytes of the record that asked for a rollover
+
+    def _open(self) -> io.TextIOWrapper:
+        stream = super()._open()
+        info = os.fstat(stream.fileno())
+        self._identity = (info.st_dev, info.st_ino)
+        return stream
+
+    def _on_disk(self) -> os.stat_result | None:
+        try:
+            return os.stat(self.baseFilename)
+        except OSError:
+            return None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.stream is not None:
+            info = self._on_disk()
+            if info is None or (info.st_dev, info.st_ino) != self._identity:
+                self.stream.close()  # rotated (or removed) by another process: the new file
+                self.stream = None  # reopened by FileHandler.emit
+        super().emit(record)
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:  # noqa: N802  # the base's
+        if self.maxBytes <= 0:
+            return False
+        info = self._on_disk()
+        if info is None or info.st_size == 0:
+            return False
+        self._pending = len(
+            (self.format(record) + self.terminator).encode(self.encoding or "utf-8")
+        )
+        return info.st_size + self._pending >= self.maxBytes
+
+    def doRollover(self) -> None:  # noqa: N802  # the base's name
+        with _exclusive(os.path.dirname(self.baseFilename)):
+            info = self._on_disk()
+            if info is not None and info.st_size and info.st_size + self._pending >= self.maxBytes:
+                super().doRollover()  # still due: nobody rotated meanwhile
+            elif (
+                self.stream is None or info is None or self._identity != (info.st_dev, info.st_ino)
+            ):
+                if self.stream is not None:
+                    self.stream.close()
+                self.stream = self._open()  # another process rotated it: write to the new one
+
+
+@contextmanager
+def _exclusive(folder: str) -> Iterator[None]:
+    """An exclusive lock between processes on `folder` (flock on the directory itself: no lock
+    file beside the logs); none where the platform has no fcntl."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: one process per log file there
+        yield
+        return
+    descriptor = os.open(folder or ".", os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing lets go of the lock
+
+
 FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s%(context)s: %(message)s"
 CONSOLE_FORMAT = "%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s"
 
@@ -170,7 +245,7 @@ def configure_logging(
     if file is not None:
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
-            to_file = logging.handlers.RotatingFileHandler(
+            to_file = SharedRotatingFileHandler(
                 file, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
             )
         except OSError:

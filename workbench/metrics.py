@@ -4,7 +4,8 @@
   count by route and status; the scheduler: each job's runs, failures and last success) and the
   numbers read from the database at scrape time through `usecases.operations` (outbox depth by
   channel and state, messages sent and failed, the callback queue, active grants, escalations,
-  the age of the newest audit anchor). Counts only: no member, no staff member, no text.
+  the age of the newest audit anchor), and how many years the SLA clocks may reach that the
+  holiday calendar does not know yet. Counts only: no member, no staff member, no text.
 - `/health`: the process is up (it answers).
 - `/ready`: the database answers, its schema is current and the key file on disk is the
   database's; 503 with the failing check otherwise, for a load balancer or systemd to act on.
@@ -60,6 +61,12 @@ class OperationsCollector(Collector):
         return []  # collected only on a scrape, never at registration
 
     def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            f"{PREFIX}_calendar_unknown_years",
+            "Years SLA clocks started now may reach that the public-holiday source does not "
+            "know yet (0 when all are known; see workbench doctor)",
+            value=self.operations.unknown_calendar_years(),
+        )
         up = GaugeMetricFamily(
             f"{PREFIX}_database_up", "1 if the numbers below could be read from the database"
         )
@@ -267,7 +274,11 @@ class MetricsServer:
         from starlette.applications import Starlette
 
         app = Starlette(routes=health_routes(registry, operations))
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        # log_config=None: uvicorn's own lines go through the workbench's handlers ([logging]
+        # format and file), not a console format of uvicorn's.
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", log_config=None, lifespan="off"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="metrics", daemon=True)
         self.host, self.port = host, port

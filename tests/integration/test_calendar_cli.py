@@ -29,6 +29,9 @@ def test_2026_lists_public_holidays_and_make_up_days(cli):
     assert any("2026-02-14" in line and "Sat" in line and "working day" in line for line in lines)
     assert any("2026-10-01" in line and "day off" in line and "public" in line for line in lines)
     assert "warning" not in err
+    # one list in date order: the make-up Saturday between the days off it makes up for
+    dates = [line.split()[1] for line in lines if line.startswith("│ 2026-")]
+    assert dates == sorted(dates) and dates.index("2026-02-14") < dates.index("2026-02-16")
 
 
 def test_a_year_the_package_does_not_know_is_a_loud_warning(cli):
@@ -36,6 +39,11 @@ def test_a_year_the_package_does_not_know_is_a_loud_warning(cli):
     assert code == 0
     assert "store SH01" in out
     assert "warning:" in err and f"does not know {NEXT}" in err and "chinese-calendar" in err
+    # the output itself says it: no public days that year, not an empty table
+    assert "no public holidays: chinese-calendar" in " ".join(out.split())
+    assert "no day differs from the weekly pattern" in out and "public holidays from" not in out
+    # the file to edit, by the path it was read from
+    assert f"overrides in {(CHECKOUT_CONFIG_DIR / 'complaints.toml').resolve()}." in err
 
 
 def test_a_store_with_its_own_days(run_cli, people, tmp_path):
@@ -78,3 +86,14 @@ def test_every_start_warns_near_an_unknown_year(settings, keyring, caplog):
     wb = build(settings, clock=FixedClock(START), keyring=keyring)
     wb.dispose()
     assert not [r for r in caplog.records if r.name == "workbench.calendar"]
+
+
+def test_in_december_the_start_up_warning_is_not_said_twice(cli, clock):
+    clock.set(datetime(NEXT - 1, 12, 2, 1, 0, tzinfo=UTC))
+    code, _out, err = cli("calendar", "show", "--year", str(NEXT))
+    assert code == 0
+    # said once, at start (the console's log line, as for every command), not again after
+    assert err.count(f"does not know {NEXT}") == 1 and "WARNING workbench.calendar" in err
+    assert "warning:" not in err
+    code, _out, err = cli("calendar", "show", "--year", str(NEXT + 1))
+    assert "warning: the public-holiday source" in err and f"does not know {NEXT + 1}" in err

@@ -171,7 +171,7 @@ def test_key_file_problems(deployment, key_file, leader):
 def test_no_scheduler_and_a_skewed_clock(deployment, wb):
     ahead = FixedClock(datetime.now(UTC) + timedelta(minutes=10))
     checks = _by_check(Doctor(deployment(), clock=FixedClock(START), machine_clock=ahead).run())
-    assert not checks["scheduler"].ok and "workbench scheduler run" in checks["scheduler"].fix
+    assert not checks["scheduler"].ok and "start `workbench scheduler`" in checks["scheduler"].fix
     if wb.engine.dialect.name == "postgresql":
         clock = checks["clock"]
         assert not clock.ok and "differs from this machine's by 600 s" in clock.detail
@@ -188,6 +188,9 @@ def test_a_holiday_year_nobody_knows_yet(deployment, leader):
     calendar = _by_check(Doctor(deployment(), clock=december).run())["calendar"]
     assert not calendar.ok and f"does not know {last + 1}" in calendar.detail
     assert "chinese-calendar" in calendar.fix
+    # the file to edit is the one read, wherever the settings put it
+    assert str(deployment().config_path("complaints.toml").resolve()) in calendar.fix
+    assert f"calendar show --year {last + 1}" in calendar.fix
 
 
 def test_a_schema_behind_and_a_database_away(tmp_path, key_file):

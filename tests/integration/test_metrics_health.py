@@ -108,6 +108,21 @@ def test_audit_anchor_age_is_reported(wb, twilio, clock):
     assert got["workbench_audit_anchor_age_seconds"] == 20 * 60
 
 
+def test_a_holiday_year_nobody_knows_yet_is_a_metric(twilio, clock):
+    """A scheduler or webhook worker started in March warned of nothing at its start; in
+    December the scrape says the next year is not known."""
+    from datetime import UTC, datetime
+
+    from workbench.complaints.public_holidays import china_public_days
+
+    got = _samples(requests.get(twilio.server_url + "/metrics", timeout=10).text)
+    assert got["workbench_calendar_unknown_years"] == 0
+    last = max(china_public_days().known_years)
+    clock.set(datetime(last, 12, 2, 1, 0, tzinfo=UTC))
+    got = _samples(requests.get(twilio.server_url + "/metrics", timeout=10).text)
+    assert got["workbench_calendar_unknown_years"] == 1
+
+
 def test_health_and_ready(twilio):
     health = requests.get(twilio.server_url + "/health", timeout=10)
     assert (health.status_code, health.text) == (200, "ok\n")

@@ -100,3 +100,68 @@ def test_settings_choose_the_format_and_rotation(monkeypatch):
 def test_only_known_ids_go_in_the_context():
     with pytest.raises(ValueError, match="staff_id"), log_context(phone="13800000000"):
         pass
+
+
+def _lines_of(folder, name):
+    """Every line of the log and its rotated files, and each file's size."""
+    lines, sizes = [], {}
+    for path in folder.iterdir():
+        if path.name == name or path.name.startswith(name + "."):
+            text = path.read_text(encoding="utf-8")
+            lines += text.splitlines()
+            sizes[path.name] = path.stat().st_size
+    return lines, sizes
+
+
+def test_two_writers_of_one_file_rotate_it_once_and_lose_nothing(tmp_path):
+    """Two handlers on one file stand for two processes (each has its own stream): the
+    rotation one of them does is the other's too, by the file's size on disk."""
+    from workbench.logs import SharedRotatingFileHandler
+
+    file = tmp_path / "wb.log"
+    writers = [
+        SharedRotatingFileHandler(file, maxBytes=2_000, backupCount=5, encoding="utf-8")
+        for _ in range(2)
+    ]
+    try:
+        for n in range(1000):  # 10 kB: five files full and the current one
+            record = logging.LogRecord("t", logging.INFO, __file__, 1, "line %04d", (n,), None)
+            writers[n % 2].handle(record)
+    finally:
+        for writer in writers:
+            writer.close()
+    lines, sizes = _lines_of(tmp_path, "wb.log")
+    assert sorted(lines) == [f"line {n:04d}" for n in range(1000)]  # every line, once
+    assert all(size <= 2_000 for size in sizes.values()), sizes
+    assert len(sizes) >= 2  # it did rotate
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(sizes)  # no lock file left
+
+
+def test_processes_writing_one_file_at_once(tmp_path):
+    """Real processes at once (as webhook workers and browser sessions are): every line
+    kept, no file far past max_bytes."""
+    import subprocess
+    import sys
+
+    file = tmp_path / "wb.log"
+    script = (
+        "import logging, sys\n"
+        "from pathlib import Path\n"
+        "from workbench.logs import configure_logging\n"
+        "configure_logging('INFO', file=Path(sys.argv[1]), console=False,"
+        " max_bytes=20_000, backup_count=200)\n"
+        "log = logging.getLogger('w')\n"
+        "for n in range(1500):\n"
+        "    log.info('w%s %05d %s', sys.argv[2], n, 'x' * 40)\n"
+    )
+    writers = [
+        subprocess.Popen([sys.executable, "-c", script, str(file), str(w)]) for w in range(3)
+    ]
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0, 0]
+    lines, sizes = _lines_of(tmp_path, "wb.log")
+    events = sorted(line.rsplit(": ", 1)[1].split(" x")[0] for line in lines)
+    assert events == sorted(f"w{w} {n:05d}" for w in range(3) for n in range(1500))
+    longest = max(len(line) + 1 for line in lines)
+    # a writer may add its line between another's size check and its write: a few lines over
+    assert all(size <= 20_000 + 3 * longest for size in sizes.values()), sizes
+    assert len(sizes) > 5

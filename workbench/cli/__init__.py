@@ -163,7 +163,9 @@ def _command() -> Callable[..., Any]:
     """The click command Typer builds from every command's signature, built once per process:
     building it reads the annotations of some two hundred functions, which took longer than
     most commands themselves (and tests run thousands of them in one process)."""
-    return typer.main.get_command(app)
+    from workbench.cli.helptext import tidy_help
+
+    return tidy_help(typer.main.get_command(app))  # help shown as written (see helptext)
 
 
 def main(argv: list[str] | None = None) -> None:

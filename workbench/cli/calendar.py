@@ -28,22 +28,28 @@ def show(
     shown = wb.usecases.calendar.show(state.staff(), year=year, store=store)
     days = ", ".join(WEEKDAYS[d - 1] for d in shown.workdays)
     where = f"store {shown.store}" if shown.store else "every store"
+    public = (
+        f"public holidays from {shown.source}"
+        if shown.days.known
+        else f"no public holidays: {shown.source} does not know {shown.year} yet"
+    )
     console.print(
         f"{shown.year} · {where} · {shown.timezone} · {days} {shown.opens}–{shown.closes} · "
-        f"public holidays from {shown.source}",
+        f"{public}",
         markup=False,
     )
-    table = Table(show_header=True)
-    for name in ("date", "day", "what", "from"):
-        table.add_column(name)
-    for day, source in shown.days.days_off:
-        table.add_row(
-            cell(day.isoformat()), cell(WEEKDAYS[day.weekday()]), cell("day off"), cell(source)
-        )
-    for day, source in shown.days.extra_working_days:
-        table.add_row(
-            cell(day.isoformat()), cell(WEEKDAYS[day.weekday()]), cell("working day"), cell(source)
-        )
-    console.print(table)
-    if shown.warning:
+    rows = shown.by_date
+    if rows:
+        table = Table(show_header=True)
+        for name in ("date", "day", "what", "from"):
+            table.add_column(name)
+        for day, what, source in rows:
+            table.add_row(
+                cell(day.isoformat()), cell(WEEKDAYS[day.weekday()]), cell(what), cell(source)
+            )
+        console.print(table)
+    else:
+        console.print("no day differs from the weekly pattern", markup=False)
+    # Unless the start-up warning (logged when the workbench was built) named this year already.
+    if shown.warning and shown.year not in wb.usecases.calendar.unknown_years():
         print(f"warning: {safe_for_terminal(shown.warning)}", file=sys.stderr)

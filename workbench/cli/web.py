@@ -65,7 +65,7 @@ def web_command(
     public_url: str = typer.Option(
         None,
         "--public-url",
-        help="The address browsers open (the TLS proxy's, e.g. https://workbench.example.com).",
+        help="The address browsers open: the TLS proxy's https:// address.",
     ),
 ) -> None:
     """Serve the workbench to browsers (the same sign-in and rules as `workbench tui`)."""

@@ -16,7 +16,7 @@ from workbench.usecases.applications import ApplicationDesk, application_desk
 from workbench.usecases.approvals import AccessDesk, access_desk
 from workbench.usecases.assigned_agents import AssignedAgentDesk, assigned_agent_desk
 from workbench.usecases.base import UnitOfWork
-from workbench.usecases.calendar import CalendarDesk
+from workbench.usecases.calendar import CalendarDesk, calendar_desk
 from workbench.usecases.callbacks import CallbackDesk, callback_desk
 from workbench.usecases.calls import HotlineDesk, hotline_desk
 from workbench.usecases.cards import CardDesk, card_desk
@@ -107,7 +107,7 @@ def build_usecases(s: Services, telephony: Telephony | None) -> UseCases:
         points=points_desk(s, uow),
         activities=activity_desk(s, uow),
         access=access_desk(s, uow),
-        calendar=CalendarDesk(uow=uow, policy=s.complaint_policy, clock=s.clock),
+        calendar=calendar_desk(s, uow),
         operations=operations_desk(s, uow),
         wallboard=wallboard_desk(s, uow),
         assigned_agents=assigned_agent_desk(s, uow),

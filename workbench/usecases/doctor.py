@@ -223,7 +223,8 @@ class Doctor:
             raise Problem(
                 "no scheduler is running (nobody holds the leader lock): no sweeps, no "
                 "outbox sending, no Odoo sync",
-                "start `workbench scheduler run` (and a standby on another machine)",
+                "start `workbench scheduler` (and a standby on another machine; "
+                "docs/deployment.md has the systemd unit)",
             )
         return "a scheduler holds the leader lock"
 
@@ -361,7 +362,8 @@ class Doctor:
         )
 
     def _calendar(self) -> str:
-        policy = load_complaint_policy(self.settings.config_path("complaints.toml"))
+        path = self.settings.config_path("complaints.toml").resolve()
+        policy = load_complaint_policy(path)
         today = self.clock.now().astimezone(policy.calendar.zone).date()
         needed = years_needed(today)
         unknown = policy.public.unknown(needed)
@@ -371,8 +373,9 @@ class Doctor:
                 f"{policy.public.source} does not know {listed} yet: SLA clocks there would "
                 "count only the weekly working days and the overrides",
                 "pip install -U chinese-calendar once the State Council's notice is in it, or "
-                "list the year's days as [calendar] closed / open overrides in "
-                "config/complaints.toml and the year in listed_years",
+                f"list the year's days as [calendar] closed / open overrides in {path} and the "
+                "year in listed_years (`workbench calendar show --year "
+                f"{unknown[0]}` shows what the clocks use)",
             )
         years = ", ".join(str(y) for y in needed)
         return f"{policy.public.source} knows {years}"

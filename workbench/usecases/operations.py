@@ -24,6 +24,7 @@ from workbench.db.migrate import is_up_to_date
 from workbench.messaging.models import MessageStatus, OutboxMessage
 from workbench.permissions.models import AccessGrant
 from workbench.usecases.base import UnitOfWork
+from workbench.usecases.calendar import unknown_years
 
 if TYPE_CHECKING:
     from workbench.bootstrap import Services
@@ -116,6 +117,12 @@ class OperationsDesk:
             escalations=int(escalations or 0),
             audit_anchor_age_seconds=self._anchor_age(now),
         )
+
+    def unknown_calendar_years(self) -> int:
+        """How many years SLA clocks started now may reach that the holiday source does not
+        know (the start-up warning's years: a process running since before December warned of
+        none). No database read."""
+        return len(unknown_years(self.services.complaint_policy, self.services.clock))
 
     def _anchor_age(self, now: datetime) -> float | None:
         anchors = self.services.audit.anchors

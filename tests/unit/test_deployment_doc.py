@@ -1,0 +1,83 @@
+"""docs/deployment.md and docs/administrators.md promise that every command they show is a real
+`workbench` command: each `workbench …` line of their code blocks (shell lines and systemd
+ExecStart lines) names commands that exist, with options the command has."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import _command
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+GLOBAL_OPTIONS = {"--config", "--user", "--log-level"}  # each takes a value
+
+
+def _command_lines(text: str) -> list[str]:
+    lines, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            inside = not inside
+            continue
+        if inside and re.search(r"(^|[\s/=])workbench\s", line):
+            lines.append(line.split("ExecStart=", 1)[-1])
+    return lines
+
+
+def _check(line: str) -> None:
+    words = shlex.split(line.rstrip().removesuffix("\\"), comments=True)
+    starts = [
+        i
+        for i, w in enumerate(words)
+        if w.endswith("/bin/workbench") or (w == "workbench" and i == 0)
+    ]
+    if not starts:
+        return  # "workbench" as a user's name, a path or a word of a comment
+    words = words[starts[0] + 1 :]
+    command = _command()
+    while words and words[0] in GLOBAL_OPTIONS:
+        words = words[2:]
+    path = []
+    while words and hasattr(command, "commands"):
+        word = words[0]
+        if word.startswith("-") or word == "|":
+            break
+        assert word in command.commands, f"workbench {' '.join(path)} has no {word}: {line!r}"
+        command = command.commands[word]
+        path.append(word)
+        words = words[1:]
+    assert path, f"no workbench command in {line!r}"
+    if hasattr(command, "commands") and not getattr(command, "invoke_without_command", False):
+        assert words and words[0] == "|", f"{' '.join(path)} needs a sub-command: {line!r}"
+    known = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    known |= {opt for param in command.params for opt in getattr(param, "secondary_opts", [])}
+    for word in words:
+        if word == "|":
+            break  # `keys init | rotate`: alternatives, not checked
+        if word.startswith("--"):
+            option = word.split("=", 1)[0]
+            assert option in known, f"workbench {' '.join(path)} has no {option}: {line!r}"
+
+
+@pytest.mark.parametrize("doc", ["deployment.md", "administrators.md"])
+def test_every_command_shown_exists(doc):
+    lines = _command_lines((DOCS / doc).read_text(encoding="utf-8"))
+    assert lines
+    for line in lines:
+        _check(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "workbench scheduler run",
+        "/opt/workbench/bin/workbench --config /etc/x.toml telephony serve --threads 4",
+        "workbench keys",
+    ],
+)
+def test_a_wrong_command_is_caught(line):
+    with pytest.raises(AssertionError):
+        _check(line)
