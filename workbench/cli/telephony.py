@@ -42,13 +42,21 @@ def serve_command(
             host=host,
             port=port,
             workers=workers,
+            # A worker that takes longer than uvicorn's 5 s to start on a loaded machine was
+            # killed and restarted over and over before the server came up.
+            timeout_worker_healthcheck=30,
             proxy_headers=True,
             log_level="info",
             **limits,
         )
         return
     uvicorn.run(
-        app_for_checks, host=host, port=port, proxy_headers=True, log_level="info", **limits
+        app_for_checks,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        log_level="info",
+        **limits,
     )
 
 
