@@ -115,7 +115,7 @@ async def test_a_refused_plan_keeps_its_input_and_says_why_beside_the_field(wb, 
         await desk.fill("#plan-ends", "2026-03-20 17:00")
         await desk.press("ctrl+s")
         await desk.done("save")
-        assert "whole number" in _text(form, "#plan-capacity-error")
+        assert "整数" in _text(form, "#plan-capacity-error")  # a whole number
         assert _text(form, "#plan-ends-error") == ""  # the field fixed: its error gone
         assert desk.app.focused is form.query_one("#plan-capacity", Input)
 
@@ -513,7 +513,7 @@ async def test_the_planner_records_the_cost_and_a_refusal_keeps_the_amount(wb, c
         await desk.fill("#cost-amount", "-5")
         await desk.press("enter")
         await desk.done("save")
-        assert desk.app.screen is form and "not negative" in _text(form, "#cost-amount-error")
+        assert desk.app.screen is form and "不能为负" in _text(form, "#cost-amount-error")
         assert field.value == "-5" and field.has_class("invalid")
         await desk.fill("#cost-amount", "8500")
         await desk.press("ctrl+s")

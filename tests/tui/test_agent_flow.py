@@ -24,7 +24,7 @@ async def test_sign_in_refused_then_accepted(wb, tui_world):
         await desk.sign_in("agent", "wrong-password", typed=True)
         assert isinstance(app.screen, SignInScreen)
         error = app.screen.query_one("#sign-in-error", Static)
-        assert "wrong username or password" in str(error.render())
+        assert "用户名或密码错误" in str(error.render())  # wrong username or password
         await desk.sign_in("agent", typed=True)
         assert isinstance(app.screen, HomeScreen)
 

@@ -75,7 +75,7 @@ async def test_a_new_caller_is_registered_with_the_number_they_call_from(wb, tui
         await desk.press("ctrl+s")
         await desk.done("register")
         error = str(screen.query_one("#register-error", Static).render())
-        assert "id_number" in error and screen.query_one("#register-id").has_class("invalid")
+        assert "身份证号" in error and screen.query_one("#register-id").has_class("invalid")
         screen.query_one("#register-id", Input).value = fake_id_number("19900101")
         await desk.press("ctrl+s")
         await desk.shown(ProfileScreen)  # the form, saved, gives way to the profile

@@ -29,13 +29,13 @@ async def test_register_with_validation_then_advance(wb, tui_world):
         form.action_submit()
         await desk.done("submit")
         error = str(form.query_one("#complaint-error", Static).render())
-        assert error.startswith("category:")
+        assert error.startswith("类别：")  # category: required, in Chinese
         assert form.query_one("#complaint-category").has_class("invalid")
         form.query_one("#complaint-category", Select).value = "billing"
         desk.mark()
         form.action_submit()
         await desk.done("submit")
-        assert str(form.query_one("#complaint-error", Static).render()).startswith("description")
+        assert str(form.query_one("#complaint-error", Static).render()).startswith("投诉内容：")
         form.query_one("#complaint-description", TextArea).text = "会员卡被重复扣费两次"
         desk.mark()
         form.action_submit()
@@ -99,7 +99,7 @@ async def test_dashboard_figures_equal_the_analysis(wb, tui_world, clock):
         breached = screen.query_one("#breached", DataTable)
         assert breached.row_count == 3
         by_state = screen.query_one("#by-state", DataTable)
-        assert [str(c) for c in by_state.get_row_at(0)] == ["assigned", "3"]
+        assert [str(c) for c in by_state.get_row_at(0)] == ["已分派", "3"]  # assigned
         breached.focus()
         await desk.press("enter")
         await desk.shown(ComplaintScreen)

@@ -61,8 +61,8 @@ async def test_an_unexpected_error_shows_an_incident_id_and_logs_the_traceback(
         app.push_screen(ComplaintScreen(number))
         done = await desk.done("load")
         assert done.failed
-        message = await desk.notified("something went wrong")
-        incident = message.split("logged as ")[1].split()[0]
+        message = await desk.notified("出现意外错误")  # something went wrong
+        incident = message.split("已记录为 ")[1].split("（")[0]
         assert str(log_file) in message
         assert "Traceback" not in message and "boom" not in message
     logged = log_file.read_text()
@@ -88,7 +88,7 @@ async def test_a_typed_error_shows_its_own_message(wb, tui_world, monkeypatch):
         app.start_session(_signed_in(wb, "supervisor"))
         app.push_screen(ComplaintScreen(number))
         await desk.done("load")
-        assert await desk.notified("no complaint C1") == "no complaint C1"
+        assert await desk.notified("no complaint C1") == "未找到相应记录（no complaint C1）"
 
 
 async def test_a_worker_that_raises_outside_desk_work_is_reported(wb, tui_world, log_file):
@@ -100,6 +100,6 @@ async def test_a_worker_that_raises_outside_desk_work_is_reported(wb, tui_world,
             raise ValueError("a bug")
 
         app.run_worker(fails, thread=True, exit_on_error=False, name="stray")
-        message = await desk.notified("something went wrong")
+        message = await desk.notified("出现意外错误")  # something went wrong
         assert "a bug" not in message
     assert "ValueError: a bug" in log_file.read_text()

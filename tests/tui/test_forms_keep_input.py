@@ -72,7 +72,7 @@ async def test_a_refused_step_keeps_its_form_and_what_was_typed(wb, tui_world):
         await desk.press("enter")
         await desk.done("take")
         assert app.screen is form
-        assert str(form.query_one("#step-error", Static).render()).startswith("note:")
+        assert str(form.query_one("#step-error", Static).render()).startswith("备注：")
         assert note.has_class("invalid")
         await desk.press(*"member to send the invoice", "enter")
         await desk.done("take")

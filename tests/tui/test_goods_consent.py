@@ -36,7 +36,7 @@ async def test_record_refuse_and_hand_over_goods(wb, tui_world):
         await desk.fill("#goods-until", "2026-02-01")  # before today: refused
         await desk.press("ctrl+s")
         await desk.done("record")
-        assert "pick_up_by" in _text(screen, "#goods-error")
+        assert "领取期限" in _text(screen, "#goods-error")  # pick_up_by
         until = screen.query_one("#goods-until", Input)
         assert until.value == "2026-02-01" and until.has_class("invalid")
         assert desk.app.focused is until

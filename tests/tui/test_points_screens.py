@@ -65,7 +65,7 @@ async def test_redeem_refused_then_done_with_voucher_codes(wb, tui_world):
 
         await desk.fill("#redeem-quantity", "many")
         await desk.press("ctrl+s")
-        assert "quantity" in _text(screen, ".points-error") and quantity.has_class("invalid")
+        assert "数量" in _text(screen, ".points-error") and quantity.has_class("invalid")
 
         screen.query_one("#redeem-gift", Select).value = "voucher-50"
         await desk.fill("#redeem-quantity", "2")

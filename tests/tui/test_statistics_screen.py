@@ -105,4 +105,4 @@ async def test_sales_see_why_there_are_no_statistics(wb, tui_world):
         await desk.shown(StatisticsScreen)
         assert (await desk.done("load")).failed
         title = str(app.screen.query_one("#stats-title", Static).render())
-        assert title == "sales may not read statistics"
+        assert title == "您的角色不能执行此操作"  # sales may not read statistics

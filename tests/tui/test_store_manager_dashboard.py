@@ -26,7 +26,7 @@ async def test_a_store_managers_dashboard_shows_figures_not_none(wb, tui_world, 
         assert "收到 6 · 已结案 6 · 重开率 0.0% · 重复投诉会员 <5" in compliance
         assert "满意度: 4.6（≥5 个评分）" in compliance  # the scores are withheld, not zero
         states = screen.query_one("#by-state", DataTable)
-        assert [str(c) for c in states.get_row("closed")] == ["closed", "6"]
+        assert [str(c) for c in states.get_row("closed")] == ["已结案", "6"]
         assert f"{max(report.weekly.values())}┤" in str(
             screen.query_one("#trend", PlotextPlot).render()
         )

@@ -98,3 +98,15 @@ def deactivate_command(username: str = typer.Argument(...)) -> None:
     wb = state.workbench()
     wb.usecases.protection.deactivate(state.staff(), username)
     console.print(f"{username} deactivated", markup=False)
+
+
+@app.command("language")
+def language_command(
+    language: str = typer.Argument(..., help="zh-CN, en, or 'default' (the setting's)."),
+) -> None:
+    """Your own desk language: the TUI opens in it when you sign in (Ctrl+L there sets it too)."""
+    wb = state.workbench()
+    chosen = None if language == "default" else language
+    wb.usecases.sign_in.remember_language(state.staff(), chosen)
+    shown = chosen or f"default ({wb.settings.locale_language})"
+    console.print(f"language set to {shown}", markup=False)

@@ -96,6 +96,8 @@ class Staff(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=utc_column())
     active: bool = True
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    # The desk's language this staff member last chose ("zh-CN" or "en"); None: the setting's.
+    language: str | None = Field(default=None, max_length=8)
 
 
 class Member(SQLModel, table=True):

@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+from workbench.errors import (
+    DuplicateMember,
+    InsufficientPoints,
+    InvalidIdNumber,
+    InvalidPhoneNumber,
+    InvalidState,
+    LimitExceeded,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from workbench.masking.text import safe_for_terminal
 from workbench.tui.catalogue import AREA_LABELS
 
@@ -375,6 +388,29 @@ if _TWICE:
 LABELS.update(AREA_LABELS)
 
 
+# A form's message by its pattern: (the pattern of the use case's English, the label's key).
+ERROR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"^required$", "error.pattern.required"),
+        (r"^(?:a date as |give a date as )?YYYY-MM-DD", "error.pattern.date"),
+        (r"^a date as YYYY-MM-DD", "error.pattern.date"),
+        (r"^at most (?P<n>\d+) characters", "error.pattern.at_most"),
+        (r"^a whole number, at least (?P<n>\d+)", "error.pattern.at_least"),
+        (r"^one of (?P<values>.+)$", "error.pattern.one_of"),
+        (r"^(?:a |must be a )?whole number$", "error.pattern.whole_number"),
+        (r"^an amount in yuan", "error.pattern.amount"),
+    )
+)
+# Whole messages the sign-in and the session give, by their words.
+SESSION_MESSAGES = {
+    "signed out: sign in again": "error.session_expired",
+    "the session ended after being idle: sign in again": "error.session_idle",
+    "this account is no longer active": "error.account_inactive",
+    "wrong username or password": "error.sign_in_refused",
+}
+
+
 class Labels:
     """Looks labels up in the current language; `toggle` switches zh-CN and English."""
 
@@ -398,6 +434,74 @@ class Labels:
         if entry is None:
             return description
         return entry[1] if self.language == "en" else entry[0]
+
+    def value(self, kind: str, code: str | None) -> str:
+        """A value the desk shows (a state, a priority, a queue…) in the current language:
+        the catalogue's `kind.code`, or the code as it is where there is none."""
+        if code is None:
+            return "-"
+        entry = LABELS.get(f"{kind}.{code}")
+        if entry is None:
+            return code
+        return entry[1] if self.language == "en" else entry[0]
+
+    def error(self, error: BaseException) -> str:
+        """A use case's error as the desk shows it: in English its own message; in Chinese the
+        catalogue's words for its kind (a refusal, not found…), a form's by its field and the
+        pattern of its message. Anything unknown keeps its message."""
+        message = str(error)
+        if self.language == "en":
+            return message
+        from workbench.permissions.access import MemberOutOfReach  # the access layer's
+        from workbench.permissions.auth import SignInRefused
+
+        if message in SESSION_MESSAGES:
+            return self(SESSION_MESSAGES[message])
+        if isinstance(error, MemberOutOfReach):
+            return self("error.out_of_reach")
+        if isinstance(error, SignInRefused):
+            return self("error.sign_in_terminal", message=message)
+        if isinstance(error, ValidationError):
+            return self("error.invalid", field=self._field(error.field), detail=self._detail(error))
+        for kind, key in (
+            (PermissionDenied, "error.permission_denied"),
+            (NotFound, "error.not_found"),
+            (DuplicateMember, "error.duplicate_member"),
+            (InsufficientPoints, "error.insufficient_points"),
+            (LimitExceeded, "error.limit_exceeded"),
+            (InvalidState, "error.invalid_state"),
+        ):
+            if isinstance(error, kind):
+                return self(key, message=message)
+        incident = re.search(r"logged as (\w+)(?: in (.+?))?\. Try again", message)
+        if message.startswith("something went wrong") and incident:
+            path = incident.group(2)
+            where = self("error.unexpected_where", path=path) if path else ""
+            return self(
+                "error.unexpected", incident=incident.group(1), where=where, message=message
+            )
+        return message
+
+    def _field(self, field: str) -> str:
+        for key in (f"field.{field}", f"error.field.{field}", f"complaint.{field}"):
+            entry = LABELS.get(key)
+            if entry is not None:
+                return entry[1] if self.language == "en" else entry[0]
+        return self("error.invalid_field")
+
+    def _detail(self, error: ValidationError) -> str:
+        if isinstance(error, InvalidPhoneNumber):
+            return self("error.pattern.phone", message=str(error))
+        if isinstance(error, InvalidIdNumber):
+            return self("error.pattern.id_number", message=str(error))
+        detail = str(error).removeprefix(f"{error.field}: ")
+        if re.search(r"[\u3400-\u9fff]", detail):  # a screen's own message: in the catalogue
+            return detail
+        for pattern, key in ERROR_PATTERNS:
+            found = pattern.search(detail)
+            if found:
+                return self(key, message=detail, **found.groupdict())
+        return self("error.pattern.other", message=detail)
 
     def toggle(self) -> None:
         self.language = "en" if self.language == "zh-CN" else "zh-CN"

@@ -106,7 +106,7 @@ class MessageScreen(_Modal[tuple[str, str]]):
             staff = app.touch_session()
             shown = app.usecases.messages.preview(staff, self.member_id, template, channel)
         except WorkbenchError as error:  # shown in the form, which stays open
-            app.call_from_thread(self._show, Text(str(error), style="red"))
+            app.call_from_thread(self._show, Text(self.app.labels.error(error), style="red"))
             return
         labels = app.labels
         if shown.segments is not None:
@@ -198,7 +198,7 @@ class TransferScreen(_Modal[str]):
         with Vertical(classes="modal-form"):
             yield Label(labels("transfer.title"))
             yield Select(
-                [(q, q) for q in self.queues],
+                [(labels.value("queue", q), q) for q in self.queues],
                 value=self.queues[0],
                 allow_blank=False,
                 id="transfer-queue",

@@ -153,7 +153,7 @@ class ActivitiesScreen(WorkbenchScreen[None]):
         )
 
     def _refused(self, error: Exception) -> None:
-        self.query_one("#activities-error", Static).update(Text(str(error)))
+        self.query_one("#activities-error", Static).update(Text(self.app.labels.error(error)))
 
     def _show(self, plan: AnnualPlan) -> None:
         labels, zone = self.app.labels, self.app.wb.settings.timezone
@@ -244,7 +244,7 @@ class ReportScreen(WorkbenchScreen[None]):
         app.call_from_thread(self._show, found)
 
     def _refused(self, error: Exception) -> None:
-        self.query_one("#report", Static).update(Text(str(error)))
+        self.query_one("#report", Static).update(Text(self.app.labels.error(error)))
 
     def _show(self, found: tuple[Evaluation, ...]) -> None:
         labels = self.app.labels
@@ -368,6 +368,10 @@ class ActivityScreen(WorkbenchScreen[None]):
         labels, zone = self.app.labels, self.app.wb.settings.timezone
         line, c = detail.line, detail.counts
         every = labels("activities.all")
+
+        def tier(code: str) -> str:
+            return self.app.wb.scheme.get(code).label(labels.language)
+
         self.query_one("#activity-title", Static).update(
             member_text(labels("activities.title", code=line.code, theme=line.theme))
         )
@@ -395,9 +399,9 @@ class ActivityScreen(WorkbenchScreen[None]):
             ),
             labels(
                 "activities.detail.eligible",
-                tiers=", ".join(detail.eligible_tiers) or every,
+                tiers=", ".join(map(tier, detail.eligible_tiers)) or every,
                 stores=", ".join(detail.eligible_stores) or every,
-                priority=", ".join(detail.priority_tiers) or "-",
+                priority=", ".join(map(tier, detail.priority_tiers)) or "-",
             ),
             labels(
                 "activities.detail.windows",

@@ -187,7 +187,7 @@ class PlanFormScreen(WorkbenchScreen[None]):
     def _refused(self, error: Exception) -> None:
         """Beside the field the refusal names (marked, with the cursor), else above the form;
         what was typed stays."""
-        message = Text(str(error))
+        message = Text(self.app.labels.error(error))
         if isinstance(error, ValidationError):
             name = ERROR_FIELDS.get(error.field, error.field)
             spots = self.query(f"#plan-{name}-error")
@@ -320,7 +320,7 @@ class MemberDeskScreen(WorkbenchScreen[None]):
         )
 
     def _refused(self, error: Exception) -> None:
-        self._result(str(error), False)
+        self._result(self.app.labels.error(error), False)
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -396,7 +396,7 @@ class ScoreFormScreen(WorkbenchScreen[None]):
         name = (
             "value" if isinstance(error, ValidationError) and error.field == "score" else "member"
         )
-        self.query_one(f"#score-{name}-error", Static).update(Text(str(error)))
+        self.query_one(f"#score-{name}-error", Static).update(Text(self.app.labels.error(error)))
         field = self.query_one(f"#score-{name}", Input)
         field.add_class("invalid")
         field.focus()
@@ -473,7 +473,7 @@ class ReasonFormScreen(WorkbenchScreen[None]):
         self.app.pop_screen()
 
     def _refused(self, error: Exception) -> None:
-        self.query_one("#reason-text-error", Static).update(Text(str(error)))
+        self.query_one("#reason-text-error", Static).update(Text(self.app.labels.error(error)))
         field = self.query_one("#reason-text", Input)
         field.add_class("invalid")
         field.focus()
@@ -535,7 +535,7 @@ class CostFormScreen(WorkbenchScreen[None]):
         self.app.pop_screen()
 
     def _refused(self, error: Exception) -> None:
-        self.query_one("#cost-amount-error", Static).update(Text(str(error)))
+        self.query_one("#cost-amount-error", Static).update(Text(self.app.labels.error(error)))
         field = self.query_one("#cost-amount", Input)
         field.add_class("invalid")
         field.focus()

@@ -204,7 +204,7 @@ class ApplicationFormScreen(WorkbenchScreen[None]):
         if isinstance(error, ValidationError):
             show_invalid(self, error, message="#application-error", inputs=FIELD_INPUTS)
         else:
-            self.query_one("#application-error", Static).update(Text(str(error)))
+            self.query_one("#application-error", Static).update(Text(self.app.labels.error(error)))
 
     def _sent(self, submitted: Submitted, label: str) -> None:
         labels = self.app.labels

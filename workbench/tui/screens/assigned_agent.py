@@ -62,7 +62,13 @@ class AssignedAgentScreen(WorkbenchScreen[None]):
         labels = self.app.labels
         agent = now.agent or labels("assigned.none")
         self.query_one("#assigned-now", Static).update(
-            Text(labels("assigned.now", tier=now.tier_code, agent=agent))
+            Text(
+                labels(
+                    "assigned.now",
+                    tier=self.app.wb.scheme.get(now.tier_code).label(labels.language),
+                    agent=agent,
+                )
+            )
         )
 
     def action_assign(self) -> None:
@@ -98,7 +104,7 @@ class AssignedAgentScreen(WorkbenchScreen[None]):
         if isinstance(error, ValidationError):
             show_invalid(self, error, message="#assigned-error", inputs=INPUTS)
         else:
-            self.query_one("#assigned-error", Static).update(Text(str(error)))
+            self.query_one("#assigned-error", Static).update(Text(self.app.labels.error(error)))
 
     def _changed(self, done: Assignment, key: str) -> None:
         self.query_one("#assigned-error", Static).update("")

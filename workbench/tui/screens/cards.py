@@ -80,7 +80,8 @@ class CardsScreen(WorkbenchScreen[None]):
             return
         line = listed.member
         tier = self.app.wb.scheme.get(line.tier_code).label(labels.language)
-        member = f"{line.member_no} {line.masked_name} · {tier} · {line.status}"
+        status = labels.value("member_status", line.status)
+        member = f"{line.member_no} {line.masked_name} · {tier} · {status}"
         self.query_one("#cards-title", Static).update(
             Text(labels("cards.title", member=member))  # a masked name is still data
         )
@@ -208,7 +209,9 @@ class ActivateCardScreen(WorkbenchModal[CardDone | None]):
         self.dismiss(done)
 
     def _invalid(self, error: ValidationError) -> None:
-        self.query_one("#activate-error", Static).update(Text(str(error), style="red"))
+        self.query_one("#activate-error", Static).update(
+            Text(self.app.labels.error(error), style="red")
+        )
         field = self.query_one("#activate-phone", Input)
         field.add_class("invalid")
         field.focus()

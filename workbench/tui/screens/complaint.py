@@ -76,8 +76,10 @@ class ComplaintScreen(WorkbenchScreen[None]):
         self.query_one("#complaint-header", Static).update(
             safe_text(
                 Text(
-                    f"{labels('complaint.title')} {card.complaint_no} · {card.state} · "
-                    f"{labels('complaint.round', n=card.round)} · {category} · {card.priority} · "
+                    f"{labels('complaint.title')} {card.complaint_no} · "
+                    f"{labels.value('complaint_state', card.state)} · "
+                    f"{labels('complaint.round', n=card.round)} · {category} · "
+                    f"{labels.value('priority', card.priority)} · "
                     f"{labels('complaint.member')} {card.member_no or '-'} · "
                     f"{card.department or '-'} / {card.handler or '-'}"
                 )
@@ -94,14 +96,14 @@ class ComplaintScreen(WorkbenchScreen[None]):
         zone = self.app.wb.settings.timezone
         fill_table(
             self.query_one("#complaint-timeline", DataTable),
-            TIMELINE_COLUMNS,
+            [labels(f"timeline_col.{c}") for c in TIMELINE_COLUMNS],
             [
                 (
                     None,
                     [
                         Text(entry.at.astimezone(zone).strftime("%m-%d %H:%M")),
-                        Text(entry.action),
-                        Text(entry.to_state),
+                        Text(labels.value("complaint_step", entry.action)),
+                        Text(labels.value("complaint_state", entry.to_state)),
                         Text(str(entry.round)),
                         Text(entry.staff),
                         Text(entry.note or ""),

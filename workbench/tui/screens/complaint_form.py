@@ -42,7 +42,7 @@ class ComplaintFormScreen(WorkbenchScreen[None]):
             )
             yield Label(labels("complaint.channel"))
             yield Select(
-                [(c, c) for c in CHANNELS],
+                [(labels.value("complaint_channel", c), c) for c in CHANNELS],
                 value="hotline",
                 allow_blank=False,
                 id="complaint-channel",
@@ -55,7 +55,7 @@ class ComplaintFormScreen(WorkbenchScreen[None]):
             )
             yield Label(labels("complaint.priority"))
             yield Select(
-                [(p, p) for p in policy.priorities],
+                [(labels.value("priority", p), p) for p in policy.priorities],
                 value="normal",
                 allow_blank=False,
                 id="complaint-priority",

@@ -136,12 +136,24 @@ class DashboardScreen(WorkbenchScreen[None]):
         self._fill(
             "#by-state",
             [
-                (state, [Text(state), Text(self._count(n), justify="right")])
+                (
+                    state,
+                    [
+                        Text(labels.value("complaint_state", state)),
+                        Text(self._count(n), justify="right"),
+                    ],
+                )
                 for state, n in sorted(states.items())
             ],
         )
         self.query_one("#compliance", Static).update(Text("\n".join(self._compliance(report))))
         self._trend(report.weekly)
+        categories = self.app.wb.complaint_policy.categories
+
+        def category(code: str) -> str:
+            known = categories.get(code)
+            return known.label(labels.language) if known is not None else code
+
         rows = []
         for c in breached:
             due = (
@@ -154,9 +166,9 @@ class DashboardScreen(WorkbenchScreen[None]):
                     c.complaint_no,
                     [
                         Text(c.complaint_no),
-                        Text(c.state),
-                        Text(c.category),
-                        Text(c.priority),
+                        Text(labels.value("complaint_state", c.state)),
+                        Text(category(c.category)),
+                        Text(labels.value("priority", c.priority)),
                         _number(c.escalation_level),
                         Text(due, style="red"),
                     ],

@@ -86,7 +86,11 @@ class GiftCatalogueScreen(WorkbenchScreen[None]):
                 labels(f"points.gift_kind.{g.kind}"),
                 str(g.points),
                 labels("points.unlimited") if g.stock is None else str(g.stock),
-                g.min_tier or labels("points.all_tiers"),
+                (
+                    self.app.wb.scheme.get(g.min_tier).label(labels.language)
+                    if g.min_tier
+                    else labels("points.all_tiers")
+                ),
                 limit(g.daily_limit),
                 limit(g.total_limit),
                 key=g.code,
@@ -118,7 +122,7 @@ class GiftCatalogueScreen(WorkbenchScreen[None]):
         try:
             done = app.usecases.points.import_gifts(app.touch_session())
         except WorkbenchError as error:
-            app.call_from_thread(self._say, "", str(error))
+            app.call_from_thread(self._say, "", app.labels.error(error))
             return
         app.call_from_thread(self._imported, done)
 
@@ -164,7 +168,7 @@ class GiftCatalogueScreen(WorkbenchScreen[None]):
         try:
             line = app.usecases.points.retire(app.touch_session(), code)
         except WorkbenchError as error:
-            app.call_from_thread(self._say, "", str(error))
+            app.call_from_thread(self._say, "", app.labels.error(error))
             return
         app.call_from_thread(self._changed, app.labels("points.retired", code=line.code))
 
@@ -222,7 +226,7 @@ class StockScreen(WorkbenchModal[GiftLine]):
         if isinstance(error, ValidationError):
             show_invalid(self, error, message="#stock-error", inputs=STOCK_INPUTS)
         else:
-            self.query_one("#stock-error", Static).update(Text(str(error)))
+            self.query_one("#stock-error", Static).update(Text(self.app.labels.error(error)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -225,7 +225,7 @@ class GoodsScreen(WorkbenchScreen[None]):
                 inputs = {"quantity": "#goods-pickup"}
             show_invalid(self, error, message="#goods-error", inputs=inputs)
         else:
-            self.query_one("#goods-error", Static).update(Text(str(error)))
+            self.query_one("#goods-error", Static).update(Text(self.app.labels.error(error)))
 
     def action_back(self) -> None:
         self.app.pop_screen()

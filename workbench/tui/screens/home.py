@@ -100,6 +100,11 @@ class HomeScreen(WorkbenchScreen[None]):
         self.query_one("#search-input", Input).placeholder = labels("home.search")
         self.query_one("#search-button", Button).label = labels("home.search_button")
         self.query_one("#grants-title", Label).update(labels("home.grants"))
+        self.query_one("#complaints-title", Label).update(labels("complaint.mine"))
+        self.query_one(ComplaintTable).relabel()
+        self.load_grants()  # the tables, the callbacks line and the agent's state: reloaded
+        self.load_calls()
+        self.query_one(AgentStateLine).load_state()
 
     # Search -------------------------------------------------------------------------------------
     def action_focus_search(self) -> None:
@@ -289,7 +294,7 @@ class HomeScreen(WorkbenchScreen[None]):
             "call.banner",
             caller=call.caller,
             who=who,
-            queue=call.queue or "-",
+            queue=labels.value("queue", call.queue),
             waited=time_left(now, call.started_at) if now > call.started_at else "0:00",
         )
         if more:

@@ -54,7 +54,7 @@ class _PointsScreen(WorkbenchScreen[None]):
         if isinstance(error, ValidationError):
             show_invalid(self, error, message=".points-error", inputs=inputs)
         else:
-            self._error(str(error))
+            self._error(self.app.labels.error(error))
 
     def _clear_marks(self) -> None:
         for widget in self.query(".invalid"):

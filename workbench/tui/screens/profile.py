@@ -111,6 +111,10 @@ class ProfileScreen(WorkbenchScreen[None]):
     def relabel(self) -> None:
         self._render_view()
         self._render_service_data()
+        tabs = self.query_one("#history", TabbedContent)
+        for name in self.HISTORY:
+            tabs.get_tab(f"tab-{name}").label = self.app.labels(f"history.{name}")
+        self.load_service_data()  # the history's tables again, in the new language
 
     # Rendering ----------------------------------------------------------------------------------
     def _render_view(self) -> None:
@@ -118,7 +122,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         table = self.query_one("#profile-fields", DataTable)
         view = self.view
         if view is None:
-            fill_table(table, FIELD_COLUMNS, [])
+            fill_table(table, [labels(f"profile.col.{c}") for c in FIELD_COLUMNS], [])
             self.query_one("#profile-header", Static).update(Text(labels("profile.access_ended")))
             self.query_one("#profile-header", Static).add_class("ended")
             self.query_one("#access-countdown", Static).update("")
@@ -126,7 +130,10 @@ class ProfileScreen(WorkbenchScreen[None]):
             return
         tier = self.app.wb.scheme.get(view.tier_code).label(labels.language)
         self.query_one("#profile-header", Static).update(
-            member_text(f"{labels('profile.title')} {view.member_no} · {tier} · {view.status}")
+            member_text(
+                f"{labels('profile.title')} {view.member_no} · {tier} · "
+                f"{labels.value('member_status', view.status)}"
+            )
         )
         zone = self.app.wb.settings.timezone
         rows = []
@@ -141,7 +148,7 @@ class ProfileScreen(WorkbenchScreen[None]):
                     until = field.revealed_until.astimezone(zone).strftime("%H:%M:%S")
                     note = Text(f"{labels('profile.revealed_until')} {until}", style="yellow")
             rows.append((name, [Text(labels(f"field.{name}")), value, note]))
-        fill_table(table, FIELD_COLUMNS, rows)
+        fill_table(table, [labels(f"profile.col.{c}") for c in FIELD_COLUMNS], rows)
         self._tick()
 
     def _render_service_data(self) -> None:
@@ -151,7 +158,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         zone = self.app.wb.settings.timezone
         lines = [
             f"{labels('profile.store')}: {profile.store_code} {profile.store_name}",
-            f"{labels('profile.card')}: {profile.card_no or '-'} ({profile.card_status or '-'})",
+            f"{labels('profile.card')}: {profile.card_no or '-'} ({labels.value('card_status', profile.card_status)})",
             f"{labels('profile.points')}: {profile.points_balance}",
         ]
         if profile.points_expiring and profile.points_first_expiry is not None:
@@ -167,9 +174,9 @@ class ProfileScreen(WorkbenchScreen[None]):
             "messages": [
                 (
                     f"{m.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
-                    m.channel,
+                    labels.value("message_channel", m.channel),
                     labels(f"template.{m.template}"),
-                    m.status,
+                    labels.value("message_status", m.status),
                 )
                 for m in profile.messages
             ]
@@ -182,6 +189,12 @@ class ProfileScreen(WorkbenchScreen[None]):
         def local(at: datetime | None) -> str:
             return f"{at.astimezone(zone):%Y-%m-%d %H:%M}" if at else "-"
 
+        categories = self.app.wb.complaint_policy.categories
+
+        def category(code: str) -> str:
+            known = categories.get(code)
+            return known.label(labels.language) if known is not None else code
+
         self._fill(
             {
                 "purchases": [
@@ -191,9 +204,9 @@ class ProfileScreen(WorkbenchScreen[None]):
                 "complaints": [
                     (
                         c.complaint_no,
-                        c.state,
-                        c.category,
-                        c.priority,
+                        labels.value("complaint_state", c.state),
+                        category(c.category),
+                        labels.value("priority", c.priority),
                         local(c.received_at),
                         str(c.satisfaction or "-"),
                     )
@@ -203,8 +216,8 @@ class ProfileScreen(WorkbenchScreen[None]):
                     (
                         str(t.task_id),
                         labels(f"reason.{t.reason}"),
-                        t.status,
-                        t.outcome or "-",
+                        labels.value("task_status", t.status),
+                        labels(f"outcome.{t.outcome}") if t.outcome else "-",
                         str(t.attempts),
                         local(t.latest_at),
                     )
@@ -213,8 +226,8 @@ class ProfileScreen(WorkbenchScreen[None]):
                 "calls": [
                     (
                         local(c.started_at),
-                        c.direction,
-                        c.status,
+                        labels.value("call_direction", c.direction),
+                        labels.value("call_status", c.status),
                         str(c.duration_seconds or "-"),
                         "●" if c.recording_sid else "",
                     )

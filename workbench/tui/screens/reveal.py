@@ -36,7 +36,7 @@ class RevealScreen(WorkbenchModal[tuple[str, str, str] | None]):
             yield Select(options, value=self.field, allow_blank=False, id="reveal-field")
             purposes = self.app.usecases.members.reveal_purposes()
             yield Select(
-                [(Text(purpose), purpose) for purpose in purposes],
+                [(Text(labels.value("reveal_purpose", purpose)), purpose) for purpose in purposes],
                 prompt=labels("reveal.choose_purpose"),
                 id="reveal-purpose",
             )

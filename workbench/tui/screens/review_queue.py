@@ -212,7 +212,7 @@ class RejectScreen(WorkbenchModal[Decision | None]):
         app.call_from_thread(self.dismiss, decision)
 
     def _invalid(self, error: WorkbenchError) -> None:
-        self.query_one("#reject-error", Static).update(Text(str(error)))
+        self.query_one("#reject-error", Static).update(Text(self.app.labels.error(error)))
         self.query_one("#reject-reason", Input).focus()
 
     @on(Button.Pressed, "#modal-cancel")

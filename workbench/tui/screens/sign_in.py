@@ -55,7 +55,7 @@ class SignInScreen(WorkbenchScreen[None]):
         try:
             signed_in = self.app.usecases.sign_in.sign_in(username, password)
         except WorkbenchError as error:  # the form stays open and says why
-            self.app.call_from_thread(self._show_error, str(error))
+            self.app.call_from_thread(self._show_error, self.app.labels.error(error))
             return
         self.app.call_from_thread(self.app.start_session, signed_in)
 

@@ -105,7 +105,7 @@ class StatisticsScreen(WorkbenchScreen[None]):
             app.call_from_thread(self._loaded, overview)
 
     def _failed(self, error: WorkbenchError) -> None:
-        self.query_one("#stats-title", Static).update(Text(str(error)))
+        self.query_one("#stats-title", Static).update(Text(self.app.labels.error(error)))
 
     def _loaded(self, overview: Overview) -> None:
         self.months, self.period = overview.months, overview.period

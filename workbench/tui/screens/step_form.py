@@ -41,17 +41,23 @@ class StepFormScreen(WorkbenchModal[ComplaintCard | None]):
                     yield Label(labels("complaint.department"))
                     yield Select(
                         [(d.label(language), d.code) for d in policy.departments.values()],
+                        prompt=labels("select.blank"),
                         id="step-department",
                     )
                 elif name == "cause":
                     yield Label(labels("complaint.cause"))
                     yield Select(
                         [(c.label(language), c.code) for c in policy.causes.values()],
+                        prompt=labels("select.blank"),
                         id="step-cause",
                     )
                 elif name == "score":
                     yield Label(labels("complaint.score"))
-                    yield Select([(str(n), n) for n in range(5, 0, -1)], id="step-score")
+                    yield Select(
+                        [(str(n), n) for n in range(5, 0, -1)],
+                        prompt=labels("select.blank"),
+                        id="step-score",
+                    )
                 else:
                     label = {
                         "handler": "complaint.handler",

@@ -85,7 +85,9 @@ class _MemberTermination(WorkbenchScreen[None]):
         )
 
     def _refused(self, error: WorkbenchError) -> None:
-        self.query_one("#termination-error", Static).update(Text(str(error), style="red"))
+        self.query_one("#termination-error", Static).update(
+            Text(self.app.labels.error(error), style="red")
+        )
 
     def _done(self, key: str, done: TerminationDone) -> None:
         labels = self.app.labels

@@ -182,7 +182,7 @@ class TillScreen(WorkbenchScreen[None]):
         if isinstance(error, ValidationError):
             show_invalid(self, error, message="#till-error", inputs=inputs)
             return
-        self.query_one("#till-error", Static).update(Text(str(error)))
+        self.query_one("#till-error", Static).update(Text(self.app.labels.error(error)))
         if isinstance(error, NotFound):  # the member or receipt named: its input
             widget = self.query_one(lookup, Input)
             widget.add_class("invalid")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
@@ -30,6 +30,25 @@ PANELS = {
     "wallboard-arrivals-panel": "wallboard.arrivals",
     "wallboard-sl-panel": "wallboard.sl_by_hour",
 }
+
+
+class HourBars(PlotextPlot):
+    """A plotext chart drawn once per change of its data, size or theme: plotext builds the
+    whole chart on every render, and a focus change or a scroll repaints the screen, which made
+    each key on the wallboard wait for two charts to be built again (150 ms and more)."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.version = 0  # bumped when the data changes
+        self._drawn: tuple[object, Text] | None = None
+
+    def render(self) -> RenderResult:
+        key = (self.version, self.size, self.app.theme)
+        if self._drawn is None or self._drawn[0] != key:
+            drawn = super().render()
+            assert isinstance(drawn, Text)
+            self._drawn = (key, drawn)
+        return self._drawn[1]
 
 
 class WallboardScreen(WorkbenchScreen[None]):
@@ -58,9 +77,9 @@ class WallboardScreen(WorkbenchScreen[None]):
             with Vertical(id="wallboard-agents-panel", classes="panel"):
                 yield DataTable(id="wallboard-agents", show_cursor=False)
             with Vertical(id="wallboard-arrivals-panel", classes="panel"):
-                yield PlotextPlot(id="wallboard-arrivals")
+                yield HourBars(id="wallboard-arrivals")
             with Vertical(id="wallboard-sl-panel", classes="panel"):
-                yield PlotextPlot(id="wallboard-sl")
+                yield HourBars(id="wallboard-sl")
         yield TranslatedFooter()
 
     def on_mount(self) -> None:
@@ -89,6 +108,8 @@ class WallboardScreen(WorkbenchScreen[None]):
         app.usecases.wallboard.listen(app.touch_session(), deliver, stop)
 
     def _show(self, figures: WallboardFigures) -> None:
+        if self._stop.is_set():
+            return  # figures read as the supervisor left the board: its widgets are gone
         self.shown = figures
         labels = self.app.labels
         at = figures.at.astimezone(self.app.wb.settings.timezone).strftime("%H:%M:%S")
@@ -134,13 +155,14 @@ class WallboardScreen(WorkbenchScreen[None]):
         self.post_message(self.Refreshed())
 
     def _bars(self, selector: str, values: list[int] | list[float], *, top: float) -> None:
-        plot = self.query_one(selector, PlotextPlot)
+        plot = self.query_one(selector, HourBars)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
         plt.bar(list(range(24)), values, marker="hd")
         plt.xticks([0, 6, 12, 18, 23])
         plt.ylim(0, top)  # from zero: an empty day is not a band around it
+        plot.version += 1
         plot.refresh()
 
     def action_back(self) -> None:

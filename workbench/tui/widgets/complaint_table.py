@@ -67,19 +67,33 @@ class ComplaintTable(DataTable[Text]):
         self._due_column: ColumnKey | None = None
 
     def on_mount(self) -> None:
-        *_, self._due_column = self.add_columns(*COLUMNS)
+        labels = self.app.labels
+        *_, self._due_column = self.add_columns(*(labels(f"complaint_col.{c}") for c in COLUMNS))
+
+    def relabel(self) -> None:
+        """The headings and the values in the current language (Ctrl+L)."""
+        complaints, self.complaints = self.complaints, []
+        self.clear(columns=True)
+        self.on_mount()
+        self.show(complaints, self.app.wb.clock.now())
 
     def show(self, complaints: list[OpenComplaint], now: datetime) -> None:
         if complaints == self.complaints:
             return  # nothing changed: keep the rows (and the cursor) as they are
         self.complaints = complaints
         self.clear()
+        labels, categories = self.app.labels, self.app.wb.complaint_policy.categories
+
+        def category(code: str) -> str:
+            known = categories.get(code)
+            return known.label(labels.language) if known is not None else code
+
         for c in complaints:
             self.add_row(
                 Text(c.complaint_no),
-                Text(c.state),
-                Text(c.category),
-                Text(c.priority),
+                Text(labels.value("complaint_state", c.state)),
+                Text(category(c.category)),
+                Text(labels.value("priority", c.priority)),
                 self._due(c, now),
                 key=c.complaint_no,
             )

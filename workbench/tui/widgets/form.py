@@ -19,7 +19,8 @@ def show_invalid(
 ) -> None:
     """The message (as text: it may quote what was typed) in the `message` widget, and the
     cursor on the input of the field it names, marked invalid."""
-    screen.query_one(message, Static).update(Text(str(error)))
+    labels = screen.app.labels  # type: ignore[attr-defined]  # the workbench app's
+    screen.query_one(message, Static).update(Text(labels.error(error)))
     selector = inputs.get(error.field)
     if selector:
         widget = screen.query_one(selector)
