@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlmodel import Session
 
-AUDIT_TABLES = ("audit_entry", "audit_head")
+AUDIT_TABLES = ("audit_entry", "audit_head", "audit_pending")
 
 
 @contextmanager

@@ -416,7 +416,7 @@ def test_keyless_entries_from_before_the_upgrade_verify_and_are_reported(fresh_u
         upgrade(engine, "0015")
         sessions = make_session_factory(engine)
         _keyless_rows(sessions, 5)
-        upgrade(engine, "0016")
+        upgrade(engine)  # to the head: revision 0016 and the ones after it
         audit = AuditLog(
             FixedClock(START), Keyring.generate(), anchors=AnchorFile(tmp_path / "a.jsonl")
         )

@@ -3,11 +3,15 @@
 Each entry's hash is an HMAC-SHA-256, with the audit key of the version the entry records, over
 its content and the previous hash: nobody without the key file can edit a row and recompute the
 chain after it. Entries written before revision 0016 are keyless (plain SHA-256) and verify as
-before; the head records where sealed entries start. Writers lock the one-row chain head (row
-lock on PostgreSQL, the write lock on SQLite), so concurrent writers take turns and the chain
-stays linear. Every `anchor_every` entries, once the transaction has committed, the head is
+before; the head records where sealed entries start. Only the holder of the one-row chain head
+appends to the chain, so it stays linear. On SQLite every writer holds the write lock anyway and
+chains its entry at once. On PostgreSQL no writer waits for the head (revision 0029): one that
+finds it taken appends its entry to `audit_pending`, sealed on its own, and whoever holds the
+head next (a writer, the scheduler's sequencer, `anchor`, `verify`, a reader of the log) chains
+the pending entries in id order, a batch per head lock (docs/architecture.md, "The audit
+sequencer"). Every `anchor_every` entries, once the transaction has committed, the head is
 anchored outside the database (workbench.audit.anchor). `verify` walks the chain and checks it
-against the head and the anchors.
+against the head and the anchors, and checks the seal of every entry still pending.
 """
 
 from __future__ import annotations
@@ -18,14 +22,27 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, event, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    event,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
 from workbench.audit.anchor import Anchor, AnchorFile, AnchorReading
-from workbench.audit.models import AuditEntry, AuditHead
+from workbench.audit.models import AuditEntry, AuditHead, AuditPending
 from workbench.clock import Clock
 from workbench.crypto.fields import b64_digest
 from workbench.crypto.keyring import Keyring
@@ -71,6 +88,122 @@ def entry_hash(prev_hash: str, entry: AuditEntry, key: bytes | None = None) -> s
     return chain_hash(prev_hash, *values, key=key, key_version=entry.key_version)
 
 
+PENDING_BATCH = 1000  # pending rows a writer holding the head chains at most, besides its own
+
+# The head, if no other transaction holds it, and an id for a pending row, in one round trip.
+_TRY_HEAD = text(
+    "WITH h AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE SKIP LOCKED) "
+    "SELECT nextval('audit_pending_id_seq'), h.seq, h.hash, "
+    "EXISTS (SELECT 1 FROM audit_pending) FROM (VALUES (1)) AS one LEFT JOIN h ON true"
+)
+# Entries appended, the pending rows they came from deleted and the head moved, in one.
+_CHAIN = text(
+    "WITH e AS (INSERT INTO audit_entry (seq, at, actor_id, action, member_id, purpose, "
+    "result, detail, prev_hash, hash, key_version) SELECT * FROM unnest("
+    "CAST(:seq AS integer[]), CAST(:at AS timestamptz[]), CAST(:actor_id AS integer[]), "
+    "CAST(:action AS text[]), CAST(:member_id AS integer[]), CAST(:purpose AS text[]), "
+    "CAST(:result AS text[]), CAST(:detail AS text[]), CAST(:prev_hash AS text[]), "
+    "CAST(:hash AS text[]), CAST(:key_version AS text[]))), "
+    "d AS (DELETE FROM audit_pending WHERE id = ANY(CAST(:done AS bigint[]))) "
+    "UPDATE audit_head SET seq = :head_seq, hash = :head_hash WHERE id = 1"
+)
+# The same for one entry and nothing pending (the usual case): no arrays to build.
+_CHAIN_ONE = text(
+    "WITH e AS (INSERT INTO audit_entry (seq, at, actor_id, action, member_id, purpose, "
+    "result, detail, prev_hash, hash, key_version) VALUES (:seq, :at, :actor_id, :action, "
+    ":member_id, :purpose, :result, :detail, :prev_hash, :hash, :key_version)) "
+    "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"
+)
+_ENTRY: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+_HEAD: Table = AuditHead.__table__  # type: ignore[attr-defined]
+_PENDING: Table = AuditPending.__table__  # type: ignore[attr-defined]
+_NEXT_SEQ = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq + 1)
+    .returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+_ENTRY_COLUMNS = (*HASHED, "prev_hash", "hash", "key_version")
+_PENDING_COLUMNS = ("id", *HASHED[1:], "key_version", "seal")
+# Built once: a statement built per call costs more than SQLite takes to run it.
+_INSERT_ENTRY = insert(_ENTRY)
+_INSERT_PENDING = insert(_PENDING)
+_SET_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("new_hash"))
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+_PENDING_ROWS = (
+    select(*(_PENDING.c[name] for name in _PENDING_COLUMNS))
+    .order_by(_PENDING.c.id)
+    .limit(bindparam("batch"))
+)
+
+
+def pending_seal(
+    key: bytes,
+    id_: int,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    member_id: int | None,
+    purpose: str,
+    result: str,
+    detail: str,
+    key_version: str,
+) -> str:
+    """A pending row's own seal: an HMAC over its id and content (an edited row, or a copy
+    under another id, does not match)."""
+    content = [
+        "pending",
+        id_,
+        at.astimezone(UTC).isoformat(),
+        actor_id,
+        action,
+        member_id,
+        purpose,
+        result,
+        detail,
+        key_version,
+    ]
+    canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return b64_digest(hmac.new(key, canonical.encode(), hashlib.sha256).digest())
+
+
+def pending_problem(row: Any, keys: Mapping[str, bytes]) -> str | None:
+    """Why a pending row (columns `_PENDING_COLUMNS`) may not be chained; None: it may."""
+    key = keys.get(row.key_version)
+    if key is None:
+        return (
+            f"pending entry {row.id} is sealed with audit key {row.key_version!r}, which the key "
+            "file does not hold"
+        )
+    values = (row.id, row.at, row.actor_id, row.action, row.member_id, row.purpose, row.result)
+    expected = pending_seal(key, *values, row.detail, row.key_version)
+    if not hmac.compare_digest(expected, row.seal):
+        return f"pending entry {row.id} was altered before it was chained: its seal does not match"
+    return None
+
+
+@dataclass
+class _Link:
+    """The chain as a batch is being sealed onto it."""
+
+    seq: int
+    hash: str
+    rows: list[dict[str, Any]]
+    done: list[int]
+
+    def add(self, values: dict[str, Any], key: bytes) -> None:
+        self.seq += 1
+        entry = {**values, "seq": self.seq, "prev_hash": self.hash}
+        content = [entry[name] for name in HASHED]
+        entry["hash"] = chain_hash(self.hash, *content, key=key, key_version=entry["key_version"])
+        self.hash = entry["hash"]
+        self.rows.append(entry)
+
+
 class AuditLog:
     def __init__(
         self,
@@ -95,38 +228,129 @@ class AuditLog:
         member_id: int | None = None,
         purpose: str = "",
         detail: dict[str, Any] | str = "",
-    ) -> AuditEntry:
-        """Append one entry in the caller's transaction; it holds the chain head until commit."""
+    ) -> None:
+        """Append one entry in the caller's transaction: it is durable when that commits.
+
+        SQLite has one writer at a time anyway: the entry is chained at once. On PostgreSQL the
+        head is taken only if no other transaction holds it (SKIP LOCKED): then the entry, and
+        the pending entries before it, are chained at once; else the entry is appended to
+        audit_pending, sealed on its own, for the head's holder or the sequencer to chain. No
+        writer waits for another."""
         version, key = self.keyring.audit_key
-        head = session.execute(
-            update(AuditHead)
-            .where(col(AuditHead.id) == 1)
-            .values(seq=col(AuditHead.seq) + 1)
-            .returning(col(AuditHead.seq), col(AuditHead.hash))
-        ).first()
-        if head is None:
-            raise WorkbenchError("the audit log has no chain head: run `workbench db upgrade`")
-        seq, prev_hash = head
         written = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
-        entry = AuditEntry(
-            seq=seq,
-            at=self.clock.now(),
-            actor_id=actor_id,
-            action=action,
-            member_id=member_id,
-            purpose=purpose,
-            result=result,
-            detail=written,
-            prev_hash=prev_hash,
-            hash="",
-            key_version=version,
-        )
-        entry.hash = entry_hash(prev_hash, entry, key)
-        session.add(entry)
-        session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(hash=entry.hash))
-        if self.anchors is not None and self.anchor_every and seq % self.anchor_every == 0:
+        values: dict[str, Any] = {
+            "at": self.clock.now(),
+            "actor_id": actor_id,
+            "action": action,
+            "member_id": member_id,
+            "purpose": purpose,
+            "result": result,
+            "detail": written,
+            "key_version": version,
+        }
+        connection = session.connection()
+        if connection.dialect.name != "postgresql":
+            head = connection.execute(_NEXT_SEQ).first()
+            if head is None:
+                raise WorkbenchError("the audit log has no chain head: run `workbench db upgrade`")
+            seq, prev_hash = head
+            link = _Link(seq - 1, prev_hash, [], [])
+            link.add(values, key)
+            connection.execute(_INSERT_ENTRY, link.rows)
+            connection.execute(_SET_HASH, {"new_hash": link.hash})
+            self._anchor_if_due(session, seq - 1, seq)
+            return
+        pending_id, seq, prev_hash, waiting = connection.execute(_TRY_HEAD).one()
+        if seq is None:  # another transaction holds the head (or it is missing: verify says)
+            seal = pending_seal(key, pending_id, *(values[n] for n in _PENDING_COLUMNS[1:-1]))
+            connection.execute(_INSERT_PENDING, {**values, "id": pending_id, "seal": seal})
+            return
+        link = _Link(seq, prev_hash, [], [])
+        if waiting:
+            self._chain_pending(connection, link, limit=PENDING_BATCH)
+        link.add(values, key)
+        _write_link(connection, link)
+        self._anchor_if_due(session, seq, link.seq)
+
+    def _chain_pending(self, connection: Connection, link: _Link, *, limit: int) -> None:
+        """Seals up to `limit` pending rows onto `link`, in id order; the caller holds the head.
+        A row whose seal does not match stays where it is (`verify` reports it)."""
+        rows = connection.execute(_PENDING_ROWS, {"batch": limit}).all()
+        keys = self.keyring.audit_keys
+        for row in rows:
+            problem = pending_problem(row, keys)
+            if problem is not None:
+                log.error("audit entry not chained: %s", problem)
+                continue
+            values = {name: getattr(row, name) for name in _PENDING_COLUMNS[1:-1]}
+            link.add(values, keys[row.key_version])
+            link.done.append(row.id)
+
+    def _anchor_if_due(self, session: Session, before: int, after: int) -> None:
+        every = self.anchor_every
+        if self.anchors is not None and every and after // every > before // every:
             self._anchor_after_commit(session)
-        return entry
+
+    def sequence(self, bind: Engine, *, wait: bool = True, batch: int = PENDING_BATCH) -> int:
+        """Chains every pending entry, a batch per transaction (one head lock per batch); the
+        number chained. `wait`: wait (up to 5 s) for a writer holding the head, else leave
+        the rows to it (it chains them, or the next run does) and return at once."""
+        if not _anything_pending(bind):  # a read first: no lock taken when nothing waits
+            return 0
+        chained = 0
+        while True:
+            try:
+                with Session(bind) as session:
+                    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+                    if bind.dialect.name == "postgresql" and wait:
+                        session.execute(text("SET LOCAL lock_timeout = '5s'"))
+                    done = self.chain_pending(session, wait=wait, limit=batch)
+                    session.commit()
+            except OperationalError:
+                if not wait:
+                    raise
+                log.warning("audit entries left pending: the chain head stayed taken")
+                return chained
+            if not done:
+                return chained
+            chained += done
+
+    def chain_pending(self, session: Session, *, wait: bool = True, limit: int = 0) -> int:
+        """Takes the head in the caller's transaction (`wait` False: only if no one holds it)
+        and chains the pending entries onto it, up to `limit` (0: all); how many."""
+        connection = session.connection()
+        link = self._lock_head(connection, wait=wait)
+        chained = 0
+        while link is not None:
+            left = limit - chained if limit else PENDING_BATCH
+            self._chain_pending(connection, link, limit=min(left, PENDING_BATCH))
+            if not link.done:
+                break
+            _write_link(connection, link)
+            chained += len(link.done)
+            if limit and chained >= limit:
+                break
+            link = _Link(link.seq, link.hash, [], [])
+        return chained
+
+    def _lock_head(self, connection: Connection, *, wait: bool) -> _Link | None:
+        """The head, locked (on SQLite the caller's transaction holds the write lock)."""
+        query = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
+        if connection.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=not wait)
+        head = connection.execute(query).first()
+        return _Link(head.seq, head.hash, [], []) if head is not None else None
+
+    def pending_count(self, session: Session) -> int:
+        return session.scalar(select(func.count()).select_from(_PENDING)) or 0
+
+    def _sequence_before_reading(self, session: Session) -> None:
+        """Chains what is pending before the log is read, on a connection of its own (never on
+        SQLite, where nothing is pending: a second connection would wait for the caller's)."""
+        bind = session.get_bind()
+        if bind.dialect.name != "postgresql" or not isinstance(bind, Engine):
+            return
+        self.sequence(bind)  # its look on a connection of its own: verify wants its snapshot
 
     def _anchor_after_commit(self, session: Session) -> None:
         """Anchors the head once this transaction has committed (an anchor for an entry that is
@@ -157,6 +381,7 @@ class AuditLog:
         if self.anchors is None:
             raise WorkbenchError("no audit anchor file is configured")
         version, key = self.keyring.audit_key
+        self.chain_pending(session)  # what is pending is chained first, under the same lock
         head = session.execute(
             update(AuditHead)
             .where(col(AuditHead.id) == 1, col(AuditHead.anchored_seq) < col(AuditHead.seq))
@@ -171,9 +396,32 @@ class AuditLog:
         return anchor
 
     def verify(self, session: Session, *, batch_size: int = 20_000) -> VerifyReport:
+        self._sequence_before_reading(session)
         return verify(
             session, keys=self.keyring.audit_keys, anchors=self.anchors, batch_size=batch_size
         )
+
+
+def _anything_pending(bind: Engine) -> bool:
+    with bind.connect() as connection:
+        return bool(connection.scalar(select(exists().where(_PENDING.c.id.is_not(None)))))
+
+
+def _write_link(connection: Connection, link: _Link) -> None:
+    """Appends the batch's entries, deletes the pending rows they came from, moves the head."""
+    if connection.dialect.name == "postgresql":
+        if len(link.rows) == 1 and not link.done:
+            connection.execute(_CHAIN_ONE, link.rows[0])
+            return
+        arrays = {name: [row[name] for row in link.rows] for name in _ENTRY_COLUMNS}
+        connection.execute(
+            _CHAIN, {**arrays, "done": link.done, "head_seq": link.seq, "head_hash": link.hash}
+        )
+        return
+    connection.execute(_INSERT_ENTRY, link.rows)
+    if link.done:
+        connection.execute(_PENDING.delete().where(_PENDING.c.id.in_(link.done)))
+    connection.execute(_MOVE_HEAD, {"new_seq": link.seq, "new_hash": link.hash})
 
 
 @dataclass(frozen=True)
@@ -191,6 +439,7 @@ class VerifyReport:
     anchor: Anchor | None = None  # the newest genuine anchor
     anchor_file: str = ""
     anchored: bool = False  # whether anchors are kept at all
+    pending: int = 0  # entries written but not chained yet (a writer committed meanwhile)
 
     @property
     def ok(self) -> bool:
@@ -258,6 +507,10 @@ def verify(
     findings += _head_findings(head, last, expected_prev, broken=broken)
     if reading is not None and head is not None:
         findings += _anchor_findings(reading, head, last, anchors, keys)
+    pending = session.execute(
+        select(*(_PENDING.c[name] for name in _PENDING_COLUMNS)).order_by(_PENDING.c.id)
+    ).all()
+    findings += [Finding(text) for row in pending if (text := pending_problem(row, keys))]
     keyless_until = min(keyed_from - 1, last) if last else 0
     return VerifyReport(
         checked,
@@ -267,6 +520,7 @@ def verify(
         anchor=reading.latest if reading else None,
         anchor_file=str(reading.path) if reading else "",
         anchored=reading is not None,
+        pending=len(pending),
     )
 
 
@@ -387,10 +641,27 @@ def audit_rows(
     member_id: int | None = None,
     since: datetime | None = None,
     limit: int = 100,
+    audit: AuditLog | None = None,
 ) -> list[AuditEntry]:
+    """The newest entries first, those not chained yet included (seq 0, before the rest).
+    With `audit`, what is pending is chained first."""
+    if audit is not None:
+        audit._sequence_before_reading(session)
+    pending_query = select(AuditPending).order_by(col(AuditPending.id).desc()).limit(limit)
     query = select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(limit)
     if member_id is not None:
         query = query.where(col(AuditEntry.member_id) == member_id)
+        pending_query = pending_query.where(col(AuditPending.member_id) == member_id)
     if since is not None:
         query = query.where(col(AuditEntry.at) >= since)
-    return list(session.scalars(query))
+        pending_query = pending_query.where(col(AuditPending.at) >= since)
+    waiting = [
+        AuditEntry(
+            seq=0,
+            **{name: getattr(row, name) for name in _PENDING_COLUMNS[1:-1]},
+            prev_hash="",
+            hash="",
+        )
+        for row in session.scalars(pending_query)
+    ]
+    return (waiting + list(session.scalars(query)))[:limit]

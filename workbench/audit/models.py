@@ -1,10 +1,10 @@
-"""The audit chain's tables: the entries and the one-row head that writers lock."""
+"""The audit chain's tables: the entries, the one-row head, and the entries not chained yet."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import Field, SQLModel
 
 from workbench.db.types import utc_column
@@ -43,3 +43,27 @@ class AuditHead(SQLModel, table=True):
     keyed_from: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     # The newest entry an anchor (a signed checkpoint outside the database) was written for.
     anchored_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class AuditPending(SQLModel, table=True):
+    """An entry written but not chained yet (PostgreSQL, revision 0029). Writers that find the
+    chain head taken append here without waiting; whoever holds the head next (a writer, the
+    scheduler's sequencer, `anchor`, `verify`, a reader of the log) chains the rows in `id`
+    order into audit_entry and deletes them, in one transaction. Each row is sealed on its own:
+    an HMAC with the audit key over its id and content, so an edited or copied row is caught
+    (the sequencer refuses to chain it and `verify` reports it)."""
+
+    __tablename__ = "audit_pending"
+
+    id: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False), default=None
+    )
+    at: datetime = Field(sa_column=utc_column(nullable=False))
+    actor_id: int | None = None
+    action: str = Field(max_length=32)
+    member_id: int | None = None
+    purpose: str = Field(default="", max_length=32)
+    result: str = Field(max_length=16)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    key_version: str = Field(max_length=16)
+    seal: str = Field(max_length=64)

@@ -138,6 +138,12 @@ def backup() -> None:
     log.info("backup written: %s", info.path.name)
 
 
+def audit_sequence() -> None:
+    chained = _wb().usecases.protection.sequence_audit()
+    if chained:
+        log.info("%d pending audit entries chained", chained)
+
+
 def audit_anchor() -> None:
     anchor = _wb().usecases.protection.anchor_audit()
     if anchor is not None:

@@ -71,6 +71,7 @@ def job_plan(wb: Workbench) -> list[tuple[str, Callable[[], None], BaseTrigger]]
             CronTrigger.from_crontab(s.scheduler_tier_review_cron, timezone=zone),
         ),
         ("backup", jobs.backup, CronTrigger.from_crontab(s.scheduler_backup_cron, timezone=zone)),
+        ("audit_sequence", jobs.audit_sequence, IntervalTrigger(seconds=every)),
         (
             "audit_anchor",
             jobs.audit_anchor,

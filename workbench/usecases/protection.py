@@ -339,6 +339,12 @@ class ProtectionDesk:
         with self.uow.write() as session:
             return self.audit.anchor(session)
 
+    def sequence_audit(self) -> int:
+        """Chains the audit entries written while the chain head was taken (the scheduler's
+        sequencer, every few seconds); how many. Leaves them to the head's holder if it is
+        taken."""
+        return self.audit.sequence(self.uow.sessions.kw["bind"], wait=False)
+
     def add_audit_key(self, key_file: Path) -> str:
         """Adds a new audit key, made active, to the key file; the old ones stay, so entries
         and anchors sealed with them still verify. The new version's name."""
@@ -357,7 +363,7 @@ class ProtectionDesk:
             raise AccessDenied("only supervisors and administrators read the audit log")
         with self.uow.read() as session:
             member_id = self.registry.get(session, member_no).id if member_no else None
-            rows = audit_rows(session, member_id=member_id, limit=limit)
+            rows = audit_rows(session, member_id=member_id, limit=limit, audit=self.audit)
             return [
                 AuditLine(
                     row.seq,
