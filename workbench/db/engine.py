@@ -98,6 +98,23 @@ def immediate_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
 
 
+@contextmanager
+def immediate_connection(engine: Engine) -> Iterator[Connection]:
+    """`immediate_session` without the ORM, for a hot path of Core statements: a connection in
+    a transaction (BEGIN IMMEDIATE on SQLite) committed when the block ends, rolled back if it
+    raises; DatabaseBusy likewise. A Session costs about 0.3 ms of CPU more a transaction."""
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(sqlite_begin="IMMEDIATE")
+            with connection.begin():
+                yield connection
+    except sa_exc.OperationalError as error:
+        typed = explain(error, sqlite_path=sqlite_file(engine))
+        if isinstance(typed, DatabaseBusy):
+            raise typed from error
+        raise
+
+
 def sqlite_file(engine: Engine) -> Path | None:
     """The SQLite database file, or None (PostgreSQL, or an in-memory database)."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):

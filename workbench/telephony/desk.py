@@ -1,6 +1,9 @@
 """What agents do with calls: see who is calling (masked), take a call (one agent wins; the
-take gives that agent a serving scope on the caller's member record for the call), transfer it
-to the supervisor or a department queue, link it to a complaint, and place a callback.
+take gives that agent a serving scope on the caller's member record for the call), hold and
+resume it, transfer it to the supervisor or a department queue, end it, link it to a
+complaint, and place a callback. Holding, resuming and ending ask Twilio (a redirect of the
+caller's leg, a hang-up); the call's status comes back from Twilio's status callbacks
+(telephony/hotline.py), so the call log says what happened.
 
 Every method takes the acting staff member; the member data a call opens is read through the
 access layer with the grant taken here, which the call's end revokes."""
@@ -19,7 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
 from workbench.callbacks.models import CallbackTask, TaskStatus
-from workbench.clock import Clock
+from workbench.clock import Clock, as_utc
 from workbench.complaints.models import Complaint
 from workbench.crypto import FieldCipher
 from workbench.db.engine import immediate_session
@@ -39,7 +42,7 @@ from workbench.telephony.presence_models import AgentState
 
 if TYPE_CHECKING:
     from workbench.telephony import twiml
-    from workbench.telephony.voice import TwilioVoice
+    from workbench.telephony.voice import VoiceClient
 
 CALL_ROLES = (Role.AGENT, Role.SUPERVISOR)
 WAITING_HORIZON = timedelta(hours=4)  # no caller waits longer: an older open call lost its end
@@ -56,6 +59,25 @@ class CallView:
     status: str
     started_at: datetime
     agent_id: int | None
+
+
+@dataclass(frozen=True)
+class ActiveCall:
+    """The call an agent is on, as their call bar shows it: the number masked, the member's
+    number or none (a new caller), no other member data."""
+
+    call_id: int
+    direction: str
+    caller: str  # masked, or "withheld"
+    member_no: str | None  # None: a new caller
+    state: str  # ringing, in_progress, on_hold or ended (see CALL_BAR_STATES)
+    talk_since: datetime | None  # the agent's leg answered: the talk timer's start
+    hold_since: datetime | None
+    hold_seconds: int  # the holds that have ended
+    queue: str | None
+
+
+CALL_BAR_STATES = ("ringing", "in_progress", "on_hold", "ended")
 
 
 @dataclass(frozen=True)
@@ -85,7 +107,7 @@ class CallDesk:
         cipher: FieldCipher,
         registry: MemberRegistry,
         access: MemberAccess,
-        voice: TwilioVoice | None,
+        voice: VoiceClient | None,
         hotline_voice: twiml.Voice,
         events: CallEvents,
         transfer_queues: tuple[str, ...],
@@ -113,15 +135,9 @@ class CallDesk:
         _require_call_role(actor)
         with self.sessions() as session:
             call = self._get(session, call_id)
-            if call.direction == Direction.INBOUND.value:
-                number = self.cipher.decrypt("call.from", call.from_enc)
-            else:
-                number = self.cipher.decrypt("call.to", call.to_enc)
-            masked = MASKERS["phone"](number) if number and number[-1:].isdigit() else None
-            caller = masked if masked is not None else "withheld"
             return CallView(
                 saved_id(call),
-                caller,
+                self._masked_party(call),
                 call.member_id is not None,
                 call.queue,
                 call.status,
@@ -236,7 +252,8 @@ class CallDesk:
         if queue not in self.transfer_queues:
             raise ValidationError("queue", f"one of {', '.join(self.transfer_queues)}")
         with immediate_session(self.sessions) as session:
-            call = self._own_live_call(session, actor, call_id)
+            call = self._own_live_call(session, actor, call_id, lock=True)
+            end_hold(call, self.clock.now())  # the caller leaves the hold for the queue
             call.queue, call.agent_id = queue, None
             self.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
             # The call left the agent: they wrap it up (disposition "transferred").
@@ -246,6 +263,117 @@ class CallDesk:
             call_sid = call.call_sid
         if self.voice is not None:
             self.voice.redirect(call_sid, self.urls.url(f"/voice/transfer?call={call_id}"))
+
+    # The call bar ----------------------------------------------------------------------------
+    def active_call(self, actor: Staff) -> ActiveCall | None:
+        """The call the agent is on (their presence says which), or None."""
+        _require_call_role(actor)
+        with self.sessions() as session:
+            now_in = presence.current(session, [saved_id(actor)])[saved_id(actor)]
+            if now_in.state != AgentState.ON_CALL or now_in.call_id is None:
+                return None
+            call = session.get(Call, now_in.call_id)
+            if call is None or call.agent_id != actor.id:
+                return None
+            member = session.get(Member, call.member_id) if call.member_id else None
+            return ActiveCall(
+                call_id=saved_id(call),
+                direction=call.direction,
+                caller=self._masked_party(call),
+                member_no=member.member_no if member is not None else None,
+                state=_bar_state(call),
+                talk_since=call.connected_at
+                or (call.answered_at if call.direction == Direction.OUTBOUND.value else None),
+                hold_since=call.hold_started_at,
+                hold_seconds=call.hold_seconds or 0,
+                queue=call.queue,
+            )
+
+    def hold(self, actor: Staff, call_id: int) -> None:
+        """Put the caller on hold: their leg is redirected to the hold message (which ends the
+        dial to the agent); the hold's start is kept for the call's hold time."""
+        voice = self._voice("hold the call")
+        now = self.clock.now()
+        with immediate_session(self.sessions) as session:
+            call = self._own_live_call(session, actor, call_id, lock=True)
+            if call.direction != Direction.INBOUND.value:
+                raise InvalidState(
+                    "only a call in can be held (a callback's member leg is dialled)"
+                )
+            if call.hold_started_at is not None:
+                raise InvalidState(f"call {call_id} is on hold already")
+            if call.connected_at is None:
+                raise InvalidState(f"call {call_id} is not connected to you yet")
+            call.hold_started_at = now
+            self.events.publish(session, _bar_event(call, "on_hold"))
+            session.commit()
+            call_sid = call.call_sid
+        try:
+            voice.redirect(call_sid, self.urls.url(f"/voice/hold?call={call_id}"))
+        except Exception:
+            self._undo_hold(call_id, now)  # Twilio did not take it: not on hold after all
+            raise
+
+    def resume(self, actor: Staff, call_id: int) -> None:
+        """Take the caller off hold: their leg dials the agent again; the hold's seconds are
+        added to the call's hold time."""
+        voice = self._voice("resume the call")
+        now = self.clock.now()
+        with immediate_session(self.sessions) as session:
+            call = self._own_live_call(session, actor, call_id, lock=True)
+            started = call.hold_started_at
+            if started is None:
+                raise InvalidState(f"call {call_id} is not on hold")
+            end_hold(call, now)
+            self.events.publish(session, _bar_event(call, "in_progress"))
+            session.commit()
+            call_sid = call.call_sid
+        try:
+            voice.redirect(call_sid, self.urls.url(f"/voice/connect?call={call_id}"))
+        except Exception:
+            self._redo_hold(call_id, started, now)  # still on hold: Twilio did not take it
+            raise
+
+    def end_call(self, actor: Staff, call_id: int) -> None:
+        """Hang up the agent's call through Twilio. The call ends when Twilio's "completed"
+        status callback says so (the agent then wraps it up), not here."""
+        voice = self._voice("end the call")
+        with self.sessions() as session:
+            call = self._own_live_call(session, actor, call_id)
+            call_sid = call.call_sid
+        voice.hang_up(call_sid)
+
+    def _voice(self, what: str) -> VoiceClient:
+        if self.voice is None:
+            raise InvalidState(f"no Twilio account is configured: {what} on the phone itself")
+        return self.voice
+
+    def _undo_hold(self, call_id: int, started: datetime) -> None:
+        with immediate_session(self.sessions) as session:
+            session.execute(
+                update(Call)
+                .where(col(Call.id) == call_id, col(Call.hold_started_at) == started)
+                .values(hold_started_at=None)
+            )
+            session.commit()
+
+    def _redo_hold(self, call_id: int, started: datetime, resumed: datetime) -> None:
+        held = max(int((resumed - started).total_seconds()), 0)
+        with immediate_session(self.sessions) as session:
+            session.execute(
+                update(Call)
+                .where(col(Call.id) == call_id, col(Call.hold_started_at).is_(None))
+                .values(hold_started_at=started, hold_seconds=col(Call.hold_seconds) - held)
+            )
+            session.commit()
+
+    def _masked_party(self, call: Call) -> str:
+        if call.direction == Direction.INBOUND.value:
+            number = self.cipher.decrypt("call.from", call.from_enc)
+        else:
+            number = self.cipher.decrypt("call.to", call.to_enc)
+        masked = MASKERS["phone"](number) if number and number[-1:].isdigit() else None
+        return masked if masked is not None else "withheld"
 
     def register_caller(self, actor: Staff, call_id: int, application: CallerApplication) -> str:
         """Register the caller of a call the agent took as a new member (it goes to review
@@ -442,8 +570,23 @@ class CallDesk:
             raise NotFound(f"no call {call_id}")
         return call
 
-    def _own_live_call(self, session: Session, actor: Staff, call_id: int) -> Call:
-        call = self._get(session, call_id)
+    def _own_live_call(
+        self, session: Session, actor: Staff, call_id: int, *, lock: bool = False
+    ) -> Call:
+        """The actor's call, not ended; `lock`: its row locked for the transaction (a hold, a
+        resume, a transfer and Twilio's status callback of its end come one at a time)."""
+        _require_call_role(actor)
+        if lock:
+            call = session.scalar(
+                select(Call)
+                .where(col(Call.id) == call_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            if call is None:
+                raise NotFound(f"no call {call_id}")
+        else:
+            call = self._get(session, call_id)
         if call.agent_id != actor.id:
             raise PermissionDenied(f"call {call_id} is not {actor.username}'s")
         if call.status in ENDED:
@@ -454,6 +597,28 @@ class CallDesk:
         with immediate_session(self.sessions) as session:
             session.execute(update(Call).where(col(Call.id) == call_id).values(**values))
             session.commit()
+
+
+def _bar_state(call: Call) -> str:
+    if call.status in ENDED:
+        return "ended"
+    if call.hold_started_at is not None:
+        return "on_hold"
+    if call.direction == Direction.INBOUND.value:
+        return "in_progress" if call.connected_at is not None else "ringing"
+    return "in_progress" if call.status == "in-progress" else "ringing"
+
+
+def _bar_event(call: Call, state: str) -> dict[str, str | int | None]:
+    return {"type": "call_state", "call_id": call.id, "agent_id": call.agent_id, "status": state}
+
+
+def end_hold(call: Call, at: datetime) -> None:
+    """A hold ends (resumed, transferred or the call over): its seconds join the total."""
+    if call.hold_started_at is not None:
+        held = int((at - as_utc(call.hold_started_at)).total_seconds())
+        call.hold_seconds = (call.hold_seconds or 0) + max(held, 0)
+        call.hold_started_at = None
 
 
 def _require_call_role(actor: Staff) -> None:

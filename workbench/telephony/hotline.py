@@ -4,7 +4,7 @@ call's SID is unique; other webhooks leave a receipt), so a repeated request is 
 without acting twice.
 
 An incoming call: the caller's number is normalised to E.164 and looked up by blind index, the
-call is stored and a screen-pop event goes out in the same transaction; the caller hears the
+call is stored and a screen-pop event goes out once it is committed; the caller hears the
 greeting and the recording notice (the recording starts), then the menu: 1 the points balance
 for a caller whose number belongs to a member, 2 the complaints queue, 0 (or nothing) an agent
 (routed by tier: telephony/routing.py), or, outside the agents' hours, a voicemail that asks for
@@ -13,24 +13,23 @@ a callback. A long wait offers a member a queue callback."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col
 
 from workbench.callbacks.models import Outcome, Reason
 from workbench.callbacks.service import CallbackService, DuplicateTask
 from workbench.clock import Clock
 from workbench.crypto import FieldCipher
-from workbench.db.engine import immediate_session
+from workbench.db.engine import immediate_connection, immediate_session
 from workbench.db.ids import saved_id
 from workbench.errors import InvalidPhoneNumber, NotFound, WorkbenchError
 from workbench.members.identity import normalise_phone
@@ -40,7 +39,7 @@ from workbench.members.registry import MemberRegistry
 from workbench.permissions.access import MemberAccess
 from workbench.permissions.models import GrantSource
 from workbench.telephony import twiml
-from workbench.telephony.desk import move_call_to
+from workbench.telephony.desk import end_hold, move_call_to
 from workbench.telephony.events import CallEvents
 from workbench.telephony.models import ENDED, Call, Direction, WebhookReceipt
 from workbench.telephony.presence_models import AgentState
@@ -110,39 +109,38 @@ class Hotline:
     # Incoming call -----------------------------------------------------------------------------
     def incoming(self, *, call_sid: str, from_number: str, to_number: str) -> str:
         """Store the call and pop it, once per CallSid: one INSERT that does nothing for a
-        repeated webhook (this path is the hotline's busiest, so it stays a single statement)."""
-        cipher, registry = self.cipher, self.registry
-        with immediate_session(self.sessions) as session:
-            e164, member_id = self._caller(session, from_number)
-            values = dict(
-                call_sid=call_sid,
-                direction=Direction.INBOUND.value,
-                from_enc=cipher.encrypt("call.from", e164 or from_number),
-                to_enc=cipher.encrypt("call.to", to_number),
-                party_bidx=registry.phone_bidx(e164) if e164 else None,
-                member_id=member_id,
-                status="ringing",
-                queue=self.agent_queue,
-                voicemail=False,
-                started_at=self.clock.now(),
-            )
-            insert = _insert_for(session)(Call).values(**values)
-            call_id = session.scalar(
-                insert.on_conflict_do_nothing(index_elements=["call_sid"]).returning(col(Call.id))
-            )
-            if call_id is not None:
-                self.events.publish(session, {"type": "incoming", "call_id": call_id})
-            session.commit()
+        repeated webhook (this path is the hotline's busiest, so it stays a single statement,
+        built once, that finds the caller's member by blind index as it inserts). The number is
+        normalised and encrypted before the transaction begins, so it is held no longer than
+        the statement and the commit."""
+        cipher = self.cipher
+        e164 = self._caller_number(from_number)
+        bidx = self.registry.phone_bidx(e164) if e164 else None
+        values = dict(
+            call_sid=call_sid,
+            direction=Direction.INBOUND.value,
+            from_enc=cipher.encrypt("call.from", e164 or from_number),
+            to_enc=cipher.encrypt("call.to", to_number),
+            party_bidx=bidx,
+            caller_bidx=bidx,  # the member's id: (SELECT id FROM member WHERE phone_bidx = …)
+            status="ringing",
+            queue=self.agent_queue,
+            voicemail=False,
+            started_at=self.clock.now(),
+        )
+        engine = self.sessions.kw["bind"]
+        with immediate_connection(engine) as connection:  # Core: no ORM object is needed
+            call_id = connection.scalar(_incoming_insert(engine.dialect.name), values)
+        if call_id is not None:  # after the commit: a NOTIFY inside it serialises commits
+            self.events.announce({"type": "incoming", "call_id": call_id})
         return twiml.greeting(self.voice)
 
-    def _caller(self, session: Session, number: str) -> tuple[str | None, int | None]:
-        """E.164 and the id of the member with that number; (None, None) when withheld."""
+    def _caller_number(self, number: str) -> str | None:
+        """The caller's number in E.164; None when withheld (or not a number)."""
         try:
-            e164 = normalise_phone(number, self.registry.phone_region, mobile_only=False)
+            return normalise_phone(number, self.registry.phone_region, mobile_only=False)
         except InvalidPhoneNumber:
-            return None, None
-        bidx = self.registry.phone_bidx(e164)
-        return e164, session.scalar(select(col(Member.id)).where(col(Member.phone_bidx) == bidx))
+            return None
 
     def menu(self, *, call_sid: str, digits: str) -> str:
         now = self.clock.now()
@@ -275,7 +273,12 @@ class Hotline:
         return twiml.connect_agent(self.voice, endpoint, call_id)
 
     def after_agent(self, *, call_id: int, dial_status: str) -> str:
-        """The dial to the agent ended. Unanswered: the caller goes back to the queue."""
+        """The dial to the agent ended. Unanswered: the caller goes back to the queue. A call
+        the agent put on hold stays on hold (the hold's redirect ended the dial)."""
+        with self.sessions() as session:
+            held = session.scalar(select(col(Call.hold_started_at)).where(col(Call.id) == call_id))
+        if held is not None:
+            return twiml.on_hold(self.voice, call_id)
         if dial_status == "completed":
             return twiml.hang_up()
         with immediate_session(self.sessions) as session:
@@ -298,6 +301,39 @@ class Hotline:
                 self.events.publish(session, {"type": "incoming", "call_id": call.id})
             session.commit()
         return twiml.to_queue(self.voice, queue)
+
+    def on_hold(self, *, call_id: int) -> str:
+        """TwiML for a caller's leg the agent holds: the hold message, again and again; once
+        resumed (a redirect that crossed this request), the dial of the agent."""
+        with self.sessions() as session:
+            call = session.get(Call, call_id)
+            if call is None:
+                raise NotFound(f"no call {call_id}")
+            held = call.hold_started_at is not None and call.status not in ENDED
+        if not held:
+            return self.connect_agent(call_id=call_id)
+        return twiml.on_hold(self.voice, call_id)
+
+    def agent_leg(self, *, call_id: int, status: str) -> None:
+        """The status callback of the dial to the agent (connect_agent's TwiML asks for it):
+        ringing, then answered. The first answer starts the talk timer; each change reaches
+        the agent's call bar. Its end is not the call's: the caller's leg reports that (a hold
+        ends the agent's leg while the caller stays on the line)."""
+        if status not in ("ringing", "in-progress"):
+            return
+        with immediate_session(self.sessions) as session:
+            call = session.get(Call, call_id)
+            if call is None or call.agent_id is None or call.status in ENDED:
+                session.commit()
+                return
+            if status == "in-progress":
+                now = self.clock.now()
+                call.connected_at = call.connected_at or now
+                if call.status in EARLY:  # the caller talks to the agent: the call is on
+                    call.status = status
+                    call.answered_at = call.answered_at or now
+            self.events.publish(session, call_state_event(call, status))
+            session.commit()
 
     def transferred(self, *, call_id: int) -> str:
         with self.sessions() as session:
@@ -345,22 +381,34 @@ class Hotline:
 
     # Status callbacks --------------------------------------------------------------------------
     def status(self, *, call_sid: str, status: str, duration: str) -> None:
+        """Twilio's status callback of a call: ringing -> in-progress -> completed, no-answer,
+        busy, failed or canceled, so the call log says what happened. Once per status; an
+        ended call stays ended, and a late "ringing" does not undo an answer (callbacks may
+        arrive out of order). The call's row is locked first, as a hold locks it, so a hold
+        and the call's end come one after the other."""
         now = self.clock.now()
         with immediate_session(self.sessions) as session:
-            call = self._call(session, call_sid)
+            call = self._call(session, call_sid, lock=True)
             if call is None or not first_time(session, f"status:{call_sid}:{status}", self.clock):
                 session.commit()
                 return
-            call.status = status[:16]
+            if call.status in ENDED or (status in EARLY and call.answered_at is not None):
+                session.commit()  # the receipt: the stale status is not looked at again
+                return
+            if status not in EARLY or call.status in EARLY:  # "queued" is the queue's word
+                call.status = status[:16]
             if status == "in-progress" and call.answered_at is None:
                 call.answered_at = now
             if status in ENDED:
                 call.ended_at = call.ended_at or now
                 call.duration_seconds = _int(duration)
+                end_hold(call, now)
                 self.access.end_grants(session, source=GrantSource.CALL, source_ref=call.call_sid)
                 self.events.publish(session, {"type": "ended", "call_id": call.id})
                 if call.agent_id is not None:  # the agent who had it wraps it up
                     move_call_to(session, self.events, call.agent_id, call, AgentState.WRAP_UP, now)
+            elif call.agent_id is not None:
+                self.events.publish(session, call_state_event(call, status))
             session.commit()
 
     def recording(self, *, call_sid: str, recording_sid: str, seconds: str, status: str) -> None:
@@ -374,16 +422,47 @@ class Hotline:
             session.commit()
 
     @staticmethod
-    def _call(session: Session, call_sid: str) -> Call | None:
-        return session.scalar(select(Call).where(col(Call.call_sid) == call_sid))
+    def _call(session: Session, call_sid: str, *, lock: bool = False) -> Call | None:
+        query = select(Call).where(col(Call.call_sid) == call_sid)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return session.scalar(query)
 
 
-def _insert_for(
-    session: Session,
-) -> Callable[[type[Call]], postgresql.Insert | sqlite.Insert]:
-    """The INSERT of the session's database, which has ON CONFLICT DO NOTHING."""
-    dialect = session.get_bind().dialect.name
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+_INCOMING: dict[str, ReturningInsert[int]] = {}
+
+
+def _incoming_insert(dialect: str) -> ReturningInsert[int]:
+    """An incoming call's INSERT … ON CONFLICT (call_sid) DO NOTHING RETURNING id, in the
+    database's dialect, its member looked up inside it by the `caller_bidx` parameter; the
+    other columns are the parameters'. Built once per dialect: SQLAlchemy then finds its
+    compiled form by a cache key kept on the statement."""
+    cached = _INCOMING.get(dialect)
+    if cached is not None:
+        return cached
+    table: Table = Call.__table__  # type: ignore[attr-defined]
+    member: Table = Member.__table__  # type: ignore[attr-defined]
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    member_id = (
+        select(member.c.id).where(member.c.phone_bidx == bindparam("caller_bidx")).scalar_subquery()
+    )
+    statement = (
+        insert(table)
+        .values(member_id=member_id)
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(table.c.id)
+    )
+    _INCOMING[dialect] = statement
+    return statement
+
+
+# Statuses before an answer.
+EARLY = ("queued", "initiated", "ringing")
+
+
+def call_state_event(call: Call, status: str) -> dict[str, str | int | None]:
+    """The call's state changed (its agent's call bar listens): ids and a status only."""
+    return {"type": "call_state", "call_id": call.id, "agent_id": call.agent_id, "status": status}
 
 
 def _queue_callback_key(call_sid: str) -> str:

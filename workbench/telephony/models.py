@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from workbench.db.types import encrypted_column, utc_column
@@ -67,6 +67,14 @@ class Call(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_column=utc_column())
     ended_at: datetime | None = Field(default=None, sa_column=utc_column())
     duration_seconds: int | None = None
+    # The agent's leg answered (Twilio's status callback of the dial to the agent): the talk
+    # timer's start. A hold and resume dial the agent again; this stays the first answer.
+    connected_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # On hold since (the caller hears the hold message), and the seconds of the holds ended.
+    hold_started_at: datetime | None = Field(default=None, sa_column=utc_column())
+    hold_seconds: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
+    )
     # The agent's wrap-up: what came of the call, and their note (it may quote the member).
     disposition: str | None = Field(default=None, max_length=24)
     wrap_note_enc: str | None = Field(default=None, sa_column=encrypted_column("call.wrap_note"))

@@ -122,6 +122,17 @@ def leave_call(
     return True
 
 
+def signed_off(session: Session, staff_id: int, at: datetime) -> bool:
+    """The agent signed out (or their session timed out): available or on a break, they go
+    offline, so routing sends them no call and the state report stops counting them as ready.
+    On a call or in wrap-up they stay: the call goes on, and the wrap-up is still owed."""
+    row = _locked(session, staff_id, at)
+    if AgentState(row.state) in BUSY or row.state == AgentState.OFFLINE.value:
+        return False
+    set_state(session, staff_id, AgentState.OFFLINE, at)
+    return True
+
+
 def time_in_states(
     session: Session,
     staff_id: int,

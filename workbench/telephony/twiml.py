@@ -29,6 +29,7 @@ PROMPTS = {
         "goodbye": "感谢您的来电，再见。",
         "keep_place": "如需保留您的排队位置并由客服回电，请按1。",
         "called_back": "已为您保留排队位置，客服将尽快给您回电。再见。",
+        "hold": "您的通话正在保持中，请不要挂机，客服马上回来。",
     },
     "en": {
         "menu": "For your points balance press 1, to make a complaint press 2, "
@@ -48,6 +49,7 @@ PROMPTS = {
         "goodbye": "Thank you for calling. Goodbye.",
         "keep_place": "To keep your place and have an agent call you back, press 1.",
         "called_back": "We have kept your place; an agent will call you back soon. Goodbye.",
+        "hold": "Your call is on hold. Please stay on the line; your agent will be right back.",
     },
 }
 
@@ -188,8 +190,28 @@ def connect_agent(
     response = VoiceResponse()
     ring = {"timeout": timeout} if timeout is not None else {}
     dial = Dial(action=v.url(f"/voice/after-agent?call={call_id}"), method="POST", **ring)
-    _endpoint(dial, agent_endpoint)
+    # The agent's leg reports ringing and its answer: the call bar's state and talk timer.
+    _endpoint(
+        dial,
+        agent_endpoint,
+        status_callback=v.url(f"/voice/agent-leg?call={call_id}"),
+        status_callback_event="ringing answered completed",
+        status_callback_method="POST",
+    )
     response.append(dial)
+    return str(response)
+
+
+HOLD_PAUSE_SECONDS = 15
+
+
+def on_hold(v: Voice, call_id: int) -> str:
+    """The caller's leg while the agent holds the call: the hold message, a pause, and again,
+    until the agent resumes (a redirect back to the dial of the agent)."""
+    response = VoiceResponse()
+    v.say(response, "hold")
+    response.pause(length=HOLD_PAUSE_SECONDS)
+    response.redirect(v.url(f"/voice/hold?call={call_id}"), method="POST")
     return str(response)
 
 
@@ -238,11 +260,11 @@ def _recording(v: Voice) -> dict[str, str]:
     }
 
 
-def _endpoint(dial: Dial, endpoint: str) -> None:
+def _endpoint(dial: Dial, endpoint: str, **attributes: str) -> None:
     """client:NAME (a Twilio Client softphone), sip:URI, or a phone number."""
     if endpoint.startswith("client:"):
-        dial.client(endpoint.removeprefix("client:"))
+        dial.client(endpoint.removeprefix("client:"), **attributes)
     elif endpoint.startswith("sip:"):
-        dial.sip(endpoint)
+        dial.sip(endpoint, **attributes)
     else:
-        dial.number(endpoint)
+        dial.number(endpoint, **attributes)

@@ -1,10 +1,11 @@
-"""Calls through the twilio SDK's Calls API: dial an agent's leg for a callback, and redirect a
-live call (taking it from the queue to an agent, or transferring it)."""
+"""Calls through the twilio SDK's Calls API: dial an agent's leg for a callback, redirect a
+live call (taking it from the queue to an agent, transferring it, holding and resuming it), and
+hang one up."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -17,6 +18,16 @@ Result = TypeVar("Result")
 
 class TelephonyError(WorkbenchError):
     pass
+
+
+class VoiceClient(Protocol):
+    """What the call desk asks of Twilio's Calls API (TwilioVoice; the demo plays it too)."""
+
+    def call(self, *, to: str, from_: str, url: str, status_callback: str) -> str: ...
+
+    def redirect(self, call_sid: str, url: str) -> None: ...
+
+    def hang_up(self, call_sid: str) -> None: ...
 
 
 class TwilioVoice:
@@ -53,6 +64,10 @@ class TwilioVoice:
         self._do(
             "redirect the call", lambda: self.client.calls(call_sid).update(url=url, method="POST")
         )
+
+    def hang_up(self, call_sid: str) -> None:
+        """End a live call (Twilio then sends its "completed" status callback)."""
+        self._do("end the call", lambda: self.client.calls(call_sid).update(status="completed"))
 
     @staticmethod
     def _do(what: str, action: Callable[[], Result]) -> Result:

@@ -1,6 +1,7 @@
 """What agents do with hotline calls: see the waiting calls (masked), take one (and open the
 caller's profile on the grant the take gives), transfer it, register a new caller, place the
-outbound call of a claimed callback, and read a member's or the hotline's recent calls. The call
+outbound call of a claimed callback, read a member's or the hotline's recent calls, and the
+call bar's: the call the agent is on, hold, resume and end it. The call
 desk (telephony) owns each of these transactions; this desk is the one door the screens and
 commands go through."""
 
@@ -19,6 +20,7 @@ from workbench.members.models import Role, Staff
 from workbench.permissions.access import MemberAccess, MemberView, Purpose
 from workbench.telephony.desk import (
     CALL_ROLES,
+    ActiveCall,
     CallDesk,
     CallerApplication,
     CallView,
@@ -199,6 +201,29 @@ class HotlineDesk:
     def transfer(self, actor: Staff, call_id: int, queue: str) -> None:
         self.desk.transfer(actor, call_id, queue)
 
+    # The call bar -------------------------------------------------------------------------------
+    @property
+    def transfer_queues(self) -> tuple[str, ...]:
+        return self.desk.transfer_queues
+
+    def my_call(self, actor: Staff) -> ActiveCall | None:
+        """The call the actor is on (the call bar), or None; None too for a role that takes
+        no calls (nothing to show)."""
+        if actor.role not in CALL_ROLES:
+            return None
+        return self.desk.active_call(actor)
+
+    def hold(self, actor: Staff, call_id: int) -> None:
+        """The caller hears the hold message until `resume`."""
+        self.desk.hold(actor, call_id)
+
+    def resume(self, actor: Staff, call_id: int) -> None:
+        self.desk.resume(actor, call_id)
+
+    def end_call(self, actor: Staff, call_id: int) -> None:
+        """Hang up; Twilio's status callback ends the call, and the agent wraps it up."""
+        self.desk.end_call(actor, call_id)
+
     def register_caller(self, actor: Staff, call_id: int, application: CallerApplication) -> str:
         """Registers the caller of a taken call as a new member (pending review); the number."""
         return self.desk.register_caller(actor, call_id, application)
@@ -241,8 +266,12 @@ def hotline_desk(services: Services, telephony: Telephony) -> HotlineDesk:
 
     def ring() -> str:
         from workbench.demo.calls import ring_hotline
+        from workbench.demo.twilio import demo_twilio
 
-        return ring_hotline(services, telephony)
+        network = demo_twilio(telephony)  # plays Twilio for the demo's calls
+        sid = ring_hotline(services, telephony)
+        network.answer(sid)
+        return sid
 
     local = isinstance(telephony.events, LocalCallEvents)
     return HotlineDesk(

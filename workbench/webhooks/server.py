@@ -8,19 +8,21 @@ Twilio would never send (webhooks.fields) is 400. The body is capped and must ar
 (webhooks.limits): 413 and 408. Each webhook's latency and status are measured
 (workbench.metrics); /metrics, /health and /ready answer beside them, unsigned (keep them off
 the public side of the proxy: docs/deployment.md).
-Handlers do blocking database work, so they run in the thread pool. The voice webhooks are the
-hotline's handlers; the messaging ones are use cases (`usecases.replies`): the server opens no
-session of its own."""
+Handlers do blocking database work, so they run in the thread pool, HANDLER_THREADS at once.
+The voice webhooks are the hotline's handlers; the messaging ones are use cases
+(`usecases.replies`): the server opens no session of its own."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -56,6 +58,26 @@ Form = dict[str, str]  # the posted form's fields
 QueryIds = dict[str, int]  # the ids in the URL's query (?call=)
 Handler = Callable[[Form, QueryIds], str | None]  # TwiML to answer with, or None: 204
 Endpoint = Callable[[Request], Awaitable[Response]]
+# Handlers running at once in each server process: the database pool's size (db/engine.py), so
+# that no handler's thread waits for a connection, and a burst of webhooks waits its turn in the
+# event loop (where waiting costs nothing) rather than as threads contending for the GIL and
+# connections beyond the pool's (PostgreSQL's max_connections is shared by every process).
+HANDLER_THREADS = 10
+
+
+class HandlerThreads:
+    """A CapacityLimiter of HANDLER_THREADS for the running event loop (made in it, lazily)."""
+
+    def __init__(self, tokens: int = HANDLER_THREADS) -> None:
+        self.tokens = tokens
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    def limiter(self) -> anyio.CapacityLimiter:
+        loop = asyncio.get_running_loop()
+        if self._limiter is None or self._loop is not loop:
+            self._loop, self._limiter = loop, anyio.CapacityLimiter(self.tokens)
+        return self._limiter
 
 
 def create_app(
@@ -72,6 +94,7 @@ def create_app(
     replies = wb.usecases.replies
     validator = RequestValidator(auth_token)
     public_url = public_url.rstrip("/")
+    threads = HandlerThreads()
 
     def webhook(handler: Handler, *required: str) -> Endpoint:
         async def endpoint(request: Request) -> Response:
@@ -109,7 +132,9 @@ def create_app(
                     request_id=request.headers.get("I-Twilio-Idempotency-Token") or None,
                     call_id=params.get("CallSid") or params.get("MessageSid") or None,
                 ):
-                    answer = await run_in_threadpool(handler, params, query)
+                    answer = await anyio.to_thread.run_sync(
+                        handler, params, query, limiter=threads.limiter()
+                    )
             except RequestRefused as refusal:
                 return _refused(refusal)
             except NotFound as error:
@@ -194,6 +219,12 @@ def create_app(
             (),
         ),
         ("/voice/transfer", lambda p, q: hotline.transferred(call_id=q["call"]), ()),
+        ("/voice/hold", lambda p, q: hotline.on_hold(call_id=q["call"]), ()),
+        (
+            "/voice/agent-leg",
+            lambda p, q: hotline.agent_leg(call_id=q["call"], status=p["CallStatus"]),
+            ("CallStatus",),
+        ),
         ("/voice/outbound/connect", lambda p, q: hotline.connect_member(call_id=q["call"]), ()),
         (
             "/voice/outbound/done",

@@ -1,9 +1,11 @@
-"""The wrap-up dialog, opened when the agent's call ends: a disposition and a required note.
-A refusal keeps the dialog open with what was typed; Later closes it, and the home screen's
-state key opens it again (the agent stays in wrap-up until it is submitted)."""
+"""The wrap-up dialog, opened when the agent's call ends: a disposition and a required note,
+and the time spent against the wrap-up limit (past it, the state log reports an overrun). A
+refusal keeps the dialog open with what was typed; Later closes it, and the call bar's F12 (or
+the home screen's state key) opens it again: the agent stays in wrap-up until it is submitted."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,6 +38,7 @@ class WrapUpScreen(WorkbenchModal[AgentStateView | None]):
         options = [(labels(f"disposition.{d}"), d) for d in self.app.calls.dispositions]
         with Vertical(classes="modal-form"):
             yield Label(labels("wrap_up.title", call_id=self.call_id))
+            yield Static("", id="wrap-up-limit", markup=False)
             yield Label(labels("wrap_up.disposition"))
             yield Select(options, value=options[0][1], allow_blank=False, id="wrap-up-disposition")
             yield Input(placeholder=labels("wrap_up.note"), id="wrap-up-note", max_length=2000)
@@ -46,6 +49,25 @@ class WrapUpScreen(WorkbenchModal[AgentStateView | None]):
 
     def on_mount(self) -> None:
         self.query_one("#wrap-up-note", Input).focus()
+        self.tick()
+        self.set_interval(1, self.tick)
+
+    def tick(self) -> None:
+        """The wrap-up's time so far (the injected clock) and its limit."""
+        from workbench.tui.widgets.call_bar import clock_text
+
+        state = self.app.wrap_up_state
+        line = self.query_one("#wrap-up-limit", Static)
+        if state is None or state.call_id != self.call_id or state.since is None:
+            line.update("")
+            return
+        limit = self.app.calls.desk.wrap_up_limit.total_seconds()
+        spent = (self.app.wb.clock.now() - state.since).total_seconds()
+        labels = self.app.labels
+        text = labels("wrap_up.limit", spent=clock_text(spent), limit=clock_text(limit))
+        if spent > limit:
+            text += labels("call_bar.wrap_up_over")
+        line.update(Text(text))
 
     @on(Input.Submitted, "#wrap-up-note")
     @on(Button.Pressed, "#wrap-up-submit")
