@@ -7,12 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from tests.factories import password_hash
 from tests.interleave import interleave
 from tests.peers.fixtures import HOTLINE
 from workbench.errors import InvalidState, PermissionDenied, ValidationError
+from workbench.members.models import Staff
+from workbench.permissions.auth import SessionExpired
 from workbench.telephony import presence
 from workbench.telephony.models import Call
-from workbench.telephony.presence_models import AgentState, AgentStateLog
+from workbench.telephony.presence_models import AgentPresence, AgentState, AgentStateLog
 
 SID = "CA" + "5" * 32
 
@@ -190,3 +193,58 @@ def test_the_commands(telephony, wb, world, run_cli, clock):
     code, out, _ = run_cli("agent", "report", user="supervisor")
     assert code == 0 and "overran" in out
     assert run_cli("agent", "report", "--day", "2026-13-01", user="supervisor")[0] == 2
+
+
+def _with_password(wb, username: str, password: str) -> None:
+    with wb.sessions() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        staff.password_hash = password_hash(password)
+        session.commit()
+
+
+def test_signing_out_or_timing_out_takes_the_agent_offline(
+    telephony, wb, world, clock, monkeypatch
+):
+    """An agent who signs out (or whose session ends idle) is offline: no call is routed to a
+    desk nobody sits at, and the wallboard hears of it. On a call, the call goes on."""
+    desk, agent = wb.usecases.calls, world.staff["agent"]
+    _with_password(wb, "agent", "pass-1")
+    seen = []
+    # Whatever bus the sign-out reaches (SQLite's in-process one, or a NOTIFY on PostgreSQL).
+    bus = type(telephony.events)
+    monkeypatch.setattr(bus, "publish", lambda _bus, _session, payload: seen.append(payload))
+    signed_in = wb.usecases.sign_in.sign_in("agent", "pass-1")
+    assert desk.my_state(agent).state == "available"
+    wb.usecases.sign_in.sign_out(signed_in.token)
+    assert desk.my_state(agent).state == "offline"
+    assert seen == [
+        {"type": "agent_state", "agent_id": agent.id, "state": "offline", "call_id": None}
+    ]
+    wb.usecases.sign_in.sign_out(signed_in.token)  # twice: nothing more happens
+    assert len(seen) == 1
+    monkeypatch.undo()
+
+    desk.set_my_state(agent, "break")  # idle past the timeout, from a break
+    signed_in = wb.usecases.sign_in.sign_in("agent", "pass-1")
+    clock.advance(minutes=wb.settings.protection_idle_timeout_minutes + 1)
+    with pytest.raises(SessionExpired):
+        wb.usecases.sign_in.resume(signed_in.token)
+    assert desk.my_state(agent).state == "offline"
+
+    desk.set_my_state(agent, "available")  # on a call: the call goes on
+    call_id = _ring(telephony, wb, world.app.phone)
+    signed_in = wb.usecases.sign_in.sign_in("agent", "pass-1")
+    desk.take(agent, call_id)
+    wb.usecases.sign_in.sign_out(signed_in.token)
+    assert (desk.my_state(agent).state, desk.my_state(agent).call_id) == ("on_call", call_id)
+
+
+def test_a_supervisor_signing_out_goes_offline_a_clerk_has_no_state(telephony, wb, world):
+    _with_password(wb, "supervisor", "pass-2")
+    wb.usecases.sign_in.sign_out(wb.usecases.sign_in.sign_in("supervisor", "pass-2").token)
+    assert wb.usecases.calls.my_state(world.staff["supervisor"]).state == "offline"
+    clerk = next(s for s in world.staff.values() if s.role not in ("agent", "supervisor"))
+    _with_password(wb, clerk.username, "pass-3")
+    wb.usecases.sign_in.sign_out(wb.usecases.sign_in.sign_in(clerk.username, "pass-3").token)
+    with wb.sessions() as session:
+        assert session.get(AgentPresence, clerk.id) is None

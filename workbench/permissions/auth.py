@@ -233,14 +233,26 @@ class Authenticator:
         session.commit()
         return staff
 
-    def sign_out(self, session: Session, token: str) -> None:
-        row = session.scalar(
+    def sign_out(self, session: Session, token: str) -> int | None:
+        """Ends the session; the staff member's id, or None when it had ended already."""
+        row = self._session_row(session, token)
+        if row is None or row.ended_at is not None:
+            return None
+        row.ended_at = self.clock.now()
+        self.audit.record(session, action="sign_out", result="ok", actor_id=row.staff_id)
+        session.commit()
+        return row.staff_id
+
+    def staff_of(self, session: Session, token: str) -> int | None:
+        """Whose session `token` is (live or ended); None for an unknown token."""
+        row = self._session_row(session, token)
+        return row.staff_id if row is not None else None
+
+    @staticmethod
+    def _session_row(session: Session, token: str) -> StaffSession | None:
+        return session.scalar(
             select(StaffSession).where(col(StaffSession.token_hash) == _sha256(token))
         )
-        if row is not None and row.ended_at is None:
-            row.ended_at = self.clock.now()
-            self.audit.record(session, action="sign_out", result="ok", actor_id=row.staff_id)
-            session.commit()
 
     # Terminals ----------------------------------------------------------------------------
     def register_terminal(

@@ -27,6 +27,7 @@ from workbench.members.models import Role, Staff
 from workbench.permissions.auth import SessionExpired, SignedIn
 from workbench.tui.idle import IdleWatch
 from workbench.tui.labels import Labels
+from workbench.tui.widgets.call_bar import CallKeys
 from workbench.tui.work import desk_work
 from workbench.usecases import UseCases
 from workbench.usecases.calls import HotlineDesk
@@ -34,7 +35,7 @@ from workbench.usecases.calls import HotlineDesk
 log = logging.getLogger(__name__)
 
 
-class WorkbenchApp(App[None]):
+class WorkbenchApp(CallKeys, App[None]):  # CallKeys: the call bar's keys and state
     CSS_PATH = "app.tcss"
     TITLE = "workbench"
     BINDINGS = [
@@ -86,7 +87,10 @@ class WorkbenchApp(App[None]):
 
         self.signed_in = signed_in
         self.idle.touched()
-        self.sub_title = f"{signed_in.staff.display_name} · {signed_in.staff.role}"
+        if signed_in.staff.language is not None:  # the language they chose last time
+            self.labels.language = signed_in.staff.language
+            self.title = self.labels("app.title")
+        self._show_who()
         if signed_in.staff.role in (Role.AGENT, Role.SUPERVISOR):
             self._stop_listening = threading.Event()
             # A thread of its own, not a worker: it runs for the whole session.
@@ -102,6 +106,12 @@ class WorkbenchApp(App[None]):
             self.switch_screen(StatisticsScreen())
         else:
             self.switch_screen(HomeScreen())
+
+    def _show_who(self) -> None:
+        """The header names the signed-in person and their role, in the current language."""
+        if self.signed_in is not None:
+            staff = self.signed_in.staff
+            self.sub_title = f"{staff.display_name} · {self.labels.value('role', staff.role)}"
 
     def touch_session(self) -> Staff:
         """Called from workers before each use case: the acting staff member, seen now; ends an
@@ -121,6 +131,8 @@ class WorkbenchApp(App[None]):
         self.signed_in = None
         self.locked_for = None
         self.sub_title = ""
+        self.labels.language = self.wb.settings.locale_language  # the next person's default
+        self.title = self.labels("app.title")
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(SignInScreen())
@@ -185,6 +197,7 @@ class WorkbenchApp(App[None]):
         the user back to sign in); anything else is logged with an incident id, which is all
         the screen shows."""
         typed, message = person_facing(error, where=where)
+        message = self.labels.error(typed if typed is not None else WorkbenchError(message))
         if isinstance(typed, SessionExpired):
             if self.locked_for is None:  # locked: the screens beneath wait for the unlock
                 self.end_session(message)
@@ -216,6 +229,7 @@ class WorkbenchApp(App[None]):
         from workbench.tui.screens.callback import CallbackScreen
         from workbench.tui.screens.home import HomeScreen
 
+        self.call_bar_event(event)
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
                 screen.load_calls()
@@ -312,7 +326,15 @@ class WorkbenchApp(App[None]):
     def action_toggle_language(self) -> None:
         self.labels.toggle()
         self.title = self.labels("app.title")
+        self._show_who()
         refresh = getattr(self.screen, "relabel", None)
         if refresh is not None:
             refresh()
         self.screen.refresh_bindings()  # the footer redraws its keys in the new language
+        if self.signed_in is not None:
+            self.remember_language(self.labels.language)
+
+    @desk_work(exclusive=True, group="language")  # type: ignore[type-var]  # Textual types `app` as App
+    def remember_language(self, language: str) -> None:
+        """The choice is the staff member's: their next sign-in opens in it."""
+        self.usecases.sign_in.remember_language(self.touch_session(), language)

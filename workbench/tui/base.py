@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.screen import ModalScreen, Screen, ScreenResultType
 
 if TYPE_CHECKING:
@@ -23,10 +24,18 @@ if TYPE_CHECKING:
 
 
 class WorkbenchScreen(Screen[ScreenResultType]):
-    """A full screen of the workbench app."""
+    """A full screen of the workbench app: each has the call bar (workbench.tui.widgets.call_bar),
+    mounted here, so no screen adds it by hand."""
 
     if TYPE_CHECKING:
         app = getters.app(WorkbenchApp)
+
+    def _on_mount(self, event: events.Mount) -> None:
+        # Textual calls each class's own handler in turn: this runs beside a screen's on_mount
+        # (and Screen's own _on_mount, which it must not call again).
+        from workbench.tui.widgets.call_bar import CallBar
+
+        self.mount(CallBar())
 
 
 class WorkbenchModal(ModalScreen[ScreenResultType]):
