@@ -69,7 +69,8 @@ class Events:
             self.sent += 1
 
 
-async def _timed_keys(app, pilot, keys: list[str]) -> list[float]:
+async def timed_keys(app, pilot, keys: list[str]) -> list[float]:
+    """Each key's time from its event to the next frame ready for the terminal, sorted."""
     from textual import events
 
     frame = asyncio.Event()
@@ -116,13 +117,13 @@ async def desk_keys(wb, keys: int, *, busy: bool) -> tuple[list[float], list[flo
         while not (isinstance(app.screen, WallboardScreen) and app.screen.shown is not None):
             await pilot.pause(0.01)
         bar_shown = _call_bar_shown(app)
-        board = await _timed_keys(app, pilot, ["tab"] * keys)
+        board = await timed_keys(app, pilot, ["tab"] * keys)
         await pilot.press("escape")
         while not isinstance(app.screen, HomeScreen):
             await pilot.pause(0.01)
         app.screen.query_one("#search-input").focus()
         typed = [str(n % 10) if n % 12 < 11 else "backspace" for n in range(keys)]
-        search = await _timed_keys(app, pilot, typed)
+        search = await timed_keys(app, pilot, typed)
         bar_shown = bar_shown and _call_bar_shown(app)
         del busy
     return board, search, bar_shown

@@ -64,12 +64,10 @@ def first_frame(url: str, keyring: Keyring) -> float:
 
 
 async def keystrokes(wb, username: str, setup, keys: int) -> list[float]:
-    from textual import events
-
+    from bench.keys_during_calls import timed_keys
     from workbench.tui.app import WorkbenchApp
 
     app = WorkbenchApp(wb)
-    timings = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.click("#username")
         await pilot.press(*username)
@@ -77,26 +75,9 @@ async def keystrokes(wb, username: str, setup, keys: int) -> list[float]:
         await pilot.press(*"bench-password", "enter")
         await app.workers.wait_for_complete()
         await setup(pilot)
-        frame = asyncio.Event()
-        display = app._display
-
-        def timed_display(screen, renderable) -> None:
-            display(screen, renderable)
-            if renderable is not None:  # headless: render the escape codes a terminal would get
-                if hasattr(renderable, "render_segments"):
-                    renderable.render_segments(app.console)
-                frame.set()
-
-        app._display = timed_display
-        for n in range(keys):
-            key = "down" if (n // 20) % 2 == 0 else "up"
-            frame.clear()
-            started = time.perf_counter()
-            app.post_message(events.Key(key, None))
-            await asyncio.wait_for(frame.wait(), 5)
-            timings.append(time.perf_counter() - started)
-            await pilot.pause(0.02)  # as a person types: a key, then a moment
-    return sorted(timings)
+        return await timed_keys(
+            app, pilot, ["down" if (n // 20) % 2 == 0 else "up" for n in range(keys)]
+        )
 
 
 def run(backend: str, members: int, complaints: int, keys: int) -> None:
