@@ -252,7 +252,11 @@ class Outbox:
         """The member's communication archive: channel, template, time, status."""
         query = select(OutboxMessage).where(col(OutboxMessage.member_id) == member_id)
         return list(
-            session.scalars(query.order_by(col(OutboxMessage.created_at).desc()).limit(limit))
+            session.scalars(
+                query.order_by(
+                    col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc()
+                ).limit(limit)  # newest first; queued in one transaction: the later one first
+            )
         )
 
     def decrypt_body(self, message: OutboxMessage) -> MessageContent:

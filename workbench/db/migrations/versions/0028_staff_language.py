@@ -20,5 +20,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("staff") as batch:
-        batch.drop_column("language")
+    # A plain DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch would recreate `staff`, and
+    # dropping the old table fails while other tables' foreign keys point at it.
+    op.execute("ALTER TABLE staff DROP COLUMN language")
