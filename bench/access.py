@@ -30,43 +30,51 @@ from workbench.permissions.models import GrantSource  # noqa: E402
 from workbench.settings import load_settings  # noqa: E402
 
 
-def _setup(wb, members: int):
+def granted_members(session, wb, members: int) -> tuple[Staff, list]:
+    """A headquarters, one agent and `members` members each with a live grant to that agent, in
+    the caller's transaction: (the agent, the members). Also used by bench/audit_throughput.py."""
     now = wb.clock.now()
-    with wb.sessions() as session:
-        store = Store(code="HQ", name="总部", kind=StoreKind.HEADQUARTERS)
-        session.add(store)
-        session.flush()
-        agent = Staff(
-            username="agent",
-            display_name="agent",
-            role=Role.AGENT,
-            store_id=store.id,
-            created_at=now,
+    store = Store(code="HQ", name="总部", kind=StoreKind.HEADQUARTERS)
+    session.add(store)
+    session.flush()
+    agent = Staff(
+        username="agent",
+        display_name="agent",
+        role=Role.AGENT,
+        store_id=store.id,
+        created_at=now,
+    )
+    session.add(agent)
+    session.flush()
+    made = []
+    for i in range(members):
+        body = f"110101199001{(i % 28) + 1:02d}{i % 1000:03d}"[:17]
+        app = MemberApplication(
+            name="测试会员",
+            phone=f"139{i:08d}",
+            id_number=body + id_check_char(body),
+            store_code="HQ",
+            email=f"m{i}@example.com",
+            address="上海市浦东新区张江路1号",
         )
-        session.add(agent)
-        session.flush()
-        numbers = []
-        for i in range(members):
-            body = f"110101199001{(i % 28) + 1:02d}{i % 1000:03d}"[:17]
-            app = MemberApplication(
-                name="测试会员",
-                phone=f"139{i:08d}",
-                id_number=body + id_check_char(body),
-                store_code="HQ",
-                email=f"m{i}@example.com",
-                address="上海市浦东新区张江路1号",
-            )
-            member = wb.registry.apply(session, application=app, actor=agent)
-            wb.access.open_grant(
-                session,
-                staff_id=agent.id,
-                member_id=member.id,
-                source=GrantSource.CALLBACK,
-                source_ref=str(i),
-                starts_at=now,
-                ends_at=now + timedelta(hours=8),
-            )
-            numbers.append(member.member_no)
+        member = wb.registry.apply(session, application=app, actor=agent)
+        wb.access.open_grant(
+            session,
+            staff_id=agent.id,
+            member_id=member.id,
+            source=GrantSource.CALLBACK,
+            source_ref=str(i),
+            starts_at=now,
+            ends_at=now + timedelta(hours=8),
+        )
+        made.append(member)
+    return agent, made
+
+
+def _setup(wb, members: int):
+    with wb.sessions() as session:
+        agent, made = granted_members(session, wb, members)
+        numbers = [member.member_no for member in made]
         session.commit()
         session.expunge(agent)
     return agent, numbers

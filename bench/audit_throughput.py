@@ -28,7 +28,6 @@ import multiprocessing
 import os
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from sqlalchemy import Table, func, select, text  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from bench._common import fresh_database, machine, percentile  # noqa: E402
+from bench.access import granted_members  # noqa: E402
 from workbench.audit.models import AuditEntry, AuditHead  # noqa: E402
 from workbench.bootstrap import build  # noqa: E402
 from workbench.clock import SystemClock  # noqa: E402
@@ -46,10 +46,7 @@ from workbench.db import create_db_engine  # noqa: E402
 from workbench.db.engine import immediate_session  # noqa: E402
 from workbench.db.failures import DatabaseBusy  # noqa: E402
 from workbench.db.ids import saved_id  # noqa: E402
-from workbench.members.identity import id_check_char  # noqa: E402
-from workbench.members.models import Member, Role, Staff, Store, StoreKind  # noqa: E402
-from workbench.members.registry import MemberApplication  # noqa: E402
-from workbench.permissions.models import GrantSource  # noqa: E402
+from workbench.members.models import Member, Staff  # noqa: E402
 from workbench.settings import load_settings  # noqa: E402
 
 logging.getLogger("workbench.calendar").setLevel(logging.ERROR)  # a warning per client
@@ -76,43 +73,10 @@ DETAIL = json.dumps({"basis": "grant", "grants": [123], "clear": []})
 def _setup(wb: Any, members: int) -> tuple[int, list[str], list[str]]:
     """One agent with a live grant to each of `members` members: (agent id, member numbers,
     phone blind indexes)."""
-    now = wb.clock.now()
     with immediate_session(wb.sessions) as session:
-        store = Store(code="HQ", name="总部", kind=StoreKind.HEADQUARTERS)
-        session.add(store)
-        session.flush()
-        agent = Staff(
-            username="agent",
-            display_name="agent",
-            role=Role.AGENT,
-            store_id=store.id,
-            created_at=now,
-        )
-        session.add(agent)
-        session.flush()
-        numbers, indexes = [], []
-        for i in range(members):
-            body = f"110101199001{(i % 28) + 1:02d}{i % 1000:03d}"[:17]
-            app = MemberApplication(
-                name="测试会员",
-                phone=f"139{i:08d}",
-                id_number=body + id_check_char(body),
-                store_code="HQ",
-                email=f"m{i}@example.com",
-                address="上海市浦东新区张江路1号",
-            )
-            member = wb.registry.apply(session, application=app, actor=agent)
-            wb.access.open_grant(
-                session,
-                staff_id=agent.id,
-                member_id=member.id,
-                source=GrantSource.CALLBACK,
-                source_ref=str(i),
-                starts_at=now,
-                ends_at=now + timedelta(hours=8),
-            )
-            numbers.append(member.member_no)
-            indexes.append(str(member.phone_bidx))
+        agent, made = granted_members(session, wb, members)
+        numbers = [member.member_no for member in made]
+        indexes = [str(member.phone_bidx) for member in made]
         session.commit()
         agent_id = saved_id(agent)
     with wb.engine.begin() as connection:
