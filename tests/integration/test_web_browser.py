@@ -31,6 +31,7 @@ from sqlalchemy import select
 from tests.factories import password_hash
 from tests.peers.fixtures import free_port
 from workbench.members.models import MemberCard, Staff
+from workbench.tui.catalogue.errors import LABELS
 
 CHROMIUM = os.environ.get("WORKBENCH_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -174,7 +175,7 @@ def _open_profile(page, received: Received, card_no: str, masked_phone: str) -> 
     raise AssertionError(f"{masked_phone!r} never reached the browser:\n{received.lines()}")
 
 
-REFUSED = "wrong username or password"
+REFUSED = LABELS["error.sign_in_refused"][0]  # the desk speaks zh-CN here
 OVERLAP = 8192  # bytes searched again: more than a needle with the escapes between its letters
 
 

@@ -15,6 +15,10 @@ from workbench.tui.work import desk_work
 
 
 class SignInScreen(WorkbenchScreen[None]):
+    # Focused by Textual once mounted; no query of our own in on_mount, which failed when the
+    # app was closing as the idle lock pushed this screen (its children already gone).
+    AUTO_FOCUS = "#username"
+
     def compose(self) -> ComposeResult:
         labels = self.app.labels
         yield Header()
@@ -27,9 +31,6 @@ class SignInScreen(WorkbenchScreen[None]):
             if self.app.sign_in_hint:
                 yield Static(self.app.sign_in_hint, id="sign-in-hint", markup=False)
         yield TranslatedFooter()
-
-    def on_mount(self) -> None:
-        self.query_one("#username", Input).focus()
 
     def relabel(self) -> None:
         labels = self.app.labels
