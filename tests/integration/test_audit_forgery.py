@@ -21,7 +21,7 @@ from sqlalchemy import delete, inspect, select, text, update
 from sqlalchemy import exc as sa_exc
 
 from tests.audit_tamper import owner_session
-from tests.conftest import PG_ADMIN_URL, START, _empty_postgres, _postgres_unavailable
+from tests.conftest import PG_ADMIN_URL, START, _postgres_unavailable
 from tests.scratch_db import empty_database
 from workbench.audit.anchor import AnchorFile
 from workbench.audit.chain import GENESIS, AuditLog, chain_hash, entry_hash
@@ -355,6 +355,7 @@ def test_audit_commands_anchor_verify_and_report_a_truncation(wb, keyring, monke
     code, out = _run(["audit", "verify"], capsys)
     assert code == 0 and "6 entries checked; the chain is intact" in out
     assert "anchored at seq 6" in out
+    assert "0 entries pending sequencing" in out
     with owner_session(wb) as session:
         session.execute(delete(AuditEntry).where(AuditEntry.seq > 4))
         session.execute(update(AuditHead).values(seq=4, hash=session.get(AuditEntry, 4).hash))
@@ -451,15 +452,6 @@ def test_keyless_entries_from_before_the_upgrade_verify_and_are_reported(fresh_u
 
 
 # PostgreSQL refuses the application's own attempts ----------------------------------------------
-@pytest.fixture
-def pg_wb(pg_database_url, tmp_path, clock, keyring):
-    _empty_postgres(pg_database_url)
-    settings = load_settings(database_url=pg_database_url, keys_file=str(tmp_path / "keys.json"))
-    workbench = build(settings, clock=clock, keyring=keyring)
-    yield workbench
-    workbench.dispose()
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     "statement",

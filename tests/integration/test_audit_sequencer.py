@@ -25,20 +25,12 @@ from tests.scratch_db import empty_database
 from workbench.audit.chain import audit_rows
 from workbench.audit.models import AuditEntry, AuditHead, AuditPending
 from workbench.bootstrap import build
+from workbench.cli import main
 from workbench.db import create_db_engine
 from workbench.db.engine import immediate_session
 from workbench.db.migrate import downgrade, upgrade
 from workbench.scheduler import jobs
 from workbench.settings import load_settings
-
-
-@pytest.fixture
-def pg_wb(pg_database_url, tmp_path, clock, keyring):
-    _empty_postgres(pg_database_url)
-    settings = load_settings(database_url=pg_database_url, keys_file=str(tmp_path / "keys.json"))
-    workbench = build(settings, clock=clock, keyring=keyring)
-    yield workbench
-    workbench.dispose()
 
 
 def _record(wb, session, i: int, actor: int = 1) -> None:
@@ -299,6 +291,35 @@ def test_an_edited_pending_entry_is_never_chained_and_verify_reports_it(pg_wb):
     _write(wb, 1, first=5)  # writers chain around it; it stays, reported
     assert [m for _, m in _chain(wb)] == [1000, 5]
     assert [p.id for p in _pending(wb)] == [row.id]
+
+
+@pytest.mark.postgres
+def test_audit_verify_says_how_many_entries_are_still_pending(pg_wb, keyring, monkeypatch, capsys):
+    wb = pg_wb
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", wb.settings.database_url)
+    monkeypatch.setenv("WORKBENCH_KEYS_KEYRING", keyring.to_json())
+    monkeypatch.setenv("WORKBENCH_AUDIT_ANCHOR_FILE", str(wb.settings.effective_audit_anchor_file))
+    row = _one_pending(wb)
+    code, out = _run_cli(["audit", "verify"], capsys)  # verify chains it first
+    assert code == 0 and "2 entries checked" in out and "0 entries pending sequencing" in out
+    row = _one_pending(wb)
+    with owner_session(wb) as session:  # one the sequencer refuses stays pending
+        session.execute(
+            update(AuditPending).where(AuditPending.id == row.id).values(result="denied")
+        )
+    assert wb.usecases.protection.verify_audit().pending == 1
+    code, out = _run_cli(["audit", "verify"], capsys)
+    assert code == 1 and "  1 entry pending sequencing: written while the chain head" in out
+    assert f"pending entry {row.id} was altered" in out
+
+
+def _run_cli(args, capsys) -> tuple[int, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code or 0
+    return code, capsys.readouterr().out
 
 
 @pytest.mark.postgres
