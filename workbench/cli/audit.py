@@ -26,6 +26,7 @@ def verify_command() -> None:
         console.print(f"BROKEN after {report.checked} good entries: {first.text}", markup=False)
         for finding in others:
             console.print(f"  also: {finding.text}", markup=False)
+    console.print(_pending_line(report.pending), markup=False)
     if report.keyless_until:
         console.print(
             f"  keyless up to seq {report.keyless_until}: written before entries were sealed "
@@ -44,6 +45,18 @@ def verify_command() -> None:
         )
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _pending_line(pending: int) -> str:
+    """How many entries wait in audit_pending, written while another transaction held the
+    chain head (verify chains what it can first, so these are what it could not)."""
+    if not pending:
+        return "  0 entries pending sequencing"
+    entries = "1 entry" if pending == 1 else f"{pending} entries"
+    return (
+        f"  {entries} pending sequencing: written while the chain head was taken, not in the "
+        "chain yet (the scheduler's sequencer chains them once the head is free)"
+    )
 
 
 @app.command("anchor")
