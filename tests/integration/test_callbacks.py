@@ -339,9 +339,10 @@ def test_the_callback_desk_schedules_claims_with_the_profile_and_records(wb, wor
     """The use cases the screens call: one task scheduled, claimed with the member's profile
     read through the claim's grant, listed as the agent's, then done."""
     desk, agent = wb.usecases.callbacks, world.staff["agent"]
-    task_id = desk.schedule(agent, world.member_id, "satisfaction_check", within=timedelta(days=2))
+    seller = world.staff["sales_own"]  # schedules for their own customer (agent: no grant yet)
+    task_id = desk.schedule(seller, world.member_id, "satisfaction_check", within=timedelta(days=2))
     with pytest.raises(DuplicateTask):
-        desk.schedule(agent, world.member_id, "satisfaction_check", within=timedelta(days=2))
+        desk.schedule(seller, world.member_id, "satisfaction_check", within=timedelta(days=2))
     assert desk.due_count(agent) == 1 and desk.due_count(world.staff["sales_own"]) is None
     claimed = desk.claim_next_with_view(agent)
     assert claimed is not None and claimed.claim.task_id == task_id

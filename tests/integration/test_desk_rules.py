@@ -86,7 +86,7 @@ def test_a_task_not_due_yet_gives_its_time(wb, world, clock):
     agent = world.staff["agent"]
     at = clock.now() + timedelta(hours=3)  # 12:00 in Shanghai
     desks.schedule(
-        agent,
+        world.staff["sales_own"],  # the member's sales person (the agent has no grant)
         world.member_id,
         "member_request",
         earliest_at=at,

@@ -53,11 +53,14 @@ def create_command(
 
 @app.command("list")
 def list_command() -> None:
+    """Every campaign (supervisors, administrators, department heads, analysts, store
+    managers)."""
     wb = state.workbench()
+    campaigns = wb.usecases.callbacks.campaign_list(state.staff())
     table = Table()
     for column in ("id", "name", "status", "from", "to", "capacity", "team", "segment"):
         table.add_column(column)
-    for c in wb.usecases.callbacks.campaign_list():
+    for c in campaigns:
         table.add_row(
             str(c.campaign_id),
             Text(c.name),
@@ -73,8 +76,8 @@ def list_command() -> None:
 
 @app.command("show")
 def show_command(campaign_id: int = typer.Argument(...)) -> None:
-    """Progress: tasks made, done, reached rate, outcomes."""
-    p = state.workbench().usecases.callbacks.progress(campaign_id)
+    """Progress: tasks made, done, reached rate, outcomes (whoever may list campaigns)."""
+    p = state.workbench().usecases.callbacks.progress(state.staff(), campaign_id)
     console.print(Text(f"campaign {p.campaign_id} {p.name} ({p.status})"))
     console.print(
         f"tasks {p.tasks}, open {p.open}, done {p.done}, reached {p.reached} "

@@ -8,28 +8,40 @@ hands back read models, never ORM rows."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
-from sqlmodel import col
+from sqlmodel import Session, col
 
+from workbench.audit.chain import AuditLog
 from workbench.callbacks.campaigns import CampaignProgress, Campaigns
 from workbench.callbacks.models import CallbackTask, Campaign, CampaignStatus, TaskStatus
 from workbench.callbacks.service import CallbackService, Claim
 from workbench.clock import Clock
+from workbench.complaints.reports import REPORT_ROLES
 from workbench.db.ids import saved_id
 from workbench.members.models import Member, Role, Staff, Store
-from workbench.permissions.access import MemberAccess, MemberView, Purpose
+from workbench.permissions.access import (
+    AccessDenied,
+    MemberAccess,
+    MemberOutOfReach,
+    MemberView,
+    Purpose,
+)
 from workbench.usecases.base import UnitOfWork
 
 if TYPE_CHECKING:
     from workbench.bootstrap import Services
 
+log = logging.getLogger(__name__)
 CALLBACK_ROLES = (Role.AGENT, Role.SUPERVISOR)  # who take callbacks (and see how many are due)
+# Who read campaigns and their progress: the roles whose dashboard shows the running ones.
+CAMPAIGN_READERS = frozenset(REPORT_ROLES)
 RUNNING = (CampaignStatus.ACTIVE.value, CampaignStatus.PAUSED.value)
 Progress = Callable[[int, int], None]
 
@@ -97,12 +109,14 @@ class CallbackDesk:
         callbacks: CallbackService,
         campaigns: Campaigns,
         access: MemberAccess,
+        audit: AuditLog,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.callbacks = callbacks
         self.campaigns = campaigns
         self.access = access
+        self.audit = audit
 
     # Callbacks ------------------------------------------------------------------------------------
     def claim_next(self, actor: Staff, *, team: str | None = None) -> Claim | None:
@@ -213,10 +227,15 @@ class CallbackDesk:
     ) -> int:
         """A new callback task for the member, to be made `within` from now (or between the
         times given); refused for a member who asked not to be called or who already has an
-        open task for that reason. Returns the task's id."""
+        open task for that reason. Only for a member the actor may read now (the same scope
+        as reading the profile: their store, their customers, a live grant); any other, or no
+        such member, is refused in the same words (and audited). Returns the task's id."""
         if within is not None:
             latest_at = self.clock.now() + within
         with self.uow.write() as session:
+            member = session.get(Member, member_id)
+            if member is None or self.access.basis(session, actor, member) is None:
+                self._refuse_schedule(session, actor, member_id, known=member is not None)
             task = self.callbacks.schedule(
                 session,
                 member_id=member_id,
@@ -228,6 +247,24 @@ class CallbackDesk:
             )
             session.flush()
             return saved_id(task)
+
+    def _refuse_schedule(
+        self, session: Session, actor: Staff, member_id: int, *, known: bool
+    ) -> NoReturn:
+        """Audits the refusal (committed: the caller's transaction then ends) and raises it,
+        in words that do not tell whether the member exists."""
+        self.audit.record(
+            session,
+            action="callback_schedule",
+            result="denied",
+            actor_id=actor.id,
+            member_id=member_id if known else None,
+            purpose=Purpose.CALLBACK.value,
+            detail={"why": "not in scope"},
+        )
+        session.commit()
+        log.info("callback refused: staff %s, member %s: not in scope", actor.id, member_id)
+        raise MemberOutOfReach(member_id)
 
     def return_lapsed_leases(self) -> int:
         """Claims whose agent went away go back to the queue (run by the scheduler)."""
@@ -264,8 +301,10 @@ class CallbackDesk:
             )
         )
 
-    def campaign_list(self) -> list[CampaignSummary]:
-        """Every campaign, oldest first."""
+    def campaign_list(self, actor: Staff) -> list[CampaignSummary]:
+        """Every campaign, oldest first (supervisors, administrators, department heads,
+        analysts and store managers: whose dashboard shows campaign progress)."""
+        _may_read_campaigns(actor)
         return [_summary(c) for c in self.campaigns.list()]
 
     def set_campaign_status(
@@ -283,13 +322,23 @@ class CallbackDesk:
         """`materialise` for every active campaign (the scheduler runs it every few minutes)."""
         return self.campaigns.materialise_all(progress)
 
-    def progress(self, campaign_id: int) -> CampaignProgress:
+    def progress(self, actor: Staff, campaign_id: int) -> CampaignProgress:
+        """One campaign's tasks, outcomes and today's calls (the roles `campaign_list` names)."""
+        _may_read_campaigns(actor)
         return self.campaigns.progress(campaign_id)
 
     def running_progress(self) -> list[CampaignProgress]:
         """The progress of every active or paused campaign (the dashboard's panel)."""
         running = [c for c in self.campaigns.list() if c.status in RUNNING]
         return [self.campaigns.progress(saved_id(c)) for c in running]
+
+
+def _may_read_campaigns(actor: Staff) -> None:
+    if actor.role not in CAMPAIGN_READERS:
+        raise AccessDenied(
+            "only supervisors, administrators, department heads, analysts and store managers "
+            "see campaigns"
+        )
 
 
 def _aware(at: datetime) -> datetime:
@@ -333,5 +382,10 @@ def _mine(task: CallbackTask) -> MyCallback:
 
 def callback_desk(s: Services, uow: UnitOfWork) -> CallbackDesk:
     return CallbackDesk(
-        uow=uow, clock=s.clock, callbacks=s.callbacks, campaigns=s.campaigns, access=s.access
+        uow=uow,
+        clock=s.clock,
+        callbacks=s.callbacks,
+        campaigns=s.campaigns,
+        access=s.access,
+        audit=s.audit,
     )
