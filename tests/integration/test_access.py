@@ -203,3 +203,35 @@ def test_terminated_member_shows_nothing_personal(wb, world):
         session.commit()
     view = wb.access.view(world.staff["manager_own"], world.member_no, "store")
     assert all(view.shown(f) is None for f in FIELDS)
+
+
+def test_an_audited_read_reads_in_one_statement(wb, world, clock):
+    """The member's row, the grants, the reveals and the actor's store come in one statement
+    (issue 21: each query cost more than an audited read's whole floor); the rest is the audit
+    entry. Two grants and a reveal: the fields are the grants' union, the reveal is shown."""
+    from sqlalchemy import event
+
+    agent = world.staff["agent"]
+    _grant(wb, world, "agent", fields={"name", "phone"}, minutes=30)
+    _grant(wb, world, "agent", fields={"email"}, minutes=60)
+    wb.access.reveal(agent, world.member_no, "phone", "callback", "confirm the number")
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement.lstrip().upper())
+
+    event.listen(wb.engine, "before_cursor_execute", seen)
+    try:
+        by_number = wb.access.view(agent, world.member_no, "callback")
+        by_id = wb.access.view_by_id(agent, world.member_id, "callback")
+    finally:
+        event.remove(wb.engine, "before_cursor_execute", seen)
+    reads = [s for s in statements if s.startswith("SELECT") and "AUDIT_" not in s]
+    assert len(reads) == 2, reads  # one for each read
+    for view in (by_number, by_id):
+        assert {n for n, f in view.fields.items() if f.available} == {"name", "phone", "email"}
+        assert view.fields["phone"].revealed_until is not None
+        assert view.shown("phone") == f"+86{world.app.phone}"  # stored in E.164
+        assert view.shown("name") != world.app.name  # masked
+        assert view.access_until == clock.now() + timedelta(minutes=60)
+    assert [e.result for e in _audit(wb, "view")] == ["allowed", "allowed"]

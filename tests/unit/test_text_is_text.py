@@ -30,10 +30,12 @@ from workbench.errors import ValidationError
 from workbench.masking.text import (
     REPLACEMENT,
     UnsafeText,
+    first_unsafe,
     refuse_unsafe,
     safe_cell,
     safe_data,
     safe_for_terminal,
+    unsafe_class,
 )
 from workbench.messaging.templates import PARTS, TemplateCatalogue
 from workbench.settings import CHECKOUT_CONFIG_DIR
@@ -199,3 +201,17 @@ def test_every_command_prints_through_a_safe_console():
     assert "members.console" in consoles
     plain = [name for name, console in consoles.items() if not isinstance(console, SafeConsole)]
     assert plain == []
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_the_search_finds_exactly_the_characters_each_class_names(multiline):
+    """first_unsafe searches with a pattern (every value shown passes through it); the pattern
+    must name the same characters as unsafe_class, over the BMP and past it."""
+    codes = [*range(0x3000), *range(0xD700, 0xE100), *range(0xFE00, 0x10100)]
+    for code in codes:
+        char = chr(code)
+        expected = unsafe_class(char, multiline=multiline)
+        found = first_unsafe(f"ab{char}c", multiline=multiline)
+        assert (found and found[1:]) == ((char, expected) if expected else None), hex(code)
+        if found:
+            assert found[0] == 2

@@ -256,7 +256,7 @@ class AuditLog:
             seq, prev_hash = head
             link = _Link(seq - 1, prev_hash, [], [])
             link.add(values, key)
-            connection.execute(_INSERT_ENTRY, link.rows)
+            connection.execute(_INSERT_ENTRY, link.rows[0])  # one row: not an executemany
             connection.execute(_SET_HASH, {"new_hash": link.hash})
             self._anchor_if_due(session, seq - 1, seq)
             return
