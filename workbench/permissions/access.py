@@ -74,6 +74,21 @@ def _scope_rows(member: Any) -> Any:
     )
 
 
+# A member's columns an audited read uses (MemberRow's, and the ciphertexts).
+_VIEW_COLUMNS = (
+    "id",
+    "member_no",
+    "status",
+    "store_id",
+    "sales_staff_id",
+    "tier_code",
+    "joined_at",
+    "consent_marketing",
+    "consent_third_party",
+    *(f"{name}_enc" for name in PERSONAL_FIELDS),
+)
+
+
 def _member_with_scope(key: Any) -> Any:
     """The member's row (`key`: its number or id column) with the scope rows beside it: a row
     per scope row, or one with none; no row when there is no such member. An audited read's
@@ -88,7 +103,7 @@ def _member_with_scope(key: Any) -> Any:
     scope = _scope_rows(member_id).subquery("scope")
     return (
         select(
-            member,
+            *(member.c[name] for name in _VIEW_COLUMNS),  # no more: each is decoded per read
             scope.c.kind.label("scope_kind"),
             scope.c.ref.label("scope_ref"),
             scope.c.value.label("scope_value"),
