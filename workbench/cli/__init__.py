@@ -22,6 +22,7 @@ from workbench.cli import applications as applications_commands
 from workbench.cli import audit as audit_commands
 from workbench.cli import backup as backup_commands
 from workbench.cli import calendar as calendar_commands
+from workbench.cli import callbacks as callbacks_commands
 from workbench.cli import campaigns as campaigns_commands
 from workbench.cli import cards as cards_commands
 from workbench.cli import complaints as complaints_commands
@@ -101,6 +102,7 @@ app.add_typer(backup_commands.app, name="backup")
 app.add_typer(complaints_commands.app, name="complaints")
 app.add_typer(reports_commands.report_app, name="report")
 app.add_typer(scheduler_commands.app, name="scheduler")
+app.add_typer(callbacks_commands.app, name="callbacks")
 app.add_typer(campaigns_commands.app, name="campaigns")
 app.add_typer(outbox_commands.app, name="outbox")
 app.add_typer(telephony_commands.app, name="telephony")

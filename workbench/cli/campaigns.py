@@ -105,15 +105,15 @@ def resume_command(campaign_id: int = typer.Argument(...)) -> None:
 
 @app.command("materialise")
 def materialise_command(campaign_id: int = typer.Argument(None)) -> None:
-    """Make today's tasks now (the scheduler does this on its own every few minutes)."""
+    """Make today's tasks now, of one campaign or every active one (supervisors and
+    administrators; the scheduler does this on its own every few minutes)."""
     desk = state.workbench().usecases.callbacks
+    staff = state.staff()
     with Progress(console=console, transient=True) as bar:
         job = bar.add_task("making callback tasks", total=None)
 
         def report(done: int, total: int) -> None:
             bar.update(job, completed=done, total=total)
 
-        made = (
-            desk.materialise(campaign_id, report) if campaign_id else desk.materialise_all(report)
-        )
+        made = desk.materialise(staff, campaign_id, report)
     console.print(f"{made} callback tasks made", markup=False)

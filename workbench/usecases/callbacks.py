@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from workbench.audit.chain import AuditLog
-from workbench.callbacks.campaigns import CampaignProgress, Campaigns
+from workbench.callbacks.campaigns import MANAGERS, CampaignProgress, Campaigns
 from workbench.callbacks.models import CallbackTask, Campaign, CampaignStatus, TaskStatus
 from workbench.callbacks.service import CallbackService, Claim
 from workbench.clock import Clock
@@ -33,7 +32,7 @@ from workbench.permissions.access import (
     MemberView,
     Purpose,
 )
-from workbench.usecases.base import UnitOfWork
+from workbench.usecases.base import UnitOfWork, require_role
 
 if TYPE_CHECKING:
     from workbench.bootstrap import Services
@@ -42,6 +41,8 @@ log = logging.getLogger(__name__)
 CALLBACK_ROLES = (Role.AGENT, Role.SUPERVISOR)  # who take callbacks (and see how many are due)
 # Who read campaigns and their progress: the roles whose dashboard shows the running ones.
 CAMPAIGN_READERS = frozenset(REPORT_ROLES)
+# Who run campaigns by hand (make today's tasks now): who create, pause and resume them.
+CAMPAIGN_RUNNERS = frozenset(MANAGERS)
 RUNNING = (CampaignStatus.ACTIVE.value, CampaignStatus.PAUSED.value)
 Progress = Callable[[int, int], None]
 
@@ -109,14 +110,12 @@ class CallbackDesk:
         callbacks: CallbackService,
         campaigns: Campaigns,
         access: MemberAccess,
-        audit: AuditLog,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.callbacks = callbacks
         self.campaigns = campaigns
         self.access = access
-        self.audit = audit
 
     # Callbacks ------------------------------------------------------------------------------------
     def claim_next(self, actor: Staff, *, team: str | None = None) -> Claim | None:
@@ -216,7 +215,7 @@ class CallbackDesk:
     def schedule(
         self,
         actor: Staff,
-        member_id: int,
+        member: int | str,
         reason: str,
         *,
         within: timedelta | None = None,
@@ -227,44 +226,24 @@ class CallbackDesk:
     ) -> int:
         """A new callback task for the member, to be made `within` from now (or between the
         times given); refused for a member who asked not to be called or who already has an
-        open task for that reason. Only for a member the actor may read now (the same scope
-        as reading the profile: their store, their customers, a live grant); any other, or no
-        such member, is refused in the same words (and audited). Returns the task's id."""
+        open task for that reason. `member`: the member's id (a screen's) or number (as typed
+        on the command line). Only for a member the actor may read now (`schedule_in_reach`).
+        Returns the task's id."""
         if within is not None:
             latest_at = self.clock.now() + within
         with self.uow.write() as session:
-            member = session.get(Member, member_id)
-            if member is None or self.access.basis(session, actor, member) is None:
-                self._refuse_schedule(session, actor, member_id, known=member is not None)
-            task = self.callbacks.schedule(
+            return schedule_in_reach(
                 session,
-                member_id=member_id,
-                reason=reason,
+                self.access,
+                self.callbacks,
+                actor,
+                member,
+                reason,
                 earliest_at=earliest_at,
                 latest_at=latest_at,
                 priority=priority,
                 team=team,
             )
-            session.flush()
-            return saved_id(task)
-
-    def _refuse_schedule(
-        self, session: Session, actor: Staff, member_id: int, *, known: bool
-    ) -> NoReturn:
-        """Audits the refusal (committed: the caller's transaction then ends) and raises it,
-        in words that do not tell whether the member exists."""
-        self.audit.record(
-            session,
-            action="callback_schedule",
-            result="denied",
-            actor_id=actor.id,
-            member_id=member_id if known else None,
-            purpose=Purpose.CALLBACK.value,
-            detail={"why": "not in scope"},
-        )
-        session.commit()
-        log.info("callback refused: staff %s, member %s: not in scope", actor.id, member_id)
-        raise MemberOutOfReach(member_id)
 
     def return_lapsed_leases(self) -> int:
         """Claims whose agent went away go back to the queue (run by the scheduler)."""
@@ -313,13 +292,20 @@ class CallbackDesk:
         """Pause or resume (supervisors and administrators); a finished one stays finished."""
         return _summary(self.campaigns.set_status(actor, campaign_id, status))
 
-    def materialise(self, campaign_id: int, progress: Progress | None = None) -> int:
-        """Make the campaign's tasks for today, up to its daily capacity; how many were made.
-        Safe to run again: nothing is made twice."""
+    def materialise(
+        self, actor: Staff, campaign_id: int | None = None, progress: Progress | None = None
+    ) -> int:
+        """Make the campaign's tasks for today now, up to its daily capacity (None: every active
+        campaign's); how many were made. Safe to run again: nothing is made twice. By hand, the
+        roles that create, pause and resume campaigns (supervisors and administrators)."""
+        require_role(actor, CAMPAIGN_RUNNERS, "run campaigns")
+        if campaign_id is None:
+            return self.campaigns.materialise_all(progress)
         return self.campaigns.materialise(campaign_id, progress)
 
     def materialise_all(self, progress: Progress | None = None) -> int:
-        """`materialise` for every active campaign (the scheduler runs it every few minutes)."""
+        """Today's tasks of every active campaign: the scheduler's timed run, every few
+        minutes, as the system (no staff member). People go through `materialise`."""
         return self.campaigns.materialise_all(progress)
 
     def progress(self, actor: Staff, campaign_id: int) -> CampaignProgress:
@@ -331,6 +317,67 @@ class CallbackDesk:
         """The progress of every active or paused campaign (the dashboard's panel)."""
         running = [c for c in self.campaigns.list() if c.status in RUNNING]
         return [self.campaigns.progress(saved_id(c)) for c in running]
+
+
+def schedule_in_reach(
+    session: Session,
+    access: MemberAccess,
+    callbacks: CallbackService,
+    actor: Staff,
+    member: int | str,
+    reason: str,
+    *,
+    earliest_at: datetime | None = None,
+    latest_at: datetime | None = None,
+    priority: int = 0,
+    team: str | None = None,
+) -> int:
+    """The one rule every person's callback goes through (this desk's `schedule`, the member
+    desk's `schedule_callback`): a task only for a member `actor` may read now, in the scope of
+    reading the profile (their store, their own customers, a live grant). Any other, or no such
+    member (`member`: an id, or a member number as typed), is refused in the same words and
+    audited, and no task is made. Returns the new task's id, flushed in `session`."""
+    if isinstance(member, str):
+        number = member.strip().upper()
+        found = session.scalar(select(Member).where(col(Member.member_no) == number))
+    else:
+        found = session.get(Member, member)
+    if found is None or access.basis(session, actor, found) is None:
+        _refuse_schedule(session, access, actor, member, found)
+    task = callbacks.schedule(
+        session,
+        member_id=saved_id(found),
+        reason=reason,
+        earliest_at=earliest_at,
+        latest_at=latest_at,
+        priority=priority,
+        team=team,
+    )
+    session.flush()
+    return saved_id(task)
+
+
+def _refuse_schedule(
+    session: Session,
+    access: MemberAccess,
+    actor: Staff,
+    reference: int | str,
+    member: Member | None,
+) -> NoReturn:
+    """Audits the refusal (committed: the caller's transaction then ends) and raises it, in
+    words that do not tell whether the member exists."""
+    access.audit.record(
+        session,
+        action="callback_schedule",
+        result="denied",
+        actor_id=actor.id,
+        member_id=member.id if member is not None else None,
+        purpose=Purpose.CALLBACK.value,
+        detail={"why": "not in scope"},
+    )
+    session.commit()
+    log.info("callback refused: staff %s, member %s: not in scope", actor.id, reference)
+    raise MemberOutOfReach(reference)
 
 
 def _may_read_campaigns(actor: Staff) -> None:
@@ -387,5 +434,4 @@ def callback_desk(s: Services, uow: UnitOfWork) -> CallbackDesk:
         callbacks=s.callbacks,
         campaigns=s.campaigns,
         access=s.access,
-        audit=s.audit,
     )

@@ -25,6 +25,7 @@ from workbench.permissions.changes import ChangeRequests
 from workbench.permissions.models import ChangeRequest
 from workbench.permissions.sharing import DataSharing, Export, GroupCount
 from workbench.usecases.base import UnitOfWork
+from workbench.usecases.callbacks import schedule_in_reach
 from workbench.usecases.member_refs import NOBODY, member_label, staff_name
 from workbench.views.history import MemberHistory, member_history
 from workbench.views.profile import MemberProfile, member_profile
@@ -168,16 +169,19 @@ class MemberDesk:
     # Acting on the member ------------------------------------------------------------------------
     def schedule_callback(self, actor: Staff, member_id: int, reason: str, days: int) -> int:
         """A callback task for the member, callable from now for `days` days; the task's id.
-        Refused for a member who asked not to be called or already has one for the reason."""
+        Refused for a member who asked not to be called or already has one for the reason; and,
+        as the callback desk refuses it (`schedule_in_reach`), for a member the actor may not
+        read now, in the same words whether or not the member exists (audited)."""
         with self.uow.write() as session:
-            task = self.callbacks.schedule(
+            return schedule_in_reach(
                 session,
-                member_id=member_id,
-                reason=reason,
+                self.access,
+                self.callbacks,
+                actor,
+                member_id,
+                reason,
                 latest_at=self.clock.now() + timedelta(days=days),
             )
-            session.flush()
-            return saved_id(task)
 
     # Change requests (each one transaction of ChangeRequests) -----------------------------------
     def request_change(
