@@ -506,7 +506,7 @@ async def test_the_planner_records_the_cost_and_a_refusal_keeps_the_amount(wb, c
     async with running(WorkbenchApp(wb), size=(140, 40)) as desk:
         screen = await _open_from_the_plan(desk, "marketing")
         assert screen.check_action("cost", ()) is True
-        await desk.press("ctrl+t")
+        await desk.press("ctrl+k")
         form = await desk.shown(CostFormScreen)
         field = form.query_one("#cost-amount", Input)
         assert desk.app.focused is field

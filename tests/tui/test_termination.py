@@ -101,14 +101,14 @@ async def test_supervisor_gives_notice_then_ends_it_now_after_confirming(wb, tui
 
         screen = await _from_member_menu(desk, "termination.menu_notice", TerminationNoticeScreen)
         assert "已通知" in _text(screen, "#termination-status")
-        await desk.press("ctrl+t")
+        await desk.press("ctrl+e")
         confirm = await desk.shown(ConfirmScreen)
         assert desk.app.focused is confirm.query_one("#modal-cancel")
         await desk.press("enter")  # Enter alone cancels
         await desk.shown(TerminationNoticeScreen)
         assert _member_status(wb, world.member_no) == MemberStatus.ACTIVE
 
-        await desk.press("ctrl+t")
+        await desk.press("ctrl+e")
         await desk.shown(ConfirmScreen)
         await desk.click("#modal-submit")
         await desk.done("terminate_now")

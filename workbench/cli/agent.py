@@ -1,6 +1,8 @@
 """`workbench agent`: the signed-in agent's state (available, break, offline) and, for
-supervisors, every agent's; `workbench calls wrap-up`: the disposition and note that end a
-call's wrap-up. The same rules as the home screen's state key and wrap-up dialog."""
+supervisors, every agent's; `workbench calls`: the call bar's operations on the signed-in
+agent's call (current, hold, resume, transfer, end) and the disposition and note that end a
+call's wrap-up. The same rules as the home screen's state key, the call bar's keys and the
+wrap-up dialog: each command calls the hotline desk's use case, nothing else."""
 
 from __future__ import annotations
 
@@ -12,13 +14,17 @@ from rich.text import Text
 
 from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
-from workbench.errors import ValidationError
+from workbench.errors import InvalidState, ValidationError
+from workbench.masking.text import safe_for_terminal
+from workbench.telephony.desk import ActiveCall
 from workbench.telephony.models import DISPOSITIONS
 from workbench.telephony.presence_models import AgentState
 from workbench.usecases.calls import AgentStateView, HotlineDesk
 
 app = typer.Typer(help="Agent states: available, break, offline.", no_args_is_help=True)
-calls_app = typer.Typer(help="Hotline calls: wrap-up.", no_args_is_help=True)
+calls_app = typer.Typer(
+    help="Your hotline call: see it, hold, resume, transfer, end, wrap up.", no_args_is_help=True
+)
 console = SafeConsole(highlight=False)
 
 
@@ -86,6 +92,134 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationError("day", "a date as YYYY-MM-DD") from None
+
+
+# The call bar's operations -------------------------------------------------------------------
+CALL_OPTION_HELP = "The call (default: the one you are on)."
+CALL_STATES = {"ringing": "ringing", "in_progress": "in progress", "on_hold": "on hold"}
+
+
+def _clock_text(seconds: float) -> str:
+    minutes, seconds = divmod(max(int(seconds), 0), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+def _my_call(desk: HotlineDesk, call_id: int | None) -> tuple[int, ActiveCall | None]:
+    """The call a command acts on: --call, or the one the agent is on (refused when none).
+    With --call, the use case itself refuses a call that is not the agent's."""
+    staff = state.staff()
+    call = desk.my_call(staff)
+    if call_id is None:
+        if call is None or call.state == "ended":
+            raise InvalidState(f"{staff.username} is not on a call")
+        return call.call_id, call
+    return call_id, call if call is not None and call.call_id == call_id else None
+
+
+def _call_line(call: ActiveCall) -> Text:
+    """What the call bar shows, as one line: never markup (the number is masked already)."""
+    now = state.workbench(telephony=True).clock.now()
+    caller = "number withheld" if call.caller == "withheld" else call.caller
+    who = f"member {call.member_no}" if call.member_no else "new caller"
+    talk = (now - call.talk_since).total_seconds() if call.talk_since else 0
+    held = call.hold_seconds
+    if call.hold_since is not None:
+        held += int((now - call.hold_since).total_seconds())
+    line = Text(f"call {call.call_id}: {CALL_STATES.get(call.state, call.state)}")
+    line.append(f" · {caller} · {who} · talk {_clock_text(talk)}")
+    if held:
+        line.append(f" · on hold {_clock_text(held)}")
+    if call.queue:
+        line.append(f" · queue {call.queue}")
+    return line
+
+
+@calls_app.command("current")
+def current_command() -> None:
+    """The call you are on: caller (masked), member or new caller, state, talk and hold time;
+    after a call, the wrap-up that is due."""
+    desk, staff = _desk(), state.staff()
+    call = desk.my_call(staff)
+    if call is not None and call.state != "ended":
+        console.print(_call_line(call))
+        return
+    now_in = desk.my_state(staff)
+    if now_in.state == AgentState.WRAP_UP.value and now_in.call_id is not None:
+        minutes, seconds = divmod(now_in.seconds_in_state, 60)
+        line = Text(f"no call; wrap-up of call {now_in.call_id} due for {minutes}:{seconds:02d}")
+        if now_in.wrap_up_overdue:
+            line.append(" - overdue")
+        line.append(f" (workbench calls wrap-up {now_in.call_id} --disposition X --note TEXT)")
+        console.print(line)
+        return
+    console.print(Text(f"no call; {_line(now_in)}"))
+
+
+@calls_app.command("hold")
+def hold_command(
+    call_id: int = typer.Option(None, "--call", help=CALL_OPTION_HELP),
+) -> None:
+    """Put the caller on hold (a call in, once connected); `calls resume` takes them back."""
+    desk = _desk()
+    target, _ = _my_call(desk, call_id)
+    desk.hold(state.staff(), target)
+    console.print(Text(f"call {target}: the caller is on hold (workbench calls resume)"))
+
+
+@calls_app.command("resume")
+def resume_command(
+    call_id: int = typer.Option(None, "--call", help=CALL_OPTION_HELP),
+) -> None:
+    """Take the caller off hold: your phone rings again."""
+    desk = _desk()
+    target, _ = _my_call(desk, call_id)
+    desk.resume(state.staff(), target)
+    console.print(Text(f"call {target}: resuming, your phone rings"))
+
+
+@calls_app.command("transfer")
+def transfer_command(
+    queue: str = typer.Option(..., "--queue", help="One of [telephony] transfer_queues."),
+    call_id: int = typer.Option(None, "--call", help=CALL_OPTION_HELP),
+) -> None:
+    """Hand the caller to a queue (the supervisor, a department); the caller's record leaves
+    you, and you wrap the call up."""
+    desk = _desk()
+    target, _ = _my_call(desk, call_id)
+    desk.transfer(state.staff(), target, queue)
+    console.print(
+        Text(
+            f"call {target}: transferred to {queue}; wrap it up with"
+            f" workbench calls wrap-up {target} --disposition transferred --note TEXT"
+        )
+    )
+
+
+@calls_app.command("end")
+def end_command(
+    call_id: int = typer.Option(None, "--call", help=CALL_OPTION_HELP),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Hang up (asks first, default no). The call is over when Twilio says so; then wrap it
+    up."""
+    desk = _desk()
+    target, call = _my_call(desk, call_id)
+    if call is not None:
+        caller = "number withheld" if call.caller == "withheld" else call.caller
+        question = f"End call {target} with {caller}?"
+    else:
+        question = f"End call {target}?"
+    if not yes and not typer.confirm(safe_for_terminal(question), default=False):
+        console.print("nothing done", markup=False)
+        raise typer.Exit(1)
+    desk.end_call(state.staff(), target)
+    console.print(
+        Text(
+            f"call {target}: hanging up; once it has ended, wrap it up with"
+            f" workbench calls wrap-up {target} --disposition X --note TEXT"
+        )
+    )
 
 
 @calls_app.command("wrap-up")

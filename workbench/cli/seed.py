@@ -128,12 +128,12 @@ def demo_command(
             "where an interrupted run stopped)",
             markup=False,
         )
-    hint = _demo_hint(desk)
-    console.print(hint, markup=False)
+    cards = desk.demo_cards(3)
+    console.print(_demo_hint(cards), markup=False)
     if tui:
         from workbench.cli.tui import run_tui
 
-        run_tui(sign_in_hint=hint, demo=True)
+        run_tui(sign_in_hint=("sign_in.demo_hint", _demo_hint_values(cards)), demo=True)
 
 
 # The demo's second stage runs in a process of its own, so the sign-in screen does not wait for
@@ -263,12 +263,21 @@ def _print_summary(summary: SeedSummary, *, pending: bool = False) -> None:
     console.print(figures)
 
 
-def _demo_hint(desk: AdminDesk) -> str:
-    """Demo logins and a few card numbers to search for (card numbers are not personal data)."""
-    cards = desk.demo_cards(3)
+DEMO_LOGINS = "agent1 · supervisor1 · manager.sh01 · sales.sh01.1 · analyst1 · admin"
+
+
+def _demo_hint_values(cards: list[str]) -> dict[str, str]:
+    """Demo logins and a few card numbers to search for (card numbers are not personal data),
+    for the sign-in screen's hint (the catalogue's sign_in.demo_hint, in either language)."""
+    return {"logins": DEMO_LOGINS, "password": DEMO_PASSWORD, "cards": ", ".join(cards)}
+
+
+def _demo_hint(cards: list[str]) -> str:
+    """The same, as the command prints it."""
+    values = _demo_hint_values(cards)
     return (
-        f"demo: agent1 · supervisor1 · manager.sh01 · sales.sh01.1 · analyst1 · admin — "
-        f"password {DEMO_PASSWORD}\nsearch for a card: {', '.join(cards)}"
+        f"demo: {values['logins']} — password {values['password']}\n"
+        f"search for a card: {values['cards']}"
     )
 
 

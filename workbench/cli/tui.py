@@ -8,7 +8,9 @@ from workbench.cli.state import state
 from workbench.errors import WorkbenchError
 
 
-def run_tui(sign_in_hint: str | None = None, *, demo: bool = False) -> None:
+def run_tui(sign_in_hint: tuple[str, dict[str, str]] | None = None, *, demo: bool = False) -> None:
+    """`sign_in_hint`: a catalogue key (workbench.tui.labels) and its values, shown on the
+    sign-in screen in the language chosen there."""
     from workbench.cli import set_up_logging
     from workbench.tui.app import WorkbenchApp  # textual is loaded only for the TUI
 

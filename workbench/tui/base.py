@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.screen import ModalScreen, Screen, ScreenResultType
 
+from workbench.tui.widgets.call_bar import MODAL_CALL_BINDINGS, CallBar
+
 if TYPE_CHECKING:
     from textual import getters
 
@@ -39,7 +41,15 @@ class WorkbenchScreen(Screen[ScreenResultType]):
 
 
 class WorkbenchModal(ModalScreen[ScreenResultType]):
-    """A modal of the workbench app (it returns what was chosen with `dismiss`)."""
+    """A modal of the workbench app (it returns what was chosen with `dismiss`). During a call
+    it has the call bar and its keys too (F11, Ctrl+T, F12: the app's, see
+    workbench.tui.widgets.call_bar), which Textual would not look for past a modal; the bar
+    lies where the bar of the screen beneath is, so a dialog never hides the call's state."""
+
+    BINDINGS = MODAL_CALL_BINDINGS
 
     if TYPE_CHECKING:
         app = getters.app(WorkbenchApp)
+
+    def _on_mount(self, event: events.Mount) -> None:
+        self.mount(CallBar())

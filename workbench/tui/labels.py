@@ -25,6 +25,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "sign_in.password": ("密码", "Password"),
     "sign_in.submit": ("登录", "Sign in"),
     "sign_in.expired": ("会话已结束，请重新登录", "Session ended: sign in again"),
+    "sign_in.demo_hint": (
+        "演示账号：{logins}，密码 {password}\n可查找的卡号：{cards}",
+        "demo: {logins} — password {password}\nsearch for a card: {cards}",
+    ),
     "home.search": ("手机号或卡号（精确查找）", "Phone or card number (exact)"),
     "home.search_button": ("查找", "Find"),
     "home.grants": ("我的授权（剩余时间）", "My access grants (time left)"),

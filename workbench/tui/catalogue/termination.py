@@ -35,9 +35,9 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "termination.notice_title": (
         "终止通知：将以短信和邮件告知会员原因和生效日期（Ctrl+S 发出通知；"
-        "自愿退会可 Ctrl+T 立即终止）",
+        "自愿退会可 Ctrl+E 立即终止）",
         "Notice: the member is sent the reason and the date by SMS and e-mail (Ctrl+S gives "
-        "notice; a voluntary request can be ended now with Ctrl+T)",
+        "notice; a voluntary request can be ended now with Ctrl+E)",
     ),
     "termination.notice_days": ("通知期 {days} 天", "Notice period: {days} days"),
     "termination.reason": ("原因", "Reason"),

@@ -287,7 +287,7 @@ class ActivityScreen(WorkbenchScreen[None]):
         Binding("ctrl+r", "return_plan", "Return plan"),
         Binding("ctrl+x", "cancel_activity", "Cancel activity"),
         Binding("ctrl+u", "cancel_signup", "Cancel sign-up"),
-        Binding("ctrl+t", "cost", "Record cost"),
+        Binding("ctrl+k", "cost", "Record cost"),  # not Ctrl+T: the call bar's transfer
         Binding("f5", "reload", "Reload"),
     ]
 

@@ -15,10 +15,6 @@ from workbench.tui.work import desk_work
 
 
 class SignInScreen(WorkbenchScreen[None]):
-    # Focused by Textual once mounted; no query of our own in on_mount, which failed when the
-    # app was closing as the idle lock pushed this screen (its children already gone).
-    AUTO_FOCUS = "#username"
-
     def compose(self) -> ComposeResult:
         labels = self.app.labels
         yield Header()
@@ -29,8 +25,13 @@ class SignInScreen(WorkbenchScreen[None]):
             yield Button(labels("sign_in.submit"), variant="primary", id="submit")
             yield Static("", id="sign-in-error", markup=False)
             if self.app.sign_in_hint:
-                yield Static(self.app.sign_in_hint, id="sign-in-hint", markup=False)
+                yield Static(self._hint(), id="sign-in-hint", markup=False)
         yield TranslatedFooter()
+
+    def on_mount(self) -> None:
+        # Not query_one: the idle lock may push this screen as the app closes, its fields gone.
+        for field in self.query("#username").results(Input):
+            field.focus()
 
     def relabel(self) -> None:
         labels = self.app.labels
@@ -38,6 +39,12 @@ class SignInScreen(WorkbenchScreen[None]):
         self.query_one("#username", Input).placeholder = labels("sign_in.username")
         self.query_one("#password", Input).placeholder = labels("sign_in.password")
         self.query_one("#submit", Button).label = labels("sign_in.submit")
+        if self.app.sign_in_hint:
+            self.query_one("#sign-in-hint", Static).update(self._hint())
+
+    def _hint(self) -> str:
+        key, values = self.app.sign_in_hint or ("", {})
+        return self.app.labels(key, **values)
 
     @on(Input.Submitted, "#username")
     def _next_field(self) -> None:

@@ -146,7 +146,7 @@ class TerminationNoticeScreen(_MemberTermination):
     BINDINGS = [
         *_MemberTermination.BINDINGS,
         Binding("ctrl+s", "give_notice", "Give notice"),
-        Binding("ctrl+t", "terminate_now", "Terminate now"),
+        Binding("ctrl+e", "terminate_now", "Terminate now"),  # not Ctrl+T: the call bar's
     ]
     TITLE_KEY = "termination.notice_title"
 

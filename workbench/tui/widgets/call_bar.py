@@ -1,15 +1,16 @@
-"""The call bar: one line on every full screen while the signed-in agent is on a call — the
-caller (masked), the member's number or "new caller", the talk timer (the injected clock, every
-second), the hold time and the call's state (ringing, in progress, on hold) — and its keys,
-the app's own, so they work (and the footer and F1 list them) on every screen: F11 holds or
-resumes, Ctrl+T transfers to a queue, F12 ends the call (after a confirmation that defaults to
-Cancel) and, once Twilio says the call is over, opens its wrap-up; until the wrap-up is done
-the bar shows its time against the wrap-up limit.
+"""The call bar: one line on every screen and dialog while the signed-in agent is on a call —
+the caller (masked), the member's number or "new caller", the talk timer (the injected clock,
+every second), the hold time and the call's state (ringing, in progress, on hold) — and its
+keys, the app's own, so they work (and the footer and F1 list them) on every screen and in
+every dialog (MODAL_CALL_BINDINGS): F11 holds or resumes, Ctrl+T transfers to a queue, F12
+ends the call (after a confirmation that defaults to Cancel) and, once Twilio says the call
+is over, opens its wrap-up; until the wrap-up is done the bar shows its time against the
+wrap-up limit.
 
 The app keeps the one state the bars show (`CallKeys.active_call`), loaded from the use case
 when a call event concerns the agent, when a screen opens and, during a call, on the poll (on
-SQLite, events from a webhook server in another process do not arrive). Each full screen mounts
-its bar itself (workbench.tui.base), so no screen adds one by hand."""
+SQLite, events from a webhook server in another process do not arrive). Each full screen and
+each modal mounts its bar itself (workbench.tui.base), so no screen adds one by hand."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import App
-from textual.binding import Binding
-from textual.widgets import Header, Static
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Header
 
 from workbench.telephony.desk import CALL_ROLES, ActiveCall
 from workbench.tui.work import desk_work
@@ -42,7 +45,9 @@ def clock_text(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
-class CallBar(Static):
+class CallBar(Widget):
+    """A widget, not a Static: a dialog's own text is what a query for its Static finds."""
+
     DEFAULT_CSS = """
     CallBar {
         dock: top;
@@ -66,15 +71,29 @@ class CallBar(Static):
         app = getters.app(WorkbenchApp)
 
     def __init__(self) -> None:
-        super().__init__("", markup=False, id="call-bar")
+        super().__init__(id="call-bar")
+        self._line = Text("")
         self.display = False
         self._shown = ""  # the line on screen
 
     def on_mount(self) -> None:
-        if self.screen.query(Header):  # below the header, which docks at the top too
+        if self._full_screen().query(Header):  # below the header, which docks at the top too
             self.styles.margin = (1, 0, 0, 0)
         self.set_interval(1, self.tick)
         self.app.load_call_bar()
+
+    def render(self) -> Text:
+        return self._line  # text, never markup
+
+    def _full_screen(self) -> Screen[Any]:
+        """The bar's screen or, in a modal, the full screen beneath it (whose bar this one
+        covers, line for line)."""
+        screen, stack = self.screen, self.app.screen_stack
+        if screen.is_modal and screen in stack:
+            beneath = [s for s in stack[: stack.index(screen)] if not s.is_modal]
+            if beneath:
+                return beneath[-1]
+        return screen
 
     def tick(self) -> None:
         app = self.app
@@ -89,7 +108,8 @@ class CallBar(Static):
             return
         if line.plain != self._shown:  # once a second at most, and only what changed
             self._shown = line.plain
-            self.update(line)
+            self._line = line
+            self.refresh()
         self.set_class(call is not None and call.state == "on_hold", "on-hold")
         self.set_class(call is None, "wrap-up")
         self.display = True
@@ -133,20 +153,35 @@ class CallBar(Static):
         return Text(text)
 
 
+# The call keys: the app's bindings (every full screen has them) and, the same keys aimed at
+# the app, every modal's (workbench.tui.base.WorkbenchModal): Textual stops a key's search for
+# a binding at a modal, and an agent in a dialog during a call (a reveal, a complaint step, a
+# confirmation) still holds or ends the call with the keys of the bar they see behind it.
+CALL_BINDINGS: list[BindingType] = [
+    Binding("f11", "call_hold", "Hold/resume"),
+    Binding("ctrl+t", "call_transfer", "Transfer"),
+    Binding("f12", "call_end", "End call"),
+    Binding("f12", "call_wrap_up", "Wrap up"),
+]
+MODAL_CALL_BINDINGS: list[BindingType] = [
+    Binding(binding.key, f"app.{binding.action}", binding.description)
+    for binding in CALL_BINDINGS
+    if isinstance(binding, Binding)
+]
+
+
 class CallKeys(App[None]):
     """The call bar's keys and state, for the workbench app (its base): app bindings, so every
-    screen has them; offered only while they can act."""
+    screen has them (and every modal, MODAL_CALL_BINDINGS); offered only while they can act."""
 
-    BINDINGS = [
-        Binding("f11", "call_hold", "Hold/resume"),
-        Binding("ctrl+t", "call_transfer", "Transfer"),
-        Binding("f12", "call_end", "End call"),
-        Binding("f12", "call_wrap_up", "Wrap up"),
-    ]
+    BINDINGS = CALL_BINDINGS
 
     _bar_call: ActiveCall | None = None
     _bar_wrap_up: AgentStateView | None = None
     _bar_staff: int | None = None  # whose call and wrap-up these are
+    # The dialogs the call keys opened: while one is open its key does not open another.
+    _end_dialog: Screen[Any] | None = None
+    _transfer_dialog: Screen[Any] | None = None
 
     @property
     def active_call(self) -> ActiveCall | None:
@@ -225,15 +260,33 @@ class CallKeys(App[None]):
         if self.workbench_app.signed_in is None:
             return False
         if action == "call_wrap_up":
-            return self.active_call is None and self.wrap_up_call is not None
+            from workbench.tui.screens.wrap_up import WrapUpScreen
+
+            return (
+                self.active_call is None
+                and self.wrap_up_call is not None
+                and not self._open(WrapUpScreen)  # open already: F12 in it is not offered
+            )
         call = self.active_call
         if call is None or call.state == "ended":
+            return False
+        if action == "call_end" and self._open(self._end_dialog):
+            return False  # its confirmation is open already (F12 in it asks nothing again)
+        if action == "call_transfer" and self._open(self._transfer_dialog):
             return False
         if action == "call_hold":
             if call.direction != "inbound":
                 return False
             return True if call.state in ("in_progress", "on_hold") else None  # None: greyed
         return True
+
+    def _open(self, dialog: Screen[Any] | type[Screen[Any]] | None) -> bool:
+        """Whether that dialog (or a dialog of that kind) is on the screen stack."""
+        if dialog is None:
+            return False
+        if isinstance(dialog, type):
+            return any(isinstance(screen, dialog) for screen in self.screen_stack)
+        return dialog in self.screen_stack
 
     # Actions ------------------------------------------------------------------------------------
     def action_call_hold(self) -> None:
@@ -245,7 +298,7 @@ class CallKeys(App[None]):
         from workbench.tui.screens.actions import TransferScreen
 
         call = self.active_call
-        if call is None:
+        if call is None or self._open(self._transfer_dialog):
             return
         queues = self.workbench_app.calls.transfer_queues
 
@@ -253,13 +306,14 @@ class CallKeys(App[None]):
             if queue is not None:
                 self.call_act("transfer", call.call_id, queue)
 
-        self.push_screen(TransferScreen(queues), chosen)
+        self._transfer_dialog = TransferScreen(queues)
+        self.push_screen(self._transfer_dialog, chosen)
 
     def action_call_end(self) -> None:
         from workbench.tui.screens.actions import ConfirmScreen
 
         call = self.active_call
-        if call is None:
+        if call is None or self._open(self._end_dialog):
             return
         labels = self.workbench_app.labels
         caller = labels("call_bar.withheld") if call.caller == "withheld" else call.caller
@@ -269,14 +323,14 @@ class CallKeys(App[None]):
             if yes:
                 self.call_act("end", call.call_id)
 
-        self.push_screen(ConfirmScreen(question, submit="call_bar.end"), confirmed)
+        self._end_dialog = ConfirmScreen(question, submit="call_bar.end")
+        self.push_screen(self._end_dialog, confirmed)
 
     def action_call_wrap_up(self) -> None:
         from workbench.tui.screens.wrap_up import WrapUpScreen
 
         call_id = self.wrap_up_call
-        opened = any(isinstance(screen, WrapUpScreen) for screen in self.screen_stack)
-        if call_id is not None and not opened:
+        if call_id is not None and not self._open(WrapUpScreen):
             self.push_screen(WrapUpScreen(call_id), self._wrapped_up)
 
     def _handed_on(self, call_id: int) -> None:
