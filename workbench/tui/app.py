@@ -44,11 +44,16 @@ class WorkbenchApp(CallKeys, App[None]):  # CallKeys: the call bar's keys and st
     ]
 
     def __init__(
-        self, wb: Workbench, *, sign_in_hint: str | None = None, demo: bool = False
+        self,
+        wb: Workbench,
+        *,
+        sign_in_hint: tuple[str, dict[str, str]] | None = None,
+        demo: bool = False,
     ) -> None:
         super().__init__()
         self.wb = wb
-        self.sign_in_hint = sign_in_hint  # e.g. the demo logins
+        # e.g. the demo logins: a catalogue key and its values, shown in the chosen language
+        self.sign_in_hint = sign_in_hint
         self.demo = demo  # F9 rings the hotline from a demo caller
         self.labels = Labels(wb.settings.locale_language)
         self.signed_in: SignedIn | None = None
@@ -56,6 +61,17 @@ class WorkbenchApp(CallKeys, App[None]):  # CallKeys: the call bar's keys and st
         idle_minutes = wb.settings.protection_idle_timeout_minutes
         self.idle = IdleWatch(wb.clock, timedelta(minutes=idle_minutes))
         self.locked_for: int | None = None  # the staff id the idle lock waits for
+
+    @property
+    def _background_screens(self) -> list[Screen[Any]]:
+        """Textual counts the screen under the top one as visible even when the top one is
+        opaque: each change down there (the home screen's call banner, at every call event)
+        repainted the whole top screen, the wallboard 10 times a second. Under an opaque screen
+        nothing shows; the screen below catches up when it is shown again (its resume)."""
+        stack = self._screen_stack
+        if stack and stack[-1].styles.background.a == 1:
+            return []
+        return super()._background_screens
 
     @property
     def usecases(self) -> UseCases:
@@ -91,7 +107,10 @@ class WorkbenchApp(CallKeys, App[None]):  # CallKeys: the call bar's keys and st
             self.labels.language = signed_in.staff.language
             self.title = self.labels("app.title")
         self._show_who()
-        if signed_in.staff.role in (Role.AGENT, Role.SUPERVISOR):
+        # Without the hotline (a workbench built so, as bench/tui.py does) there is nothing
+        # to listen to: no listener, rather than one that fails at once and logs it.
+        hotline = self.wb.usecases.calls is not None
+        if hotline and signed_in.staff.role in (Role.AGENT, Role.SUPERVISOR):
             self._stop_listening = threading.Event()
             # A thread of its own, not a worker: it runs for the whole session.
             threading.Thread(
