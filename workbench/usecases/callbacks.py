@@ -32,6 +32,7 @@ from workbench.permissions.access import (
     MemberView,
     Purpose,
 )
+from workbench.permissions.models import GrantSource
 from workbench.usecases.base import UnitOfWork, require_role
 
 if TYPE_CHECKING:
@@ -78,7 +79,10 @@ class NextCallback:
 
 @dataclass(frozen=True)
 class MyCallback:
-    """A task the actor holds claimed."""
+    """A task the actor holds claimed: when it fell due (`due_at`), until when the claim
+    holds (`lease_until`) and its window runs (`latest_at`); the member's number, and while
+    the claim's grant is live its end and the member's masked name (None once it has ended:
+    the member's data goes with the grant)."""
 
     task_id: int
     member_id: int
@@ -86,6 +90,10 @@ class MyCallback:
     attempts: int
     lease_until: datetime | None
     latest_at: datetime
+    member_no: str = ""
+    due_at: datetime | None = None
+    masked_name: str | None = None
+    grant_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -120,13 +128,16 @@ class CallbackDesk:
     # Callbacks ------------------------------------------------------------------------------------
     def claim_next(self, actor: Staff, *, team: str | None = None) -> Claim | None:
         """The next due task the actor may call now, leased to them with a grant on the member;
-        None when none is due or it is quiet time in every store's zone."""
+        None when none is due or it is quiet time in every store's zone. Refused, before
+        anything is claimed, to a role that takes no callbacks (the claim would hold the task
+        from the agents until its lease ran out)."""
+        require_role(actor, CALLBACK_ROLES, "take callbacks")
         return self.callbacks.claim_next(actor, team=team)
 
     def claim_next_with_view(self, actor: Staff) -> ClaimedCallback | None:
         """Claims the next callback and reads the member's profile through the claim's grant
         (the read is audited as a callback read)."""
-        claim = self.callbacks.claim_next(actor)
+        claim = self.claim_next(actor)
         if claim is None:
             return None
         view = self.access.view_by_id(actor, claim.member_id, Purpose.CALLBACK)
@@ -149,7 +160,25 @@ class CallbackDesk:
         return RecordedOutcome(saved_id(task), task.outcome or outcome, task.status)
 
     def my_tasks(self, actor: Staff) -> list[MyCallback]:
-        return [_mine(task) for task in self.callbacks.my_tasks(actor)]
+        """The tasks the actor holds claimed, the soonest lease end first (see MyCallback)."""
+        tasks = self.callbacks.my_tasks(actor)
+        if not tasks:
+            return []
+        grants: dict[str, tuple[datetime, str]] = {}  # task id: the live grant's end, name
+        for grant, _, masked in self.access.live_grants_overview(saved_id(actor)):
+            ref = grant.source_ref
+            if grant.source != GrantSource.CALLBACK or ref is None:
+                continue
+            if ref not in grants or grants[ref][0] < grant.ends_at:
+                grants[ref] = (grant.ends_at, masked)
+        with self.uow.read() as session:
+            rows = session.execute(
+                select(col(Member.id), col(Member.member_no)).where(
+                    col(Member.id).in_({task.member_id for task in tasks})
+                )
+            ).all()
+        numbers: dict[int, str] = {member_id: member_no for member_id, member_no in rows}
+        return [_mine(task, numbers.get(task.member_id, ""), grants) for task in tasks]
 
     def due_count(self, actor: Staff) -> int | None:
         """How many tasks the actor could claim now or later today (calling hours aside: a
@@ -416,7 +445,10 @@ def _summary(campaign: Campaign) -> CampaignSummary:
     )
 
 
-def _mine(task: CallbackTask) -> MyCallback:
+def _mine(
+    task: CallbackTask, member_no: str, grants: dict[str, tuple[datetime, str]]
+) -> MyCallback:
+    grant_until, masked = grants.get(str(task.id), (None, None))
     return MyCallback(
         task_id=saved_id(task),
         member_id=task.member_id,
@@ -424,6 +456,10 @@ def _mine(task: CallbackTask) -> MyCallback:
         attempts=task.attempts,
         lease_until=task.lease_until,
         latest_at=task.latest_at,
+        member_no=member_no,
+        due_at=task.next_attempt_at,
+        masked_name=masked,
+        grant_until=grant_until,
     )
 
 
