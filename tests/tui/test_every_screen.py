@@ -349,3 +349,35 @@ async def test_switching_language_relabels_the_screen(wb, tui_world, clock):
             await screen_tour.settle(desk)
             texts = [screen_tour.screen_text(app), *screen_tour.hidden_text(app.screen)]
             assert word_problems("zh-CN", texts, tour) == [], step
+
+
+async def test_screens_without_their_own_relabel_change_language_at_once(
+    fresh_numbers, wb, tui_world, clock
+):
+    """Ctrl+L where a screen has no `relabel`: its headings, buttons, tabs and columns from the
+    catalogue, and the values it loads, change language at once (workbench.tui.relabel)."""
+    from workbench.tui.screens.activities import ActivitiesScreen, ActivityScreen
+    from workbench.tui.screens.approvals import ApprovalsScreen
+
+    tour = screen_tour.prepare(wb, tui_world, clock)
+    screens = {
+        "approvals": ApprovalsScreen,
+        "activities": ActivitiesScreen,
+        "activity": lambda: ActivityScreen(tour.activity),
+    }
+    async with running(WorkbenchApp(wb), size=(120, 40)) as desk:
+        app = desk.app
+        await desk.sign_in("supervisor")
+        home = len(app.screen_stack)
+        for name, make in screens.items():
+            app.push_screen(make())
+            await screen_tour.settle(desk)
+            assert not hasattr(app.screen, "relabel"), name  # else another test's matter
+            for language in ("en", "zh-CN"):
+                app.action_toggle_language()
+                await screen_tour.settle(desk)
+                texts = [screen_tour.screen_text(app), *screen_tour.hidden_text(app.screen)]
+                assert word_problems(language, texts, tour) == [], (name, language)
+            while len(app.screen_stack) > home:
+                app.pop_screen()
+            await screen_tour.settle(desk)

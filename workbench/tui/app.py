@@ -343,12 +343,17 @@ class WorkbenchApp(CallKeys, App[None]):  # CallKeys: the call bar's keys and st
             self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_language(self) -> None:
+        from workbench.tui.relabel import relabel_screen
+
+        old = self.labels.language
         self.labels.toggle()
         self.title = self.labels("app.title")
         self._show_who()
-        refresh = getattr(self.screen, "relabel", None)
-        if refresh is not None:
-            refresh()
+        for screen in self.screen_stack:  # those beneath too: they show again as they are
+            relabel_screen(screen, old, self.labels.language, reload=screen is self.screen)
+            refresh = getattr(screen, "relabel", None)
+            if refresh is not None:
+                refresh()
         self.screen.refresh_bindings()  # the footer redraws its keys in the new language
         if self.signed_in is not None:
             self.remember_language(self.labels.language)
