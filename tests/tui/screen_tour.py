@@ -11,6 +11,7 @@ runs and every member or staff text on them is known (`Tour.data`) and can be to
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from rich.console import Console
 from sqlalchemy import select, update
 from textual.screen import Screen
 from textual.widgets import DataTable, OptionList, Select
+from textual.worker import WorkerCancelled
 
 from tests.activities_scene import plan
 from tests.tui.harness import Desk
@@ -151,7 +153,8 @@ async def settle(desk: Desk) -> None:
     for _ in range(50):
         await desk.pilot.pause()
         while running := busy():
-            await app.workers.wait_for_complete(running)
+            with contextlib.suppress(WorkerCancelled):  # an exclusive worker replaced it
+                await app.workers.wait_for_complete(running)
             await desk.pilot.pause()
         await desk.at_rest()
         if not busy():  # none started while the picture came to rest
@@ -203,6 +206,7 @@ async def run(desk: Desk, tour: Tour, visit: Visit) -> list[str]:
     )
     from workbench.tui.screens.approvals import ApprovalsScreen
     from workbench.tui.screens.callback import CallbackScreen, OutcomeScreen
+    from workbench.tui.screens.campaigns import CampaignFormScreen, CampaignsScreen
     from workbench.tui.screens.cards import ActivateCardScreen
     from workbench.tui.screens.complaint import ComplaintScreen
     from workbench.tui.screens.complaint_form import ComplaintFormScreen
@@ -255,6 +259,8 @@ async def run(desk: Desk, tour: Tour, visit: Visit) -> list[str]:
     await one("complaint", ComplaintScreen(tour.complaint_no))
     await one("step_form", StepFormScreen(tour.complaint_no, "assign"))
     await one("dashboard", DashboardScreen())
+    await one("campaign_form", CampaignFormScreen())
+    supervisor = app.staff  # creates the campaign the last screens show
     await one("wallboard", WallboardScreen())
     await one("statistics_supervisor", StatisticsScreen())
     menu = await _open(desk, CounterMenuScreen())
@@ -340,6 +346,21 @@ async def run(desk: Desk, tour: Tour, visit: Visit) -> list[str]:
     await _sign_in(desk, "manager_own")
     await seen("home_store_manager")
     await one("dashboard_store_manager", DashboardScreen())
+    # Campaigns, with one running (after every dashboard, whose panel would show it): the
+    # store manager reads them, the supervisor also has the keys that change them.
+    today = app.wb.clock.now().astimezone(app.wb.settings.timezone).date()
+    app.usecases.callbacks.create_campaign(
+        supervisor,
+        name="春季回访",
+        segment={"store": "SH01"},
+        starts_on=today,
+        ends_on=today + timedelta(days=6),
+        daily_capacity=50,
+    )
+    tour.data.add("春季回访")
+    await one("campaigns_store_manager", CampaignsScreen())
+    await _sign_in(desk, "supervisor")
+    await one("campaigns", CampaignsScreen())
     assert isinstance(app.screen, HomeScreen)
     del menu
     return visited

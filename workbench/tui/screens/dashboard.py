@@ -74,6 +74,7 @@ class DashboardScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("f5", "reload", "Reload"),
+        Binding("f2", "campaigns", "Campaigns"),  # the campaigns screen: list, create, run
         Binding("ctrl+o", "sign_out", "Sign out"),
     ]
 
@@ -293,6 +294,11 @@ class DashboardScreen(WorkbenchScreen[None]):
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+
+    def action_campaigns(self) -> None:
+        from workbench.tui.screens.campaigns import CampaignsScreen
+
+        self.app.push_screen(CampaignsScreen())
 
     def action_sign_out(self) -> None:
         self.app.end_session()
