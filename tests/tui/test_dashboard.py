@@ -86,9 +86,10 @@ async def test_the_dashboard_shows_the_services_figures(wb, tui_world, clock):
 
         progress = wb.campaigns.progress(campaign.id)
         row = _rows(screen.query_one("#campaigns", DataTable))[str(campaign.id)]
+        assert progress.status == "active"
         assert row == [
             progress.name,
-            progress.status,
+            "进行中",  # the status in the desk's language, not its code
             str(progress.tasks),
             str(progress.open),
             str(progress.done),

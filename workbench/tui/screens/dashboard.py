@@ -186,7 +186,7 @@ class DashboardScreen(WorkbenchScreen[None]):
                     str(p.campaign_id),
                     [
                         Text(p.name),
-                        Text(p.status),
+                        Text(labels.value("campaign_status", p.status)),
                         _number(p.tasks),
                         _number(p.open),
                         _number(p.done),
