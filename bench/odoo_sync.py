@@ -2,7 +2,8 @@
 Odoo 17's JSON-RPC (tests/peers/odoo_peer.py), served by its own process, through odoorpc.
 
     python bench/odoo_sync.py [--partners 100000] [--orders 500000] [--batch 2000]
-                              [--backend sqlite|postgresql|both] [--push]
+                              [--backend sqlite|postgresql|both] [--push] [--first-only]
+                              [--profile FILE]
 
 The data: partners imported in transactions of 5,000 (each shares one write_date, as an Odoo
 import does: crowded seconds the cursor reads by id), 0.1 % with a landline that the registry
@@ -10,12 +11,21 @@ refuses; orders (80 % sale.order, 20 % pos.order, all confirmed) spread over a y
 the first pull (everything), a second pull (nothing new), and an incremental pull after 1 % of
 the partners were edited in one save and 1 % more orders came; with --push, the first push of
 tier and points to every partner. Records per second count the partners and orders read.
+
+Memory: the workbench process's resident set is sampled at every page of the first pull and
+printed after it (at 10 % of the records read, at the end, and its peak), so a pull that keeps
+something per partner shows as a rising line. The peer's process is measured apart (its peak
+RSS after it has loaded the data), since it holds the whole Odoo database in memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import os
+import pstats
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -82,11 +92,22 @@ def serve(partners: int, orders: int) -> None:
     peer.record_calls = False
     populate(peer, partners, orders)
     with peer:
-        print(f"port {peer.port}", flush=True)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(f"port {peer.port} rss {peak}", flush=True)
         sys.stdin.read()  # until the benchmark closes the pipe
 
 
 # The benchmark ---------------------------------------------------------------------------------
+def rss_mb() -> float:
+    """The resident set of this process now, in MB (Linux)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def start_peer(partners: int, orders: int) -> tuple[subprocess.Popen, int]:
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve", "--partners", str(partners), "--orders", str(orders)],
@@ -97,7 +118,9 @@ def start_peer(partners: int, orders: int) -> tuple[subprocess.Popen, int]:
     line = process.stdout.readline()
     if not line.startswith("port "):
         raise SystemExit(f"the peer did not start: {line!r}")
-    return process, int(line.split()[1])
+    words = line.split()
+    print(f"peer: {partners:,} partners, {orders:,} orders loaded, RSS {words[3]} MB", flush=True)
+    return process, int(words[1])
 
 
 def change_in_odoo(port: int, partners: int, orders: int) -> tuple[int, int]:
@@ -130,7 +153,15 @@ def change_in_odoo(port: int, partners: int, orders: int) -> tuple[int, int]:
     return len(edited), new
 
 
-def run(backend: str, partners: int, orders: int, batch: int, push: bool) -> list[str]:
+def run(
+    backend: str,
+    partners: int,
+    orders: int,
+    batch: int,
+    push: bool,
+    first_only: bool = False,
+    profile: str | None = None,
+) -> list[str]:
     from pydantic import SecretStr
     from sqlalchemy import func, select
 
@@ -164,6 +195,7 @@ def run(backend: str, partners: int, orders: int, batch: int, push: bool) -> lis
                 started = time.perf_counter()
                 report = action()
                 seconds = time.perf_counter() - started
+                memory.append(peak_rss_mb())
                 read = report.counts["partners_read"] + report.counts["orders_read"]
                 made = (report.counts["members_created"], report.counts["purchases_created"])
                 written = report.counts["partners_written"]
@@ -175,7 +207,34 @@ def run(backend: str, partners: int, orders: int, batch: int, push: bool) -> lis
                 )
                 print(lines[-1], flush=True)
 
-            measure("first pull", wb.odoo.pull)
+            samples: list[tuple[int, float]] = []  # (records read so far, RSS MB)
+            read_so_far: dict[str, int] = {}
+
+            def sample(stage: str, done: int, total: int | None) -> None:
+                read_so_far[stage] = done
+                samples.append((sum(read_so_far.values()), rss_mb()))
+
+            memory: list[float] = []
+            before = rss_mb()
+            profiler = cProfile.Profile() if profile else None
+            if profiler:
+                profiler.enable()
+            measure("first pull", lambda: wb.odoo.pull(progress=sample))
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(profile)
+                pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(60)
+            total_read = samples[-1][0] if samples else 0
+            tenth = next((mb for n, mb in samples if n >= total_read / 10), before)
+            print(
+                f"workbench RSS, first pull ({backend}): {before:.0f} MB before, "
+                f"{tenth:.0f} MB at 10 % of the records, {samples[-1][1] if samples else 0:.0f} MB "
+                f"at the end, peak {memory[-1]:.0f} MB",
+                flush=True,
+            )
+            if first_only:
+                wb.dispose()
+                return lines
             with wb.sessions() as session:
                 member_count = session.scalar(select(func.count()).select_from(Member))
                 purchase_count = session.scalar(select(func.count()).select_from(Purchase))
@@ -200,6 +259,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     parser.add_argument("--push", action="store_true", help="Also time the first push.")
+    parser.add_argument("--first-only", action="store_true", help="Time the first pull only.")
+    parser.add_argument("--profile", help="cProfile the first pull into this file.")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -215,7 +276,15 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for backend in backends:
-        run(backend, args.partners, args.orders, args.batch, args.push)
+        run(
+            backend,
+            args.partners,
+            args.orders,
+            args.batch,
+            args.push,
+            first_only=args.first_only,
+            profile=args.profile,
+        )
 
 
 if __name__ == "__main__":

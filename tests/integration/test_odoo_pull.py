@@ -269,14 +269,16 @@ def test_a_killed_pull_process_resumes_from_its_cursor(wb, world, odoo, sync, ke
     waiting, release = threading.Event(), threading.Event()
     pages = []
 
-    def hold_third_order_page(model, method):
+    def hold_fourth_order_page(model, method):
+        """The orders share one second: the first page is that second's, read again by id
+        (pages 2, 3…); page 4 is asked for once page 2 is written (one page is read ahead)."""
         if (model, method) == ("sale.order", "search_read"):
             pages.append(1)
-            if len(pages) == 3:
+            if len(pages) == 4:
                 waiting.set()
                 release.wait(30)
 
-    odoo.on_call = hold_third_order_page
+    odoo.on_call = hold_fourth_order_page
     env = {
         **os.environ,
         "WORKBENCH_DATABASE_URL": db_url,

@@ -10,7 +10,9 @@ the second, and compares a domain's "…:05" at full precision. So a cursor can 
 - when a whole page lies inside one second (a bulk import stamps thousands of rows with one
   transaction time), reads that second alone by id (`S <= write_date < S+1`, `id > last`) until
   it runs out, then carries on from S+1 — the id tie-break that keeps a crowded second from
-  looping forever;
+  looping forever. That page itself is not handed on: the reading by id takes every row of it
+  again (a first pull of an import would otherwise apply each crowded second's first page
+  twice);
 - stores the position in the same transaction as the page's effects, so a run killed half-way
   resumes where its last committed page ended;
 - starts each run no later than `overlap` before now: Odoo stamps a record with its transaction's
@@ -109,7 +111,9 @@ def pages(
     batch: int,
 ) -> Iterator[tuple[list[OdooRecord], Position]]:
     """Pages of rows with the position to store once each page is applied. The next page is
-    fetched while the caller applies this one: Odoo works while the database does."""
+    fetched while the caller applies this one: Odoo works while the database does. A page
+    wholly inside one second comes as no rows (its second is read again by id next); its
+    position is still handed on, to be stored."""
 
     def fetch(position: Position) -> list[OdooRecord]:
         return client.search_read(
@@ -124,6 +128,8 @@ def pages(
             following, more = position.after(rows, batch)
             if more:
                 upcoming = fetcher.submit(fetch, following)
+            if position.last_id is None and following.last_id == 0:
+                rows = []  # all of one crowded second: read again by id, from the start
             yield rows, following
             if not more:
                 return

@@ -181,6 +181,12 @@ def many2one_id(value: Any) -> int | None:
 
 def odoo_time(text: str) -> datetime:
     """Odoo's datetimes are UTC, without a zone, to the second."""
+    if len(text) == 19 and text[10] == " " and text[4] == text[7] == "-" and text.isascii():
+        # The shape ODOO_TIME gives, read by fromisoformat (strptime costs ~20 µs an order)
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        except ValueError:
+            pass  # strptime's words below
     return datetime.strptime(text, ODOO_TIME).replace(tzinfo=UTC)
 
 

@@ -31,7 +31,9 @@ listed. A partner linked after its orders went past the order cursor has them fe
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -39,7 +41,7 @@ from functools import partial
 from hashlib import sha256
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
@@ -65,6 +67,7 @@ from workbench.crm.mapping import (
 from workbench.crm.models import IdentityReview, PartnerLink, SyncCursor
 from workbench.crm.options import SyncOptions
 from workbench.crm.report import Progress, Recorder, SyncReport
+from workbench.db.copy_insert import any_of, insert_rows, table_of
 from workbench.db.engine import immediate_session
 from workbench.db.ids import saved_id
 from workbench.errors import ValidationError
@@ -79,8 +82,9 @@ if TYPE_CHECKING:  # odoorpc is loaded only to talk to Odoo
 
 CONTACT = ("name", "phone", "email", "address")
 MODEL_PROBLEMS = (OdooAccessDenied, OdooModelMissing, OdooFieldMissing)
-# Rows written per transaction: a page of [odoo] batch_size rows is applied in transactions this
-# small, so the write lock is held briefly whatever the batch size.
+# Rows written per transaction on SQLite: a page of [odoo] batch_size rows is applied in
+# transactions this small, so the write lock is held briefly whatever the batch size (PostgreSQL
+# locks rows: a page a transaction, see Pull._write_rows).
 WRITE_ROWS = 200
 
 
@@ -154,18 +158,29 @@ class Pull:
         apply: Callable[..., None],
         save: Callable[[Session], None],
     ) -> None:
-        """Applies a page in transactions of at most WRITE_ROWS rows, each taking the write lock
-        up front and holding it briefly, so a look-up meanwhile waits (within the busy timeout)
+        """Applies a page in transactions of at most _write_rows rows (SQLite: WRITE_ROWS), each
+        taking the write lock up front and holding it briefly, so a look-up meanwhile waits (within the busy timeout)
         rather than fails. The cursor moves with the last one: a pull killed in between reads the
         page again, and what was already applied changes nothing."""
-        starts = range(0, len(rows), WRITE_ROWS) if rows else range(1)
+        size = self._write_rows(len(rows))
+        starts = range(0, len(rows), size) if rows else range(1)
         for start in starts:
             with immediate_session(self.sessions) as session:
                 if rows:
-                    apply(session, rows=rows[start : start + WRITE_ROWS])
-                if start + WRITE_ROWS >= len(rows):
+                    apply(session, rows=rows[start : start + size])
+                if start + size >= len(rows):
                     save(session)
                 session.commit()
+
+    def _write_rows(self, page: int) -> int:
+        """Rows per write transaction. SQLite has one writer: WRITE_ROWS, so a look-up waits
+        briefly. PostgreSQL locks rows, not the database (a page locks only its own members'
+        ledger rows): a page a transaction, fewer commits and round trips."""
+        return max(page, 1) if self._on_postgresql() else WRITE_ROWS
+
+    def _on_postgresql(self) -> bool:
+        bind = self.sessions.kw.get("bind")
+        return bind is not None and bind.dialect.name == "postgresql"
 
     def _save_position(self, model: str, position: cursor.Position, session: Session) -> None:
         cursor.save(session, self._cursor_key(model), position, self.clock.now())
@@ -226,20 +241,22 @@ class Pull:
         links = {
             link.partner_id: link
             for link in session.scalars(
-                select(PartnerLink).where(col(PartnerLink.partner_id).in_(checked))
+                select(PartnerLink).where(any_of(session, col(PartnerLink.partner_id), checked))
             )
         }
         by_phone = {
             m.phone_bidx: m
             for m in session.scalars(
-                select(Member).where(col(Member.phone_bidx).in_(phone_of.values()))
+                select(Member).where(any_of(session, col(Member.phone_bidx), phone_of.values()))
             )
         }
         by_idno = (
             {
                 m.id_number_bidx: m
                 for m in session.scalars(
-                    select(Member).where(col(Member.id_number_bidx).in_(idno_of.values()))
+                    select(Member).where(
+                        any_of(session, col(Member.id_number_bidx), idno_of.values())
+                    )
                 )
             }
             if idno_of
@@ -250,12 +267,14 @@ class Pull:
         if linked_ids:
             members |= {
                 m.id: m
-                for m in session.scalars(select(Member).where(col(Member.id).in_(linked_ids)))
+                for m in session.scalars(
+                    select(Member).where(any_of(session, col(Member.id), linked_ids))
+                )
             }
         link_of_member = {
             link.member_id: link
             for link in session.scalars(
-                select(PartnerLink).where(col(PartnerLink.member_id).in_(list(members)))
+                select(PartnerLink).where(any_of(session, col(PartnerLink.member_id), members))
             )
         }
 
@@ -436,8 +455,9 @@ class Pull:
         )
         now = self.clock.now()
         if admitted:
-            session.execute(
-                insert(PartnerLink),
+            insert_rows(
+                session,
+                table_of(PartnerLink),
                 [
                     {
                         "member_id": member_id,
@@ -595,17 +615,58 @@ class Pull:
         total = self.client.search_count(model, [*domain, *start.domain()])
         done = 0
         self.progress(model, done, total)
-        for rows, position in cursor.pages(
-            self.client, model, domain, fields, start, self.options.batch_size
-        ):
-            self._in_short_transactions(
-                rows,
-                partial(self._apply_orders, model=model),
-                partial(self._save_position, model, position),
-            )
-            done += len(rows)
-            self.report.counts["orders_read"] += len(rows)
-            self.progress(model, done, max(total, done))
+        parallel = self._on_postgresql()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odoo-orders") as writer:
+            for rows, position in cursor.pages(
+                self.client, model, domain, fields, start, self.options.batch_size
+            ):
+                save = partial(self._save_position, model, position)
+                if parallel and len(rows) > 1:
+                    self._orders_in_two_halves(writer, model, rows, save)
+                else:
+                    self._in_short_transactions(
+                        rows, partial(self._apply_orders, model=model), save
+                    )
+                done += len(rows)
+                self.report.counts["orders_read"] += len(rows)
+                self.progress(model, done, max(total, done))
+
+    def _orders_in_two_halves(
+        self,
+        writer: ThreadPoolExecutor,
+        model: str,
+        rows: list[OdooRecord],
+        save: Callable[[Session], None],
+    ) -> None:
+        """PostgreSQL: a page of orders written by two transactions at once, split by partner,
+        hence by member (a link is one partner to one member): they lock disjoint ledger rows
+        and never wait on each other, and the database works on both while Python builds the
+        rows. The cursor moves with the second to commit, once the other has: a pull killed in
+        between reads the page again, and the half already written changes nothing."""
+        halves: tuple[list[OdooRecord], list[OdooRecord]] = ([], [])
+        for row in rows:
+            halves[(many2one_id(row.get("partner_id")) or 0) % 2].append(row)
+        counts: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
+
+        def write_other() -> None:
+            with immediate_session(self.sessions) as session:
+                self._apply_orders(session, model, halves[1], counts=counts[1])
+                session.commit()
+
+        other = writer.submit(write_other) if halves[1] else None
+        try:
+            with immediate_session(self.sessions) as session:
+                if halves[0]:
+                    self._apply_orders(session, model, halves[0], counts=counts[0])
+                if other is not None:
+                    other.result()  # committed: the cursor may move past both halves
+                save(session)
+                session.commit()
+        finally:
+            if other is not None:
+                wait([other])
+            for half in counts:
+                self.report.counts.update(half)
 
     def backfill(self, order_models: list[str]) -> None:
         """Orders of members linked after the order cursor went past them, fetched by partner;
@@ -662,12 +723,20 @@ class Pull:
                 )
                 session.commit()
 
-    def _apply_orders(self, session: Session, model: str, rows: list[OdooRecord]) -> None:
+    def _apply_orders(
+        self,
+        session: Session,
+        model: str,
+        rows: list[OdooRecord],
+        counts: Counter[str] | None = None,
+    ) -> None:
+        """`counts`: where this call counts (a half page written in another thread has its
+        own, added to the report's once both halves are done); the report's by default."""
         refs = {row["id"]: f"odoo:{model}:{row['id']}" for row in rows}
         known = set(
             session.scalars(
                 select(col(Purchase.external_ref)).where(
-                    col(Purchase.external_ref).in_(refs.values())
+                    any_of(session, col(Purchase.external_ref), refs.values())
                 )
             )
         )
@@ -675,7 +744,11 @@ class Pull:
         member_of = dict(
             session.execute(
                 select(col(PartnerLink.partner_id), col(PartnerLink.member_id)).where(
-                    col(PartnerLink.partner_id).in_({p for p in partner_of.values() if p})
+                    any_of(
+                        session,
+                        col(PartnerLink.partner_id),
+                        {p for p in partner_of.values() if p},
+                    )
                 )
             ).all()
         )
@@ -683,13 +756,13 @@ class Pull:
             m.id: m
             for m in session.execute(
                 select(col(Member.id), col(Member.tier_code), col(Member.status)).where(
-                    col(Member.id).in_(member_of.values())
+                    any_of(session, col(Member.id), set(member_of.values()))
                 )
             )
         }
         lines: list[PurchaseLine] = []
         reversals: list[tuple[OdooRecord, int, Decimal | None]] = []  # (order, member, refund)
-        counts = self.report.counts
+        counts = self.report.counts if counts is None else counts
         for row in rows:
             ref = refs[row["id"]]
             member = members.get(member_of.get(partner_of[row["id"]]))
@@ -747,16 +820,21 @@ class Pull:
         counts["purchases_created"] += len(purchases)
         counts["points_earned"] += sum(p.points_earned for p in purchases)
         for row, member_id, refund in reversals:
-            self._reverse(session, model, row, member_id, refund)
+            self._reverse(session, model, row, member_id, refund, counts)
 
     def _reverse(
-        self, session: Session, model: str, row: OdooRecord, member_id: int, refund: Decimal | None
+        self,
+        session: Session,
+        model: str,
+        row: OdooRecord,
+        member_id: int,
+        refund: Decimal | None,
+        counts: Counter[str],
     ) -> None:
         """A cancelled order (refund None) or a refund order takes back the points its purchase
         earned, by the rules of a return at a store (workbench.members.returns): in proportion,
         never more than the member may spend now, the rest recorded as the return's shortfall.
         Recorded once under its own reference, so reading the order again changes nothing."""
-        counts = self.report.counts
         if refund is None:
             origins, return_ref = [row["id"]], f"cancel/{model}/{row['id']}"
         else:

@@ -4,6 +4,7 @@ crm_sync_issue for the operator), and model-level problems it went on past."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from sqlmodel import Session, col
 
 from workbench.clock import Clock
 from workbench.crm.models import SyncIssue
+from workbench.db.copy_insert import any_of
 
 log = logging.getLogger(__name__)
 SHOWN_ISSUES = 200  # kept in memory for the summary; all of them are in the table
@@ -80,6 +82,8 @@ class Recorder:
         self.run_id = report.run_id
         self.clock = clock
         self._seen: set[Issue] = set()  # a record read twice in a run is reported once
+        # PostgreSQL pulls write a page of orders in two threads (crm/pull.py): one at a time
+        self._lock = threading.Lock()
 
     def skip(
         self,
@@ -137,7 +141,7 @@ class Recorder:
                 col(SyncIssue.kind) == kind,
                 col(SyncIssue.model) == model,
                 col(SyncIssue.direction) == self.report.direction,
-                col(SyncIssue.odoo_id).in_(sorted(odoo_ids)),
+                any_of(session, col(SyncIssue.odoo_id), sorted(odoo_ids)),
             )
             .values(closed_at=self.clock.now(), closing="resolved")
         )
@@ -170,6 +174,20 @@ class Recorder:
         """One open issue per record and kind (and dropped field): met again, it is updated, not
         listed twice; the same version of a record whose issue was dismissed is not listed
         again, another version is."""
+        with self._lock:
+            self._add_locked(session, kind, model, odoo_id, member_id, field_names, reason, version)
+
+    def _add_locked(
+        self,
+        session: Session,
+        kind: str,
+        model: str,
+        odoo_id: int | None,
+        member_id: int | None,
+        field_names: str,
+        reason: str,
+        version: str,
+    ) -> None:
         issue = Issue(kind, model, odoo_id, member_id, field_names[:200], reason[:300])
         if issue in self._seen:
             return

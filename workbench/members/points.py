@@ -25,13 +25,14 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from workbench.clock import Clock
+from workbench.db.copy_insert import any_of, insert_rows, table_of
 from workbench.db.ids import saved_id
 from workbench.errors import (
     InsufficientPoints,
@@ -239,7 +240,7 @@ class PointsLedger:
     def _locked_rows(self, session: Session, member_ids: Sequence[int]) -> dict[int, int]:
         rows = session.execute(
             select(col(PointsBalance.member_id), col(PointsBalance.balance))
-            .where(col(PointsBalance.member_id).in_(member_ids))
+            .where(any_of(session, col(PointsBalance.member_id), member_ids))
             .order_by(col(PointsBalance.member_id))
             .with_for_update()  # PostgreSQL; SQLite's transaction holds the write lock already
         )
@@ -261,7 +262,7 @@ class PointsLedger:
                 literal(0),
                 bindparam("now", self.clock.now(), type_=BALANCES.c.updated_at.type),
             )
-            .where(col(Member.id).in_(member_ids))
+            .where(any_of(session, col(Member.id), member_ids))
             .order_by(col(Member.id))
         )
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -291,7 +292,24 @@ class PointsLedger:
         moves = [{"m": m, "delta": d} for m, d in sorted(deltas.items()) if d]
         if not moves:
             return
-        session.connection().execute(
+        connection = session.connection()
+        if connection.dialect.name == "postgresql" and len(moves) > 1:
+            # One statement for the whole batch (an executemany sends one per member).
+            connection.execute(
+                text(
+                    "UPDATE points_balance AS b SET balance = b.balance + v.delta, "
+                    "version = b.version + 1, updated_at = :now "
+                    "FROM unnest(CAST(:members AS bigint[]), CAST(:deltas AS bigint[])) "
+                    "AS v(member_id, delta) WHERE b.member_id = v.member_id"
+                ).bindparams(bindparam("now", type_=table.c.updated_at.type)),
+                {
+                    "now": self.clock.now(),
+                    "members": [move["m"] for move in moves],
+                    "deltas": [move["delta"] for move in moves],
+                },
+            )
+            return
+        connection.execute(
             update(table)
             .where(table.c.member_id == bindparam("m"))
             .values(
@@ -470,7 +488,8 @@ class PointsLedger:
         self._lock(session, members, active=False)
         inactive = session.scalar(  # read under the locks: as committed now
             select(col(Member.member_no)).where(
-                col(Member.id).in_(members), col(Member.status) != MemberStatus.ACTIVE
+                any_of(session, col(Member.id), members),
+                col(Member.status) != MemberStatus.ACTIVE,
             )
         )
         if inactive is not None:  # the rule of workbench.members.rights, for a whole batch
@@ -489,12 +508,7 @@ class PointsLedger:
                     "points_earned": self.scheme.get(line.tier_code).points_for(amount),
                 }
             )
-        ids = cast(  # a new row's primary key is never NULL, whatever `id: int | None` says
-            Sequence[int],
-            session.scalars(
-                insert(Purchase).returning(col(Purchase.id), sort_by_parameter_order=True), rows
-            ).all(),
-        )
+        ids = insert_rows(session, table_of(Purchase), rows, ids=True)  # COPY on PostgreSQL
         credits = [
             {
                 "member_id": row["member_id"],
@@ -510,7 +524,7 @@ class PointsLedger:
             if row["points_earned"]
         ]
         if credits:
-            session.execute(insert(PointsEntry), credits)
+            insert_rows(session, table_of(PointsEntry), credits)
             earned: dict[int, int] = {}
             for credit in credits:
                 earned[credit["member_id"]] = earned.get(credit["member_id"], 0) + credit["points"]

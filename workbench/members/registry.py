@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, Table, bindparam, insert, select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
@@ -23,6 +23,7 @@ from sqlmodel import Session, col
 from workbench.audit.chain import AuditLog
 from workbench.clock import Clock
 from workbench.crypto import BlindIndex, FieldCipher
+from workbench.db.copy_insert import any_of, insert_rows, table_of
 from workbench.db.ids import saved_id
 from workbench.errors import (
     DuplicateMember,
@@ -570,17 +571,13 @@ class MemberRegistry:
                     **self._personal_columns(checked, self.phone_bidx(checked.phone), id_bidx),
                 }
             )
-        ids = cast(  # a new row's primary key is never NULL, whatever `id: int | None` says
-            Sequence[int],
-            session.scalars(
-                insert(Member).returning(col(Member.id), sort_by_parameter_order=True), rows
-            ).all(),
-        )
+        ids = insert_rows(session, table_of(Member), rows, ids=True)  # COPY on PostgreSQL
         card_numbers = _unused_numbers(
             session, col(MemberCard.card_no), len(ids), lambda: random_card_no(self.card_prefix)
         )
-        session.execute(
-            insert(MemberCard),
+        insert_rows(
+            session,
+            table_of(MemberCard),
             [
                 {
                     "member_id": member_id,
@@ -591,8 +588,9 @@ class MemberRegistry:
                 for member_id, card_no in zip(ids, card_numbers, strict=True)
             ],
         )
-        session.execute(
-            insert(MemberEvent),
+        insert_rows(
+            session,
+            table_of(MemberEvent),
             [
                 {
                     "member_id": member_id,
@@ -1101,7 +1099,7 @@ def _unused_numbers(
     chosen: set[str] = set()
     while len(chosen) < count:
         drawn = {draw() for _ in range(count - len(chosen))} - chosen
-        taken = set(session.scalars(select(column).where(column.in_(drawn))))
+        taken = set(session.scalars(select(column).where(any_of(session, column, drawn))))
         chosen |= drawn - taken
     return list(chosen)
 
