@@ -28,7 +28,7 @@ from workbench.members.models import Member, Role, Staff, Store
 from workbench.members.numbers import random_complaint_no
 from workbench.members.ports import MemberNotices, StaffNotices
 from workbench.members.registry import MemberRegistry
-from workbench.permissions.access import MemberAccess, MemberOutOfReach, Purpose, serves_member
+from workbench.permissions.access import MemberAccess, Purpose, serves_member
 from workbench.permissions.models import GrantSource
 
 CHANNELS = ("hotline", "online_form", "email", "social", "store")
@@ -172,17 +172,9 @@ class ComplaintService:
             or (actor.active and actor.role in DESK_ROLES and serves_member(session, actor, member))
         ):
             return member
-        self.access.audit.record(
-            session,
-            action="complaint_open",
-            result="denied",
-            actor_id=actor.id,
-            member_id=member.id if member is not None else None,
-            purpose=Purpose.COMPLAINT.value,
-            detail={"why": "not in scope"},
+        self.access.refuse_out_of_reach(
+            session, actor, member, Purpose.COMPLAINT, "complaint_open", member_no
         )
-        session.commit()
-        raise MemberOutOfReach(member_no)
 
     def _contact(self, raw: str | None) -> str:
         text = refuse_unsafe((raw or "").strip(), "contact")

@@ -471,6 +471,20 @@ class MemberAccess:
         if not actor.active:
             self._deny(session, actor, member, purpose, action, "the account is inactive")
 
+    def refuse_out_of_reach(
+        self,
+        session: Session,
+        actor: Staff,
+        member: MemberRow | None,
+        purpose: Purpose,
+        action: str,
+        reference: str | int,
+    ) -> NoReturn:
+        """For a use case that found the member out of the actor's reach (or none): audits the
+        refusal, committed (the caller's transaction ends), and raises it in the words an
+        unknown member gets."""
+        self._deny(session, actor, member, purpose, action, "not in scope", reach=reference)
+
     def _deny(
         self,
         session: Session,

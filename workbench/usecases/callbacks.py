@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
@@ -28,7 +28,6 @@ from workbench.members.models import Member, Role, Staff, Store
 from workbench.permissions.access import (
     AccessDenied,
     MemberAccess,
-    MemberOutOfReach,
     MemberView,
     Purpose,
 )
@@ -372,7 +371,9 @@ def schedule_in_reach(
     else:
         found = session.get(Member, member)
     if found is None or access.basis(session, actor, found) is None:
-        _refuse_schedule(session, access, actor, member, found)
+        access.refuse_out_of_reach(
+            session, actor, found, Purpose.CALLBACK, "callback_schedule", member
+        )
     task = callbacks.schedule(
         session,
         member_id=saved_id(found),
@@ -384,29 +385,6 @@ def schedule_in_reach(
     )
     session.flush()
     return saved_id(task)
-
-
-def _refuse_schedule(
-    session: Session,
-    access: MemberAccess,
-    actor: Staff,
-    reference: int | str,
-    member: Member | None,
-) -> NoReturn:
-    """Audits the refusal (committed: the caller's transaction then ends) and raises it, in
-    words that do not tell whether the member exists."""
-    access.audit.record(
-        session,
-        action="callback_schedule",
-        result="denied",
-        actor_id=actor.id,
-        member_id=member.id if member is not None else None,
-        purpose=Purpose.CALLBACK.value,
-        detail={"why": "not in scope"},
-    )
-    session.commit()
-    log.info("callback refused: staff %s, member %s: not in scope", actor.id, reference)
-    raise MemberOutOfReach(reference)
 
 
 def _may_read_campaigns(actor: Staff) -> None:
