@@ -174,21 +174,12 @@ class Recorder:
         """One open issue per record and kind (and dropped field): met again, it is updated, not
         listed twice; the same version of a record whose issue was dismissed is not listed
         again, another version is."""
-        with self._lock:
-            self._add_locked(session, kind, model, odoo_id, member_id, field_names, reason, version)
-
-    def _add_locked(
-        self,
-        session: Session,
-        kind: str,
-        model: str,
-        odoo_id: int | None,
-        member_id: int | None,
-        field_names: str,
-        reason: str,
-        version: str,
-    ) -> None:
         issue = Issue(kind, model, odoo_id, member_id, field_names[:200], reason[:300])
+        with self._lock:  # the pull's order writers share one recorder
+            self._add_locked(session, issue, version)
+
+    def _add_locked(self, session: Session, issue: Issue, version: str) -> None:
+        kind, model, odoo_id, member_id = issue.kind, issue.model, issue.odoo_id, issue.member_id
         if issue in self._seen:
             return
         self._seen.add(issue)
