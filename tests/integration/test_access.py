@@ -6,30 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.factories import callback_grant as _grant
 from workbench.audit.models import AuditEntry
 from workbench.bootstrap import build
 from workbench.errors import ValidationError
-from workbench.permissions.access import ALL_FIELDS, AccessDenied
-from workbench.permissions.models import GrantSource
+from workbench.permissions.access import AccessDenied
 
 FIELDS = ("name", "phone", "id_number", "email", "address", "birthday")
-
-
-def _grant(wb, world, who, fields=ALL_FIELDS, minutes=30, starts_in=0):
-    now = wb.clock.now() + timedelta(minutes=starts_in)
-    with wb.sessions() as session:
-        grant = wb.access.open_grant(
-            session,
-            staff_id=world.staff[who].id,
-            member_id=world.member_id,
-            source=GrantSource.CALLBACK,
-            source_ref="task-1",
-            starts_at=now,
-            ends_at=now + timedelta(minutes=minutes),
-            fields=frozenset(fields),
-        )
-        session.commit()
-        return grant
 
 
 def _audit(wb, action=None):

@@ -9,16 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import START
-from tests.factories import add_staff
+from tests.factories import add_staff, callback_grant
 from tests.fixtures_world import CLI_PASSWORD  # noqa: F401 (the passwords run_cli sets)
 from tests.interleave import interleave
 from workbench.audit.models import AuditEntry
 from workbench.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from workbench.members.models import Role, Store
 from workbench.messaging.models import OutboxMessage
-from workbench.permissions.access import ALL_FIELDS
 from workbench.permissions.limits import AccessApproval, AccessLimitReached, LimitedAction
-from workbench.permissions.models import GrantSource
 from workbench.settings import load_settings
 
 REVEALS, LOOKUPS = 3, 2
@@ -32,22 +30,6 @@ def settings(db_url, tmp_path):
         access_reveals_per_hour=REVEALS,
         access_lookups_per_hour=LOOKUPS,
     )
-
-
-def _grant(wb, world, who="agent"):
-    now = wb.clock.now()
-    with wb.sessions() as session:
-        wb.access.open_grant(
-            session,
-            staff_id=world.staff[who].id,
-            member_id=world.member_id,
-            source=GrantSource.CALLBACK,
-            source_ref="task-1",
-            starts_at=now,
-            ends_at=now + timedelta(hours=3),
-            fields=ALL_FIELDS,
-        )
-        session.commit()
 
 
 def _reveal(wb, world, who="agent"):
@@ -71,7 +53,7 @@ def _audit(wb, action):
 
 
 def test_reveals_beyond_the_limit_need_a_supervisor(wb, world, clock):
-    _grant(wb, world)
+    callback_grant(wb, world, "agent", minutes=180)
     admin, supervisor = world.staff["admin"], world.staff["supervisor"]
     wb.usecases.protection.set_email(admin, "supervisor", "supervisor@example.com")
     for _ in range(REVEALS):
@@ -125,7 +107,7 @@ def test_reveals_beyond_the_limit_need_a_supervisor(wb, world, clock):
     ]
     # The next hour starts afresh; the open request expired with its hour.
     clock.set(START + timedelta(hours=1))
-    _grant(wb, world)
+    callback_grant(wb, world, "agent", minutes=180)
     assert _reveal(wb, world).value.endswith(world.app.phone)
     assert access.pending(supervisor) == []
     with pytest.raises(InvalidState, match="hour that has ended"):
@@ -172,7 +154,7 @@ def test_a_supervisor_at_the_limit_needs_another_supervisor(wb, world):
 
 
 def test_a_refused_reason_counts_nothing(wb, world):
-    _grant(wb, world)
+    callback_grant(wb, world, "agent", minutes=180)
     for note in ("....", "call 138 0013 8000", "x@example.com"):
         with pytest.raises(ValidationError):
             wb.access.reveal(world.staff["agent"], world.member_no, "phone", "callback", note)
@@ -183,7 +165,7 @@ def test_a_refused_reason_counts_nothing(wb, world):
 
 
 def test_the_reason_is_recorded_with_its_purpose(wb, world):
-    _grant(wb, world)
+    callback_grant(wb, world, "agent", minutes=180)
     wb.access.reveal(world.staff["agent"], world.member_no, "name", "回访", "会员要求核对姓名")
     entry = _audit(wb, "reveal")[-1]
     assert "回访: 会员要求核对姓名" in entry.detail
@@ -193,7 +175,7 @@ def test_the_last_reveal_is_taken_once_under_concurrency(wb, world):
     """The first transaction takes the last reveal of the hour and holds; the second waits (on
     PostgreSQL, on the counter row's lock; on SQLite, for the write lock) and, once the first
     commits, is refused."""
-    _grant(wb, world)
+    callback_grant(wb, world, "agent", minutes=180)
     for _ in range(REVEALS - 1):
         _reveal(wb, world)
     agent = world.staff["agent"]
@@ -207,7 +189,7 @@ def test_the_last_reveal_is_taken_once_under_concurrency(wb, world):
 
 
 def test_parallel_reveals_take_exactly_the_allowance(wb, world):
-    _grant(wb, world)
+    callback_grant(wb, world, "agent", minutes=180)
     results: list[object] = []
     lock = threading.Lock()
     start = threading.Barrier(6)
@@ -242,7 +224,7 @@ def cli(run_cli, world, monkeypatch):
 
 
 def test_cli_reveal_limit_and_approval(cli, wb, world):
-    _grant(wb, world)
+    callback_grant(wb, world, "agent", minutes=180)
     code, out, err = cli(
         "members", "reveal", world.member_no, "phone", "--purpose", "回访", user="agent"
     )

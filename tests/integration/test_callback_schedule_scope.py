@@ -7,28 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import callback_grant as _grant
 from workbench.audit.models import AuditEntry
 from workbench.callbacks.models import CallbackTask
-from workbench.permissions.access import ALL_FIELDS, AccessDenied, MemberOutOfReach
-from workbench.permissions.models import GrantSource
+from workbench.permissions.access import AccessDenied, MemberOutOfReach
 
 NO_SUCH_MEMBER = 987_654
-
-
-def _grant(wb, world, who):
-    now = wb.clock.now()
-    with wb.sessions() as session:
-        wb.access.open_grant(
-            session,
-            staff_id=world.staff[who].id,
-            member_id=world.member_id,
-            source=GrantSource.CALLBACK,
-            source_ref="task-1",
-            starts_at=now,
-            ends_at=now + timedelta(minutes=30),
-            fields=frozenset(ALL_FIELDS),
-        )
-        session.commit()
 
 
 def _schedule(wb, world, who, member_id=None):

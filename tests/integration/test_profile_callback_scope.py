@@ -8,11 +8,11 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import callback_grant
 from workbench.audit.models import AuditEntry
 from workbench.callbacks.models import CallbackTask
 from workbench.callbacks.service import DuplicateTask
-from workbench.permissions.access import ALL_FIELDS, MemberOutOfReach
-from workbench.permissions.models import GrantSource
+from workbench.permissions.access import MemberOutOfReach
 
 NO_SUCH_MEMBER = 987_654
 
@@ -72,19 +72,7 @@ def test_out_of_scope_reads_as_no_such_member_and_as_the_callback_desk(wb, world
 def test_a_live_grant_opens_it_and_its_end_closes_it(wb, world, clock):
     with pytest.raises(MemberOutOfReach):
         _schedule(wb, world, "agent")
-    now = wb.clock.now()
-    with wb.sessions() as session:
-        wb.access.open_grant(
-            session,
-            staff_id=world.staff["agent"].id,
-            member_id=world.member_id,
-            source=GrantSource.CALLBACK,
-            source_ref="task-1",
-            starts_at=now,
-            ends_at=now + timedelta(minutes=30),
-            fields=frozenset(ALL_FIELDS),
-        )
-        session.commit()
+    callback_grant(wb, world, "agent")
     assert _schedule(wb, world, "agent") > 0
     clock.advance(timedelta(minutes=31))
     with pytest.raises(MemberOutOfReach):
