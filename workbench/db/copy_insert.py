@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, any_, bindparam, insert, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlmodel import Session, SQLModel
 
 # Rows per COPY: the rows of one batch are built in memory, never the whole import.
@@ -106,7 +107,9 @@ def _filled(column: Any) -> bool:
 
 def _default(table: Table, name: str) -> Any:
     default = table.c[name].default
-    return default.arg if default is not None and default.is_scalar else None
+    if isinstance(default, ScalarElementColumnDefault):
+        return default.arg
+    return None
 
 
 def _processor(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any] | None:
