@@ -26,6 +26,7 @@ from workbench.activities.rules import ActivityState
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.tui.base import WorkbenchScreen
 from workbench.tui.widgets.footer import TranslatedFooter
+from workbench.tui.widgets.tables import fill_table
 from workbench.tui.widgets.text import member_text
 from workbench.tui.work import desk_work
 from workbench.usecases.activities import (
@@ -164,13 +165,12 @@ class ActivitiesScreen(WorkbenchScreen[None]):
         self.query_one("#activities-states", Static).update(
             Text(labels("activities.states", budget=f"{plan.budget:.2f}", **plan.states))
         )
-        table = self.query_one("#activities-table", DataTable)
-        table.clear()
         self.codes = []
+        rows: list[tuple[str | None, list[Text]]] = []
         for month in plan.months:
             for line in month.activities:
                 self.codes.append(line.code)
-                table.add_row(
+                cells = [
                     Text(labels("activities.month", month=month.month)),
                     Text(line.code),
                     Text(labels(f"activities.state.{line.state}")),
@@ -179,8 +179,12 @@ class ActivitiesScreen(WorkbenchScreen[None]):
                     member_text(line.theme),
                     Text(line.store_code or labels("activities.head_office")),
                     Text(f"{shown_count(self, line.taken)}/{line.capacity}"),
-                    key=line.code,
-                )
+                ]
+                rows.append((line.code, cells))
+        # Columns as wide as their cells up front: auto widths were drawn header-wide at times
+        # (workbench.tui.widgets.tables).
+        headers = [labels(f"activities.col.{column}") for column in PLAN_COLUMNS]
+        fill_table(self.query_one("#activities-table", DataTable), headers, rows)
         if not self.codes:
             self.query_one("#activities-error", Static).update(Text(labels("activities.none")))
 

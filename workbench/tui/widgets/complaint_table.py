@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from workbench.complaints.queries import OpenComplaint, urgency
+from workbench.tui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
     from textual import getters
@@ -81,30 +82,43 @@ class ComplaintTable(DataTable[Text]):
         if complaints == self.complaints:
             return  # nothing changed: keep the rows (and the cursor) as they are
         self.complaints = complaints
-        self.clear()
         labels, categories = self.app.labels, self.app.wb.complaint_policy.categories
 
         def category(code: str) -> str:
             known = categories.get(code)
             return known.label(labels.language) if known is not None else code
 
-        for c in complaints:
-            self.add_row(
-                Text(c.complaint_no),
-                Text(labels.value("complaint_state", c.state)),
-                Text(category(c.category)),
-                Text(labels.value("priority", c.priority)),
-                self._due(c, now),
-                key=c.complaint_no,
+        rows = [
+            (
+                c.complaint_no,
+                [
+                    Text(c.complaint_no),
+                    Text(labels.value("complaint_state", c.state)),
+                    Text(category(c.category)),
+                    Text(labels.value("priority", c.priority)),
+                    self._due(c, now),
+                ],
             )
+            for c in complaints
+        ]
+        # Columns as wide as their cells up front: auto widths were drawn header-wide at times
+        # (workbench.tui.widgets.tables).
+        headers = [labels(f"complaint_col.{c}") for c in COLUMNS]
+        *_, self._due_column = fill_table(self, headers, rows)
 
     def tick(self, now: datetime) -> None:
         """Redraw the time left of the rows in view."""
         if not self.complaints or self._due_column is None:
             return
         first = max(int(self.scroll_y), 0)
+        width = self.columns[self._due_column].width
         for c in self.complaints[first : first + self.size.height + 1]:
-            self.update_cell(c.complaint_no, self._due_column, self._due(c, now))
+            due = self._due(c, now)
+            if due.cell_len > width:  # grown past its column ("overdue 10h"): widths again
+                complaints, self.complaints = self.complaints, []
+                self.show(complaints, now)
+                return
+            self.update_cell(c.complaint_no, self._due_column, due)
 
     def _due(self, c: OpenComplaint, now: datetime) -> Text:
         policy = self.app.wb.complaint_policy

@@ -12,6 +12,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from workbench.tui.widgets.text import safe_cell
 
@@ -25,8 +26,9 @@ def fill_table(
     table: DataTable[Any],
     headers: Sequence[str | Text],
     rows: Sequence[tuple[str | None, Sequence[Text | str]]],
-) -> None:
-    """Replace the table's columns and rows; `rows` are (key or None, cells) pairs."""
+) -> list[ColumnKey]:
+    """Replace the table's columns and rows; `rows` are (key or None, cells) pairs. The new
+    columns' keys."""
     labels = [safe_cell(h if isinstance(h, Text) else Text(h)) for h in headers]  # may be data
     rows = [(key, [safe_cell(cell) for cell in cells]) for key, cells in rows]  # old data
     widths = [_width(label) for label in labels]
@@ -34,7 +36,9 @@ def fill_table(
         for i, cell in enumerate(cells):
             widths[i] = max(widths[i], _width(cell))
     table.clear(columns=True)
-    for label, width in zip(labels, widths, strict=True):
-        table.add_column(label, width=width)
+    keys = [
+        table.add_column(label, width=width) for label, width in zip(labels, widths, strict=True)
+    ]
     for key, cells in rows:
         table.add_row(*cells, key=key)
+    return keys
