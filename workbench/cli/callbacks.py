@@ -26,8 +26,7 @@ from workbench.callbacks.models import Outcome, Reason
 from workbench.cli.output import SafeConsole, cell
 from workbench.cli.state import state
 from workbench.errors import ValidationError
-from workbench.tui.labels import Labels  # the desk's catalogue (no Textual in it)
-from workbench.usecases.callbacks import NextCallback
+from workbench.tui.labels import Labels, why_no_callback  # the desk's (no Textual in it)
 
 app = typer.Typer(
     help="Callbacks: schedule one, take the next, record its outcome, list yours.",
@@ -99,7 +98,11 @@ def next_command() -> None:
     claimed = desk.claim_next_with_view(staff)
     if claimed is None:
         console.print(
-            Text(why_not(desk.next_callable(staff), wb.settings.timezone, wb.clock.now()))
+            Text(
+                why_no_callback(
+                    Labels("en"), desk.next_callable(staff), wb.settings.timezone, wb.clock.now()
+                )
+            )
         )
         raise typer.Exit(1)
     claim, view = claimed.claim, claimed.view
@@ -180,23 +183,6 @@ def outcome_command(
             f"(the task is {recorded.status})"
         )
     )
-
-
-def why_not(nxt: NextCallback | None, zone: tzinfo, now: datetime) -> str:
-    """Why no callback can be taken now and when the next one can: the home screen's words
-    (the catalogue's, in English), from the use case's NextCallback."""
-    labels = Labels("en")
-    if nxt is None or nxt.reason == "now":  # a role that takes none, or the last one was taken
-        return labels("callback.none_taken" if nxt is not None else "callback.none")
-    if nxt.next_at is None:
-        return labels("callback.none_empty")
-    at = nxt.next_at.astimezone(zone)
-    when = at.strftime("%H:%M") if at.date() == now.astimezone(zone).date() else at.strftime(TIME)
-    if nxt.reason == "quiet":
-        return labels(
-            "callback.none_quiet", start=nxt.calling_start, end=nxt.calling_end, next=when
-        )
-    return labels("callback.none_later", next=when)
 
 
 def _later(text: str, zone: tzinfo, now: datetime) -> datetime:

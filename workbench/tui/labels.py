@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from workbench.errors import (
     DuplicateMember,
@@ -17,6 +19,9 @@ from workbench.errors import (
 )
 from workbench.masking.text import safe_for_terminal
 from workbench.tui.catalogue import AREA_LABELS
+
+if TYPE_CHECKING:
+    from workbench.usecases.callbacks import NextCallback
 
 LABELS: dict[str, tuple[str, str]] = {
     "app.title": ("会员服务工作台", "Member service workbench"),
@@ -509,3 +514,20 @@ class Labels:
 
     def toggle(self) -> None:
         self.language = "en" if self.language == "zh-CN" else "zh-CN"
+
+
+def why_no_callback(labels: Labels, nxt: NextCallback | None, zone: tzinfo, now: datetime) -> str:
+    """Why no callback can be taken now, and when the next one can (the home screen's Ctrl+N
+    and `workbench callbacks next`), from the use case's NextCallback."""
+    if nxt is None or nxt.reason == "now":  # a role that takes none, or the last one was taken
+        return labels("callback.none_taken" if nxt is not None else "callback.none")
+    if nxt.next_at is None:
+        return labels("callback.none_empty")
+    at = nxt.next_at.astimezone(zone)
+    today = now.astimezone(zone).date()
+    when = at.strftime("%H:%M") if at.date() == today else at.strftime("%Y-%m-%d %H:%M")
+    if nxt.reason == "quiet":
+        return labels(
+            "callback.none_quiet", start=nxt.calling_start, end=nxt.calling_end, next=when
+        )
+    return labels("callback.none_later", next=when)

@@ -16,6 +16,7 @@ from workbench.complaints.queries import OpenComplaint
 from workbench.permissions.access import MemberView, Purpose
 from workbench.telephony.desk import CallView
 from workbench.tui.base import WorkbenchScreen
+from workbench.tui.labels import why_no_callback
 from workbench.tui.widgets.agent_state import AgentStateLine
 from workbench.tui.widgets.complaint_table import ComplaintTable, time_left
 from workbench.tui.widgets.footer import TranslatedFooter
@@ -199,20 +200,8 @@ class HomeScreen(WorkbenchScreen[None]):
 
     def why_not(self, nxt: NextCallback | None) -> str:
         """Why no callback can be taken now, and when the next one can."""
-        labels = self.app.labels
-        if nxt is None or nxt.reason == "now":
-            return labels("callback.none_taken" if nxt is not None else "callback.none")
-        if nxt.next_at is None:
-            return labels("callback.none_empty")
-        zone = self.app.wb.settings.timezone
-        at = nxt.next_at.astimezone(zone)
-        today = self.app.wb.clock.now().astimezone(zone).date()
-        when = at.strftime("%H:%M") if at.date() == today else at.strftime("%Y-%m-%d %H:%M")
-        if nxt.reason == "quiet":
-            return labels(
-                "callback.none_quiet", start=nxt.calling_start, end=nxt.calling_end, next=when
-            )
-        return labels("callback.none_later", next=when)
+        wb = self.app.wb
+        return why_no_callback(self.app.labels, nxt, wb.settings.timezone, wb.clock.now())
 
     def _show_grants(self, grants: list[LiveGrant]) -> None:
         self.grants = grants  # once per member and source (the use case merges repeats)
