@@ -40,11 +40,25 @@ from workbench.permissions.reasons import RevealPurposes
 log = logging.getLogger(__name__)
 
 
+_GRANT: Any = AccessGrant.__table__.c  # type: ignore[attr-defined]
+
+
+def _live_grant(grant: Any, staff: Any, member: Any, now: Any) -> list[ColumnElement[bool]]:
+    """A grant of `staff` to `member` is live at `now`: started, not ended, not revoked."""
+    return [
+        grant.staff_id == staff,
+        grant.member_id == member,
+        grant.starts_at <= now,
+        grant.ends_at > now,
+        grant.revoked_at.is_(None),
+    ]
+
+
 def _scope_rows(member: Any) -> Any:
     """What decides an audited read besides the member's row, in one statement: the actor's
     live grants to the member ("grant", id, fields, ends_at), their live reveals ("reveal",
     -, field, until) and their store's kind ("store", id, kind, -)."""
-    grant = AccessGrant.__table__.c  # type: ignore[attr-defined]
+    grant = _GRANT
     reveal = Reveal.__table__.c  # type: ignore[attr-defined]
     store = Store.__table__.c  # type: ignore[attr-defined]
     staff: Any = bindparam("staff_id")
@@ -55,13 +69,7 @@ def _scope_rows(member: Any) -> Any:
             grant.id.label("ref"),
             grant.fields.label("value"),
             grant.ends_at.label("until"),
-        ).where(
-            grant.staff_id == staff,
-            grant.member_id == member,
-            grant.starts_at <= now,
-            grant.ends_at > now,
-            grant.revoked_at.is_(None),
-        ),
+        ).where(*_live_grant(grant, staff, member, now)),
         select(literal("reveal"), null(), reveal.field, reveal.until).where(
             reveal.staff_id == staff,
             reveal.member_id == member,
@@ -309,18 +317,8 @@ class MemberAccess:
         return Basis("grant", fields, until, tuple(ref for ref, _, _ in grants)), revealed
 
     def live_grants(self, session: Session, staff_id: int, member_id: int) -> list[AccessGrant]:
-        now = self.clock.now()
-        return list(
-            session.scalars(
-                select(AccessGrant).where(
-                    col(AccessGrant.staff_id) == staff_id,
-                    col(AccessGrant.member_id) == member_id,
-                    col(AccessGrant.starts_at) <= now,
-                    col(AccessGrant.ends_at) > now,
-                    col(AccessGrant.revoked_at).is_(None),
-                )
-            )
-        )
+        live = _live_grant(_GRANT, staff_id, member_id, self.clock.now())
+        return list(session.scalars(select(AccessGrant).where(*live)))
 
     # Reading ---------------------------------------------------------------------------------
     def view(self, actor: Staff, member_no: str, purpose: Purpose | str) -> MemberView:
