@@ -16,7 +16,7 @@ from workbench.cli.output import SafeConsole
 from workbench.cli.state import state
 from workbench.errors import InvalidState, ValidationError
 from workbench.masking.text import safe_for_terminal
-from workbench.telephony.desk import ActiveCall
+from workbench.telephony.desk import ActiveCall, clock_text
 from workbench.telephony.models import DISPOSITIONS
 from workbench.telephony.presence_models import AgentState
 from workbench.usecases.calls import AgentStateView, HotlineDesk
@@ -99,12 +99,6 @@ CALL_OPTION_HELP = "The call (default: the one you are on)."
 CALL_STATES = {"ringing": "ringing", "in_progress": "in progress", "on_hold": "on hold"}
 
 
-def _clock_text(seconds: float) -> str:
-    minutes, seconds = divmod(max(int(seconds), 0), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
-
-
 def _my_call(desk: HotlineDesk, call_id: int | None) -> tuple[int, ActiveCall | None]:
     """The call a command acts on: --call, or the one the agent is on (refused when none).
     With --call, the use case itself refuses a call that is not the agent's."""
@@ -122,14 +116,11 @@ def _call_line(call: ActiveCall) -> Text:
     now = state.workbench(telephony=True).clock.now()
     caller = "number withheld" if call.caller == "withheld" else call.caller
     who = f"member {call.member_no}" if call.member_no else "new caller"
-    talk = (now - call.talk_since).total_seconds() if call.talk_since else 0
-    held = call.hold_seconds
-    if call.hold_since is not None:
-        held += int((now - call.hold_since).total_seconds())
+    talk, held = call.talk_seconds(now), call.held_seconds(now)
     line = Text(f"call {call.call_id}: {CALL_STATES.get(call.state, call.state)}")
-    line.append(f" · {caller} · {who} · talk {_clock_text(talk)}")
+    line.append(f" · {caller} · {who} · talk {clock_text(talk)}")
     if held:
-        line.append(f" · on hold {_clock_text(held)}")
+        line.append(f" · on hold {clock_text(held)}")
     if call.queue:
         line.append(f" · queue {call.queue}")
     return line

@@ -76,6 +76,24 @@ class ActiveCall:
     hold_seconds: int  # the holds that have ended
     queue: str | None
 
+    def talk_seconds(self, now: datetime) -> float:
+        """The talk timer at `now` (0 until the agent's leg answered)."""
+        return (now - self.talk_since).total_seconds() if self.talk_since else 0
+
+    def held_seconds(self, now: datetime) -> int:
+        """The hold timer at `now`: the holds that ended and the one going on."""
+        held = self.hold_seconds
+        if self.hold_since is not None:
+            held += int((now - self.hold_since).total_seconds())
+        return held
+
+
+def clock_text(seconds: float) -> str:
+    """A timer as the call bar shows it: MM:SS, or H:MM:SS past an hour."""
+    minutes, seconds = divmod(max(int(seconds), 0), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
 
 CALL_BAR_STATES = ("ringing", "in_progress", "on_hold", "ended")
 

@@ -54,7 +54,7 @@ class WrapUpScreen(WorkbenchModal[AgentStateView | None]):
 
     def tick(self) -> None:
         """The wrap-up's time so far (the injected clock) and its limit."""
-        from workbench.tui.widgets.call_bar import clock_text
+        from workbench.telephony.desk import clock_text
 
         state = self.app.wrap_up_state
         line = self.query_one("#wrap-up-limit", Static)

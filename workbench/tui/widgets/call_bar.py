@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header
 
-from workbench.telephony.desk import CALL_ROLES, ActiveCall
+from workbench.telephony.desk import CALL_ROLES, ActiveCall, clock_text
 from workbench.tui.work import desk_work
 from workbench.usecases.calls import AgentStateView
 
@@ -37,12 +37,6 @@ if TYPE_CHECKING:
 CALL_KEYS = ("call_hold", "call_transfer", "call_end")
 # The call events that may change what the bar shows.
 BAR_EVENTS = ("call_state", "agent_state", "ended", "taken", "handed")
-
-
-def clock_text(seconds: float) -> str:
-    minutes, seconds = divmod(max(int(seconds), 0), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
 class CallBar(Widget):
@@ -137,10 +131,7 @@ class CallBar(Widget):
             else labels("call_bar.new_caller")
         )
         caller = labels("call_bar.withheld") if call.caller == "withheld" else call.caller
-        talk = (now - call.talk_since).total_seconds() if call.talk_since else 0
-        held = call.hold_seconds
-        if call.hold_since is not None:
-            held += int((now - call.hold_since).total_seconds())
+        talk, held = call.talk_seconds(now), call.held_seconds(now)
         text = labels(
             "call_bar.line",
             state=labels(f"call_bar.state_{call.state}"),
